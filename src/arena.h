@@ -1,0 +1,22 @@
+/* arena - per-request memory: bump allocation, released all at once by arena_reset, which also
+ * wipes what was used (request bodies hold passwords). Out of memory aborts the process: a
+ * worker that cannot allocate is replaced by its supervisor. */
+#ifndef AUTHFCGI_ARENA_H
+#define AUTHFCGI_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct arena;
+
+struct arena *arena_create(size_t chunk_size);
+void arena_destroy(struct arena *a);
+/* arena_reset - wipe and forget every allocation; keeps the first chunk for reuse. */
+void arena_reset(struct arena *a);
+
+void *arena_alloc(struct arena *a, size_t n);  /* zeroed, aligned for any type */
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

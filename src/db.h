@@ -1,0 +1,76 @@
+/* db - the worker's one PostgreSQL connection: connect, prepare, execute with a deadline,
+ * classify every outcome, reconnect with backoff. The only file that includes libpq.
+ *
+ * Nothing here blocks past the configured deadline: connecting, preparing and every query run
+ * through libpq's asynchronous API and poll(2); a query past its deadline is cancelled and the
+ * connection dropped. Not thread-safe; one struct db per process, opened after fork. */
+#ifndef AUTHFCGI_DB_H
+#define AUTHFCGI_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stmt.h"
+
+/* Every outcome a caller can act on. NOTFOUND is a normal answer, never an error; RETRY means
+ * "the database is unavailable right now" (answer 503 + Retry-After), never "not found". */
+enum db_status {
+    DB_OK,
+    DB_NOTFOUND, /* the statement ran and matched no row */
+    DB_CONFLICT, /* unique violation (23505) */
+    DB_INVALID,  /* the data was refused: check, not-null, foreign key, bad input (22xxx, 23xxx) */
+    DB_RETRY,    /* connection lost / refused / timed out / server shutting down / serialization */
+    DB_FAIL,     /* anything else: a bug or a schema mismatch; logged with its SQLSTATE */
+};
+
+struct db_options {
+    const char *conninfo;         /* DATABASE_URL or key=value conninfo */
+    int timeout_ms;               /* deadline for connecting and for each statement */
+    bool unnamed;                 /* transaction-pooler mode: never PREPARE, send each statement with its text */
+    const char *application_name; /* NULL = "authfcgi" */
+};
+
+struct db;        /* opaque; owned by the caller of db_open */
+struct db_result; /* opaque; owned by the caller, release with db_result_free */
+
+/* db_open - check the conninfo and set up a (not yet connected) handle; connecting happens on
+ * first use. Returns 0, or -1 with a one-line reason (never containing the password) in err. */
+int db_open(struct db **out, const struct db_options *opt, char *err, size_t errlen);
+void db_close(struct db *db);
+
+/* db_connect - connect now (and prepare every statement unless unnamed) within the deadline.
+ * Returns DB_OK, DB_RETRY while unreachable or backing off, DB_FAIL when a statement does not
+ * prepare (schema not migrated: the reason is logged). */
+enum db_status db_connect(struct db *db);
+
+/* db_exec - run one statement of the table with text parameters (NULL = SQL NULL; the array
+ * holds stmt_table[id].nparams entries). *out receives the result on DB_OK and DB_NOTFOUND
+ * when out is non-NULL, otherwise it is freed. Outside a transaction a read-only statement
+ * that loses its connection is retried once on a fresh one. */
+enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
+                       struct db_result **out);
+
+/* db_exec_script - run a multi-statement SQL text (simple protocol), used for migrations. */
+enum db_status db_exec_script(struct db *db, const char *sql);
+
+/* db_transaction - BEGIN; fn(db, ctx); COMMIT. fn returns DB_OK to commit; anything else rolls
+ * back and is returned. When the connection is lost before COMMIT was sent, nothing was
+ * committed, so the whole unit is run once more on a fresh connection. */
+typedef enum db_status (*db_txn_fn)(struct db *db, void *ctx);
+enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx);
+
+/* db_retry_after - seconds a client should wait after DB_RETRY (at least 1). */
+int db_retry_after(const struct db *db);
+
+/* db_classify - the one table from SQLSTATE (may be NULL) and connection health to outcome.
+ * Exposed for unit tests. */
+enum db_status db_classify(const char *sqlstate, bool connection_ok);
+
+const char *db_status_name(enum db_status st);
+
+int db_result_rows(const struct db_result *r);
+/* db_result_value - the text of a field, or NULL for SQL NULL. Borrowed from r. */
+const char *db_result_value(const struct db_result *r, int row, int col);
+void db_result_free(struct db_result *r);
+
+#endif

@@ -1,0 +1,1 @@
+/* fcgi_io - being written. */

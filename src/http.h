@@ -1,0 +1,81 @@
+/* http - the request and response as handlers see them: plain structs filled from FastCGI
+ * params by fcgi_io, and helpers to build JSON, error and empty responses.
+ *
+ * Every pointer in a request and every string added to a response lives in the request's
+ * arena and is gone after the request; copy what must outlive it. */
+#ifndef AUTHFCGI_HTTP_H
+#define AUTHFCGI_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct json_object;
+
+#define REQUEST_MAX_BODY (64 * 1024)
+#define RESPONSE_MAX_HEADERS 16
+
+enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER };
+
+struct request {
+    enum request_role role;
+    const char *method; /* "GET", "POST", ... never NULL */
+    const char *path;   /* REQUEST_URI up to '?', never NULL */
+    const char *query;  /* after '?', "" when none */
+    /* Headers we act on; NULL when absent. */
+    const char *content_type;
+    const char *cookie;
+    const char *origin;
+    const char *referer;
+    const char *user_agent;
+    const char *authorization;
+    const char *sec_fetch_site;
+    const char *sec_fetch_mode;
+    const char *sec_fetch_dest;
+    const char *x_forwarded_for;
+    const char *remote_addr; /* FastCGI REMOTE_ADDR, "" when absent */
+    const char *body;        /* NUL-terminated copy; NULL when there is none */
+    size_t body_len;
+    bool body_too_large;     /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
+    struct arena *arena;
+};
+
+struct http_header {
+    const char *name;
+    const char *value;
+};
+
+struct response {
+    int status;
+    struct http_header headers[RESPONSE_MAX_HEADERS];
+    size_t nheaders;
+    const char *body; /* NULL = no body and no Content-Type */
+    size_t body_len;
+    struct arena *arena;
+};
+
+void response_init(struct response *resp, struct arena *arena);
+
+/* response_header - add a header line; name and value are copied into the arena. */
+void response_header(struct response *resp, const char *name, const char *value);
+
+/* response_json - status + application/json body serialised the JSON.stringify way
+ * (no spaces, '/' not escaped). Takes over the reference to obj (may be NULL for `null`). */
+void response_json(struct response *resp, int status, struct json_object *obj);
+
+/* response_error - {"message":...,"code":...}; code may be NULL for a message-only error. */
+void response_error(struct response *resp, int status, const char *code, const char *message);
+
+/* response_unavailable - 503 SERVICE_UNAVAILABLE with Retry-After: retry_after seconds. */
+void response_unavailable(struct response *resp, int retry_after);
+
+/* response_empty - a status with no body and no Content-Type (Better Auth's 404). */
+void response_empty(struct response *resp, int status);
+
+/* request_header_token - case-insensitive media type match before ';' (for Content-Type). */
+bool http_media_type_is(const char *content_type, const char *media_type);
+
+/* http_status_reason - "OK", "Not Found", ... for the Status line. */
+const char *http_status_reason(int status);
+
+#endif

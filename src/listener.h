@@ -1,0 +1,18 @@
+/* listener - the listening socket of the standalone pool: a unix socket (path, mode, owner),
+ * a loopback TCP address ("127.0.0.1:9000", "[::1]:9000"), or one inherited from systemd
+ * (LISTEN_FDS). */
+#ifndef AUTHFCGI_LISTENER_H
+#define AUTHFCGI_LISTENER_H
+
+#include <stddef.h>
+
+struct settings;
+
+/* listener_open - bind and listen as the settings say. Returns the fd, or -1 with one line in
+ * err (the caller exits EXIT_CONFIG). */
+int listener_open(const struct settings *s, char *err, size_t errlen);
+
+/* listener_close - close fd and remove the unix socket file this process created, if any. */
+void listener_close(int fd, const struct settings *s);
+
+#endif

@@ -1,0 +1,14 @@
+/* master - the standalone supervisor (`authfcgi serve`): binds the socket, forks and reaps
+ * workers, throttles respawns, reloads on SIGHUP and drains on SIGTERM. Never touches the
+ * database or a request. */
+#ifndef AUTHFCGI_MASTER_H
+#define AUTHFCGI_MASTER_H
+
+struct settings;
+
+/* master_run - run until SIGTERM/SIGINT. config_path (may be NULL) is re-read on SIGHUP; s is
+ * the configuration already loaded from it and is owned by the master from here on. Returns
+ * the process exit status. */
+int master_run(const char *config_path, struct settings *s);
+
+#endif

@@ -1,0 +1,72 @@
+/* settings - the one table of every configuration setting, and its loader.
+ *
+ * Sources, later wins: built-in default, environment (name, then accepted alias), then the
+ * optional `key = value` file given with --config. Every setting is declared once in
+ * settings_table (name, alias, type, default, limits, doc line); README and the sample config
+ * are checked against that table by a test. */
+#ifndef AUTHFCGI_SETTINGS_H
+#define AUTHFCGI_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* sysexits.h EX_CONFIG: bad configuration at start. */
+#define EXIT_CONFIG 78
+
+enum db_pooler_mode { DB_POOLER_AUTO, DB_POOLER_OFF, DB_POOLER_TRANSACTION };
+
+struct settings {
+    char *database_url;
+    char *secret;
+    char *base_url;
+    char *trusted_origins; /* comma list, as given */
+    int workers;           /* 0 = 2 per online CPU */
+    char *socket;          /* unix path, host:port, or "systemd" */
+    int socket_mode;       /* octal permission bits for a unix socket */
+    char *socket_owner;    /* "user[:group]" for a unix socket, or NULL */
+    char *pid_file;
+    int max_requests; /* 0 = never retire */
+    int db_timeout_ms;
+    enum db_pooler_mode db_pooler;
+    int shutdown_timeout_ms;
+    bool syslog;
+    char *log_level;
+};
+
+enum setting_type {
+    SETTING_STRING,
+    SETTING_SECRET, /* a string never echoed in messages */
+    SETTING_INT,
+    SETTING_OCTAL,
+    SETTING_BOOL,
+    SETTING_POOLER,
+};
+
+struct setting_def {
+    const char *name;  /* environment / file key, e.g. AUTHFCGI_WORKERS */
+    const char *alias; /* accepted alternative name, or NULL */
+    enum setting_type type;
+    const char *default_value; /* NULL = unset */
+    long min, max;             /* inclusive bounds for SETTING_INT */
+    size_t offset;             /* into struct settings */
+    const char *doc;           /* one line, copied into README's table */
+};
+
+extern const struct setting_def settings_table[];
+extern const size_t settings_count;
+
+/* settings_load - fill *out from defaults, the environment and config_path (may be NULL).
+ * Returns 0, or -1 with one line naming the bad setting in err (the caller prints it and
+ * exits EXIT_CONFIG). On success *out owns its strings: release with settings_free(). */
+int settings_load(struct settings *out, const char *config_path, char *err, size_t errlen);
+
+/* settings_check_serving - the extra rules for processes that answer requests (secret set
+ * and at least 32 bytes, base URL well formed). Returns 0 or -1 with err filled. */
+int settings_check_serving(const struct settings *s, char *err, size_t errlen);
+
+/* settings_effective_workers - the workers setting with 0 resolved to 2 per online CPU. */
+int settings_effective_workers(const struct settings *s);
+
+void settings_free(struct settings *s);
+
+#endif

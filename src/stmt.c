@@ -1,0 +1,1 @@
+/* stmt - being written. */

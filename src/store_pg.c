@@ -1,0 +1,1 @@
+/* store_pg - being written. */
