@@ -1,6 +1,6 @@
 /* stmt - every SQL statement authfcgi runs, in one table. The db module prepares them once per
  * connection under their names (or sends them unnamed behind a transaction pooler); callers
- * refer to them only by enum. Migrations (schema/*.sql) are the only other SQL. */
+ * refer to them only by enum. Migrations (the schema/ files) are the only other SQL. */
 #ifndef AUTHFCGI_STMT_H
 #define AUTHFCGI_STMT_H
 

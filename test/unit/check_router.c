@@ -1,0 +1,202 @@
+/* check_router - the route table, exact routing with Better Auth's bare 404, and the meta
+ * handlers against a fake store that can be told to fail. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "arena.h"
+#include "http.h"
+#include "router.h"
+#include "store.h"
+
+static enum db_status fake_ping_status;
+
+static enum db_status fake_ping(void *impl)
+{
+    (void)impl;
+    return fake_ping_status;
+}
+
+static int fake_retry_after(void *impl)
+{
+    (void)impl;
+    return 3;
+}
+
+static const struct store_ops fake_ops = {.ping = fake_ping, .retry_after = fake_retry_after};
+static struct store fake_store = {.ops = &fake_ops, .impl = NULL};
+static struct app app = {.settings = NULL, .store = &fake_store};
+static struct arena *arena;
+
+static void setup(void)
+{
+    arena = arena_create(4096);
+    fake_ping_status = DB_OK;
+}
+
+static void teardown(void)
+{
+    arena_destroy(arena);
+}
+
+/* run - dispatch method + path and return the response. */
+static struct response run(const char *method, const char *path)
+{
+    struct request req = {.method = method, .path = path, .query = "", .arena = arena};
+    struct response resp;
+
+    response_init(&resp, arena);
+    router_dispatch(&app, &req, &resp);
+    return resp;
+}
+
+static const char *header(const struct response *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+static const struct {
+    const char *method;
+    const char *path;
+} not_found[] = {
+    {"GET", "/api/auth/nope"},   {"POST", "/api/auth/ok"},   {"GET", "/api/auth/ok/"},
+    {"HEAD", "/api/auth/ok"},    {"OPTIONS", "/api/auth/ok"}, {"GET", "/api/auth"},
+    {"GET", "/api/auth/"},       {"GET", "/api/auth/OK"},    {"GET", "/api/auth/ok%00"},
+    {"GET", "/api/auth//ok"},    {"GET", ""},                {"DELETE", "/healthz"},
+    {"GET", "/forget-password"}, {"GET", "/api/auth/forget-password"},
+};
+
+START_TEST(test_unknown_routes_are_bare_404)
+{
+    struct response resp = run(not_found[_i].method, not_found[_i].path);
+
+    ck_assert_int_eq(resp.status, 404);
+    ck_assert_ptr_null(resp.body);
+    ck_assert_uint_eq(resp.nheaders, 0);
+}
+END_TEST
+
+START_TEST(test_ok_is_exactly_better_auths)
+{
+    struct response resp = run("GET", "/api/auth/ok");
+
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(resp.body, "{\"ok\":true}");
+    ck_assert_uint_eq(resp.body_len, strlen("{\"ok\":true}"));
+}
+END_TEST
+
+START_TEST(test_healthz_needs_no_database)
+{
+    fake_ping_status = DB_RETRY;
+    struct response resp = run("GET", "/healthz");
+
+    ck_assert_int_eq(resp.status, 200);
+}
+END_TEST
+
+START_TEST(test_readyz_ready)
+{
+    struct response resp = run("GET", "/readyz");
+
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(resp.body, "{\"status\":\"ready\"}");
+}
+END_TEST
+
+static const enum db_status failing[] = {DB_RETRY, DB_FAIL, DB_NOTFOUND, DB_INVALID};
+
+START_TEST(test_readyz_unavailable_never_200)
+{
+    fake_ping_status = failing[_i];
+    struct response resp = run("GET", "/readyz");
+
+    ck_assert_int_eq(resp.status, 503);
+    ck_assert_str_eq(resp.body, "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}");
+    ck_assert_ptr_nonnull(header(&resp, "Retry-After"));
+    ck_assert_str_eq(header(&resp, "Retry-After"), "3");
+}
+END_TEST
+
+START_TEST(test_route_table_is_well_formed)
+{
+    for (size_t i = 0; i < route_count; i++) {
+        ck_assert_ptr_nonnull(route_table[i].handler);
+        ck_assert_ptr_nonnull(route_table[i].operation_id);
+        ck_assert_msg(route_table[i].path[0] == '/', "route %zu path not absolute", i);
+        for (size_t j = i + 1; j < route_count; j++)
+            ck_assert_msg(strcmp(route_table[i].path, route_table[j].path) != 0 ||
+                              strcmp(route_table[i].method, route_table[j].method) != 0,
+                          "duplicate route %s %s", route_table[i].method, route_table[i].path);
+        ck_assert_ptr_eq(router_find(route_table[i].method, route_table[i].path), &route_table[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_error_body_shape)
+{
+    struct response resp;
+
+    response_init(&resp, arena);
+    response_error(&resp, 400, NULL, "No fields to update");
+    ck_assert_str_eq(resp.body, "{\"message\":\"No fields to update\"}");
+    response_error(&resp, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL /a/b");
+    ck_assert_str_eq(resp.body, "{\"message\":\"Invalid callbackURL /a/b\",\"code\":\"INVALID_CALLBACK_URL\"}");
+}
+END_TEST
+
+static const struct {
+    const char *content_type;
+    bool is_json;
+} media[] = {
+    {"application/json", true},
+    {"application/json; charset=utf-8", true},
+    {"Application/JSON", true},
+    {" application/json ;charset=utf-8", true},
+    {"application/jsonx", false},
+    {"text/plain", false},
+    {"", false},
+    {NULL, false},
+};
+
+START_TEST(test_media_type)
+{
+    ck_assert_int_eq(http_media_type_is(media[_i].content_type, "application/json"), media[_i].is_json);
+}
+END_TEST
+
+static Suite *router_suite(void)
+{
+    Suite *s = suite_create("router");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_unknown_routes_are_bare_404, 0, sizeof(not_found) / sizeof(not_found[0]));
+    tcase_add_test(tc, test_ok_is_exactly_better_auths);
+    tcase_add_test(tc, test_healthz_needs_no_database);
+    tcase_add_test(tc, test_readyz_ready);
+    tcase_add_loop_test(tc, test_readyz_unavailable_never_200, 0, sizeof(failing) / sizeof(failing[0]));
+    tcase_add_test(tc, test_route_table_is_well_formed);
+    tcase_add_test(tc, test_error_body_shape);
+    tcase_add_loop_test(tc, test_media_type, 0, sizeof(media) / sizeof(media[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(router_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
