@@ -14,9 +14,10 @@ void arena_destroy(struct arena *a);
 /* arena_reset - wipe and forget every allocation; keeps the first chunk for reuse. */
 void arena_reset(struct arena *a);
 
-void *arena_alloc(struct arena *a, size_t n);  /* zeroed, aligned for any type */
-char *arena_strdup(struct arena *a, const char *s);
-char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Everything returned below is owned by the arena and valid until arena_reset/destroy. */
+void *arena_alloc(struct arena *a, size_t n);                  /* zeroed, aligned for any type */
+char *arena_strdup(struct arena *a, const char *s);            /* NULL stays NULL */
+char *arena_strndup(struct arena *a, const char *s, size_t n); /* at most n bytes of s */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -17,6 +17,10 @@ void log_open(const char *ident, bool use_syslog);
 /* log_set_level - lines above this level are dropped (default LOG_LEVEL_INFO). */
 void log_set_level(enum log_level level);
 
+/* log_level_parse - "error", "warn", "info" or "debug" (any case) to *out. Returns 0, or -1
+ * for any other name (out untouched). */
+int log_level_parse(const char *name, enum log_level *out);
+
 /* log_event - write one line. fmt may be NULL when the event has no fields. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,1 +1,542 @@
-/* settings - being written. */
+/* settings - the table of every configuration setting and the loader that fills struct
+ * settings from defaults, the environment and an optional `key = value` file.
+ *
+ * Adding a setting is adding one row to settings_table (and its field to struct settings);
+ * parsing, bounds, error messages and documentation all come from the row. */
+#include "config.h"
+
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+
+#define MAX_WORKERS 1024
+#define SHOWN_VALUE_MAX 48        /* bytes of a bad value echoed back in an error */
+#define WHERE_MAX (PATH_MAX + 32) /* "FILE line N" */
+
+/* Row checks: NULL when the value is acceptable, else the reason, worded to follow
+ * "NAME: ". */
+static const char *check_database_url(const char *v);
+static const char *check_base_url(const char *v);
+static const char *check_origins(const char *v);
+static const char *check_socket(const char *v);
+static const char *check_owner(const char *v);
+static const char *check_log_level(const char *v);
+
+#define FIELD(f) offsetof(struct settings, f)
+
+const struct setting_def settings_table[] = {
+    {"DATABASE_URL", NULL, SETTING_SECRET, NULL, 0, 0, FIELD(database_url),
+     "PostgreSQL connection string (postgresql://... URL or key=value); a Neon URL works as "
+     "pasted",
+     check_database_url},
+    {"AUTHFCGI_SECRET", "BETTER_AUTH_SECRET", SETTING_SECRET, NULL, 0, 0, FIELD(secret),
+     "secret for signing cookies and tokens, at least 32 bytes (openssl rand -base64 32)", NULL},
+    {"AUTHFCGI_BASE_URL", "BETTER_AUTH_URL", SETTING_STRING, "http://127.0.0.1:8080", 0, 0,
+     FIELD(base_url), "public URL of the site serving /api/auth", check_base_url},
+    {"AUTHFCGI_TRUSTED_ORIGINS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_origins),
+     "comma-separated origins allowed besides the base URL's", check_origins},
+    {"AUTHFCGI_WORKERS", NULL, SETTING_INT, "0", 0, MAX_WORKERS, FIELD(workers),
+     "worker processes of `authfcgi serve`; 0 = 2 per CPU", NULL},
+    {"AUTHFCGI_SOCKET", NULL, SETTING_STRING, "/run/authfcgi/authfcgi.sock", 0, 0, FIELD(socket),
+     "where `authfcgi serve` listens: a unix socket path, 127.0.0.1:PORT, [::1]:PORT, or "
+     "systemd (socket activation)",
+     check_socket},
+    {"AUTHFCGI_SOCKET_MODE", NULL, SETTING_OCTAL, "0660", 0, 0777, FIELD(socket_mode),
+     "permission bits of the unix socket (octal)", NULL},
+    {"AUTHFCGI_SOCKET_OWNER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(socket_owner),
+     "user[:group] owning the unix socket (changing the user needs root)", check_owner},
+    {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
+     "pid file of `authfcgi serve`; none when unset", NULL},
+    {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "10000", 0, INT_MAX, FIELD(max_requests),
+     "requests a worker serves before it is replaced; 0 = never", NULL},
+    {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
+     "deadline in ms for connecting and for each database statement", NULL},
+    {"AUTHFCGI_DB_POOLER", NULL, SETTING_POOLER, "auto", 0, 0, FIELD(db_pooler),
+     "auto|off|transaction: transaction = unnamed statements for PgBouncer/Neon pooling; "
+     "auto = transaction when the host name contains -pooler",
+     NULL},
+    {"AUTHFCGI_SHUTDOWN_TIMEOUT_MS", NULL, SETTING_INT, "10000", 0, 3600000,
+     FIELD(shutdown_timeout_ms),
+     "on SIGTERM, ms the requests in flight get to finish before workers are killed", NULL},
+    {"AUTHFCGI_SYSLOG", NULL, SETTING_BOOL, "false", 0, 0, FIELD(syslog),
+     "also send log lines to syslog (facility daemon)", NULL},
+    {"AUTHFCGI_LOG_LEVEL", NULL, SETTING_STRING, "info", 0, 0, FIELD(log_level),
+     "error|warn|info|debug", check_log_level},
+};
+
+const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
+
+static const char *const pooler_names[] = {
+    [DB_POOLER_AUTO] = "auto",
+    [DB_POOLER_OFF] = "off",
+    [DB_POOLER_TRANSACTION] = "transaction",
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Row checks */
+
+static bool has_control_chars(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static const char *check_database_url(const char *v)
+{
+    if (starts_with(v, "postgresql://") || starts_with(v, "postgres://") || strchr(v, '=') != NULL)
+        return NULL;
+    return "must be a postgresql:// URL or a key=value connection string";
+}
+
+static const char *check_base_url(const char *v)
+{
+    const char *host;
+
+    if (starts_with(v, "https://"))
+        host = v + strlen("https://");
+    else if (starts_with(v, "http://"))
+        host = v + strlen("http://");
+    else
+        return "must be an http:// or https:// URL";
+    if (*host == '\0' || *host == '/' || *host == ':')
+        return "must name a host after the scheme";
+    for (const char *p = v; *p; p++) {
+        if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+            return "must not contain spaces or control characters";
+        if (*p == '?' || *p == '#')
+            return "must not contain a query or fragment";
+    }
+    return NULL;
+}
+
+static const char *check_origins(const char *v)
+{
+    if (has_control_chars(v))
+        return "must not contain control characters";
+    return NULL;
+}
+
+static const char *check_socket(const char *v)
+{
+    if (has_control_chars(v))
+        return "must not contain control characters";
+    return NULL;
+}
+
+static const char *check_owner(const char *v)
+{
+    const char *colon = strchr(v, ':');
+
+    if (has_control_chars(v) || strchr(v, ' ') != NULL)
+        return "must be user or user:group";
+    if (colon == v || (colon != NULL && (colon[1] == '\0' || strchr(colon + 1, ':') != NULL)))
+        return "must be user or user:group";
+    return NULL;
+}
+
+static const char *check_log_level(const char *v)
+{
+    enum log_level level;
+    return log_level_parse(v, &level) == 0 ? NULL : "must be one of error, warn, info, debug";
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Typed values */
+
+static void *field_ptr(struct settings *s, const struct setting_def *d)
+{
+    return (char *)s + d->offset;
+}
+
+static void free_string(char *p)
+{
+    if (p != NULL) {
+        explicit_bzero(p, strlen(p));
+        free(p);
+    }
+}
+
+/* The bad value as shown in an error: quoted, printable, truncated; secrets never shown. */
+static void show_value(char *buf, size_t size, const struct setting_def *d, const char *v)
+{
+    if (d->type == SETTING_SECRET) {
+        snprintf(buf, size, "a value that is not shown");
+        return;
+    }
+    char clean[SHOWN_VALUE_MAX + 1];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && n < SHOWN_VALUE_MAX; p++)
+        clean[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+    clean[n] = '\0';
+    snprintf(buf, size, "\"%s%s\"", clean, v[n] != '\0' ? "..." : "");
+}
+
+/* Narrow [*start, *end) to exclude surrounding white space. */
+static void trim_span(char **start, char **end)
+{
+    while (*start < *end && isspace((unsigned char)**start))
+        (*start)++;
+    while (*end > *start && isspace((unsigned char)(*end)[-1]))
+        (*end)--;
+}
+
+/* Strict decimal or octal: digits only (and a leading '-'), surrounding spaces ignored. */
+static int parse_long(const char *v, int base, long *out)
+{
+    char buf[32];
+
+    if (strlen(v) >= sizeof buf)
+        return -1;
+    strcpy(buf, v);
+    char *start = buf, *end = buf + strlen(buf);
+    trim_span(&start, &end);
+    *end = '\0';
+    size_t n = (size_t)(end - start);
+    if (n == 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)start[i]) && !(i == 0 && start[i] == '-'))
+            return -1;
+    }
+    char *endp;
+    errno = 0;
+    long val = strtol(start, &endp, base);
+    if (errno != 0 || *endp != '\0')
+        return -1;
+    *out = val;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_pooler(const char *v, enum db_pooler_mode *out)
+{
+    for (size_t i = 0; i < sizeof pooler_names / sizeof pooler_names[0]; i++) {
+        if (strcasecmp(v, pooler_names[i]) == 0) {
+            *out = (enum db_pooler_mode)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int set_string(struct settings *s, const struct setting_def *d, const char *v,
+                      const char **why)
+{
+    char **field = field_ptr(s, d);
+
+    if (v != NULL && d->check != NULL && (*why = d->check(v)) != NULL)
+        return -1;
+    char *copy = NULL;
+    if (v != NULL && (copy = strdup(v)) == NULL) {
+        *why = "out of memory";
+        return -1;
+    }
+    free_string(*field);
+    *field = copy;
+    return 0;
+}
+
+static int set_int(struct settings *s, const struct setting_def *d, const char *v, int base,
+                   const char **why)
+{
+    long val;
+
+    if (parse_long(v, base, &val) != 0 || val < d->min || val > d->max) {
+        *why = base == 8 ? "must be octal permission bits from 0 to 0777"
+                         : "must be an integer in range";
+        return -1;
+    }
+    *(int *)field_ptr(s, d) = (int)val;
+    return 0;
+}
+
+/* Parse v (NULL = back to unset, for strings) into the field of d. On failure *why says what
+ * a good value looks like. */
+static int set_value(struct settings *s, const struct setting_def *d, const char *v,
+                     const char **why)
+{
+    switch (d->type) {
+    case SETTING_STRING:
+    case SETTING_SECRET:
+        return set_string(s, d, v, why);
+    case SETTING_INT:
+        return set_int(s, d, v, 10, why);
+    case SETTING_OCTAL:
+        return set_int(s, d, v, 8, why);
+    case SETTING_BOOL:
+        if (parse_bool(v, field_ptr(s, d)) == 0)
+            return 0;
+        *why = "must be true or false";
+        return -1;
+    case SETTING_POOLER:
+        if (parse_pooler(v, field_ptr(s, d)) == 0)
+            return 0;
+        *why = "must be auto, off or transaction";
+        return -1;
+    }
+    *why = "unknown setting type";
+    return -1;
+}
+
+/* Apply one value from a source; an empty value means "the default". */
+static int apply(struct settings *s, const struct setting_def *d, const char *v, const char *source,
+                 char *err, size_t errlen)
+{
+    const char *why = NULL;
+
+    if (*v == '\0')
+        v = d->default_value;
+    if (v == NULL && d->type != SETTING_STRING && d->type != SETTING_SECRET)
+        return 0;
+    if (set_value(s, d, v, &why) == 0)
+        return 0;
+
+    char shown[SHOWN_VALUE_MAX + 8];
+    show_value(shown, sizeof shown, d, v);
+    if (d->type == SETTING_INT) {
+        snprintf(err, errlen, "%s: must be an integer from %ld to %ld, got %s (%s)", d->name,
+                 d->min, d->max, shown, source);
+    } else {
+        snprintf(err, errlen, "%s: %s, got %s (%s)", d->name, why, shown, source);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Sources */
+
+static int load_defaults(struct settings *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (d->default_value != NULL && apply(s, d, d->default_value, "default", err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+static int load_environment(struct settings *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        const char *name = d->name;
+        const char *v = getenv(name);
+        if ((v == NULL || *v == '\0') && d->alias != NULL) {
+            name = d->alias;
+            v = getenv(name);
+        }
+        if (v == NULL)
+            continue;
+        char source[96];
+        if (name == d->name)
+            snprintf(source, sizeof source, "from the environment");
+        else
+            snprintf(source, sizeof source, "from environment variable %s", name);
+        if (apply(s, d, v, source, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One `key = value` line (comments and blank lines already skipped). Surrounding quotes
+ * around the whole value are dropped; '#' inside a value is kept, since secrets and
+ * passwords may contain it. */
+static int load_line(struct settings *s, char *line, const char *where, char *err, size_t errlen)
+{
+    char *eq = strchr(line, '=');
+    if (eq == NULL) {
+        snprintf(err, errlen, "%s: expected `key = value`", where);
+        return -1;
+    }
+    char *kstart = line, *kend = eq;
+    char *vstart = eq + 1, *vend = eq + strlen(eq);
+    trim_span(&kstart, &kend);
+    trim_span(&vstart, &vend);
+    if (vend - vstart >= 2 && (*vstart == '"' || *vstart == '\'') && vend[-1] == *vstart) {
+        vstart++;
+        vend--;
+    }
+    *kend = '\0';
+    *vend = '\0';
+
+    const struct setting_def *d = settings_find(kstart);
+    if (d == NULL) {
+        char shown[SHOWN_VALUE_MAX + 8];
+        struct setting_def plain = {.type = SETTING_STRING};
+        show_value(shown, sizeof shown, &plain, kstart);
+        snprintf(err, errlen, "%s: unknown setting %s", where, shown);
+        return -1;
+    }
+    char source[WHERE_MAX + 8];
+    snprintf(source, sizeof source, "from %s", where);
+    return apply(s, d, vstart, source, err, errlen);
+}
+
+static bool is_blank_or_comment(const char *line)
+{
+    while (isspace((unsigned char)*line))
+        line++;
+    return *line == '\0' || *line == '#';
+}
+
+static int load_file(struct settings *s, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot read config file: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (is_blank_or_comment(line))
+            continue;
+        char where[WHERE_MAX];
+        snprintf(where, sizeof where, "%s line %u", path, lineno);
+        rc = load_line(s, line, where, err, errlen);
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "%s: cannot read config file: %s", path, strerror(errno));
+        rc = -1;
+    }
+    /* Lines may hold the secret. */
+    if (line != NULL)
+        explicit_bzero(line, cap);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Interface */
+
+/* settings_find - the row for name or alias, ignoring case; NULL when unknown. */
+const struct setting_def *settings_find(const char *name)
+{
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (strcasecmp(name, d->name) == 0 || (d->alias && strcasecmp(name, d->alias) == 0))
+            return d;
+    }
+    return NULL;
+}
+
+/* settings_load - defaults, then environment, then the file; see settings.h. */
+int settings_load(struct settings *out, const char *config_path, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (load_defaults(out, err, errlen) != 0 || load_environment(out, err, errlen) != 0 ||
+        (config_path != NULL && load_file(out, config_path, err, errlen) != 0)) {
+        settings_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* settings_check_serving - rules only request-serving processes need. */
+int settings_check_serving(const struct settings *s, char *err, size_t errlen)
+{
+    if (s->database_url == NULL) {
+        snprintf(err, errlen, "DATABASE_URL: not set");
+        return -1;
+    }
+    if (s->secret == NULL) {
+        snprintf(err, errlen,
+                 "AUTHFCGI_SECRET: not set (BETTER_AUTH_SECRET is accepted too); "
+                 "generate one with: openssl rand -base64 32");
+        return -1;
+    }
+    size_t len = strlen(s->secret);
+    if (len < 32) {
+        snprintf(err, errlen,
+                 "AUTHFCGI_SECRET: must be at least 32 bytes, got %zu; "
+                 "generate one with: openssl rand -base64 32",
+                 len);
+        return -1;
+    }
+    const char *why = s->base_url != NULL ? check_base_url(s->base_url) : "not set";
+    if (why != NULL) {
+        snprintf(err, errlen, "AUTHFCGI_BASE_URL: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* settings_effective_workers - 0 means two per online CPU, bounded like the setting. */
+int settings_effective_workers(const struct settings *s)
+{
+    if (s->workers > 0)
+        return s->workers;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    return cpus > MAX_WORKERS / 2 ? MAX_WORKERS : (int)(2 * cpus);
+}
+
+/* settings_db_unnamed - the pooler decision. */
+bool settings_db_unnamed(const struct settings *s)
+{
+    switch (s->db_pooler) {
+    case DB_POOLER_TRANSACTION:
+        return true;
+    case DB_POOLER_OFF:
+        return false;
+    case DB_POOLER_AUTO:
+        break;
+    }
+    /* libpq's own parser reads the host list; only db.c may include libpq. */
+    return s->database_url != NULL && db_conninfo_is_pooler(s->database_url);
+}
+
+/* settings_free - release every string (secrets wiped first); *s is zeroed. */
+void settings_free(struct settings *s)
+{
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (d->type == SETTING_STRING || d->type == SETTING_SECRET) {
+            char **field = field_ptr(s, d);
+            free_string(*field);
+            *field = NULL;
+        }
+    }
+    memset(s, 0, sizeof *s);
+}

@@ -50,6 +50,9 @@ struct setting_def {
     long min, max;             /* inclusive bounds for SETTING_INT */
     size_t offset;             /* into struct settings */
     const char *doc;           /* one line, copied into README's table */
+    /* check - extra rule for a SETTING_STRING/SETTING_SECRET value (never called for an
+     * unset one): NULL when acceptable, else why not ("must be an http(s) URL"). */
+    const char *(*check)(const char *value);
 };
 
 extern const struct setting_def settings_table[];
@@ -66,6 +69,15 @@ int settings_check_serving(const struct settings *s, char *err, size_t errlen);
 
 /* settings_effective_workers - the workers setting with 0 resolved to 2 per online CPU. */
 int settings_effective_workers(const struct settings *s);
+
+/* settings_db_unnamed - true when statements must run unnamed (no PREPARE): pooler mode
+ * "transaction", or "auto" with a DATABASE_URL host containing "-pooler" (Neon's pooled
+ * endpoints; see db_conninfo_is_pooler). The one place this decision is made; db setup and
+ * tests call it. */
+bool settings_db_unnamed(const struct settings *s);
+
+/* settings_find - the table row for name or alias (case-insensitive), or NULL. */
+const struct setting_def *settings_find(const char *name);
 
 void settings_free(struct settings *s);
 
