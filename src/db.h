@@ -50,7 +50,9 @@ enum db_status db_connect(struct db *db);
 enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
                        struct db_result **out);
 
-/* db_exec_script - run a multi-statement SQL text (simple protocol), used for migrations. */
+/* db_exec_script - run a multi-statement SQL text (simple protocol), used for migrations. Its
+ * deadline is the larger of the timeout and 5 minutes (a migration may build an index); it is
+ * never retried. */
 enum db_status db_exec_script(struct db *db, const char *sql);
 
 /* db_transaction - BEGIN; fn(db, ctx); COMMIT. fn returns DB_OK to commit; anything else rolls
@@ -58,6 +60,10 @@ enum db_status db_exec_script(struct db *db, const char *sql);
  * committed, so the whole unit is run once more on a fresh connection. */
 typedef enum db_status (*db_txn_fn)(struct db *db, void *ctx);
 enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx);
+
+/* db_conninfo_is_pooler - true when a host of conninfo contains "-pooler" (Neon's pooled,
+ * transaction-mode endpoint), for AUTHFCGI_DB_POOLER=auto. False when conninfo does not parse. */
+bool db_conninfo_is_pooler(const char *conninfo);
 
 /* db_retry_after - seconds a client should wait after DB_RETRY (at least 1). */
 int db_retry_after(const struct db *db);

@@ -18,8 +18,13 @@ struct migration {
 extern const struct migration migrations[];
 extern const size_t migrations_count;
 
-/* migrate_run - apply pending migrations (status_only: only report). Writes one line per
- * migration to out. Returns 0, or -1 after logging why. */
+/* migrate_run - apply pending migrations (status_only: only report, change nothing). Writes
+ * one line per migration to out ("VERSION applied|already applied", or with status_only
+ * "VERSION applied TIMESTAMP" / "VERSION pending") and a summary line. Returns 0, or -1 after
+ * logging why.
+ *
+ * db must be opened with .unnamed = true: in named mode connecting prepares the whole
+ * statement table, which refers to tables that only exist once migrated. */
 int migrate_run(struct db *db, bool status_only, FILE *out);
 
 #endif
