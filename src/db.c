@@ -428,11 +428,11 @@ static void link_up(struct db *db)
     char qhost[128];
     if (db->link == LINK_LOST || db->link == LINK_BACKOFF)
         log_event(LOG_LEVEL_INFO, "db_connected",
-                  "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld attempts=%u",
+                  "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
                   log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named", (long long)(now_ms() - db->down_since_ms),
-                  db->failures + 1);
+                  db->failures);
     else
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
                   log_quote(qhost, sizeof qhost, host != NULL ? host : ""),

@@ -133,6 +133,28 @@ START_TEST(test_terminated_backend_is_replaced)
 }
 END_TEST
 
+/* kill_self_once - the connection dies inside the transaction on the first run only. */
+static enum db_status kill_self_once(struct db *db, void *ctx)
+{
+    int *calls = ctx;
+    if ((*calls)++ == 0)
+        kill_backends("authfcgi_test_midtxn");
+    return db_exec(db, STMT_PING, NULL, NULL);
+}
+
+START_TEST(test_transaction_rerun_after_loss)
+{
+    /* Lost before COMMIT was sent: nothing was committed, so the whole unit runs again on a
+     * new connection and succeeds. */
+    struct db *db = open_db(false, 5000, "authfcgi_test_midtxn");
+    int calls = 0;
+    ck_assert_int_eq(db_connect(db), DB_OK);
+    ck_assert_int_eq(db_transaction(db, kill_self_once, &calls), DB_OK);
+    ck_assert_int_eq(calls, 2);
+    db_close(db);
+}
+END_TEST
+
 struct blocked {
     struct db *victim;
     enum db_status st;
@@ -186,6 +208,7 @@ static Suite *live_suite(void)
     tcase_add_test(tc, test_results);
     tcase_add_test(tc, test_conflict_rolls_back);
     tcase_add_test(tc, test_terminated_backend_is_replaced);
+    tcase_add_test(tc, test_transaction_rerun_after_loss);
     tcase_add_test(tc, test_deadline);
     suite_add_tcase(s, tc);
     return s;
