@@ -1,0 +1,198 @@
+# deploy/render.sh - the one place that turns deploy/*.conf.in into a runnable front server:
+# @PLACEHOLDER@ substitution, the per-server values, and the foreground command line.
+# Sourced by deploy/quickstart and by test/lib/front.sh, so the quickstart, the tests and the
+# README all run the very same configs.
+#
+#   render_template TEMPLATE OUTPUT KEY=VALUE...
+#   front_render KIND DIR PORT      KIND = lighttpd | nginx | apache
+#       in:  FRONT_UPSTREAM   pool address for lighttpd/nginx: /abs/unix.sock or host:port
+#            FRONT_WORKER_BIN authfcgi binary that Apache's mod_fcgid spawns (managed mode)
+#            FRONT_FCGID_MAX_PROCS (16), FRONT_FCGID_MAX_REQUESTS (AUTHFCGI_MAX_REQUESTS or 10000)
+#       out: FRONT_CONF (the rendered file), FRONT_CMD (array: run it in the foreground),
+#            FRONT_ERROR_LOG, FRONT_EXE (basename of the server binary, to verify pids)
+#   front_worker_bin BIN DIR        print a path to BIN that Apache's user can execute
+# shellcheck shell=bash
+
+# shellcheck disable=SC2034 # FRONT_* outputs are read by the scripts that source this
+FRONT_DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FRONT_KINDS="lighttpd nginx apache"
+
+# Variables handed to workers that the web server spawns itself (Apache): every authfcgi
+# setting, the database, the Better Auth aliases, and sanitizer options for test builds.
+FRONT_PASS_ENV_RE='^(AUTHFCGI_[A-Z0-9_]*|DATABASE_URL|BETTER_AUTH_[A-Z0-9_]*|ASAN_OPTIONS|UBSAN_OPTIONS|LSAN_OPTIONS)$'
+
+# render_template TEMPLATE OUTPUT KEY=VALUE... - replace each @KEY@ by VALUE. Every
+# placeholder of the template must be given (a typo fails loudly instead of shipping a
+# config with @FOO@ in it). OUTPUT is written 0600 and replaced atomically.
+render_template() {
+	local src=$1 dst=$2 text kv key val ph
+	shift 2
+	text=$(<"$src") || return 1
+	# bash 5.2 would treat & in a replacement as the match; values are literal here.
+	shopt -u patsub_replacement 2>/dev/null || true
+	local -A given=()
+	for kv; do
+		key=${kv%%=*}
+		val=${kv#*=}
+		given[$key]=1
+		text=${text//"@$key@"/"$val"}
+	done
+	while read -r ph; do
+		ph=${ph//@/}
+		if [[ -z ${given[$ph]:-} ]]; then
+			echo "render_template: $src: no value for @$ph@" >&2
+			return 1
+		fi
+	done < <(grep -o '@[A-Z][A-Z0-9_]*@' "$src" | sort -u)
+	(umask 077 && printf '%s\n' "$text" >"$dst.tmp") && mv -f "$dst.tmp" "$dst"
+}
+
+# _front_find NAME - absolute path of a server binary (they live in /usr/sbin, which is not
+# on every user's PATH).
+_front_find() {
+	local p
+	p=$(PATH="$PATH:/usr/sbin:/sbin:/usr/local/sbin" command -v "$1") || {
+		echo "front: $1 not found (install it, or run ./deploy/quickstart up which does)" >&2
+		return 1
+	}
+	printf '%s\n' "$p"
+}
+
+# _front_upstream_kind - "unix" for an absolute socket path, "tcp" for host:port.
+_front_check_upstream() {
+	case ${FRONT_UPSTREAM:-} in
+	/*) return 0 ;;
+	?*:[0-9]*) return 0 ;;
+	*)
+		echo "front: FRONT_UPSTREAM must be /abs/path.sock or host:port (got '${FRONT_UPSTREAM:-}')" >&2
+		return 1
+		;;
+	esac
+}
+
+# front_worker_bin BIN DIR - when root, Apache's mod_fcgid spawns workers as www-data, which
+# may not be able to reach a build tree under /root. Then copy the binary into DIR (which the
+# caller made reachable) and print the copy's path; otherwise print BIN.
+front_worker_bin() {
+	local bin=$1 dir=$2
+	if ((EUID != 0)) || runuser -u www-data -- test -x "$bin" 2>/dev/null; then
+		printf '%s\n' "$bin"
+		return 0
+	fi
+	mkdir -p "$dir" && install -m 0755 "$bin" "$dir/authfcgi.new" &&
+		mv -f "$dir/authfcgi.new" "$dir/authfcgi" && printf '%s\n' "$dir/authfcgi"
+}
+
+# _front_apache_env - one FcgidInitialEnv line per variable to pass. The value is written as
+# ${NAME}: Apache expands it from its own environment when it reads the config, so secrets
+# do not land in the config file. Apache expands before it splits the line into words, so a
+# value with a double quote is written out escaped instead (the file is 0600).
+# shellcheck disable=SC2016 # ${NAME} is for Apache to expand, not for us
+_front_apache_env() {
+	local name val
+	for name in $(compgen -e | grep -E "$FRONT_PASS_ENV_RE" | sort); do
+		val=${!name}
+		if [[ $val != *'"'* ]]; then
+			printf '    FcgidInitialEnv %s "${%s}"\n' "$name" "$name"
+		elif [[ $val == *\\ || $val == *'${'* || $val == *$'\n'* ]]; then
+			echo "front: cannot pass $name to Apache (a double quote with a trailing backslash, \${ or a newline)" >&2
+			return 1
+		else
+			printf '    FcgidInitialEnv %s "%s"\n' "$name" "${val//'"'/'\"'}"
+		fi
+	done
+}
+
+# front_render KIND DIR PORT - see the header.
+front_render() {
+	local kind=$1 dir=$2 port=$3 exe
+	[[ $port =~ ^[0-9]+$ ]] || {
+		echo "front: bad port '$port'" >&2
+		return 1
+	}
+	mkdir -p "$dir/www" "$dir/tmp" "$dir/run" || return 1
+	FRONT_ERROR_LOG=$dir/error.log
+	case $kind in
+	lighttpd)
+		_front_check_upstream || return 1
+		exe=$(_front_find lighttpd) || return 1
+		local target
+		if [[ $FRONT_UPSTREAM == /* ]]; then
+			target="\"socket\" => \"$FRONT_UPSTREAM\""
+		else
+			target="\"host\" => \"${FRONT_UPSTREAM%:*}\", \"port\" => ${FRONT_UPSTREAM##*:}"
+		fi
+		FRONT_CONF=$dir/lighttpd.conf
+		render_template "$FRONT_DEPLOY_DIR/lighttpd.conf.in" "$FRONT_CONF" \
+			"DIR=$dir" "PORT=$port" "FASTCGI_TARGET=$target" || return 1
+		FRONT_CMD=("$exe" -D -f "$FRONT_CONF")
+		;;
+	nginx)
+		_front_check_upstream || return 1
+		exe=$(_front_find nginx) || return 1
+		local upstream params user_line=""
+		if [[ $FRONT_UPSTREAM == /* ]]; then upstream="unix:$FRONT_UPSTREAM"; else upstream=$FRONT_UPSTREAM; fi
+		params=/etc/nginx/fastcgi_params
+		[[ -r $params ]] || {
+			echo "front: $params missing (package nginx-common)" >&2
+			return 1
+		}
+		# Started as root, nginx would drop its workers to nobody, who cannot open the pool's
+		# socket; keep them as the user that owns the pool.
+		((EUID == 0)) && user_line="user root;"
+		FRONT_CONF=$dir/nginx.conf
+		render_template "$FRONT_DEPLOY_DIR/nginx.conf.in" "$FRONT_CONF" \
+			"DIR=$dir" "PORT=$port" "UPSTREAM=$upstream" "FASTCGI_PARAMS=$params" \
+			"USER_LINE=$user_line" || return 1
+		FRONT_CMD=("$exe" -p "$dir/" -e "$FRONT_ERROR_LOG" -c "$FRONT_CONF")
+		;;
+	apache)
+		[[ -n ${FRONT_WORKER_BIN:-} && -x $FRONT_WORKER_BIN ]] || {
+			echo "front: FRONT_WORKER_BIN must be the authfcgi binary (got '${FRONT_WORKER_BIN:-}')" >&2
+			return 1
+		}
+		exe=$(_front_find apache2) || return 1
+		local moddir=/usr/lib/apache2/modules user_lines="" env_lines
+		[[ -r $moddir/mod_fcgid.so ]] || {
+			echo "front: $moddir/mod_fcgid.so missing (package libapache2-mod-fcgid)" >&2
+			return 1
+		}
+		if ((EUID == 0)); then
+			# Apache refuses to serve as root: children and mod_fcgid's workers run as
+			# www-data, which must own the IPC directory.
+			user_lines=$'User www-data\nGroup www-data'
+			mkdir -p "$dir/fcgid" && chown www-data:www-data "$dir/fcgid" || return 1
+		else
+			mkdir -p "$dir/fcgid" || return 1
+		fi
+		env_lines=$(_front_apache_env) || return 1
+		FRONT_CONF=$dir/apache.conf
+		render_template "$FRONT_DEPLOY_DIR/apache.conf.in" "$FRONT_CONF" \
+			"DIR=$dir" "PORT=$port" "MODULES=$moddir" "USER_LINES=$user_lines" \
+			"WORKER_BIN=$FRONT_WORKER_BIN" "FCGID_ENV=$env_lines" \
+			"MAX_PROCS=${FRONT_FCGID_MAX_PROCS:-16}" \
+			"MAX_REQUESTS=${FRONT_FCGID_MAX_REQUESTS:-${AUTHFCGI_MAX_REQUESTS:-10000}}" || return 1
+		FRONT_CMD=("$exe" -d "$dir" -f "$FRONT_CONF" -DFOREGROUND)
+		;;
+	*)
+		echo "front: unknown front server '$kind' (one of: $FRONT_KINDS)" >&2
+		return 1
+		;;
+	esac
+	FRONT_EXE=$(basename "$exe")
+}
+
+# front_configtest - ask the server to check FRONT_CONF (after front_render); prints its
+# complaint and fails when the config is bad.
+front_configtest() {
+	local out
+	case ${FRONT_EXE:-} in
+	lighttpd) out=$("${FRONT_CMD[0]}" -tt -f "$FRONT_CONF" 2>&1) ;;
+	nginx) out=$("${FRONT_CMD[@]}" -t 2>&1) ;;
+	apache2) out=$("${FRONT_CMD[@]}" -t 2>&1) ;;
+	*) return 1 ;;
+	esac || {
+		printf '%s\n' "$out" >&2
+		return 1
+	}
+}

@@ -1,0 +1,157 @@
+# test/lib/common.sh - the helpers every shell test sources first: a private temporary
+# directory, free loopback ports, waiting for HTTP, a stack of cleanup commands, running as
+# an unprivileged user when root, and TAP-ish result lines.
+#
+# Usage:  source "$top_srcdir/test/lib/common.sh"; tmpdir_new; ...; finish
+# Environment from make: AUTHFCGI_BIN, top_srcdir, top_builddir.
+# shellcheck shell=bash
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$PWD}"
+: "${AUTHFCGI_BIN:=$top_builddir/authfcgi}"
+export top_srcdir top_builddir AUTHFCGI_BIN
+
+# Ports we never hand out: the lead's quickstart (8080), the reference server (3000) and its
+# database (5433).
+_COMMON_RESERVED_PORTS=" 8080 3000 5433 "
+_COMMON_FAILED=0
+_COMMON_COUNT=0
+_COMMON_EXIT_CMDS=()
+
+# on_exit CMD - push CMD (a string, run with eval) on the cleanup stack; the EXIT trap runs the
+# stack last-in first-out, so a later resource is released before the one it depends on.
+on_exit() {
+	_COMMON_EXIT_CMDS+=("$1")
+}
+
+_common_run_exit_cmds() {
+	local status=$? i
+	set +e
+	for ((i = ${#_COMMON_EXIT_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${_COMMON_EXIT_CMDS[i]}" || true
+	done
+	_COMMON_EXIT_CMDS=()
+	exit "$status"
+}
+trap _common_run_exit_cmds EXIT
+# A signal still runs the cleanup: exit from the handler fires the EXIT trap.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# tmpdir_new - create a private directory, export TEST_TMP, remove it on exit. It is made
+# traversable (0755) because PostgreSQL (user postgres) and Apache's workers (www-data) run
+# below it when the tests run as root; nothing secret is kept in it.
+tmpdir_new() {
+	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/authfcgi-test.XXXXXX") || return 1
+	chmod 0755 "$TEST_TMP"
+	export TEST_TMP
+	on_exit "rm -rf '$TEST_TMP'"
+}
+
+# _port_in_use PORT - true when any TCP socket (IPv4 or IPv6) is bound to PORT locally.
+_port_in_use() {
+	local hex
+	hex=$(printf ':%04X ' "$1")
+	grep -qs -- "$hex" /proc/net/tcp /proc/net/tcp6
+}
+
+# free_port - print a free loopback TCP port. Picked at random below the kernel's ephemeral
+# range, so parallel tests rarely collide and outgoing connections never hold it.
+free_port() {
+	local i p
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		[[ $_COMMON_RESERVED_PORTS == *" $p "* ]] && continue
+		_port_in_use "$p" && continue
+		printf '%s\n' "$p"
+		return 0
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# wait_http URL [SECS] - wait (default 20 s) until URL answers with a 2xx status. Returns 1
+# on timeout, printing the last status seen.
+wait_http() {
+	local url=$1 secs=${2:-20} code=000 deadline
+	deadline=$((SECONDS + secs))
+	while ((SECONDS < deadline)); do
+		code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url" 2>/dev/null) || true
+		[[ $code == 2?? ]] && return 0
+		sleep 0.1
+	done
+	echo "wait_http: $url not ready after ${secs}s (last status $code)" >&2
+	return 1
+}
+
+# as_unpriv CMD... - run CMD as the unprivileged user postgres when we are root (PostgreSQL
+# refuses to run as root), as ourselves otherwise.
+as_unpriv() {
+	if ((EUID == 0)); then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# ok MSG / not_ok MSG - one result line each; not_ok records a failure for finish.
+ok() {
+	_COMMON_COUNT=$((_COMMON_COUNT + 1))
+	printf 'ok %d - %s\n' "$_COMMON_COUNT" "$*"
+}
+
+not_ok() {
+	_COMMON_COUNT=$((_COMMON_COUNT + 1))
+	_COMMON_FAILED=$((_COMMON_FAILED + 1))
+	printf 'not ok %d - %s\n' "$_COMMON_COUNT" "$*"
+}
+
+# check COND_STATUS MSG - convenience: `check $? "msg"` or `some_test; check $? msg`.
+check() {
+	local status=$1
+	shift
+	if ((status == 0)); then ok "$@"; else not_ok "$@"; fi
+}
+
+# show_log FILE [LINES] - print the tail of a log, for the reader of a failed test's log.
+show_log() {
+	local f=$1 n=${2:-40}
+	[[ -r $f ]] || return 0
+	echo "# ---- last $n lines of $f"
+	tail -n "$n" "$f" | sed 's/^/# /'
+}
+
+# skip_all REASON - the facility this test needs is truly unavailable: exit 77 (automake's
+# SKIP). CI installs everything, so this must stay rare.
+skip_all() {
+	echo "# SKIP: $*"
+	exit 77
+}
+
+# watchdog SECS - bound the whole test: after SECS seconds it is stopped with SIGTERM (which
+# runs the cleanup stack) and a line says why.
+watchdog() {
+	local secs=$1 me=$$ wd
+	(
+		trap - EXIT INT TERM
+		sleep "$secs"
+		echo "# watchdog: test still running after ${secs}s, stopping it" >&2
+		kill -TERM "$me"
+	) &
+	wd=$!
+	on_exit "kill \$(ps -o pid= --ppid $wd) $wd 2>/dev/null"
+}
+
+# finish - print the plan and exit 0 when nothing failed (and something ran), 1 otherwise.
+finish() {
+	printf '1..%d\n' "$_COMMON_COUNT"
+	if ((_COMMON_FAILED > 0)); then
+		echo "# $_COMMON_FAILED of $_COMMON_COUNT failed"
+		exit 1
+	fi
+	if ((_COMMON_COUNT == 0)); then
+		echo "# no test ran"
+		exit 1
+	fi
+	exit 0
+}
