@@ -1,0 +1,16 @@
+/* text - small Unicode helpers shared by request validation and the password module:
+ * lengths as JavaScript counts them. */
+#ifndef AUTHFCGI_TEXT_H
+#define AUTHFCGI_TEXT_H
+
+#include <stddef.h>
+
+/* text_utf16_length - the number of UTF-16 code units of the len bytes of UTF-8 at s, which is
+ * what JavaScript's `string.length` reports and so what Better Auth's limits count: one per
+ * code point up to U+FFFF, two per code point above (a surrogate pair). s need not be
+ * NUL-terminated and may contain U+0000. Returns 0 with *out set, or -1 when s is not
+ * well-formed UTF-8 (overlong forms, surrogates, values above U+10FFFF, truncated
+ * sequences); *out is then untouched. */
+int text_utf16_length(const char *s, size_t len, size_t *out);
+
+#endif

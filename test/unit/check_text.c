@@ -1,0 +1,123 @@
+/* check_text - text_utf16_length counts what JavaScript's string.length counts, and refuses
+ * every ill-formed UTF-8 sequence. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+struct length_case {
+    const char *utf8;
+    size_t len; /* bytes; explicit so cases may hold NUL */
+    size_t units;
+};
+
+#define CASE(s, units)                                                                             \
+    {                                                                                              \
+        s, sizeof(s) - 1, units                                                                    \
+    }
+
+static const struct length_case valid_cases[] = {
+    CASE("", 0),
+    CASE("password", 8),
+    CASE("\xC3\xA9", 1),         /* é U+00E9 */
+    CASE("e\xCC\x81", 2),        /* e + U+0301: two code points, two units */
+    CASE("\xE2\x82\xAC", 1),     /* € U+20AC */
+    CASE("\xEF\xAC\x81", 1),     /* ﬁ U+FB01: counted before NFKC */
+    CASE("\xEF\xBF\xBF", 1),     /* U+FFFF, last BMP code point */
+    CASE("\xF0\x90\x80\x80", 2), /* U+10000, first astral: a surrogate pair */
+    CASE("\xF0\x9F\x98\x80", 2), /* 😀 U+1F600 */
+    CASE("\xF4\x8F\xBF\xBF", 2), /* U+10FFFF, the last code point */
+    CASE("a\xF0\x9F\x98\x80!", 4),
+    CASE("a\0b", 3),         /* U+0000 is a character like any other */
+    CASE("\xEF\xBB\xBF", 1), /* a BOM is not skipped */
+};
+
+START_TEST(test_valid)
+{
+    const struct length_case *c = &valid_cases[_i];
+    size_t units = 999;
+
+    ck_assert_int_eq(text_utf16_length(c->utf8, c->len, &units), 0);
+    ck_assert_uint_eq(units, c->units);
+}
+END_TEST
+
+static const struct length_case invalid_cases[] = {
+    CASE("\x80", 0),                     /* lone continuation byte */
+    CASE("\xC3", 0),                     /* truncated two-byte sequence */
+    CASE("abc\xE2\x82", 0),              /* truncated at the end */
+    CASE("\xC3!", 0),                    /* lead byte followed by ASCII */
+    CASE("\xC0\xAF", 0),                 /* overlong '/' */
+    CASE("\xC1\xBF", 0),                 /* overlong */
+    CASE("\xE0\x80\xAF", 0),             /* overlong three-byte */
+    CASE("\xF0\x80\x80\xAF", 0),         /* overlong four-byte */
+    CASE("\xED\xA0\x80", 0),             /* U+D800, a surrogate */
+    CASE("\xED\xBF\xBF", 0),             /* U+DFFF */
+    CASE("\xED\xA0\xBD\xED\xB8\x80", 0), /* CESU-8 surrogate pair for U+1F600 */
+    CASE("\xF4\x90\x80\x80", 0),         /* U+110000 */
+    CASE("\xF5\x80\x80\x80", 0),
+    CASE("\xFE", 0),
+    CASE("\xFF", 0),
+    CASE("ok\xFF!ok", 0),
+};
+
+START_TEST(test_invalid)
+{
+    const struct length_case *c = &invalid_cases[_i];
+    size_t units = 4242;
+
+    ck_assert_int_eq(text_utf16_length(c->utf8, c->len, &units), -1);
+    ck_assert_uint_eq(units, 4242); /* untouched on error */
+}
+END_TEST
+
+/* The password limits are 8..128 units: the edges must land where JavaScript puts them. */
+START_TEST(test_password_limit_edges)
+{
+    char buf[4 * 128 + 1];
+    size_t units;
+
+    /* 128 x "é": 256 bytes, 128 units. */
+    for (size_t i = 0; i < 128; i++)
+        memcpy(buf + 2 * i, "\xC3\xA9", 2);
+    ck_assert_int_eq(text_utf16_length(buf, 256, &units), 0);
+    ck_assert_uint_eq(units, 128);
+
+    /* 64 x U+1F600: 256 bytes, 128 units; one more makes 130. */
+    for (size_t i = 0; i < 65; i++)
+        memcpy(buf + 4 * i, "\xF0\x9F\x98\x80", 4);
+    ck_assert_int_eq(text_utf16_length(buf, 256, &units), 0);
+    ck_assert_uint_eq(units, 128);
+    ck_assert_int_eq(text_utf16_length(buf, 260, &units), 0);
+    ck_assert_uint_eq(units, 130);
+
+    /* Cutting the last emoji in half is ill-formed, not 129 units. */
+    ck_assert_int_eq(text_utf16_length(buf, 258, &units), -1);
+}
+END_TEST
+
+static Suite *text_suite(void)
+{
+    Suite *s = suite_create("text");
+    TCase *tc = tcase_create("utf16_length");
+
+    tcase_add_loop_test(tc, test_valid, 0, sizeof(valid_cases) / sizeof(valid_cases[0]));
+    tcase_add_loop_test(tc, test_invalid, 0, sizeof(invalid_cases) / sizeof(invalid_cases[0]));
+    tcase_add_test(tc, test_password_limit_edges);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(text_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
