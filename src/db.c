@@ -71,9 +71,10 @@ struct db {
     int timeout_ms;
     bool unnamed;
 
-    PGconn *conn;           /* NULL while disconnected */
-    unsigned generation;    /* bumped by every new connection */
-    char fatal_sqlstate[6]; /* SQLSTATE of a FATAL message received while idle, or "" */
+    PGconn *conn;                   /* NULL while disconnected */
+    unsigned generation;            /* bumped by every new connection */
+    char fatal_sqlstate[6];         /* SQLSTATE of a FATAL message received while idle, or "" */
+    char fatal_message[REASON_MAX]; /* and its text, for the log line */
 
     bool in_txn;
     unsigned txn_generation; /* the connection the open transaction lives on */
@@ -312,9 +313,11 @@ static void notice_receiver(void *arg, const PGresult *res)
     struct db *db = arg;
     const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
     const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+    if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0)) {
         snprintf(db->fatal_sqlstate, sizeof db->fatal_sqlstate, "%s",
                  sqlstate != NULL ? sqlstate : "08006");
+        snprintf(db->fatal_message, sizeof db->fatal_message, "%s", PQresultErrorMessage(res));
+    }
 }
 
 static void *cancel_thread(void *arg);
@@ -476,7 +479,8 @@ static int link_next_result(PGconn *conn, int64_t deadline, PGresult **out)
             return 0;
         if (ev < 0 || !PQconsumeInput(conn)) {
             /* PQisBusy is false once libpq has seen the connection break, and PQgetResult then
-             * returns the error at once; anything else must not be allowed to block. */
+             * returns the error at once. A socket we cannot even poll must not be waited on:
+             * give up on it as on a deadline. */
             if (PQstatus(conn) != CONNECTION_BAD)
                 return 0;
             break;
@@ -535,11 +539,13 @@ static bool link_alive(struct db *db)
     return true;
 }
 
-/* lost_on - drop a connection that libpq reports broken, classifying from what it said. */
+/* link_lost - drop a connection that libpq reports broken, classifying from what it said. */
 static void link_lost(struct db *db, const PGresult *r)
 {
     const char *sqlstate = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *message = r != NULL ? PQresultErrorMessage(r) : NULL;
+    if ((message == NULL || message[0] == '\0') && db->fatal_message[0] != '\0')
+        message = db->fatal_message;
     if (message == NULL || message[0] == '\0')
         message = PQerrorMessage(db->conn);
     if ((sqlstate == NULL || sqlstate[0] == '\0') && db->fatal_sqlstate[0] != '\0')
@@ -662,6 +668,7 @@ static enum db_status link_connect(struct db *db, int64_t deadline)
     db->conn = conn;
     db->generation++;
     db->fatal_sqlstate[0] = '\0';
+    db->fatal_message[0] = '\0';
     PQsetNoticeReceiver(conn, notice_receiver, db);
     if (PQsetnonblocking(conn, 1) != 0) {
         link_refused(db, LOSS_OTHER, PQerrorMessage(conn));
