@@ -34,6 +34,7 @@ struct request {
     const char *sec_fetch_dest;
     const char *x_forwarded_for;
     const char *remote_addr; /* FastCGI REMOTE_ADDR, "" when absent */
+    const char *client_ip;   /* resolved by the dispatcher (client_ip module); "" when unknown */
     const char *body;        /* NUL-terminated copy; NULL when there is none */
     size_t body_len;
     bool body_too_large;     /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */

@@ -1,18 +1,54 @@
-/* router - the route table and dispatch. The table is the single list of what authfcgi
- * answers; a test checks it against schema/openapi.yaml. */
+/* router - the route table and the pipeline in front of every handler. The table is the single
+ * list of what authfcgi answers; a test checks it against schema/openapi.yaml. */
 #include "config.h"
 
 #include "router.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "app.h"
+#include "arena.h"
+#include "client_ip.h"
 #include "handlers.h"
 #include "http.h"
+#include "log.h"
+#include "origin.h"
+#include "rate_limit.h"
+
+#define BASE_PATH "/api/auth"
 
 const struct route route_table[] = {
-    {"GET", "/api/auth/ok", handle_ok, "ok"},
-    {"GET", "/healthz", handle_healthz, "healthz"},
-    {"GET", "/readyz", handle_readyz, "readyz"},
+    {"GET", BASE_PATH "/ok", handle_ok, "ok", SCHEMA_NONE, 0},
+    {"GET", BASE_PATH "/error", handle_error, "error", SCHEMA_ERROR, 0},
+    {"POST", BASE_PATH "/sign-up/email", handle_sign_up, "signUpEmail", SCHEMA_SIGN_UP,
+     ROUTE_SIGN_IN_UP},
+    {"POST", BASE_PATH "/sign-in/email", handle_sign_in, "signInEmail", SCHEMA_SIGN_IN,
+     ROUTE_SIGN_IN_UP},
+    {"POST", BASE_PATH "/sign-out", handle_sign_out, "signOut", SCHEMA_SIGN_OUT, 0},
+    {"GET", BASE_PATH "/get-session", handle_get_session, "getSession", SCHEMA_GET_SESSION, 0},
+    {"POST", BASE_PATH "/get-session", handle_get_session_post, "getSessionPost",
+     SCHEMA_GET_SESSION, 0},
+    {"GET", BASE_PATH "/list-sessions", handle_list_sessions, "listSessions", SCHEMA_NONE,
+     ROUTE_SESSION},
+    {"POST", BASE_PATH "/revoke-session", handle_revoke_session, "revokeSession",
+     SCHEMA_REVOKE_SESSION, ROUTE_SESSION},
+    {"POST", BASE_PATH "/revoke-sessions", handle_revoke_sessions, "revokeSessions",
+     SCHEMA_REVOKE_SESSIONS, ROUTE_SESSION},
+    {"POST", BASE_PATH "/revoke-other-sessions", handle_revoke_other_sessions,
+     "revokeOtherSessions", SCHEMA_REVOKE_OTHER_SESSIONS, ROUTE_SESSION},
+    {"POST", BASE_PATH "/change-password", handle_change_password, "changePassword",
+     SCHEMA_CHANGE_PASSWORD, ROUTE_SESSION},
+    {"POST", BASE_PATH "/update-user", handle_update_user, "updateUser", SCHEMA_UPDATE_USER,
+     ROUTE_SESSION},
+    {"POST", BASE_PATH "/delete-user", handle_delete_user, "deleteUser", SCHEMA_DELETE_USER,
+     ROUTE_SESSION},
+    {"GET", BASE_PATH "/list-accounts", handle_list_accounts, "listUserAccounts", SCHEMA_NONE,
+     ROUTE_SESSION},
+    {"POST", BASE_PATH "/verify-password", handle_verify_password, "verifyPassword",
+     SCHEMA_VERIFY_PASSWORD, ROUTE_SESSION},
+    {"GET", "/healthz", handle_healthz, "healthz", SCHEMA_NONE, 0},
+    {"GET", "/readyz", handle_readyz, "readyz", SCHEMA_NONE, 0},
 };
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
 
@@ -26,14 +62,123 @@ const struct route *router_find(const char *method, const char *path)
     return NULL;
 }
 
-/* router_dispatch - run the route's handler or answer Better Auth's bare 404. */
+/* router_store_error - see router.h. */
+void router_store_error(struct call *c, enum db_status st)
+{
+    if (st == DB_RETRY) {
+        response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
+        return;
+    }
+    log_event(LOG_LEVEL_ERROR, "request_failed", "path=%s status=%s", c->req->path,
+              db_status_name(st));
+    response_error(c->resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+}
+
+static void answer_input_error(struct response *resp, const struct input_error *err)
+{
+    response_error(resp, err->status, err->code, err->message);
+}
+
+/* under_base_path - the part of path after /api/auth, or NULL for other paths. */
+static const char *under_base_path(const char *path)
+{
+    size_t n = strlen(BASE_PATH);
+
+    if (strncmp(path, BASE_PATH, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        return NULL;
+    return path + n;
+}
+
+/* check_rate_limit - Better Auth limits every request under its base path, routed or not.
+ * Returns true when the request may go on; otherwise resp holds the answer. */
+static bool check_rate_limit(struct app *app, struct request *req, struct response *resp)
+{
+    const char *subpath = under_base_path(req->path);
+    bool allowed = true;
+    int retry_after = 0;
+    enum db_status st;
+    char seconds[16];
+
+    if (!app->rate_limit || subpath == NULL)
+        return true;
+    st = rate_limit_check(app, req, subpath, &allowed, &retry_after);
+    if (st != DB_OK) {
+        struct call c = {.app = app, .req = req, .resp = resp};
+
+        router_store_error(&c, st);
+        return false;
+    }
+    if (allowed)
+        return true;
+    snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
+    response_error(resp, 429, NULL, "Too many requests. Please try again later.");
+    response_header(resp, "X-Retry-After", seconds);
+    return false;
+}
+
+/* run_input_checks - body, origin, redirect URLs and schema, in Better Auth's order
+ * (PROTOCOL.md §17). Returns true when the handler may run. */
+static bool run_input_checks(const struct route *route, struct call *c)
+{
+    struct input_error err;
+    bool state_changing = strcmp(c->req->method, "GET") != 0;
+
+    if (body_parse(c->req, route->schema, &c->in, &err) != 0)
+        goto refused;
+    if (state_changing) {
+        if (origin_check(&c->app->origins, c->req, false, &err) != 0)
+            goto refused;
+        if (origin_check_redirects(&c->app->origins, c->req->arena, &c->in, &err) != 0)
+            goto refused;
+    }
+    if (body_validate(c->req->arena, route->schema, &c->in, &err) != 0)
+        goto refused;
+    if ((route->flags & ROUTE_SIGN_IN_UP) &&
+        origin_check(&c->app->origins, c->req, true, &err) != 0)
+        goto refused;
+    return true;
+refused:
+    answer_input_error(c->resp, &err);
+    return false;
+}
+
+/* resolve_session - for routes that need one: 401 without a live session. */
+static bool resolve_session(const struct route *route, struct call *c)
+{
+    enum db_status st;
+
+    if (!(route->flags & (ROUTE_SESSION | ROUTE_OPTIONAL_SESSION)))
+        return true;
+    st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH),
+                         &c->session);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return false;
+    }
+    if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {
+        response_error(c->resp, 401, "UNAUTHORIZED", "Unauthorized");
+        return false;
+    }
+    return true;
+}
+
+/* router_dispatch - see router.h. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp)
 {
-    const struct route *route = router_find(req->method, req->path);
+    const struct route *route;
+    struct call c = {.app = app, .req = req, .resp = resp};
+    char *ip = arena_alloc(req->arena, CLIENT_IP_MAX);
 
-    if (route == NULL) {
+    client_ip_resolve(&app->proxies, req->remote_addr, req->x_forwarded_for, ip);
+    req->client_ip = ip;
+    if (!check_rate_limit(app, req, resp))
+        return;
+    route = router_find(req->method, req->path);
+    if (route == NULL || (route->handler == handle_delete_user && !app->delete_user)) {
         response_empty(resp, 404);
         return;
     }
-    route->handler(app, req, resp);
+    if (!run_input_checks(route, &c) || !resolve_session(route, &c))
+        return;
+    route->handler(&c);
 }

@@ -1,22 +1,48 @@
-/* router - the route table (method, path, handler, OpenAPI operation) and dispatch. Routing is
- * exact, as Better Auth's: an unknown path, a wrong method, a trailing slash, HEAD and OPTIONS
- * all get 404 with an empty body. */
+/* router - the route table (method, path, handler, OpenAPI operation, input schema, checks)
+ * and the request pipeline every /api/auth route goes through in Better Auth's order: rate
+ * limit, route, body parse (415, bad JSON), Origin check when a cookie is sent, redirect-URL
+ * check, schema validation, sign-in/up Fetch-Metadata rules, session, handler.
+ *
+ * Routing is exact, as Better Auth's: an unknown path, a wrong method, a trailing slash, HEAD
+ * and OPTIONS all get 404 with an empty body. */
 #ifndef AUTHFCGI_ROUTER_H
 #define AUTHFCGI_ROUTER_H
 
 #include <stddef.h>
 
+#include "body.h"
+#include "session.h"
+
 struct app;
 struct request;
 struct response;
 
-typedef void (*handler_fn)(struct app *app, struct request *req, struct response *resp);
+/* Everything a handler gets for one request. in is validated; session is resolved when the
+ * route has ROUTE_SESSION (and then valid: the pipeline answered 401 otherwise). */
+struct call {
+    struct app *app;
+    struct request *req;
+    struct response *resp;
+    struct body_fields in;
+    struct session_state session;
+};
+
+typedef void (*handler_fn)(struct call *c);
+
+enum route_flags {
+    ROUTE_SESSION = 1 << 0,    /* needs a session: 401 UNAUTHORIZED without one */
+    ROUTE_SIGN_IN_UP = 1 << 1, /* the Fetch-Metadata login-CSRF rules apply */
+    ROUTE_NO_REFRESH = 1 << 2, /* resolve the session without the sliding refresh */
+    ROUTE_OPTIONAL_SESSION = 1 << 3, /* resolve the session when there is one (never 401) */
+};
 
 struct route {
     const char *method;
     const char *path;         /* full path, e.g. "/api/auth/ok" */
     handler_fn handler;
     const char *operation_id; /* operationId in schema/openapi.yaml */
+    enum body_schema schema;
+    unsigned flags;
 };
 
 extern const struct route route_table[];
@@ -25,7 +51,11 @@ extern const size_t route_count;
 /* router_find - the route for method and path, or NULL. */
 const struct route *router_find(const char *method, const char *path);
 
-/* router_dispatch - run the matching handler, or answer 404 with an empty body. */
+/* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp);
+
+/* router_store_error - answer a store failure: 503 + Retry-After for DB_RETRY, a bare 500
+ * for anything else (no internals in the body). */
+void router_store_error(struct call *c, enum db_status st);
 
 #endif

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "client_ip.h"
 #include "db.h"
 #include "log.h"
 
@@ -31,6 +32,9 @@ static const char *check_origins(const char *v);
 static const char *check_socket(const char *v);
 static const char *check_owner(const char *v);
 static const char *check_log_level(const char *v);
+static const char *check_session_storage(const char *v);
+static const char *check_password_hash(const char *v);
+static const char *check_trusted_proxies(const char *v);
 
 #define FIELD(f) offsetof(struct settings, f)
 
@@ -72,6 +76,27 @@ const struct setting_def settings_table[] = {
      "also send log lines to syslog (facility daemon)", NULL},
     {"AUTHFCGI_LOG_LEVEL", NULL, SETTING_STRING, "info", 0, 0, FIELD(log_level),
      "error|warn|info|debug", check_log_level},
+    {"AUTHFCGI_SESSION_STORAGE", NULL, SETTING_STRING, "hash", 0, 0, FIELD(session_storage),
+     "hash|plain: session.token holds the SHA-256 of the token (hash) or the token itself, as "
+     "Better Auth does (plain; for a database shared with a running Better Auth server)",
+     check_session_storage},
+    {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
+     "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",
+     NULL},
+    {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
+     "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL},
+    {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
+     "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
+     "address",
+     check_trusted_proxies},
+    {"AUTHFCGI_PASSWORD_HASH", NULL, SETTING_STRING, "yescrypt", 0, 0, FIELD(password_hash),
+     "yescrypt|betterauth: format of new password hashes (betterauth = Better Auth's scrypt, for "
+     "a database shared with it)",
+     check_password_hash},
+    {"AUTHFCGI_PASSWORD_COST", NULL, SETTING_INT, "0", 0, 11, FIELD(password_cost),
+     "yescrypt cost (each step doubles the work); 0 = libxcrypt's default", NULL},
+    {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
+     "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL},
 };
 
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
@@ -156,6 +181,30 @@ static const char *check_log_level(const char *v)
 {
     enum log_level level;
     return log_level_parse(v, &level) == 0 ? NULL : "must be one of error, warn, info, debug";
+}
+
+static const char *check_session_storage(const char *v)
+{
+    return strcmp(v, "hash") == 0 || strcmp(v, "plain") == 0 ? NULL : "must be hash or plain";
+}
+
+static const char *check_password_hash(const char *v)
+{
+    return strcmp(v, "yescrypt") == 0 || strcmp(v, "betterauth") == 0
+               ? NULL
+               : "must be yescrypt or betterauth";
+}
+
+/* check_trusted_proxies - parsed here once so a bad entry fails at start, not in a worker. */
+static const char *check_trusted_proxies(const char *v)
+{
+    struct client_ip_proxies proxies = {0};
+    static char why[160];
+
+    if (client_ip_proxies_parse(&proxies, v, why, sizeof why) != 0)
+        return why;
+    client_ip_proxies_free(&proxies);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------------------------------

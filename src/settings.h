@@ -31,6 +31,14 @@ struct settings {
     int shutdown_timeout_ms;
     bool syslog;
     char *log_level;
+    /* The Better Auth API. */
+    char *session_storage; /* "hash" or "plain" */
+    bool bearer;
+    bool rate_limit;
+    char *trusted_proxies; /* comma list of addresses / CIDR ranges */
+    char *password_hash;   /* "yescrypt" or "betterauth" */
+    int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */
+    bool delete_user;
 };
 
 enum setting_type {

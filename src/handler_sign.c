@@ -1,0 +1,267 @@
+/* handler_sign - sign-up, sign-in and sign-out by e-mail and password (PROTOCOL.md §8), and
+ * the password-length and session-start steps other handlers share. */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "arena.h"
+#include "email.h"
+#include "handlers.h"
+#include "http.h"
+#include "json_view.h"
+#include "log.h"
+#include "password.h"
+#include "random.h"
+#include "router.h"
+#include "session.h"
+#include "store.h"
+#include "text.h"
+
+#define PASSWORD_MIN_UNITS 8
+#define PASSWORD_MAX_UNITS 128
+
+/* handler_password_length - see handlers.h. */
+bool handler_password_length(struct call *c, const struct value *pw, bool check_min)
+{
+    size_t units = 0;
+
+    /* body_validate only lets valid UTF-8 through, so this cannot fail on client input. */
+    if (text_utf16_length(pw->str, pw->len, &units) != 0)
+        units = pw->len;
+    if (check_min && units < PASSWORD_MIN_UNITS) {
+        response_error(c->resp, 400, "PASSWORD_TOO_SHORT", "Password too short");
+        return false;
+    }
+    if (units > PASSWORD_MAX_UNITS) {
+        response_error(c->resp, 400, "PASSWORD_TOO_LONG", "Password too long");
+        return false;
+    }
+    return true;
+}
+
+/* remember_me - rememberMe defaults to true; only an explicit false makes a short session. */
+static bool remember_me(const struct call *c)
+{
+    const struct value *v = &c->in.body[FIELD_REMEMBER_ME];
+
+    return !(v->kind == VALUE_BOOLEAN && !v->boolean);
+}
+
+/* handler_start_session - see handlers.h. */
+bool handler_start_session(struct call *c, const char *user_id, bool remember,
+                           const char **token)
+{
+    char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], id[RANDOM_TOKEN_LEN + 1];
+    struct new_session ns;
+    struct session_record rec;
+    enum db_status st;
+
+    if (session_new(c->app, c->req, user_id, remember, &ns, raw, stored, id) != 0) {
+        router_store_error(c, DB_FAIL);
+        return false;
+    }
+    st = c->app->store->ops->session_create(c->app->store->impl, c->resp->arena, &ns, &rec);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return false;
+    }
+    if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
+        router_store_error(c, DB_FAIL);
+        return false;
+    }
+    *token = arena_strdup(c->resp->arena, raw);
+    return true;
+}
+
+/* lowered_email - the request's e-mail, lower-cased as Better Auth stores and looks it up. */
+static char *lowered_email(struct call *c)
+{
+    const struct value *v = &c->in.body[FIELD_EMAIL];
+    char *email = arena_strndup(c->req->arena, v->str, v->len);
+
+    email_lowercase(email, v->len);
+    return email;
+}
+
+/* handle_sign_up - POST /sign-up/email: user + credential account + session in one
+ * transaction. The e-mail is checked first so a duplicate costs no hash; a concurrent
+ * duplicate that slips past the check still ends as 422 through the unique constraint. */
+void handle_sign_up(struct call *c)
+{
+    const struct value *pw = &c->in.body[FIELD_PASSWORD];
+    const struct value *image = &c->in.body[FIELD_IMAGE];
+    const struct value *name = &c->in.body[FIELD_NAME];
+    char user_id[RANDOM_TOKEN_LEN + 1], account_id[RANDOM_TOKEN_LEN + 1];
+    char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], sid[RANDOM_TOKEN_LEN + 1];
+    char hash[PASSWORD_HASH_SIZE];
+    struct user_record user;
+    struct session_record session;
+    struct new_session ns;
+    struct new_user nu;
+    struct json_object *obj;
+    const char *existing_hash = NULL;
+    bool remember = remember_me(c);
+    enum db_status st;
+    char *email = lowered_email(c);
+
+    if (!handler_password_length(c, pw, true))
+        return;
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
+                                           &existing_hash);
+    if (st == DB_OK) {
+        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                       "User already exists. Use another email.");
+        return;
+    }
+    if (st != DB_NOTFOUND) {
+        router_store_error(c, st);
+        return;
+    }
+    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK ||
+        random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
+        random_token(account_id, RANDOM_TOKEN_LEN) != 0 ||
+        session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0) {
+        explicit_bzero(hash, sizeof(hash));
+        router_store_error(c, DB_FAIL);
+        return;
+    }
+    nu = (struct new_user){
+        .id = user_id,
+        .name = name->str,
+        .email = email,
+        .image = image->kind == VALUE_STRING ? image->str : NULL,
+        .account_id = account_id,
+        .password_hash = hash,
+    };
+    st = c->app->store->ops->sign_up(c->app->store->impl, c->resp->arena, &nu, &ns, &user,
+                                     &session);
+    explicit_bzero(hash, sizeof(hash));
+    if (st == DB_CONFLICT) {
+        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                       "User already exists. Use another email.");
+        return;
+    }
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return;
+    }
+    if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
+        router_store_error(c, DB_FAIL);
+        return;
+    }
+    obj = json_object_new_object();
+    json_object_object_add(obj, "token", json_object_new_string(raw));
+    json_object_object_add(obj, "user", json_view_user(&user));
+    response_json(c->resp, 200, obj);
+}
+
+/* upgrade_hash - after a successful sign-in with an old-format hash, store the configured
+ * format. A failure here must not fail the sign-in: it is logged and retried next time. */
+static void upgrade_hash(struct call *c, const char *user_id, const struct value *pw)
+{
+    char hash[PASSWORD_HASH_SIZE];
+    enum db_status st;
+
+    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
+        log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=hash");
+        return;
+    }
+    st = c->app->store->ops->password_set(c->app->store->impl, c->resp->arena, user_id, hash,
+                                          NULL, NULL);
+    explicit_bzero(hash, sizeof(hash));
+    if (st != DB_OK)
+        log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=%s", db_status_name(st));
+}
+
+/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential and wrong password
+ * give the same 401 after the same hash work. */
+void handle_sign_in(struct call *c)
+{
+    const struct value *pw = &c->in.body[FIELD_PASSWORD];
+    const struct value *email_value = &c->in.body[FIELD_EMAIL];
+    const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
+    struct user_record user;
+    const char *hash = NULL, *token;
+    bool needs_upgrade = false;
+    struct json_object *obj;
+    enum password_status ps;
+    enum db_status st;
+    char *email;
+
+    if (!email_is_valid(email_value->str, email_value->len)) {
+        response_error(c->resp, 400, "INVALID_EMAIL", "Invalid email");
+        return;
+    }
+    if (!handler_password_length(c, pw, false))
+        return;
+    email = lowered_email(c);
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
+                                           &hash);
+    if (st != DB_OK && st != DB_NOTFOUND) {
+        router_store_error(c, st);
+        return;
+    }
+    if (st == DB_NOTFOUND || hash == NULL) {
+        password_dummy_verify(&c->app->passwords, pw->str, pw->len);
+        response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
+        return;
+    }
+    ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, &needs_upgrade);
+    if (ps != PASSWORD_OK) {
+        if (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH)
+            log_event(LOG_LEVEL_WARN, "password_verify_failed", "reason=%s",
+                      ps == PASSWORD_FAIL ? "internal" : "unknown_hash_format");
+        response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
+        return;
+    }
+    if (needs_upgrade)
+        upgrade_hash(c, user.id, pw);
+    if (!handler_start_session(c, user.id, remember_me(c), &token))
+        return;
+    obj = json_object_new_object();
+    if (callback->kind == VALUE_STRING && callback->len > 0) {
+        json_object_object_add(obj, "redirect", json_object_new_boolean(1));
+        json_object_object_add(obj, "token", json_object_new_string(token));
+        json_object_object_add(obj, "url", json_object_new_string(callback->str));
+        response_header(c->resp, "Location", callback->str);
+    } else {
+        json_object_object_add(obj, "redirect", json_object_new_boolean(0));
+        json_object_object_add(obj, "token", json_object_new_string(token));
+    }
+    json_object_object_add(obj, "user", json_view_user(&user));
+    response_json(c->resp, 200, obj);
+}
+
+/* handle_sign_out - POST /sign-out: always 200 and the deletion cookies; the presented
+ * session's row goes if there is one. */
+void handle_sign_out(struct call *c)
+{
+    struct session_state st;
+    struct json_object *obj;
+    enum db_status rc;
+    char stored[SESSION_STORED_TOKEN_SIZE];
+
+    rc = session_resolve(c->app, c->req, c->resp, false, &st);
+    if (rc != DB_OK) {
+        router_store_error(c, rc);
+        return;
+    }
+    if (st.found == SESSION_VALID) {
+        if (session_stored_token(c->app, st.token, stored) != 0) {
+            router_store_error(c, DB_FAIL);
+            return;
+        }
+        rc = c->app->store->ops->session_delete_token(c->app->store->impl, stored);
+        if (rc != DB_OK && rc != DB_NOTFOUND) {
+            router_store_error(c, rc);
+            return;
+        }
+    }
+    session_clear_cookies(c->app, c->resp);
+    obj = json_object_new_object();
+    json_object_object_add(obj, "success", json_object_new_boolean(1));
+    response_json(c->resp, 200, obj);
+}

@@ -1,0 +1,214 @@
+/* session - resolving, refreshing, starting and ending sessions, with Better Auth's rules
+ * (PROTOCOL.md §3, §4, §11). The raw token only ever exists in the cookie and in memory; what
+ * the store sees is its stored form. */
+#include "config.h"
+
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "app.h"
+#include "arena.h"
+#include "cookie.h"
+#include "http.h"
+#include "random.h"
+
+/* session_now_ms - wall clock in Unix milliseconds. */
+int64_t session_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* session_stored_token - SHA-256 hex under hash storage, so a leaked session table yields no
+ * usable cookie; the raw token under plain storage (a database shared with Better Auth). */
+int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    if (!app->hash_session_tokens) {
+        if (strlen(raw) >= SESSION_STORED_TOKEN_SIZE)
+            return -1;
+        strcpy(out, raw);
+        return 0;
+    }
+    if (EVP_Digest(raw, strlen(raw), digest, &len, EVP_sha256(), NULL) != 1 || len != 32)
+        return -1;
+    for (unsigned int i = 0; i < len; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return 0;
+}
+
+/* query_flag_truthy - whether ?name=value is present with a non-empty value: Better Auth
+ * coerces with JavaScript truthiness of the string, so "false" and "0" count as true. */
+static bool query_flag_truthy(const char *query, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *p = query;
+
+    while (p != NULL && *p != '\0') {
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+            return p[nlen + 1] != '\0' && p[nlen + 1] != '&';
+        p = strchr(p, '&');
+        if (p != NULL)
+            p++;
+    }
+    return false;
+}
+
+/* read_presented_token - bearer first (when enabled and it verifies), then the cookie. */
+static enum cookie_status read_presented_token(const struct app *app, const struct request *req,
+                                               struct session_state *st)
+{
+    enum cookie_status cs = COOKIE_ABSENT;
+
+    if (app->bearer) {
+        cs = cookie_read_bearer(&app->cookies, req->authorization, st->token, sizeof(st->token));
+        if (cs == COOKIE_OK) {
+            st->via_bearer = true;
+            return cs;
+        }
+        if (cs == COOKIE_FAIL)
+            return cs;
+    }
+    return cookie_read_signed(&app->cookies, req->cookie, COOKIE_SESSION_TOKEN, st->token,
+                              sizeof(st->token));
+}
+
+/* session_resolve - see session.h. */
+enum db_status session_resolve(const struct app *app, const struct request *req,
+                               struct response *resp, bool refresh, struct session_state *st)
+{
+    char stored[SESSION_STORED_TOKEN_SIZE];
+    char flag[8];
+    enum cookie_status cs;
+    enum db_status rc;
+    int64_t now;
+
+    memset(st, 0, sizeof(*st));
+    cs = read_presented_token(app, req, st);
+    if (cs == COOKIE_FAIL)
+        return DB_FAIL;
+    if (cs != COOKIE_OK || strlen(st->token) != RANDOM_TOKEN_LEN) {
+        /* Unsigned, tampered, garbage or of a length we never issue: not a session, and no
+         * database lookup is spent on it. */
+        st->found = SESSION_NONE;
+        st->token[0] = '\0';
+        return DB_OK;
+    }
+    if (session_stored_token(app, st->token, stored) != 0)
+        return DB_FAIL;
+
+    rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
+                                         &st->user);
+    if (rc == DB_NOTFOUND) {
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    if (rc != DB_OK)
+        return rc;
+
+    now = session_now_ms();
+    if (st->session.expires_at_ms < now) {
+        rc = app->store->ops->session_delete_token(app->store->impl, stored);
+        if (rc != DB_OK && rc != DB_NOTFOUND)
+            return rc;
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    st->found = SESSION_VALID;
+    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
+                                           sizeof(flag)) == COOKIE_OK &&
+                        strcmp(flag, "true") == 0;
+
+    if (refresh && !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
+        st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
+                (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
+            now) {
+        struct session_record refreshed;
+
+        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
+                                              SESSION_EXPIRES_IN_S, &refreshed);
+        if (rc == DB_NOTFOUND) {
+            st->found = SESSION_STALE; /* revoked between the two statements */
+            return DB_OK;
+        }
+        if (rc != DB_OK)
+            return rc;
+        st->session = refreshed;
+        if (session_set_cookies(app, resp, st->token, true) != 0)
+            return DB_FAIL;
+    }
+    /* Clients see their own raw token, never the stored digest. */
+    st->session.token = arena_strdup(resp->arena, st->token);
+    return DB_OK;
+}
+
+/* session_new - a new session's id, token and metadata. ipAddress and userAgent are empty
+ * strings, never NULL, when unknown (as Better Auth writes them). */
+int session_new(const struct app *app, const struct request *req, const char *user_id,
+                bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
+                char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1])
+{
+    if (random_token(raw_token, RANDOM_TOKEN_LEN) != 0 || random_token(id, RANDOM_TOKEN_LEN) != 0)
+        return -1;
+    if (session_stored_token(app, raw_token, stored) != 0)
+        return -1;
+    ns->id = id;
+    ns->token = stored;
+    ns->user_id = user_id;
+    ns->expires_in_s = remember ? SESSION_EXPIRES_IN_S : SESSION_SHORT_EXPIRES_S;
+    ns->ip_address = req->client_ip != NULL ? req->client_ip : "";
+    ns->user_agent = req->user_agent != NULL ? req->user_agent : "";
+    return 0;
+}
+
+/* session_set_cookies - see session.h. */
+int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                        bool remember)
+{
+    char line[COOKIE_LINE_SIZE];
+    char signed_token[COOKIE_SIGNED_SIZE];
+
+    if (cookie_session_line(&app->cookies, raw_token, remember, line, sizeof(line)) != 0)
+        return -1;
+    response_header(resp, "Set-Cookie", line);
+    if (!remember) {
+        if (cookie_dont_remember_line(&app->cookies, line, sizeof(line)) != 0)
+            return -1;
+        response_header(resp, "Set-Cookie", line);
+    }
+    if (app->bearer) {
+        if (cookie_sign(&app->cookies, raw_token, signed_token, sizeof(signed_token)) != 0)
+            return -1;
+        response_header(resp, "set-auth-token", signed_token);
+        response_header(resp, "Access-Control-Expose-Headers", "set-auth-token");
+    }
+    return 0;
+}
+
+/* session_clear_cookies - see session.h. */
+void session_clear_cookies(const struct app *app, struct response *resp)
+{
+    const char *const *lines = cookie_deletion_lines(&app->cookies);
+
+    for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
+        response_header(resp, "Set-Cookie", lines[i]);
+}
+
+/* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt. */
+bool session_is_fresh(const struct session_record *s, int64_t now_ms)
+{
+    return now_ms - s->created_at_ms <= (int64_t)SESSION_FRESH_AGE_S * 1000;
+}
