@@ -1,1 +1,325 @@
-/* fcgi_io - being written. */
+/* fcgi_io - the FastCGI transport over libfcgi (the only file that includes it): wait for a
+ * request with signals deliverable only while waiting, copy its params and bounded body into
+ * a struct request, and write a struct response back.
+ *
+ * Why the waiting is done here and not inside libfcgi: libfcgi's read(2) and write(2) give up
+ * on EINTR, so a signal arriving mid-request would cut that request. The worker therefore
+ * keeps its stop signals blocked at all times except inside ppoll(2) below, which waits on the
+ * listening socket (made non-blocking) with the caller's wait mask atomically installed. A
+ * stop signal either interrupts the wait or stays pending until the request in hand is
+ * answered; it is never lost and never interrupts a request. */
+#include "config.h"
+
+#include "fcgi_io.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "arena.h"
+#include "http.h"
+#include "log.h"
+
+struct fcgi_io {
+    FCGX_Request req;
+    int listen_fd;
+    sigset_t wait_mask;
+    bool in_request; /* accepted and not yet finished */
+};
+
+static int set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* fcgi_io_open - libfcgi over listen_fd; see fcgi_io.h. */
+int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask)
+{
+    static bool library_ready;
+
+    if (!library_ready) {
+        if (FCGX_Init() != 0) {
+            log_event(LOG_LEVEL_ERROR, "fcgi_init_failed", NULL);
+            return -1;
+        }
+        library_ready = true;
+    }
+    /* A lost accept race must come back as EAGAIN instead of blocking with signals blocked.
+     * Linux does not pass O_NONBLOCK on to accepted sockets, which stay blocking. */
+    if (set_nonblocking(listen_fd) != 0) {
+        log_event(LOG_LEVEL_ERROR, "fcgi_socket_unusable", "fd=%d errno=%d", listen_fd, errno);
+        return -1;
+    }
+    struct fcgi_io *io = calloc(1, sizeof *io);
+    if (io == NULL)
+        return -1;
+    if (FCGX_InitRequest(&io->req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        free(io);
+        return -1;
+    }
+    io->listen_fd = listen_fd;
+    io->wait_mask = *wait_mask;
+    *out = io;
+    return 0;
+}
+
+static void finish_request(struct fcgi_io *io)
+{
+    if (io->in_request) {
+        FCGX_Finish_r(&io->req);
+        io->in_request = false;
+    }
+}
+
+/* fcgi_io_close - finish any request, close its connection, free io. NULL is a no-op. The
+ * listening socket stays open: it belongs to the caller. */
+void fcgi_io_close(struct fcgi_io *io)
+{
+    if (io == NULL)
+        return;
+    finish_request(io);
+    FCGX_Free(&io->req, 1);
+    free(io);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Request */
+
+static const char *param(struct fcgi_io *io, struct arena *arena, const char *name)
+{
+    return arena_strdup(arena, FCGX_GetParam(name, io->req.envp));
+}
+
+/* CONTENT_LENGTH as a size, or -1 when absent or not a plain decimal number. */
+static long long content_length(const char *v)
+{
+    if (v == NULL || *v == '\0' || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
+        return -1;
+    return strtoll(v, NULL, 10);
+}
+
+/* Read at most REQUEST_MAX_BODY bytes; a larger body is flagged and never read. When the
+ * length is unknown, read one byte past the limit to tell "exactly the limit" from "more". */
+static void read_body(struct fcgi_io *io, struct request *req, struct arena *arena)
+{
+    long long declared = content_length(FCGX_GetParam("CONTENT_LENGTH", io->req.envp));
+
+    if (declared > REQUEST_MAX_BODY) {
+        req->body_too_large = true;
+        return;
+    }
+    size_t want = declared >= 0 ? (size_t)declared : REQUEST_MAX_BODY + 1;
+    if (want == 0)
+        return;
+    char *buf = arena_alloc(arena, want + 1);
+    size_t got = 0;
+    while (got < want) {
+        int n = FCGX_GetStr(buf + got, (int)(want - got), io->req.in);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got > REQUEST_MAX_BODY) {
+        req->body_too_large = true;
+        return;
+    }
+    buf[got] = '\0';
+    if (got > 0) {
+        req->body = buf;
+        req->body_len = got;
+    }
+}
+
+static void split_uri(struct fcgi_io *io, struct request *req, struct arena *arena)
+{
+    const char *uri = FCGX_GetParam("REQUEST_URI", io->req.envp);
+
+    if (uri != NULL) {
+        const char *q = strchr(uri, '?');
+        req->path =
+            q != NULL ? arena_strndup(arena, uri, (size_t)(q - uri)) : arena_strdup(arena, uri);
+        req->query = arena_strdup(arena, q != NULL ? q + 1 : "");
+        return;
+    }
+    /* Some servers leave REQUEST_URI out; rebuild it from the CGI variables. */
+    const char *script = FCGX_GetParam("SCRIPT_NAME", io->req.envp);
+    const char *info = FCGX_GetParam("PATH_INFO", io->req.envp);
+    const char *qs = FCGX_GetParam("QUERY_STRING", io->req.envp);
+    req->path = arena_printf(arena, "%s%s", script ? script : "", info ? info : "");
+    req->query = arena_strdup(arena, qs ? qs : "");
+}
+
+static void fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
+{
+    const char *role = FCGX_GetParam("FCGI_ROLE", io->req.envp);
+    const char *method = FCGX_GetParam("REQUEST_METHOD", io->req.envp);
+    const char *remote = FCGX_GetParam("REMOTE_ADDR", io->req.envp);
+
+    memset(req, 0, sizeof *req);
+    req->arena = arena;
+    req->role = role != NULL && strcmp(role, "AUTHORIZER") == 0 ? ROLE_AUTHORIZER : ROLE_RESPONDER;
+    req->method = arena_strdup(arena, method != NULL ? method : "");
+    split_uri(io, req, arena);
+    req->content_type = param(io, arena, "CONTENT_TYPE");
+    req->cookie = param(io, arena, "HTTP_COOKIE");
+    req->origin = param(io, arena, "HTTP_ORIGIN");
+    req->referer = param(io, arena, "HTTP_REFERER");
+    req->user_agent = param(io, arena, "HTTP_USER_AGENT");
+    req->authorization = param(io, arena, "HTTP_AUTHORIZATION");
+    req->sec_fetch_site = param(io, arena, "HTTP_SEC_FETCH_SITE");
+    req->sec_fetch_mode = param(io, arena, "HTTP_SEC_FETCH_MODE");
+    req->sec_fetch_dest = param(io, arena, "HTTP_SEC_FETCH_DEST");
+    req->x_forwarded_for = param(io, arena, "HTTP_X_FORWARDED_FOR");
+    req->remote_addr = arena_strdup(arena, remote != NULL ? remote : "");
+    req->client_ip = "";
+    read_body(io, req, arena);
+    /* Unread input must not be taken for the next request on a kept-alive connection. */
+    if (req->body_too_large)
+        io->req.keepConnection = 0;
+}
+
+/* Wait until the socket we serve from (a kept-alive connection, else the listening socket)
+ * is readable, with only the wait mask's signals deliverable. */
+static enum fcgi_accept wait_readable(struct fcgi_io *io)
+{
+    int fd = io->req.ipcFd >= 0 ? io->req.ipcFd : io->listen_fd;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+
+    int n = ppoll(&p, 1, NULL, &io->wait_mask);
+    if (n < 0 && errno == EINTR)
+        return FCGI_ACCEPT_INTERRUPTED;
+    if (n < 0 || (fd == io->listen_fd && (p.revents & (POLLERR | POLLNVAL)))) {
+        log_event(LOG_LEVEL_ERROR, "fcgi_wait_failed", "fd=%d errno=%d revents=%d", fd,
+                  n < 0 ? errno : 0, p.revents);
+        return FCGI_ACCEPT_ERROR;
+    }
+    return FCGI_ACCEPT_OK;
+}
+
+/* fcgi_io_accept - see fcgi_io.h. */
+enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct arena *arena)
+{
+    finish_request(io);
+    for (;;) {
+        enum fcgi_accept w = wait_readable(io);
+        if (w != FCGI_ACCEPT_OK)
+            return w;
+        int rc = FCGX_Accept_r(&io->req);
+        if (rc == 0)
+            break;
+        /* Another worker took the connection, or a kept-alive one was closed: wait again. */
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
+            continue;
+        if (rc == -EINTR)
+            return FCGI_ACCEPT_INTERRUPTED;
+        log_event(LOG_LEVEL_ERROR, "fcgi_accept_failed", "rc=%d", rc);
+        return FCGI_ACCEPT_ERROR;
+    }
+    io->in_request = true;
+    fill_request(io, req, arena);
+    return FCGI_ACCEPT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Response */
+
+static bool header_is_safe(const struct http_header *h)
+{
+    return h->name != NULL && h->value != NULL && *h->name != '\0' &&
+           strpbrk(h->name, "\r\n: ") == NULL && strpbrk(h->value, "\r\n") == NULL;
+}
+
+static bool has_header(const struct response *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->nheaders; i++) {
+        if (resp->headers[i].name != NULL && strcasecmp(resp->headers[i].name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Our own formatting: libfcgi's FCGX_FPrintF knows no %zu. */
+static void put_header(FCGX_Stream *out, const char *name, const char *value)
+{
+    FCGX_PutS(name, out);
+    FCGX_PutS(": ", out);
+    FCGX_PutS(value, out);
+    FCGX_PutS("\r\n", out);
+}
+
+static void write_headers(FCGX_Stream *out, const struct response *resp)
+{
+    int status = resp->status >= 100 && resp->status <= 599 ? resp->status : 500;
+    char buf[64];
+
+    snprintf(buf, sizeof buf, "%d %s", status, http_status_reason(status));
+    put_header(out, "Status", buf);
+    for (size_t i = 0; i < resp->nheaders && i < RESPONSE_MAX_HEADERS; i++) {
+        const struct http_header *h = &resp->headers[i];
+        if (!header_is_safe(h)) {
+            /* A CR or LF would let a value start a header of its own. */
+            log_event(LOG_LEVEL_ERROR, "response_header_dropped", "index=%zu", i);
+            continue;
+        }
+        put_header(out, h->name, h->value);
+    }
+    if (resp->body != NULL) {
+        if (!has_header(resp, "Content-Type"))
+            put_header(out, "Content-Type", "application/json");
+        snprintf(buf, sizeof buf, "%zu", resp->body_len);
+        put_header(out, "Content-Length", buf);
+    }
+    FCGX_PutS("\r\n", out);
+}
+
+static void write_body(FCGX_Stream *out, const struct response *resp)
+{
+    const char *p = resp->body;
+    size_t left = resp->body != NULL ? resp->body_len : 0;
+
+    while (left > 0) {
+        int chunk = left > 65536 ? 65536 : (int)left;
+        if (FCGX_PutStr(p, chunk, out) != chunk)
+            return;
+        p += chunk;
+        left -= (size_t)chunk;
+    }
+}
+
+/* fcgi_io_respond - write resp and end the request, flushing it to the web server now rather
+ * than at the next accept. */
+int fcgi_io_respond(struct fcgi_io *io, const struct response *resp)
+{
+    if (!io->in_request)
+        return -1;
+    FCGX_Stream *out = io->req.out;
+    write_headers(out, resp);
+    write_body(out, resp);
+    int rc = FCGX_FFlush(out) != 0 || FCGX_GetError(out) != 0 ? -1 : 0;
+    finish_request(io);
+    return rc;
+}
+
+/* fcgi_io_fd_is_listening_socket - true when fd is a socket in the listening state. */
+int fcgi_io_fd_is_listening_socket(int fd)
+{
+    int listening = 0;
+    socklen_t len = sizeof listening;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0)
+        return listening != 0;
+    if (errno != ENOPROTOOPT)
+        return 0;
+    /* Without SO_ACCEPTCONN, do as libfcgi does: a socket with no peer. */
+    struct sockaddr_storage sa;
+    len = sizeof sa;
+    return getpeername(fd, (struct sockaddr *)&sa, &len) != 0 && errno == ENOTCONN;
+}

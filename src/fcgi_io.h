@@ -4,6 +4,8 @@
 #ifndef AUTHFCGI_FCGI_IO_H
 #define AUTHFCGI_FCGI_IO_H
 
+#include <signal.h>
+
 struct arena;
 struct request;
 struct response;
@@ -15,20 +17,27 @@ enum fcgi_accept {
     FCGI_ACCEPT_ERROR,       /* the listening socket is unusable: the worker should exit */
 };
 
-/* fcgi_io_open - set up libfcgi over listen_fd. Returns 0 or -1. */
-int fcgi_io_open(struct fcgi_io **out, int listen_fd);
+/* fcgi_io_open - set up libfcgi over listen_fd (which is made non-blocking). wait_mask is the
+ * signal mask installed while, and only while, fcgi_io_accept waits: the caller keeps its stop
+ * signals blocked otherwise, so a signal can interrupt the wait but never a request (libfcgi
+ * gives up on EINTR mid-request). Returns 0, or -1 after logging why. *out is owned by the
+ * caller: release with fcgi_io_close. */
+int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask);
 void fcgi_io_close(struct fcgi_io *io);
 
 /* fcgi_io_accept - finish the previous request, wait for the next one and read it into *req,
- * allocating from arena. Waiting is interrupted by signals (handlers installed without
- * SA_RESTART). */
+ * allocating from arena (params are copied: libfcgi's are gone after the request). A body over
+ * REQUEST_MAX_BODY is not read and sets body_too_large. Waiting is interrupted by the signals
+ * wait_mask lets through (handlers installed without SA_RESTART). */
 enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct arena *arena);
 
-/* fcgi_io_respond - write status, headers and body of resp. Returns 0, or -1 when the web
- * server went away (the request is over either way). */
+/* fcgi_io_respond - write status, headers, Content-Type (application/json unless a header
+ * names one) and Content-Length when resp has a body, then the body, and end the request.
+ * Returns 0, or -1 when the web server went away (the request is over either way). */
 int fcgi_io_respond(struct fcgi_io *io, const struct response *resp);
 
-/* fcgi_io_listen_fd_is_socket - true when fd is a listening socket (managed mode detection). */
+/* fcgi_io_fd_is_listening_socket - true when fd is a listening socket (managed mode
+ * detection). */
 int fcgi_io_fd_is_listening_socket(int fd);
 
 #endif

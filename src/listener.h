@@ -12,7 +12,9 @@ struct settings;
  * err (the caller exits EXIT_CONFIG). */
 int listener_open(const struct settings *s, char *err, size_t errlen);
 
-/* listener_close - close fd and remove the unix socket file this process created, if any. */
-void listener_close(int fd, const struct settings *s);
+/* listener_close - close fd (-1: none) and remove the unix socket file this process created,
+ * if any and if the path still names that file; the path is the one bound, whatever the
+ * settings say after a reload. Forked children never remove it. */
+void listener_close(int fd);
 
 #endif

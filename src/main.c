@@ -1,1 +1,256 @@
-/* main - being written. */
+/* main - the authfcgi command line: serve (standalone master), migrate, version, and the
+ * managed mode where a web server hands us a listening socket on fd 0 and supervises us.
+ *
+ * Exit statuses (sysexits.h): 0 success, 1 runtime failure, 64 usage error, 78 bad
+ * configuration (with one line on stderr naming the setting). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "fcgi_io.h"
+#include "log.h"
+#include "master.h"
+#include "migrate.h"
+#include "settings.h"
+#include "worker.h"
+
+#define EXIT_USAGE 64
+
+/* Migrations may build indexes on big tables: never cut them at the request deadline. */
+#define MIGRATE_MIN_TIMEOUT_MS 60000
+
+enum command { CMD_NONE, CMD_SERVE, CMD_MIGRATE, CMD_VERSION };
+
+struct options {
+    enum command command;
+    const char *config_path;
+    bool status_only;
+    bool help;
+};
+
+static const char usage_text[] =
+    "usage: authfcgi serve [--config FILE]         run the worker pool (AUTHFCGI_SOCKET)\n"
+    "       authfcgi migrate [--status] [--config FILE]\n"
+    "                                              apply (or list) database migrations\n"
+    "       authfcgi version\n"
+    "       authfcgi [--config FILE]               with a listening socket on fd 0 (mod_fcgid,\n"
+    "                                              lighttpd bin-path, spawn-fcgi): one worker\n"
+    "Settings come from the environment (AUTHFCGI_*, DATABASE_URL) and the --config file\n"
+    "(`KEY = value` lines), which wins. `authfcgi COMMAND --help` describes a command.\n";
+
+static const char serve_help[] =
+    "usage: authfcgi serve [--config FILE]\n"
+    "Bind AUTHFCGI_SOCKET and run AUTHFCGI_WORKERS worker processes under a supervisor.\n"
+    "Signals: SIGTERM/SIGINT drain and exit within AUTHFCGI_SHUTDOWN_TIMEOUT_MS; SIGHUP\n"
+    "re-reads the configuration and replaces the workers without failing a request.\n"
+    "Exit status: 0 after a clean stop, 78 bad configuration, 1 other failure.\n";
+
+static const char migrate_help[] =
+    "usage: authfcgi migrate [--status] [--config FILE]\n"
+    "Apply the migrations DATABASE_URL has not seen yet, each in its own transaction.\n"
+    "  --status   only list the migrations and whether each is applied\n"
+    "Exit status: 0 up to date, 1 failure (logged), 78 bad configuration.\n";
+
+static const char version_help[] = "usage: authfcgi version\nPrint the version.\n";
+
+/* slowcgi's hygiene: fds 0-2 must be open, or the first file or socket we open would become
+ * "stdout" and receive log lines. An open fd 0 is left alone: it may be our socket. Since
+ * lower fds are open by the time fd is checked, open() returns fd itself. */
+static void ensure_standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+            abort();
+    }
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("authfcgi: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage_text);
+    return EXIT_USAGE;
+}
+
+static int parse_command(const char *word, enum command *out)
+{
+    static const struct {
+        const char *name;
+        enum command command;
+    } commands[] = {{"serve", CMD_SERVE}, {"migrate", CMD_MIGRATE}, {"version", CMD_VERSION}};
+
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(word, commands[i].name) == 0) {
+            *out = commands[i].command;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Returns 0, or an exit status after printing why. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    int i = 1;
+
+    memset(o, 0, sizeof *o);
+    if (i < argc && argv[i][0] != '-') {
+        if (parse_command(argv[i], &o->command) != 0)
+            return usage_error("unknown command \"%s\"", argv[i]);
+        i++;
+    }
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+        } else if (strcmp(a, "--config") == 0 && o->command != CMD_VERSION) {
+            if (++i == argc)
+                return usage_error("%s needs a file name", a);
+            o->config_path = argv[i];
+        } else if (strncmp(a, "--config=", 9) == 0 && o->command != CMD_VERSION) {
+            o->config_path = a + 9;
+        } else if (strcmp(a, "--status") == 0 && o->command == CMD_MIGRATE) {
+            o->status_only = true;
+        } else if (strcmp(a, "--version") == 0 && o->command == CMD_NONE) {
+            o->command = CMD_VERSION;
+        } else {
+            return usage_error("unknown option \"%s\"", a);
+        }
+    }
+    return 0;
+}
+
+static int print_help(enum command command)
+{
+    const char *text = command == CMD_SERVE     ? serve_help
+                       : command == CMD_MIGRATE ? migrate_help
+                       : command == CMD_VERSION ? version_help
+                                                : usage_text;
+    fputs(text, stdout);
+    return 0;
+}
+
+/* Load and check the configuration; on failure print the one line and give EXIT_CONFIG. */
+static int load_settings(struct settings *s, const char *path, bool serving)
+{
+    char err[512];
+
+    if (settings_load(s, path, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (serving && settings_check_serving(s, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        settings_free(s);
+        return EXIT_CONFIG;
+    }
+    enum log_level level = LOG_LEVEL_INFO;
+    log_level_parse(s->log_level, &level);
+    log_set_level(level);
+    log_open("authfcgi", s->syslog);
+    return 0;
+}
+
+static int run_serve(const char *config_path)
+{
+    struct settings *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return 1;
+    int rc = load_settings(s, config_path, true);
+    if (rc != 0) {
+        free(s);
+        return rc;
+    }
+    /* The master owns s from here on. */
+    return master_run(config_path, s);
+}
+
+static int run_migrate(const char *config_path, bool status_only)
+{
+    struct settings s;
+    char err[512];
+    struct db *db;
+
+    int rc = load_settings(&s, config_path, false);
+    if (rc != 0)
+        return rc;
+    if (s.database_url == NULL) {
+        fprintf(stderr, "authfcgi: DATABASE_URL: not set\n");
+        settings_free(&s);
+        return EXIT_CONFIG;
+    }
+    /* Unnamed statements: nothing is prepared against tables that do not exist yet. */
+    struct db_options opt = {
+        .conninfo = s.database_url,
+        .timeout_ms =
+            s.db_timeout_ms > MIGRATE_MIN_TIMEOUT_MS ? s.db_timeout_ms : MIGRATE_MIN_TIMEOUT_MS,
+        .unnamed = true,
+        .application_name = "authfcgi-migrate",
+    };
+    if (db_open(&db, &opt, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: DATABASE_URL: %s\n", err);
+        settings_free(&s);
+        return EXIT_CONFIG;
+    }
+    rc = db_connect(db) == DB_OK && migrate_run(db, status_only, stdout) == 0 ? 0 : 1;
+    if (rc != 0)
+        fprintf(stderr, "authfcgi: migrate failed (see the log lines above)\n");
+    db_close(db);
+    settings_free(&s);
+    return rc;
+}
+
+/* Managed mode: one worker on the web server's socket; the web server supervises. */
+static int run_managed(const char *config_path)
+{
+    struct settings s;
+
+    int rc = load_settings(&s, config_path, true);
+    if (rc != 0)
+        return rc;
+    rc = worker_run(&s, 0, -1);
+    settings_free(&s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+
+    ensure_standard_fds();
+    int rc = parse_options(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    if (o.help)
+        return print_help(o.command);
+
+    switch (o.command) {
+    case CMD_VERSION:
+        printf("authfcgi %s\n", PACKAGE_VERSION);
+        return 0;
+    case CMD_SERVE:
+        return run_serve(o.config_path);
+    case CMD_MIGRATE:
+        return run_migrate(o.config_path, o.status_only);
+    case CMD_NONE:
+        break;
+    }
+    if (!fcgi_io_fd_is_listening_socket(0)) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    return run_managed(o.config_path);
+}

@@ -62,7 +62,7 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
      "pid file of `authfcgi serve`; none when unset", NULL},
     {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "10000", 0, INT_MAX, FIELD(max_requests),
-     "requests a worker serves before it is replaced; 0 = never", NULL},
+     "requests a worker of `authfcgi serve` answers before it is replaced; 0 = never", NULL},
     {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
      "deadline in ms for connecting and for each database statement", NULL},
     {"AUTHFCGI_DB_POOLER", NULL, SETTING_POOLER, "auto", 0, 0, FIELD(db_pooler),

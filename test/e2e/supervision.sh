@@ -1,0 +1,244 @@
+#!/bin/bash
+# test/e2e/supervision.sh - the standalone master supervises its workers, seen through a real
+# lighttpd: a killed worker is replaced; SIGHUP under load and retirement after
+# AUTHFCGI_MAX_REQUESTS fail no request; SIGTERM lets a request in flight finish, exits 0
+# within AUTHFCGI_SHUTDOWN_TIMEOUT_MS and removes the socket and the pid file; workers that
+# die at start are respawned with a bounded, throttled rate.
+set -euo pipefail
+# shellcheck source=test/lib/common.sh
+source "$top_srcdir/test/lib/common.sh"
+# shellcheck source=test/lib/pg.sh
+source "$top_srcdir/test/lib/pg.sh"
+# shellcheck source=test/lib/pool.sh
+source "$top_srcdir/test/lib/pool.sh"
+# shellcheck source=test/lib/front.sh
+source "$top_srcdir/test/lib/front.sh"
+
+command -v ab >/dev/null || skip_all "ab (apache2-utils) is not installed"
+
+WORKERS=3
+SHUTDOWN_MS=5000
+
+watchdog 85
+tmpdir_new
+pg_start
+if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
+	show_log "$TEST_TMP/migrate.log"
+	not_ok "authfcgi migrate"
+	finish
+fi
+
+# The pool reads this file again on SIGHUP; cases below append to it.
+CONFIG=$TEST_TMP/authfcgi.conf
+printf '# supervision test\nAUTHFCGI_MAX_REQUESTS = 0\n' >"$CONFIG"
+export AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_SHUTDOWN_TIMEOUT_MS=$SHUTDOWN_MS
+pool_start --config "$CONFIG"
+front_start lighttpd "$(free_port)"
+URL=$FRONT_URL/api/auth/ok
+
+# get_ok N - N sequential requests; prints how many did not answer 200.
+get_ok() {
+	local n=$1 bad=0 i code
+	for ((i = 0; i < n; i++)); do
+		code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL") || code=000
+		[[ $code == 200 ]] || bad=$((bad + 1))
+	done
+	echo "$bad"
+}
+
+# load_start N C - ab in the background: N requests, C at a time. load_result checks it.
+load_start() {
+	AB_OUT=$TEST_TMP/ab.$1.$2.out
+	ab -q -r -s 10 -n "$1" -c "$2" "$URL" >"$AB_OUT" 2>&1 &
+	AB_PID=$!
+	AB_N=$1
+}
+
+# load_result LABEL - wait for ab; ok when all AB_N requests completed and none failed.
+load_result() {
+	local label=$1 complete failed non2xx
+	wait "$AB_PID" || true
+	complete=$(awk '/^Complete requests:/ { print $3 }' "$AB_OUT")
+	failed=$(awk '/^Failed requests:/ { print $3 }' "$AB_OUT")
+	non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' "$AB_OUT")
+	if [[ $complete == "$AB_N" && $failed == 0 && -z $non2xx ]]; then
+		ok "$label: $complete requests, 0 failed"
+	else
+		not_ok "$label: complete=${complete:-?} failed=${failed:-?} non-2xx=${non2xx:-0}"
+		sed 's/^/# /' "$AB_OUT" | tail -n 25
+	fi
+}
+
+# generation_pids G - pids of the live workers spawned for configuration generation G.
+generation_pids() {
+	local pid
+	for pid in $(pool_worker_pids); do
+		grep -q "event=worker_spawned worker=$pid generation=$1\b" "$POOL_LOG" && echo "$pid"
+	done
+	return 0
+}
+
+# --- kill -9 of a worker ------------------------------------------------------------------
+before=$(pool_worker_pids | sort)
+victim=$(head -n 1 <<<"$before")
+kill -KILL "$victim"
+if pool_wait_workers "$WORKERS" 5 && ! pool_worker_pids | grep -qx "$victim"; then
+	ok "kill -9 of worker $victim: replaced ($(pool_worker_pids | grep -c .) workers)"
+else
+	not_ok "kill -9 of worker $victim: not replaced"
+fi
+bad=$(get_ok 50)
+check "$((bad != 0))" "after kill -9: 50 requests, $bad not 200"
+
+# A worker killed before it served anything did throttle (100 ms) above; from here on, no
+# reload or retirement may.
+throttles_before=$(pool_count_events respawn_throttled)
+
+# --- SIGHUP during a load run ---------------------------------------------------------------
+load_start 3000 8
+sleep 0.5
+if kill -0 "$AB_PID" 2>/dev/null; then
+	kill -HUP "$POOL_PID"
+	ok "SIGHUP sent while the load runs"
+else
+	not_ok "the load run ended before SIGHUP could be sent"
+fi
+load_result "SIGHUP under load"
+if pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 2 | grep -c .) == "$WORKERS" ]]; then
+	ok "after SIGHUP: $WORKERS workers, all of generation 2"
+else
+	not_ok "after SIGHUP: workers $(pool_worker_pids | tr '\n' ' '), generation 2: $(generation_pids 2 | tr '\n' ' ')"
+fi
+
+# --- retirement after AUTHFCGI_MAX_REQUESTS (set by a reload) ------------------------------
+echo "AUTHFCGI_MAX_REQUESTS = 20" >>"$CONFIG"
+kill -HUP "$POOL_PID"
+if pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 3 | grep -c .) == "$WORKERS" ]]; then
+	ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 running"
+else
+	not_ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 not complete"
+fi
+before=$(pool_worker_pids | sort)
+retired_before=$(grep -c 'event=worker_exit reason=retired' "$POOL_LOG" || true)
+load_start 400 4
+load_result "load across retirements"
+retired=$(($(grep -c 'event=worker_exit reason=retired' "$POOL_LOG" || true) - retired_before))
+pool_wait_workers "$WORKERS" 5 || true
+after=$(pool_worker_pids | sort)
+if ((retired >= 10)) && [[ -z $(comm -12 <(echo "$before") <(echo "$after")) ]]; then
+	ok "workers retired after 20 requests ($retired retirements) and were replaced"
+else
+	not_ok "retirement: $retired retirements; pids before: ${before//$'\n'/ } after: ${after//$'\n'/ }"
+fi
+if (($(pool_count_events respawn_throttled) > throttles_before)); then
+	not_ok "a retirement or a reload was throttled"
+	grep 'event=respawn_throttled' "$POOL_LOG" | sed 's/^/# /'
+else
+	ok "no throttling for retired or replaced workers"
+fi
+
+# --- SIGTERM with a request in flight -------------------------------------------------------
+# A FastCGI client straight on the pool's socket: it sends the request head and half of the
+# body, waits, then the rest. SIGTERM arrives in between; the answer must still come.
+cat >"$TEST_TMP/slow_fcgi.py" <<'EOF'
+import socket, struct, sys, time
+
+def record(kind, content=b""):
+    return struct.pack(">BBHHBB", 1, kind, 1, len(content), 0, 0) + content
+
+def pair(name, value):
+    return bytes([len(name), len(value)]) + name + value
+
+sock_path, pause = sys.argv[1], float(sys.argv[2])
+params = b"".join(pair(k, v) for k, v in [
+    (b"REQUEST_METHOD", b"POST"), (b"REQUEST_URI", b"/api/auth/not-a-route"),
+    (b"CONTENT_TYPE", b"application/json"), (b"CONTENT_LENGTH", b"10")])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock_path)
+s.sendall(record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4)
+          + record(5, b"01234"))
+time.sleep(pause)
+s.sendall(record(5, b"56789") + record(5))
+out = b""
+while True:
+    head = s.recv(8, socket.MSG_WAITALL)
+    if len(head) < 8:
+        break
+    _, kind, _, length, padding, _ = struct.unpack(">BBHHBB", head)
+    body = s.recv(length + padding, socket.MSG_WAITALL)[:length] if length + padding else b""
+    if kind == 6:
+        out += body
+    if kind == 3:
+        break
+print(out.split(b"\r\n")[0].decode() if out else "no answer")
+EOF
+python3 "$TEST_TMP/slow_fcgi.py" "$POOL_SOCKET" 1.5 >"$TEST_TMP/slow.out" 2>&1 &
+slow_pid=$!
+sleep 0.5
+term_start=$SECONDS
+term_pid=$POOL_PID
+kill -TERM "$POOL_PID"
+wait "$slow_pid" || true
+if [[ $(<"$TEST_TMP/slow.out") == "Status: 404 Not Found" ]]; then
+	ok "SIGTERM: the request in flight was answered ($(<"$TEST_TMP/slow.out"))"
+else
+	not_ok "SIGTERM: the request in flight got: $(<"$TEST_TMP/slow.out")"
+fi
+pool_stop $((SHUTDOWN_MS / 1000 + 5))
+elapsed=$((SECONDS - term_start))
+if [[ $POOL_STATUS == 0 ]] && ((elapsed <= SHUTDOWN_MS / 1000 + 1)); then
+	ok "SIGTERM: master $term_pid exited 0 after ${elapsed}s (deadline $((SHUTDOWN_MS / 1000))s)"
+else
+	not_ok "SIGTERM: master exited with ${POOL_STATUS:-?} after ${elapsed}s"
+fi
+if [[ ! -e $POOL_SOCKET && ! -e $POOL_PID_FILE ]]; then
+	ok "SIGTERM: socket and pid file removed"
+else
+	not_ok "SIGTERM: left behind: socket $([[ -e $POOL_SOCKET ]] && echo yes || echo no), pid file $([[ -e $POOL_PID_FILE ]] && echo yes || echo no)"
+fi
+if pgrep -P "$term_pid" >/dev/null; then
+	not_ok "SIGTERM: workers of $term_pid still running"
+else
+	ok "SIGTERM: no worker left"
+fi
+front_stop "$FRONT_PID"
+sanitizer_log=$POOL_LOG
+
+# --- workers that die at start are respawned, throttled --------------------------------------
+# libpq refuses this URL (unterminated IPv6 address), so every worker exits at start with the
+# configuration status; the master must keep trying, but slowly.
+POOL_LOG=$TEST_TMP/broken.log
+DATABASE_URL='postgresql://postgres@[::1/authfcgi' AUTHFCGI_WORKERS=2 POOL_WAIT=socket \
+	pool_start
+sleep 3
+forks=$(pool_count_events worker_spawned)
+config_exits=$(grep -c 'event=worker_exited .*reason=config' "$POOL_LOG" || true)
+throttle_lines=$(pool_count_events respawn_throttled)
+if ((forks >= 4 && forks < 20)); then
+	ok "broken workers: $forks forks in 3 s (bounded)"
+else
+	not_ok "broken workers: $forks forks in 3 s (want 4..19)"
+fi
+if ((config_exits >= 2 && throttle_lines >= 2 && throttle_lines <= 8)); then
+	ok "broken workers: $config_exits exits with reason=config, $throttle_lines throttle lines"
+else
+	not_ok "broken workers: $config_exits config exits, $throttle_lines throttle lines"
+fi
+if _pool_alive "$POOL_PID"; then
+	ok "broken workers: the master keeps running"
+else
+	not_ok "broken workers: the master exited"
+fi
+pool_stop 10
+check "$((POOL_STATUS != 0))" "broken workers: master stops with status 0 (got $POOL_STATUS)"
+
+for log in "$sanitizer_log" "$POOL_LOG"; do
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+		not_ok "sanitizer report in $log"
+		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -40 | sed 's/^/# /'
+	else
+		ok "no sanitizer report in $(basename "$log")"
+	fi
+done
+
+finish
