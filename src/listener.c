@@ -218,8 +218,9 @@ static int set_socket_file_access(const char *path, const struct settings *s, ch
                                   size_t errlen)
 {
     if (s->socket_owner != NULL) {
-        uid_t uid;
-        gid_t gid;
+        /* -1 leaves an id unchanged in chown(2), should lookup_owner ever not set it. */
+        uid_t uid = (uid_t)-1;
+        gid_t gid = (gid_t)-1;
         if (lookup_owner(s->socket_owner, &uid, &gid, err, errlen) != 0)
             return -1;
         if (chown(path, uid, gid) != 0)
