@@ -1,0 +1,350 @@
+/* origin - trusted origins, the CSRF rules of Better Auth's originCheckMiddleware and
+ * formCsrfMiddleware, redirect-URL validation, and the redirect URLs built from a callback. */
+#include "config.h"
+
+#include "origin.h"
+
+#include "arena.h"
+#include "http.h"
+#include "url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const msg_invalid_origin = "Invalid origin";
+static const char *const msg_missing_origin = "Missing or null Origin";
+static const char *const msg_cross_site =
+    "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
+
+/* ---- the policy -------------------------------------------------------------------------- */
+
+static void set_error(struct input_error *err, int status, const char *code, const char *message)
+{
+    err->status = status;
+    err->code = code;
+    err->message = message;
+}
+
+/* parse_origin_entry - an entry of the trusted list: an http(s) URL that is only an origin. */
+static char *parse_origin_entry(struct arena *a, const char *s, size_t len)
+{
+    struct url u;
+    if (memchr(s, '*', len) || memchr(s, '?', len))
+        return NULL; /* wildcard patterns are not supported */
+    if (url_parse(a, s, len, NULL, &u) != URL_OK)
+        return NULL;
+    if (strcmp(u.path, "/") != 0 || u.query || u.fragment || u.username[0] || u.password[0])
+        return NULL;
+    return url_origin(a, &u);
+}
+
+/* next_entry - the next comma-separated entry of *cursor, blanks trimmed (may be empty);
+ * false at the end of the list. */
+static bool next_entry(const char **cursor, const char **start, size_t *len)
+{
+    const char *s = *cursor;
+    if (s == NULL)
+        return false;
+    const char *comma = strchr(s, ',');
+    const char *end = comma ? comma : s + strlen(s);
+    *cursor = comma ? comma + 1 : NULL;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *start = s;
+    *len = (size_t)(end - s);
+    return true;
+}
+
+/* read_trusted_list - the base URL's origin, then every entry of list, into trusted[] (arena
+ * strings). Returns the count, or 0 with err filled. */
+static size_t read_trusted_list(struct arena *a, const struct url *base, const char *list,
+                                char **trusted, char *err, size_t errlen)
+{
+    size_t count = 0;
+    trusted[count++] = url_origin(a, base);
+    const char *cursor = list, *entry;
+    size_t len;
+    while (next_entry(&cursor, &entry, &len)) {
+        if (len == 0)
+            continue;
+        char *origin = parse_origin_entry(a, entry, len);
+        if (origin == NULL) {
+            snprintf(err, errlen,
+                     "trusted origin \"%.*s\" is not an origin (scheme://host[:port], http or "
+                     "https, no path or wildcard)",
+                     (int)(len > 80 ? 80 : len), entry);
+            return 0;
+        }
+        trusted[count++] = origin;
+    }
+    return count;
+}
+
+/* origin_policy_init - see origin.h. Parsing happens in a scratch arena; what is kept is
+ * copied to the heap, since the policy outlives every request. */
+int origin_policy_init(struct origin_policy *p, const char *base_url, const char *trusted_list,
+                       char *err, size_t errlen)
+{
+    memset(p, 0, sizeof *p);
+    struct arena *a = arena_create(4096);
+    struct url base;
+    if (base_url == NULL || url_parse(a, base_url, strlen(base_url), NULL, &base) != URL_OK) {
+        snprintf(err, errlen, "base URL \"%.80s\" is not an http(s) URL", base_url ? base_url : "");
+        arena_destroy(a);
+        return -1;
+    }
+
+    size_t capacity = 2;
+    for (const char *c = trusted_list ? trusted_list : ""; *c; c++)
+        capacity += *c == ',';
+    char **trusted = arena_alloc(a, capacity * sizeof *trusted);
+    size_t count = read_trusted_list(a, &base, trusted_list, trusted, err, errlen);
+    if (count == 0) {
+        arena_destroy(a);
+        return -1;
+    }
+
+    p->trusted = calloc(count, sizeof *p->trusted);
+    p->api_base = strdup(arena_printf(a, "%s/api/auth", trusted[0]));
+    bool ok = p->trusted != NULL && p->api_base != NULL;
+    for (size_t i = 0; ok && i < count; i++) {
+        p->trusted[i] = strdup(trusted[i]);
+        ok = p->trusted[i] != NULL;
+        p->count = i + 1;
+    }
+    arena_destroy(a);
+    if (!ok) {
+        origin_policy_free(p);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* origin_policy_free - see origin.h. */
+void origin_policy_free(struct origin_policy *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        free(p->trusted[i]);
+    free(p->trusted);
+    free(p->api_base);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- matching ---------------------------------------------------------------------------- */
+
+bool origin_is_trusted(const struct origin_policy *p, struct arena *a, const char *url, size_t len)
+{
+    struct url u;
+    if (len > 0 && url[0] == '/') /* relative: never an origin */
+        return false;
+    if (url_parse(a, url, len, NULL, &u) != URL_OK)
+        return false;
+    const char *origin = url_origin(a, &u);
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp(origin, p->trusted[i]) == 0)
+            return true;
+    return false;
+}
+
+/* origin_is_safe_relative - see origin.h. */
+bool origin_is_safe_relative(const char *url, size_t len)
+{
+    if (len == 0 || url[0] != '/' || (len > 1 && url[1] == '/'))
+        return false;
+    size_t path_end = len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c == '\\' || c < 0x20 || c == 0x7F)
+            return false;
+        /* U+0080-U+009F, the C1 controls, are C2 80 - C2 9F in UTF-8. */
+        if (c == 0xC2 && i + 1 < len && (unsigned char)url[i + 1] >= 0x80 &&
+            (unsigned char)url[i + 1] <= 0x9F)
+            return false;
+        if ((c == '?' || c == '#') && path_end == len)
+            path_end = i;
+    }
+    for (size_t i = 0; i + 2 < path_end; i++)
+        if (url[i] == '%' && ((url[i + 1] == '2' && (url[i + 2] == 'f' || url[i + 2] == 'F')) ||
+                              (url[i + 1] == '5' && (url[i + 2] == 'c' || url[i + 2] == 'C'))))
+            return false;
+    /* Better Auth finally resolves the path against a dummy origin and compares origins; after
+     * the checks above a root-relative path always stays on the origin. */
+    return true;
+}
+
+/* origin_redirect_allowed - see origin.h. */
+bool origin_redirect_allowed(const struct origin_policy *p, struct arena *a, const char *url,
+                             size_t len)
+{
+    if (len > 0 && url[0] == '/')
+        return origin_is_safe_relative(url, len);
+    return origin_is_trusted(p, a, url, len);
+}
+
+/* ---- the CSRF rules ---------------------------------------------------------------------- */
+
+static bool is_blank(const char *s)
+{
+    if (s == NULL)
+        return true;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+            return false;
+    return true;
+}
+
+static bool is_empty(const char *s)
+{
+    return s == NULL || s[0] == '\0';
+}
+
+/* check_origin_header - validateOrigin: Origin (else Referer) present, not "null", trusted. */
+static int check_origin_header(const struct origin_policy *p, const struct request *req,
+                               struct input_error *err)
+{
+    const char *value = !is_empty(req->origin)    ? req->origin
+                        : !is_empty(req->referer) ? req->referer
+                                                  : "";
+    if (req->origin != NULL && strcmp(req->origin, "null") == 0 && req->sec_fetch_site != NULL &&
+        strcmp(req->sec_fetch_site, "same-origin") == 0)
+        value = p->trusted[0];
+    if (value[0] == '\0' || strcmp(value, "null") == 0) {
+        set_error(err, 403, "MISSING_OR_NULL_ORIGIN", msg_missing_origin);
+        return -1;
+    }
+    if (!origin_is_trusted(p, req->arena, value, strlen(value))) {
+        set_error(err, 403, "INVALID_ORIGIN", msg_invalid_origin);
+        return -1;
+    }
+    return 0;
+}
+
+/* origin_check - see origin.h. */
+int origin_check(const struct origin_policy *p, const struct request *req, bool is_sign_in_or_up,
+                 struct input_error *err)
+{
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+        strcmp(req->method, "OPTIONS") == 0)
+        return 0;
+    if (req->cookie != NULL)
+        return check_origin_header(p, req, err);
+    if (!is_sign_in_or_up)
+        return 0;
+
+    /* formCsrfMiddleware: Fetch Metadata first, exact (case-sensitive) values. */
+    if (!is_blank(req->sec_fetch_site) || !is_blank(req->sec_fetch_mode) ||
+        !is_blank(req->sec_fetch_dest)) {
+        if (req->sec_fetch_site && strcmp(req->sec_fetch_site, "cross-site") == 0 &&
+            req->sec_fetch_mode && strcmp(req->sec_fetch_mode, "navigate") == 0) {
+            set_error(err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", msg_cross_site);
+            return -1;
+        }
+        return check_origin_header(p, req, err);
+    }
+    if (!is_empty(req->origin) || !is_empty(req->referer))
+        return check_origin_header(p, req, err);
+    return 0;
+}
+
+/* ---- redirect URLs ----------------------------------------------------------------------- */
+
+struct redirect_field {
+    enum field field;
+    bool from_query_too; /* body.callbackURL || query.callbackURL */
+    const char *label;   /* Better Auth's name in its messages */
+    const char *code;
+    const char *invalid;    /* 403 message */
+    const char *not_string; /* 400 message */
+};
+
+static const struct redirect_field redirect_fields[] = {
+    {FIELD_CALLBACK_URL, true, "callbackURL", "INVALID_CALLBACK_URL", "Invalid callbackURL",
+     "Invalid callbackURL: expected a string"},
+    {FIELD_REDIRECT_TO, false, "redirectURL", "INVALID_REDIRECT_URL", "Invalid redirectURL",
+     "Invalid redirectURL: expected a string"},
+    {FIELD_ERROR_CALLBACK_URL, false, "errorCallbackURL", "INVALID_ERROR_CALLBACK_URL",
+     "Invalid errorCallbackURL", "Invalid errorCallbackURL: expected a string"},
+    {FIELD_NEW_USER_CALLBACK_URL, false, "newUserCallbackURL", "INVALID_NEW_USER_CALLBACK_URL",
+     "Invalid newUserCallbackURL", "Invalid newUserCallbackURL: expected a string"},
+};
+
+/* origin_check_redirects - see origin.h. */
+int origin_check_redirects(const struct origin_policy *p, struct arena *a,
+                           const struct body_fields *in, struct input_error *err)
+{
+    for (size_t i = 0; i < sizeof redirect_fields / sizeof redirect_fields[0]; i++) {
+        const struct redirect_field *rf = &redirect_fields[i];
+        const struct value *v = &in->body[rf->field];
+        if (!body_value_truthy(v) && rf->from_query_too)
+            v = &in->query[rf->field];
+        if (!body_value_truthy(v))
+            continue;
+        if (v->kind != VALUE_STRING) {
+            set_error(err, 400, NULL, rf->not_string);
+            return -1;
+        }
+        if (!origin_redirect_allowed(p, a, v->str, v->len)) {
+            set_error(err, 403, rf->code, rf->invalid);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* origin_check_callback - see origin.h. */
+int origin_check_callback(const struct origin_policy *p, struct arena *a,
+                          const struct body_fields *in, struct input_error *err)
+{
+    const struct value *v = &in->query[FIELD_CALLBACK_URL];
+    if (!body_value_truthy(v))
+        return 0;
+    if (v->kind != VALUE_STRING || !origin_redirect_allowed(p, a, v->str, v->len)) {
+        set_error(err, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");
+        return -1;
+    }
+    return 0;
+}
+
+/* origin_redirect_with_param - see origin.h. */
+char *origin_redirect_with_param(const struct origin_policy *p, struct arena *a,
+                                 const char *callback, const char *name, const char *value)
+{
+    struct url base, u;
+    if (url_parse(a, p->api_base, strlen(p->api_base), NULL, &base) != URL_OK)
+        return NULL;
+    if (callback == NULL || callback[0] == '\0') {
+        const char *error_page = arena_printf(a, "%s/error", p->api_base);
+        if (url_parse(a, error_page, strlen(error_page), NULL, &u) != URL_OK)
+            return NULL;
+    } else if (url_parse(a, callback, strlen(callback), &base, &u) != URL_OK) {
+        return NULL;
+    }
+    url_search_set(a, &u, name, value);
+    return url_href(a, &u);
+}
+
+/* origin_append_param - see origin.h. */
+char *origin_append_param(struct arena *a, const char *callback, const char *name,
+                          const char *value)
+{
+    static const char reference[] = "https://better-auth.invalid";
+    struct url base, u;
+    bool relative = callback[0] == '/';
+    if (strncmp(callback, "//", 2) == 0 || strncmp(callback, "/\\", 2) == 0)
+        return NULL;
+    if (relative) {
+        if (url_parse(a, reference, sizeof reference - 1, NULL, &base) != URL_OK ||
+            url_parse(a, callback, strlen(callback), &base, &u) != URL_OK ||
+            strcmp(url_origin(a, &u), reference) != 0)
+            return NULL;
+    } else if (url_parse(a, callback, strlen(callback), NULL, &u) != URL_OK) {
+        return NULL;
+    }
+    url_search_append(a, &u, name, value);
+    return relative ? url_path_query_fragment(a, &u) : url_href(a, &u);
+}
