@@ -120,7 +120,7 @@ struct store_ops {
     enum db_status (*session_delete_of_user)(void *impl, struct arena *a, const char *user_id,
                                              const char *token, const char *handle,
                                              const char **deleted_id);
-    /* session_list - the user's unexpired sessions, newest first. */
+    /* session_list - the user's unexpired sessions, oldest first (as Better Auth lists them). */
     enum db_status (*session_list)(void *impl, struct arena *a, const char *user_id,
                                    struct session_record **out, size_t *count);
     /* session_delete_all - every session of the user. */
