@@ -1,0 +1,122 @@
+#!/bin/bash
+# test/e2e/systemd_units.sh - deploy/authfcgi.socket + authfcgi.service as systemd would run
+# them: the ExecStart command line and Environment= of the service, the ListenStream socket
+# passed by socket activation (systemd-socket-activate: LISTEN_FDS, a clean environment),
+# and deploy/authfcgi.conf.sample filled in as the config file. nginx in front. Then the
+# unit's ExecReload (SIGHUP) keeps serving and its stop signal ends the pool with status 0.
+set -euo pipefail
+# shellcheck source=test/lib/common.sh
+source "$top_srcdir/test/lib/common.sh"
+# shellcheck source=test/lib/pg.sh
+source "$top_srcdir/test/lib/pg.sh"
+# shellcheck source=test/lib/front.sh
+source "$top_srcdir/test/lib/front.sh"
+
+watchdog 90
+command -v systemd-socket-activate >/dev/null ||
+	skip_all "systemd-socket-activate (package systemd) not installed"
+tmpdir_new
+SERVICE=$top_srcdir/deploy/authfcgi.service
+SOCKET_UNIT=$top_srcdir/deploy/authfcgi.socket
+
+# unit_value FILE KEY - the value of the last KEY= line.
+unit_value() { sed -n "s/^$2=//p" "$1" | tail -n 1; }
+
+listen=$(unit_value "$SOCKET_UNIT" ListenStream)
+exec_start=$(unit_value "$SERVICE" ExecStart)
+environment=$(unit_value "$SERVICE" Environment)
+kill_signal=$(unit_value "$SERVICE" KillSignal)
+reload=$(unit_value "$SERVICE" ExecReload)
+read -r -a argv <<<"$exec_start"
+# shellcheck disable=SC2016 # $MAINPID is systemd's, literally in the unit
+if [[ $listen == /* && ${argv[0]##*/} == authfcgi && ${argv[1]} == serve &&
+	$environment == AUTHFCGI_SOCKET=systemd && $reload == *'kill -HUP $MAINPID' ]]; then
+	ok "units: socket $listen, ExecStart '$exec_start', $environment"
+else
+	not_ok "units: unexpected ListenStream '$listen' / ExecStart '$exec_start' / Environment '$environment' / ExecReload '$reload'"
+	finish
+fi
+if grep -q '^Requires=authfcgi.socket' "$SERVICE"; then ok "service requires the socket"; else
+	not_ok "authfcgi.service lacks Requires=authfcgi.socket"
+fi
+
+pg_start
+"$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1 || {
+	show_log "$TEST_TMP/migrate.log"
+	not_ok "authfcgi migrate"
+	finish
+}
+
+# The service's command, with the binary under test and a config made from the sample.
+config=$TEST_TMP/authfcgi.conf
+sed -e "s|^#DATABASE_URL =.*|DATABASE_URL = $DATABASE_URL|" \
+	-e "s|^#AUTHFCGI_SECRET =.*|AUTHFCGI_SECRET = test-secret-0123456789-0123456789-abcdef|" \
+	-e "s|^#AUTHFCGI_WORKERS =.*|AUTHFCGI_WORKERS = 2|" \
+	"$top_srcdir/deploy/authfcgi.conf.sample" >"$config"
+for ((i = 0; i < ${#argv[@]}; i++)); do
+	case ${argv[i]} in
+	*/authfcgi) argv[i]=$AUTHFCGI_BIN ;;
+	*/authfcgi.conf) argv[i]=$config ;;
+	esac
+done
+sock=$TEST_TMP/run/${listen##*/}
+mkdir -p "$TEST_TMP/run"
+log=$TEST_TMP/service.log
+# systemd starts services with a clean environment: only the unit's Environment= (and the
+# sanitizer options of a test build) reach the process.
+san_env=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[[ -n ${!v:-} ]] && san_env+=(-E "$v")
+done
+env -i PATH=/usr/bin:/bin systemd-socket-activate -l "$sock" -E "$environment" "${san_env[@]}" \
+	"${argv[@]}" >"$log" 2>&1 </dev/null &
+svc_pid=$!
+on_exit "kill -KILL $svc_pid 2>/dev/null; kill -KILL \$(ps -o pid= --ppid $svc_pid) 2>/dev/null"
+for ((i = 0; i < 100; i++)); do
+	[[ -S $sock ]] && break
+	sleep 0.05
+done
+if [[ -S $sock ]]; then ok "socket $sock listening before the service runs"; else not_ok "no socket at $sock"; fi
+
+FRONT_UPSTREAM=$sock
+front_start nginx "$(free_port)"
+# The first connection starts the service, which takes the socket from LISTEN_FDS.
+if wait_http "$FRONT_URL/readyz" 20; then ok "socket-activated pool answers /readyz"; else
+	not_ok "socket-activated pool does not answer /readyz"
+	show_log "$log"
+fi
+body=$(curl -s -m 5 "$FRONT_URL/api/auth/ok")
+if [[ $body == '{"ok":true}' ]]; then ok "GET /api/auth/ok through nginx -> {\"ok\":true}"; else
+	not_ok "GET /api/auth/ok -> '$body'"
+fi
+
+# ExecReload: SIGHUP to the main process; requests keep succeeding across it.
+kill -HUP "$svc_pid"
+fails=0
+for ((i = 0; i < 50; i++)); do
+	code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$FRONT_URL/api/auth/ok") || true
+	[[ $code == 200 ]] || fails=$((fails + 1))
+	sleep 0.02
+done
+if ((fails == 0)); then ok "ExecReload (SIGHUP): 50 requests across it, 0 failed"; else
+	not_ok "ExecReload (SIGHUP): $fails of 50 requests failed"
+fi
+
+# Stop: KillSignal= to the main process; it drains and exits 0 well within TimeoutStopSec.
+kill "-${kill_signal#SIG}" "$svc_pid"
+t0=$SECONDS
+status=0
+wait "$svc_pid" || status=$?
+if ((status == 0 && SECONDS - t0 <= 15)); then
+	ok "$kill_signal: pool exits 0 after $((SECONDS - t0))s"
+else
+	not_ok "$kill_signal: pool exit status $status after $((SECONDS - t0))s"
+	show_log "$log"
+fi
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+	not_ok "sanitizer report in the service log"
+	show_log "$log" 60
+else
+	ok "no sanitizer report in the service log"
+fi
+finish
