@@ -13,6 +13,8 @@ pg_start
 FIX=$top_srcdir/test/fixtures
 BASE_URL=${DATABASE_URL%/*}
 export AUTHFCGI_DB_TIMEOUT_MS=5000
+# Every migration this build embeds, in order: schema/NNN_*.sql.
+ALL_VERSIONS=$(cd "$top_srcdir/schema" && for f in [0-9]*.sql; do printf '%s ' "${f%.sql}"; done)
 
 # migrate DB [ARGS...] - run authfcgi migrate against database DB; output in $TEST_TMP/out.
 migrate() {
@@ -125,8 +127,8 @@ expect "migrate reports 002_authfcgi applied" has "002_authfcgi applied" "$TEST_
 schema_of authfcgi >"$TEST_TMP/empty.schema"
 same "from empty: the four tables match Better Auth's schema exactly" \
 	"$TEST_TMP/reference.schema" "$TEST_TMP/empty.schema"
-expect "both versions recorded in authfcgi_schema_migrations" \
-	test "$(applied_versions authfcgi)" = "001_betterauth 002_authfcgi "
+expect "every version recorded in authfcgi_schema_migrations ($ALL_VERSIONS)" \
+	test "$(applied_versions authfcgi)" = "$ALL_VERSIONS"
 
 # Twice: nothing changes, not even the recorded times.
 pg_psql -At -c 'SELECT * FROM authfcgi_schema_migrations ORDER BY 1' >"$TEST_TMP/versions.1"
@@ -159,8 +161,8 @@ same "adopted: every row intact" "$TEST_TMP/rows.before" "$TEST_TMP/rows.after"
 expect "adopted: 7 rows, none duplicated" test "$(wc -l <"$TEST_TMP/rows.after")" = 7
 schema_of adopted >"$TEST_TMP/adopted.schema"
 same "adopted: schema still exactly Better Auth's" "$TEST_TMP/reference.schema" "$TEST_TMP/adopted.schema"
-expect "adopted: both versions recorded" \
-	test "$(applied_versions adopted)" = "001_betterauth 002_authfcgi "
+expect "adopted: every version recorded" \
+	test "$(applied_versions adopted)" = "$ALL_VERSIONS"
 # The foreign keys cascade as Better Auth's do.
 pg_psql -d adopted -c "DELETE FROM \"user\" WHERE email = 'bob@example.com'"
 expect "adopted: deleting a user cascades to its account and session" test \
