@@ -933,8 +933,8 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
 {
     if (out != NULL)
         *out = NULL;
-    if ((unsigned)id >= STMT__MAX)
-        abort(); /* not a statement of the table: a bug */
+    if ((unsigned)id >= STMT__MAX || (stmt_table[id].nparams > 0 && params == NULL))
+        abort(); /* not a statement of the table, or its parameters missing: a bug */
     const struct command c = {.stmt = &stmt_table[id], .params = params};
     int64_t deadline = now_ms() + db->timeout_ms;
     bool retry_safe = stmt_table[id].read_only && !db->in_txn;
