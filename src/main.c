@@ -152,7 +152,7 @@ static int load_settings(struct settings *s, const char *path, bool serving)
         fprintf(stderr, "authfcgi: %s\n", err);
         return EXIT_CONFIG;
     }
-    if (serving && settings_check_serving(s, err, sizeof err) != 0) {
+    if (serving && worker_check_config(s, err, sizeof err) != 0) {
         fprintf(stderr, "authfcgi: %s\n", err);
         settings_free(s);
         return EXIT_CONFIG;

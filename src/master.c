@@ -403,11 +403,11 @@ static void reload(struct master *m)
     if (next == NULL)
         return;
     if (settings_load(next, m->config_path, err, sizeof err) != 0 ||
-        settings_check_serving(next, err, sizeof err) != 0) {
+        worker_check_config(next, err, sizeof err) != 0) {
         char quoted[600];
         log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u",
                   log_quote(quoted, sizeof quoted, err), m->generation);
-        free(next);
+        free_settings(next); /* settings_free is safe on what a failed load left */
         return;
     }
     warn_restart_only(m->s, next);

@@ -165,7 +165,19 @@ static void worker_cleanup(struct worker *w)
 {
     fcgi_io_close(w->io);
     arena_destroy(w->arena);
+    app_free(&w->app);
     db_close(w->db);
+}
+
+/* worker_check_config - see worker.h. */
+int worker_check_config(const struct settings *s, char *err, size_t errlen)
+{
+    struct app app;
+
+    if (settings_check_serving(s, err, errlen) != 0 || app_init(&app, s, NULL, err, errlen) != 0)
+        return -1;
+    app_free(&app);
+    return 0;
 }
 
 /* worker_run - see worker.h. */
@@ -178,8 +190,14 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     if (open_database(&w) != 0)
         return WORKER_EXIT_CONFIG;
     store_pg_init(&w.store, w.db);
-    w.app.settings = s;
-    w.app.store = &w.store;
+    char err[512];
+    if (app_init(&w.app, s, &w.store, err, sizeof err) != 0) {
+        char quoted[600];
+        log_event(LOG_LEVEL_ERROR, "worker_config_error", "reason=%s",
+                  log_quote(quoted, sizeof quoted, err));
+        db_close(w.db);
+        return WORKER_EXIT_CONFIG;
+    }
     w.arena = arena_create(WORKER_ARENA_CHUNK);
     if (fcgi_io_open(&w.io, listen_fd, &wait_mask) != 0) {
         worker_cleanup(&w);

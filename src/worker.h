@@ -25,6 +25,12 @@ struct worker_status_msg {
     int32_t note; /* enum worker_note */
 };
 
+/* worker_check_config - everything a worker would refuse at start, short of the database
+ * (settings_check_serving, then the per-worker configuration of app_init), so `serve` and a
+ * reload refuse a bad configuration instead of forking workers that die. Touches no
+ * database. Returns 0, or -1 with one line in err. */
+int worker_check_config(const struct settings *s, char *err, size_t errlen);
+
 /* worker_run - serve on listen_fd until SIGTERM/SIGINT/SIGUSR1 (the request in hand is always
  * answered first), max_requests, or a fatal socket error. status_fd is the write end of the
  * master's status pipe, or -1 when unsupervised (managed mode). Blocks the stop signals for

@@ -31,7 +31,9 @@ fi
 # The pool reads this file again on SIGHUP; cases below append to it.
 CONFIG=$TEST_TMP/authfcgi.conf
 printf '# supervision test\nAUTHFCGI_MAX_REQUESTS = 0\n' >"$CONFIG"
-export AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_SHUTDOWN_TIMEOUT_MS=$SHUTDOWN_MS
+# Thousands of requests from one address would meet Better Auth's rate limit: not the subject
+# here.
+export AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_SHUTDOWN_TIMEOUT_MS=$SHUTDOWN_MS AUTHFCGI_RATE_LIMIT=false
 pool_start --config "$CONFIG"
 front_start lighttpd "$(free_port)"
 URL=$FRONT_URL/api/auth/ok
@@ -137,6 +139,34 @@ else
 	ok "no throttling for retired or replaced workers"
 fi
 
+# --- a reload that cannot work keeps the running configuration --------------------------------
+before=$(pool_worker_pids | sort)
+echo "AUTHFCGI_WORKERS = lots" >>"$CONFIG"
+kill -HUP "$POOL_PID"
+sleep 0.5
+if grep -q 'event=reload_failed error="AUTHFCGI_WORKERS: ' "$POOL_LOG" &&
+	[[ $(pool_worker_pids | sort) == "$before" ]]; then
+	ok "reload with a bad value: refused, one line naming the setting, workers kept"
+else
+	not_ok "reload with a bad value: $(grep 'event=reload' "$POOL_LOG" | tail -n 1)"
+fi
+sed -i '$d' "$CONFIG"
+# This one loads, but libpq refuses it: the new workers exit at start with the configuration
+# status, and the master goes back to generation 3, which kept serving meanwhile.
+echo "DATABASE_URL = postgresql://postgres@[::1/authfcgi" >>"$CONFIG"
+kill -HUP "$POOL_PID"
+deadline=$((SECONDS + 5))
+until grep -q 'event=reload_rolled_back' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.05; done
+if grep -q 'event=reload_rolled_back failed_generation=4 generation=3' "$POOL_LOG" &&
+	pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 3 | grep -c .) == "$WORKERS" ]]; then
+	ok "reload whose workers cannot start: rolled back to generation 3"
+else
+	not_ok "reload whose workers cannot start: $(grep 'event=reload' "$POOL_LOG" | tail -n 2 | tr '\n' ' ')"
+fi
+bad=$(get_ok 30)
+check "$((bad != 0))" "after the rollback: 30 requests, $bad not 200"
+sed -i '$d' "$CONFIG"
+
 # --- SIGTERM with a request in flight -------------------------------------------------------
 # A FastCGI client straight on the pool's socket: it sends the request head and half of the
 # body, waits, then the rest. SIGTERM arrives in between; the answer must still come.
@@ -149,7 +179,7 @@ def record(kind, content=b""):
 def pair(name, value):
     return bytes([len(name), len(value)]) + name + value
 
-sock_path, pause = sys.argv[1], float(sys.argv[2])
+sock_path, pause, ready_file = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 params = b"".join(pair(k, v) for k, v in [
     (b"REQUEST_METHOD", b"POST"), (b"REQUEST_URI", b"/api/auth/not-a-route"),
     (b"CONTENT_TYPE", b"application/json"), (b"CONTENT_LENGTH", b"10")])
@@ -157,7 +187,16 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sock_path)
 s.sendall(record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4)
           + record(5, b"01234"))
-time.sleep(pause)
+open(ready_file, "w").close()
+# Nothing may come back before the body is complete: an early answer (or a close) means the
+# signal cut the request short.
+s.settimeout(pause)
+try:
+    early = s.recv(1, socket.MSG_PEEK)
+    print("answered before the body was complete" if early else "closed before the body was complete")
+    sys.exit(0)
+except socket.timeout:
+    s.settimeout(None)
 s.sendall(record(5, b"56789") + record(5))
 out = b""
 while True:
@@ -172,9 +211,12 @@ while True:
         break
 print(out.split(b"\r\n")[0].decode() if out else "no answer")
 EOF
-python3 "$TEST_TMP/slow_fcgi.py" "$POOL_SOCKET" 1.5 >"$TEST_TMP/slow.out" 2>&1 &
+python3 "$TEST_TMP/slow_fcgi.py" "$POOL_SOCKET" 2 "$TEST_TMP/slow.sent" >"$TEST_TMP/slow.out" 2>&1 &
 slow_pid=$!
-sleep 0.5
+deadline=$((SECONDS + 10))
+until [[ -e $TEST_TMP/slow.sent ]] || ((SECONDS > deadline)); do sleep 0.02; done
+# An idle worker accepts at once; leave it a moment to be inside the request.
+sleep 0.3
 term_start=$SECONDS
 term_pid=$POOL_PID
 kill -TERM "$POOL_PID"
