@@ -172,13 +172,14 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sa, ch
                     "AUTHFCGI_SOCKET: %s exists and is not a socket; refusing to "
                     "replace it",
                     path);
-    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking: a live server with a full backlog answers EAGAIN instead of hanging us. */
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (probe < 0)
         return fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
     int rc = connect(probe, (const struct sockaddr *)sa, sizeof *sa);
     int e = errno;
     close(probe);
-    if (rc == 0)
+    if (rc == 0 || e == EAGAIN)
         return fail(err, errlen, "AUTHFCGI_SOCKET: %s is in use by a running server", path);
     if (e != ECONNREFUSED)
         return fail(err, errlen, "AUTHFCGI_SOCKET: cannot check %s: %s", path, strerror(e));
