@@ -9,13 +9,16 @@
 #   contrib/bench/bench.sh --front nginx       its own stack behind nginx (or apache)
 #   contrib/bench/bench.sh --all               its own stack behind each of the three in turn
 #   contrib/bench/bench.sh --url http://127.0.0.1:8080   any running front server
-# Options: --duration SECS (10), --connections N (64; 16 for Apache, whose mod_fcgid cannot
-# queue more requests than it has processes), --threads N (2), --endpoints "/a /b".
-# Own stacks need a build: AUTHFCGI_BIN, else ./var/build/authfcgi (from quickstart up).
+# Options: --duration SECS (10), --warmup SECS (unmeasured: 3; 8 for Apache, whose mod_fcgid
+# takes seconds of 1 s waits to spawn its processes), --connections N (64; 8 for Apache, whose mod_fcgid cannot queue
+# more requests than it has processes), --threads N (2), --endpoints "/a /b".
+# Own stacks need a build: AUTHFCGI_BIN, else ./var/build/authfcgi (from quickstart up), and
+# run with AUTHFCGI_RATE_LIMIT=false unless set (Better Auth's limits would answer 429); for
+# a quickstart, start it with AUTHFCGI_RATE_LIMIT=false ./deploy/quickstart up.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-DURATION=10 CONNECTIONS="" THREADS=2 URL="" FRONTS="" ENDPOINTS="/api/auth/ok /readyz"
+DURATION=10 WARMUP="" CONNECTIONS="" THREADS=2 URL="" FRONTS="" ENDPOINTS="/api/auth/ok /readyz"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 while (($#)); do
@@ -24,6 +27,7 @@ while (($#)); do
 	--all) FRONTS="lighttpd nginx apache" ;;
 	--url) URL=${2%/} && shift ;;
 	--duration) DURATION=$2 && shift ;;
+	--warmup) WARMUP=$2 && shift ;;
 	--connections) CONNECTIONS=$2 && shift ;;
 	--threads) THREADS=$2 && shift ;;
 	--endpoints) ENDPOINTS=$2 && shift ;;
@@ -34,16 +38,22 @@ while (($#)); do
 done
 [[ $DURATION =~ ^[0-9]+$ && $DURATION -ge 1 && $DURATION -le 300 ]] ||
 	{ echo "bench: --duration must be 1..300 seconds" >&2 && exit 2; }
+[[ -z $WARMUP || ($WARMUP =~ ^[0-9]+$ && $WARMUP -le 60) ]] || { echo "bench: --warmup must be 0..60 seconds" >&2 && exit 2; }
 command -v wrk >/dev/null || { echo "bench: wrk not installed (apt-get install wrk)" >&2 && exit 1; }
 
 # bench_url LABEL BASE CONNECTIONS - one wrk run per endpoint; one result line each.
 bench_url() {
-	local label=$1 base=$2 conns=$3 ep out rps p50 p99 errs code
+	local label=$1 base=$2 conns=$3 ep out rps p50 p99 errs code warm=${WARMUP:-3}
+	[[ -z $WARMUP && $label == apache ]] && warm=8
 	for ep in $ENDPOINTS; do
 		code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$base$ep") || true
 		if [[ $code != 200 ]]; then
 			printf '%-9s %-14s answers %s, not 200: skipped\n' "$label" "$ep" "$code"
+			[[ $code == 429 ]] && echo "bench: rate limited; run the pool with AUTHFCGI_RATE_LIMIT=false" >&2
 			continue
+		fi
+		if ((warm > 0)); then
+			timeout $((warm + 30)) wrk -t"$THREADS" -c"$conns" -d"${warm}s" "$base$ep" >/dev/null 2>&1 || true
 		fi
 		out=$(timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$conns" -d"${DURATION}s" --latency "$base$ep" 2>&1) || {
 			printf '%s\n' "$out" >&2
@@ -62,7 +72,7 @@ bench_url() {
 }
 
 conns_for() {
-	if [[ -n $CONNECTIONS ]]; then echo "$CONNECTIONS"; elif [[ $1 == apache ]]; then echo 16; else echo 64; fi
+	if [[ -n $CONNECTIONS ]]; then echo "$CONNECTIONS"; elif [[ $1 == apache ]]; then echo 8; else echo 64; fi
 }
 
 # A given URL, or a running quickstart.
@@ -100,6 +110,7 @@ source "$SRC/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$SRC/test/lib/front.sh"
 
+export AUTHFCGI_RATE_LIMIT=${AUTHFCGI_RATE_LIMIT:-false}
 tmpdir_new
 pg_start
 "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1 || {
@@ -110,6 +121,7 @@ pool_started=0
 echo "bench: own stack, $AUTHFCGI_BIN, $(nproc) CPUs; one PostgreSQL, pool and front on this host"
 for kind in $FRONTS; do
 	if [[ $kind != apache && $pool_started == 0 ]]; then
+		# shellcheck disable=SC2119 # no extra serve arguments
 		pool_start
 		pool_started=1
 	fi
