@@ -15,6 +15,7 @@ source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 
 command -v ab >/dev/null || skip_all "ab (apache2-utils) is not installed"
+command -v python3 >/dev/null || skip_all "python3 (the slow FastCGI client) is not installed"
 
 WORKERS=3
 SHUTDOWN_MS=5000
