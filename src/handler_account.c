@@ -85,7 +85,9 @@ void handle_change_password(struct call *c)
     obj = json_object_new_object();
     if (revoke_all) {
         c->resp->nheaders = 0; /* a refresh cookie of the revoked session must not survive */
-        if (session_set_cookies(c->app, c->resp, raw, true) != 0) {
+        /* The row lives 7 days, but like Better Auth's setSessionCookie the cookie stays a
+         * browser-session one when the client said "don't remember me". */
+        if (session_set_cookies(c->app, c->resp, raw, !c->session.dont_remember) != 0) {
             json_object_put(obj);
             router_store_error(c, DB_FAIL);
             return;
@@ -132,9 +134,11 @@ void handle_update_user(struct call *c)
         router_store_error(c, st);
         return;
     }
-    /* Better Auth re-sends the session cookie (its cookie cache would carry the new user). */
+    /* Better Auth re-sends the session cookie (its cookie cache would carry the new user),
+     * without Max-Age and with dont_remember again for a rememberMe:false session: sending
+     * Max-Age there would make a "don't remember me" login outlive the browser. */
     c->resp->nheaders = 0;
-    if (session_set_cookies(c->app, c->resp, c->session.token, true) != 0) {
+    if (session_set_cookies(c->app, c->resp, c->session.token, !c->session.dont_remember) != 0) {
         router_store_error(c, DB_FAIL);
         return;
     }
@@ -148,19 +152,21 @@ void handle_update_user(struct call *c)
 void handle_delete_user(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
+    /* Better Auth tests both with JavaScript truthiness: "" is no password, no token. */
+    bool has_password = body_value_truthy(pw);
     struct json_object *obj;
     enum db_status st;
 
-    if (pw->kind == VALUE_STRING) {
+    if (has_password) {
         if (!handler_password_length(c, pw, false) || !check_current_password(c, pw))
             return;
     }
-    if (c->in.body[FIELD_TOKEN].kind == VALUE_STRING) {
+    if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {
         /* No deletion-by-mail flow is configured, so no token can be pending. */
         response_error(c->resp, 404, "INVALID_TOKEN", "Invalid token");
         return;
     }
-    if (pw->kind != VALUE_STRING && !session_is_fresh(&c->session.session, session_now_ms())) {
+    if (!has_password && !session_is_fresh(&c->session.session, session_now_ms())) {
         response_error(c->resp, 400, "SESSION_EXPIRED",
                        "Session expired. Re-authenticate to perform this action.");
         return;

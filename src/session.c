@@ -67,23 +67,34 @@ static bool query_flag_truthy(const char *query, const char *name)
     return false;
 }
 
-/* read_presented_token - bearer first (when enabled and it verifies), then the cookie. */
+/* read_presented_token - bearer first (when enabled and it verifies), then the cookie. The
+ * value is read into room for anything the cookie module accepts: a bare bearer value is the
+ * client's text, of any length up to COOKIE_VALUE_MAX, and one of a length we never issue is
+ * no session (COOKIE_INVALID), not an internal error. */
 static enum cookie_status read_presented_token(const struct app *app, const struct request *req,
                                                struct session_state *st)
 {
+    char value[COOKIE_VALUE_MAX + 1];
     enum cookie_status cs = COOKIE_ABSENT;
+    bool bearer = false;
 
     if (app->bearer) {
-        cs = cookie_read_bearer(&app->cookies, req->authorization, st->token, sizeof(st->token));
-        if (cs == COOKIE_OK) {
-            st->via_bearer = true;
-            return cs;
-        }
-        if (cs == COOKIE_FAIL)
-            return cs;
+        cs = cookie_read_bearer(&app->cookies, req->authorization, value, sizeof(value));
+        bearer = cs == COOKIE_OK;
     }
-    return cookie_read_signed(&app->cookies, req->cookie, COOKIE_SESSION_TOKEN, st->token,
-                              sizeof(st->token));
+    if (cs != COOKIE_OK && cs != COOKIE_FAIL)
+        cs = cookie_read_signed(&app->cookies, req->cookie, COOKIE_SESSION_TOKEN, value,
+                                sizeof(value));
+    if (cs == COOKIE_OK) {
+        if (strlen(value) == RANDOM_TOKEN_LEN) {
+            memcpy(st->token, value, RANDOM_TOKEN_LEN + 1);
+            st->via_bearer = bearer;
+        } else {
+            cs = COOKIE_INVALID;
+        }
+    }
+    explicit_bzero(value, sizeof(value));
+    return cs;
 }
 
 /* session_resolve - see session.h. */
@@ -207,8 +218,9 @@ void session_clear_cookies(const struct app *app, struct response *resp)
         response_header(resp, "Set-Cookie", lines[i]);
 }
 
-/* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt. */
+/* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt, and a
+ * session exactly freshAge old is no longer fresh (`now - createdAt >= freshAge`). */
 bool session_is_fresh(const struct session_record *s, int64_t now_ms)
 {
-    return now_ms - s->created_at_ms <= (int64_t)SESSION_FRESH_AGE_S * 1000;
+    return now_ms - s->created_at_ms < (int64_t)SESSION_FRESH_AGE_S * 1000;
 }

@@ -1,0 +1,860 @@
+/* fake_store - the in-memory store of the handler tests: rows in growable arrays, the store
+ * operations with store_pg's semantics, and the scripting (failures, call counts) that lets a
+ * test make any single operation fail. */
+#include "config.h"
+
+#include "fake_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+
+struct fake_rate {
+    char *key;
+    int count;
+    int64_t last_ms;
+};
+
+struct fake_script {
+    bool armed;
+    bool always;
+    unsigned skip;
+    enum db_status status;
+};
+
+struct fake_store {
+    struct store store;
+    struct fake_user *users;
+    size_t nusers, users_cap;
+    struct fake_account *accounts;
+    size_t naccounts, accounts_cap;
+    struct fake_session *sessions;
+    size_t nsessions, sessions_cap;
+    struct fake_rate *rates;
+    size_t nrates, rates_cap;
+    unsigned calls[FAKE_OP__MAX];
+    struct fake_script scripts[FAKE_OP__MAX];
+    int retry_after;
+};
+
+static const char *const op_names[FAKE_OP__MAX] = {
+    [FAKE_OP_PING] = "ping",
+    [FAKE_OP_SIGN_UP] = "sign_up",
+    [FAKE_OP_USER_BY_EMAIL] = "user_by_email",
+    [FAKE_OP_CREDENTIAL_OF_USER] = "credential_of_user",
+    [FAKE_OP_SESSION_CREATE] = "session_create",
+    [FAKE_OP_SESSION_LOOKUP] = "session_lookup",
+    [FAKE_OP_SESSION_REFRESH] = "session_refresh",
+    [FAKE_OP_SESSION_DELETE_TOKEN] = "session_delete_token",
+    [FAKE_OP_SESSION_DELETE_OF_USER] = "session_delete_of_user",
+    [FAKE_OP_SESSION_LIST] = "session_list",
+    [FAKE_OP_SESSION_DELETE_ALL] = "session_delete_all",
+    [FAKE_OP_SESSION_DELETE_OTHERS] = "session_delete_others",
+    [FAKE_OP_PASSWORD_SET] = "password_set",
+    [FAKE_OP_USER_UPDATE] = "user_update",
+    [FAKE_OP_USER_DELETE] = "user_delete",
+    [FAKE_OP_ACCOUNT_LIST] = "account_list",
+    [FAKE_OP_RATE_LIMIT_HIT] = "rate_limit_hit",
+};
+
+/* ---- memory ------------------------------------------------------------------------------ */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+
+    if (q == NULL)
+        abort();
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    d = strdup(s);
+    if (d == NULL)
+        abort();
+    return d;
+}
+
+/* grow - make room for one more element in a growable array. */
+static void *grow(void *items, size_t count, size_t *cap, size_t elem)
+{
+    if (count < *cap)
+        return items;
+    *cap = *cap == 0 ? 8 : *cap * 2;
+    return xrealloc(items, *cap * elem);
+}
+
+static void user_release(struct fake_user *u)
+{
+    free(u->id);
+    free(u->name);
+    free(u->email);
+    free(u->image);
+}
+
+static void account_release(struct fake_account *a)
+{
+    free(a->id);
+    free(a->account_id);
+    free(a->provider_id);
+    free(a->user_id);
+    if (a->password != NULL)
+        explicit_bzero(a->password, strlen(a->password));
+    free(a->password);
+}
+
+static void session_release(struct fake_session *s)
+{
+    free(s->id);
+    free(s->token);
+    free(s->user_id);
+    free(s->ip_address);
+    free(s->user_agent);
+}
+
+/* ---- time -------------------------------------------------------------------------------- */
+
+/* fake_store_now_ms - see fake_store.h. */
+int64_t fake_store_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* fake_store_iso - see fake_store.h. */
+void fake_store_iso(int64_t ms, char out[FAKE_ISO_SIZE])
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+
+    char buf[64];
+
+    gmtime_r(&secs, &tm);
+    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    snprintf(out, FAKE_ISO_SIZE, "%.24s", buf);
+}
+
+static const char *iso_in(struct arena *a, int64_t ms)
+{
+    char buf[FAKE_ISO_SIZE];
+
+    fake_store_iso(ms, buf);
+    return arena_strdup(a, buf);
+}
+
+/* ---- records handed out (copies in the caller's arena) ----------------------------------- */
+
+static void user_out(struct arena *a, const struct fake_user *u, struct user_record *out)
+{
+    *out = (struct user_record){
+        .id = arena_strdup(a, u->id),
+        .name = arena_strdup(a, u->name),
+        .email = arena_strdup(a, u->email),
+        .email_verified = u->email_verified,
+        .image = arena_strdup(a, u->image),
+        .created_at = iso_in(a, u->created_ms),
+        .updated_at = iso_in(a, u->updated_ms),
+    };
+}
+
+static void session_out(struct arena *a, const struct fake_session *s, struct session_record *out)
+{
+    *out = (struct session_record){
+        .id = arena_strdup(a, s->id),
+        .token = arena_strdup(a, s->token),
+        .user_id = arena_strdup(a, s->user_id),
+        .ip_address = arena_strdup(a, s->ip_address),
+        .user_agent = arena_strdup(a, s->user_agent),
+        .expires_at = iso_in(a, s->expires_ms),
+        .created_at = iso_in(a, s->created_ms),
+        .updated_at = iso_in(a, s->updated_ms),
+        .expires_at_ms = s->expires_ms,
+        .created_at_ms = s->created_ms,
+    };
+}
+
+static void account_out(struct arena *a, const struct fake_account *acc, struct account_record *out)
+{
+    *out = (struct account_record){
+        .id = arena_strdup(a, acc->id),
+        .account_id = arena_strdup(a, acc->account_id),
+        .provider_id = arena_strdup(a, acc->provider_id),
+        .user_id = arena_strdup(a, acc->user_id),
+        .created_at = iso_in(a, acc->created_ms),
+        .updated_at = iso_in(a, acc->updated_ms),
+    };
+}
+
+/* ---- rows -------------------------------------------------------------------------------- */
+
+static struct fake_user *find_user(struct fake_store *fs, const char *id)
+{
+    for (size_t i = 0; i < fs->nusers; i++)
+        if (strcmp(fs->users[i].id, id) == 0)
+            return &fs->users[i];
+    return NULL;
+}
+
+static struct fake_account *find_credential(struct fake_store *fs, const char *user_id)
+{
+    for (size_t i = 0; i < fs->naccounts; i++)
+        if (strcmp(fs->accounts[i].user_id, user_id) == 0 &&
+            strcmp(fs->accounts[i].provider_id, "credential") == 0)
+            return &fs->accounts[i];
+    return NULL;
+}
+
+static struct fake_session *find_session_token(struct fake_store *fs, const char *token)
+{
+    for (size_t i = 0; i < fs->nsessions; i++)
+        if (strcmp(fs->sessions[i].token, token) == 0)
+            return &fs->sessions[i];
+    return NULL;
+}
+
+static struct fake_session *insert_session(struct fake_store *fs, const char *id, const char *token,
+                                           const char *user_id, const char *ip, const char *ua,
+                                           int64_t created_ms, int64_t expires_ms)
+{
+    struct fake_session *s;
+
+    fs->sessions = grow(fs->sessions, fs->nsessions, &fs->sessions_cap, sizeof(*fs->sessions));
+    s = &fs->sessions[fs->nsessions++];
+    *s = (struct fake_session){
+        .id = xstrdup(id),
+        .token = xstrdup(token),
+        .user_id = xstrdup(user_id),
+        .ip_address = xstrdup(ip != NULL ? ip : ""),
+        .user_agent = xstrdup(ua != NULL ? ua : ""),
+        .expires_ms = expires_ms,
+        .created_ms = created_ms,
+        .updated_ms = created_ms,
+    };
+    return s;
+}
+
+static struct fake_account *insert_account(struct fake_store *fs, const char *id,
+                                           const char *user_id, const char *password,
+                                           int64_t created_ms)
+{
+    struct fake_account *a;
+
+    fs->accounts = grow(fs->accounts, fs->naccounts, &fs->accounts_cap, sizeof(*fs->accounts));
+    a = &fs->accounts[fs->naccounts++];
+    *a = (struct fake_account){
+        .id = xstrdup(id),
+        .account_id = xstrdup(user_id),
+        .provider_id = xstrdup("credential"),
+        .user_id = xstrdup(user_id),
+        .password = xstrdup(password),
+        .created_ms = created_ms,
+        .updated_ms = created_ms,
+    };
+    return a;
+}
+
+static struct fake_user *insert_user(struct fake_store *fs, const char *id, const char *name,
+                                     const char *email, const char *image, int64_t created_ms)
+{
+    struct fake_user *u;
+
+    fs->users = grow(fs->users, fs->nusers, &fs->users_cap, sizeof(*fs->users));
+    u = &fs->users[fs->nusers++];
+    *u = (struct fake_user){
+        .id = xstrdup(id),
+        .name = xstrdup(name),
+        .email = xstrdup(email),
+        .image = xstrdup(image),
+        .created_ms = created_ms,
+        .updated_ms = created_ms,
+    };
+    return u;
+}
+
+/* remove_session_at - delete row i, keeping the others in insertion order. */
+static void remove_session_at(struct fake_store *fs, size_t i)
+{
+    session_release(&fs->sessions[i]);
+    memmove(&fs->sessions[i], &fs->sessions[i + 1],
+            (fs->nsessions - i - 1) * sizeof(*fs->sessions));
+    fs->nsessions--;
+}
+
+/* remove_sessions_where - delete the user's sessions, all but keep_id when it is non-NULL. */
+static size_t remove_sessions_where(struct fake_store *fs, const char *user_id, const char *keep_id)
+{
+    size_t removed = 0;
+
+    for (size_t i = 0; i < fs->nsessions;) {
+        if (strcmp(fs->sessions[i].user_id, user_id) == 0 &&
+            (keep_id == NULL || strcmp(fs->sessions[i].id, keep_id) != 0)) {
+            remove_session_at(fs, i);
+            removed++;
+        } else {
+            i++;
+        }
+    }
+    return removed;
+}
+
+/* ---- scripting --------------------------------------------------------------------------- */
+
+/* enter - count the call and say whether the script makes it fail (*st then set). */
+static bool enter(struct fake_store *fs, enum fake_op op, enum db_status *st)
+{
+    struct fake_script *sc = &fs->scripts[op];
+
+    fs->calls[op]++;
+    if (!sc->armed)
+        return false;
+    if (sc->always) {
+        *st = sc->status;
+        return true;
+    }
+    if (sc->skip > 0) {
+        sc->skip--;
+        return false;
+    }
+    sc->armed = false;
+    *st = sc->status;
+    return true;
+}
+
+#define FAKE_ENTER(fs, op)                                                                         \
+    do {                                                                                           \
+        enum db_status scripted_;                                                                  \
+        if (enter((fs), (op), &scripted_))                                                         \
+            return scripted_;                                                                      \
+    } while (0)
+
+/* ---- the operations ---------------------------------------------------------------------- */
+
+static enum db_status op_ping(void *impl)
+{
+    FAKE_ENTER((struct fake_store *)impl, FAKE_OP_PING);
+    return DB_OK;
+}
+
+static int op_retry_after(void *impl)
+{
+    return ((struct fake_store *)impl)->retry_after;
+}
+
+static enum db_status op_sign_up(void *impl, struct arena *a, const struct new_user *nu,
+                                 const struct new_session *ns, struct user_record *user_rec,
+                                 struct session_record *session_rec)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_SIGN_UP);
+    /* "user_email_key" is case-sensitive, as in PostgreSQL: the handler lower-cases. */
+    if (fake_store_user_by_email(fs, nu->email) != NULL)
+        return DB_CONFLICT;
+    u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
+    user_out(a, u, user_rec);
+    insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
+    if (ns != NULL) {
+        struct fake_session *s = insert_session(fs, ns->id, ns->token, ns->user_id, ns->ip_address,
+                                                ns->user_agent, now, now + ns->expires_in_s * 1000);
+        session_out(a, s, session_rec);
+    }
+    return DB_OK;
+}
+
+static enum db_status op_user_by_email(void *impl, struct arena *a, const char *email,
+                                       struct user_record *out, const char **password_hash)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_USER_BY_EMAIL);
+    *password_hash = NULL;
+    u = fake_store_user_by_email(fs, email);
+    if (u == NULL)
+        return DB_NOTFOUND;
+    user_out(a, u, out);
+    acc = find_credential(fs, u->id);
+    if (acc != NULL)
+        *password_hash = arena_strdup(a, acc->password);
+    return DB_OK;
+}
+
+static enum db_status op_credential_of_user(void *impl, struct arena *a, const char *user_id,
+                                            const char **password_hash)
+{
+    struct fake_store *fs = impl;
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_CREDENTIAL_OF_USER);
+    *password_hash = NULL;
+    acc = find_credential(fs, user_id);
+    if (acc == NULL)
+        return DB_NOTFOUND;
+    *password_hash = arena_strdup(a, acc->password);
+    return DB_OK;
+}
+
+static enum db_status op_session_create(void *impl, struct arena *a, const struct new_session *ns,
+                                        struct session_record *out)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_session *s;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_CREATE);
+    if (find_session_token(fs, ns->token) != NULL || fake_store_session(fs, ns->id) != NULL)
+        return DB_CONFLICT;
+    if (find_user(fs, ns->user_id) == NULL)
+        return DB_INVALID; /* the foreign key */
+    s = insert_session(fs, ns->id, ns->token, ns->user_id, ns->ip_address, ns->user_agent, now,
+                       now + ns->expires_in_s * 1000);
+    session_out(a, s, out);
+    return DB_OK;
+}
+
+static enum db_status op_session_lookup(void *impl, struct arena *a, const char *token,
+                                        struct session_record *session_rec,
+                                        struct user_record *user_rec)
+{
+    struct fake_store *fs = impl;
+    struct fake_session *s;
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_LOOKUP);
+    s = find_session_token(fs, token);
+    if (s == NULL)
+        return DB_NOTFOUND;
+    u = find_user(fs, s->user_id);
+    if (u == NULL)
+        return DB_NOTFOUND; /* a join finds nothing */
+    session_out(a, s, session_rec);
+    user_out(a, u, user_rec);
+    return DB_OK;
+}
+
+static enum db_status op_session_refresh(void *impl, struct arena *a, const char *session_id,
+                                         int64_t expires_in_s, struct session_record *out)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_session *s;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_REFRESH);
+    s = fake_store_session(fs, session_id);
+    if (s == NULL)
+        return DB_NOTFOUND;
+    s->expires_ms = now + expires_in_s * 1000;
+    s->updated_ms = now;
+    session_out(a, s, out);
+    return DB_OK;
+}
+
+static enum db_status op_session_delete_token(void *impl, const char *token)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_TOKEN);
+    for (size_t i = 0; i < fs->nsessions; i++)
+        if (strcmp(fs->sessions[i].token, token) == 0) {
+            remove_session_at(fs, i);
+            return DB_OK;
+        }
+    return DB_NOTFOUND;
+}
+
+static enum db_status op_session_delete_of_user(void *impl, struct arena *a, const char *user_id,
+                                                const char *token, const char *handle,
+                                                const char **deleted_id)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_OF_USER);
+    *deleted_id = NULL;
+    for (size_t i = 0; i < fs->nsessions; i++) {
+        struct fake_session *s = &fs->sessions[i];
+
+        if (strcmp(s->user_id, user_id) != 0)
+            continue;
+        if ((token != NULL && strcmp(s->token, token) == 0) ||
+            (handle != NULL && strcmp(s->id, handle) == 0)) {
+            *deleted_id = arena_strdup(a, s->id);
+            remove_session_at(fs, i);
+            return DB_OK;
+        }
+    }
+    return DB_NOTFOUND;
+}
+
+static enum db_status op_session_list(void *impl, struct arena *a, const char *user_id,
+                                      struct session_record **out, size_t *count)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct session_record *list;
+    size_t n = 0;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_LIST);
+    list = arena_alloc(a, (fs->nsessions + 1) * sizeof(*list));
+    /* Insertion order is creation order: oldest first, as Better Auth lists them. */
+    for (size_t i = 0; i < fs->nsessions; i++)
+        if (strcmp(fs->sessions[i].user_id, user_id) == 0 && fs->sessions[i].expires_ms > now)
+            session_out(a, &fs->sessions[i], &list[n++]);
+    *out = list;
+    *count = n;
+    return DB_OK;
+}
+
+static enum db_status op_session_delete_all(void *impl, const char *user_id)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_ALL);
+    remove_sessions_where(fs, user_id, NULL);
+    return DB_OK;
+}
+
+static enum db_status op_session_delete_others(void *impl, const char *user_id, const char *keep_id)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_OTHERS);
+    remove_sessions_where(fs, user_id, keep_id);
+    return DB_OK;
+}
+
+static enum db_status op_password_set(void *impl, struct arena *a, const char *user_id,
+                                      const char *password_hash, const struct new_session *ns,
+                                      struct session_record *session_rec)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_PASSWORD_SET);
+    acc = find_credential(fs, user_id);
+    if (acc == NULL)
+        return DB_NOTFOUND;
+    if (acc->password != NULL)
+        explicit_bzero(acc->password, strlen(acc->password));
+    free(acc->password);
+    acc->password = xstrdup(password_hash);
+    acc->updated_ms = now;
+    if (ns != NULL) {
+        struct fake_session *s;
+
+        remove_sessions_where(fs, user_id, NULL);
+        s = insert_session(fs, ns->id, ns->token, ns->user_id, ns->ip_address, ns->user_agent, now,
+                           now + ns->expires_in_s * 1000);
+        session_out(a, s, session_rec);
+    }
+    return DB_OK;
+}
+
+static enum db_status op_user_update(void *impl, struct arena *a, const char *user_id,
+                                     const struct user_update *upd, struct user_record *out)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_USER_UPDATE);
+    u = find_user(fs, user_id);
+    if (u == NULL)
+        return DB_NOTFOUND;
+    if (upd->name_op == FIELD_SET_NULL)
+        return DB_INVALID; /* "name" is NOT NULL */
+    if (upd->name_op == FIELD_SET) {
+        free(u->name);
+        u->name = xstrdup(upd->name);
+    }
+    if (upd->image_op != FIELD_KEEP) {
+        free(u->image);
+        u->image = upd->image_op == FIELD_SET ? xstrdup(upd->image) : NULL;
+    }
+    u->updated_ms = fake_store_now_ms();
+    user_out(a, u, out);
+    return DB_OK;
+}
+
+static enum db_status op_user_delete(void *impl, const char *user_id)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_USER_DELETE);
+    for (size_t i = 0; i < fs->nusers; i++) {
+        if (strcmp(fs->users[i].id, user_id) != 0)
+            continue;
+        /* ON DELETE CASCADE of account."userId" and session."userId". */
+        remove_sessions_where(fs, user_id, NULL);
+        for (size_t j = 0; j < fs->naccounts;) {
+            if (strcmp(fs->accounts[j].user_id, user_id) == 0) {
+                account_release(&fs->accounts[j]);
+                memmove(&fs->accounts[j], &fs->accounts[j + 1],
+                        (fs->naccounts - j - 1) * sizeof(*fs->accounts));
+                fs->naccounts--;
+            } else {
+                j++;
+            }
+        }
+        user_release(&fs->users[i]);
+        memmove(&fs->users[i], &fs->users[i + 1], (fs->nusers - i - 1) * sizeof(*fs->users));
+        fs->nusers--;
+        return DB_OK;
+    }
+    return DB_NOTFOUND;
+}
+
+static enum db_status op_account_list(void *impl, struct arena *a, const char *user_id,
+                                      struct account_record **out, size_t *count)
+{
+    struct fake_store *fs = impl;
+    struct account_record *list;
+    size_t n = 0;
+
+    FAKE_ENTER(fs, FAKE_OP_ACCOUNT_LIST);
+    list = arena_alloc(a, (fs->naccounts + 1) * sizeof(*list));
+    for (size_t i = 0; i < fs->naccounts; i++)
+        if (strcmp(fs->accounts[i].user_id, user_id) == 0)
+            account_out(a, &fs->accounts[i], &list[n++]);
+    *out = list;
+    *count = n;
+    return DB_OK;
+}
+
+/* op_rate_limit_hit - Better Auth's memory-store algorithm (PROTOCOL.md §7): a window that
+ * restarts window_s after the last ALLOWED request; refused requests change nothing. */
+static enum db_status op_rate_limit_hit(void *impl, const char *key, int window_s, int max,
+                                        bool *allowed, int *retry_after_s)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms(), window_ms = (int64_t)window_s * 1000;
+    struct fake_rate *r = NULL;
+
+    FAKE_ENTER(fs, FAKE_OP_RATE_LIMIT_HIT);
+    *retry_after_s = 0;
+    for (size_t i = 0; i < fs->nrates; i++)
+        if (strcmp(fs->rates[i].key, key) == 0)
+            r = &fs->rates[i];
+    if (r == NULL) {
+        fs->rates = grow(fs->rates, fs->nrates, &fs->rates_cap, sizeof(*fs->rates));
+        r = &fs->rates[fs->nrates++];
+        *r = (struct fake_rate){.key = xstrdup(key), .count = 1, .last_ms = now};
+        *allowed = true;
+        return DB_OK;
+    }
+    if (now - r->last_ms >= window_ms) {
+        r->count = 1;
+        r->last_ms = now;
+        *allowed = true;
+    } else if (r->count >= max) {
+        *allowed = false;
+        *retry_after_s = (int)((r->last_ms + window_ms - now + 999) / 1000);
+    } else {
+        r->count++;
+        r->last_ms = now;
+        *allowed = true;
+    }
+    return DB_OK;
+}
+
+static const struct store_ops fake_ops = {
+    .ping = op_ping,
+    .retry_after = op_retry_after,
+    .sign_up = op_sign_up,
+    .user_by_email = op_user_by_email,
+    .credential_of_user = op_credential_of_user,
+    .session_create = op_session_create,
+    .session_lookup = op_session_lookup,
+    .session_refresh = op_session_refresh,
+    .session_delete_token = op_session_delete_token,
+    .session_delete_of_user = op_session_delete_of_user,
+    .session_list = op_session_list,
+    .session_delete_all = op_session_delete_all,
+    .session_delete_others = op_session_delete_others,
+    .password_set = op_password_set,
+    .user_update = op_user_update,
+    .user_delete = op_user_delete,
+    .account_list = op_account_list,
+    .rate_limit_hit = op_rate_limit_hit,
+};
+
+/* ---- the test-facing interface ----------------------------------------------------------- */
+
+struct fake_store *fake_store_new(void)
+{
+    struct fake_store *fs = calloc(1, sizeof(*fs));
+
+    if (fs == NULL)
+        abort();
+    fs->store.ops = &fake_ops;
+    fs->store.impl = fs;
+    fs->retry_after = 7;
+    return fs;
+}
+
+void fake_store_free(struct fake_store *fs)
+{
+    if (fs == NULL)
+        return;
+    for (size_t i = 0; i < fs->nusers; i++)
+        user_release(&fs->users[i]);
+    for (size_t i = 0; i < fs->naccounts; i++)
+        account_release(&fs->accounts[i]);
+    for (size_t i = 0; i < fs->nsessions; i++)
+        session_release(&fs->sessions[i]);
+    for (size_t i = 0; i < fs->nrates; i++)
+        free(fs->rates[i].key);
+    free(fs->users);
+    free(fs->accounts);
+    free(fs->sessions);
+    free(fs->rates);
+    free(fs);
+}
+
+struct store *fake_store_store(struct fake_store *fs)
+{
+    return &fs->store;
+}
+
+void fake_store_fail(struct fake_store *fs, enum fake_op op, enum db_status st, unsigned skip)
+{
+    fs->scripts[op] = (struct fake_script){.armed = true, .skip = skip, .status = st};
+}
+
+void fake_store_fail_always(struct fake_store *fs, enum fake_op op, enum db_status st)
+{
+    fs->scripts[op] = (struct fake_script){.armed = true, .always = true, .status = st};
+}
+
+void fake_store_clear_failures(struct fake_store *fs)
+{
+    memset(fs->scripts, 0, sizeof(fs->scripts));
+}
+
+void fake_store_set_retry_after(struct fake_store *fs, int seconds)
+{
+    fs->retry_after = seconds;
+}
+
+unsigned fake_store_calls(const struct fake_store *fs, enum fake_op op)
+{
+    return fs->calls[op];
+}
+
+unsigned fake_store_total_calls(const struct fake_store *fs)
+{
+    unsigned total = 0;
+
+    for (int op = 0; op < FAKE_OP__MAX; op++)
+        total += fs->calls[op];
+    return total;
+}
+
+void fake_store_reset_calls(struct fake_store *fs)
+{
+    memset(fs->calls, 0, sizeof(fs->calls));
+}
+
+const char *fake_op_name(enum fake_op op)
+{
+    return op < FAKE_OP__MAX ? op_names[op] : "?";
+}
+
+struct fake_user *fake_store_add_user(struct fake_store *fs, const char *id, const char *name,
+                                      const char *email, const char *password_hash,
+                                      const char *account_id, int64_t created_ms)
+{
+    insert_user(fs, id, name, email, NULL, created_ms);
+    if (password_hash != NULL) {
+        char generated[64];
+
+        if (account_id == NULL) {
+            snprintf(generated, sizeof(generated), "acc-%s", id);
+            account_id = generated;
+        }
+        insert_account(fs, account_id, id, password_hash, created_ms);
+    }
+    return find_user(fs, id);
+}
+
+struct fake_session *fake_store_add_session(struct fake_store *fs, const char *id,
+                                            const char *stored_token, const char *user_id,
+                                            const char *user_agent, int64_t created_ms,
+                                            int64_t expires_ms)
+{
+    return insert_session(fs, id, stored_token, user_id, "", user_agent, created_ms, expires_ms);
+}
+
+struct fake_user *fake_store_user(struct fake_store *fs, const char *id)
+{
+    return find_user(fs, id);
+}
+
+struct fake_user *fake_store_user_by_email(struct fake_store *fs, const char *email)
+{
+    for (size_t i = 0; i < fs->nusers; i++)
+        if (strcmp(fs->users[i].email, email) == 0)
+            return &fs->users[i];
+    return NULL;
+}
+
+struct fake_account *fake_store_credential(struct fake_store *fs, const char *user_id)
+{
+    return find_credential(fs, user_id);
+}
+
+struct fake_session *fake_store_session(struct fake_store *fs, const char *id)
+{
+    for (size_t i = 0; i < fs->nsessions; i++)
+        if (strcmp(fs->sessions[i].id, id) == 0)
+            return &fs->sessions[i];
+    return NULL;
+}
+
+struct fake_session *fake_store_session_by_token(struct fake_store *fs, const char *stored)
+{
+    return find_session_token(fs, stored);
+}
+
+struct fake_session *fake_store_session_at(struct fake_store *fs, size_t i)
+{
+    return i < fs->nsessions ? &fs->sessions[i] : NULL;
+}
+
+size_t fake_store_user_count(const struct fake_store *fs)
+{
+    return fs->nusers;
+}
+
+size_t fake_store_account_count(const struct fake_store *fs, const char *user_id)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < fs->naccounts; i++)
+        if (user_id == NULL || strcmp(fs->accounts[i].user_id, user_id) == 0)
+            n++;
+    return n;
+}
+
+size_t fake_store_session_count(const struct fake_store *fs, const char *user_id)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < fs->nsessions; i++)
+        if (user_id == NULL || strcmp(fs->sessions[i].user_id, user_id) == 0)
+            n++;
+    return n;
+}

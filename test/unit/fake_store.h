@@ -1,0 +1,139 @@
+/* fake_store - an in-memory struct store_ops for handler tests, in the spirit of Dovecot's
+ * fake SQL driver: users, credential accounts, sessions and rate-limit counters in plain
+ * arrays, behaving as store_pg does (DB_CONFLICT on a duplicate e-mail, cascades on user
+ * deletion, timestamps written "now" with millisecond precision, ISO text and Unix ms always
+ * consistent), and scriptable: fail the next call (or the n-th next call) of an operation with
+ * any enum db_status, count calls per operation, inspect and edit the rows.
+ *
+ * Time is the real clock (CLOCK_REALTIME, as session_now_ms): tests move sessions in time by
+ * editing their *_ms fields, as the recorded transcripts did with UPDATE statements.
+ *
+ * Ownership: the fake owns every row and string; pointers it returns to rows are valid until
+ * the next call that adds or removes rows of that kind. Records handed to handlers through
+ * store_ops are copies in the caller's arena, never pointers into the fake. */
+#ifndef AUTHFCGI_FAKE_STORE_H
+#define AUTHFCGI_FAKE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* One per member of struct store_ops that touches data. */
+enum fake_op {
+    FAKE_OP_PING,
+    FAKE_OP_SIGN_UP,
+    FAKE_OP_USER_BY_EMAIL,
+    FAKE_OP_CREDENTIAL_OF_USER,
+    FAKE_OP_SESSION_CREATE,
+    FAKE_OP_SESSION_LOOKUP,
+    FAKE_OP_SESSION_REFRESH,
+    FAKE_OP_SESSION_DELETE_TOKEN,
+    FAKE_OP_SESSION_DELETE_OF_USER,
+    FAKE_OP_SESSION_LIST,
+    FAKE_OP_SESSION_DELETE_ALL,
+    FAKE_OP_SESSION_DELETE_OTHERS,
+    FAKE_OP_PASSWORD_SET,
+    FAKE_OP_USER_UPDATE,
+    FAKE_OP_USER_DELETE,
+    FAKE_OP_ACCOUNT_LIST,
+    FAKE_OP_RATE_LIMIT_HIT,
+    FAKE_OP__MAX
+};
+
+/* Room for "2026-11-25T18:52:16.074Z" and its NUL. */
+#define FAKE_ISO_SIZE 25
+
+struct fake_user {
+    char *id;
+    char *name;
+    char *email;
+    bool email_verified;
+    char *image; /* NULL = SQL NULL */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+struct fake_account {
+    char *id;
+    char *account_id;
+    char *provider_id;
+    char *user_id;
+    char *password; /* NULL = no password (an OAuth account) */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+struct fake_session {
+    char *id;
+    char *token; /* stored form */
+    char *user_id;
+    char *ip_address;
+    char *user_agent;
+    int64_t expires_ms;
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+struct fake_store;
+
+/* fake_store_new - an empty fake; aborts when out of memory. Release with fake_store_free. */
+struct fake_store *fake_store_new(void);
+void fake_store_free(struct fake_store *fs);
+
+/* fake_store_store - the struct store to hand to app_init (borrowed from fs). */
+struct store *fake_store_store(struct fake_store *fs);
+
+/* fake_store_fail - make the (skip + 1)-th next call of op return st without touching any
+ * row (as a rolled-back transaction). One script per op; a new one replaces the old. */
+void fake_store_fail(struct fake_store *fs, enum fake_op op, enum db_status st, unsigned skip);
+
+/* fake_store_fail_always - every call of op returns st until fake_store_clear_failures. */
+void fake_store_fail_always(struct fake_store *fs, enum fake_op op, enum db_status st);
+void fake_store_clear_failures(struct fake_store *fs);
+
+/* fake_store_set_retry_after - what retry_after() answers (default 7). */
+void fake_store_set_retry_after(struct fake_store *fs, int seconds);
+
+/* Calls made to op since creation or the last fake_store_reset_calls, failed ones included. */
+unsigned fake_store_calls(const struct fake_store *fs, enum fake_op op);
+unsigned fake_store_total_calls(const struct fake_store *fs);
+void fake_store_reset_calls(struct fake_store *fs);
+const char *fake_op_name(enum fake_op op);
+
+/* fake_store_add_user - seed a user created at created_ms (updatedAt the same), and when
+ * password_hash is non-NULL its credential account (id account_id, or "acc-" + id when NULL).
+ * Returns the row. */
+struct fake_user *fake_store_add_user(struct fake_store *fs, const char *id, const char *name,
+                                      const char *email, const char *password_hash,
+                                      const char *account_id, int64_t created_ms);
+
+/* fake_store_add_session - seed a session (stored token) created and updated at created_ms,
+ * expiring at expires_ms, with empty ipAddress and the given userAgent (NULL = ""). */
+struct fake_session *fake_store_add_session(struct fake_store *fs, const char *id,
+                                            const char *stored_token, const char *user_id,
+                                            const char *user_agent, int64_t created_ms,
+                                            int64_t expires_ms);
+
+/* Lookups into the rows; NULL when there is none. */
+struct fake_user *fake_store_user(struct fake_store *fs, const char *id);
+struct fake_user *fake_store_user_by_email(struct fake_store *fs, const char *email);
+struct fake_account *fake_store_credential(struct fake_store *fs, const char *user_id);
+struct fake_session *fake_store_session(struct fake_store *fs, const char *id);
+struct fake_session *fake_store_session_by_token(struct fake_store *fs, const char *stored);
+/* fake_store_session_at - the i-th session row (insertion order), NULL past the end. */
+struct fake_session *fake_store_session_at(struct fake_store *fs, size_t i);
+
+/* Row counts; user_id NULL counts every row. */
+size_t fake_store_user_count(const struct fake_store *fs);
+size_t fake_store_account_count(const struct fake_store *fs, const char *user_id);
+size_t fake_store_session_count(const struct fake_store *fs, const char *user_id);
+
+/* fake_store_now_ms - the clock the fake writes timestamps with (the session module's). */
+int64_t fake_store_now_ms(void);
+
+/* fake_store_iso - Better Auth's text form of a Unix-ms timestamp into out. */
+void fake_store_iso(int64_t ms, char out[FAKE_ISO_SIZE]);
+
+#endif
