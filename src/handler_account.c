@@ -184,6 +184,27 @@ void handle_delete_user(struct call *c)
     response_json(c->resp, 200, obj);
 }
 
+/* handle_delete_user_callback - GET /delete-user/callback: the link of a deletion mail. No
+ * deletion-by-mail flow is configured, so no token can be valid; without a session Better
+ * Auth answers FAILED_TO_GET_USER_INFO (and forgets a stale cookie). */
+void handle_delete_user_callback(struct call *c)
+{
+    if (c->session.found != SESSION_VALID) {
+        if (c->session.found == SESSION_STALE)
+            session_clear_cookies(c->app, c->resp);
+        response_error(c->resp, 404, "FAILED_TO_GET_USER_INFO", "Failed to get user info");
+        return;
+    }
+    response_error(c->resp, 404, "INVALID_TOKEN", "Invalid token");
+}
+
+/* handle_update_session - POST /update-session: sessions have no additional fields here, so
+ * there is never anything to update. */
+void handle_update_session(struct call *c)
+{
+    response_error(c->resp, 400, NULL, "No fields to update");
+}
+
 /* handle_list_accounts - GET /list-accounts. */
 void handle_list_accounts(struct call *c)
 {

@@ -32,6 +32,8 @@ void handle_revoke_other_sessions(struct call *c);
 void handle_change_password(struct call *c);
 void handle_update_user(struct call *c);
 void handle_delete_user(struct call *c);
+void handle_delete_user_callback(struct call *c);
+void handle_update_session(struct call *c);
 void handle_list_accounts(struct call *c);
 void handle_verify_password(struct call *c);
 

@@ -43,6 +43,10 @@ const struct route route_table[] = {
      ROUTE_SESSION},
     {"POST", BASE_PATH "/delete-user", handle_delete_user, "deleteUser", SCHEMA_DELETE_USER,
      ROUTE_SESSION},
+    {"GET", BASE_PATH "/delete-user/callback", handle_delete_user_callback, "deleteUserCallback",
+     SCHEMA_DELETE_USER_CALLBACK, ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/update-session", handle_update_session, "updateSession", SCHEMA_NONE,
+     ROUTE_SESSION},
     {"GET", BASE_PATH "/list-accounts", handle_list_accounts, "listUserAccounts", SCHEMA_NONE,
      ROUTE_SESSION},
     {"POST", BASE_PATH "/verify-password", handle_verify_password, "verifyPassword",
@@ -156,6 +160,9 @@ static bool resolve_session(const struct route *route, struct call *c)
         return false;
     }
     if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {
+        /* A well-signed cookie of a session that is gone: tell the browser to forget it. */
+        if (c->session.found == SESSION_STALE)
+            session_clear_cookies(c->app, c->resp);
         response_error(c->resp, 401, "UNAUTHORIZED", "Unauthorized");
         return false;
     }
@@ -174,7 +181,8 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
     if (!check_rate_limit(app, req, resp))
         return;
     route = router_find(req->method, req->path);
-    if (route == NULL || (route->handler == handle_delete_user && !app->delete_user)) {
+    if (route == NULL || (!app->delete_user && (route->handler == handle_delete_user ||
+                                                route->handler == handle_delete_user_callback))) {
         response_empty(resp, 404);
         return;
     }
