@@ -15,7 +15,6 @@ source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 
 command -v ab >/dev/null || skip_all "ab (apache2-utils) is not installed"
-command -v python3 >/dev/null || skip_all "python3 (the slow FastCGI client) is not installed"
 
 WORKERS=3
 SHUTDOWN_MS=5000
@@ -171,48 +170,73 @@ sed -i '$d' "$CONFIG"
 # --- SIGTERM with a request in flight -------------------------------------------------------
 # A FastCGI client straight on the pool's socket: it sends the request head and half of the
 # body, waits, then the rest. SIGTERM arrives in between; the answer must still come.
-cat >"$TEST_TMP/slow_fcgi.py" <<'EOF'
-import socket, struct, sys, time
+# Perl, because perl-base is on every Debian system.
+cat >"$TEST_TMP/slow_fcgi.pl" <<'EOF'
+use strict;
+use warnings;
+use IO::Select;
+use IO::Socket::UNIX;
 
-def record(kind, content=b""):
-    return struct.pack(">BBHHBB", 1, kind, 1, len(content), 0, 0) + content
+my ($path, $pause, $ready_file) = @ARGV;
 
-def pair(name, value):
-    return bytes([len(name), len(value)]) + name + value
+sub record {
+	my ($type, $content) = @_;
+	$content //= '';
+	return pack('CCnnCC', 1, $type, 1, length $content, 0, 0) . $content;
+}
 
-sock_path, pause, ready_file = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-params = b"".join(pair(k, v) for k, v in [
-    (b"REQUEST_METHOD", b"POST"), (b"REQUEST_URI", b"/api/auth/not-a-route"),
-    (b"CONTENT_TYPE", b"application/json"), (b"CONTENT_LENGTH", b"10")])
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sock_path)
-s.sendall(record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4)
-          + record(5, b"01234"))
-open(ready_file, "w").close()
+sub pair {
+	my ($name, $value) = @_;
+	return pack('CC', length $name, length $value) . $name . $value;
+}
+
+sub send_all {
+	my ($s, $data) = @_;
+	while (length $data) {
+		my $n = syswrite($s, $data) // die "write: $!\n";
+		substr($data, 0, $n) = '';
+	}
+}
+
+sub read_exact {
+	my ($s, $len) = @_;
+	my $buf = '';
+	while (length $buf < $len) {
+		my $n = sysread($s, $buf, $len - length $buf, length $buf);
+		return undef unless $n;
+	}
+	return $buf;
+}
+
+my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
+	['REQUEST_URI', '/api/auth/not-a-route'], ['CONTENT_TYPE', 'application/json'],
+	['CONTENT_LENGTH', '10']);
+my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
+send_all($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
+open(my $fh, '>', $ready_file) or die "$ready_file: $!\n";
+close $fh;
 # Nothing may come back before the body is complete: an early answer (or a close) means the
 # signal cut the request short.
-s.settimeout(pause)
-try:
-    early = s.recv(1, socket.MSG_PEEK)
-    print("answered before the body was complete" if early else "closed before the body was complete")
-    sys.exit(0)
-except socket.timeout:
-    s.settimeout(None)
-s.sendall(record(5, b"56789") + record(5))
-out = b""
-while True:
-    head = s.recv(8, socket.MSG_WAITALL)
-    if len(head) < 8:
-        break
-    _, kind, _, length, padding, _ = struct.unpack(">BBHHBB", head)
-    body = s.recv(length + padding, socket.MSG_WAITALL)[:length] if length + padding else b""
-    if kind == 6:
-        out += body
-    if kind == 3:
-        break
-print(out.split(b"\r\n")[0].decode() if out else "no answer")
+if (IO::Select->new($s)->can_read($pause)) {
+	my $got = sysread($s, my $byte, 1);
+	print $got ? "answered before the body was complete\n" : "closed before the body was complete\n";
+	exit 0;
+}
+send_all($s, record(5, '56789') . record(5));
+my $out = '';
+while (defined(my $head = read_exact($s, 8))) {
+	my (undef, $type, undef, $len, $pad) = unpack('CCnnCC', $head);
+	my $body = '';
+	if ($len + $pad) {
+		$body = read_exact($s, $len + $pad);
+		last unless defined $body;
+	}
+	$out .= substr($body, 0, $len) if $type == 6;
+	last if $type == 3;
+}
+print length $out ? (split /\r\n/, $out)[0] . "\n" : "no answer\n";
 EOF
-python3 "$TEST_TMP/slow_fcgi.py" "$POOL_SOCKET" 2 "$TEST_TMP/slow.sent" >"$TEST_TMP/slow.out" 2>&1 &
+perl "$TEST_TMP/slow_fcgi.pl" "$POOL_SOCKET" 2 "$TEST_TMP/slow.sent" >"$TEST_TMP/slow.out" 2>&1 &
 slow_pid=$!
 deadline=$((SECONDS + 10))
 until [[ -e $TEST_TMP/slow.sent ]] || ((SECONDS > deadline)); do sleep 0.02; done
