@@ -7,8 +7,39 @@
 
 #include "stmt.h"
 
-/* One block per statement; clang-format would indent these oddly. */
+/* Statements and the macros they are built from are laid out by hand: clang-format would
+ * break their SQL at arbitrary places. */
 /* clang-format off */
+
+/* Timestamps. Better Auth writes and reads them with millisecond precision, so ours are
+ * written truncated to the millisecond, returned as its ISO text in UTC whatever the
+ * session's TimeZone, and as Unix milliseconds computed from the same truncated value (so the
+ * two never disagree, even on rows another writer stored with microseconds). "Now" is now():
+ * the rows one transaction writes (sign-up's user, account and session) share one time. */
+#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+#define EPOCH_MS(col) "(extract(epoch FROM date_trunc('milliseconds', " col ")) * 1000)::bigint"
+#define NOW_MS "date_trunc('milliseconds', now())"
+
+/* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "". */
+#define USER_COLUMNS(t)                                                                      \
+    t "id, " t "name, " t "email, " t "\"emailVerified\", " t "image, "                      \
+    ISO(t "\"createdAt\"") ", " ISO(t "\"updatedAt\"")
+#define SESSION_COLUMNS(t)                                                                   \
+    t "id, " t "token, " t "\"userId\", " t "\"ipAddress\", " t "\"userAgent\", "            \
+    ISO(t "\"expiresAt\"") ", " ISO(t "\"createdAt\"") ", " ISO(t "\"updatedAt\"") ", "      \
+    EPOCH_MS(t "\"expiresAt\"") ", " EPOCH_MS(t "\"createdAt\"")
+#define ACCOUNT_COLUMNS                                                                      \
+    "id, \"accountId\", \"providerId\", \"userId\", "                                        \
+    ISO("\"createdAt\"") ", " ISO("\"updatedAt\"")
+
+/* A user's credential password when it has several credential accounts (Better Auth never
+ * makes two, but nothing in its schema forbids them): one with a password, the oldest. */
+#define CREDENTIAL_ORDER "ORDER BY password IS NULL, \"createdAt\", id LIMIT 1"
+
+/* Rate-limit rows idle this long are purged: longer than the longest window of
+ * rate_limit_rule_for (60 s), so a purged row is one that would have been reset anyway. */
+#define RATE_LIMIT_IDLE_MS "3600000"
+
 const struct stmt_def stmt_table[STMT__MAX] = {
     [STMT_PING] = {
         .name = "authfcgi_ping",
@@ -38,5 +69,175 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 1,
         .read_only = false,
     },
+
+    /* ---- users and accounts ---- */
+    /* emailVerified is false and image NULL unless given, as Better Auth's sign-up writes. A
+     * taken e-mail fails on user_email_key (23505): concurrent sign-ups of one address wait
+     * for each other on that index, and all but the first end as DB_CONFLICT. */
+    [STMT_USER_INSERT] = {
+        .name = "authfcgi_user_insert",
+        .sql = "INSERT INTO \"user\" (id, name, email, \"emailVerified\", image, \"createdAt\", "
+               "\"updatedAt\") VALUES ($1, $2, $3, false, $4, " NOW_MS ", " NOW_MS ") "
+               "RETURNING " USER_COLUMNS(""),
+        .nparams = 4,
+        .read_only = false,
+    },
+    /* The credential account of a new user: accountId is the user id (Better Auth's rule). */
+    [STMT_ACCOUNT_INSERT_CREDENTIAL] = {
+        .name = "authfcgi_account_insert_credential",
+        .sql = "INSERT INTO account (id, \"accountId\", \"providerId\", \"userId\", password, "
+               "\"createdAt\", \"updatedAt\") VALUES ($1, $2, 'credential', $2, $3, " NOW_MS ", "
+               NOW_MS ")",
+        .nparams = 3,
+        .read_only = false,
+    },
+    /* Sign-in's one lookup: the user and its credential password (NULL when it has none). */
+    [STMT_USER_BY_EMAIL] = {
+        .name = "authfcgi_user_by_email",
+        .sql = "SELECT " USER_COLUMNS("u.") ", (SELECT password FROM account "
+               "WHERE \"userId\" = u.id AND \"providerId\" = 'credential' " CREDENTIAL_ORDER ") "
+               "FROM \"user\" u WHERE u.email = $1",
+        .nparams = 1,
+        .read_only = true,
+    },
+    [STMT_CREDENTIAL_OF_USER] = {
+        .name = "authfcgi_credential_of_user",
+        .sql = "SELECT password FROM account WHERE \"userId\" = $1 AND \"providerId\" = 'credential' "
+               CREDENTIAL_ORDER,
+        .nparams = 1,
+        .read_only = true,
+    },
+    /* Every credential account of the user, as Better Auth's updatePassword (updateMany). */
+    [STMT_PASSWORD_SET] = {
+        .name = "authfcgi_password_set",
+        .sql = "UPDATE account SET password = $2, \"updatedAt\" = " NOW_MS " "
+               "WHERE \"userId\" = $1 AND \"providerId\" = 'credential'",
+        .nparams = 2,
+        .read_only = false,
+    },
+    /* $2 NULL keeps the name (it cannot be NULL); $3 says whether image is written, $4 being
+     * its value, NULL included. */
+    [STMT_USER_UPDATE] = {
+        .name = "authfcgi_user_update",
+        .sql = "UPDATE \"user\" SET name = coalesce($2::text, name), "
+               "image = CASE WHEN $3::boolean THEN $4::text ELSE image END, "
+               "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " USER_COLUMNS(""),
+        .nparams = 4,
+        .read_only = false,
+    },
+    /* Accounts and sessions follow by ON DELETE CASCADE. */
+    [STMT_USER_DELETE] = {
+        .name = "authfcgi_user_delete",
+        .sql = "DELETE FROM \"user\" WHERE id = $1",
+        .nparams = 1,
+        .read_only = false,
+    },
+    [STMT_ACCOUNT_LIST] = {
+        .name = "authfcgi_account_list",
+        .sql = "SELECT " ACCOUNT_COLUMNS " FROM account WHERE \"userId\" = $1 "
+               "ORDER BY \"createdAt\", id",
+        .nparams = 1,
+        .read_only = true,
+    },
+
+    /* ---- sessions (token = the stored form) ---- */
+    [STMT_SESSION_INSERT] = {
+        .name = "authfcgi_session_insert",
+        .sql = "INSERT INTO session (id, token, \"userId\", \"expiresAt\", \"ipAddress\", "
+               "\"userAgent\", \"createdAt\", \"updatedAt\") VALUES ($1, $2, $3, "
+               NOW_MS " + $4::bigint * interval '1 second', $5, $6, " NOW_MS ", " NOW_MS ") "
+               "RETURNING " SESSION_COLUMNS(""),
+        .nparams = 6,
+        .read_only = false,
+    },
+    /* get-session, the hot path: the session and its user in one index lookup and one join,
+     * whatever the expiry (the caller decides, and deletes what has expired). */
+    [STMT_SESSION_LOOKUP] = {
+        .name = "authfcgi_session_lookup",
+        .sql = "SELECT " SESSION_COLUMNS("s.") ", " USER_COLUMNS("u.") " "
+               "FROM session s JOIN \"user\" u ON u.id = s.\"userId\" WHERE s.token = $1",
+        .nparams = 1,
+        .read_only = true,
+    },
+    [STMT_SESSION_REFRESH] = {
+        .name = "authfcgi_session_refresh",
+        .sql = "UPDATE session SET \"expiresAt\" = " NOW_MS " + $2::bigint * interval '1 second', "
+               "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " SESSION_COLUMNS(""),
+        .nparams = 2,
+        .read_only = false,
+    },
+    [STMT_SESSION_DELETE_TOKEN] = {
+        .name = "authfcgi_session_delete_token",
+        .sql = "DELETE FROM session WHERE token = $1",
+        .nparams = 1,
+        .read_only = false,
+    },
+    /* By stored token, or by id (the handle list-sessions gives out under hashed storage);
+     * $3 NULL matches no id. Only ever the user's own sessions. */
+    [STMT_SESSION_DELETE_OF_USER] = {
+        .name = "authfcgi_session_delete_of_user",
+        .sql = "DELETE FROM session WHERE \"userId\" = $1 AND (token = $2 OR id = $3::text) "
+               "RETURNING id",
+        .nparams = 3,
+        .read_only = false,
+    },
+    /* Unexpired only, oldest first, as Better Auth's list-sessions. */
+    [STMT_SESSION_LIST] = {
+        .name = "authfcgi_session_list",
+        .sql = "SELECT " SESSION_COLUMNS("") " FROM session WHERE \"userId\" = $1 "
+               "AND \"expiresAt\" > now() ORDER BY \"createdAt\", id",
+        .nparams = 1,
+        .read_only = true,
+    },
+    [STMT_SESSION_DELETE_ALL] = {
+        .name = "authfcgi_session_delete_all",
+        .sql = "DELETE FROM session WHERE \"userId\" = $1",
+        .nparams = 1,
+        .read_only = false,
+    },
+    [STMT_SESSION_DELETE_OTHERS] = {
+        .name = "authfcgi_session_delete_others",
+        .sql = "DELETE FROM session WHERE \"userId\" = $1 AND id <> $2",
+        .nparams = 2,
+        .read_only = false,
+    },
+
+    /* ---- rate limits (schema/003_rate_limit.sql) ----
+     * Better Auth's algorithm (PROTOCOL.md §7) as one atomic upsert, with the database's clock
+     * so every host counts alike: a row idle for a whole window restarts at 1; otherwise a
+     * count below max goes up by one; both are allowed and set lastRequest. A count at max is
+     * refused and, thanks to the DO UPDATE ... WHERE, writes nothing. A refused hit returns
+     * no row from `hit`, and the retry-after comes from the row as the statement's snapshot
+     * saw it (a concurrent hit can make it a little short; it is never below 1).
+     * One hit in 64 also purges up to 100 rows idle for an hour, skipping rows other workers
+     * hold, never the row being counted (a statement must not touch a row twice); the other
+     * 63 skip the scan ((SELECT random()) is a one-time filter) and probe the key index with
+     * an empty array. */
+    [STMT_RATE_LIMIT_HIT] = {
+        .name = "authfcgi_rate_limit_hit",
+        .sql = "WITH hit AS ("
+               "INSERT INTO authfcgi_rate_limit AS r (key, count, \"lastRequest\") "
+               "VALUES ($1, 1, " EPOCH_MS("now()") ") "
+               "ON CONFLICT (key) DO UPDATE SET "
+               "count = CASE WHEN EXCLUDED.\"lastRequest\" - r.\"lastRequest\" >= $2::bigint * 1000 "
+               "THEN 1 ELSE r.count + 1 END, "
+               "\"lastRequest\" = EXCLUDED.\"lastRequest\" "
+               "WHERE EXCLUDED.\"lastRequest\" - r.\"lastRequest\" >= $2::bigint * 1000 "
+               "OR r.count < $3::integer "
+               "RETURNING 1), "
+               "purge AS ("
+               "DELETE FROM authfcgi_rate_limit WHERE key = ANY (ARRAY("
+               "SELECT key FROM authfcgi_rate_limit "
+               "WHERE (SELECT random()) < 1.0 / 64 AND key <> $1 "
+               "AND \"lastRequest\" < " EPOCH_MS("now()") " - " RATE_LIMIT_IDLE_MS " "
+               "LIMIT 100 FOR UPDATE SKIP LOCKED))) "
+               "SELECT EXISTS (SELECT FROM hit), "
+               "CASE WHEN EXISTS (SELECT FROM hit) THEN 0 ELSE greatest(1, coalesce(("
+               "SELECT ceil((l.\"lastRequest\" + $2::bigint * 1000 - " EPOCH_MS("now()") ") "
+               "/ 1000.0) FROM authfcgi_rate_limit l WHERE l.key = $1), $2::bigint))::integer END",
+        .nparams = 3,
+        .read_only = false,
+    },
+
 };
 /* clang-format on */

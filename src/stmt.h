@@ -11,14 +11,72 @@ enum stmt {
     STMT_MIGRATION_TABLE_EXISTS,
     STMT_MIGRATION_LIST,
     STMT_MIGRATION_RECORD,
+    /* The store (store_pg.c). Rows come back in the column layouts below. */
+    STMT_USER_INSERT,               /* id, name, email, image -> user */
+    STMT_ACCOUNT_INSERT_CREDENTIAL, /* id, userId, password -> (none) */
+    STMT_USER_BY_EMAIL,             /* email -> user, credential password */
+    STMT_CREDENTIAL_OF_USER,        /* userId -> password */
+    STMT_SESSION_INSERT,  /* id, token, userId, expires_in_s, ipAddress, userAgent -> session */
+    STMT_SESSION_LOOKUP,  /* token -> session, user */
+    STMT_SESSION_REFRESH, /* id, expires_in_s -> session */
+    STMT_SESSION_DELETE_TOKEN,   /* token -> (none) */
+    STMT_SESSION_DELETE_OF_USER, /* userId, token, id or NULL -> id */
+    STMT_SESSION_LIST,           /* userId -> sessions, oldest first */
+    STMT_SESSION_DELETE_ALL,     /* userId -> (none) */
+    STMT_SESSION_DELETE_OTHERS,  /* userId, id to keep -> (none) */
+    STMT_PASSWORD_SET,           /* userId, password -> (none) */
+    STMT_USER_UPDATE,            /* id, name or NULL, set image 't'/'f', image or NULL -> user */
+    STMT_USER_DELETE,            /* id -> (none) */
+    STMT_ACCOUNT_LIST,           /* userId -> accounts */
+    STMT_RATE_LIMIT_HIT,         /* key, window s, max -> allowed 't'/'f', retry-after s */
     STMT__MAX
+};
+
+/* Column layouts of the rows the store's statements return: a user, a session, an account.
+ * Timestamps come twice where the store needs arithmetic: Better Auth's ISO text (UTC,
+ * milliseconds, "Z") and Unix milliseconds. STMT_SESSION_LOOKUP returns a session followed by
+ * a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a user followed by the
+ * credential password (column USER_COL__COUNT). */
+enum user_col {
+    USER_COL_ID,
+    USER_COL_NAME,
+    USER_COL_EMAIL,
+    USER_COL_EMAIL_VERIFIED, /* 't' / 'f' */
+    USER_COL_IMAGE,          /* may be NULL */
+    USER_COL_CREATED_AT,
+    USER_COL_UPDATED_AT,
+    USER_COL__COUNT
+};
+
+enum session_col {
+    SESSION_COL_ID,
+    SESSION_COL_TOKEN,
+    SESSION_COL_USER_ID,
+    SESSION_COL_IP_ADDRESS, /* may be NULL in rows other writers made */
+    SESSION_COL_USER_AGENT, /* may be NULL in rows other writers made */
+    SESSION_COL_EXPIRES_AT,
+    SESSION_COL_CREATED_AT,
+    SESSION_COL_UPDATED_AT,
+    SESSION_COL_EXPIRES_AT_MS,
+    SESSION_COL_CREATED_AT_MS,
+    SESSION_COL__COUNT
+};
+
+enum account_col {
+    ACCOUNT_COL_ID,
+    ACCOUNT_COL_ACCOUNT_ID,
+    ACCOUNT_COL_PROVIDER_ID,
+    ACCOUNT_COL_USER_ID,
+    ACCOUNT_COL_CREATED_AT,
+    ACCOUNT_COL_UPDATED_AT,
+    ACCOUNT_COL__COUNT
 };
 
 struct stmt_def {
     const char *name; /* prepared statement name: "authfcgi_" + lower-case enum name */
     const char *sql;
-    int nparams;      /* number of $n placeholders */
-    bool read_only;   /* safe to retry once after a lost connection */
+    int nparams;    /* number of $n placeholders */
+    bool read_only; /* safe to retry once after a lost connection */
 };
 
 extern const struct stmt_def stmt_table[STMT__MAX];

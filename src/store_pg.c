@@ -1,8 +1,139 @@
 /* store_pg - the store interface over the worker's PostgreSQL connection (db module). Each
- * operation is one statement or one db_transaction; handlers only ever see enum db_status. */
+ * operation is one statement of the table (stmt.c) or one db_transaction; handlers only ever
+ * see enum db_status. Rows are read by the column layouts of stmt.h and copied into the
+ * caller's arena. */
 #include "config.h"
 
 #include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+
+/* Room for a 64-bit integer in decimal, sign and NUL included. */
+#define INT_TEXT_SIZE 24
+
+/* bad_row - a NULL where the layout promises a value, or a number that does not parse: the
+ * statement and its reader disagree, or the schema is not what we migrated. A bug, logged. */
+static enum db_status bad_row(enum stmt id, const char *what)
+{
+    log_event(LOG_LEVEL_ERROR, "store_bad_row", "stmt=%s column=%s", stmt_table[id].name, what);
+    return DB_FAIL;
+}
+
+/* parse_int64 - a whole decimal number (as PostgreSQL prints bigint). Returns 0 or -1. */
+static int parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || s[0] == '\0')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* copy_required - the arena copy of a NOT NULL column; NULL when it is missing. */
+static const char *copy_required(struct arena *a, const struct db_result *r, int row, int col)
+{
+    const char *v = db_result_value(r, row, col);
+
+    return v != NULL ? arena_strdup(a, v) : NULL;
+}
+
+/* read_user - the user_col layout starting at column base. */
+static enum db_status read_user(struct arena *a, const struct db_result *r, int row, int base,
+                                enum stmt id, struct user_record *u)
+{
+    const char *verified = db_result_value(r, row, base + USER_COL_EMAIL_VERIFIED);
+
+    u->id = copy_required(a, r, row, base + USER_COL_ID);
+    u->name = copy_required(a, r, row, base + USER_COL_NAME);
+    u->email = copy_required(a, r, row, base + USER_COL_EMAIL);
+    u->image = arena_strdup(a, db_result_value(r, row, base + USER_COL_IMAGE));
+    u->created_at = copy_required(a, r, row, base + USER_COL_CREATED_AT);
+    u->updated_at = copy_required(a, r, row, base + USER_COL_UPDATED_AT);
+    if (u->id == NULL || u->name == NULL || u->email == NULL || u->created_at == NULL ||
+        u->updated_at == NULL)
+        return bad_row(id, "user");
+    if (verified == NULL || (strcmp(verified, "t") != 0 && strcmp(verified, "f") != 0))
+        return bad_row(id, "user.emailVerified");
+    u->email_verified = verified[0] == 't';
+    return DB_OK;
+}
+
+/* read_session - the session_col layout starting at column base. ipAddress and userAgent may
+ * be NULL in rows another writer made; they stay NULL (JSON null), as Better Auth shows them. */
+static enum db_status read_session(struct arena *a, const struct db_result *r, int row, int base,
+                                   enum stmt id, struct session_record *s)
+{
+    s->id = copy_required(a, r, row, base + SESSION_COL_ID);
+    s->token = copy_required(a, r, row, base + SESSION_COL_TOKEN);
+    s->user_id = copy_required(a, r, row, base + SESSION_COL_USER_ID);
+    s->ip_address = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_IP_ADDRESS));
+    s->user_agent = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_USER_AGENT));
+    s->expires_at = copy_required(a, r, row, base + SESSION_COL_EXPIRES_AT);
+    s->created_at = copy_required(a, r, row, base + SESSION_COL_CREATED_AT);
+    s->updated_at = copy_required(a, r, row, base + SESSION_COL_UPDATED_AT);
+    if (s->id == NULL || s->token == NULL || s->user_id == NULL || s->expires_at == NULL ||
+        s->created_at == NULL || s->updated_at == NULL)
+        return bad_row(id, "session");
+    if (parse_int64(db_result_value(r, row, base + SESSION_COL_EXPIRES_AT_MS), &s->expires_at_ms) !=
+            0 ||
+        parse_int64(db_result_value(r, row, base + SESSION_COL_CREATED_AT_MS), &s->created_at_ms) !=
+            0)
+        return bad_row(id, "session.ms");
+    return DB_OK;
+}
+
+/* read_account - the account_col layout. */
+static enum db_status read_account(struct arena *a, const struct db_result *r, int row,
+                                   struct account_record *acc)
+{
+    acc->id = copy_required(a, r, row, ACCOUNT_COL_ID);
+    acc->account_id = copy_required(a, r, row, ACCOUNT_COL_ACCOUNT_ID);
+    acc->provider_id = copy_required(a, r, row, ACCOUNT_COL_PROVIDER_ID);
+    acc->user_id = copy_required(a, r, row, ACCOUNT_COL_USER_ID);
+    acc->created_at = copy_required(a, r, row, ACCOUNT_COL_CREATED_AT);
+    acc->updated_at = copy_required(a, r, row, ACCOUNT_COL_UPDATED_AT);
+    if (acc->id == NULL || acc->account_id == NULL || acc->provider_id == NULL ||
+        acc->user_id == NULL || acc->created_at == NULL || acc->updated_at == NULL)
+        return bad_row(STMT_ACCOUNT_LIST, "account");
+    return DB_OK;
+}
+
+/* inserted - an INSERT ... RETURNING that returned no row cannot happen; if it did, it is a
+ * bug, not "not found". */
+static enum db_status inserted(enum db_status st)
+{
+    return st == DB_NOTFOUND ? DB_FAIL : st;
+}
+
+/* insert_session - run STMT_SESSION_INSERT; out may be NULL. */
+static enum db_status insert_session(struct db *db, struct arena *a, const struct new_session *s,
+                                     struct session_record *out)
+{
+    char expires[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    enum db_status st;
+
+    snprintf(expires, sizeof expires, "%" PRId64, s->expires_in_s);
+    const char *params[] = {s->id, s->token, s->user_id, expires, s->ip_address, s->user_agent};
+    st = inserted(db_exec(db, STMT_SESSION_INSERT, params, &r));
+    if (st == DB_OK && out != NULL)
+        st = read_session(a, r, 0, 0, STMT_SESSION_INSERT, out);
+    db_result_free(r);
+    return st;
+}
 
 static enum db_status pg_ping(void *impl)
 {
@@ -14,9 +145,334 @@ static int pg_retry_after(void *impl)
     return db_retry_after(impl);
 }
 
+/* ---- sign-up: one transaction ---- */
+
+struct sign_up_unit {
+    struct arena *a;
+    const struct new_user *u;
+    const struct new_session *s;
+    struct user_record *user_out;
+    struct session_record *session_out;
+};
+
+/* sign_up_run - the unit db_transaction runs (and may run again on a fresh connection, so it
+ * only writes to its outputs). A taken e-mail stops it at the first statement: DB_CONFLICT,
+ * and the rollback leaves nothing behind. */
+static enum db_status sign_up_run(struct db *db, void *ctx)
+{
+    struct sign_up_unit *t = ctx;
+    struct db_result *r = NULL;
+    enum db_status st;
+
+    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
+    st = inserted(db_exec(db, STMT_USER_INSERT, user_params, &r));
+    if (st == DB_OK && t->user_out != NULL)
+        st = read_user(t->a, r, 0, 0, STMT_USER_INSERT, t->user_out);
+    db_result_free(r);
+    if (st != DB_OK)
+        return st;
+
+    const char *account_params[] = {t->u->account_id, t->u->id, t->u->password_hash};
+    st = inserted(db_exec(db, STMT_ACCOUNT_INSERT_CREDENTIAL, account_params, NULL));
+    if (st != DB_OK || t->s == NULL)
+        return st;
+    return insert_session(db, t->a, t->s, t->session_out);
+}
+
+static enum db_status pg_sign_up(void *impl, struct arena *a, const struct new_user *u,
+                                 const struct new_session *s, struct user_record *user_out,
+                                 struct session_record *session_out)
+{
+    struct sign_up_unit t = {a, u, s, user_out, session_out};
+
+    return db_transaction(impl, sign_up_run, &t);
+}
+
+/* ---- users, credentials, accounts ---- */
+
+static enum db_status pg_user_by_email(void *impl, struct arena *a, const char *email,
+                                       struct user_record *user_out, const char **password_hash)
+{
+    const char *params[] = {email};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_USER_BY_EMAIL, params, &r);
+
+    if (st == DB_OK) {
+        st = read_user(a, r, 0, 0, STMT_USER_BY_EMAIL, user_out);
+        *password_hash = arena_strdup(a, db_result_value(r, 0, USER_COL__COUNT));
+    }
+    db_result_free(r);
+    return st;
+}
+
+static enum db_status pg_credential_of_user(void *impl, struct arena *a, const char *user_id,
+                                            const char **password_hash)
+{
+    const char *params[] = {user_id};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_CREDENTIAL_OF_USER, params, &r);
+
+    if (st == DB_OK)
+        *password_hash = arena_strdup(a, db_result_value(r, 0, 0));
+    db_result_free(r);
+    return st;
+}
+
+struct password_unit {
+    struct arena *a;
+    const char *user_id;
+    const char *password_hash;
+    const struct new_session *s;
+    struct session_record *session_out;
+};
+
+/* password_run - the new password, then every session of the user replaced by s. A user
+ * without a credential account stops it at once (DB_NOTFOUND, nothing changed). */
+static enum db_status password_run(struct db *db, void *ctx)
+{
+    struct password_unit *t = ctx;
+    const char *set_params[] = {t->user_id, t->password_hash};
+    const char *user_params[] = {t->user_id};
+    enum db_status st;
+
+    st = db_exec(db, STMT_PASSWORD_SET, set_params, NULL);
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db, STMT_SESSION_DELETE_ALL, user_params, NULL);
+    if (st != DB_OK && st != DB_NOTFOUND)
+        return st;
+    return insert_session(db, t->a, t->s, t->session_out);
+}
+
+static enum db_status pg_password_set(void *impl, struct arena *a, const char *user_id,
+                                      const char *password_hash, const struct new_session *s,
+                                      struct session_record *session_out)
+{
+    struct password_unit t = {a, user_id, password_hash, s, session_out};
+
+    if (s == NULL) {
+        /* One statement is its own transaction. */
+        const char *params[] = {user_id, password_hash};
+        return db_exec(impl, STMT_PASSWORD_SET, params, NULL);
+    }
+    return db_transaction(impl, password_run, &t);
+}
+
+static enum db_status pg_user_update(void *impl, struct arena *a, const char *user_id,
+                                     const struct user_update *u, struct user_record *out)
+{
+    struct db_result *r = NULL;
+    enum db_status st;
+
+    if (u->name_op == FIELD_SET_NULL)
+        return DB_INVALID; /* "user".name is NOT NULL; only image can be cleared */
+    const char *params[] = {
+        user_id,
+        u->name_op == FIELD_SET ? u->name : NULL,
+        u->image_op == FIELD_KEEP ? "f" : "t",
+        u->image_op == FIELD_SET ? u->image : NULL,
+    };
+    st = db_exec(impl, STMT_USER_UPDATE, params, &r);
+    if (st == DB_OK)
+        st = read_user(a, r, 0, 0, STMT_USER_UPDATE, out);
+    db_result_free(r);
+    return st;
+}
+
+/* user_delete - DB_NOTFOUND when there was no such user. */
+static enum db_status pg_user_delete(void *impl, const char *user_id)
+{
+    const char *params[] = {user_id};
+
+    return db_exec(impl, STMT_USER_DELETE, params, NULL);
+}
+
+/* account_list - DB_OK with *count 0 when the user has none. */
+static enum db_status pg_account_list(void *impl, struct arena *a, const char *user_id,
+                                      struct account_record **out, size_t *count)
+{
+    const char *params[] = {user_id};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_ACCOUNT_LIST, params, &r);
+    int rows = db_result_rows(r);
+
+    *out = NULL;
+    *count = 0;
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    if (st == DB_OK && rows > 0) {
+        struct account_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
+        for (int i = 0; i < rows && st == DB_OK; i++)
+            st = read_account(a, r, i, &list[i]);
+        if (st == DB_OK) {
+            *out = list;
+            *count = (size_t)rows;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
+/* ---- sessions ---- */
+
+static enum db_status pg_session_create(void *impl, struct arena *a, const struct new_session *s,
+                                        struct session_record *out)
+{
+    return insert_session(impl, a, s, out);
+}
+
+static enum db_status pg_session_lookup(void *impl, struct arena *a, const char *token,
+                                        struct session_record *session_out,
+                                        struct user_record *user_out)
+{
+    const char *params[] = {token};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_SESSION_LOOKUP, params, &r);
+
+    if (st == DB_OK)
+        st = read_session(a, r, 0, 0, STMT_SESSION_LOOKUP, session_out);
+    if (st == DB_OK)
+        st = read_user(a, r, 0, SESSION_COL__COUNT, STMT_SESSION_LOOKUP, user_out);
+    db_result_free(r);
+    return st;
+}
+
+/* session_refresh - DB_NOTFOUND when the session is gone (revoked meanwhile). */
+static enum db_status pg_session_refresh(void *impl, struct arena *a, const char *session_id,
+                                         int64_t expires_in_s, struct session_record *out)
+{
+    char expires[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    enum db_status st;
+
+    snprintf(expires, sizeof expires, "%" PRId64, expires_in_s);
+    const char *params[] = {session_id, expires};
+    st = db_exec(impl, STMT_SESSION_REFRESH, params, &r);
+    if (st == DB_OK)
+        st = read_session(a, r, 0, 0, STMT_SESSION_REFRESH, out);
+    db_result_free(r);
+    return st;
+}
+
+/* session_delete_token - DB_NOTFOUND when no session has this token. */
+static enum db_status pg_session_delete_token(void *impl, const char *token)
+{
+    const char *params[] = {token};
+
+    return db_exec(impl, STMT_SESSION_DELETE_TOKEN, params, NULL);
+}
+
+static enum db_status pg_session_delete_of_user(void *impl, struct arena *a, const char *user_id,
+                                                const char *token, const char *handle,
+                                                const char **deleted_id)
+{
+    const char *params[] = {user_id, token, handle};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_SESSION_DELETE_OF_USER, params, &r);
+
+    if (st == DB_OK && deleted_id != NULL) {
+        *deleted_id = copy_required(a, r, 0, 0);
+        if (*deleted_id == NULL)
+            st = bad_row(STMT_SESSION_DELETE_OF_USER, "id");
+    }
+    db_result_free(r);
+    return st;
+}
+
+/* session_list - DB_OK with *count 0 when the user has no live session. */
+static enum db_status pg_session_list(void *impl, struct arena *a, const char *user_id,
+                                      struct session_record **out, size_t *count)
+{
+    const char *params[] = {user_id};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_SESSION_LIST, params, &r);
+    int rows = db_result_rows(r);
+
+    *out = NULL;
+    *count = 0;
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    if (st == DB_OK && rows > 0) {
+        struct session_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
+        for (int i = 0; i < rows && st == DB_OK; i++)
+            st = read_session(a, r, i, 0, STMT_SESSION_LIST, &list[i]);
+        if (st == DB_OK) {
+            *out = list;
+            *count = (size_t)rows;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
+/* session_delete_all, session_delete_others - DB_OK also when there was nothing to delete:
+ * the user's sessions are gone either way. */
+static enum db_status pg_session_delete_all(void *impl, const char *user_id)
+{
+    const char *params[] = {user_id};
+    enum db_status st = db_exec(impl, STMT_SESSION_DELETE_ALL, params, NULL);
+
+    return st == DB_NOTFOUND ? DB_OK : st;
+}
+
+static enum db_status pg_session_delete_others(void *impl, const char *user_id, const char *keep_id)
+{
+    const char *params[] = {user_id, keep_id};
+    enum db_status st = db_exec(impl, STMT_SESSION_DELETE_OTHERS, params, NULL);
+
+    return st == DB_NOTFOUND ? DB_OK : st;
+}
+
+/* ---- rate limits ---- */
+
+static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
+                                        bool *allowed, int *retry_after_s)
+{
+    char window[INT_TEXT_SIZE], limit[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    const char *ok, *after;
+    int64_t seconds;
+    enum db_status st;
+
+    snprintf(window, sizeof window, "%d", window_s);
+    snprintf(limit, sizeof limit, "%d", max);
+    const char *params[] = {key, window, limit};
+    st = db_exec(impl, STMT_RATE_LIMIT_HIT, params, &r);
+    if (st == DB_NOTFOUND)
+        st = bad_row(STMT_RATE_LIMIT_HIT, "row"); /* the final SELECT always returns one */
+    if (st == DB_OK) {
+        ok = db_result_value(r, 0, 0);
+        after = db_result_value(r, 0, 1);
+        if (ok == NULL || parse_int64(after, &seconds) != 0 || seconds < 0 || seconds > INT32_MAX) {
+            st = bad_row(STMT_RATE_LIMIT_HIT, "allowed/retry_after");
+        } else {
+            *allowed = ok[0] == 't';
+            *retry_after_s = (int)seconds;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
 static const struct store_ops pg_ops = {
     .ping = pg_ping,
     .retry_after = pg_retry_after,
+    .sign_up = pg_sign_up,
+    .user_by_email = pg_user_by_email,
+    .credential_of_user = pg_credential_of_user,
+    .session_create = pg_session_create,
+    .session_lookup = pg_session_lookup,
+    .session_refresh = pg_session_refresh,
+    .session_delete_token = pg_session_delete_token,
+    .session_delete_of_user = pg_session_delete_of_user,
+    .session_list = pg_session_list,
+    .session_delete_all = pg_session_delete_all,
+    .session_delete_others = pg_session_delete_others,
+    .password_set = pg_password_set,
+    .user_update = pg_user_update,
+    .user_delete = pg_user_delete,
+    .account_list = pg_account_list,
+    .rate_limit_hit = pg_rate_limit_hit,
 };
 
 void store_pg_init(struct store *store, struct db *db)
