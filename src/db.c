@@ -46,6 +46,7 @@ enum db_loss {
     LOSS_TIMEOUT,
     LOSS_TLS,
     LOSS_AUTH,
+    LOSS_CONFIG, /* the connection parameters themselves (an invalid sslmode, port, option) */
     LOSS_OTHER,
 };
 
@@ -53,7 +54,7 @@ static const char *const loss_names[] = {
     [LOSS_NONE] = "none",       [LOSS_ADMIN_SHUTDOWN] = "admin_shutdown",
     [LOSS_REFUSED] = "refused", [LOSS_TIMEOUT] = "timeout",
     [LOSS_TLS] = "tls",         [LOSS_AUTH] = "auth",
-    [LOSS_OTHER] = "other",
+    [LOSS_CONFIG] = "config",   [LOSS_OTHER] = "other",
 };
 
 /* What the log last said about the connection: a line is written only when this changes. */
@@ -79,10 +80,17 @@ struct db {
     bool in_txn;
     unsigned txn_generation; /* the connection the open transaction lives on */
 
+    int pool_size; /* workers sharing the server from this host, for the budget check; 0 = skip */
+    bool budget_checked;
+    bool quiet; /* a start-up probe: the caller reports the outcome, db logs nothing */
+
     enum db_link link;
     enum db_loss last_loss; /* why the last connection was dropped or refused */
-    unsigned failures;      /* consecutive failed attempts; drives the backoff */
-    int64_t retry_at_ms;    /* monotonic: no connection attempt before this */
+    /* Set when the last connection attempt failed in a way waiting cannot fix (a certificate,
+     * a password): the class and libpq's reason, one line, password removed. "" otherwise. */
+    char config_error[REASON_MAX];
+    unsigned failures;   /* consecutive failed attempts; drives the backoff */
+    int64_t retry_at_ms; /* monotonic: no connection attempt before this */
     int64_t down_since_ms;
     uint64_t rng; /* xorshift state for the jitter */
 };
@@ -156,46 +164,97 @@ const char *db_status_name(enum db_status st)
     return "unknown";
 }
 
-/* loss_class - the log class of a failed connection from what libpq knows. libpq gives no
- * SQLSTATE for connection failures, so its (untranslated: we never call setlocale) message
- * text is the only evidence. */
-static enum db_loss loss_class(const char *sqlstate, const char *message)
+/* loss_class - the log class of a failed connection from what libpq knows, and whether it is
+ * a configuration error (*config: waiting will not fix it, so a process that has not connected
+ * yet stops at start rather than answering 503 for ever). libpq gives no SQLSTATE for
+ * connection failures, so its (untranslated: we never call setlocale) message text is the only
+ * evidence. Only failures that no outage, restart or cold start can produce are marked config:
+ * a TLS handshake cut short ("SSL SYSCALL error: EOF detected") is class tls but transient, and
+ * a message this table does not know is never config. The first matching needle wins. */
+static enum db_loss loss_class(const char *sqlstate, const char *message, bool *config)
 {
     static const struct {
         const char *needle;
         enum db_loss loss;
+        bool config;
     } by_text[] = {
-        {"terminating connection due to administrator command", LOSS_ADMIN_SHUTDOWN},
-        {"terminating connection due to unexpected postmaster exit", LOSS_ADMIN_SHUTDOWN},
-        {"the database system is shutting down", LOSS_REFUSED},
-        {"the database system is starting up", LOSS_REFUSED},
-        {"the database system is in recovery mode", LOSS_REFUSED},
-        {"too many clients", LOSS_REFUSED},
-        {"Connection refused", LOSS_REFUSED},
-        {"No such file or directory", LOSS_REFUSED},
-        {"timeout expired", LOSS_TIMEOUT},
-        {"timed out", LOSS_TIMEOUT},
-        {"SSL", LOSS_TLS},
-        {"certificate", LOSS_TLS},
-        {"GSSAPI", LOSS_TLS},
-        {"authentication", LOSS_AUTH},
-        {"password", LOSS_AUTH},
-        {"pg_hba.conf", LOSS_AUTH},
-        {"channel binding", LOSS_AUTH},
+        /* TLS: the server is not the one the connection string names and trusts. (OpenSSL's
+         * "certificate verify failed" covers an unknown CA and an expired certificate.) */
+        {"certificate verify failed", LOSS_TLS, true},
+        {"does not match host name", LOSS_TLS, true},
+        {"root certificate file", LOSS_TLS, true},
+        {"server does not support SSL, but SSL was required", LOSS_TLS, true},
+        {"certificate present, but not private key", LOSS_TLS, true},
+        {"could not open certificate file", LOSS_TLS, true},
+        {"could not load private key file", LOSS_TLS, true},
+        /* Neon's proxy, reached without SNI and without options=endpoint%3D<id> */
+        {"Endpoint ID is not specified", LOSS_TLS, true},
+        /* authentication and authorization */
+        {"authentication failed", LOSS_AUTH, true}, /* password (28P01), peer, ident */
+        {"no pg_hba.conf entry", LOSS_AUTH, true},
+        {"pg_hba.conf rejects connection", LOSS_AUTH, true},
+        {"no password supplied", LOSS_AUTH, true},
+        {"channel binding", LOSS_AUTH, true},
+        {"is not permitted to log in", LOSS_AUTH, true},
+        {"\" does not exist", LOSS_AUTH, true}, /* role or database */
+        {"no such database", LOSS_AUTH, true},  /* PgBouncer */
+        {"no such user", LOSS_AUTH, true},      /* PgBouncer */
+        /* connection parameters libpq or the server refuse */
+        {"invalid sslmode value", LOSS_CONFIG, true},
+        {"invalid gssencmode value", LOSS_CONFIG, true},
+        {"invalid channel_binding value", LOSS_CONFIG, true},
+        {"invalid target_session_attrs value", LOSS_CONFIG, true},
+        {"invalid integer value", LOSS_CONFIG, true},
+        {"invalid port number", LOSS_CONFIG, true},
+        {"hostaddr values", LOSS_CONFIG, true},
+        {"could not parse network address", LOSS_CONFIG, true},
+        {"unsupported startup parameter", LOSS_CONFIG, true}, /* PgBouncer and options= */
+        {"unrecognized configuration parameter", LOSS_CONFIG, true},
+        {"invalid value for parameter", LOSS_CONFIG, true},
+        /* transient: the server is going, coming back, full or out of reach */
+        {"terminating connection due to administrator command", LOSS_ADMIN_SHUTDOWN, false},
+        {"terminating connection due to unexpected postmaster exit", LOSS_ADMIN_SHUTDOWN, false},
+        {"the database system is shutting down", LOSS_REFUSED, false},
+        {"the database system is starting up", LOSS_REFUSED, false},
+        {"the database system is in recovery mode", LOSS_REFUSED, false},
+        {"too many clients", LOSS_REFUSED, false},
+        {"remaining connection slots are reserved", LOSS_REFUSED, false},
+        {"no more connections allowed", LOSS_REFUSED, false}, /* PgBouncer's max_client_conn */
+        {"Connection refused", LOSS_REFUSED, false},
+        {"No such file or directory", LOSS_REFUSED, false},
+        {"could not translate host name", LOSS_REFUSED, false},
+        {"timeout expired", LOSS_TIMEOUT, false},
+        {"timed out", LOSS_TIMEOUT, false},
+        {"SSL", LOSS_TLS, false},
+        {"certificate", LOSS_TLS, false},
+        {"GSSAPI", LOSS_TLS, false},
+        {"authentication", LOSS_AUTH, false},
+        {"password", LOSS_AUTH, false},
+        {"pg_hba.conf", LOSS_AUTH, false},
     };
+    *config = false;
     if (sqlstate != NULL && sqlstate[0] != '\0') {
         if (strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0)
             return LOSS_ADMIN_SHUTDOWN;
         if (strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "53300") == 0)
             return LOSS_REFUSED;
-        if (strncmp(sqlstate, "28", 2) == 0)
+        if (strncmp(sqlstate, "28", 2) == 0 || strcmp(sqlstate, "3D000") == 0) {
+            *config = true;
             return LOSS_AUTH;
+        }
     }
     if (message != NULL)
         for (size_t i = 0; i < sizeof by_text / sizeof by_text[0]; i++)
-            if (strstr(message, by_text[i].needle) != NULL)
+            if (strstr(message, by_text[i].needle) != NULL) {
+                *config = by_text[i].config;
                 return by_text[i].loss;
+            }
     return LOSS_OTHER;
+}
+
+const char *db_failure_class(const char *sqlstate, const char *message, bool *config)
+{
+    return loss_names[loss_class(sqlstate, message, config)];
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -321,7 +380,7 @@ static void notice_receiver(void *arg, const PGresult *res)
 }
 
 static void *cancel_thread(void *arg);
-static void link_refused(struct db *db, enum db_loss loss, const char *message);
+static void link_refused(struct db *db, enum db_loss loss, const char *message, bool config);
 static atomic_int cancels_in_flight;
 
 /* link_cancel - ask the server to cancel the command in flight, without waiting.
@@ -389,7 +448,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
         link_cancel(db->conn);
     if (db->link != LINK_UP) {
         /* Still setting up (preparing): this was a failed connection attempt. */
-        link_refused(db, loss, message);
+        link_refused(db, loss, message, false);
         PQfinish(db->conn);
         db->conn = NULL;
         return;
@@ -408,11 +467,26 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
 }
 
 /* link_refused - a connection attempt failed: back off, and log when this starts an outage or
- * its class changes (never once per attempt). */
-static void link_refused(struct db *db, enum db_loss loss, const char *message)
+ * its class changes (never once per attempt).
+ *
+ * A process's very first attempt failing for a configuration reason is not logged here: the
+ * caller that made it (a worker starting, `authfcgi migrate`, db_probe) reports it as the one
+ * line of a configuration error (db_config_error) and stops. The state stays LINK_NEVER, so a
+ * caller that carries on anyway still gets the db_unavailable line on the next attempt. */
+static void link_refused(struct db *db, enum db_loss loss, const char *message, bool config)
 {
     char reason[REASON_MAX], quoted[REASON_MAX + 16];
     int64_t delay = schedule_retry(db);
+    db->config_error[0] = '\0';
+    if (config) {
+        size_t n =
+            (size_t)snprintf(db->config_error, sizeof db->config_error, "%s: ", loss_names[loss]);
+        db_reason(db, message, db->config_error + n, sizeof db->config_error - n);
+    }
+    if ((config && db->link == LINK_NEVER) || db->quiet) {
+        db->last_loss = loss;
+        return;
+    }
     if (db->link != LINK_BACKOFF || db->last_loss != loss) {
         if (db->link != LINK_LOST && db->link != LINK_BACKOFF)
             db->down_since_ms = now_ms();
@@ -429,7 +503,9 @@ static void link_up(struct db *db)
     const char *host = PQhost(db->conn);
     const char *port = PQport(db->conn);
     char qhost[128];
-    if (db->link == LINK_LOST || db->link == LINK_BACKOFF)
+    if (db->quiet)
+        ;
+    else if (db->link == LINK_LOST || db->link == LINK_BACKOFF)
         log_event(LOG_LEVEL_INFO, "db_connected",
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
                   log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
@@ -444,6 +520,7 @@ static void link_up(struct db *db)
     db->link = LINK_UP;
     db->failures = 0;
     db->last_loss = LOSS_NONE;
+    db->config_error[0] = '\0';
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -550,7 +627,8 @@ static void link_lost(struct db *db, const PGresult *r)
         message = PQerrorMessage(db->conn);
     if ((sqlstate == NULL || sqlstate[0] == '\0') && db->fatal_sqlstate[0] != '\0')
         sqlstate = db->fatal_sqlstate;
-    link_drop(db, loss_class(sqlstate, message), message, false);
+    bool config; /* an established connection cannot have a configuration problem */
+    link_drop(db, loss_class(sqlstate, message, &config), message, false);
 }
 
 /* link_prepare_all - prepare every statement of the table on the fresh connection, in one
@@ -658,9 +736,10 @@ static enum db_status link_connect(struct db *db, int64_t deadline)
     }
     if (ps != PGRES_POLLING_OK) {
         const char *message = loss == LOSS_TIMEOUT ? "timeout expired" : PQerrorMessage(conn);
+        bool config = false;
         if (loss == LOSS_NONE)
-            loss = loss_class(NULL, message);
-        link_refused(db, loss, message);
+            loss = loss_class(NULL, message, &config);
+        link_refused(db, loss, message, config);
         PQfinish(conn);
         return DB_RETRY;
     }
@@ -671,7 +750,7 @@ static enum db_status link_connect(struct db *db, int64_t deadline)
     db->fatal_message[0] = '\0';
     PQsetNoticeReceiver(conn, notice_receiver, db);
     if (PQsetnonblocking(conn, 1) != 0) {
-        link_refused(db, LOSS_OTHER, PQerrorMessage(conn));
+        link_refused(db, LOSS_OTHER, PQerrorMessage(conn), false);
         PQfinish(conn);
         db->conn = NULL;
         return DB_RETRY;
@@ -683,6 +762,54 @@ static enum db_status link_connect(struct db *db, int64_t deadline)
     }
     link_up(db);
     return DB_OK;
+}
+
+/* budget_check - once per process, on its first connection: do this host's workers fit in the
+ * connections the server accepts? Each worker holds one connection for its whole life, so
+ * AUTHFCGI_WORKERS above max_connections (less the slots reserved for superusers, unless we
+ * are one) means the excess workers can never connect: they answer 503 (too_many_connections,
+ * 53300, is DB_RETRY) and keep retrying. Every host running authfcgi against the server needs
+ * its own share, so the line gives how many hosts fit. Behind a transaction pooler the
+ * server's limit bounds the pooler's server connections, not ours: no check. Each worker checks
+ * for itself (the master never connects), so a bad budget is reported by every worker that
+ * got a connection. */
+static void budget_check(struct db *db)
+{
+    struct db_result *r = NULL;
+    db->budget_checked = true;
+    if (db->pool_size <= 0 || db->unnamed)
+        return;
+    if (db_exec(db, STMT_CONNECTION_BUDGET, NULL, &r) != DB_OK || db_result_rows(r) != 1) {
+        db_result_free(r);
+        return; /* a lost connection is logged by run; the check itself is only advice */
+    }
+    const char *max_s = db_result_value(r, 0, 0), *reserved_s = db_result_value(r, 0, 1);
+    const char *super_s = db_result_value(r, 0, 2), *in_use_s = db_result_value(r, 0, 3);
+    long max = max_s != NULL ? strtol(max_s, NULL, 10) : 0;
+    long reserved = reserved_s != NULL ? strtol(reserved_s, NULL, 10) : 0;
+    bool superuser = super_s != NULL && strcmp(super_s, "t") == 0;
+    long in_use = in_use_s != NULL ? strtol(in_use_s, NULL, 10) : 0;
+    long available = superuser ? max : max - reserved;
+    long hosts = available > 0 ? available / db->pool_size : 0;
+    db_result_free(r);
+    if (db->pool_size > available) {
+        char reason[REASON_MAX + 64];
+        snprintf(reason, sizeof reason,
+                 "\"%d workers need %d connections but the server accepts %ld for this role: "
+                 "the workers beyond them answer 503 until one frees up; lower "
+                 "AUTHFCGI_WORKERS, raise max_connections or use a pooler\"",
+                 db->pool_size, db->pool_size, available);
+        log_event(LOG_LEVEL_WARN, "db_connection_budget",
+                  "workers=%d max_connections=%ld superuser_reserved=%ld superuser=%s "
+                  "available=%ld in_use=%ld hosts_that_fit=%ld reason=%s",
+                  db->pool_size, max, reserved, superuser ? "yes" : "no", available, in_use, hosts,
+                  reason);
+    } else {
+        log_event(LOG_LEVEL_DEBUG, "db_connection_budget",
+                  "workers=%d max_connections=%ld superuser_reserved=%ld superuser=%s "
+                  "available=%ld in_use=%ld hosts_that_fit=%ld",
+                  db->pool_size, max, reserved, superuser ? "yes" : "no", available, in_use, hosts);
+    }
 }
 
 /* link_ready - a usable connection, reconnecting when allowed. Inside a transaction a lost
@@ -697,7 +824,14 @@ static enum db_status link_ready(struct db *db, int64_t deadline)
         return DB_OK;
     if (now_ms() < db->retry_at_ms)
         return DB_RETRY; /* backing off: answer at once, never wait */
-    return link_connect(db, deadline);
+    enum db_status st = link_connect(db, deadline);
+    if (st == DB_OK && !db->budget_checked) {
+        budget_check(db);
+        /* The check runs on the new connection and may have lost it. */
+        if (db->conn == NULL)
+            return DB_RETRY;
+    }
+    return st;
 }
 
 /* A command to send: a statement of the table with parameters, or a text run through the
@@ -877,6 +1011,7 @@ int db_open(struct db **out, const struct db_options *opt, char *err, size_t err
         xstrdup(opt->application_name != NULL ? opt->application_name : "authfcgi");
     db->timeout_ms = opt->timeout_ms;
     db->unnamed = opt->unnamed;
+    db->pool_size = opt->pool_size;
     db->link = LINK_NEVER;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -915,6 +1050,28 @@ bool db_conninfo_is_pooler(const char *conninfo)
 enum db_status db_connect(struct db *db)
 {
     return link_ready(db, now_ms() + db->timeout_ms);
+}
+
+bool db_config_error(const struct db *db, char *err, size_t errlen)
+{
+    if (db->conn != NULL || db->config_error[0] == '\0')
+        return false;
+    snprintf(err, errlen, "%s", db->config_error);
+    return true;
+}
+
+int db_probe(const struct db_options *opt, char *err, size_t errlen)
+{
+    struct db *db;
+    struct db_options o = *opt;
+    o.unnamed = true;
+    o.pool_size = 0;
+    if (db_open(&db, &o, err, errlen) != 0)
+        return -1;
+    db->quiet = true;
+    int rc = db_connect(db) != DB_OK && db_config_error(db, err, errlen) ? -1 : 0;
+    db_close(db);
+    return rc;
 }
 
 static void result_deliver(PGresult *r, enum db_status st, struct db_result **out)

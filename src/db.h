@@ -24,10 +24,14 @@ enum db_status {
 };
 
 struct db_options {
-    const char *conninfo;         /* DATABASE_URL or key=value conninfo */
-    int timeout_ms;               /* deadline for connecting and for each statement */
-    bool unnamed;                 /* transaction-pooler mode: never PREPARE, send each statement with its text */
+    const char *conninfo; /* DATABASE_URL or key=value conninfo */
+    int timeout_ms;       /* deadline for connecting and for each statement */
+    bool unnamed; /* transaction-pooler mode: never PREPARE, send each statement with its text */
     const char *application_name; /* NULL = "authfcgi" */
+    /* Workers of this host sharing the server: compared once, after the first connection, with
+     * max_connections (a warning when they do not fit); 0 = no check. Skipped in unnamed
+     * (pooler) mode, where the pooler's limits apply. */
+    int pool_size;
 };
 
 struct db;        /* opaque; owned by the caller of db_open */
@@ -40,8 +44,28 @@ void db_close(struct db *db);
 
 /* db_connect - connect now (and prepare every statement unless unnamed) within the deadline.
  * Returns DB_OK, DB_RETRY while unreachable or backing off, DB_FAIL when a statement does not
- * prepare (schema not migrated: the reason is logged). */
+ * prepare (schema not migrated: the reason is logged). After DB_RETRY, db_config_error tells
+ * an outage from a configuration error. */
 enum db_status db_connect(struct db *db);
+
+/* db_config_error - true when the last connection attempt failed for a reason that waiting
+ * cannot fix, with one line in err ("CLASS: libpq's reason", never the password):
+ *   tls     the certificate does not verify against sslrootcert, or is not for the host name;
+ *           sslrootcert missing; the server has no TLS but sslmode requires it
+ *   auth    password, role or database refused; no pg_hba.conf entry; channel binding
+ *   config  a parameter libpq or the server refuses (sslmode=bogus, a startup option)
+ * An outage (refused, timeout, shutting down, too many connections, a TLS handshake cut
+ * short) is never one. The first attempt of a handle failing this way is not logged by db:
+ * the caller reports it and normally stops (exit 78); later ones are logged as usual. */
+bool db_config_error(const struct db *db, char *err, size_t errlen);
+
+/* db_probe - one connection attempt with opt (nothing prepared, nothing logged), closed at
+ * once: the start-up check of a process that must not keep a connection (`authfcgi serve`
+ * runs it in a short-lived child, since the master never holds one). Returns 0 when it
+ * connected or the server is merely unreachable (an outage the workers ride out with 503s),
+ * -1 with one line in err for a configuration error (db_open's or db_config_error's). Takes
+ * up to opt->timeout_ms, plus host name resolution, which libpq 15 does synchronously. */
+int db_probe(const struct db_options *opt, char *err, size_t errlen);
 
 /* db_exec - run one statement of the table with text parameters (NULL = SQL NULL; the array
  * holds stmt_table[id].nparams entries). *out receives the result on DB_OK and DB_NOTFOUND
@@ -73,6 +97,12 @@ int db_retry_after(const struct db *db);
 enum db_status db_classify(const char *sqlstate, bool connection_ok);
 
 const char *db_status_name(enum db_status st);
+
+/* db_failure_class - the class a connection failure is logged with ("admin_shutdown",
+ * "refused", "timeout", "tls", "auth", "config" or "other"), from its SQLSTATE (may be NULL)
+ * and libpq's message text; *config is set when waiting cannot fix it (see db_config_error).
+ * Exposed for unit tests. */
+const char *db_failure_class(const char *sqlstate, const char *message, bool *config);
 
 int db_result_rows(const struct db_result *r);
 /* db_result_value - the text of a field, or NULL for SQL NULL. Borrowed from r. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -164,12 +165,45 @@ static int load_settings(struct settings *s, const char *path, bool serving)
     return 0;
 }
 
+/* The start-up check of `serve`: a wrong CA, host name or password stops it here with one
+ * line and EXIT_CONFIG, instead of workers answering 503 for ever; an unreachable server does
+ * not (the workers ride the outage out). The master never holds a database connection, so the
+ * attempt runs in a short-lived child, which prints the line. Returns 0 or EXIT_CONFIG. */
+static int check_database(const struct settings *s)
+{
+    int status;
+    pid_t pid;
+
+    fflush(NULL);
+    if ((pid = fork()) < 0)
+        return 0; /* no check: the workers report the same error at their start */
+    if (pid == 0) {
+        char err[512];
+        const struct db_options opt = {
+            .conninfo = s->database_url,
+            .timeout_ms = s->db_timeout_ms,
+            .application_name = "authfcgi-check",
+        };
+        if (db_probe(&opt, err, sizeof err) != 0) {
+            fprintf(stderr, "authfcgi: DATABASE_URL: %s\n", err);
+            _exit(EXIT_CONFIG);
+        }
+        _exit(0);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG ? EXIT_CONFIG : 0;
+}
+
 static int run_serve(const char *config_path)
 {
     struct settings *s = calloc(1, sizeof *s);
     if (s == NULL)
         return 1;
     int rc = load_settings(s, config_path, true);
+    if (rc == 0 && (rc = check_database(s)) != 0)
+        settings_free(s);
     if (rc != 0) {
         free(s);
         return rc;
@@ -205,7 +239,14 @@ static int run_migrate(const char *config_path, bool status_only)
         settings_free(&s);
         return EXIT_CONFIG;
     }
-    rc = db_connect(db) == DB_OK && migrate_run(db, status_only, stdout) == 0 ? 0 : 1;
+    enum db_status st = db_connect(db);
+    if (st != DB_OK && db_config_error(db, err, sizeof err)) {
+        fprintf(stderr, "authfcgi: DATABASE_URL: %s\n", err);
+        db_close(db);
+        settings_free(&s);
+        return EXIT_CONFIG;
+    }
+    rc = st == DB_OK && migrate_run(db, status_only, stdout) == 0 ? 0 : 1;
     if (rc != 0)
         fprintf(stderr, "authfcgi: migrate failed (see the log lines above)\n");
     db_close(db);

@@ -239,5 +239,17 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .read_only = false,
     },
 
+
+    /* SHOW max_connections, as a SELECT so that it prepares like every other statement. */
+    [STMT_CONNECTION_BUDGET] = {
+        .name = "authfcgi_connection_budget",
+        .sql = "SELECT current_setting('max_connections')::integer, "
+               "current_setting('superuser_reserved_connections')::integer, "
+               "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+               "(SELECT count(*) FROM pg_stat_activity "
+               "WHERE backend_type = 'client backend')::integer",
+        .nparams = 0,
+        .read_only = true,
+    },
 };
 /* clang-format on */

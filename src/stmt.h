@@ -29,6 +29,9 @@ enum stmt {
     STMT_USER_DELETE,            /* id -> (none) */
     STMT_ACCOUNT_LIST,           /* userId -> accounts */
     STMT_RATE_LIMIT_HIT,         /* key, window s, max -> allowed 't'/'f', retry-after s */
+    /* db.c's start-up check of the server's connection limit against the workers. */
+    STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
+                               't'/'f', client connections now */
     STMT__MAX
 };
 

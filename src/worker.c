@@ -86,8 +86,11 @@ static void notify_master(const struct worker *w, enum worker_note note)
     } while (n < 0 && errno == EINTR);
 }
 
-/* Open the handle (no connection yet) and try one connection; only a refused conninfo is
- * fatal. */
+/* Open the handle and try one connection. An unreachable server is an outage to ride out
+ * (503 until it is back); a conninfo libpq refuses, or a first connection refused for a reason
+ * waiting cannot fix (a certificate that does not verify, a wrong password: db_config_error),
+ * is a configuration error that ends the worker at start: in managed mode authfcgi exits 78,
+ * under `serve` the master throttles (or rolls a reload back). */
 static int open_database(struct worker *w)
 {
     const struct settings *s = w->settings;
@@ -97,6 +100,8 @@ static int open_database(struct worker *w)
         .timeout_ms = s->db_timeout_ms,
         .unnamed = settings_db_unnamed(s),
         .application_name = "authfcgi",
+        /* Only the master's workers are counted: in managed mode the web server decides. */
+        .pool_size = w->status_fd >= 0 ? settings_effective_workers(s) : 0,
     };
 
     if (db_open(&w->db, &opt, err, sizeof err) != 0) {
@@ -106,6 +111,14 @@ static int open_database(struct worker *w)
         return -1;
     }
     enum db_status st = db_connect(w->db);
+    if (st != DB_OK && db_config_error(w->db, err, sizeof err)) {
+        char quoted[300];
+        log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s",
+                  log_quote(quoted, sizeof quoted, err));
+        db_close(w->db);
+        w->db = NULL;
+        return -1;
+    }
     log_event(st == DB_OK ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "worker_db_connect",
               "status=%s statements=%s", db_status_name(st), opt.unnamed ? "unnamed" : "prepared");
     return 0;

@@ -5,14 +5,36 @@
 #   pg_start     start the cluster (initdb and create database "authfcgi" the first time;
 #                afterwards it starts the same cluster again on the same port). Exports
 #                DATABASE_URL=postgresql://postgres@127.0.0.1:PORT/authfcgi, PGHOST, PGPORT,
-#                PGUSER, PGDATABASE, PG_DATADIR, PG_BIN, PG_LOG; stops it on exit.
+#                PGUSER, PGDATABASE, PG_DATADIR, PG_BIN, PG_LOG, and PG_DIRECT_URL (the
+#                server itself even when DATABASE_URL points at PgBouncer); stops it on exit.
 #   pg_stop      stop it (fast shutdown: sessions are terminated, as a Neon suspend does)
 #   pg_restart   stop and start again
-#   pg_psql ARGS...   psql -X -q -v ON_ERROR_STOP=1 against $PGDATABASE
+#   pg_psql ARGS...   psql -X -q -v ON_ERROR_STOP=1 against $PGDATABASE (always direct)
+#   pg_add_role NAME PASSWORD   a login role that must authenticate with SCRAM-SHA-256 over
+#                TCP (what Neon does), may read and write every table, and is no superuser
+#   pg_url USER[:PASSWORD]      DATABASE_URL for another role: same host, port and TLS
+#                parameters (the password is percent-encoded)
+#
+# Options, read by the first pg_start (export them to run a whole suite that way):
+#   PG_TLS=1     ssl=on with a throwaway CA and a server certificate for the host name
+#                $PG_TLS_HOST (default db.authfcgi.test). DATABASE_URL becomes
+#                postgresql://postgres@db.authfcgi.test:PORT/authfcgi?hostaddr=127.0.0.1&
+#                sslmode=verify-full&sslrootcert=$PG_TLS_CA - hostaddr maps the name to
+#                127.0.0.1 while libpq still checks the certificate against the name (no DNS,
+#                no /etc/hosts). Also exports PG_TLS_DIR, PG_TLS_CA, PG_TLS_HOST and
+#                PG_TLS_OTHER_CA (a CA that signed nothing: "the wrong CA").
+#   PG_MAX_CONNECTIONS=N        max_connections (default 100); below 10 the reserved
+#                superuser slots and WAL senders are set to 0 so the server starts.
+#   AUTHFCGI_TEST_VIA_PGBOUNCER=1   also start PgBouncer in pool_mode=transaction in front of
+#                the cluster (test/lib/pgbouncer.sh): DATABASE_URL points at it and
+#                AUTHFCGI_DB_POOLER=transaction is exported; psql and PG_DIRECT_URL stay direct.
 #
 # Needs test/lib/common.sh sourced and tmpdir_new called. Runs the server as the OS user
 # postgres when we are root (PostgreSQL refuses root).
 # shellcheck shell=bash
+
+# Members of this group authenticate with a password over TCP; everyone else is trusted.
+_PG_SCRAM_GROUP=authfcgi_scram_users
 
 # _pg_find_bin - the newest installed server binaries (Debian: /usr/lib/postgresql/N/bin).
 _pg_find_bin() {
@@ -25,13 +47,66 @@ _pg_find_bin() {
 	printf '%s\n' "$d"
 }
 
+# _pg_tls_ca DIR NAME - a self-signed CA: DIR/NAME.crt and DIR/NAME.key.
+_pg_tls_ca() {
+	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-keyout "$1/$2.key" -out "$1/$2.crt" -days 2 -subj "/CN=authfcgi test $2" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign 2>>"$1/openssl.log"
+}
+
+# _pg_tls_certs DIR HOST - the test CA, a server certificate for HOST signed by it, and a
+# second CA that signed nothing.
+_pg_tls_certs() {
+	local d=$1 host=$2
+	mkdir -p "$d"
+	_pg_tls_ca "$d" ca && _pg_tls_ca "$d" other-ca || return 1
+	openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=$host" 2>>"$d/openssl.log" &&
+		printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+			"$host" >"$d/server.ext" &&
+		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+			-CAcreateserial -out "$d/server.crt" -days 2 -extfile "$d/server.ext" \
+			2>>"$d/openssl.log" || {
+		cat "$d/openssl.log" >&2
+		return 1
+	}
+	chmod 0600 "$d/server.key" "$d/ca.key" "$d/other-ca.key"
+	if ((EUID == 0)); then
+		chown postgres: "$d/server.key" "$d/server.crt"
+	fi
+}
+
+# _pg_query - the query part of the URLs pg_start exports ("" or "?...").
+_pg_query() {
+	if [[ ${PG_TLS:-0} == 1 ]]; then
+		printf '?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=%s' "$PG_TLS_CA"
+	fi
+}
+
+# _pg_host - the host part of those URLs.
+_pg_host() {
+	if [[ ${PG_TLS:-0} == 1 ]]; then printf '%s' "$PG_TLS_HOST"; else printf '127.0.0.1'; fi
+}
+
+pg_url() {
+	local user=${1%%:*} password= enc
+	[[ $1 == *:* ]] && password=${1#*:}
+	if [[ -n $password ]]; then
+		enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+			"$password") || return 1
+		user="$user:$enc"
+	fi
+	printf 'postgresql://%s@%s:%s/authfcgi%s\n' "$user" "$(_pg_host)" "$PGPORT" "$(_pg_query)"
+}
+
 pg_start() {
 	if [[ -z ${PG_DATADIR:-} ]]; then
 		PG_BIN=$(_pg_find_bin) || {
 			echo "pg_start: PostgreSQL server binaries not found" >&2
 			return 1
 		}
-		local dir=$TEST_TMP/pg
+		local dir=$TEST_TMP/pg max=${PG_MAX_CONNECTIONS:-100}
 		mkdir -p "$dir"
 		if ((EUID == 0)); then
 			chown postgres: "$dir"
@@ -51,15 +126,49 @@ pg_start() {
 			fsync = off
 			synchronous_commit = off
 			full_page_writes = off
-			max_connections = 100
+			max_connections = $max
 			log_min_messages = warning
+			password_encryption = 'scram-sha-256'
 		EOF
+		if ((max < 10)); then
+			# PostgreSQL refuses max_connections <= reserved slots + WAL senders.
+			printf 'superuser_reserved_connections = 0\nmax_wal_senders = 0\nwal_level = minimal\n' \
+				>>"$PG_DATADIR/postgresql.conf"
+		fi
+		cat >"$PG_DATADIR/pg_hba.conf" <<-EOF
+			local all all trust
+			host all +$_PG_SCRAM_GROUP 127.0.0.1/32 scram-sha-256
+			host all all 127.0.0.1/32 trust
+		EOF
+		if [[ ${PG_TLS:-0} == 1 ]]; then
+			PG_TLS_DIR=$dir/tls
+			PG_TLS_HOST=${PG_TLS_HOST:-db.authfcgi.test}
+			PG_TLS_CA=$PG_TLS_DIR/ca.crt
+			PG_TLS_OTHER_CA=$PG_TLS_DIR/other-ca.crt
+			_pg_tls_certs "$PG_TLS_DIR" "$PG_TLS_HOST" || return 1
+			cat >>"$PG_DATADIR/postgresql.conf" <<-EOF
+				ssl = on
+				ssl_cert_file = '$PG_TLS_DIR/server.crt'
+				ssl_key_file = '$PG_TLS_DIR/server.key'
+			EOF
+			export PG_TLS PG_TLS_DIR PG_TLS_HOST PG_TLS_CA PG_TLS_OTHER_CA
+		fi
 		export PG_BIN PG_DATADIR PG_LOG PGPORT
 		export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=authfcgi
-		export DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/authfcgi"
+		DATABASE_URL=$(pg_url postgres)
+		PG_DIRECT_URL=$DATABASE_URL
+		export DATABASE_URL PG_DIRECT_URL
 		on_exit pg_stop
 		_pg_ctl start || return 1
 		as_unpriv "$PG_BIN/createdb" -h "$dir" -p "$PGPORT" -U postgres authfcgi || return 1
+		pg_psql -c "CREATE ROLE $_PG_SCRAM_GROUP NOLOGIN" || return 1
+		if [[ ${AUTHFCGI_TEST_VIA_PGBOUNCER:-0} == 1 ]]; then
+			# shellcheck source=test/lib/pgbouncer.sh
+			source "$top_srcdir/test/lib/pgbouncer.sh"
+			pgbouncer_start || return 1
+			DATABASE_URL=$PGBOUNCER_URL
+			export DATABASE_URL AUTHFCGI_DB_POOLER=transaction
+		fi
 	else
 		_pg_ctl start || return 1
 	fi
@@ -84,4 +193,12 @@ pg_restart() {
 
 pg_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+pg_add_role() {
+	local name=$1 password=$2
+	pg_psql -v name="$name" -v password="$password" -v group="$_PG_SCRAM_GROUP" <<-'EOF'
+		CREATE ROLE :"name" LOGIN PASSWORD :'password' IN ROLE :"group";
+		GRANT pg_read_all_data, pg_write_all_data TO :"name";
+	EOF
 }

@@ -1,5 +1,7 @@
 /* check_db_classify - the one table from SQLSTATE and connection health to enum db_status:
- * conflicts, invalid data, "try again later" and everything else. */
+ * conflicts, invalid data, "try again later" and everything else; the class of a failed
+ * connection from libpq's text, and which failures are configuration errors; connection
+ * strings as Neon hands them out. */
 #include "config.h"
 
 #include <check.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "settings.h"
 
 static const struct {
     const char *sqlstate; /* NULL: libpq gave none */
@@ -145,6 +148,209 @@ START_TEST(test_pooler_host)
 }
 END_TEST
 
+/* Messages as libpq 15 and PostgreSQL 15 (and PgBouncer, and Neon's proxy) word them, copied
+ * from real failures. An outage must never be taken for a configuration error: that would stop
+ * a starting worker instead of letting it answer 503 until the server is back. */
+static const struct {
+    const char *sqlstate;
+    const char *message;
+    const char *class;
+    bool config;
+} failures[] = {
+    /* configuration: waiting will not fix these */
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: SSL error: certificate "
+     "verify failed",
+     "tls", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: server certificate for "
+     "\"db.authfcgi.test\" does not match host name \"wrong.authfcgi.test\"",
+     "tls", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: root certificate file "
+     "\"/nonexistent/ca.crt\" does not exist\nEither provide the file or change sslmode to "
+     "disable server certificate verification.",
+     "tls", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: server does not support "
+     "SSL, but SSL was required",
+     "tls", true},
+    {NULL,
+     "connection to server at \"ep-x.neon.tech\" (3.1.2.3), port 5432 failed: ERROR:  "
+     "Endpoint ID is not specified. Either please upgrade the postgres client library "
+     "(libpq) for SNI support or pass the endpoint ID (first part of the domain name) as "
+     "a parameter: '?options=endpoint%3D<endpoint-id>'. See more at "
+     "https://neon.tech/sni",
+     "tls", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password "
+     "authentication failed for user \"app\"",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: channel binding required, "
+     "but server authenticated client without channel binding",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  role \"nobody\" "
+     "does not exist",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"nodb\" "
+     "does not exist",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  no pg_hba.conf "
+     "entry for host \"127.0.0.1\", user \"x\", database \"y\", no encryption",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: fe_sendauth: no password "
+     "supplied",
+     "auth", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 6432 failed: ERROR:  no such database: "
+     "nodb",
+     "auth", true},
+    {"28P01", "whatever the server said", "auth", true},
+    {"3D000", "whatever the server said", "auth", true},
+    {NULL, "invalid sslmode value: \"bogus\"", "config", true},
+    {NULL, "invalid channel_binding value: \"sometimes\"", "config", true},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 6432 failed: ERROR:  unsupported "
+     "startup parameter: options",
+     "config", true},
+    /* outages: a worker rides them out with 503 */
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n\tIs the "
+     "server running on that host and accepting TCP/IP connections?",
+     "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the database "
+     "system is starting up",
+     "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  the database "
+     "system is shutting down",
+     "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  sorry, too many "
+     "clients already",
+     "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  remaining "
+     "connection slots are reserved for non-replication superuser connections",
+     "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 6432 failed: ERROR:  no more "
+     "connections allowed (max_client_conn)",
+     "refused", false},
+    {NULL,
+     "could not translate host name \"ep-x.neon.tech\" to address: Temporary failure in "
+     "name resolution",
+     "refused", false},
+    {NULL, "timeout expired", "timeout", false},
+    {NULL, "FATAL:  terminating connection due to administrator command", "admin_shutdown", false},
+    {"57P01", NULL, "admin_shutdown", false},
+    {"53300", NULL, "refused", false},
+    {"57P03", NULL, "refused", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 5432 failed: SSL SYSCALL error: EOF "
+     "detected",
+     "tls", false},
+    {NULL, "SSL connection has been closed unexpectedly", "tls", false},
+    {NULL,
+     "server closed the connection unexpectedly\n\tThis probably means the server "
+     "terminated abnormally\n\tbefore or while processing the request.",
+     "other", false},
+    {NULL,
+     "connection to server at \"ep-x.neon.tech\" (3.1.2.3), port 5432 failed: ERROR:  "
+     "Couldn't connect to compute node",
+     "other", false},
+    {NULL,
+     "connection to server at \"127.0.0.1\", port 6432 failed: ERROR:  pgbouncer cannot "
+     "connect to server",
+     "other", false},
+    {NULL, NULL, "other", false},
+};
+
+START_TEST(test_failure_class)
+{
+    bool config = !failures[_i].config;
+    const char *got = db_failure_class(failures[_i].sqlstate, failures[_i].message, &config);
+    ck_assert_msg(strcmp(got, failures[_i].class) == 0 && config == failures[_i].config,
+                  "%s: got %s%s, want %s%s", failures[_i].message ? failures[_i].message : "(null)",
+                  got, config ? " (config)" : "", failures[_i].class,
+                  failures[_i].config ? " (config)" : "");
+}
+END_TEST
+
+/* A Neon connection string pasted as the console shows it: the pooled endpoint, TLS without
+ * verification, SCRAM with channel binding; and the same with the endpoint option that
+ * clients without SNI need. The password must not show in anything db says. */
+static const char *const neon_urls[] = {
+    "postgresql://neondb_owner:npg_S3cretNeonPw@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws."
+    "neon.tech/neondb?sslmode=require&channel_binding=require",
+    "postgresql://neondb_owner:npg_S3cretNeonPw@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws."
+    "neon.tech/neondb?sslmode=require&channel_binding=require&options=endpoint%3Dep-cool-"
+    "darkness-a1b2c3d4",
+    "postgresql://neondb_owner:npg_S3cretNeonPw@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws."
+    "neon.tech/neondb?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt&"
+    "channel_binding=require",
+};
+
+START_TEST(test_neon_url_as_pasted)
+{
+    struct db *db = NULL;
+    char err[256] = "";
+    const struct db_options opt = {.conninfo = neon_urls[_i], .timeout_ms = 1000};
+    ck_assert_msg(db_open(&db, &opt, err, sizeof err) == 0, "refused: %s", err);
+    ck_assert(db_conninfo_is_pooler(neon_urls[_i]));
+    db_close(db);
+
+    /* ...and the settings pick pooler mode for it by themselves (AUTHFCGI_DB_POOLER=auto). */
+    struct settings s;
+    ck_assert_int_eq(setenv("DATABASE_URL", neon_urls[_i], 1), 0);
+    unsetenv("AUTHFCGI_DB_POOLER");
+    ck_assert_msg(settings_load(&s, NULL, err, sizeof err) == 0, "settings refused: %s", err);
+    ck_assert(settings_db_unnamed(&s));
+    settings_free(&s);
+    unsetenv("DATABASE_URL");
+}
+END_TEST
+
+/* Parameters libpq only checks when connecting: the first attempt reports a configuration
+ * error (so a worker stops at start) instead of an outage to retry for ever. */
+START_TEST(test_bad_parameter_is_a_config_error)
+{
+    struct db *db = NULL;
+    char err[256] = "";
+    const struct db_options opt = {
+        .conninfo = "postgresql://u:Pw-not-shown@127.0.0.1:1/x?sslmode=bogus",
+        .timeout_ms = 1000,
+    };
+    ck_assert_int_eq(db_open(&db, &opt, err, sizeof err), 0);
+    ck_assert_int_eq(db_connect(db), DB_RETRY);
+    ck_assert(db_config_error(db, err, sizeof err));
+    ck_assert_msg(strncmp(err, "config: ", 8) == 0 && strstr(err, "sslmode") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "Pw-not-shown") == NULL, "%s", err);
+    db_close(db);
+    ck_assert_int_eq(db_probe(&opt, err, sizeof err), -1);
+}
+END_TEST
+
+/* An unreachable server is an outage, not a configuration error: the probe lets serve start. */
+START_TEST(test_unreachable_is_no_config_error)
+{
+    struct db *db = NULL;
+    char err[256] = "";
+    const struct db_options opt = {.conninfo = "postgresql://u@127.0.0.1:1/x", .timeout_ms = 1000};
+    ck_assert_int_eq(db_open(&db, &opt, err, sizeof err), 0);
+    ck_assert_int_eq(db_connect(db), DB_RETRY);
+    ck_assert(!db_config_error(db, err, sizeof err));
+    db_close(db);
+    ck_assert_int_eq(db_probe(&opt, err, sizeof err), 0);
+}
+END_TEST
+
 static Suite *classify_suite(void)
 {
     Suite *s = suite_create("db_classify");
@@ -156,6 +362,10 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_open_does_not_connect);
     tcase_add_test(tc, test_unreachable_is_retry_then_backs_off_at_once);
     tcase_add_loop_test(tc, test_pooler_host, 0, sizeof poolers / sizeof poolers[0]);
+    tcase_add_loop_test(tc, test_failure_class, 0, sizeof failures / sizeof failures[0]);
+    tcase_add_loop_test(tc, test_neon_url_as_pasted, 0, sizeof neon_urls / sizeof neon_urls[0]);
+    tcase_add_test(tc, test_bad_parameter_is_a_config_error);
+    tcase_add_test(tc, test_unreachable_is_no_config_error);
     suite_add_tcase(s, tc);
     return s;
 }
