@@ -77,7 +77,9 @@ static void load_contract(void)
             ck_assert_msg(method[0] != '\0', "operationId outside a method under %s", path);
             snprintf(ops[nops].path, sizeof(ops[nops].path), "%s", path);
             snprintf(ops[nops].method, sizeof(ops[nops].method), "%s", method);
-            snprintf(ops[nops].operation_id, sizeof(ops[nops].operation_id), "%s", id);
+            ck_assert_msg(strlen(id) < sizeof(ops[nops].operation_id), "operationId too long: %s",
+                          id);
+            snprintf(ops[nops].operation_id, sizeof(ops[nops].operation_id), "%.127s", id);
             nops++;
         }
     }
