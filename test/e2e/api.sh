@@ -404,6 +404,8 @@ run_cases() {
 	t "main-11 charset parameter" POST /sign-up/email H 'Content-Type: application/json; charset=utf-8' \
 		body '{"email":"x@example.com"}' \
 		-- 400 msg="[body.name] Invalid input: expected string, received undefined; [body.password] Invalid input: expected string, received undefined"
+	t "authfcgi: a body over 64 KiB" POST /sign-up/email json "{\"name\":\"$(printf 'x%.0s' {1..70000})\"}" \
+		-- 413 PAYLOAD_TOO_LARGE msg="Request body too large"
 	t "main-11 form-urlencoded" POST /sign-up/email form "email=form.$e%40example.com&password=password123&name=Form+User" \
 		-- 200 '.user.name == "Form User"' '.user.email == "form.'"$e"'@example.com"'
 	t "main-11 form elsewhere is 415" POST /revoke-session form 'token=x' as alice \
