@@ -21,6 +21,7 @@ if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
 	not_ok "authfcgi migrate"
 	finish
 fi
+# shellcheck disable=SC2119 # no extra serve arguments
 pool_start
 
 # request KIND METHOD PATH - one request; sets R_CODE, R_BODY (file), R_HEADERS (file).
@@ -39,7 +40,7 @@ request() {
 	*) args=(-X "$method") ;;
 	esac
 	: >"$R_BODY"
-	R_CODE=$(curl -s -m 10 "${args[@]}" -D "$R_HEADERS" -o "$out" -w '%{http_code}' \
+	R_CODE=$(curl -s -m 5 "${args[@]}" -D "$R_HEADERS" -o "$out" -w '%{http_code}' \
 		"$FRONT_URL$path") || R_CODE="curl-exit-$?"
 }
 
@@ -104,6 +105,7 @@ for kind in lighttpd nginx apache; do
 		continue
 	fi
 	ok "$kind: starts on port $port"
+	failed_before=$_COMMON_FAILED
 	# Apache spawns its first worker on the first request; give it time to connect.
 	wait_http "$FRONT_URL/readyz" 20 || true
 
@@ -118,6 +120,11 @@ for kind in lighttpd nginx apache; do
 	expect_404_empty "$kind" GET /api/auth
 
 	front_stop "$FRONT_PID"
+	if ((_COMMON_FAILED > failed_before)); then
+		# For the reader of the failed log: what the server and the workers said.
+		show_log "$FRONT_ERROR_LOG" 30
+		[[ $kind == apache ]] || show_log "$POOL_LOG" 30
+	fi
 	if [[ $kind == apache ]]; then
 		# Apache's error log carries its workers' stderr.
 		sanitizer_clean "$kind" "$FRONT_ERROR_LOG"
