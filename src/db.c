@@ -1067,7 +1067,7 @@ int db_probe(const struct db_options *opt, char *err, size_t errlen)
     o.unnamed = true;
     o.pool_size = 0;
     if (db_open(&db, &o, err, errlen) != 0)
-        return -1;
+        return -2;
     db->quiet = true;
     int rc = db_connect(db) != DB_OK && db_config_error(db, err, errlen) ? -1 : 0;
     db_close(db);

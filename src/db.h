@@ -63,8 +63,9 @@ bool db_config_error(const struct db *db, char *err, size_t errlen);
  * once: the start-up check of a process that must not keep a connection (`authfcgi serve`
  * runs it in a short-lived child, since the master never holds one). Returns 0 when it
  * connected or the server is merely unreachable (an outage the workers ride out with 503s),
- * -1 with one line in err for a configuration error (db_open's or db_config_error's). Takes
- * up to opt->timeout_ms, plus host name resolution, which libpq 15 does synchronously. */
+ * -1 with one line in err when the attempt met a configuration error (db_config_error), -2
+ * with one line in err when db_open refused the conninfo (no attempt was made). Takes up to
+ * opt->timeout_ms, plus host name resolution, which libpq 15 does synchronously. */
 int db_probe(const struct db_options *opt, char *err, size_t errlen);
 
 /* db_exec - run one statement of the table with text parameters (NULL = SQL NULL; the array

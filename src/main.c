@@ -168,7 +168,10 @@ static int load_settings(struct settings *s, const char *path, bool serving)
 /* The start-up check of `serve`: a wrong CA, host name or password stops it here with one
  * line and EXIT_CONFIG, instead of workers answering 503 for ever; an unreachable server does
  * not (the workers ride the outage out). The master never holds a database connection, so the
- * attempt runs in a short-lived child, which prints the line. Returns 0 or EXIT_CONFIG. */
+ * attempt runs in a short-lived child, which prints the line. A DATABASE_URL libpq cannot
+ * parse is left to the workers, as before this check existed: each reports it at its start
+ * (worker_config_error, exit 78) and the master throttles them (test/e2e/supervision.sh relies
+ * on that). Returns 0 or EXIT_CONFIG. */
 static int check_database(const struct settings *s)
 {
     int status;
@@ -184,7 +187,7 @@ static int check_database(const struct settings *s)
             .timeout_ms = s->db_timeout_ms,
             .application_name = "authfcgi-check",
         };
-        if (db_probe(&opt, err, sizeof err) != 0) {
+        if (db_probe(&opt, err, sizeof err) == -1) {
             fprintf(stderr, "authfcgi: DATABASE_URL: %s\n", err);
             _exit(EXIT_CONFIG);
         }

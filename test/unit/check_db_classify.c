@@ -97,6 +97,8 @@ START_TEST(test_open_rejects_bad_conninfo_without_echoing_the_password)
     ck_assert_ptr_null(db);
     ck_assert_msg(strstr(err, "hunter%zz") == NULL, "password echoed: %s", err);
     ck_assert_msg(strstr(err, "connection string") != NULL, "%s", err);
+    ck_assert_int_eq(db_probe(&opt, err, sizeof err), -2);
+    ck_assert_msg(strstr(err, "hunter%zz") == NULL, "password echoed: %s", err);
 }
 END_TEST
 
