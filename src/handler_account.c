@@ -18,8 +18,10 @@
 #include "store.h"
 
 /* check_current_password - verify pw against the user's credential: false after answering
- * CREDENTIAL_ACCOUNT_NOT_FOUND, INVALID_PASSWORD or a store error. */
-static bool check_current_password(struct call *c, const struct value *pw)
+ * INVALID_PASSWORD or a store error. A user without a credential account gets
+ * CREDENTIAL_ACCOUNT_NOT_FOUND from change-password (say_missing) and INVALID_PASSWORD from
+ * the others, as in Better Auth. */
+static bool check_current_password(struct call *c, const struct value *pw, bool say_missing)
 {
     const char *hash = NULL;
     enum password_status ps;
@@ -28,7 +30,11 @@ static bool check_current_password(struct call *c, const struct value *pw)
     st = c->app->store->ops->credential_of_user(c->app->store->impl, c->resp->arena,
                                                 c->session.user.id, &hash);
     if (st == DB_NOTFOUND || (st == DB_OK && hash == NULL)) {
-        response_error(c->resp, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found");
+        if (say_missing)
+            response_error(c->resp, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND",
+                           "Credential account not found");
+        else
+            response_error(c->resp, 400, "INVALID_PASSWORD", "Invalid password");
         return false;
     }
     if (st != DB_OK) {
@@ -64,7 +70,7 @@ void handle_change_password(struct call *c)
 
     if (!handler_password_length(c, next, true) || !handler_password_length(c, current, false))
         return;
-    if (!check_current_password(c, current))
+    if (!check_current_password(c, current, true))
         return;
     if (password_hash(&c->app->passwords, next->str, next->len, hash, sizeof(hash)) !=
             PASSWORD_OK ||
@@ -158,7 +164,7 @@ void handle_delete_user(struct call *c)
     enum db_status st;
 
     if (has_password) {
-        if (!handler_password_length(c, pw, false) || !check_current_password(c, pw))
+        if (!handler_password_length(c, pw, false) || !check_current_password(c, pw, false))
             return;
     }
     if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {
@@ -230,7 +236,7 @@ void handle_verify_password(struct call *c)
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
     struct json_object *obj;
 
-    if (!handler_password_length(c, pw, false) || !check_current_password(c, pw))
+    if (!handler_password_length(c, pw, false) || !check_current_password(c, pw, false))
         return;
     obj = json_object_new_object();
     json_object_object_add(obj, "status", json_object_new_boolean(1));
