@@ -23,8 +23,10 @@
 #                127.0.0.1 while libpq still checks the certificate against the name (no DNS,
 #                no /etc/hosts). Also exports PG_TLS_DIR, PG_TLS_CA, PG_TLS_HOST and
 #                PG_TLS_OTHER_CA (a CA that signed nothing: "the wrong CA").
-#   PG_MAX_CONNECTIONS=N        max_connections (default 100); below 10 the reserved
-#                superuser slots and WAL senders are set to 0 so the server starts.
+#   PG_MAX_CONNECTIONS=N        max_connections (default 100); below 10, one slot stays
+#                reserved for superusers (so pg_psql still gets in when the roles of
+#                pg_add_role have filled the rest) and WAL senders are off (PostgreSQL refuses
+#                max_connections <= reserved slots + WAL senders).
 #   AUTHFCGI_TEST_VIA_PGBOUNCER=1   also start PgBouncer in pool_mode=transaction in front of
 #                the cluster (test/lib/pgbouncer.sh): DATABASE_URL points at it and
 #                AUTHFCGI_DB_POOLER=transaction is exported; psql and PG_DIRECT_URL stay direct.
@@ -131,8 +133,7 @@ pg_start() {
 			password_encryption = 'scram-sha-256'
 		EOF
 		if ((max < 10)); then
-			# PostgreSQL refuses max_connections <= reserved slots + WAL senders.
-			printf 'superuser_reserved_connections = 0\nmax_wal_senders = 0\nwal_level = minimal\n' \
+			printf 'superuser_reserved_connections = 1\nmax_wal_senders = 0\nwal_level = minimal\n' \
 				>>"$PG_DATADIR/postgresql.conf"
 		fi
 		cat >"$PG_DATADIR/pg_hba.conf" <<-EOF
