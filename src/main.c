@@ -1,4 +1,4 @@
-/* main - the authfcgi command line: serve (standalone master), migrate, version, and the
+/* main - the authfcgi command line: serve (standalone master), migrate, mail, version, and the
  * managed mode where a web server hands us a listening socket on fd 0 and supervises us.
  *
  * Exit statuses (sysexits.h): 0 success, 1 runtime failure, 64 usage error, 78 bad
@@ -18,6 +18,7 @@
 #include "db.h"
 #include "fcgi_io.h"
 #include "log.h"
+#include "mailer.h"
 #include "master.h"
 #include "migrate.h"
 #include "settings.h"
@@ -28,12 +29,13 @@
 /* Migrations may build indexes on big tables: never cut them at the request deadline. */
 #define MIGRATE_MIN_TIMEOUT_MS 60000
 
-enum command { CMD_NONE, CMD_SERVE, CMD_MIGRATE, CMD_VERSION };
+enum command { CMD_NONE, CMD_SERVE, CMD_MIGRATE, CMD_MAIL, CMD_VERSION };
 
 struct options {
     enum command command;
     const char *config_path;
     bool status_only;
+    bool once;
     bool help;
 };
 
@@ -41,6 +43,8 @@ static const char usage_text[] =
     "usage: authfcgi serve [--config FILE]         run the worker pool (AUTHFCGI_SOCKET)\n"
     "       authfcgi migrate [--status] [--config FILE]\n"
     "                                              apply (or list) database migrations\n"
+    "       authfcgi mail [--once] [--config FILE]\n"
+    "                                              deliver the mail outbox (AUTHFCGI_SENDMAIL)\n"
     "       authfcgi version\n"
     "       authfcgi [--config FILE]               with a listening socket on fd 0 (mod_fcgid,\n"
     "                                              lighttpd bin-path, spawn-fcgi): one worker\n"
@@ -59,6 +63,15 @@ static const char migrate_help[] =
     "Apply the migrations DATABASE_URL has not seen yet, each in its own transaction.\n"
     "  --status   only list the migrations and whether each is applied\n"
     "Exit status: 0 up to date, 1 failure (logged), 78 bad configuration.\n";
+
+static const char mail_help[] =
+    "usage: authfcgi mail [--once] [--config FILE]\n"
+    "Deliver the mail outbox through AUTHFCGI_SENDMAIL, retrying failures with backoff. Any\n"
+    "number of copies may run at once. `authfcgi serve` runs one itself when AUTHFCGI_MAIL_FROM\n"
+    "is set; without serve (mod_fcgid), run `authfcgi mail --once` from cron.\n"
+    "  --once     deliver what is due now, then exit (0 also when nothing was due)\n"
+    "Signals: SIGTERM/SIGINT finish the message in hand and exit.\n"
+    "Exit status: 0 done or stopped, 1 database unavailable, 78 bad configuration.\n";
 
 static const char version_help[] = "usage: authfcgi version\nPrint the version.\n";
 
@@ -91,7 +104,10 @@ static int parse_command(const char *word, enum command *out)
     static const struct {
         const char *name;
         enum command command;
-    } commands[] = {{"serve", CMD_SERVE}, {"migrate", CMD_MIGRATE}, {"version", CMD_VERSION}};
+    } commands[] = {{"serve", CMD_SERVE},
+                    {"migrate", CMD_MIGRATE},
+                    {"mail", CMD_MAIL},
+                    {"version", CMD_VERSION}};
 
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(word, commands[i].name) == 0) {
@@ -125,6 +141,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->config_path = a + 9;
         } else if (strcmp(a, "--status") == 0 && o->command == CMD_MIGRATE) {
             o->status_only = true;
+        } else if (strcmp(a, "--once") == 0 && o->command == CMD_MAIL) {
+            o->once = true;
         } else if (strcmp(a, "--version") == 0 && o->command == CMD_NONE) {
             o->command = CMD_VERSION;
         } else {
@@ -138,6 +156,7 @@ static int print_help(enum command command)
 {
     const char *text = command == CMD_SERVE     ? serve_help
                        : command == CMD_MIGRATE ? migrate_help
+                       : command == CMD_MAIL    ? mail_help
                        : command == CMD_VERSION ? version_help
                                                 : usage_text;
     fputs(text, stdout);
@@ -257,6 +276,24 @@ static int run_migrate(const char *config_path, bool status_only)
     return rc;
 }
 
+/* The outbox deliverer; it needs the database, not the secret (messages are rendered). */
+static int run_mail(const char *config_path, bool once)
+{
+    struct settings s;
+
+    int rc = load_settings(&s, config_path, false);
+    if (rc != 0)
+        return rc;
+    if (s.database_url == NULL) {
+        fprintf(stderr, "authfcgi: DATABASE_URL: not set\n");
+        settings_free(&s);
+        return EXIT_CONFIG;
+    }
+    rc = mailer_run(&s, once);
+    settings_free(&s);
+    return rc;
+}
+
 /* Managed mode: one worker on the web server's socket; the web server supervises. */
 static int run_managed(const char *config_path)
 {
@@ -289,6 +326,8 @@ int main(int argc, char **argv)
         return run_serve(o.config_path);
     case CMD_MIGRATE:
         return run_migrate(o.config_path, o.status_only);
+    case CMD_MAIL:
+        return run_mail(o.config_path, o.once);
     case CMD_NONE:
         break;
     }

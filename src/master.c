@@ -30,6 +30,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "mailer.h"
 #include "settings.h"
 #include "worker.h"
 
@@ -37,6 +38,11 @@
 #define THROTTLE_MAX_MS 10000
 /* During a drain, SIGTERM is repeated this often to workers that have not exited yet. */
 #define DRAIN_RESEND_MS 150
+/* A mailer that dies is started again after a delay that doubles while it keeps dying young
+ * (before MAILER_HEALTHY_MS), from MIN to MAX. */
+#define MAILER_RESPAWN_MIN_MS 1000
+#define MAILER_RESPAWN_MAX_MS 60000
+#define MAILER_HEALTHY_MS 60000
 
 struct child {
     pid_t pid;
@@ -44,6 +50,7 @@ struct child {
     bool ready;    /* said WORKER_NOTE_READY */
     bool served;   /* said WORKER_NOTE_SERVED */
     bool retiring; /* sent SIGTERM: it must not be replaced */
+    bool mailer;   /* the outbox deliverer (mailer_run), not a worker */
     int64_t spawned_ms;
 };
 
@@ -62,6 +69,9 @@ struct master {
 
     struct child *children; /* owned */
     size_t nchildren, capacity;
+
+    int64_t mailer_next_spawn_ms; /* one mailer runs while AUTHFCGI_MAIL_FROM is set */
+    int mailer_delay_ms;
 
     int throttle_ms; /* 0 = respawn at once */
     int64_t throttle_changed_ms;
@@ -149,7 +159,8 @@ static int count_current(const struct master *m, bool ready_only)
     int n = 0;
     for (size_t i = 0; i < m->nchildren; i++) {
         const struct child *c = &m->children[i];
-        if (c->generation == m->generation && !c->retiring && (!ready_only || c->ready))
+        if (c->generation == m->generation && !c->retiring && !c->mailer &&
+            (!ready_only || c->ready))
             n++;
     }
     return n;
@@ -232,9 +243,11 @@ static void pid_file_remove(const char *path)
 /* ------------------------------------------------------------------------------------------
  * Spawning */
 
-/* In the child, between fork and worker_run: drop the master's handlers and pipes, die with
- * the master, and keep the stop signals blocked so worker_run receives any that is pending. */
-static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_t master_pid)
+/* In the child, between fork and worker_run (or mailer_run): drop the master's handlers and
+ * pipes, die with the master, and keep the stop signals blocked so worker_run receives any that
+ * is pending. */
+static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_t master_pid,
+                                 bool mailer)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -259,6 +272,11 @@ static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGUSR1);
     sigprocmask(SIG_SETMASK, &mask, NULL);
+    if (mailer) {
+        close(m->listen_fd);
+        close(m->status_pipe[1]);
+        exit(mailer_run(m->s, false));
+    }
     exit(worker_run(m->s, m->listen_fd, m->status_pipe[1]));
 }
 
@@ -277,7 +295,7 @@ static struct child *add_child(struct master *m)
     return c;
 }
 
-static int spawn_worker(struct master *m)
+static int spawn_worker(struct master *m, bool mailer)
 {
     sigset_t all, premask;
     struct child *c = add_child(m);
@@ -290,7 +308,7 @@ static int spawn_worker(struct master *m)
     pid_t master_pid = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child_main(m, &premask, master_pid);
+        child_main(m, &premask, master_pid, mailer);
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &premask, NULL);
 
@@ -301,9 +319,10 @@ static int spawn_worker(struct master *m)
     }
     c->pid = pid;
     c->generation = m->generation;
+    c->mailer = mailer;
     c->spawned_ms = now_ms();
-    log_event(LOG_LEVEL_INFO, "worker_spawned", "worker=%ld generation=%u", (long)pid,
-              m->generation);
+    log_event(LOG_LEVEL_INFO, mailer ? "mailer_spawned" : "worker_spawned", "%s=%ld generation=%u",
+              mailer ? "mailer" : "worker", (long)pid, m->generation);
     return 0;
 }
 
@@ -335,12 +354,28 @@ static void throttle_clear(struct master *m)
     m->next_spawn_ms = 0;
 }
 
+static bool mailer_running(const struct master *m)
+{
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].mailer && !m->children[i].retiring)
+            return true;
+    }
+    return false;
+}
+
+static bool mailer_missing(const struct master *m)
+{
+    return m->s->mail_from != NULL && !mailer_running(m);
+}
+
 static void spawn_missing(struct master *m)
 {
+    if (mailer_missing(m) && now_ms() >= m->mailer_next_spawn_ms && spawn_worker(m, true) != 0)
+        m->mailer_next_spawn_ms = now_ms() + MAILER_RESPAWN_MIN_MS;
     if (now_ms() < m->next_spawn_ms)
         return;
     while (count_current(m, false) < m->target) {
-        if (spawn_worker(m) != 0) {
+        if (spawn_worker(m, false) != 0) {
             /* Out of processes or memory: the same backoff as for dying workers. */
             struct child none = {.spawned_ms = now_ms()};
             throttle_up(m, &none);
@@ -412,6 +447,12 @@ static void reload(struct master *m)
     }
     warn_restart_only(m->s, next);
     apply_log_settings(next);
+    /* The mailer runs with the configuration it was started with: replace it too. */
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].mailer && !m->children[i].retiring)
+            retire_child(&m->children[i]);
+    }
+    m->mailer_next_spawn_ms = 0;
     free_settings(m->prev);
     m->prev = m->s;
     m->prev_generation = m->generation;
@@ -500,8 +541,32 @@ static void read_status_pipe(struct master *m)
     }
 }
 
+/* A mailer is replaced after a delay that grows while it keeps dying young; its exits never
+ * throttle the workers. */
+static void on_mailer_exit(struct master *m, const struct child *c, int status)
+{
+    char how[32];
+    bool expected = c->retiring || m->stopping;
+    int64_t now = now_ms();
+
+    describe_status(status, how, sizeof how);
+    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "mailer_exited", "mailer=%ld status=%s",
+              (long)c->pid, how);
+    if (expected)
+        return;
+    if (now - c->spawned_ms >= MAILER_HEALTHY_MS || m->mailer_delay_ms == 0)
+        m->mailer_delay_ms = MAILER_RESPAWN_MIN_MS;
+    else if ((m->mailer_delay_ms *= 2) > MAILER_RESPAWN_MAX_MS)
+        m->mailer_delay_ms = MAILER_RESPAWN_MAX_MS;
+    m->mailer_next_spawn_ms = now + m->mailer_delay_ms;
+}
+
 static void on_worker_exit(struct master *m, struct child *c, int status)
 {
+    if (c->mailer) {
+        on_mailer_exit(m, c, status);
+        return;
+    }
     char how[32];
     bool config_error = WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
     bool expected = c->retiring || m->stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -591,9 +656,12 @@ static int poll_timeout(const struct master *m)
         int64_t until = m->stop_deadline_ms - now;
         return (int)(until < DRAIN_RESEND_MS ? (until > 0 ? until : 0) : DRAIN_RESEND_MS);
     }
+    int64_t wake = INT64_MAX;
     if (count_current(m, false) < m->target && m->next_spawn_ms > now)
-        return (int)(m->next_spawn_ms - now);
-    return -1;
+        wake = m->next_spawn_ms - now;
+    if (mailer_missing(m) && m->mailer_next_spawn_ms - now < wake)
+        wake = m->mailer_next_spawn_ms > now ? m->mailer_next_spawn_ms - now : 0;
+    return wake == INT64_MAX ? -1 : (int)wake;
 }
 
 /* One pass over everything that may have happened, then sleep until something does. */

@@ -19,6 +19,7 @@
 #include "client_ip.h"
 #include "db.h"
 #include "log.h"
+#include "mail.h"
 
 #define MAX_WORKERS 1024
 #define SHOWN_VALUE_MAX 48        /* bytes of a bad value echoed back in an error */
@@ -35,6 +36,8 @@ static const char *check_log_level(const char *v);
 static const char *check_session_storage(const char *v);
 static const char *check_password_hash(const char *v);
 static const char *check_trusted_proxies(const char *v);
+static const char *check_command(const char *v);
+static const char *check_no_control(const char *v);
 
 #define FIELD(f) offsetof(struct settings, f)
 
@@ -97,6 +100,31 @@ const struct setting_def settings_table[] = {
      "yescrypt cost (each step doubles the work); 0 = libxcrypt's default", NULL},
     {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
      "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL},
+    {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
+     "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "
+     "serve` also runs the mailer",
+     mail_check_from},
+    {"AUTHFCGI_SENDMAIL", NULL, SETTING_STRING, "/usr/sbin/sendmail -t -i", 0, 0, FIELD(sendmail),
+     "command (run with /bin/sh -c) that takes one message on stdin and exits 0 once it has "
+     "accepted it",
+     check_command},
+    {"AUTHFCGI_SENDMAIL_TIMEOUT_MS", NULL, SETTING_INT, "30000", 100, 3600000,
+     FIELD(sendmail_timeout_ms),
+     "ms the sendmail command gets per message before it is killed and the mail retried later",
+     NULL},
+    {"AUTHFCGI_MAIL_MAX_ATTEMPTS", NULL, SETTING_INT, "8", 1, 100, FIELD(mail_max_attempts),
+     "delivery attempts before a mail is marked failed (8 with the doubling backoff from 30 s: "
+     "about an hour, the life of its link)",
+     NULL},
+    {"AUTHFCGI_MAIL_POLL_MS", NULL, SETTING_INT, "1000", 100, 3600000, FIELD(mail_poll_ms),
+     "how often the mailer looks for due mail when idle (each look is one query: on Neon, a "
+     "long interval lets an idle compute suspend)",
+     NULL},
+    {"AUTHFCGI_MAIL_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_template_dir),
+     "directory of mail templates overriding the built-in ones: `KIND.subject` and `KIND.txt` "
+     "for KIND reset-password, verify-email, change-email; placeholders `{{url}}` (alone on its "
+     "line), `{{name}}`, `{{email}}`",
+     check_no_control},
 };
 
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
@@ -205,6 +233,20 @@ static const char *check_trusted_proxies(const char *v)
         return why;
     client_ip_proxies_free(&proxies);
     return NULL;
+}
+
+static const char *check_command(const char *v)
+{
+    if (has_control_chars(v))
+        return "must be one line without control characters";
+    if (v[strspn(v, " ")] == '\0')
+        return "must not be empty";
+    return NULL;
+}
+
+static const char *check_no_control(const char *v)
+{
+    return has_control_chars(v) ? "must not contain control characters" : NULL;
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -39,6 +39,13 @@ struct settings {
     char *password_hash;   /* "yescrypt" or "betterauth" */
     int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
+    /* Mail: the outbox and `authfcgi mail`. */
+    char *mail_from; /* NULL = mail not configured: `serve` runs no mailer */
+    char *mail_template_dir;
+    char *sendmail; /* command line, run with /bin/sh -c */
+    int sendmail_timeout_ms;
+    int mail_max_attempts;
+    int mail_poll_ms;
 };
 
 enum setting_type {

@@ -251,5 +251,68 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 0,
         .read_only = true,
     },
+
+    /* ---- the mail outbox (schema/004_outbox.sql, src/outbox.c) ---- */
+    /* Runs inside the transaction of the state change the mail belongs to. */
+    [STMT_OUTBOX_INSERT] = {
+        .name = "authfcgi_outbox_insert",
+        .sql = "INSERT INTO authfcgi_outbox (kind, recipient, subject, message_id, message) "
+               "VALUES ($1, $2, $3, $4, $5)",
+        .nparams = 5,
+        .read_only = false,
+    },
+    /* One due row for one mailer, as its own transaction: SKIP LOCKED passes over a row another
+     * mailer is claiming this instant, and the claimed row leaves the due set (its
+     * next_attempt_at becomes the end of the lease), so no two mailers hold one row. A row
+     * that a mailer claimed between our snapshot and our lock is re-checked by PostgreSQL
+     * against the WHERE clause (EvalPlanQual) and skipped. */
+    [STMT_OUTBOX_CLAIM] = {
+        .name = "authfcgi_outbox_claim",
+        .sql = "WITH due AS MATERIALIZED ("
+               "SELECT id FROM authfcgi_outbox "
+               "WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() "
+               "ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+               "UPDATE authfcgi_outbox o SET status = 'sending', attempts = o.attempts + 1, "
+               "next_attempt_at = now() + $1::integer * interval '1 second' "
+               "FROM due WHERE o.id = due.id "
+               "RETURNING o.id, o.message_id, o.recipient, o.kind, o.message, o.attempts",
+        .nparams = 1,
+        .read_only = false,
+    },
+    /* The MTA took it: that holds even when our lease ran out meanwhile, so no fence here. */
+    [STMT_OUTBOX_SENT] = {
+        .name = "authfcgi_outbox_sent",
+        .sql = "UPDATE authfcgi_outbox SET status = 'sent', sent_at = now(), message = NULL, "
+               "last_error = NULL WHERE id = $1::bigint AND status <> 'sent'",
+        .nparams = 1,
+        .read_only = false,
+    },
+    /* Failure outcomes apply only while the row is still this claim's (same attempts): a
+     * mailer whose lease ran out must not overwrite what the row's new owner did. */
+    [STMT_OUTBOX_DEFER] = {
+        .name = "authfcgi_outbox_defer",
+        .sql = "UPDATE authfcgi_outbox SET status = 'pending', "
+               "next_attempt_at = now() + $3::integer * interval '1 second', last_error = $4 "
+               "WHERE id = $1::bigint AND status = 'sending' AND attempts = $2::integer",
+        .nparams = 4,
+        .read_only = false,
+    },
+    [STMT_OUTBOX_FAIL] = {
+        .name = "authfcgi_outbox_fail",
+        .sql = "UPDATE authfcgi_outbox SET status = 'failed', last_error = $3 "
+               "WHERE id = $1::bigint AND status = 'sending' AND attempts = $2::integer",
+        .nparams = 3,
+        .read_only = false,
+    },
+    /* Old finished rows, a bounded batch at a time. */
+    [STMT_OUTBOX_PURGE] = {
+        .name = "authfcgi_outbox_purge",
+        .sql = "DELETE FROM authfcgi_outbox WHERE id = ANY (ARRAY("
+               "SELECT id FROM authfcgi_outbox WHERE status IN ('sent', 'failed') "
+               "AND created_at < now() - $1::integer * interval '1 day' "
+               "LIMIT 1000 FOR UPDATE SKIP LOCKED))",
+        .nparams = 1,
+        .read_only = false,
+    },
 };
 /* clang-format on */

@@ -29,6 +29,13 @@ enum stmt {
     STMT_USER_DELETE,            /* id -> (none) */
     STMT_ACCOUNT_LIST,           /* userId -> accounts */
     STMT_RATE_LIMIT_HIT,         /* key, window s, max -> allowed 't'/'f', retry-after s */
+    /* The mail outbox (outbox.c, schema/004_outbox.sql). */
+    STMT_OUTBOX_INSERT, /* kind, recipient, subject, message_id, message -> (none) */
+    STMT_OUTBOX_CLAIM,  /* lease s -> id, message_id, recipient, kind, message, attempts */
+    STMT_OUTBOX_SENT,   /* id -> (none) */
+    STMT_OUTBOX_DEFER,  /* id, attempts (the claim's), delay s, error -> (none) */
+    STMT_OUTBOX_FAIL,   /* id, attempts (the claim's), error -> (none) */
+    STMT_OUTBOX_PURGE,  /* days -> (none) */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */
