@@ -27,12 +27,18 @@
 #define CLAIMERS 4
 #define CLAIM_ROWS 60
 
+/* open_db - a connection in the mode asked for; behind a transaction pooler
+ * (AUTHFCGI_TEST_VIA_PGBOUNCER=1 exports AUTHFCGI_DB_POOLER=transaction) always unnamed, as
+ * authfcgi itself runs there. */
 static struct db *open_db(bool unnamed)
 {
     struct db *db = NULL;
     char err[256];
     const char *url = getenv("DATABASE_URL");
+    const char *pooler = getenv("AUTHFCGI_DB_POOLER");
     ck_assert_msg(url != NULL && *url != '\0', "DATABASE_URL is not set");
+    if (pooler != NULL && strcmp(pooler, "transaction") == 0)
+        unnamed = true;
     const struct db_options opt = {
         .conninfo = url,
         .timeout_ms = 10000,
