@@ -452,11 +452,21 @@ int mailer_run(const struct settings *s, bool once)
         .unnamed = settings_db_unnamed(s),
         .application_name = "authfcgi-mail",
     };
+    char quoted[300];
     if (db_open(&m.db, &opt, err, sizeof err) != 0) {
-        char quoted[300];
         log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
                   log_quote(quoted, sizeof quoted, err));
-        return 1;
+        return EXIT_CONFIG;
+    }
+    /* As for workers: an unreachable database is an outage to wait out, a first connection
+     * refused for a reason waiting cannot fix (password, certificate) is a configuration
+     * error. */
+    enum db_status st = db_connect(m.db);
+    if (st != DB_OK && db_config_error(m.db, err, sizeof err)) {
+        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
+                  log_quote(quoted, sizeof quoted, err));
+        db_close(m.db);
+        return EXIT_CONFIG;
     }
     /* Not the command line: it may carry an SMTP password. */
     log_event(LOG_LEVEL_INFO, "mailer_started", "once=%s timeout_ms=%d lease_s=%d max_attempts=%d",

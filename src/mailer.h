@@ -46,9 +46,10 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
 int mailer_backoff_s(int failures, uint32_t r);
 
 /* mailer_run - deliver until SIGTERM/SIGINT (the message in hand is finished first), or with
- * once, until nothing is due. Needs s->database_url. Returns the process exit status: 0, or 1
- * when the database could not be used (once: nothing due could be claimed, or a delivery could
- * not be recorded; loop: a DATABASE_URL libpq refuses). Installs its own signal handling. */
+ * once, until nothing is due. Needs s->database_url. Returns the process exit status: 0; 1
+ * with once when the database could not be used (nothing could be claimed, or a delivery could
+ * not be recorded); EXIT_CONFIG when libpq refuses DATABASE_URL or the first connection fails
+ * for a reason waiting cannot fix (db_config_error). Installs its own signal handling. */
 int mailer_run(const struct settings *s, bool once);
 
 #endif

@@ -71,7 +71,8 @@ static const char mail_help[] =
     "is set; without serve (mod_fcgid), run `authfcgi mail --once` from cron.\n"
     "  --once     deliver what is due now, then exit (0 also when nothing was due)\n"
     "Signals: SIGTERM/SIGINT finish the message in hand and exit.\n"
-    "Exit status: 0 done or stopped, 1 database unavailable, 78 bad configuration.\n";
+    "Exit status: 0 done or stopped, 1 database unavailable (--once), 78 bad configuration\n"
+    "(also a database that refuses the password or certificate).\n";
 
 static const char version_help[] = "usage: authfcgi version\nPrint the version.\n";
 

@@ -5,7 +5,7 @@
 # then the mailer as a program: --once with nothing due, two mailers delivering 100 rows
 # exactly once, a failing MTA command (deferred with growing backoff, then delivered), the
 # attempt limit, a hanging command killed at the timeout, a dead mailer's lease, the database
-# going away, and `authfcgi serve` supervising one mailer.
+# going away or refusing the password, and `authfcgi serve` supervising one mailer.
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
@@ -249,6 +249,17 @@ else
 fi
 kill -TERM "$m3"
 wait "$m3" || true
+
+# ---- a database that refuses the password is a configuration error, not an outage ----------
+pg_add_role mail_role right-password
+bad_url=$(pg_url mail_role:wrong-password)
+DATABASE_URL=$bad_url once && rc=0 || rc=$?
+if ((rc == 78)) && grep -q 'event=mail_config_error setting=DATABASE_URL reason="auth' "$TEST_TMP/once.log"; then
+	ok "a refused password: mail --once exits 78 naming DATABASE_URL"
+else
+	not_ok "a refused password: mail --once exited $rc"
+fi
+if grep -q 'wrong-password' "$TEST_TMP/once.log"; then not_ok "the password appears in the log"; else ok "the password is not logged"; fi
 
 # ---- serve supervises one mailer when mail is configured ------------------------------------
 reset_outbox
