@@ -223,6 +223,13 @@ static enum db_loss loss_class(const char *sqlstate, const char *message, bool *
         {"Connection refused", LOSS_REFUSED, false},
         {"No such file or directory", LOSS_REFUSED, false},
         {"could not translate host name", LOSS_REFUSED, false},
+        /* the server went away in the middle of the handshake (or, for an established
+         * connection, ended it without a word: link_drop calls that admin_shutdown) */
+        {"server closed the connection unexpectedly", LOSS_REFUSED, false},
+        {"SSL SYSCALL error: EOF detected", LOSS_REFUSED, false},
+        {"unexpected eof while reading", LOSS_REFUSED, false},
+        {"SSL connection has been closed unexpectedly", LOSS_REFUSED, false},
+        {"Connection reset by peer", LOSS_REFUSED, false},
         {"timeout expired", LOSS_TIMEOUT, false},
         {"timed out", LOSS_TIMEOUT, false},
         {"SSL", LOSS_TLS, false},
@@ -453,6 +460,10 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
         db->conn = NULL;
         return;
     }
+    /* An established connection cannot be refused: the server (or a pooler, or Neon's proxy
+     * suspending the compute) closed it, with or without a FATAL message. */
+    if (loss == LOSS_REFUSED)
+        loss = LOSS_ADMIN_SHUTDOWN;
     log_event(LOG_LEVEL_WARN, "db_lost", "class=%s reason=%s", loss_names[loss],
               log_quote(quoted, sizeof quoted, db_reason(db, message, reason, sizeof reason)));
     db->down_since_ms = now_ms();
@@ -487,6 +498,10 @@ static void link_refused(struct db *db, enum db_loss loss, const char *message, 
         db->last_loss = loss;
         return;
     }
+    /* Every attempt at debug level only: with the jitter they show that workers which lost
+     * the server together do not retry together (test/integration/reconnect.sh). */
+    log_event(LOG_LEVEL_DEBUG, "db_connect_failed", "class=%s attempt=%u retry_in_ms=%lld",
+              loss_names[loss], db->failures, (long long)delay);
     if (db->link != LINK_BACKOFF || db->last_loss != loss) {
         if (db->link != LINK_LOST && db->link != LINK_BACKOFF)
             db->down_since_ms = now_ms();

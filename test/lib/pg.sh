@@ -14,6 +14,8 @@
 #                TCP (what Neon does), may read and write every table, and is no superuser
 #   pg_url USER[:PASSWORD]      DATABASE_URL for another role: same host, port and TLS
 #                parameters (the password is percent-encoded)
+#   pg_tls_resign ca|other-ca   (PG_TLS=1) a new server certificate signed by that CA, loaded
+#                with a reload: new connections meet it, established ones keep theirs
 #
 # Options, read by the first pg_start (export them to run a whole suite that way):
 #   PG_TLS=1     ssl=on with a throwaway CA and a server certificate for the host name
@@ -63,20 +65,37 @@ _pg_tls_certs() {
 	local d=$1 host=$2
 	mkdir -p "$d"
 	_pg_tls_ca "$d" ca && _pg_tls_ca "$d" other-ca || return 1
+	chmod 0600 "$d/ca.key" "$d/other-ca.key"
+	_pg_tls_server_cert "$d" "$host" ca
+}
+
+# _pg_tls_server_cert DIR HOST CA - the server certificate for HOST, signed by DIR/CA.
+_pg_tls_server_cert() {
+	local d=$1 host=$2 ca=$3
 	openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-		-keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=$host" 2>>"$d/openssl.log" &&
+		-keyout "$d/server.key.new" -out "$d/server.csr" -subj "/CN=$host" 2>>"$d/openssl.log" &&
 		printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 			"$host" >"$d/server.ext" &&
-		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-			-CAcreateserial -out "$d/server.crt" -days 2 -extfile "$d/server.ext" \
+		openssl x509 -req -in "$d/server.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" \
+			-CAcreateserial -out "$d/server.crt.new" -days 2 -extfile "$d/server.ext" \
 			2>>"$d/openssl.log" || {
 		cat "$d/openssl.log" >&2
 		return 1
 	}
-	chmod 0600 "$d/server.key" "$d/ca.key" "$d/other-ca.key"
+	chmod 0600 "$d/server.key.new"
 	if ((EUID == 0)); then
-		chown postgres: "$d/server.key" "$d/server.crt"
+		chown postgres: "$d/server.key.new" "$d/server.crt.new"
 	fi
+	mv -f "$d/server.key.new" "$d/server.key"
+	mv -f "$d/server.crt.new" "$d/server.crt"
+}
+
+pg_tls_resign() {
+	[[ ${PG_TLS:-0} == 1 ]] || {
+		echo "pg_tls_resign: the cluster runs without TLS" >&2
+		return 1
+	}
+	_pg_tls_server_cert "$PG_TLS_DIR" "$PG_TLS_HOST" "$1" && _pg_ctl reload
 }
 
 # _pg_query - the query part of the URLs pg_start exports ("" or "?...").

@@ -254,15 +254,20 @@ static const struct {
     {"57P01", NULL, "admin_shutdown", false},
     {"53300", NULL, "refused", false},
     {"57P03", NULL, "refused", false},
+    /* the server going away during the handshake (a restart): refused, whatever layer saw it */
     {NULL,
      "connection to server at \"127.0.0.1\", port 5432 failed: SSL SYSCALL error: EOF "
      "detected",
-     "tls", false},
-    {NULL, "SSL connection has been closed unexpectedly", "tls", false},
+     "refused", false},
+    {NULL, "SSL error: unexpected eof while reading", "refused", false},
+    {NULL, "SSL connection has been closed unexpectedly", "refused", false},
     {NULL,
-     "server closed the connection unexpectedly\n\tThis probably means the server "
-     "terminated abnormally\n\tbefore or while processing the request.",
-     "other", false},
+     "connection to server at \"127.0.0.1\", port 5432 failed: server closed the "
+     "connection unexpectedly\n\tThis probably means the server terminated abnormally\n\t"
+     "before or while processing the request.",
+     "refused", false},
+    {NULL, "could not receive data from server: Connection reset by peer", "refused", false},
+    {NULL, "SSL error: tlsv1 alert protocol version", "tls", false},
     {NULL,
      "connection to server at \"ep-x.neon.tech\" (3.1.2.3), port 5432 failed: ERROR:  "
      "Couldn't connect to compute node",

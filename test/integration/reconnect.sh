@@ -1,0 +1,218 @@
+#!/bin/bash
+# reconnect.sh - how 8 workers behave while the database goes away and comes back, under a
+# steady load of /readyz through lighttpd, over TLS (verify-full) as a SCRAM role whose
+# password is in DATABASE_URL:
+#   * every response is 200, or 503 with Retry-After, within the deadline + 1 s;
+#   * after a restart, the 8 workers do not retry in lockstep: their attempts (logged one by
+#     one at debug level) and their reconnections are spread by the jittered backoff;
+#   * one log line per state change and worker (db_lost, db_unavailable, db_connected), not
+#     one per request or per attempt;
+#   * every line names its class: admin_shutdown (pg_terminate_backend), refused (server
+#     stopped), timeout (backend frozen), tls (the server's certificate changed to another
+#     CA), auth (the role's password changed);
+#   * the password from DATABASE_URL appears in no log line.
+set -euo pipefail
+source "$top_srcdir/test/lib/common.sh"
+source "$top_srcdir/test/lib/pg.sh"
+source "$top_srcdir/test/lib/pool.sh"
+source "$top_srcdir/test/lib/front.sh"
+
+watchdog 170
+tmpdir_new
+PG_TLS=1 pg_start
+"$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1 || {
+	show_log "$TEST_TMP/migrate.log"
+	not_ok "authfcgi migrate"
+	finish
+}
+PASSWORD='Reconnect/Pw:must@not%leak-9'
+pg_add_role app "$PASSWORD"
+DATABASE_URL=$(pg_url "app:$PASSWORD")
+ENCODED=$(sed 's|^postgresql://app:||; s|@.*||' <<<"$DATABASE_URL")
+DEADLINE_MS=1000
+export DATABASE_URL AUTHFCGI_WORKERS=8 AUTHFCGI_DB_TIMEOUT_MS=$DEADLINE_MS AUTHFCGI_LOG_LEVEL=debug
+pool_start
+front_start lighttpd "$(free_port)"
+pool_wait_workers 8 10 || true
+
+expect() {
+	local msg=$1
+	shift
+	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
+}
+
+# The load: 8 clients on /readyz until $TEST_TMP/stop exists; one line per response.
+python3 - "$FRONT_URL/readyz" "$TEST_TMP/stop" >"$TEST_TMP/responses" <<'EOF' &
+import os, sys, threading, time, urllib.error, urllib.request
+url, stop = sys.argv[1], sys.argv[2]
+lock = threading.Lock()
+def client():
+    while not os.path.exists(stop):
+        t = time.monotonic()
+        try:
+            r = urllib.request.urlopen(url, timeout=10)
+            code, ra = r.status, r.headers.get("Retry-After")
+            r.read()
+        except urllib.error.HTTPError as e:
+            code, ra = e.code, e.headers.get("Retry-After")
+        except Exception as e:
+            code, ra = 0, type(e).__name__
+        with lock:
+            print(code, int((time.monotonic() - t) * 1000), ra or "-", flush=True)
+        if code != 200:
+            time.sleep(0.005)
+threads = [threading.Thread(target=client) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+EOF
+LOAD_PID=$!
+on_exit "touch '$TEST_TMP/stop'; wait $LOAD_PID 2>/dev/null"
+
+# mark - the number of log lines so far; since MARK - the lines after it.
+mark() { wc -l <"$POOL_LOG"; }
+since() { tail -n "+$(($1 + 1))" "$POOL_LOG"; }
+# state_lines FROM - the state-change lines (not debug) after FROM.
+state_lines() { since "$1" | grep -E 'level=(info|warn) .*event=db_(lost|unavailable|connected) ' || true; }
+backends() { pg_psql -At -c "SELECT pid FROM pg_stat_activity WHERE usename = 'app'"; }
+terminate() {
+	pg_psql -At -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'app'" >/dev/null
+}
+# wait_connected FROM N SECS - until N db_connected lines after FROM.
+wait_connected() {
+	local deadline=$((SECONDS + $3))
+	while ((SECONDS < deadline)); do
+		(($(since "$1" | grep -c 'event=db_connected ' || true) >= $2)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+sleep 1
+
+# 1. admin_shutdown: every backend terminated, as a Neon suspend does.
+m=$(mark)
+terminate
+sleep 1
+expect "terminated backends: the loss is logged as class=admin_shutdown" \
+	grep -q 'event=db_lost class=admin_shutdown' <(since "$m")
+
+# 2. refused, and the jitter: the server stopped for 4 s with 8 workers under load.
+m=$(mark)
+pg_stop
+sleep 4
+pg_start
+expect "server back: all 8 workers reconnect within 10 s" wait_connected "$m" 8 10
+state_lines "$m" >"$TEST_TMP/restart.lines"
+since "$m" >"$TEST_TMP/restart.all"
+pids=$(grep -o 'pid=[0-9]* event=db_connected' "$TEST_TMP/restart.lines" | cut -d' ' -f1 | sort -u | wc -l)
+expect "...8 different workers reconnected ($pids)" test "$pids" = 8
+bad=0
+for pid in $(grep -o 'pid=[0-9]* event=db_connected' "$TEST_TMP/restart.lines" | cut -d' ' -f1 | sort -u); do
+	lost=$(grep -c "$pid event=db_lost" "$TEST_TMP/restart.lines" || true)
+	unavailable=$(grep -c "$pid event=db_unavailable" "$TEST_TMP/restart.lines" || true)
+	connected=$(grep -c "$pid event=db_connected" "$TEST_TMP/restart.lines" || true)
+	attempts=$(grep -c "$pid event=db_connect_failed" "$TEST_TMP/restart.all" || true)
+	if ((lost > 1 || unavailable < 1 || unavailable > 2 || connected != 1)); then
+		bad=$((bad + 1))
+		echo "# $pid: lost $lost, unavailable $unavailable, connected $connected"
+	fi
+	echo "# $pid: $attempts failed attempts, $((lost + unavailable + connected)) state lines"
+done
+expect "...per worker one line per state change (lost <= 1, unavailable 1-2, connected 1)" \
+	test "$bad" = 0
+requests=$(wc -l <"$TEST_TMP/responses")
+lines=$(wc -l <"$TEST_TMP/restart.lines")
+attempts=$(grep -c 'event=db_connect_failed' "$TEST_TMP/restart.all" || true)
+expect "...$lines state lines for $attempts failed attempts (and $requests requests so far)" \
+	test "$lines" -le 32 -a "$attempts" -gt "$lines"
+expect "...the stop is logged as class=refused" \
+	grep -q 'event=db_unavailable class=refused' "$TEST_TMP/restart.lines"
+# Jitter: the loss itself makes every worker try at once (attempt 1); after that, without
+# jitter, all 8 would retry in the same instant at every step of the backoff (100, 200, 400
+# ms...). With it, the third attempts already spread, no 20 ms sees all of them, and the
+# reconnections spread over the last backoff window.
+python3 - "$TEST_TMP/restart.all" >"$TEST_TMP/jitter" <<'EOF'
+import datetime, re, sys
+def ts(s):
+    return datetime.datetime.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ').timestamp()
+third, later, connected = [], [], []
+for line in open(sys.argv[1]):
+    m = re.match(r'ts=(\S+) level=\S+ pid=(\d+) event=db_connect_failed .*attempt=(\d+) ', line)
+    if m:
+        if int(m.group(3)) >= 2:
+            later.append((ts(m.group(1)), m.group(2)))
+        if m.group(3) == '3':
+            third.append(ts(m.group(1)))
+    m = re.match(r'ts=(\S+) level=\S+ pid=(\d+) event=db_connected ', line)
+    if m:
+        connected.append(ts(m.group(1)))
+# The most workers retrying within any 20 ms.
+crowd = max((len({p for u, p in later if t <= u < t + 0.02}) for t, _ in later), default=0)
+ms = lambda v: int((max(v) - min(v)) * 1000) if len(v) > 1 else 0
+print(len(later), crowd, len(third), ms(third), ms(connected))
+EOF
+read -r later crowd third third_spread spread <"$TEST_TMP/jitter"
+expect "jitter: $third third attempts spread over $third_spread ms (>= 50)" \
+	test "$third" -ge 6 -a "$third_spread" -ge 50
+expect "jitter: of $later retries, at most $crowd workers within any 20 ms (< 7 of 8)" \
+	test "$later" -ge 16 -a "$crowd" -le 6
+expect "jitter: the 8 reconnections spread over $spread ms (>= 200)" test "$spread" -ge 200
+
+# 3. timeout: the backends frozen past the deadline.
+wait_connected "$m" 8 10 || true
+m=$(mark)
+frozen=$(backends | tr '\n' ' ')
+# shellcheck disable=SC2086
+kill -STOP $frozen
+on_exit "kill -CONT $frozen 2>/dev/null"
+sleep $((DEADLINE_MS / 1000 + 1))
+# shellcheck disable=SC2086
+kill -CONT $frozen
+expect "frozen backends: the loss is logged as class=timeout" \
+	grep -q 'event=db_lost class=timeout' <(since "$m")
+
+# 4. tls: the server's certificate now comes from another CA; then the right one again.
+sleep 1
+m=$(mark)
+pg_tls_resign other-ca
+terminate
+sleep 2
+expect "certificate from another CA: logged as class=tls (db_unavailable)" \
+	grep -q 'level=warn .*event=db_unavailable class=tls .*certificate verify failed' <(since "$m")
+m=$(mark)
+pg_tls_resign ca
+expect "...and the workers come back once it is right again" wait_connected "$m" 1 10
+
+# 5. auth: the role's password changed under the running pool; then changed back.
+sleep 1
+m=$(mark)
+pg_psql -q -c "ALTER ROLE app PASSWORD 'something-else'"
+terminate
+sleep 2
+expect "password changed: logged as class=auth (db_unavailable)" \
+	grep -q 'level=warn .*event=db_unavailable class=auth .*password authentication failed' <(since "$m")
+m=$(mark)
+pg_psql -q -v pw="$PASSWORD" <<<"ALTER ROLE app PASSWORD :'pw'"
+expect "...and the workers come back once it is right again" wait_connected "$m" 1 10
+expect "no worker exited: a worker that was connected once rides out tls and auth failures" \
+	test "$(pool_count_events worker_exited)" = 0
+
+sleep 1
+touch "$TEST_TMP/stop"
+wait "$LOAD_PID" || true
+total=$(wc -l <"$TEST_TMP/responses")
+n200=$(grep -c '^200 ' "$TEST_TMP/responses" || true)
+n503=$(grep -Ec '^503 [0-9]+ [1-9][0-9]*$' "$TEST_TMP/responses" || true)
+late=$(awk -v d=$((DEADLINE_MS + 1000)) '$2 > d' "$TEST_TMP/responses" | wc -l)
+expect "all $total responses are 200 ($n200) or 503 with Retry-After ($n503)" \
+	test "$((n200 + n503))" = "$total" -a "$total" -gt 100
+expect "none slower than the deadline + 1 s ($late were)" test "$late" = 0
+expect "every state line names a known class" \
+	bash -c "! grep -E 'event=db_(lost|unavailable) ' '$POOL_LOG' | grep -Evq 'class=(admin_shutdown|refused|timeout|tls|auth) '"
+leaks=$(cat "$POOL_LOG" "$FRONT_ERROR_LOG" | grep -cF -e "$PASSWORD" -e "$ENCODED" || true)
+expect "the password from DATABASE_URL is in no log line ($leaks), debug level included" \
+	test "$leaks" = 0
+
+if ((_COMMON_FAILED > 0)); then
+	grep -E 'event=db_' "$POOL_LOG" | grep -v 'level=debug' | tail -n 40 | sed 's/^/# /'
+fi
+finish
