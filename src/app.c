@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail.h"
 #include "settings.h"
 
 /* app_init - see app.h. */
@@ -24,6 +25,18 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
         origin_policy_free(&app->origins);
         return -1;
     }
+    if (s->require_email_verification && s->mail_from == NULL) {
+        snprintf(err, errlen,
+                 "AUTHFCGI_REQUIRE_EMAIL_VERIFICATION: needs AUTHFCGI_MAIL_FROM (without mail "
+                 "nobody could verify an address, so nobody could sign in)");
+        app_free(app);
+        return -1;
+    }
+    if (s->mail_from != NULL &&
+        mail_config_new(&app->mail, s->mail_from, s->mail_template_dir, err, errlen) != 0) {
+        app_free(app);
+        return -1;
+    }
     app->passwords.format = s->password_hash != NULL && strcmp(s->password_hash, "betterauth") == 0
                                 ? PASSWORD_BETTERAUTH
                                 : PASSWORD_YESCRYPT;
@@ -32,6 +45,11 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->bearer = s->bearer;
     app->rate_limit = s->rate_limit;
     app->delete_user = s->delete_user;
+    app->change_email = s->change_email;
+    app->require_email_verification = s->require_email_verification;
+    app->verify_on_sign_up = s->send_verification_on_sign_up || s->require_email_verification;
+    app->verify_on_sign_in = s->send_verification_on_sign_in;
+    app->revoke_sessions_on_reset = s->revoke_sessions_on_reset;
     return 0;
 }
 
@@ -40,5 +58,7 @@ void app_free(struct app *app)
 {
     origin_policy_free(&app->origins);
     client_ip_proxies_free(&app->proxies);
+    if (app->mail != NULL)
+        mail_config_free(app->mail);
     memset(app, 0, sizeof(*app));
 }

@@ -12,6 +12,7 @@
 #include "origin.h"
 #include "password.h"
 
+struct mail_config;
 struct settings;
 struct store;
 
@@ -26,10 +27,20 @@ struct app {
     bool bearer;              /* Authorization: Bearer accepted, set-auth-token sent */
     bool rate_limit;          /* AUTHFCGI_RATE_LIMIT */
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */
+    /* Mail links. mail is NULL when AUTHFCGI_MAIL_FROM is unset: then no link is ever issued
+     * and the endpoints that would send one answer as Better Auth does without a sender. */
+    struct mail_config *mail;
+    bool change_email;               /* AUTHFCGI_CHANGE_EMAIL */
+    bool require_email_verification; /* AUTHFCGI_REQUIRE_EMAIL_VERIFICATION */
+    bool verify_on_sign_up;        /* mail a verification link on sign-up (always when required) */
+    bool verify_on_sign_in;        /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
+    bool revoke_sessions_on_reset; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
 };
 
 /* app_init - derive the per-worker configuration from s (already validated for serving) and
- * borrow store. Returns 0, or -1 with one line in err. */
+ * borrow store; reads the mail templates when mail is configured. Refuses
+ * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION without AUTHFCGI_MAIL_FROM (nobody could ever verify,
+ * so nobody could sign in). Returns 0, or -1 with one line in err (nothing allocated). */
 int app_init(struct app *app, const struct settings *s, struct store *store, char *err,
              size_t errlen);
 

@@ -1,8 +1,11 @@
 /* handler_sign - sign-up, sign-in and sign-out by e-mail and password (PROTOCOL.md §8), and
- * the password-length and session-start steps other handlers share. */
+ * the password-length and session-start steps other handlers share. With
+ * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION sign-up starts no session and mails a verification link,
+ * and sign-in refuses an unverified address after checking the password. */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -86,9 +89,71 @@ static char *lowered_email(struct call *c)
     return email;
 }
 
-/* handle_sign_up - POST /sign-up/email: user + credential account + session in one
- * transaction. The e-mail is checked first so a duplicate costs no hash; a concurrent
- * duplicate that slips past the check still ends as 422 through the unique constraint. */
+/* iso_now - the current time as Better Auth's JSON shows it, in the arena. */
+static const char *iso_now(struct arena *a)
+{
+    int64_t ms = session_now_ms();
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+
+    gmtime_r(&secs, &tm);
+    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/* answer_unverified_sign_up - {"token":null,"user":...}: a real new user, or (user NULL, for
+ * an address that is taken) Better Auth's synthetic one with a fresh id and no database
+ * write, so that sign-up tells nobody which addresses exist. */
+static void answer_unverified_sign_up(struct call *c, const struct user_record *user,
+                                      const char *email)
+{
+    const struct value *image = &c->in.body[FIELD_IMAGE];
+    char id[RANDOM_TOKEN_LEN + 1];
+    struct user_record synthetic;
+    struct json_object *obj;
+
+    if (user == NULL) {
+        if (random_token(id, RANDOM_TOKEN_LEN) != 0) {
+            router_store_error(c, DB_FAIL);
+            return;
+        }
+        synthetic = (struct user_record){
+            .id = arena_strdup(c->resp->arena, id),
+            .name = c->in.body[FIELD_NAME].str,
+            .email = email,
+            .image = image->kind == VALUE_STRING ? image->str : NULL,
+            .created_at = iso_now(c->resp->arena),
+        };
+        synthetic.updated_at = synthetic.created_at;
+        user = &synthetic;
+    }
+    obj = json_object_new_object();
+    json_object_object_add(obj, "token", NULL);
+    json_object_object_add(obj, "user", json_view_user(user));
+    response_json(c->resp, 200, obj);
+}
+
+/* duplicate_sign_up - an address that is taken: 422, or with verification required the
+ * synthetic answer after the same hash work a new user costs. */
+static void duplicate_sign_up(struct call *c, const char *email)
+{
+    const struct value *pw = &c->in.body[FIELD_PASSWORD];
+    char hash[PASSWORD_HASH_SIZE];
+
+    if (!c->app->require_email_verification) {
+        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                       "User already exists. Use another email.");
+        return;
+    }
+    (void)password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash));
+    explicit_bzero(hash, sizeof(hash));
+    answer_unverified_sign_up(c, NULL, email);
+}
+
+/* handle_sign_up - POST /sign-up/email: user + credential account + session (+ verification
+ * mail) in one transaction. The e-mail is checked first so a duplicate costs no hash; a
+ * concurrent duplicate that slips past the check still ends as a duplicate through the unique
+ * constraint. */
 void handle_sign_up(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
@@ -101,9 +166,13 @@ void handle_sign_up(struct call *c)
     struct session_record session;
     struct new_session ns;
     struct new_user nu;
+    struct new_mail mail;
     struct json_object *obj;
     const char *existing_hash = NULL;
     bool remember = remember_me(c);
+    /* Better Auth: no automatic sign-in while verification is required. */
+    bool start_session = !c->app->require_email_verification;
+    bool send_mail = c->app->verify_on_sign_up && c->app->mail != NULL;
     enum db_status st;
     char *email = lowered_email(c);
 
@@ -112,8 +181,7 @@ void handle_sign_up(struct call *c)
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
                                            &existing_hash);
     if (st == DB_OK) {
-        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-                       "User already exists. Use another email.");
+        duplicate_sign_up(c, email);
         return;
     }
     if (st != DB_NOTFOUND) {
@@ -123,10 +191,23 @@ void handle_sign_up(struct call *c)
     if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK ||
         random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
         random_token(account_id, RANDOM_TOKEN_LEN) != 0 ||
-        session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0) {
+        (start_session &&
+         session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0)) {
         explicit_bzero(hash, sizeof(hash));
         router_store_error(c, DB_FAIL);
         return;
+    }
+    if (send_mail) {
+        struct user_record to_be = {.id = user_id, .name = name->str, .email = email};
+
+        if (!handler_verification_mail(c, &to_be,
+                                       c->in.body[FIELD_CALLBACK_URL].kind == VALUE_STRING
+                                           ? c->in.body[FIELD_CALLBACK_URL].str
+                                           : NULL,
+                                       &mail)) {
+            explicit_bzero(hash, sizeof(hash));
+            return;
+        }
     }
     nu = (struct new_user){
         .id = user_id,
@@ -135,17 +216,23 @@ void handle_sign_up(struct call *c)
         .image = image->kind == VALUE_STRING ? image->str : NULL,
         .account_id = account_id,
         .password_hash = hash,
+        .mail = send_mail ? &mail : NULL,
     };
-    st = c->app->store->ops->sign_up(c->app->store->impl, c->resp->arena, &nu, &ns, &user,
-                                     &session);
+    st = c->app->store->ops->sign_up(c->app->store->impl, c->resp->arena, &nu,
+                                     start_session ? &ns : NULL, &user, &session);
     explicit_bzero(hash, sizeof(hash));
     if (st == DB_CONFLICT) {
-        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-                       "User already exists. Use another email.");
+        duplicate_sign_up(c, email);
         return;
     }
     if (st != DB_OK) {
         router_store_error(c, st);
+        return;
+    }
+    if (send_mail)
+        log_event(LOG_LEVEL_INFO, "mail_queued", "kind=verify-email");
+    if (!start_session) {
+        answer_unverified_sign_up(c, &user, email);
         return;
     }
     if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
@@ -174,6 +261,28 @@ static void upgrade_hash(struct call *c, const char *user_id, const struct value
     explicit_bzero(hash, sizeof(hash));
     if (st != DB_OK)
         log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=%s", db_status_name(st));
+}
+
+/* refuse_unverified - sign-in of an unverified address while verification is required: 403,
+ * after a new link is queued when AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN asks for one. */
+static void refuse_unverified(struct call *c, const struct user_record *user)
+{
+    const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
+    const char *link_callback = callback->kind == VALUE_STRING ? callback->str : NULL;
+    struct new_mail mail;
+    enum db_status st;
+
+    if (c->app->verify_on_sign_in && c->app->mail != NULL) {
+        if (!handler_verification_mail(c, user, link_callback, &mail))
+            return;
+        st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
+        if (st != DB_OK) {
+            router_store_error(c, st);
+            return;
+        }
+        log_event(LOG_LEVEL_INFO, "mail_queued", "kind=verify-email");
+    }
+    response_error(c->resp, 403, "EMAIL_NOT_VERIFIED", "Email not verified");
 }
 
 /* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential and wrong password
@@ -219,6 +328,10 @@ void handle_sign_in(struct call *c)
     }
     if (needs_upgrade)
         upgrade_hash(c, user.id, pw);
+    if (c->app->require_email_verification && !user.email_verified) {
+        refuse_unverified(c, &user);
+        return;
+    }
     if (!handler_start_session(c, user.id, remember_me(c), &token))
         return;
     obj = json_object_new_object();

@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 struct call;
+struct new_mail;
+struct user_record;
 struct value;
 
 /* handler_meta.c */
@@ -36,6 +38,21 @@ void handle_delete_user_callback(struct call *c);
 void handle_update_session(struct call *c);
 void handle_list_accounts(struct call *c);
 void handle_verify_password(struct call *c);
+
+/* handler_email.c */
+void handle_request_password_reset(struct call *c);
+void handle_reset_password_callback(struct call *c);
+void handle_reset_password(struct call *c);
+void handle_send_verification_email(struct call *c);
+void handle_verify_email(struct call *c);
+void handle_change_email(struct call *c);
+
+/* handler_verification_mail - prepare a verify-email link to user's address for a store
+ * operation that queues it (sign-up's transaction, mail_issue): a fresh single-use row, the
+ * JWT, the link with callback (NULL or "" = "/"), the rendered mail; everything in the
+ * request's arena. Needs c->app->mail. Returns false after answering 500. */
+bool handler_verification_mail(struct call *c, const struct user_record *user, const char *callback,
+                               struct new_mail *out);
 
 /* Shared by the handlers (handler_sign.c). */
 

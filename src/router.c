@@ -44,26 +44,64 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/delete-user", handle_delete_user, "deleteUser", SCHEMA_DELETE_USER,
      ROUTE_SESSION},
     {"GET", BASE_PATH "/delete-user/callback", handle_delete_user_callback, "deleteUserCallback",
-     SCHEMA_DELETE_USER_CALLBACK, ROUTE_OPTIONAL_SESSION},
+     SCHEMA_DELETE_USER_CALLBACK, ROUTE_OPTIONAL_SESSION | ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/update-session", handle_update_session, "updateSession", SCHEMA_NONE,
      ROUTE_SESSION},
     {"GET", BASE_PATH "/list-accounts", handle_list_accounts, "listUserAccounts", SCHEMA_NONE,
      ROUTE_SESSION},
     {"POST", BASE_PATH "/verify-password", handle_verify_password, "verifyPassword",
      SCHEMA_VERIFY_PASSWORD, ROUTE_SESSION},
+    {"POST", BASE_PATH "/request-password-reset", handle_request_password_reset,
+     "requestPasswordReset", SCHEMA_REQUEST_PASSWORD_RESET, 0},
+    {"GET", BASE_PATH "/reset-password/:token", handle_reset_password_callback,
+     "resetPasswordCallback", SCHEMA_RESET_PASSWORD_CALLBACK, ROUTE_CALLBACK_QUERY},
+    {"POST", BASE_PATH "/reset-password", handle_reset_password, "resetPassword",
+     SCHEMA_RESET_PASSWORD, 0},
+    {"POST", BASE_PATH "/send-verification-email", handle_send_verification_email,
+     "sendVerificationEmail", SCHEMA_SEND_VERIFICATION_EMAIL, 0},
+    {"GET", BASE_PATH "/verify-email", handle_verify_email, "verifyEmail", SCHEMA_VERIFY_EMAIL,
+     ROUTE_CALLBACK_QUERY},
+    {"POST", BASE_PATH "/change-email", handle_change_email, "changeEmail", SCHEMA_CHANGE_EMAIL,
+     ROUTE_SESSION},
     {"GET", "/healthz", handle_healthz, "healthz", SCHEMA_NONE, 0},
     {"GET", "/readyz", handle_readyz, "readyz", SCHEMA_NONE, 0},
 };
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
+
+/* param_offset - where the ":name" segment of a route path starts, or 0 when it has none. */
+static size_t param_offset(const char *pattern)
+{
+    const char *colon = strstr(pattern, "/:");
+
+    return colon != NULL ? (size_t)(colon - pattern) + 1 : 0;
+}
+
+/* path_matches - exact, but a trailing ":name" segment matches one non-empty segment. */
+static bool path_matches(const char *pattern, const char *path)
+{
+    size_t at = param_offset(pattern);
+
+    if (at == 0)
+        return strcmp(pattern, path) == 0;
+    return strncmp(pattern, path, at) == 0 && path[at] != '\0' && strchr(path + at, '/') == NULL;
+}
 
 /* router_find - exact match on method and path: Better Auth routes no prefixes, no trailing
  * slashes and answers no HEAD or OPTIONS. */
 const struct route *router_find(const char *method, const char *path)
 {
     for (size_t i = 0; i < route_count; i++)
-        if (strcmp(route_table[i].path, path) == 0 && strcmp(route_table[i].method, method) == 0)
+        if (path_matches(route_table[i].path, path) && strcmp(route_table[i].method, method) == 0)
             return &route_table[i];
     return NULL;
+}
+
+/* router_param - see router.h. */
+const char *router_param(const struct route *route, const char *path)
+{
+    size_t at = param_offset(route->path);
+
+    return at != 0 ? path + at : NULL;
 }
 
 /* router_store_error - see router.h. */
@@ -137,6 +175,9 @@ static bool run_input_checks(const struct route *route, struct call *c)
     }
     if (body_validate(c->req->arena, route->schema, &c->in, &err) != 0)
         goto refused;
+    if ((route->flags & ROUTE_CALLBACK_QUERY) &&
+        origin_check_callback(&c->app->origins, c->req->arena, &c->in, &err) != 0)
+        goto refused;
     if ((route->flags & ROUTE_SIGN_IN_UP) &&
         origin_check(&c->app->origins, c->req, true, &err) != 0)
         goto refused;
@@ -186,6 +227,7 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
         response_empty(resp, 404);
         return;
     }
+    c.param = router_param(route, req->path);
     if (!run_input_checks(route, &c) || !resolve_session(route, &c))
         return;
     route->handler(&c);

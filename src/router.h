@@ -4,7 +4,8 @@
  * check, schema validation, sign-in/up Fetch-Metadata rules, session, handler.
  *
  * Routing is exact, as Better Auth's: an unknown path, a wrong method, a trailing slash, HEAD
- * and OPTIONS all get 404 with an empty body. */
+ * and OPTIONS all get 404 with an empty body. A route path may end in one parameter segment
+ * ("/reset-password/:token"): it matches one non-empty segment without '/'. */
 #ifndef AUTHFCGI_ROUTER_H
 #define AUTHFCGI_ROUTER_H
 
@@ -25,6 +26,7 @@ struct call {
     struct response *resp;
     struct body_fields in;
     struct session_state session;
+    const char *param; /* the path segment matching a route's ":name" (raw); NULL otherwise */
 };
 
 typedef void (*handler_fn)(struct call *c);
@@ -34,6 +36,8 @@ enum route_flags {
     ROUTE_SIGN_IN_UP = 1 << 1, /* the Fetch-Metadata login-CSRF rules apply */
     ROUTE_NO_REFRESH = 1 << 2, /* resolve the session without the sliding refresh */
     ROUTE_OPTIONAL_SESSION = 1 << 3, /* resolve the session when there is one (never 401) */
+    ROUTE_CALLBACK_QUERY = 1 << 4,   /* GET with ?callbackURL: origin_check_callback after
+                                        body_validate (403 INVALID_CALLBACK_URL) */
 };
 
 struct route {
@@ -48,8 +52,13 @@ struct route {
 extern const struct route route_table[];
 extern const size_t route_count;
 
-/* router_find - the route for method and path, or NULL. */
+/* router_find - the route for method and path, or NULL. A parameter segment matches as the
+ * header comment says; router_param gives its value. */
 const struct route *router_find(const char *method, const char *path);
+
+/* router_param - the part of path matching route's parameter segment, or NULL when the route
+ * has none. Points into path. */
+const char *router_param(const struct route *route, const char *path);
 
 /* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp);

@@ -100,6 +100,30 @@ const struct setting_def settings_table[] = {
      "yescrypt cost (each step doubles the work); 0 = libxcrypt's default", NULL},
     {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
      "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL},
+    {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
+     "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
+     "new address, and the address changes when it is opened",
+     NULL},
+    {"AUTHFCGI_REQUIRE_EMAIL_VERIFICATION", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(require_email_verification),
+     "sign-in answers 403 EMAIL_NOT_VERIFIED until the address is verified; sign-up then starts "
+     "no session and mails a verification link (needs AUTHFCGI_MAIL_FROM)",
+     NULL},
+    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(send_verification_on_sign_up),
+     "mail a verification link on every sign-up (always done with "
+     "AUTHFCGI_REQUIRE_EMAIL_VERIFICATION; Better Auth's sendOnSignUp)",
+     NULL},
+    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(send_verification_on_sign_in),
+     "with AUTHFCGI_REQUIRE_EMAIL_VERIFICATION, mail a new link when an unverified user signs in "
+     "with the right password (Better Auth's sendOnSignIn)",
+     NULL},
+    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(revoke_sessions_on_reset),
+     "a password reset signs the user out everywhere (Better Auth's "
+     "revokeSessionsOnPasswordReset; off by default, as there)",
+     NULL},
     {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
      "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "
      "serve` also runs the mailer",

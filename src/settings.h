@@ -39,6 +39,12 @@ struct settings {
     char *password_hash;   /* "yescrypt" or "betterauth" */
     int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
+    /* Password reset, e-mail verification, change of e-mail (the mail links). */
+    bool change_email;
+    bool require_email_verification;
+    bool send_verification_on_sign_up;
+    bool send_verification_on_sign_in;
+    bool revoke_sessions_on_reset;
     /* Mail: the outbox and `authfcgi mail`. */
     char *mail_from; /* NULL = mail not configured: `serve` runs no mailer */
     char *mail_template_dir;

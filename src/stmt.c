@@ -202,6 +202,76 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .read_only = false,
     },
 
+    /* ---- mail links: verification rows (mail_token.h) ----
+     * Identifiers are "reset-password:<token>" (value: the user id; Better Auth's own rows)
+     * and "verify-email:<jti>" (value: the user id; ours, making its JWT links single-use).
+     * Expiry is the database's clock, as for sessions. */
+    [STMT_VERIFICATION_INSERT] = {
+        .name = "authfcgi_verification_insert",
+        .sql = "INSERT INTO verification (id, identifier, value, \"expiresAt\", \"createdAt\", "
+               "\"updatedAt\") VALUES ($1, $2, $3, " NOW_MS " + $4::bigint * interval '1 second', "
+               NOW_MS ", " NOW_MS ")",
+        .nparams = 4,
+        .read_only = false,
+    },
+    /* The mail link opened (GET /reset-password/:token): looked at, not used up. */
+    [STMT_VERIFICATION_FIND] = {
+        .name = "authfcgi_verification_find",
+        .sql = "SELECT value FROM verification WHERE identifier = $1 AND \"expiresAt\" > now() "
+               "ORDER BY \"createdAt\" DESC LIMIT 1",
+        .nparams = 1,
+        .read_only = true,
+    },
+    /* Used up inside the transaction of what the link does. Two requests racing for one row
+     * serialise on its lock: the second finds it deleted and gets no row. */
+    [STMT_VERIFICATION_CONSUME] = {
+        .name = "authfcgi_verification_consume",
+        .sql = "DELETE FROM verification WHERE identifier = $1 AND \"expiresAt\" > now() "
+               "RETURNING value",
+        .nparams = 1,
+        .read_only = false,
+    },
+    /* Expired rows of our two kinds only (a Better Auth server sharing the table keeps its
+     * own), at most 100 at a time, skipping rows another transaction holds. */
+    [STMT_VERIFICATION_PURGE] = {
+        .name = "authfcgi_verification_purge",
+        .sql = "DELETE FROM verification WHERE id = ANY (ARRAY("
+               "SELECT id FROM verification WHERE \"expiresAt\" < now() "
+               "AND (identifier LIKE 'reset-password:%' OR identifier LIKE 'verify-email:%') "
+               "LIMIT 100 FOR UPDATE SKIP LOCKED))",
+        .nparams = 0,
+        .read_only = false,
+    },
+    /* A password reset for a user without a credential account creates one, as Better
+     * Auth's resetCredentialPassword does; no row when the user is gone (no FK error). */
+    [STMT_ACCOUNT_CREATE_CREDENTIAL] = {
+        .name = "authfcgi_account_create_credential",
+        .sql = "INSERT INTO account (id, \"accountId\", \"providerId\", \"userId\", password, "
+               "\"createdAt\", \"updatedAt\") SELECT $1, id, 'credential', id, $3, " NOW_MS ", "
+               NOW_MS " FROM \"user\" WHERE id = $2",
+        .nparams = 3,
+        .read_only = false,
+    },
+    /* Only while the user still has the address the link was sent to. updatedAt moves only
+     * when emailVerified does (Better Auth writes nothing for an already verified user). */
+    [STMT_USER_VERIFY_EMAIL] = {
+        .name = "authfcgi_user_verify_email",
+        .sql = "UPDATE \"user\" SET \"emailVerified\" = true, \"updatedAt\" = CASE WHEN "
+               "\"emailVerified\" THEN \"updatedAt\" ELSE " NOW_MS " END "
+               "WHERE id = $1 AND email = $2 RETURNING " USER_COLUMNS(""),
+        .nparams = 2,
+        .read_only = false,
+    },
+    /* The change-email link: emailVerified is kept, as Better Auth keeps it. A taken address
+     * fails on user_email_key (DB_CONFLICT). */
+    [STMT_USER_SET_EMAIL] = {
+        .name = "authfcgi_user_set_email",
+        .sql = "UPDATE \"user\" SET email = $3, \"updatedAt\" = " NOW_MS " "
+               "WHERE id = $1 AND email = $2 RETURNING " USER_COLUMNS(""),
+        .nparams = 3,
+        .read_only = false,
+    },
+
     /* ---- rate limits (schema/003_rate_limit.sql) ----
      * Better Auth's algorithm (PROTOCOL.md §7) as one atomic upsert, with the database's clock
      * so every host counts alike: a row idle for a whole window restarts at 1; otherwise a

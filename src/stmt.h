@@ -28,7 +28,16 @@ enum stmt {
     STMT_USER_UPDATE,            /* id, name or NULL, set image 't'/'f', image or NULL -> user */
     STMT_USER_DELETE,            /* id -> (none) */
     STMT_ACCOUNT_LIST,           /* userId -> accounts */
-    STMT_RATE_LIMIT_HIT,         /* key, window s, max -> allowed 't'/'f', retry-after s */
+    /* Mail links: verification rows (password reset, e-mail verification) and what using
+     * one changes. */
+    STMT_VERIFICATION_INSERT,       /* id, identifier, value, expires_in_s -> (none) */
+    STMT_VERIFICATION_FIND,         /* identifier -> value (unexpired rows only) */
+    STMT_VERIFICATION_CONSUME,      /* identifier -> value (unexpired; the row is deleted) */
+    STMT_VERIFICATION_PURGE,        /* -> (none): a batch of our expired rows */
+    STMT_ACCOUNT_CREATE_CREDENTIAL, /* id, userId, password -> (none); no row if no user */
+    STMT_USER_VERIFY_EMAIL,         /* id, email -> user */
+    STMT_USER_SET_EMAIL,            /* id, email, new email -> user */
+    STMT_RATE_LIMIT_HIT,            /* key, window s, max -> allowed 't'/'f', retry-after s */
     /* The mail outbox (outbox.c, schema/004_outbox.sql). */
     STMT_OUTBOX_INSERT, /* kind, recipient, subject, message_id, message -> (none) */
     STMT_OUTBOX_CLAIM,  /* lease s -> id, message_id, recipient, kind, message, attempts */

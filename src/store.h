@@ -18,6 +18,7 @@
 #include "db.h"
 
 struct arena;
+struct mail_message;
 
 struct user_record {
     const char *id;
@@ -52,6 +53,18 @@ struct account_record {
 };
 
 /* What a handler asks to create. All strings borrowed for the duration of the call. */
+
+/* A mail queued together with the state change that causes it (one transaction: both commit
+ * or neither), and the verification row that makes its link work: the link's token is the
+ * row's identifier, and using the link uses the row up. */
+struct new_mail {
+    const struct mail_message *message; /* rendered (mail.h); queued with outbox_enqueue */
+    const char *verification_id;        /* id of the verification row */
+    const char *identifier; /* "reset-password:<token>" or "verify-email:<jti>" (mail_token.h) */
+    const char *value;      /* what the link stands for: the user id */
+    int64_t expires_in_s;   /* from now, as the database sees now */
+};
+
 struct new_session {
     const char *id;
     const char *token; /* stored form */
@@ -64,10 +77,11 @@ struct new_session {
 struct new_user {
     const char *id;
     const char *name;
-    const char *email; /* already lower-cased */
-    const char *image; /* NULL = none */
+    const char *email;      /* already lower-cased */
+    const char *image;      /* NULL = none */
     const char *account_id; /* id of the credential account row */
     const char *password_hash;
+    const struct new_mail *mail; /* NULL, or the verification mail queued with the user */
 };
 
 /* A field of update-user: leave alone, set to a string, or set to SQL NULL (image only). */
@@ -86,8 +100,9 @@ struct store_ops {
     /* retry_after - seconds to advertise with a 503. */
     int (*retry_after)(void *impl);
 
-    /* sign_up - one transaction: user + credential account (+ session when s is non-NULL).
-     * DB_CONFLICT when the e-mail exists (also under concurrent sign-ups). */
+    /* sign_up - one transaction: user + credential account (+ session when s is non-NULL,
+     * + u->mail's verification row and outbox row when it is non-NULL). DB_CONFLICT when the
+     * e-mail exists (also under concurrent sign-ups). */
     enum db_status (*sign_up)(void *impl, struct arena *a, const struct new_user *u,
                               const struct new_session *s, struct user_record *user_out,
                               struct session_record *session_out);
@@ -141,6 +156,36 @@ struct store_ops {
     /* account_list - the user's accounts. */
     enum db_status (*account_list)(void *impl, struct arena *a, const char *user_id,
                                    struct account_record **out, size_t *count);
+
+    /* ---- mail links (password reset, e-mail verification, change of e-mail) ---- */
+
+    /* mail_issue - one transaction: m's verification row and its outbox row. Expired rows of
+     * authfcgi's own identifiers (reset-password:, verify-email:) are purged on the way, a
+     * bounded batch at a time, as Better Auth purges opportunistically. */
+    enum db_status (*mail_issue)(void *impl, const struct new_mail *m);
+    /* verification_find - the value of the unexpired verification row called identifier
+     * (without using it up); DB_NOTFOUND when there is none or it expired. The database's
+     * clock decides expiry, as for sessions. */
+    enum db_status (*verification_find)(void *impl, struct arena *a, const char *identifier,
+                                        const char **value);
+    /* password_reset - one transaction, Better Auth's resetCredentialPassword: use up the
+     * unexpired verification row identifier (its value is the user id, returned in *user_id),
+     * delete all the user's sessions when revoke_sessions, then set the password of the
+     * user's credential account, creating one (id account_id, accountId = user id) when the
+     * user has none. DB_NOTFOUND, with nothing changed, when the row is gone, expired or
+     * already used (also by a concurrent reset), or its user no longer exists. */
+    enum db_status (*password_reset)(void *impl, struct arena *a, const char *identifier,
+                                     const char *account_id, const char *password_hash,
+                                     bool revoke_sessions, const char **user_id);
+    /* email_confirm - one transaction: use up the unexpired verification row identifier (a
+     * verify-email link), then change the user user_id whose e-mail is still email: with
+     * new_email NULL, emailVerified = true (updatedAt moves only when that is a change);
+     * otherwise email = new_email, emailVerified kept. Returns the user as it is now.
+     * DB_NOTFOUND, with nothing changed, when the row is gone, expired or used, or the user
+     * no longer exists or has another e-mail; DB_CONFLICT when new_email is another user's. */
+    enum db_status (*email_confirm)(void *impl, struct arena *a, const char *identifier,
+                                    const char *user_id, const char *email, const char *new_email,
+                                    struct user_record *out);
 
     /* rate_limit_hit - count one request against key in a window shared by every worker and
      * host: *allowed, and when refused *retry_after_s. */

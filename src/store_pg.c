@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "outbox.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
 #define INT_TEXT_SIZE 24
@@ -135,6 +136,20 @@ static enum db_status insert_session(struct db *db, struct arena *a, const struc
     return st;
 }
 
+/* issue_mail - inside the caller's transaction: m's verification row, then its outbox row. */
+static enum db_status issue_mail(struct db *db, const struct new_mail *m)
+{
+    char expires[INT_TEXT_SIZE];
+    enum db_status st;
+
+    snprintf(expires, sizeof expires, "%" PRId64, m->expires_in_s);
+    const char *params[] = {m->verification_id, m->identifier, m->value, expires};
+    st = inserted(db_exec(db, STMT_VERIFICATION_INSERT, params, NULL));
+    if (st != DB_OK)
+        return st;
+    return outbox_enqueue(db, m->message);
+}
+
 static enum db_status pg_ping(void *impl)
 {
     return db_exec(impl, STMT_PING, NULL, NULL);
@@ -174,6 +189,8 @@ static enum db_status sign_up_run(struct db *db, void *ctx)
 
     const char *account_params[] = {t->u->account_id, t->u->id, t->u->password_hash};
     st = inserted(db_exec(db, STMT_ACCOUNT_INSERT_CREDENTIAL, account_params, NULL));
+    if (st == DB_OK && t->u->mail != NULL)
+        st = issue_mail(db, t->u->mail);
     if (st != DB_OK || t->s == NULL)
         return st;
     return insert_session(db, t->a, t->s, t->session_out);
@@ -423,6 +440,137 @@ static enum db_status pg_session_delete_others(void *impl, const char *user_id, 
     return st == DB_NOTFOUND ? DB_OK : st;
 }
 
+/* ---- mail links ---- */
+
+/* mail_issue_run - the purge first: it only touches expired rows, never the new one. */
+static enum db_status mail_issue_run(struct db *db, void *ctx)
+{
+    enum db_status st = db_exec(db, STMT_VERIFICATION_PURGE, NULL, NULL);
+
+    if (st != DB_OK && st != DB_NOTFOUND)
+        return st;
+    return issue_mail(db, ctx);
+}
+
+static enum db_status pg_mail_issue(void *impl, const struct new_mail *m)
+{
+    return db_transaction(impl, mail_issue_run, (void *)m);
+}
+
+/* verification_find - DB_NOTFOUND when there is no live row. */
+static enum db_status pg_verification_find(void *impl, struct arena *a, const char *identifier,
+                                           const char **value)
+{
+    const char *params[] = {identifier};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_VERIFICATION_FIND, params, &r);
+
+    if (st == DB_OK) {
+        *value = copy_required(a, r, 0, 0);
+        if (*value == NULL)
+            st = bad_row(STMT_VERIFICATION_FIND, "value");
+    }
+    db_result_free(r);
+    return st;
+}
+
+/* consume - use up verification row identifier inside a transaction; *value (arena) is its
+ * value. DB_NOTFOUND when it is gone, expired or was used meanwhile. */
+static enum db_status consume(struct db *db, struct arena *a, const char *identifier,
+                              const char **value)
+{
+    const char *params[] = {identifier};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, STMT_VERIFICATION_CONSUME, params, &r);
+
+    if (st == DB_OK) {
+        *value = copy_required(a, r, 0, 0);
+        if (*value == NULL)
+            st = bad_row(STMT_VERIFICATION_CONSUME, "value");
+    }
+    db_result_free(r);
+    return st;
+}
+
+struct reset_unit {
+    struct arena *a;
+    const char *identifier;
+    const char *account_id;
+    const char *password_hash;
+    bool revoke_sessions;
+    const char **user_id;
+};
+
+/* password_reset_run - Better Auth's order: the token, the sessions, then the password (or a
+ * new credential account). Any DB_NOTFOUND rolls everything back. */
+static enum db_status password_reset_run(struct db *db, void *ctx)
+{
+    struct reset_unit *t = ctx;
+    const char *user_id = NULL;
+    enum db_status st = consume(db, t->a, t->identifier, &user_id);
+
+    if (st != DB_OK)
+        return st;
+    *t->user_id = user_id;
+    const char *user_params[] = {user_id};
+    if (t->revoke_sessions) {
+        st = db_exec(db, STMT_SESSION_DELETE_ALL, user_params, NULL);
+        if (st != DB_OK && st != DB_NOTFOUND)
+            return st;
+    }
+    const char *set_params[] = {user_id, t->password_hash};
+    st = db_exec(db, STMT_PASSWORD_SET, set_params, NULL);
+    if (st != DB_NOTFOUND)
+        return st;
+    const char *create_params[] = {t->account_id, user_id, t->password_hash};
+    return db_exec(db, STMT_ACCOUNT_CREATE_CREDENTIAL, create_params, NULL);
+}
+
+static enum db_status pg_password_reset(void *impl, struct arena *a, const char *identifier,
+                                        const char *account_id, const char *password_hash,
+                                        bool revoke_sessions, const char **user_id)
+{
+    struct reset_unit t = {a, identifier, account_id, password_hash, revoke_sessions, user_id};
+
+    return db_transaction(impl, password_reset_run, &t);
+}
+
+struct confirm_unit {
+    struct arena *a;
+    const char *identifier;
+    const char *user_id;
+    const char *email;
+    const char *new_email;
+    struct user_record *out;
+};
+
+static enum db_status email_confirm_run(struct db *db, void *ctx)
+{
+    struct confirm_unit *t = ctx;
+    const char *value = NULL;
+    struct db_result *r = NULL;
+    enum stmt id = t->new_email != NULL ? STMT_USER_SET_EMAIL : STMT_USER_VERIFY_EMAIL;
+    enum db_status st = consume(db, t->a, t->identifier, &value);
+
+    if (st != DB_OK)
+        return st;
+    const char *params[] = {t->user_id, t->email, t->new_email};
+    st = db_exec(db, id, params, &r);
+    if (st == DB_OK)
+        st = read_user(t->a, r, 0, 0, id, t->out);
+    db_result_free(r);
+    return st;
+}
+
+static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *identifier,
+                                       const char *user_id, const char *email,
+                                       const char *new_email, struct user_record *out)
+{
+    struct confirm_unit t = {a, identifier, user_id, email, new_email, out};
+
+    return db_transaction(impl, email_confirm_run, &t);
+}
+
 /* ---- rate limits ---- */
 
 static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
@@ -472,6 +620,10 @@ static const struct store_ops pg_ops = {
     .user_update = pg_user_update,
     .user_delete = pg_user_delete,
     .account_list = pg_account_list,
+    .mail_issue = pg_mail_issue,
+    .verification_find = pg_verification_find,
+    .password_reset = pg_password_reset,
+    .email_confirm = pg_email_confirm,
     .rate_limit_hit = pg_rate_limit_hit,
 };
 

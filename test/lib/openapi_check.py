@@ -354,11 +354,12 @@ class Contract:
                     f"(documented: {', '.join(sorted(responses))})"]
 
         content = resp.get("content") or {}
+        instance = None
         if not body:
             if content and not resp.get("x-authfcgi-empty"):
                 problems.append(f"{op_name} {status}: empty body, but the contract documents "
                                 f"{', '.join(content)}")
-            if ctype is not None:
+            if ctype is not None and ctype != resp.get("x-authfcgi-empty-content-type"):
                 problems.append(f"{op_name} {status}: empty body with Content-Type {ctype!r}")
         elif not content:
             problems.append(f"{op_name} {status}: the contract documents no body, got "
@@ -381,7 +382,14 @@ class Contract:
         documented = {n.lower(): h for n, h in (resp.get("headers") or {}).items()}
         for name, h in documented.items():
             got = values.get(name, [])
-            if h.get("required") and not got:
+            required = h.get("required")
+            # x-authfcgi-required-unless: {member: value}: not required when the JSON body has
+            # these members with these values (sign-up's cookie when "token" is null).
+            unless = h.get("x-authfcgi-required-unless")
+            if required and unless and isinstance(instance, dict) and all(
+                    k in instance and instance[k] == v for k, v in unless.items()):
+                required = False
+            if required and not got:
                 problems.append(f"{op_name} {status}: required header {name} missing")
             for value in got:
                 for p in self.validate(h.get("schema", {}), coerce_header(h.get("schema"), value)):

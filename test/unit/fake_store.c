@@ -33,6 +33,10 @@ struct fake_store {
     size_t naccounts, accounts_cap;
     struct fake_session *sessions;
     size_t nsessions, sessions_cap;
+    struct fake_verification *verifications;
+    size_t nverifications, verifications_cap;
+    struct fake_mail *mails;
+    size_t nmails, mails_cap;
     struct fake_rate *rates;
     size_t nrates, rates_cap;
     unsigned calls[FAKE_OP__MAX];
@@ -57,6 +61,10 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_USER_UPDATE] = "user_update",
     [FAKE_OP_USER_DELETE] = "user_delete",
     [FAKE_OP_ACCOUNT_LIST] = "account_list",
+    [FAKE_OP_MAIL_ISSUE] = "mail_issue",
+    [FAKE_OP_VERIFICATION_FIND] = "verification_find",
+    [FAKE_OP_PASSWORD_RESET] = "password_reset",
+    [FAKE_OP_EMAIL_CONFIRM] = "email_confirm",
     [FAKE_OP_RATE_LIMIT_HIT] = "rate_limit_hit",
 };
 
@@ -118,6 +126,23 @@ static void session_release(struct fake_session *s)
     free(s->user_id);
     free(s->ip_address);
     free(s->user_agent);
+}
+
+static void verification_release(struct fake_verification *v)
+{
+    free(v->id);
+    free(v->identifier);
+    free(v->value);
+}
+
+static void mail_release(struct fake_mail *m)
+{
+    free(m->recipient);
+    free(m->subject);
+    free(m->message_id);
+    if (m->text != NULL)
+        explicit_bzero(m->text, strlen(m->text));
+    free(m->text);
 }
 
 /* ---- time -------------------------------------------------------------------------------- */
@@ -308,6 +333,66 @@ static size_t remove_sessions_where(struct fake_store *fs, const char *user_id, 
     return removed;
 }
 
+static struct fake_verification *insert_verification(struct fake_store *fs, const char *id,
+                                                     const char *identifier, const char *value,
+                                                     int64_t created_ms, int64_t expires_ms)
+{
+    struct fake_verification *v;
+
+    fs->verifications = grow(fs->verifications, fs->nverifications, &fs->verifications_cap,
+                             sizeof(*fs->verifications));
+    v = &fs->verifications[fs->nverifications++];
+    *v = (struct fake_verification){
+        .id = xstrdup(id),
+        .identifier = xstrdup(identifier),
+        .value = xstrdup(value),
+        .expires_ms = expires_ms,
+        .created_ms = created_ms,
+    };
+    return v;
+}
+
+static void remove_verification_at(struct fake_store *fs, size_t i)
+{
+    verification_release(&fs->verifications[i]);
+    memmove(&fs->verifications[i], &fs->verifications[i + 1],
+            (fs->nverifications - i - 1) * sizeof(*fs->verifications));
+    fs->nverifications--;
+}
+
+/* live_verification - the index of the unexpired row called identifier, or -1. */
+static long live_verification(const struct fake_store *fs, const char *identifier, int64_t now)
+{
+    for (size_t i = 0; i < fs->nverifications; i++)
+        if (strcmp(fs->verifications[i].identifier, identifier) == 0 &&
+            fs->verifications[i].expires_ms > now)
+            return (long)i;
+    return -1;
+}
+
+/* issue_mail - what store_pg's issue_mail writes: the row, then the outbox entry. */
+static enum db_status issue_mail(struct fake_store *fs, const struct new_mail *m, int64_t now)
+{
+    const struct mail_message *msg = m->message;
+    struct fake_mail *fm;
+
+    for (size_t i = 0; i < fs->nmails; i++)
+        if (strcmp(fs->mails[i].message_id, msg->message_id) == 0)
+            return DB_CONFLICT; /* authfcgi_outbox.message_id is UNIQUE */
+    insert_verification(fs, m->verification_id, m->identifier, m->value, now,
+                        now + m->expires_in_s * 1000);
+    fs->mails = grow(fs->mails, fs->nmails, &fs->mails_cap, sizeof(*fs->mails));
+    fm = &fs->mails[fs->nmails++];
+    *fm = (struct fake_mail){
+        .kind = msg->kind,
+        .recipient = xstrdup(msg->recipient),
+        .subject = xstrdup(msg->subject),
+        .message_id = xstrdup(msg->message_id),
+        .text = xstrdup(msg->text),
+    };
+    return DB_OK;
+}
+
 /* ---- scripting --------------------------------------------------------------------------- */
 
 /* enter - count the call and say whether the script makes it fail (*st then set). */
@@ -363,9 +448,15 @@ static enum db_status op_sign_up(void *impl, struct arena *a, const struct new_u
     /* "user_email_key" is case-sensitive, as in PostgreSQL: the handler lower-cases. */
     if (fake_store_user_by_email(fs, nu->email) != NULL)
         return DB_CONFLICT;
+    if (nu->mail != NULL)
+        for (size_t i = 0; i < fs->nmails; i++)
+            if (strcmp(fs->mails[i].message_id, nu->mail->message->message_id) == 0)
+                return DB_CONFLICT;
     u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
     user_out(a, u, user_rec);
     insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
+    if (nu->mail != NULL)
+        issue_mail(fs, nu->mail, now);
     if (ns != NULL) {
         struct fake_session *s = insert_session(fs, ns->id, ns->token, ns->user_id, ns->ip_address,
                                                 ns->user_agent, now, now + ns->expires_in_s * 1000);
@@ -634,6 +725,105 @@ static enum db_status op_account_list(void *impl, struct arena *a, const char *u
     return DB_OK;
 }
 
+/* op_mail_issue - the purge of expired rows of our kinds, then the row and the mail. */
+static enum db_status op_mail_issue(void *impl, const struct new_mail *m)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+
+    FAKE_ENTER(fs, FAKE_OP_MAIL_ISSUE);
+    for (size_t i = 0; i < fs->nverifications;) {
+        const struct fake_verification *v = &fs->verifications[i];
+
+        if (v->expires_ms < now && (strncmp(v->identifier, "reset-password:", 15) == 0 ||
+                                    strncmp(v->identifier, "verify-email:", 13) == 0))
+            remove_verification_at(fs, i);
+        else
+            i++;
+    }
+    return issue_mail(fs, m, now);
+}
+
+static enum db_status op_verification_find(void *impl, struct arena *a, const char *identifier,
+                                           const char **value)
+{
+    struct fake_store *fs = impl;
+    long i;
+
+    FAKE_ENTER(fs, FAKE_OP_VERIFICATION_FIND);
+    i = live_verification(fs, identifier, fake_store_now_ms());
+    if (i < 0)
+        return DB_NOTFOUND;
+    *value = arena_strdup(a, fs->verifications[i].value);
+    return DB_OK;
+}
+
+/* op_password_reset - every check before any change, so a DB_NOTFOUND leaves all as it was
+ * (the rollback of store_pg's transaction). */
+static enum db_status op_password_reset(void *impl, struct arena *a, const char *identifier,
+                                        const char *account_id, const char *password_hash,
+                                        bool revoke_sessions, const char **user_id)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_account *acc;
+    char *uid;
+    long i;
+
+    FAKE_ENTER(fs, FAKE_OP_PASSWORD_RESET);
+    i = live_verification(fs, identifier, now);
+    if (i < 0 || find_user(fs, fs->verifications[i].value) == NULL)
+        return DB_NOTFOUND;
+    uid = xstrdup(fs->verifications[i].value);
+    remove_verification_at(fs, (size_t)i);
+    *user_id = arena_strdup(a, uid);
+    if (revoke_sessions)
+        remove_sessions_where(fs, uid, NULL);
+    acc = find_credential(fs, uid);
+    if (acc == NULL) {
+        insert_account(fs, account_id, uid, password_hash, now);
+    } else {
+        explicit_bzero(acc->password, strlen(acc->password));
+        free(acc->password);
+        acc->password = xstrdup(password_hash);
+        acc->updated_ms = now;
+    }
+    free(uid);
+    return DB_OK;
+}
+
+static enum db_status op_email_confirm(void *impl, struct arena *a, const char *identifier,
+                                       const char *user_id, const char *email,
+                                       const char *new_email, struct user_record *out)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_user *u, *other;
+    long i;
+
+    FAKE_ENTER(fs, FAKE_OP_EMAIL_CONFIRM);
+    i = live_verification(fs, identifier, now);
+    u = find_user(fs, user_id);
+    if (i < 0 || u == NULL || strcmp(u->email, email) != 0)
+        return DB_NOTFOUND;
+    if (new_email != NULL) {
+        other = fake_store_user_by_email(fs, new_email);
+        if (other != NULL && other != u)
+            return DB_CONFLICT;
+    }
+    remove_verification_at(fs, (size_t)i);
+    if (new_email != NULL) {
+        free(u->email);
+        u->email = xstrdup(new_email);
+        u->updated_ms = now;
+    } else if (!u->email_verified) {
+        u->email_verified = true;
+        u->updated_ms = now;
+    }
+    user_out(a, u, out);
+    return DB_OK;
+}
+
 /* op_rate_limit_hit - Better Auth's memory-store algorithm (PROTOCOL.md §7): a window that
  * restarts window_s after the last ALLOWED request; refused requests change nothing. */
 static enum db_status op_rate_limit_hit(void *impl, const char *key, int window_s, int max,
@@ -688,6 +878,10 @@ static const struct store_ops fake_ops = {
     .user_update = op_user_update,
     .user_delete = op_user_delete,
     .account_list = op_account_list,
+    .mail_issue = op_mail_issue,
+    .verification_find = op_verification_find,
+    .password_reset = op_password_reset,
+    .email_confirm = op_email_confirm,
     .rate_limit_hit = op_rate_limit_hit,
 };
 
@@ -715,8 +909,14 @@ void fake_store_free(struct fake_store *fs)
         account_release(&fs->accounts[i]);
     for (size_t i = 0; i < fs->nsessions; i++)
         session_release(&fs->sessions[i]);
+    for (size_t i = 0; i < fs->nverifications; i++)
+        verification_release(&fs->verifications[i]);
+    for (size_t i = 0; i < fs->nmails; i++)
+        mail_release(&fs->mails[i]);
     for (size_t i = 0; i < fs->nrates; i++)
         free(fs->rates[i].key);
+    free(fs->verifications);
+    free(fs->mails);
     free(fs->users);
     free(fs->accounts);
     free(fs->sessions);
@@ -832,6 +1032,36 @@ struct fake_session *fake_store_session_by_token(struct fake_store *fs, const ch
 struct fake_session *fake_store_session_at(struct fake_store *fs, size_t i)
 {
     return i < fs->nsessions ? &fs->sessions[i] : NULL;
+}
+
+struct fake_verification *fake_store_add_verification(struct fake_store *fs, const char *id,
+                                                      const char *identifier, const char *value,
+                                                      int64_t expires_ms)
+{
+    return insert_verification(fs, id, identifier, value, fake_store_now_ms(), expires_ms);
+}
+
+struct fake_verification *fake_store_verification(struct fake_store *fs, const char *identifier)
+{
+    for (size_t i = 0; i < fs->nverifications; i++)
+        if (strcmp(fs->verifications[i].identifier, identifier) == 0)
+            return &fs->verifications[i];
+    return NULL;
+}
+
+size_t fake_store_verification_count(const struct fake_store *fs)
+{
+    return fs->nverifications;
+}
+
+size_t fake_store_mail_count(const struct fake_store *fs)
+{
+    return fs->nmails;
+}
+
+const struct fake_mail *fake_store_mail_at(const struct fake_store *fs, size_t i)
+{
+    return i < fs->nmails ? &fs->mails[i] : NULL;
 }
 
 size_t fake_store_user_count(const struct fake_store *fs)

@@ -1,9 +1,9 @@
 /* fake_store - an in-memory struct store_ops for handler tests, in the spirit of Dovecot's
- * fake SQL driver: users, credential accounts, sessions and rate-limit counters in plain
- * arrays, behaving as store_pg does (DB_CONFLICT on a duplicate e-mail, cascades on user
- * deletion, timestamps written "now" with millisecond precision, ISO text and Unix ms always
- * consistent), and scriptable: fail the next call (or the n-th next call) of an operation with
- * any enum db_status, count calls per operation, inspect and edit the rows.
+ * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails and
+ * rate-limit counters in plain arrays, behaving as store_pg does (DB_CONFLICT on a duplicate
+ * e-mail, cascades on user deletion, timestamps written "now" with millisecond precision, ISO text
+ * and Unix ms always consistent), and scriptable: fail the next call (or the n-th next call) of an
+ * operation with any enum db_status, count calls per operation, inspect and edit the rows.
  *
  * Time is the real clock (CLOCK_REALTIME, as session_now_ms): tests move sessions in time by
  * editing their *_ms fields, as the recorded transcripts did with UPDATE statements.
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mail.h"
 #include "store.h"
 
 /* One per member of struct store_ops that touches data. */
@@ -38,6 +39,10 @@ enum fake_op {
     FAKE_OP_USER_UPDATE,
     FAKE_OP_USER_DELETE,
     FAKE_OP_ACCOUNT_LIST,
+    FAKE_OP_MAIL_ISSUE,
+    FAKE_OP_VERIFICATION_FIND,
+    FAKE_OP_PASSWORD_RESET,
+    FAKE_OP_EMAIL_CONFIRM,
     FAKE_OP_RATE_LIMIT_HIT,
     FAKE_OP__MAX
 };
@@ -74,6 +79,24 @@ struct fake_session {
     int64_t expires_ms;
     int64_t created_ms;
     int64_t updated_ms;
+};
+
+/* A verification row (password-reset token or the jti of a verify-email link). */
+struct fake_verification {
+    char *id;
+    char *identifier;
+    char *value;
+    int64_t expires_ms;
+    int64_t created_ms;
+};
+
+/* A mail in the outbox, as the store received it. */
+struct fake_mail {
+    enum mail_kind kind;
+    char *recipient;
+    char *subject;
+    char *message_id;
+    char *text; /* the whole rendered message */
 };
 
 struct fake_store;
@@ -124,6 +147,18 @@ struct fake_session *fake_store_session(struct fake_store *fs, const char *id);
 struct fake_session *fake_store_session_by_token(struct fake_store *fs, const char *stored);
 /* fake_store_session_at - the i-th session row (insertion order), NULL past the end. */
 struct fake_session *fake_store_session_at(struct fake_store *fs, size_t i);
+
+/* fake_store_add_verification - seed a verification row expiring at expires_ms. */
+struct fake_verification *fake_store_add_verification(struct fake_store *fs, const char *id,
+                                                      const char *identifier, const char *value,
+                                                      int64_t expires_ms);
+/* fake_store_verification - the row called identifier (expired or not), or NULL. */
+struct fake_verification *fake_store_verification(struct fake_store *fs, const char *identifier);
+size_t fake_store_verification_count(const struct fake_store *fs);
+
+/* The outbox: mails queued so far, oldest first; NULL past the end. */
+size_t fake_store_mail_count(const struct fake_store *fs);
+const struct fake_mail *fake_store_mail_at(const struct fake_store *fs, size_t i);
 
 /* Row counts; user_id NULL counts every row. */
 size_t fake_store_user_count(const struct fake_store *fs);

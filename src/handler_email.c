@@ -1,0 +1,586 @@
+/* handler_email - the mail links (PROTOCOL.md §8, §9): request-password-reset and the two
+ * reset-password endpoints, send-verification-email and verify-email, change-email, and the
+ * verification mail sign-up and sign-in send. A mail is rendered here and queued in the outbox
+ * by the store in the transaction of the change it belongs to; delivery is `authfcgi mail`'s.
+ *
+ * Links come from the configured base URL (origins.api_base), never from the request. Every
+ * link works once: a reset token is a verification row, used up by the reset; a verify-email
+ * JWT carries a "jti" naming a verification row, used up by the verification (Better Auth's
+ * JWTs are stateless and replayable until they expire: a documented deviation). */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "arena.h"
+#include "email.h"
+#include "handlers.h"
+#include "http.h"
+#include "json_view.h"
+#include "log.h"
+#include "mail.h"
+#include "mail_token.h"
+#include "origin.h"
+#include "password.h"
+#include "random.h"
+#include "router.h"
+#include "session.h"
+#include "store.h"
+
+/* send-verification-email without a session answers no sooner than this (Better Auth's floor:
+ * "no such user" must not be faster than "mail sent"). */
+#define ANONYMOUS_FLOOR_MS 500
+
+static const char reset_requested[] =
+    "If this email exists in our system, check your email for the reset link";
+
+/* store_failed - the 503/500 of a failing store, and nothing else: no refreshed session cookie
+ * or redirect survives into it (as get-session's 503). */
+static void store_failed(struct call *c, enum db_status st)
+{
+    c->resp->nheaders = 0;
+    router_store_error(c, st);
+}
+
+static void answer_status_true(struct call *c)
+{
+    struct json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "status", json_object_new_boolean(1));
+    response_json(c->resp, 200, obj);
+}
+
+/* redirect - Better Auth's endpoint redirects: 302, Location, an empty application/json body. */
+static void redirect(struct call *c, const char *location)
+{
+    if (location == NULL) {
+        /* The callback passed origin_check_callback, so it parses; this is a bug. */
+        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "path=%s", c->req->path);
+        store_failed(c, DB_FAIL);
+        return;
+    }
+    response_header(c->resp, "Location", location);
+    c->resp->status = 302;
+    c->resp->body = "";
+    c->resp->body_len = 0;
+}
+
+/* string_of - a validated optional string field, or NULL. */
+static const char *string_of(const struct value *v)
+{
+    return v->kind == VALUE_STRING ? v->str : NULL;
+}
+
+/* lowered - an arena copy of an e-mail, lower-cased as Better Auth compares and stores it. */
+static char *lowered(struct call *c, const char *s)
+{
+    char *email = arena_strdup(c->req->arena, s);
+
+    email_lowercase(email, strlen(email));
+    return email;
+}
+
+/* prepare_mail - render kind for recipient into out, with a fresh verification row
+ * identifier -> user_id that lives as long as the link. False after answering 500. */
+static bool prepare_mail(struct call *c, enum mail_kind kind, const char *recipient,
+                         const char *name, const char *url, const char *identifier,
+                         const char *user_id, struct new_mail *out)
+{
+    struct arena *a = c->req->arena;
+    struct mail_message *msg = arena_alloc(a, sizeof(*msg));
+    char *row_id = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
+    struct mail_fields fields = {.recipient = recipient, .url = url, .name = name};
+    const char *why = "no random bytes";
+
+    if (random_token(row_id, RANDOM_TOKEN_LEN) != 0 ||
+        mail_render(c->app->mail, kind, &fields, time(NULL), a, msg, &why) != 0) {
+        log_event(LOG_LEVEL_ERROR, "mail_render_failed", "kind=%s reason=\"%s\"",
+                  mail_kind_name(kind), why);
+        store_failed(c, DB_FAIL);
+        return false;
+    }
+    *out = (struct new_mail){
+        .message = msg,
+        .verification_id = row_id,
+        .identifier = identifier,
+        .value = user_id,
+        .expires_in_s = MAIL_TOKEN_TTL_S,
+    };
+    return true;
+}
+
+/* verification_mail - a verify-email link for user: to the user's own address, or with
+ * new_email to that address as a change-email link. callback NULL or "" stands for "/". */
+static bool verification_mail(struct call *c, const struct user_record *user, const char *new_email,
+                              const char *callback, struct new_mail *out)
+{
+    struct arena *a = c->req->arena;
+    char *jti = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
+    struct mail_claims claims = {
+        .email = user->email,
+        .update_to = new_email,
+        .request_type = new_email != NULL ? MAIL_TOKEN_CHANGE_EMAIL : NULL,
+        .user_id = user->id,
+        .jti = jti,
+    };
+    const char *jwt = NULL;
+
+    if (random_token(jti, RANDOM_TOKEN_LEN) == 0)
+        jwt = mail_token_sign(a, c->app->cookies.secret, c->app->cookies.secret_len, &claims,
+                              (int64_t)time(NULL));
+    if (jwt == NULL) {
+        store_failed(c, DB_FAIL);
+        return false;
+    }
+    return prepare_mail(c, new_email != NULL ? MAIL_CHANGE_EMAIL : MAIL_VERIFY_EMAIL,
+                        new_email != NULL ? new_email : user->email, user->name,
+                        mail_token_verify_link(a, c->app->origins.api_base, jwt, callback),
+                        arena_printf(a, MAIL_TOKEN_VERIFY_PREFIX "%s", jti), user->id, out);
+}
+
+/* handler_verification_mail - see handlers.h. */
+bool handler_verification_mail(struct call *c, const struct user_record *user, const char *callback,
+                               struct new_mail *out)
+{
+    return verification_mail(c, user, NULL, callback, out);
+}
+
+/* issue - queue m with its row; false after answering the store's error. */
+static bool issue(struct call *c, const struct new_mail *m)
+{
+    enum db_status st = c->app->store->ops->mail_issue(c->app->store->impl, m);
+
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return false;
+    }
+    log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(m->message->kind));
+    return true;
+}
+
+/* ---- password reset ---- */
+
+static void answer_reset_requested(struct call *c)
+{
+    struct json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "status", json_object_new_boolean(1));
+    json_object_object_add(obj, "message", json_object_new_string(reset_requested));
+    response_json(c->resp, 200, obj);
+}
+
+/* handle_request_password_reset - POST /request-password-reset: the same 200 whether or not
+ * the address is known; for a known one a 24-character token row (an hour) and its mail in
+ * one transaction. Like Better Auth, an unknown address still costs a (dummy) row lookup. */
+void handle_request_password_reset(struct call *c)
+{
+    const char *redirect_to = string_of(&c->in.body[FIELD_REDIRECT_TO]);
+    char token[RANDOM_RESET_TOKEN_LEN + 1];
+    struct user_record user;
+    const char *hash = NULL, *ignored = NULL, *url;
+    struct new_mail mail;
+    enum db_status st;
+    bool queued;
+
+    if (c->app->mail == NULL) {
+        response_error(c->resp, 400, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled");
+        return;
+    }
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
+                                           lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
+    if (st == DB_NOTFOUND) {
+        st = c->app->store->ops->verification_find(
+            c->app->store->impl, c->req->arena, MAIL_TOKEN_RESET_PREFIX "dummy-verification-token",
+            &ignored);
+        if (st != DB_OK && st != DB_NOTFOUND) {
+            store_failed(c, st);
+            return;
+        }
+        answer_reset_requested(c);
+        return;
+    }
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return;
+    }
+    if (random_token(token, RANDOM_RESET_TOKEN_LEN) != 0) {
+        store_failed(c, DB_FAIL);
+        return;
+    }
+    url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
+    queued = prepare_mail(c, MAIL_RESET_PASSWORD, user.email, user.name, url,
+                          arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token), user.id,
+                          &mail) &&
+             issue(c, &mail);
+    explicit_bzero(token, sizeof(token));
+    if (queued)
+        answer_reset_requested(c);
+}
+
+/* handle_reset_password_callback - GET /reset-password/:token?callbackURL=: the link in the
+ * mail. A live token goes on to the callback (resolved against the base URL) with ?token=,
+ * without being used up; anything else with ?error=INVALID_TOKEN, to Better Auth's error page
+ * when the callback is empty. */
+void handle_reset_password_callback(struct call *c)
+{
+    const char *callback = c->in.query[FIELD_CALLBACK_URL].str;
+    const char *identifier, *user_id = NULL;
+    enum db_status st = DB_NOTFOUND;
+
+    if (callback[0] != '\0') {
+        identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", c->param);
+        st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
+                                                   &user_id);
+        if (st != DB_OK && st != DB_NOTFOUND) {
+            store_failed(c, st);
+            return;
+        }
+    }
+    if (st == DB_OK)
+        redirect(c, origin_redirect_with_param(&c->app->origins, c->req->arena, callback, "token",
+                                               c->param));
+    else
+        redirect(c, origin_redirect_with_param(&c->app->origins, c->req->arena, callback, "error",
+                                               "INVALID_TOKEN"));
+}
+
+static void answer_invalid_reset_token(struct call *c)
+{
+    response_error(c->resp, 400, "INVALID_TOKEN", "Invalid token");
+}
+
+/* handle_reset_password - POST /reset-password: the token from the body, else ?token=; the
+ * password length before the token; the token looked at before the costly hash, then used up
+ * in the transaction that sets the password (a second use, even a concurrent one, finds it
+ * gone). */
+void handle_reset_password(struct call *c)
+{
+    const struct value *pw = &c->in.body[FIELD_NEW_PASSWORD];
+    const struct value *body_token = &c->in.body[FIELD_TOKEN];
+    const struct value *query_token = &c->in.query[FIELD_TOKEN];
+    const char *token = body_value_truthy(body_token)    ? body_token->str
+                        : body_value_truthy(query_token) ? query_token->str
+                                                         : NULL;
+    char hash[PASSWORD_HASH_SIZE], account_id[RANDOM_TOKEN_LEN + 1];
+    const char *identifier, *user_id = NULL;
+    enum db_status st;
+
+    if (token == NULL) {
+        answer_invalid_reset_token(c);
+        return;
+    }
+    if (!handler_password_length(c, pw, true))
+        return;
+    identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
+    st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
+                                               &user_id);
+    if (st == DB_NOTFOUND) {
+        answer_invalid_reset_token(c);
+        return;
+    }
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return;
+    }
+    if (random_token(account_id, RANDOM_TOKEN_LEN) != 0 ||
+        password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
+        explicit_bzero(hash, sizeof(hash));
+        store_failed(c, DB_FAIL);
+        return;
+    }
+    st = c->app->store->ops->password_reset(c->app->store->impl, c->req->arena, identifier,
+                                            account_id, hash, c->app->revoke_sessions_on_reset,
+                                            &user_id);
+    explicit_bzero(hash, sizeof(hash));
+    if (st == DB_NOTFOUND) {
+        answer_invalid_reset_token(c);
+        return;
+    }
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return;
+    }
+    answer_status_true(c);
+}
+
+/* ---- e-mail verification ---- */
+
+static void answer_verification_disabled(struct call *c)
+{
+    response_error(c->resp, 400, "VERIFICATION_EMAIL_NOT_ENABLED",
+                   "Verification email isn't enabled");
+}
+
+/* wait_until - sleep until the monotonic clock reaches deadline (interrupted sleeps go on). */
+static void wait_until(const struct timespec *deadline)
+{
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
+        ;
+}
+
+/* send_anonymously - send-verification-email without a session: mail only an existing,
+ * unverified user, and answer the same 200 either way, never before ANONYMOUS_FLOOR_MS. The
+ * worker sleeps for the rest: a price the rate limit (3 a minute per client) bounds. */
+static void send_anonymously(struct call *c)
+{
+    const char *callback = string_of(&c->in.body[FIELD_CALLBACK_URL]);
+    struct timespec deadline;
+    struct user_record user;
+    const char *hash = NULL;
+    struct new_mail mail;
+    enum db_status st;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += (ANONYMOUS_FLOOR_MS % 1000) * 1000000L;
+    deadline.tv_sec += ANONYMOUS_FLOOR_MS / 1000 + deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
+                                           lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
+    if (st == DB_OK && !user.email_verified) {
+        if (!verification_mail(c, &user, NULL, callback, &mail)) {
+            wait_until(&deadline);
+            return;
+        }
+        st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
+        if (st == DB_OK)
+            log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(MAIL_VERIFY_EMAIL));
+    }
+    wait_until(&deadline);
+    if (st != DB_OK && st != DB_NOTFOUND) {
+        store_failed(c, st);
+        return;
+    }
+    answer_status_true(c);
+}
+
+/* handle_send_verification_email - POST /send-verification-email. With a session only for the
+ * session's own, unverified address (EMAIL_MISMATCH, EMAIL_ALREADY_VERIFIED); without one, see
+ * send_anonymously. */
+void handle_send_verification_email(struct call *c)
+{
+    const struct value *email = &c->in.body[FIELD_EMAIL];
+    struct session_state st;
+    struct new_mail mail;
+    enum db_status rc;
+
+    if (c->app->mail == NULL) {
+        answer_verification_disabled(c);
+        return;
+    }
+    rc = session_resolve(c->app, c->req, c->resp, true, &st);
+    if (rc != DB_OK) {
+        store_failed(c, rc);
+        return;
+    }
+    if (st.found != SESSION_VALID) {
+        send_anonymously(c);
+        return;
+    }
+    if (strcmp(lowered(c, st.user.email), lowered(c, email->str)) != 0) {
+        response_error(c->resp, 400, "EMAIL_MISMATCH", "Email mismatch");
+        return;
+    }
+    if (st.user.email_verified) {
+        response_error(c->resp, 400, "EMAIL_ALREADY_VERIFIED", "Email is already verified");
+        return;
+    }
+    if (!verification_mail(c, &st.user, NULL, string_of(&c->in.body[FIELD_CALLBACK_URL]), &mail) ||
+        !issue(c, &mail))
+        return;
+    answer_status_true(c);
+}
+
+/* verify_failed - Better Auth's redirectOnError: with a callbackURL, a 302 to it with
+ * error=CODE appended to its query; without, status with {message, code}. */
+static void verify_failed(struct call *c, int status, const char *code, const char *message)
+{
+    const struct value *callback = &c->in.query[FIELD_CALLBACK_URL];
+
+    if (body_value_truthy(callback)) {
+        redirect(c, origin_append_param(c->req->arena, callback->str, "error", code));
+        return;
+    }
+    response_error(c->resp, status, code, message);
+}
+
+#define FAIL_INVALID_TOKEN(c) verify_failed((c), 401, "INVALID_TOKEN", "Invalid token")
+
+/* verify_done - the success answer: a 302 to the callback as given, or 200 with user (NULL:
+ * "user":null). */
+static void verify_done(struct call *c, const struct user_record *user)
+{
+    const struct value *callback = &c->in.query[FIELD_CALLBACK_URL];
+    struct json_object *obj;
+
+    if (body_value_truthy(callback)) {
+        redirect(c, callback->str);
+        return;
+    }
+    obj = json_object_new_object();
+    json_object_object_add(obj, "status", json_object_new_boolean(1));
+    json_object_object_add(obj, "user", user != NULL ? json_view_user(user) : NULL);
+    response_json(c->resp, 200, obj);
+}
+
+/* confirm - use the link's row and apply it; false after answering. */
+static bool confirm(struct call *c, const struct mail_claims *claims, const char *user_id,
+                    struct user_record *out)
+{
+    const char *identifier =
+        arena_printf(c->req->arena, MAIL_TOKEN_VERIFY_PREFIX "%s", claims->jti);
+    enum db_status st =
+        c->app->store->ops->email_confirm(c->app->store->impl, c->req->arena, identifier, user_id,
+                                          claims->email, claims->update_to, out);
+
+    if (st == DB_NOTFOUND) {
+        /* Used already, or the user's address moved on since the link was sent. */
+        FAIL_INVALID_TOKEN(c);
+        return false;
+    }
+    if (st == DB_CONFLICT) {
+        /* The new address was taken after the link was sent (Better Auth: a bare 500). */
+        verify_failed(c, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                      "User already exists. Use another email.");
+        return false;
+    }
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return false;
+    }
+    return true;
+}
+
+/* verify_change - a change-email link: the session, if any, must be the link's user; the
+ * address changes, emailVerified is kept, and a session cookie is sent again (Better Auth
+ * re-sets it to carry the new address). */
+static void verify_change(struct call *c, const struct mail_claims *claims,
+                          const struct user_record *bound)
+{
+    struct session_state st;
+    struct user_record updated;
+    enum db_status rc = session_resolve(c->app, c->req, c->resp, true, &st);
+
+    if (rc != DB_OK) {
+        store_failed(c, rc);
+        return;
+    }
+    if (st.found == SESSION_VALID && strcmp(st.user.id, bound->id) != 0) {
+        verify_failed(c, 401, "INVALID_USER", "Invalid user");
+        return;
+    }
+    if (!confirm(c, claims, bound->id, &updated))
+        return;
+    if (st.found == SESSION_VALID) {
+        c->resp->nheaders = 0;
+        if (session_set_cookies(c->app, c->resp, st.token, !st.dont_remember) != 0) {
+            store_failed(c, DB_FAIL);
+            return;
+        }
+    }
+    verify_done(c, &updated);
+}
+
+/* handle_verify_email - GET /verify-email?token=&callbackURL=: the link of a verification or
+ * change-email mail. Failures are 401 codes, or redirects carrying them with a callbackURL. */
+void handle_verify_email(struct call *c)
+{
+    const struct value *token = &c->in.query[FIELD_TOKEN];
+    struct mail_claims claims;
+    struct user_record user, updated;
+    const char *hash = NULL;
+    enum jwt_status js;
+    enum db_status st;
+
+    js = mail_token_read(c->req->arena, c->app->cookies.secret, c->app->cookies.secret_len,
+                         token->str, token->len, (int64_t)time(NULL), &claims);
+    if (js == JWT_EXPIRED) {
+        verify_failed(c, 401, "TOKEN_EXPIRED", "Token expired");
+        return;
+    }
+    if (js == JWT_FAIL) {
+        store_failed(c, DB_FAIL);
+        return;
+    }
+    /* A token without our jti is not one of our links (Better Auth's own are replayable). */
+    if (js != JWT_OK || claims.jti == NULL) {
+        FAIL_INVALID_TOKEN(c);
+        return;
+    }
+    if (claims.update_to != NULL && (claims.user_id == NULL || claims.request_type == NULL ||
+                                     strcmp(claims.request_type, MAIL_TOKEN_CHANGE_EMAIL) != 0)) {
+        FAIL_INVALID_TOKEN(c);
+        return;
+    }
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, claims.email, &user,
+                                           &hash);
+    if (st == DB_NOTFOUND) {
+        /* Better Auth finds a change link's user by id and calls a link whose address is no
+         * longer the user's INVALID_TOKEN; by address, gone mostly means just that. */
+        if (claims.update_to != NULL)
+            FAIL_INVALID_TOKEN(c);
+        else
+            verify_failed(c, 401, "USER_NOT_FOUND", "User not found");
+        return;
+    }
+    if (st != DB_OK) {
+        store_failed(c, st);
+        return;
+    }
+    if (claims.user_id != NULL && strcmp(claims.user_id, user.id) != 0) {
+        FAIL_INVALID_TOKEN(c);
+        return;
+    }
+    if (claims.update_to != NULL) {
+        verify_change(c, &claims, &user);
+        return;
+    }
+    if (!confirm(c, &claims, user.id, &updated))
+        return;
+    verify_done(c, NULL);
+}
+
+/* ---- change of e-mail ---- */
+
+/* handle_change_email - POST /change-email (AUTHFCGI_CHANGE_EMAIL=on): a change-email link to
+ * the new address; nothing changes until it is opened. A taken address gets the same 200 and
+ * no mail. */
+void handle_change_email(struct call *c)
+{
+    const char *callback = string_of(&c->in.body[FIELD_CALLBACK_URL]);
+    char *new_email = lowered(c, c->in.body[FIELD_NEW_EMAIL].str);
+    struct user_record taken;
+    const char *hash = NULL;
+    struct new_mail mail;
+    enum db_status st;
+
+    if (!c->app->change_email) {
+        response_error(c->resp, 400, "CHANGE_EMAIL_DISABLED", "Change email is disabled");
+        return;
+    }
+    if (strcmp(new_email, c->session.user.email) == 0) {
+        response_error(c->resp, 400, NULL, "Email is the same");
+        return;
+    }
+    if (c->app->mail == NULL) {
+        response_error(c->resp, 400, NULL, "Verification email isn't enabled");
+        return;
+    }
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, new_email, &taken,
+                                           &hash);
+    if (st == DB_OK) {
+        log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
+        answer_status_true(c);
+        return;
+    }
+    if (st != DB_NOTFOUND) {
+        store_failed(c, st);
+        return;
+    }
+    if (!verification_mail(c, &c->session.user, new_email, callback, &mail) || !issue(c, &mail))
+        return;
+    answer_status_true(c);
+}

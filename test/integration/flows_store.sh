@@ -1,0 +1,30 @@
+#!/bin/bash
+# flows_store.sh - the store operations of the mail links against a real, migrated PostgreSQL:
+# runs check_flows_store (test/integration/check_flows_store.c) in named and unnamed mode.
+set -euo pipefail
+# shellcheck source=test/lib/common.sh
+source "$top_srcdir/test/lib/common.sh"
+# shellcheck source=test/lib/pg.sh
+source "$top_srcdir/test/lib/pg.sh"
+
+watchdog 240
+tmpdir_new
+pg_start
+export AUTHFCGI_DB_TIMEOUT_MS=10000
+
+if "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.out" 2>&1; then
+	ok "migrate"
+else
+	not_ok "migrate"
+	sed 's/^/# /' "$TEST_TMP/migrate.out"
+	finish
+fi
+
+if "$top_builddir/test/integration/check_flows_store" >"$TEST_TMP/check" 2>&1; then
+	ok "check_flows_store: mail_issue, verification_find, password_reset, email_confirm, sign_up with a mail"
+else
+	not_ok "check_flows_store"
+fi
+sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
+
+finish
