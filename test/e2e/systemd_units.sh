@@ -49,7 +49,9 @@ pg_start
 
 # The service's command, with the binary under test and a config made from the sample.
 config=$TEST_TMP/authfcgi.conf
-sed -e "s|^#DATABASE_URL =.*|DATABASE_URL = $DATABASE_URL|" \
+# sed's replacement: a URL with several parameters has '&', which sed reads as "the match".
+url_for_sed=$(printf '%s' "$DATABASE_URL" | sed 's/[&|\\]/\\&/g')
+sed -e "s|^#DATABASE_URL =.*|DATABASE_URL = $url_for_sed|" \
 	-e "s|^#AUTHFCGI_SECRET =.*|AUTHFCGI_SECRET = test-secret-0123456789-0123456789-abcdef|" \
 	-e "s|^#AUTHFCGI_WORKERS =.*|AUTHFCGI_WORKERS = 2|" \
 	"$top_srcdir/deploy/authfcgi.conf.sample" >"$config"
