@@ -11,7 +11,6 @@ source "$top_srcdir/test/lib/pg.sh"
 tmpdir_new
 pg_start
 FIX=$top_srcdir/test/fixtures
-BASE_URL=${DATABASE_URL%/*}
 export AUTHFCGI_DB_TIMEOUT_MS=5000
 # Every migration this build embeds, in order: schema/NNN_*.sql.
 ALL_VERSIONS=$(cd "$top_srcdir/schema" && for f in [0-9]*.sql; do printf '%s ' "${f%.sql}"; done)
@@ -20,7 +19,7 @@ ALL_VERSIONS=$(cd "$top_srcdir/schema" && for f in [0-9]*.sql; do printf '%s ' "
 migrate() {
 	local db=$1
 	shift
-	DATABASE_URL=$BASE_URL/$db "$AUTHFCGI_BIN" migrate "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+	DATABASE_URL=$(pg_url postgres "$db") "$AUTHFCGI_BIN" migrate "$@" >"$TEST_TMP/out" 2>"$TEST_TMP/err"
 }
 
 newdb() {
@@ -202,7 +201,7 @@ same "partial: every missing column, constraint, index and table added back" \
 newdb racing
 pids=()
 for i in 1 2 3; do
-	DATABASE_URL=$BASE_URL/racing "$AUTHFCGI_BIN" migrate >"$TEST_TMP/race.$i" 2>&1 &
+	DATABASE_URL=$(pg_url postgres racing) "$AUTHFCGI_BIN" migrate >"$TEST_TMP/race.$i" 2>&1 &
 	pids+=($!)
 done
 race_ok=0

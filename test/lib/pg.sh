@@ -12,8 +12,9 @@
 #   pg_psql ARGS...   psql -X -q -v ON_ERROR_STOP=1 against $PGDATABASE (always direct)
 #   pg_add_role NAME PASSWORD   a login role that must authenticate with SCRAM-SHA-256 over
 #                TCP (what Neon does), may read and write every table, and is no superuser
-#   pg_url USER[:PASSWORD]      DATABASE_URL for another role: same host, port and TLS
-#                parameters (the password is percent-encoded)
+#   pg_url USER[:PASSWORD] [DBNAME]   DATABASE_URL for another role (and database, default
+#                authfcgi): same host, port and TLS parameters (the password is
+#                percent-encoded)
 #   pg_tls_resign ca|other-ca   (PG_TLS=1) a new server certificate signed by that CA, loaded
 #                with a reload: new connections meet it, established ones keep theirs
 #
@@ -111,14 +112,14 @@ _pg_host() {
 }
 
 pg_url() {
-	local user=${1%%:*} password= enc
+	local user=${1%%:*} password= enc db=${2:-authfcgi}
 	[[ $1 == *:* ]] && password=${1#*:}
 	if [[ -n $password ]]; then
 		enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
 			"$password") || return 1
 		user="$user:$enc"
 	fi
-	printf 'postgresql://%s@%s:%s/authfcgi%s\n' "$user" "$(_pg_host)" "$PGPORT" "$(_pg_query)"
+	printf 'postgresql://%s@%s:%s/%s%s\n' "$user" "$(_pg_host)" "$PGPORT" "$db" "$(_pg_query)"
 }
 
 pg_start() {
