@@ -20,6 +20,7 @@
 #include "app.h"
 #include "arena.h"
 #include "fake_store.h"
+#include "handler_harness.h"
 #include "http.h"
 #include "mail_token.h"
 #include "password.h"
@@ -29,57 +30,23 @@
 
 /* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
 
-#define SECRET "ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Ya"
-#define BASE_URL "http://127.0.0.1:3000"
 #define API_BASE BASE_URL "/api/auth"
-#define FRONT "http://localhost:8080"
-#define EVIL "https://evil.example"
-#define API "/api/auth"
-#define JSON_CT "application/json"
 #define MAIL_FROM "Example <noreply@example.com>"
-
-#define SEC_MS 1000LL
-#define HOUR_MS (3600 * SEC_MS)
-#define DAY_MS (24 * HOUR_MS)
-
-#define PASSWORD "password123"
 #define NEW_PASSWORD "newpassword456"
-#define ALICE_ID "jIekEJBhZbNSSdM3t8WuI2uvHqYN4ceY"
-#define ALICE_ACCOUNT "RayEkyIJPVMbozg9wCaVUjxFV630JwBG"
-#define ALICE_EMAIL "alice.632735@example.com"
 #define ALICE_NEW "alice.new.632735@example.com"
-#define BOB_ID "5HYHHAoNWU2F5fWx4IVyminru5S1mkVr"
-#define BOB_EMAIL "bob.632735@example.com"
 #define RESET_TOKEN "Js4MBhbBXKcsSjnMkQZlnYBL"
 
-/* Session tokens and their cookies as the reference peer signed them (plain storage). */
-#define COOKIE_PAIR(token, sig) "better-auth.session_token=" token "." sig
-#define N_TOKEN "nT2oTZSc2QjGKdyxXuAbvr2ujaLhTra3"
-#define N_ID "6jkPEm5f4jf5I8wNATZ9X7ZXt1d5wVZE"
-#define N_COOKIE COOKIE_PAIR(N_TOKEN, "RlgNvZ677GG2QcRUxTBEyhjZZ170K3TilXU46ZB1MN8%3D")
 #define N_LINE N_COOKIE "; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax"
-#define H_TOKEN "hDgBi1GhT1ZlMkfIZBJ49FZdu45guT8z"
-#define H_ID "0GDVLI8T6xZVXGC2fzkg7NYpK7crwpsO"
-#define H_COOKIE COOKIE_PAIR(H_TOKEN, "Wy2tSR8o0RHlQgMg7pMx9w23mLhohq16gnw2%2FAsGOBA%3D")
 
 /* Recorded bodies. */
 #define E_INVALID_TOKEN_400 "{\"message\":\"Invalid token\",\"code\":\"INVALID_TOKEN\"}"
 #define E_INVALID_TOKEN_401 E_INVALID_TOKEN_400
 #define E_TOKEN_EXPIRED "{\"message\":\"Token expired\",\"code\":\"TOKEN_EXPIRED\"}"
-#define E_TOO_SHORT "{\"message\":\"Password too short\",\"code\":\"PASSWORD_TOO_SHORT\"}"
-#define E_TOO_LONG "{\"message\":\"Password too long\",\"code\":\"PASSWORD_TOO_LONG\"}"
-#define E_CALLBACK "{\"message\":\"Invalid callbackURL\",\"code\":\"INVALID_CALLBACK_URL\"}"
 #define E_REDIRECT "{\"message\":\"Invalid redirectURL\",\"code\":\"INVALID_REDIRECT_URL\"}"
-#define E_UNAUTHORIZED "{\"message\":\"Unauthorized\",\"code\":\"UNAUTHORIZED\"}"
 #define E_MISMATCH "{\"message\":\"Email mismatch\",\"code\":\"EMAIL_MISMATCH\"}"
 #define E_ALREADY "{\"message\":\"Email is already verified\",\"code\":\"EMAIL_ALREADY_VERIFIED\"}"
 #define E_SAME "{\"message\":\"Email is the same\"}"
 #define E_NOT_VERIFIED "{\"message\":\"Email not verified\",\"code\":\"EMAIL_NOT_VERIFIED\"}"
-#define E_CREDENTIALS                                                                              \
-    "{\"message\":\"Invalid email or password\",\"code\":\"INVALID_EMAIL_OR_PASSWORD\"}"
-#define E_UNAVAILABLE "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}"
-#define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
-#define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
 #define RESET_REQUESTED                                                                            \
     "{\"status\":true,\"message\":\"If this email exists in our system, check your email for "     \
     "the reset link\"}"
@@ -155,75 +122,26 @@ static void teardown(void)
 
 static struct response dispatch(struct request req)
 {
-    struct response resp;
-
-    if (req.query == NULL)
-        req.query = "";
-    if (req.remote_addr == NULL)
-        req.remote_addr = "192.0.2.10";
-    if (req.body != NULL) {
-        req.body_len = strlen(req.body);
-        req.body = arena_strdup(arena, req.body);
-    }
-    req.arena = arena;
-    response_init(&resp, arena);
-    router_dispatch(&app, &req, &resp);
-    return resp;
+    return handler_harness_dispatch(&app, arena, req);
 }
 
-#define POST_JSON(p, ...)                                                                          \
-    dispatch(                                                                                      \
-        (struct request){.method = "POST", .path = API p, .content_type = JSON_CT, __VA_ARGS__})
-#define GET(p, ...) dispatch((struct request){.method = "GET", .path = API p, __VA_ARGS__})
 /* A browser signed in as N: its cookie and the trusted Origin. */
 #define AS_N .cookie = N_COOKIE, .origin = FRONT
-
-static size_t header_count(const struct response *r, const char *name)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            n++;
-    return n;
-}
-
-static const char *header(const struct response *r, const char *name)
-{
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
-static void check_answer(const struct response *r, int status, const char *text, int line)
-{
-    const char *body = r->body != NULL ? r->body : "(none)";
-
-    ck_assert_msg(r->status == status, "line %d: status %d, expected %d; body %s", line, r->status,
-                  status, body);
-    ck_assert_msg(r->body != NULL && strcmp(r->body, text) == 0,
-                  "line %d: body\n  %s\nexpected\n  %s", line, body, text);
-    ck_assert_uint_eq(r->body_len, strlen(text));
-}
-
-#define assert_answer(r, st, text) check_answer(&(r), (st), (text), __LINE__)
 
 /* check_redirect - Better Auth's endpoint redirect: 302, this Location, an empty JSON body
  * (a Content-Type and nothing else) [main-32, main-39]. */
 static void check_redirect(const struct response *r, const char *location, int line)
 {
+    const char *have = handler_harness_header(r, "Location");
+
     ck_assert_msg(r->status == 302, "line %d: status %d, body %s", line, r->status,
                   r->body != NULL ? r->body : "(none)");
-    ck_assert_msg(header(r, "Location") != NULL && strcmp(header(r, "Location"), location) == 0,
-                  "line %d: Location %s, expected %s", line,
-                  header(r, "Location") != NULL ? header(r, "Location") : "(none)", location);
+    ck_assert_msg(have != NULL && strcmp(have, location) == 0, "line %d: Location %s, expected %s",
+                  line, have != NULL ? have : "(none)", location);
     ck_assert_msg(r->body != NULL && r->body_len == 0, "line %d: body", line);
 }
 
 #define assert_redirect(r, location) check_redirect(&(r), (location), __LINE__)
-
-#define assert_no_cookies(r) ck_assert_uint_eq(header_count(&(r), "Set-Cookie"), 0)
 
 #define assert_ends_with(s, suffix)                                                                \
     do {                                                                                           \
@@ -517,7 +435,9 @@ START_TEST(test_reset_link)
     r = dispatch((struct request){.method = "GET", .path = path, .query = reset_links[_i].query});
     if (reset_links[_i].location != NULL) {
         assert_redirect(r, reset_links[_i].location);
-        ck_assert_str_eq(header(&r, "Content-Type") != NULL ? header(&r, "Content-Type") : JSON_CT,
+        ck_assert_str_eq(handler_harness_header(&r, "Content-Type") != NULL
+                             ? handler_harness_header(&r, "Content-Type")
+                             : JSON_CT,
                          JSON_CT);
     } else {
         assert_answer(r, reset_links[_i].status, reset_links[_i].answer);
@@ -1064,7 +984,7 @@ START_TEST(test_change_email)
     r = GET("/verify-email", .query = verify_query(link_token(link), NULL), .cookie = N_COOKIE);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "\"email\":\"" ALICE_NEW "\",\"emailVerified\":true"));
-    ck_assert_str_eq(header(&r, "Set-Cookie"), N_LINE);
+    ck_assert_str_eq(handler_harness_header(&r, "Set-Cookie"), N_LINE);
     ck_assert_str_eq(fake_store_user(fs, ALICE_ID)->email, ALICE_NEW);
     ck_assert(fake_store_user(fs, ALICE_ID)->email_verified);
     /* Used up. */
@@ -1278,7 +1198,7 @@ START_TEST(test_verification_on_sign_up)
     configure((struct config){.on_sign_up = true});
     r = POST_JSON("/sign-up/email", .body = RV_SIGN_UP);
     ck_assert_int_eq(r.status, 200);
-    ck_assert_ptr_nonnull(header(&r, "Set-Cookie"));
+    ck_assert_ptr_nonnull(handler_harness_header(&r, "Set-Cookie"));
     ck_assert_ptr_null(strstr(r.body, "\"token\":null"));
     ck_assert_uint_eq(fake_store_session_count(fs, NULL), 1);
     ck_assert_uint_eq(fake_store_mail_count(fs), 1);
@@ -1439,9 +1359,9 @@ START_TEST(test_store_failures)
                           "%s, %s -> %s: status %d, body %s", sc->name,
                           fake_op_name((enum fake_op)op), db_status_name(failures[f].failure),
                           r.status, r.body != NULL ? r.body : "(none)");
-            ck_assert_msg(header_count(&r, "Set-Cookie") == 0, "%s, %s: Set-Cookie", sc->name,
-                          fake_op_name((enum fake_op)op));
-            ck_assert_msg(header(&r, "Location") == NULL, "%s: Location", sc->name);
+            ck_assert_msg(handler_harness_header_count(&r, "Set-Cookie") == 0, "%s, %s: Set-Cookie",
+                          sc->name, fake_op_name((enum fake_op)op));
+            ck_assert_msg(handler_harness_header(&r, "Location") == NULL, "%s: Location", sc->name);
             ck_assert_msg(fake_store_mail_count(fs) == 0, "%s, %s: a mail was queued", sc->name,
                           fake_op_name((enum fake_op)op));
         }

@@ -19,6 +19,7 @@
 #include "app.h"
 #include "arena.h"
 #include "fake_store.h"
+#include "handler_harness.h"
 #include "http.h"
 #include "password.h"
 #include "router.h"
@@ -27,35 +28,10 @@
 
 /* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
 
-#define SECRET "ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Ya"
-#define BASE_URL "http://127.0.0.1:3000"
-#define FRONT "http://localhost:8080"
-#define EVIL "https://evil.example"
-#define API "/api/auth"
-#define JSON_CT "application/json"
 #define FORM_CT "application/x-www-form-urlencoded"
-#define PEER "192.0.2.10"
-
-#define SEC_MS 1000LL
-#define HOUR_MS (3600 * SEC_MS)
-#define DAY_MS (24 * HOUR_MS)
-
-#define PASSWORD "password123"
-#define ALICE_ID "jIekEJBhZbNSSdM3t8WuI2uvHqYN4ceY"
-#define ALICE_ACCOUNT "RayEkyIJPVMbozg9wCaVUjxFV630JwBG"
-#define ALICE_EMAIL "alice.632735@example.com"
-#define BOB_ID "5HYHHAoNWU2F5fWx4IVyminru5S1mkVr"
-#define BOB_EMAIL "bob.632735@example.com"
 #define UA "Mozilla/5.0 (X11) TestUA"
 
-/* Session tokens and their cookies as the reference peer signed them. */
-#define COOKIE_PAIR(token, sig) "better-auth.session_token=" token "." sig
-#define H_TOKEN "hDgBi1GhT1ZlMkfIZBJ49FZdu45guT8z"
-#define H_ID "0GDVLI8T6xZVXGC2fzkg7NYpK7crwpsO"
-#define H_COOKIE COOKIE_PAIR(H_TOKEN, "Wy2tSR8o0RHlQgMg7pMx9w23mLhohq16gnw2%2FAsGOBA%3D")
-#define N_TOKEN "nT2oTZSc2QjGKdyxXuAbvr2ujaLhTra3"
-#define N_ID "6jkPEm5f4jf5I8wNATZ9X7ZXt1d5wVZE"
-#define N_COOKIE COOKIE_PAIR(N_TOKEN, "RlgNvZ677GG2QcRUxTBEyhjZZ170K3TilXU46ZB1MN8%3D")
+/* More session tokens and their cookies as the reference peer signed them. */
 #define K_TOKEN "K3X3yX5ocA2fDnWKcrPspOKpYnOAVkqi"
 #define K_COOKIE COOKIE_PAIR(K_TOKEN, "B36vAvC0tXKLwbg%2FKL0yvyYUEVS6u%2B%2FlaJ4KBjbxRms%3D")
 #define R_TOKEN "n2B7u3hvZDTlvFEifUe60i34RfVt6HOx"
@@ -95,29 +71,20 @@ static const char *const deletion[3] = {
 };
 
 /* Recorded error bodies. */
-#define E_UNAUTHORIZED "{\"message\":\"Unauthorized\",\"code\":\"UNAUTHORIZED\"}"
 #define E_MISSING_ORIGIN                                                                           \
     "{\"message\":\"Missing or null Origin\",\"code\":\"MISSING_OR_NULL_ORIGIN\"}"
 #define E_INVALID_ORIGIN "{\"message\":\"Invalid origin\",\"code\":\"INVALID_ORIGIN\"}"
 #define E_CROSS_SITE                                                                               \
     "{\"message\":\"Cross-site navigation login blocked. This request appears to be a CSRF "       \
     "attack.\",\"code\":\"CROSS_SITE_NAVIGATION_LOGIN_BLOCKED\"}"
-#define E_CALLBACK "{\"message\":\"Invalid callbackURL\",\"code\":\"INVALID_CALLBACK_URL\"}"
 #define E_BAD_JSON "{\"message\":\"Invalid JSON in request body\",\"code\":\"BAD_REQUEST\"}"
-#define E_TOO_SHORT "{\"message\":\"Password too short\",\"code\":\"PASSWORD_TOO_SHORT\"}"
-#define E_TOO_LONG "{\"message\":\"Password too long\",\"code\":\"PASSWORD_TOO_LONG\"}"
 #define E_INVALID_PASSWORD "{\"message\":\"Invalid password\",\"code\":\"INVALID_PASSWORD\"}"
-#define E_CREDENTIALS                                                                              \
-    "{\"message\":\"Invalid email or password\",\"code\":\"INVALID_EMAIL_OR_PASSWORD\"}"
 #define E_EXISTS                                                                                   \
     "{\"message\":\"User already exists. Use another email.\",\"code\":"                           \
     "\"USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL\"}"
-#define E_UNAVAILABLE "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}"
-#define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
 #define E_415_SIGN                                                                                 \
     "{\"message\":\"Content-Type \\\"text/plain\\\" is not allowed. Allowed types: "               \
     "application/x-www-form-urlencoded, application/json\",\"code\":\"UNSUPPORTED_MEDIA_TYPE\"}"
-#define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
 #define UNDEF(f) "[body." f "] Invalid input: expected string, received undefined"
 #define E_TOO_MANY "{\"message\":\"Too many requests. Please try again later.\"}"
 
@@ -196,94 +163,12 @@ static void teardown(void)
 
 /* ---- requests and responses -------------------------------------------------------------- */
 
-/* dispatch - run one request as fcgi_io would hand it over. */
 static struct response dispatch(struct request req)
 {
-    struct response resp;
-
-    if (req.query == NULL)
-        req.query = "";
-    if (req.remote_addr == NULL)
-        req.remote_addr = PEER;
-    if (req.body != NULL) {
-        req.body_len = strlen(req.body);
-        req.body = arena_strdup(arena, req.body);
-    }
-    req.arena = arena;
-    response_init(&resp, arena);
-    router_dispatch(&app, &req, &resp);
-    return resp;
+    return handler_harness_dispatch(&app, arena, req);
 }
 
-#define POST_JSON(p, ...)                                                                          \
-    dispatch(                                                                                      \
-        (struct request){.method = "POST", .path = API p, .content_type = JSON_CT, __VA_ARGS__})
-#define POST(p, ...) dispatch((struct request){.method = "POST", .path = API p, __VA_ARGS__})
-#define GET(p, ...) dispatch((struct request){.method = "GET", .path = API p, __VA_ARGS__})
-
-static size_t header_count(const struct response *r, const char *name)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            n++;
-    return n;
-}
-
-/* header_nth - the n-th (from 0) header called name, or NULL. */
-static const char *header_nth(const struct response *r, const char *name, size_t n)
-{
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0 && n-- == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
-static const char *header(const struct response *r, const char *name)
-{
-    return header_nth(r, name, 0);
-}
-
-#define assert_status(r, st)                                                                       \
-    ck_assert_msg((r).status == (st), "status %d, expected %d; body %s", (r).status, (st),         \
-                  (r).body != NULL ? (r).body : "(none)")
-
-/* assert_answer - status and exact body text (NULL: no body at all). */
-static void check_answer(const struct response *r, int status, const char *text, int line)
-{
-    const char *body = r->body != NULL ? r->body : "(none)";
-
-    ck_assert_msg(r->status == status, "line %d: status %d, expected %d; body %s", line, r->status,
-                  status, body);
-    if (text == NULL) {
-        ck_assert_msg(r->body == NULL, "line %d: a body where none was expected: %s", line, body);
-        return;
-    }
-    ck_assert_msg(r->body != NULL && strcmp(r->body, text) == 0,
-                  "line %d: body\n  %s\nexpected\n  %s", line, body, text);
-    ck_assert_uint_eq(r->body_len, strlen(text));
-}
-
-#define assert_answer(r, st, text) check_answer(&(r), (st), (text), __LINE__)
-
-/* assert_cookies - exactly these Set-Cookie values, in this order. */
-static void assert_cookies(const struct response *r, size_t n, const char *const *lines)
-{
-    ck_assert_msg(header_count(r, "Set-Cookie") == n, "%zu Set-Cookie lines, expected %zu (%s)",
-                  header_count(r, "Set-Cookie"), n,
-                  header(r, "Set-Cookie") != NULL ? header(r, "Set-Cookie") : "none");
-    for (size_t i = 0; i < n; i++)
-        ck_assert_str_eq(header_nth(r, "Set-Cookie", i), lines[i]);
-}
-
-#define assert_no_cookies(r) assert_cookies(&(r), 0, NULL)
-#define assert_deletion(r) assert_cookies(&(r), 3, deletion)
-#define assert_one_cookie(r, line)                                                                 \
-    do {                                                                                           \
-        const char *one_[1] = {(line)};                                                            \
-        assert_cookies(&(r), 1, one_);                                                             \
-    } while (0)
+#define assert_deletion(r) handler_harness_check_cookies(&(r), 3, deletion)
 
 /* body_json - parse the response body (kept until the next call or the end of the test). */
 static struct json_object *body_json(const struct response *r)
@@ -504,8 +389,8 @@ START_TEST(test_sign_up_success)
     assert_answer(r, 200,
                   arena_printf(arena, "{\"token\":\"%s\",\"user\":%s}", token, user_json(u->id)));
     assert_one_cookie(r, session_line(token, true));
-    ck_assert_ptr_null(header(&r, "set-auth-token"));
-    ck_assert_ptr_null(header(&r, "Location"));
+    ck_assert_ptr_null(handler_harness_header(&r, "set-auth-token"));
+    ck_assert_ptr_null(handler_harness_header(&r, "Location"));
 
     /* [main-04] the rows: credential account, session with the User-Agent, 7 days. */
     acc = fake_store_credential(fs, u->id);
@@ -548,7 +433,7 @@ START_TEST(test_sign_up_remember_false)
     ck_assert_ptr_nonnull(strstr(r.body, "\"image\":\"https://img.example/b.png\""));
     lines[0] = session_line(jstr(j, "token"), false);
     lines[1] = DONT_REMEMBER_LINE;
-    assert_cookies(&r, 2, lines);
+    handler_harness_check_cookies(&r, 2, lines);
     ck_assert_int_eq(fake_store_session_at(fs, 0)->expires_ms -
                          fake_store_session_at(fs, 0)->created_ms,
                      DAY_MS);
@@ -743,7 +628,7 @@ START_TEST(test_sign_up_accepted)
         r, 200,
         arena_printf(arena, "{\"token\":\"%s\",\"user\":%s}", jstr(j, "token"), user_json(u->id)));
     assert_one_cookie(r, session_line(jstr(j, "token"), true));
-    ck_assert_ptr_null(header(&r, "Location"));
+    ck_assert_ptr_null(handler_harness_header(&r, "Location"));
     ck_assert_uint_eq(fake_store_session_count(fs, u->id), 1);
 }
 END_TEST
@@ -897,7 +782,7 @@ START_TEST(test_https_cookies)
     secure_lines[1] = "__Secure-better-auth.dont_remember=true."
                       "mYpNzf5Dt9Sfb0iwvLnvZ8jJmmrMejOBopNq8uArbNE%3D; Path=/; HttpOnly; Secure; "
                       "SameSite=Lax";
-    assert_cookies(&r, 2, secure_lines);
+    handler_harness_check_cookies(&r, 2, secure_lines);
 
     cookie = arena_printf(arena, "__Secure-better-auth.session_token=%s", encoded);
     r = GET("/get-session", .cookie = cookie);
@@ -916,7 +801,7 @@ START_TEST(test_https_cookies)
 
     r = POST("/sign-out", .cookie = cookie, .origin = "https://auth.example.test");
     assert_answer(r, 200, "{\"success\":true}");
-    assert_cookies(&r, 3, secure_deletion);
+    handler_harness_check_cookies(&r, 3, secure_deletion);
     ck_assert_uint_eq(fake_store_session_count(fs, NULL), 0);
 }
 END_TEST
@@ -940,7 +825,7 @@ START_TEST(test_sign_in_success)
                   arena_printf(arena, "{\"redirect\":false,\"token\":\"%s\",\"user\":%s}", token,
                                user_json(ALICE_ID)));
     assert_one_cookie(r, session_line(token, true));
-    ck_assert_ptr_null(header(&r, "Location"));
+    ck_assert_ptr_null(handler_harness_header(&r, "Location"));
     ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
     ck_assert_str_eq(session_of(token)->user_agent, UA);
     ck_assert_int_eq(session_of(token)->expires_ms - session_of(token)->created_ms, 7 * DAY_MS);
@@ -968,7 +853,7 @@ START_TEST(test_sign_in_callback)
                   arena_printf(arena,
                                "{\"redirect\":true,\"token\":\"%s\",\"url\":\"%s\",\"user\":%s}",
                                token, sign_in_callbacks[_i], user_json(ALICE_ID)));
-    ck_assert_str_eq(header(&r, "Location"), sign_in_callbacks[_i]);
+    ck_assert_str_eq(handler_harness_header(&r, "Location"), sign_in_callbacks[_i]);
     assert_one_cookie(r, session_line(token, true));
 }
 END_TEST
@@ -987,7 +872,7 @@ START_TEST(test_sign_in_remember_false)
     ck_assert_str_eq(jstr(parsed, "user.email"), ALICE_EMAIL);
     lines[0] = session_line(token, false);
     lines[1] = DONT_REMEMBER_LINE;
-    assert_cookies(&r, 2, lines);
+    handler_harness_check_cookies(&r, 2, lines);
     ck_assert_int_eq(session_of(token)->expires_ms - session_of(token)->created_ms, DAY_MS);
 }
 END_TEST
@@ -1135,8 +1020,8 @@ END_TEST
 
 static void assert_no_store(const struct response *r)
 {
-    ck_assert_str_eq(header(r, "Cache-Control"), "no-store");
-    ck_assert_str_eq(header(r, "Pragma"), "no-cache");
+    ck_assert_str_eq(handler_harness_header(r, "Cache-Control"), "no-store");
+    ck_assert_str_eq(handler_harness_header(r, "Pragma"), "no-cache");
 }
 
 /* get_session_json - the body for a valid session, from the fake's current rows. */
@@ -1871,7 +1756,7 @@ START_TEST(test_change_password_revoke_keeps_dont_remember)
     token = arena_strdup(arena, jstr(body_json(&r), "token"));
     lines[0] = session_line(token, false);
     lines[1] = DONT_REMEMBER_LINE;
-    assert_cookies(&r, 2, lines);
+    handler_harness_check_cookies(&r, 2, lines);
 }
 END_TEST
 
@@ -1985,7 +1870,7 @@ START_TEST(test_update_user_keeps_dont_remember)
     r = POST_JSON("/update-user", .cookie = R_COOKIE "; " DONT_REMEMBER_PAIR, .origin = FRONT,
                   .body = "{\"name\":\"Private\"}");
     assert_answer(r, 200, STATUS_TRUE);
-    assert_cookies(&r, 2, lines);
+    handler_harness_check_cookies(&r, 2, lines);
 }
 END_TEST
 
@@ -2192,7 +2077,7 @@ START_TEST(test_error_redirect)
 
     assert_answer(r, 302, NULL);
     ck_assert_uint_eq(r.nheaders, 1);
-    ck_assert_str_eq(header(&r, "Location"), error_redirects[_i].location);
+    ck_assert_str_eq(handler_harness_header(&r, "Location"), error_redirects[_i].location);
 }
 END_TEST
 
@@ -2251,8 +2136,8 @@ START_TEST(test_bearer_sign_up_and_in)
     assert_status(r, 200);
     token = arena_strdup(arena, jstr(body_json(&r), "token"));
     signed_forms(token, &decoded, &encoded);
-    ck_assert_str_eq(header(&r, "set-auth-token"), decoded);
-    ck_assert_str_eq(header(&r, "Access-Control-Expose-Headers"), "set-auth-token");
+    ck_assert_str_eq(handler_harness_header(&r, "set-auth-token"), decoded);
+    ck_assert_str_eq(handler_harness_header(&r, "Access-Control-Expose-Headers"), "set-auth-token");
     assert_one_cookie(r, session_line(token, true));
 
     r = POST_JSON("/sign-in/email", .body = "{\"email\":\"bearer.632794@example.com\","
@@ -2260,8 +2145,8 @@ START_TEST(test_bearer_sign_up_and_in)
     assert_status(r, 200);
     token = arena_strdup(arena, jstr(body_json(&r), "token"));
     signed_forms(token, &decoded, &encoded);
-    ck_assert_str_eq(header(&r, "set-auth-token"), decoded);
-    ck_assert_uint_eq(header_count(&r, "set-auth-token"), 1);
+    ck_assert_str_eq(handler_harness_header(&r, "set-auth-token"), decoded);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "set-auth-token"), 1);
 }
 END_TEST
 
@@ -2330,14 +2215,14 @@ START_TEST(test_bearer_state_changing)
                   .body = "{\"name\":\"Via Bearer\"}");
     assert_answer(r, 200, STATUS_TRUE);
     assert_one_cookie(r, C_COOKIE LIVE);
-    ck_assert_str_eq(header(&r, "set-auth-token"), C_SIGNED);
-    ck_assert_str_eq(header(&r, "Access-Control-Expose-Headers"), "set-auth-token");
+    ck_assert_str_eq(handler_harness_header(&r, "set-auth-token"), C_SIGNED);
+    ck_assert_str_eq(handler_harness_header(&r, "Access-Control-Expose-Headers"), "set-auth-token");
     ck_assert_str_eq(fake_store_user(fs, ALICE_ID)->name, "Via Bearer");
 
     r = POST("/sign-out", .authorization = "Bearer " C_TOKEN);
     assert_answer(r, 200, "{\"success\":true}");
     assert_deletion(r);
-    ck_assert_ptr_null(header(&r, "set-auth-token"));
+    ck_assert_ptr_null(handler_harness_header(&r, "set-auth-token"));
     ck_assert_uint_eq(fake_store_session_count(fs, NULL), 0);
 
     r = GET("/get-session", .authorization = "Bearer " C_TOKEN);
@@ -2363,8 +2248,8 @@ START_TEST(test_rate_limit_sign_in)
     }
     r = POST_JSON("/sign-in/email", .remote_addr = "198.51.100.10", .body = wrong);
     assert_answer(r, 429, E_TOO_MANY);
-    ck_assert_str_eq(header(&r, "X-Retry-After"), "10");
-    ck_assert_ptr_null(header(&r, "Retry-After"));
+    ck_assert_str_eq(handler_harness_header(&r, "X-Retry-After"), "10");
+    ck_assert_ptr_null(handler_harness_header(&r, "Retry-After"));
     assert_no_cookies(r);
     ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_USER_BY_EMAIL), 3);
 
@@ -2392,7 +2277,7 @@ START_TEST(test_rate_limit_default_rule)
     }
     r = GET("/ok", .remote_addr = "198.51.100.30");
     assert_answer(r, 429, E_TOO_MANY);
-    ck_assert_str_eq(header(&r, "X-Retry-After"), "10");
+    ck_assert_str_eq(handler_harness_header(&r, "X-Retry-After"), "10");
 
     for (int i = 0; i < 3; i++) {
         r = POST("/sign-up/nothing", .remote_addr = "198.51.100.30");
@@ -2585,14 +2470,16 @@ START_TEST(test_store_failures)
             ck_assert_msg(r.body != NULL && strcmp(r.body, answer) == 0, "%s, %s: body %s",
                           sc->name, fake_op_name((enum fake_op)op),
                           r.body != NULL ? r.body : "(none)");
-            ck_assert_msg(header_count(&r, "Set-Cookie") == 0, "%s, %s -> %s: Set-Cookie %s",
-                          sc->name, fake_op_name((enum fake_op)op),
-                          db_status_name(failures[f].failure), header(&r, "Set-Cookie"));
-            ck_assert_msg(header(&r, "set-auth-token") == NULL, "%s: set-auth-token", sc->name);
+            ck_assert_msg(handler_harness_header_count(&r, "Set-Cookie") == 0,
+                          "%s, %s -> %s: Set-Cookie %s", sc->name, fake_op_name((enum fake_op)op),
+                          db_status_name(failures[f].failure),
+                          handler_harness_header(&r, "Set-Cookie"));
+            ck_assert_msg(handler_harness_header(&r, "set-auth-token") == NULL,
+                          "%s: set-auth-token", sc->name);
             if (want == 503)
-                ck_assert_str_eq(header(&r, "Retry-After"), "7");
+                ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "7");
             else
-                ck_assert_ptr_null(header(&r, "Retry-After"));
+                ck_assert_ptr_null(handler_harness_header(&r, "Retry-After"));
         }
     }
 }
@@ -2609,7 +2496,7 @@ START_TEST(test_store_failure_get_session_after_refresh)
     fake_store_fail(fs, FAKE_OP_SESSION_REFRESH, DB_RETRY, 0);
     r = GET("/get-session", .cookie = H_COOKIE);
     assert_answer(r, 503, E_UNAVAILABLE);
-    ck_assert_str_eq(header(&r, "Retry-After"), "7");
+    ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "7");
     assert_no_cookies(r);
     ck_assert_uint_eq(fake_store_session_count(fs, NULL), 1);
 }
@@ -2626,7 +2513,7 @@ START_TEST(test_store_failure_rate_limit)
     fake_store_fail_always(fs, FAKE_OP_RATE_LIMIT_HIT, DB_RETRY);
     r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
     assert_answer(r, 503, E_UNAVAILABLE);
-    ck_assert_str_eq(header(&r, "Retry-After"), "2");
+    ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "2");
     ck_assert_uint_eq(fake_store_total_calls(fs), 1);
 }
 END_TEST

@@ -5,10 +5,10 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app.h"
 #include "arena.h"
+#include "handler_harness.h"
 #include "http.h"
 #include "router.h"
 #include "store.h"
@@ -52,14 +52,6 @@ static struct response run(const char *method, const char *path)
     response_init(&resp, arena);
     router_dispatch(&app, &req, &resp);
     return resp;
-}
-
-static const char *header(const struct response *resp, const char *name)
-{
-    for (size_t i = 0; i < resp->nheaders; i++)
-        if (strcasecmp(resp->headers[i].name, name) == 0)
-            return resp->headers[i].value;
-    return NULL;
 }
 
 static const struct {
@@ -120,8 +112,8 @@ START_TEST(test_readyz_unavailable_never_200)
 
     ck_assert_int_eq(resp.status, 503);
     ck_assert_str_eq(resp.body, "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}");
-    ck_assert_ptr_nonnull(header(&resp, "Retry-After"));
-    ck_assert_str_eq(header(&resp, "Retry-After"), "3");
+    ck_assert_ptr_nonnull(handler_harness_header(&resp, "Retry-After"));
+    ck_assert_str_eq(handler_harness_header(&resp, "Retry-After"), "3");
 }
 END_TEST
 

@@ -1,0 +1,78 @@
+/* handler_harness - one request through router_dispatch as fcgi_io hands it over, and the
+ * assertions on its response that check_handlers, check_flows and check_router share. */
+#include "config.h"
+
+#include "handler_harness.h"
+
+#include <check.h>
+#include <string.h>
+#include <strings.h>
+
+#include "router.h"
+
+struct response handler_harness_dispatch(struct app *app, struct arena *arena, struct request req)
+{
+    struct response resp;
+
+    if (req.query == NULL)
+        req.query = "";
+    if (req.remote_addr == NULL)
+        req.remote_addr = PEER;
+    if (req.body != NULL) {
+        req.body_len = strlen(req.body);
+        req.body = arena_strdup(arena, req.body);
+    }
+    req.arena = arena;
+    response_init(&resp, arena);
+    router_dispatch(app, &req, &resp);
+    return resp;
+}
+
+size_t handler_harness_header_count(const struct response *r, const char *name)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            n++;
+    return n;
+}
+
+const char *handler_harness_header_nth(const struct response *r, const char *name, size_t n)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0 && n-- == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+const char *handler_harness_header(const struct response *r, const char *name)
+{
+    return handler_harness_header_nth(r, name, 0);
+}
+
+void handler_harness_check_answer(const struct response *r, int status, const char *text, int line)
+{
+    const char *body = r->body != NULL ? r->body : "(none)";
+
+    ck_assert_msg(r->status == status, "line %d: status %d, expected %d; body %s", line, r->status,
+                  status, body);
+    if (text == NULL) {
+        ck_assert_msg(r->body == NULL, "line %d: a body where none was expected: %s", line, body);
+        return;
+    }
+    ck_assert_msg(r->body != NULL && strcmp(r->body, text) == 0,
+                  "line %d: body\n  %s\nexpected\n  %s", line, body, text);
+    ck_assert_uint_eq(r->body_len, strlen(text));
+}
+
+void handler_harness_check_cookies(const struct response *r, size_t n, const char *const *lines)
+{
+    size_t have = handler_harness_header_count(r, "Set-Cookie");
+    const char *first = handler_harness_header(r, "Set-Cookie");
+
+    ck_assert_msg(have == n, "%zu Set-Cookie lines, expected %zu (%s)", have, n,
+                  first != NULL ? first : "none");
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(handler_harness_header_nth(r, "Set-Cookie", i), lines[i]);
+}

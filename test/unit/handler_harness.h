@@ -1,0 +1,97 @@
+/* handler_harness - what the suites that drive router_dispatch share: the reference peer's
+ * configuration and accounts (auth.mjs, as the transcripts recorded them), one request run as
+ * fcgi_io hands it over, and assertions on status, body, headers and Set-Cookie lines. */
+#ifndef AUTHFCGI_HANDLER_HARNESS_H
+#define AUTHFCGI_HANDLER_HARNESS_H
+
+#include <stddef.h>
+
+#include "app.h"
+#include "arena.h"
+#include "http.h"
+
+/* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
+
+#define SECRET "ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Ya"
+#define BASE_URL "http://127.0.0.1:3000"
+#define FRONT "http://localhost:8080"
+#define EVIL "https://evil.example"
+#define API "/api/auth"
+#define JSON_CT "application/json"
+#define PEER "192.0.2.10"
+
+#define SEC_MS 1000LL
+#define HOUR_MS (3600 * SEC_MS)
+#define DAY_MS (24 * HOUR_MS)
+
+#define PASSWORD "password123"
+#define ALICE_ID "jIekEJBhZbNSSdM3t8WuI2uvHqYN4ceY"
+#define ALICE_ACCOUNT "RayEkyIJPVMbozg9wCaVUjxFV630JwBG"
+#define ALICE_EMAIL "alice.632735@example.com"
+#define BOB_ID "5HYHHAoNWU2F5fWx4IVyminru5S1mkVr"
+#define BOB_EMAIL "bob.632735@example.com"
+
+/* Session tokens and their cookies as the reference peer signed them (plain storage). */
+#define COOKIE_PAIR(token, sig) "better-auth.session_token=" token "." sig
+#define H_TOKEN "hDgBi1GhT1ZlMkfIZBJ49FZdu45guT8z"
+#define H_ID "0GDVLI8T6xZVXGC2fzkg7NYpK7crwpsO"
+#define H_COOKIE COOKIE_PAIR(H_TOKEN, "Wy2tSR8o0RHlQgMg7pMx9w23mLhohq16gnw2%2FAsGOBA%3D")
+#define N_TOKEN "nT2oTZSc2QjGKdyxXuAbvr2ujaLhTra3"
+#define N_ID "6jkPEm5f4jf5I8wNATZ9X7ZXt1d5wVZE"
+#define N_COOKIE COOKIE_PAIR(N_TOKEN, "RlgNvZ677GG2QcRUxTBEyhjZZ170K3TilXU46ZB1MN8%3D")
+
+/* Recorded error bodies both suites compare with. */
+#define E_UNAUTHORIZED "{\"message\":\"Unauthorized\",\"code\":\"UNAUTHORIZED\"}"
+#define E_CALLBACK "{\"message\":\"Invalid callbackURL\",\"code\":\"INVALID_CALLBACK_URL\"}"
+#define E_TOO_SHORT "{\"message\":\"Password too short\",\"code\":\"PASSWORD_TOO_SHORT\"}"
+#define E_TOO_LONG "{\"message\":\"Password too long\",\"code\":\"PASSWORD_TOO_LONG\"}"
+#define E_CREDENTIALS                                                                              \
+    "{\"message\":\"Invalid email or password\",\"code\":\"INVALID_EMAIL_OR_PASSWORD\"}"
+#define E_UNAVAILABLE "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}"
+#define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
+#define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
+
+/* ---- requests ---------------------------------------------------------------------------- */
+
+/* handler_harness_dispatch - run req through router_dispatch as fcgi_io would hand it over:
+ * an empty query and PEER as the address unless given, the body copied into arena with its
+ * length. The response's memory belongs to arena. */
+struct response handler_harness_dispatch(struct app *app, struct arena *arena, struct request req);
+
+/* The suites spell requests with these; each defines dispatch(req) over its own app and
+ * arena (a call of handler_harness_dispatch). */
+#define POST_JSON(p, ...)                                                                          \
+    dispatch(                                                                                      \
+        (struct request){.method = "POST", .path = API p, .content_type = JSON_CT, __VA_ARGS__})
+#define POST(p, ...) dispatch((struct request){.method = "POST", .path = API p, __VA_ARGS__})
+#define GET(p, ...) dispatch((struct request){.method = "GET", .path = API p, __VA_ARGS__})
+
+/* ---- responses --------------------------------------------------------------------------- */
+
+/* handler_harness_header_count - how many headers are called name (any case). */
+size_t handler_harness_header_count(const struct response *r, const char *name);
+
+/* handler_harness_header_nth - the n-th (from 0) header called name, or NULL; the value
+ * belongs to the response. handler_harness_header is the first one. */
+const char *handler_harness_header_nth(const struct response *r, const char *name, size_t n);
+const char *handler_harness_header(const struct response *r, const char *name);
+
+/* handler_harness_check_answer - status and exact body text (NULL: no body at all); line is
+ * the caller's, for the message. */
+void handler_harness_check_answer(const struct response *r, int status, const char *text, int line);
+
+/* handler_harness_check_cookies - exactly these n Set-Cookie values, in this order. */
+void handler_harness_check_cookies(const struct response *r, size_t n, const char *const *lines);
+
+#define assert_status(r, st)                                                                       \
+    ck_assert_msg((r).status == (st), "status %d, expected %d; body %s", (r).status, (st),         \
+                  (r).body != NULL ? (r).body : "(none)")
+#define assert_answer(r, st, text) handler_harness_check_answer(&(r), (st), (text), __LINE__)
+#define assert_no_cookies(r) handler_harness_check_cookies(&(r), 0, NULL)
+#define assert_one_cookie(r, line)                                                                 \
+    do {                                                                                           \
+        const char *one_[1] = {(line)};                                                            \
+        handler_harness_check_cookies(&(r), 1, one_);                                              \
+    } while (0)
+
+#endif
