@@ -131,14 +131,21 @@ skip_all() {
 # watchdog SECS - bound the whole test: after SECS seconds it is stopped with SIGTERM (which
 # runs the cleanup stack) and a line says why.
 watchdog() {
-	local secs=$1 me=$$ wd
+	local secs=$1 me=$$ wd p
 	(
 		trap - EXIT INT TERM
 		sleep "$secs"
 		echo "# watchdog: test still running after ${secs}s, stopping it" >&2
 		kill -TERM "$me"
+		# bash runs the trap only when the command in the foreground ends: end that too.
+		sleep 2
+		for p in $(ps -o pid= --ppid "$me"); do
+			[[ $p == "$BASHPID" ]] || kill -TERM "$p" 2>/dev/null
+		done
 	) &
 	wd=$!
+	# Not a job of ours any more: killing it at exit prints no "Terminated".
+	disown "$wd"
 	on_exit "kill \$(ps -o pid= --ppid $wd) $wd 2>/dev/null"
 }
 

@@ -87,9 +87,14 @@ front_stop() {
 		_front_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null || true
-	# mod_fcgid's workers normally go with Apache; anything left of the session goes now.
+	# mod_fcgid's workers normally go with Apache; anything left of the session goes now, and
+	# is gone before we return (the caller may remove the directory it writes to next).
 	for p in $(_front_session_pids "$pid"); do
 		kill -KILL "$p" 2>/dev/null || true
+	done
+	for ((i = 0; i < 50; i++)); do
+		[[ -z $(_front_session_pids "$pid") ]] && break
+		sleep 0.05
 	done
 	if [[ $pid == "${FRONT_PID:-}" ]]; then FRONT_PID=; fi
 	return 0
