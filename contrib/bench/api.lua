@@ -1,0 +1,53 @@
+-- contrib/bench/api.lua - wrk script of contrib/bench/api-bench.sh for the two measured calls:
+--   BENCH_MODE=get-session  GET /api/auth/get-session with Cookie: $BENCH_COOKIE
+--   BENCH_MODE=sign-in      POST /api/auth/sign-in/email {"email":$BENCH_EMAIL,"password":$BENCH_PASSWORD}
+-- A response counts as bad unless it is a 200 carrying what the call is for (a session, a
+-- token): get-session answers 200 `null` when it finds no session, which wrk's own error count
+-- would miss. done() prints one machine-readable line:
+--   BENCH requests=N duration_us=N p50_us=N p99_us=N max_us=N bad=N errors=N
+local mode = os.getenv("BENCH_MODE") or "get-session"
+
+if mode == "get-session" then
+    wrk.method = "GET"
+    wrk.path = "/api/auth/get-session"
+    wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE") or error("BENCH_COOKIE not set")
+    want = '{"session":'
+elseif mode == "sign-in" then
+    local email = os.getenv("BENCH_EMAIL") or error("BENCH_EMAIL not set")
+    local password = os.getenv("BENCH_PASSWORD") or error("BENCH_PASSWORD not set")
+    wrk.method = "POST"
+    wrk.path = "/api/auth/sign-in/email"
+    wrk.headers["Content-Type"] = "application/json"
+    wrk.body = string.format('{"email":"%s","password":"%s"}', email, password)
+    want = '"token":"'
+else
+    error("BENCH_MODE must be get-session or sign-in")
+end
+
+local threads = {}
+
+function setup(thread)
+    table.insert(threads, thread)
+end
+
+function init(args)
+    bad = 0
+end
+
+function response(status, headers, body)
+    if status ~= 200 or body == nil or not string.find(body, want, 1, true) then
+        bad = bad + 1
+    end
+end
+
+function done(summary, latency, requests)
+    local total_bad = 0
+    for _, t in ipairs(threads) do
+        total_bad = total_bad + t:get("bad")
+    end
+    local e = summary.errors
+    io.write(string.format(
+        "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d bad=%d errors=%d\n",
+        summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+        latency.max, total_bad, e.connect + e.read + e.write + e.timeout))
+end
