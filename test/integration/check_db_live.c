@@ -12,27 +12,7 @@
 #include <unistd.h>
 
 #include "db.h"
-
-static const char *url(void)
-{
-    const char *u = getenv("DATABASE_URL");
-    ck_assert_msg(u != NULL && u[0] != '\0', "DATABASE_URL is not set");
-    return u;
-}
-
-static struct db *open_db(bool unnamed, int timeout_ms, const char *application_name)
-{
-    struct db *db = NULL;
-    char err[256];
-    const struct db_options opt = {
-        .conninfo = url(),
-        .timeout_ms = timeout_ms,
-        .unnamed = unnamed,
-        .application_name = application_name,
-    };
-    ck_assert_msg(db_open(&db, &opt, err, sizeof err) == 0, "db_open: %s", err);
-    return db;
-}
+#include "testdb.h"
 
 static long elapsed_ms(const struct timespec *since)
 {
@@ -46,7 +26,7 @@ static long elapsed_ms(const struct timespec *since)
 START_TEST(test_every_statement_prepares)
 {
     for (int mode = 0; mode < 2; mode++) {
-        struct db *db = open_db(mode == 1, 5000, NULL);
+        struct db *db = testdb_open(mode == 1, 5000, NULL);
         ck_assert_int_eq(db_connect(db), DB_OK);
         for (int i = 0; i < STMT__MAX; i++) {
             if (!stmt_table[i].read_only || stmt_table[i].nparams > 0)
@@ -62,7 +42,7 @@ END_TEST
 
 START_TEST(test_results)
 {
-    struct db *db = open_db(false, 5000, NULL);
+    struct db *db = testdb_open(false, 5000, NULL);
     struct db_result *r = NULL;
     ck_assert_int_eq(db_exec(db, STMT_PING, NULL, &r), DB_OK);
     ck_assert_int_eq(db_result_rows(r), 1);
@@ -91,7 +71,7 @@ static enum db_status record_again(struct db *db, void *ctx)
 
 START_TEST(test_conflict_rolls_back)
 {
-    struct db *db = open_db(false, 5000, NULL);
+    struct db *db = testdb_open(false, 5000, NULL);
     int calls = 0;
     ck_assert_int_eq(db_transaction(db, record_again, &calls), DB_CONFLICT);
     ck_assert_int_eq(calls, 1); /* a conflict is an answer, never a reason to run it again */
@@ -106,7 +86,7 @@ END_TEST
 static void kill_backends(const char *application_name)
 {
     char sql[256];
-    struct db *admin = open_db(true, 5000, "authfcgi_test_admin");
+    struct db *admin = testdb_open(true, 5000, "authfcgi_test_admin");
     snprintf(sql, sizeof sql,
              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
              "WHERE application_name = '%s'",
@@ -119,7 +99,7 @@ static void kill_backends(const char *application_name)
 START_TEST(test_terminated_backend_is_replaced)
 {
     /* As Neon suspending an idle compute: the next read succeeds on a new connection. */
-    struct db *db = open_db(false, 5000, "authfcgi_test_victim");
+    struct db *db = testdb_open(false, 5000, "authfcgi_test_victim");
     ck_assert_int_eq(db_exec(db, STMT_PING, NULL, NULL), DB_OK);
     kill_backends("authfcgi_test_victim");
     ck_assert_int_eq(db_exec(db, STMT_PING, NULL, NULL), DB_OK);
@@ -146,7 +126,7 @@ START_TEST(test_transaction_rerun_after_loss)
 {
     /* Lost before COMMIT was sent: nothing was committed, so the whole unit runs again on a
      * new connection and succeeds. */
-    struct db *db = open_db(false, 5000, "authfcgi_test_midtxn");
+    struct db *db = testdb_open(false, 5000, "authfcgi_test_midtxn");
     int calls = 0;
     ck_assert_int_eq(db_connect(db), DB_OK);
     ck_assert_int_eq(db_transaction(db, kill_self_once, &calls), DB_OK);
@@ -179,8 +159,8 @@ static enum db_status hold_lock(struct db *db, void *ctx)
 
 START_TEST(test_deadline)
 {
-    struct blocked b = {.victim = open_db(false, 300, "authfcgi_test_slow")};
-    struct db *holder = open_db(true, 5000, "authfcgi_test_holder");
+    struct blocked b = {.victim = testdb_open(false, 300, "authfcgi_test_slow")};
+    struct db *holder = testdb_open(true, 5000, "authfcgi_test_holder");
     ck_assert_int_eq(db_connect(b.victim), DB_OK);
     ck_assert_int_eq(db_transaction(holder, hold_lock, &b), DB_NOTFOUND);
     ck_assert_msg(b.st == DB_RETRY, "blocked statement: %s", db_status_name(b.st));
@@ -216,9 +196,5 @@ static Suite *live_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(live_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testdb_run(live_suite());
 }

@@ -9,11 +9,9 @@
 #include "config.h"
 
 #include <check.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,32 +20,12 @@
 #include "mail.h"
 #include "random.h"
 #include "store.h"
+#include "testdb.h"
 
 #define RACERS 8
+#define APPLICATION_NAME "authfcgi_check_flows_store"
 #define HASH_A "$y$j9T$abcdefghijklmnopqrstu$0123456789abcdefghijklmnopqrstuvwxyzABCDE"
 #define HASH_B "$y$j9T$bcdefghijklmnopqrstuv$123456789abcdefghijklmnopqrstuvwxyzABCDEF"
-
-static const char *url(void)
-{
-    const char *u = getenv("DATABASE_URL");
-    ck_assert_msg(u != NULL && u[0] != '\0', "DATABASE_URL is not set");
-    return u;
-}
-
-static struct db *open_db(bool unnamed)
-{
-    struct db *db = NULL;
-    char err[256];
-    const struct db_options opt = {
-        .conninfo = url(),
-        .timeout_ms = 10000,
-        .unnamed = unnamed,
-        .application_name = "authfcgi_check_flows_store",
-    };
-    ck_assert_msg(db_open(&db, &opt, err, sizeof err) == 0, "db_open: %s", err);
-    ck_assert_int_eq(db_connect(db), DB_OK);
-    return db;
-}
 
 struct fixture {
     struct db *db;
@@ -62,7 +40,7 @@ static void fixture_open(struct fixture *f, int loop)
     char err[256];
 
     f->unnamed = (loop & 1) != 0;
-    f->db = open_db(f->unnamed);
+    f->db = testdb_connect(f->unnamed, APPLICATION_NAME);
     store_pg_init(&f->store, f->db);
     f->a = arena_create(16384);
     ck_assert_msg(mail_config_new(&f->mail, "Tests <noreply@example.com>", NULL, err, sizeof err) ==
@@ -86,44 +64,15 @@ static void sql(struct fixture *f, const char *text)
     ck_assert_msg(db_exec_script(f->db, text) == DB_OK, "SQL failed: %s", text);
 }
 
-/* sql_true - assert a SQL condition from another angle than the store's. */
-static void sql_true(struct fixture *f, const char *cond)
-{
-    char text[2048];
-
-    snprintf(text, sizeof text,
-             "DO $chk$ BEGIN IF NOT coalesce((%s), false) THEN "
-             "RAISE EXCEPTION 'check failed'; END IF; END $chk$",
-             cond);
-    ck_assert_msg(db_exec_script(f->db, text) == DB_OK, "not true in the database: %s", cond);
-}
-
-static char *fresh(struct arena *a)
-{
-    char *s = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
-
-    ck_assert_int_eq(random_token(s, RANDOM_TOKEN_LEN), 0);
-    return s;
-}
-
-static char *fresh_email(struct arena *a)
-{
-    char *e = arena_printf(a, "%s@example.com", fresh(a));
-
-    for (char *p = e; *p != '\0'; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return e;
-}
-
 /* a_user - a new user with a credential account (HASH_A); its id. */
 static const char *a_user(struct fixture *f, const char **email)
 {
     struct user_record user;
     struct new_user nu = {
-        .id = fresh(f->a),
+        .id = testdb_fresh(f->a),
         .name = "Zoë Example",
-        .email = fresh_email(f->a),
-        .account_id = fresh(f->a),
+        .email = testdb_fresh_email(f->a),
+        .account_id = testdb_fresh(f->a),
         .password_hash = HASH_A,
     };
 
@@ -138,7 +87,7 @@ static struct new_mail a_mail(struct fixture *f, const char *prefix, const char 
                               int64_t expires_in_s)
 {
     struct mail_message *msg = arena_alloc(f->a, sizeof *msg);
-    const char *token = fresh(f->a), *why = NULL;
+    const char *token = testdb_fresh(f->a), *why = NULL;
     struct mail_fields fields = {
         .recipient = "someone@example.com",
         .url = arena_printf(f->a, "https://app.example.com/api/auth/x/%s", token),
@@ -149,16 +98,11 @@ static struct new_mail a_mail(struct fixture *f, const char *prefix, const char 
                   "mail_render: %s", why);
     return (struct new_mail){
         .message = msg,
-        .verification_id = fresh(f->a),
+        .verification_id = testdb_fresh(f->a),
         .identifier = arena_printf(f->a, "%s%s", prefix, token),
         .value = value,
         .expires_in_s = expires_in_s,
     };
-}
-
-static void count_is(struct fixture *f, const char *table, const char *where, int n)
-{
-    sql_true(f, arena_printf(f->a, "(SELECT count(*) FROM %s WHERE %s) = %d", table, where, n));
 }
 
 static const char *q(struct fixture *f, const char *s)
@@ -182,34 +126,35 @@ START_TEST(test_mail_issue)
     old_verify = a_mail(&f, "verify-email:", user_id, -60);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &old_reset), DB_OK);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &old_verify), DB_OK);
-    foreign_expired = arena_printf(f.a, "email-verification-otp-%s", fresh(f.a));
-    foreign_live = arena_printf(f.a, "email-verification-otp-%s", fresh(f.a));
+    foreign_expired = arena_printf(f.a, "email-verification-otp-%s", testdb_fresh(f.a));
+    foreign_live = arena_printf(f.a, "email-verification-otp-%s", testdb_fresh(f.a));
     sql(&f, arena_printf(f.a,
                          "INSERT INTO verification (id, identifier, value, \"expiresAt\") VALUES "
                          "(%s, %s, 'x', now() - interval '1 minute'), "
                          "(%s, %s, 'x', now() + interval '1 hour')",
-                         q(&f, fresh(f.a)), q(&f, foreign_expired), q(&f, fresh(f.a)),
+                         q(&f, testdb_fresh(f.a)), q(&f, foreign_expired), q(&f, testdb_fresh(f.a)),
                          q(&f, foreign_live)));
 
     m = a_mail(&f, "verify-email:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &m), DB_OK);
-    count_is(&f, "verification",
-             arena_printf(f.a,
-                          "identifier = %s AND value = %s AND id = %s AND "
-                          "\"expiresAt\" BETWEEN now() + interval '59 minutes' AND "
-                          "now() + interval '61 minutes'",
-                          q(&f, m.identifier), q(&f, user_id), q(&f, m.verification_id)),
-             1);
-    count_is(&f, "authfcgi_outbox",
-             arena_printf(f.a, "message_id = %s AND status = 'pending' AND kind = 'verify-email'",
-                          q(&f, m.message->message_id)),
-             1);
-    count_is(&f, "verification",
-             arena_printf(f.a, "identifier IN (%s, %s)", q(&f, old_reset.identifier),
-                          q(&f, old_verify.identifier)),
-             0);
-    count_is(
-        &f, "verification",
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a,
+                                 "identifier = %s AND value = %s AND id = %s AND "
+                                 "\"expiresAt\" BETWEEN now() + interval '59 minutes' AND "
+                                 "now() + interval '61 minutes'",
+                                 q(&f, m.identifier), q(&f, user_id), q(&f, m.verification_id)),
+                    1);
+    testdb_count_is(f.db, "authfcgi_outbox",
+                    arena_printf(f.a,
+                                 "message_id = %s AND status = 'pending' AND kind = 'verify-email'",
+                                 q(&f, m.message->message_id)),
+                    1);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier IN (%s, %s)", q(&f, old_reset.identifier),
+                                 q(&f, old_verify.identifier)),
+                    0);
+    testdb_count_is(
+        f.db, "verification",
         arena_printf(f.a, "identifier IN (%s, %s)", q(&f, foreign_expired), q(&f, foreign_live)),
         2);
     fixture_close(&f);
@@ -229,9 +174,10 @@ START_TEST(test_mail_issue_atomic)
     second = a_mail(&f, "reset-password:", "someone", 3600);
     second.message = first.message;
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &second), DB_CONFLICT);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, second.identifier)), 0);
-    count_is(&f, "authfcgi_outbox",
-             arena_printf(f.a, "message_id = %s", q(&f, first.message->message_id)), 1);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier = %s", q(&f, second.identifier)), 0);
+    testdb_count_is(f.db, "authfcgi_outbox",
+                    arena_printf(f.a, "message_id = %s", q(&f, first.message->message_id)), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -277,8 +223,8 @@ START_TEST(test_password_reset)
 
     fixture_open(&f, _i);
     user_id = a_user(&f, NULL);
-    ns = (struct new_session){.id = fresh(f.a),
-                              .token = fresh(f.a),
+    ns = (struct new_session){.id = testdb_fresh(f.a),
+                              .token = testdb_fresh(f.a),
                               .user_id = user_id,
                               .expires_in_s = 3600,
                               .ip_address = "",
@@ -287,20 +233,24 @@ START_TEST(test_password_reset)
     m = a_mail(&f, "reset-password:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &m), DB_OK);
 
-    ck_assert_int_eq(
-        OPS(&f)->password_reset(IMPL(&f), f.a, m.identifier, fresh(f.a), HASH_B, _i >= 2, &got),
-        DB_OK);
+    ck_assert_int_eq(OPS(&f)->password_reset(IMPL(&f), f.a, m.identifier, testdb_fresh(f.a), HASH_B,
+                                             _i >= 2, &got),
+                     DB_OK);
     ck_assert_str_eq(got, user_id);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, m.identifier)), 0);
-    count_is(&f, "account",
-             arena_printf(f.a, "\"userId\" = %s AND password = '%s'", q(&f, user_id), HASH_B), 1);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = %s", q(&f, user_id)), _i >= 2 ? 0 : 1);
+    testdb_count_is(f.db, "verification", arena_printf(f.a, "identifier = %s", q(&f, m.identifier)),
+                    0);
+    testdb_count_is(
+        f.db, "account",
+        arena_printf(f.a, "\"userId\" = %s AND password = '%s'", q(&f, user_id), HASH_B), 1);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = %s", q(&f, user_id)),
+                    _i >= 2 ? 0 : 1);
 
-    ck_assert_int_eq(
-        OPS(&f)->password_reset(IMPL(&f), f.a, m.identifier, fresh(f.a), HASH_A, false, &got),
-        DB_NOTFOUND);
-    count_is(&f, "account",
-             arena_printf(f.a, "\"userId\" = %s AND password = '%s'", q(&f, user_id), HASH_B), 1);
+    ck_assert_int_eq(OPS(&f)->password_reset(IMPL(&f), f.a, m.identifier, testdb_fresh(f.a), HASH_A,
+                                             false, &got),
+                     DB_NOTFOUND);
+    testdb_count_is(
+        f.db, "account",
+        arena_printf(f.a, "\"userId\" = %s AND password = '%s'", q(&f, user_id), HASH_B), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -318,23 +268,24 @@ START_TEST(test_password_reset_edges)
     sql(&f, arena_printf(f.a, "DELETE FROM account WHERE \"userId\" = %s", q(&f, user_id)));
     m = a_mail(&f, "reset-password:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &m), DB_OK);
-    account_id = fresh(f.a);
+    account_id = testdb_fresh(f.a);
     ck_assert_int_eq(
         OPS(&f)->password_reset(IMPL(&f), f.a, m.identifier, account_id, HASH_B, false, &got),
         DB_OK);
-    count_is(&f, "account",
-             arena_printf(f.a,
-                          "id = %s AND \"userId\" = %s AND \"accountId\" = %s AND "
-                          "\"providerId\" = 'credential' AND password = '%s'",
-                          q(&f, account_id), q(&f, user_id), q(&f, user_id), HASH_B),
-             1);
+    testdb_count_is(f.db, "account",
+                    arena_printf(f.a,
+                                 "id = %s AND \"userId\" = %s AND \"accountId\" = %s AND "
+                                 "\"providerId\" = 'credential' AND password = '%s'",
+                                 q(&f, account_id), q(&f, user_id), q(&f, user_id), HASH_B),
+                    1);
 
-    gone = a_mail(&f, "reset-password:", fresh(f.a), 3600);
+    gone = a_mail(&f, "reset-password:", testdb_fresh(f.a), 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &gone), DB_OK);
-    ck_assert_int_eq(
-        OPS(&f)->password_reset(IMPL(&f), f.a, gone.identifier, fresh(f.a), HASH_B, false, &got),
-        DB_NOTFOUND);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, gone.identifier)), 1);
+    ck_assert_int_eq(OPS(&f)->password_reset(IMPL(&f), f.a, gone.identifier, testdb_fresh(f.a),
+                                             HASH_B, false, &got),
+                     DB_NOTFOUND);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier = %s", q(&f, gone.identifier)), 1);
 
     expired = a_mail(&f, "reset-password:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &expired), DB_OK);
@@ -342,11 +293,12 @@ START_TEST(test_password_reset_edges)
                          "UPDATE verification SET \"expiresAt\" = now() - interval '1 second' "
                          "WHERE identifier = %s",
                          q(&f, expired.identifier)));
-    ck_assert_int_eq(
-        OPS(&f)->password_reset(IMPL(&f), f.a, expired.identifier, fresh(f.a), HASH_A, false, &got),
-        DB_NOTFOUND);
-    count_is(&f, "account",
-             arena_printf(f.a, "password = '%s' AND \"userId\" = %s", HASH_A, q(&f, user_id)), 0);
+    ck_assert_int_eq(OPS(&f)->password_reset(IMPL(&f), f.a, expired.identifier, testdb_fresh(f.a),
+                                             HASH_A, false, &got),
+                     DB_NOTFOUND);
+    testdb_count_is(
+        f.db, "account",
+        arena_printf(f.a, "password = '%s' AND \"userId\" = %s", HASH_A, q(&f, user_id)), 0);
     fixture_close(&f);
 }
 END_TEST
@@ -368,7 +320,7 @@ START_TEST(test_password_reset_race)
         pids[r] = fork();
         ck_assert_int_ge(pids[r], 0);
         if (pids[r] == 0) {
-            struct db *db = open_db(f.unnamed);
+            struct db *db = testdb_connect(f.unnamed, APPLICATION_NAME);
             struct store store;
             struct arena *a = arena_create(4096);
             const char *got = NULL;
@@ -383,16 +335,14 @@ START_TEST(test_password_reset_race)
         }
     }
     for (int r = 0; r < RACERS; r++) {
-        int status = 0;
+        int st = testdb_reap(pids[r]);
 
-        ck_assert_int_eq(waitpid(pids[r], &status, 0), pids[r]);
-        ck_assert(WIFEXITED(status));
-        won += WEXITSTATUS(status) == 10;
-        lost += WEXITSTATUS(status) == 11;
+        won += st == 10;
+        lost += st == 11;
     }
     ck_assert_int_eq(won, 1);
     ck_assert_int_eq(lost, RACERS - 1);
-    count_is(&f, "account", arena_printf(f.a, "\"userId\" = %s", q(&f, user_id)), 1);
+    testdb_count_is(f.db, "account", arena_printf(f.a, "\"userId\" = %s", q(&f, user_id)), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -417,7 +367,8 @@ START_TEST(test_email_confirm)
     ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, stale.identifier, user_id,
                                             "old.address@example.com", NULL, &u),
                      DB_NOTFOUND);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, stale.identifier)), 1);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier = %s", q(&f, stale.identifier)), 1);
     ck_assert_int_eq(
         OPS(&f)->email_confirm(IMPL(&f), f.a, verify.identifier, user_id, email, NULL, &u), DB_OK);
     ck_assert(u.email_verified);
@@ -431,9 +382,10 @@ START_TEST(test_email_confirm)
     ck_assert_int_eq(
         OPS(&f)->email_confirm(IMPL(&f), f.a, taken.identifier, user_id, email, other_email, &u),
         DB_CONFLICT);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, taken.identifier)), 1);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier = %s", q(&f, taken.identifier)), 1);
 
-    new_email = fresh_email(f.a);
+    new_email = testdb_fresh_email(f.a);
     change = a_mail(&f, "verify-email:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &change), DB_OK);
     ck_assert_int_eq(
@@ -441,10 +393,10 @@ START_TEST(test_email_confirm)
         DB_OK);
     ck_assert_str_eq(u.email, new_email);
     ck_assert(u.email_verified);
-    count_is(&f, "\"user\"",
-             arena_printf(f.a, "id = %s AND email = %s AND \"emailVerified\"", q(&f, user_id),
-                          q(&f, new_email)),
-             1);
+    testdb_count_is(f.db, "\"user\"",
+                    arena_printf(f.a, "id = %s AND email = %s AND \"emailVerified\"",
+                                 q(&f, user_id), q(&f, new_email)),
+                    1);
     ck_assert_int_eq(
         OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, user_id, email, new_email, &u),
         DB_NOTFOUND);
@@ -462,29 +414,30 @@ START_TEST(test_sign_up_with_mail)
     struct new_mail m, m2;
 
     fixture_open(&f, _i);
-    nu = (struct new_user){.id = fresh(f.a),
+    nu = (struct new_user){.id = testdb_fresh(f.a),
                            .name = "New",
-                           .email = fresh_email(f.a),
-                           .account_id = fresh(f.a),
+                           .email = testdb_fresh_email(f.a),
+                           .account_id = testdb_fresh(f.a),
                            .password_hash = HASH_A};
     m = a_mail(&f, "verify-email:", nu.id, 3600);
     nu.mail = &m;
     ck_assert_int_eq(OPS(&f)->sign_up(IMPL(&f), f.a, &nu, NULL, &user, NULL), DB_OK);
-    count_is(&f, "verification",
-             arena_printf(f.a, "identifier = %s AND value = %s", q(&f, m.identifier), q(&f, nu.id)),
-             1);
-    count_is(&f, "authfcgi_outbox",
-             arena_printf(f.a, "message_id = %s", q(&f, m.message->message_id)), 1);
+    testdb_count_is(
+        f.db, "verification",
+        arena_printf(f.a, "identifier = %s AND value = %s", q(&f, m.identifier), q(&f, nu.id)), 1);
+    testdb_count_is(f.db, "authfcgi_outbox",
+                    arena_printf(f.a, "message_id = %s", q(&f, m.message->message_id)), 1);
 
     dup = nu;
-    dup.id = fresh(f.a);
-    dup.account_id = fresh(f.a);
+    dup.id = testdb_fresh(f.a);
+    dup.account_id = testdb_fresh(f.a);
     m2 = a_mail(&f, "verify-email:", dup.id, 3600);
     dup.mail = &m2;
     ck_assert_int_eq(OPS(&f)->sign_up(IMPL(&f), f.a, &dup, NULL, &user, NULL), DB_CONFLICT);
-    count_is(&f, "verification", arena_printf(f.a, "identifier = %s", q(&f, m2.identifier)), 0);
-    count_is(&f, "authfcgi_outbox",
-             arena_printf(f.a, "message_id = %s", q(&f, m2.message->message_id)), 0);
+    testdb_count_is(f.db, "verification",
+                    arena_printf(f.a, "identifier = %s", q(&f, m2.identifier)), 0);
+    testdb_count_is(f.db, "authfcgi_outbox",
+                    arena_printf(f.a, "message_id = %s", q(&f, m2.message->message_id)), 0);
     fixture_close(&f);
 }
 END_TEST
@@ -493,8 +446,6 @@ int main(void)
 {
     Suite *s = suite_create("flows_store");
     TCase *tc = tcase_create("mail links");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_mail_issue, 0, 2);
@@ -507,9 +458,5 @@ int main(void)
     tcase_add_loop_test(tc, test_email_confirm, 0, 2);
     tcase_add_loop_test(tc, test_sign_up_with_mail, 0, 2);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testdb_run(s);
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,31 +22,16 @@
 #include "mail.h"
 #include "outbox.h"
 #include "random.h"
+#include "testdb.h"
 
 #define CLAIMERS 4
 #define CLAIM_ROWS 60
 
-/* open_db - a connection in the mode asked for; behind a transaction pooler
- * (AUTHFCGI_TEST_VIA_PGBOUNCER=1 exports AUTHFCGI_DB_POOLER=transaction) always unnamed, as
- * authfcgi itself runs there. */
+/* open_db - a connection in the mode asked for; behind a transaction pooler always unnamed,
+ * as authfcgi itself runs there. */
 static struct db *open_db(bool unnamed)
 {
-    struct db *db = NULL;
-    char err[256];
-    const char *url = getenv("DATABASE_URL");
-    const char *pooler = getenv("AUTHFCGI_DB_POOLER");
-    ck_assert_msg(url != NULL && *url != '\0', "DATABASE_URL is not set");
-    if (pooler != NULL && strcmp(pooler, "transaction") == 0)
-        unnamed = true;
-    const struct db_options opt = {
-        .conninfo = url,
-        .timeout_ms = 10000,
-        .unnamed = unnamed,
-        .application_name = "authfcgi_check_outbox",
-    };
-    ck_assert_msg(db_open(&db, &opt, err, sizeof err) == 0, "db_open: %s", err);
-    ck_assert_int_eq(db_connect(db), DB_OK);
-    return db;
+    return testdb_connect(unnamed || testdb_via_pooler(), "authfcgi_check_outbox");
 }
 
 struct fixture {
@@ -76,16 +60,12 @@ static void fixture_close(struct fixture *f)
 static void sql_true(struct db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sql_true(struct db *db, const char *fmt, ...)
 {
-    char cond[4096], sql[4352];
+    char cond[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cond, sizeof cond, fmt, ap);
     va_end(ap);
-    snprintf(sql, sizeof sql,
-             "DO $chk$ BEGIN IF NOT coalesce((%s), false) THEN "
-             "RAISE EXCEPTION 'check failed'; END IF; END $chk$",
-             cond);
-    ck_assert_msg(db_exec_script(db, sql) == DB_OK, "not true in the database: %s", cond);
+    testdb_true(db, cond);
 }
 
 static char *fresh(struct arena *a)
@@ -389,10 +369,8 @@ START_TEST(test_concurrent_claimers_share_nothing)
         seen[n++] = id;
     close(ids[0]);
     for (int i = 0; i < CLAIMERS; i++) {
-        int status;
-        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "claimer %d: status %d", i,
-                      status);
+        int st = testdb_reap(pids[i]);
+        ck_assert_msg(st == 0, "claimer %d: exit status %d", i, st);
     }
     ck_assert_int_eq(n, CLAIM_ROWS);
     for (size_t i = 0; i < n; i++)
@@ -483,9 +461,5 @@ static Suite *outbox_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(outbox_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testdb_run(outbox_suite());
 }

@@ -5,7 +5,7 @@
  * separate processes, and Better Auth's rate-limit algorithm shared between processes.
  *
  * Loop tests run once per mode: _i & 1 is 1 for unnamed mode. Facts the store cannot report
- * (row counts, the table's persistence) are asserted in SQL by sql_true(). */
+ * (row counts, the table's persistence) are asserted in SQL by testdb_true(). */
 #include "config.h"
 
 #include <check.h>
@@ -23,31 +23,10 @@
 #include "random.h"
 #include "session.h"
 #include "store.h"
+#include "testdb.h"
 
 #define WEEK_S 604800
 #define RACERS 8
-
-static const char *url(void)
-{
-    const char *u = getenv("DATABASE_URL");
-    ck_assert_msg(u != NULL && u[0] != '\0', "DATABASE_URL is not set");
-    return u;
-}
-
-static struct db *open_db(bool unnamed)
-{
-    struct db *db = NULL;
-    char err[256];
-    const struct db_options opt = {
-        .conninfo = url(),
-        .timeout_ms = 10000,
-        .unnamed = unnamed,
-        .application_name = "authfcgi_check_store",
-    };
-    ck_assert_msg(db_open(&db, &opt, err, sizeof err) == 0, "db_open: %s", err);
-    ck_assert_int_eq(db_connect(db), DB_OK);
-    return db;
-}
 
 /* A test's world: one connection in the loop's mode, its store, an arena. */
 struct fixture {
@@ -60,7 +39,7 @@ struct fixture {
 static void fixture_open(struct fixture *f, int loop)
 {
     f->unnamed = (loop & 1) != 0;
-    f->db = open_db(f->unnamed);
+    f->db = testdb_connect(f->unnamed, "authfcgi_check_store");
     store_pg_init(&f->store, f->db);
     f->a = arena_create(8192);
 }
@@ -74,40 +53,12 @@ static void fixture_close(struct fixture *f)
 #define OPS(f) ((f)->store.ops)
 #define IMPL(f) ((f)->store.impl)
 
-/* sql_true - assert a SQL condition from another angle than the store's. */
-static void sql_true(struct db *db, const char *cond)
-{
-    char sql[2048];
-    snprintf(sql, sizeof sql,
-             "DO $chk$ BEGIN IF NOT coalesce((%s), false) THEN "
-             "RAISE EXCEPTION 'check failed'; END IF; END $chk$",
-             cond);
-    ck_assert_msg(db_exec_script(db, sql) == DB_OK, "not true in the database: %s", cond);
-}
-
-/* fresh - a new random id (32 characters, as the handlers make them). */
-static char *fresh(struct arena *a)
-{
-    char *s = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
-    ck_assert_int_eq(random_token(s, RANDOM_TOKEN_LEN), 0);
-    return s;
-}
-
-/* fresh_email - a unique, lower-case address. */
-static char *fresh_email(struct arena *a)
-{
-    char *e = arena_printf(a, "%s@example.com", fresh(a));
-    for (char *p = e; *p != '\0'; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return e;
-}
-
 /* stored - the stored form of a new raw token: SHA-256 hex (hash storage) or the token. */
 static char *stored_token(struct arena *a, bool hashed)
 {
     struct app app = {.hash_session_tokens = hashed};
     char *out = arena_alloc(a, SESSION_STORED_TOKEN_SIZE);
-    ck_assert_int_eq(session_stored_token(&app, fresh(a), out), 0);
+    ck_assert_int_eq(session_stored_token(&app, testdb_fresh(a), out), 0);
     ck_assert_uint_eq(strlen(out), hashed ? 64 : RANDOM_TOKEN_LEN);
     return out;
 }
@@ -190,7 +141,7 @@ static struct new_session new_session_for(struct arena *a, const char *user_id, 
                                           int64_t expires_in_s)
 {
     return (struct new_session){
-        .id = fresh(a),
+        .id = testdb_fresh(a),
         .token = stored_token(a, hashed),
         .user_id = user_id,
         .expires_in_s = expires_in_s,
@@ -202,11 +153,11 @@ static struct new_session new_session_for(struct arena *a, const char *user_id, 
 static struct new_user new_user_with(struct arena *a, const char *email, const char *image)
 {
     return (struct new_user){
-        .id = fresh(a),
+        .id = testdb_fresh(a),
         .name = "Zoë Example",
         .email = email,
         .image = image,
-        .account_id = fresh(a),
+        .account_id = testdb_fresh(a),
         .password_hash = "$y$j9T$abcdefghijklmnopqrstu$0123456789abcdefghijklmnopqrstuvwxyzABCDE",
     };
 }
@@ -217,14 +168,6 @@ static void sign_up(struct fixture *f, const struct new_user *u, const struct ne
 {
     enum db_status st = OPS(f)->sign_up(IMPL(f), f->a, u, ns, user, session);
     ck_assert_msg(st == DB_OK, "sign_up: %s", db_status_name(st));
-}
-
-/* count_is - the number of rows of table matching where is n. */
-static void count_is(struct fixture *f, const char *table, const char *where, int n)
-{
-    char cond[1024];
-    snprintf(cond, sizeof cond, "(SELECT count(*) FROM %s WHERE %s) = %d", table, where, n);
-    sql_true(f->db, cond);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -248,7 +191,7 @@ START_TEST(test_sign_up_and_read)
     struct user_record user, again;
     struct session_record session, looked;
     const char *hash = NULL;
-    char *email = fresh_email(f.a);
+    char *email = testdb_fresh_email(f.a);
     struct new_user nu = new_user_with(f.a, email, "https://example.com/zoë.png");
     struct new_session ns = new_session_for(f.a, nu.id, hashed, WEEK_S);
 
@@ -267,26 +210,27 @@ START_TEST(test_sign_up_and_read)
              "(SELECT date_trunc('milliseconds', \"createdAt\") = \"createdAt\" AND "
              "\"updatedAt\" = \"createdAt\" FROM \"user\" WHERE id = '%s')",
              nu.id);
-    sql_true(f.db, cond);
+    testdb_true(f.db, cond);
     snprintf(cond, sizeof cond,
              "(SELECT \"accountId\" = \"userId\" AND \"providerId\" = 'credential' AND "
              "password = '%s' AND \"updatedAt\" = \"createdAt\" FROM account WHERE id = '%s')",
              nu.password_hash, nu.account_id);
-    sql_true(f.db, cond);
+    testdb_true(f.db, cond);
 
     /* user_by_email: the user and the credential's hash; unknown e-mail is "not found". */
     ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, email, &again, &hash), DB_OK);
     assert_user(&again, nu.id, nu.name, email, nu.image);
     ck_assert_str_eq(again.created_at, user.created_at);
     ck_assert_str_eq(hash, nu.password_hash);
-    ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, fresh_email(f.a), &again, &hash),
+    ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, testdb_fresh_email(f.a), &again, &hash),
                      DB_NOTFOUND);
 
     /* credential_of_user */
     hash = NULL;
     ck_assert_int_eq(OPS(&f)->credential_of_user(IMPL(&f), f.a, nu.id, &hash), DB_OK);
     ck_assert_str_eq(hash, nu.password_hash);
-    ck_assert_int_eq(OPS(&f)->credential_of_user(IMPL(&f), f.a, fresh(f.a), &hash), DB_NOTFOUND);
+    ck_assert_int_eq(OPS(&f)->credential_of_user(IMPL(&f), f.a, testdb_fresh(f.a), &hash),
+                     DB_NOTFOUND);
 
     /* session_lookup by the stored token: the same session and its user. */
     ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &again), DB_OK);
@@ -308,16 +252,16 @@ START_TEST(test_sign_up_and_read)
     ck_assert_str_eq(accounts[0].provider_id, "credential");
     ck_assert_str_eq(accounts[0].created_at, user.created_at);
     ck_assert_str_eq(accounts[0].updated_at, user.created_at);
-    ck_assert_int_eq(OPS(&f)->account_list(IMPL(&f), f.a, fresh(f.a), &accounts, &n), DB_OK);
+    ck_assert_int_eq(OPS(&f)->account_list(IMPL(&f), f.a, testdb_fresh(f.a), &accounts, &n), DB_OK);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_null(accounts);
 
     /* Sign-up without a session: user and account only; no image stays SQL NULL. */
-    struct new_user bare = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user bare = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     sign_up(&f, &bare, NULL, &user, NULL);
     assert_user(&user, bare.id, bare.name, bare.email, NULL);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", bare.id), 0);
-    count_is(&f, "account", arena_printf(f.a, "\"userId\" = '%s'", bare.id), 1);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", bare.id), 0);
+    testdb_count_is(f.db, "account", arena_printf(f.a, "\"userId\" = '%s'", bare.id), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -330,7 +274,7 @@ START_TEST(test_sign_up_leaves_nothing_on_failure)
     struct user_record user;
     struct session_record session;
     const char *hash;
-    struct new_user first = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user first = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     struct new_session first_session = new_session_for(f.a, first.id, true, WEEK_S);
     sign_up(&f, &first, &first_session, &user, &session);
 
@@ -342,33 +286,33 @@ START_TEST(test_sign_up_leaves_nothing_on_failure)
 
     /* Conflict at the second (an account id that exists) and at the third (a session token
      * that exists): the user inserted before is rolled back. */
-    struct new_user second = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user second = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     second.account_id = first.account_id;
     struct new_session second_session = new_session_for(f.a, second.id, true, WEEK_S);
     ck_assert_int_eq(OPS(&f)->sign_up(IMPL(&f), f.a, &second, &second_session, &user, &session),
                      DB_CONFLICT);
-    struct new_user third = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user third = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     struct new_session third_session = new_session_for(f.a, third.id, true, WEEK_S);
     third_session.token = first_session.token;
     ck_assert_int_eq(OPS(&f)->sign_up(IMPL(&f), f.a, &third, &third_session, &user, &session),
                      DB_CONFLICT);
 
     /* Refused data (NOT NULL name): DB_INVALID, not a 500-class failure, and nothing left. */
-    struct new_user fourth = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user fourth = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     fourth.name = NULL;
     ck_assert_int_eq(OPS(&f)->sign_up(IMPL(&f), f.a, &fourth, NULL, &user, NULL), DB_INVALID);
 
     const struct new_user *failed[] = {&dup, &second, &third, &fourth};
     for (size_t i = 0; i < sizeof failed / sizeof failed[0]; i++) {
-        count_is(&f, "\"user\"", arena_printf(f.a, "id = '%s'", failed[i]->id), 0);
-        count_is(&f, "account", arena_printf(f.a, "\"userId\" = '%s'", failed[i]->id), 0);
-        count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", failed[i]->id), 0);
+        testdb_count_is(f.db, "\"user\"", arena_printf(f.a, "id = '%s'", failed[i]->id), 0);
+        testdb_count_is(f.db, "account", arena_printf(f.a, "\"userId\" = '%s'", failed[i]->id), 0);
+        testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", failed[i]->id), 0);
     }
     ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, second.email, &user, &hash),
                      DB_NOTFOUND);
     ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, third.email, &user, &hash), DB_NOTFOUND);
     /* The first user is untouched, and the connection is usable after the rollbacks. */
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", first.id), 1);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", first.id), 1);
     ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, first.email, &user, &hash), DB_OK);
     fixture_close(&f);
 }
@@ -383,8 +327,8 @@ START_TEST(test_sessions)
     bool hashed = (_i >> 1) != 0;
     struct user_record user, owner;
     struct session_record rec, looked, refreshed;
-    struct new_user nu = new_user_with(f.a, fresh_email(f.a), NULL);
-    struct new_user other = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+    struct new_user other = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     sign_up(&f, &nu, NULL, &user, NULL);
     sign_up(&f, &other, NULL, &user, NULL);
 
@@ -408,7 +352,7 @@ START_TEST(test_sessions)
     struct new_session clash = new_session_for(f.a, nu.id, hashed, WEEK_S);
     clash.token = s[1].token;
     ck_assert_int_eq(OPS(&f)->session_create(IMPL(&f), f.a, &clash, &rec), DB_CONFLICT);
-    struct new_session orphan = new_session_for(f.a, fresh(f.a), hashed, WEEK_S);
+    struct new_session orphan = new_session_for(f.a, testdb_fresh(f.a), hashed, WEEK_S);
     ck_assert_int_eq(OPS(&f)->session_create(IMPL(&f), f.a, &orphan, &rec), DB_INVALID);
     /* Empty metadata stays empty strings, never NULL. */
     struct new_session empty = new_session_for(f.a, nu.id, hashed, WEEK_S);
@@ -431,7 +375,7 @@ START_TEST(test_sessions)
     ck_assert_uint_eq(n, 3);
     for (int i = 0; i < 3; i++)
         assert_same_session(&list[i], &created[i]);
-    ck_assert_int_eq(OPS(&f)->session_list(IMPL(&f), f.a, fresh(f.a), &list, &n), DB_OK);
+    ck_assert_int_eq(OPS(&f)->session_list(IMPL(&f), f.a, testdb_fresh(f.a), &list, &n), DB_OK);
     ck_assert_uint_eq(n, 0);
 
     /* session_refresh: a new expiry from the database's now, updatedAt moves, createdAt not. */
@@ -446,7 +390,7 @@ START_TEST(test_sessions)
     ck_assert_int_gt(refreshed.expires_at_ms, created[0].expires_at_ms);
     ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, s[0].token, &looked, &owner), DB_OK);
     assert_same_session(&looked, &refreshed);
-    ck_assert_int_eq(OPS(&f)->session_refresh(IMPL(&f), f.a, fresh(f.a), WEEK_S, &refreshed),
+    ck_assert_int_eq(OPS(&f)->session_refresh(IMPL(&f), f.a, testdb_fresh(f.a), WEEK_S, &refreshed),
                      DB_NOTFOUND);
 
     /* session_delete_of_user: never another user's session, by token or by handle. */
@@ -479,7 +423,8 @@ START_TEST(test_sessions)
     ck_assert_int_eq(OPS(&f)->session_list(IMPL(&f), f.a, nu.id, &list, &n), DB_OK);
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(list[0].id, s[2].id);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 1); /* expired too */
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id),
+                    1); /* expired too */
     ck_assert_int_eq(OPS(&f)->session_delete_others(IMPL(&f), nu.id, s[2].id), DB_OK);
 
     /* session_delete_token: any user's; a second time "not found". */
@@ -492,8 +437,8 @@ START_TEST(test_sessions)
         ck_assert_int_eq(OPS(&f)->session_create(IMPL(&f), f.a, &more, &rec), DB_OK);
     }
     ck_assert_int_eq(OPS(&f)->session_delete_all(IMPL(&f), nu.id), DB_OK);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", other.id), 1);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", other.id), 1);
     ck_assert_int_eq(OPS(&f)->session_delete_all(IMPL(&f), nu.id), DB_OK);
     fixture_close(&f);
 }
@@ -508,7 +453,7 @@ START_TEST(test_password_set)
     struct user_record user, owner;
     struct session_record rec, fresh_rec, looked;
     const char *hash = NULL;
-    struct new_user nu = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     struct new_session first = new_session_for(f.a, nu.id, hashed, WEEK_S);
     sign_up(&f, &nu, &first, &user, &rec);
     struct new_session second = new_session_for(f.a, nu.id, hashed, WEEK_S);
@@ -525,7 +470,7 @@ START_TEST(test_password_set)
     ck_assert_int_eq(OPS(&f)->account_list(IMPL(&f), f.a, nu.id, &accounts, &n), DB_OK);
     ck_assert_uint_eq(n, 1);
     ck_assert_int_gt(iso_ms(accounts[0].updated_at), iso_ms(accounts[0].created_at));
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 2);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 2);
 
     /* With revokeOtherSessions: every session replaced by the new one, in one transaction. */
     struct new_session replacement = new_session_for(f.a, nu.id, hashed, WEEK_S);
@@ -544,7 +489,7 @@ START_TEST(test_password_set)
 
     /* Failing at the last statement (token in use by another user's session): rolled back,
      * the password and the sessions as they were. */
-    struct new_user other = new_user_with(f.a, fresh_email(f.a), NULL);
+    struct new_user other = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     struct new_session theirs = new_session_for(f.a, other.id, hashed, WEEK_S);
     sign_up(&f, &other, &theirs, &user, &rec);
     struct new_session clash = new_session_for(f.a, nu.id, hashed, WEEK_S);
@@ -565,7 +510,7 @@ START_TEST(test_password_set)
     ck_assert_int_eq(OPS(&f)->password_set(IMPL(&f), f.a, other.id, upgraded, &unused, &fresh_rec),
                      DB_NOTFOUND);
     ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, theirs.token, &looked, &owner), DB_OK);
-    count_is(&f, "session", arena_printf(f.a, "id = '%s'", unused.id), 0);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "id = '%s'", unused.id), 0);
     ck_assert_int_eq(OPS(&f)->credential_of_user(IMPL(&f), f.a, other.id, &hash), DB_NOTFOUND);
     /* user_by_email of a user without credential account: found, hash NULL. */
     hash = "x";
@@ -581,7 +526,7 @@ START_TEST(test_user_update_and_delete)
     fixture_open(&f, _i);
     struct user_record user, updated;
     struct session_record rec, looked;
-    struct new_user nu = new_user_with(f.a, fresh_email(f.a), "https://example.com/a.png");
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), "https://example.com/a.png");
     struct new_session ns = new_session_for(f.a, nu.id, true, WEEK_S);
     sign_up(&f, &nu, &ns, &user, &rec);
     usleep(5000);
@@ -608,15 +553,16 @@ START_TEST(test_user_update_and_delete)
     assert_user(&user, nu.id, "Last", nu.email, "c.png");
     ck_assert_str_eq(user.updated_at, updated.updated_at);
     /* unknown user; a name cannot be NULL */
-    ck_assert_int_eq(OPS(&f)->user_update(IMPL(&f), f.a, fresh(f.a), &u, &updated), DB_NOTFOUND);
+    ck_assert_int_eq(OPS(&f)->user_update(IMPL(&f), f.a, testdb_fresh(f.a), &u, &updated),
+                     DB_NOTFOUND);
     u = (struct user_update){.name_op = FIELD_SET_NULL, .image_op = FIELD_KEEP};
     ck_assert_int_eq(OPS(&f)->user_update(IMPL(&f), f.a, nu.id, &u, &updated), DB_INVALID);
 
     /* user_delete: accounts and sessions go by cascade; a second time "not found". */
     ck_assert_int_eq(OPS(&f)->user_delete(IMPL(&f), nu.id), DB_OK);
     ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &user), DB_NOTFOUND);
-    count_is(&f, "account", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
-    count_is(&f, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
+    testdb_count_is(f.db, "account", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = '%s'", nu.id), 0);
     ck_assert_int_eq(OPS(&f)->user_delete(IMPL(&f), nu.id), DB_NOTFOUND);
     fixture_close(&f);
 }
@@ -629,7 +575,7 @@ START_TEST(test_foreign_rows)
     fixture_open(&f, _i);
     struct user_record user;
     struct session_record looked;
-    char *uid = fresh(f.a), *sid = fresh(f.a), *tok = fresh(f.a);
+    char *uid = testdb_fresh(f.a), *sid = testdb_fresh(f.a), *tok = testdb_fresh(f.a);
     char *sql = arena_printf(
         f.a,
         "INSERT INTO \"user\" (id, name, email, \"emailVerified\", \"createdAt\", \"updatedAt\") "
@@ -711,8 +657,8 @@ START_TEST(test_concurrent_duplicate_sign_ups)
     fixture_open(&f, _i);
     int ready[2], go[2];
     pid_t pids[RACERS];
-    char *prefix = fresh(f.a);
-    char *email = fresh_email(f.a);
+    char *prefix = testdb_fresh(f.a);
+    char *email = testdb_fresh_email(f.a);
     int ok = 0, conflict = 0;
 
     ck_assert_int_eq(pipe(ready), 0);
@@ -735,10 +681,7 @@ START_TEST(test_concurrent_duplicate_sign_ups)
     }
     close(go[1]); /* start: every racer's read returns 0 */
     for (int i = 0; i < RACERS; i++) {
-        int status = 0;
-        ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-        ck_assert(WIFEXITED(status));
-        int st = WEXITSTATUS(status);
+        int st = testdb_reap(pids[i]);
         if (st == DB_OK)
             ok++;
         else if (st == DB_CONFLICT)
@@ -750,14 +693,14 @@ START_TEST(test_concurrent_duplicate_sign_ups)
     close(ready[0]);
     ck_assert_int_eq(ok, 1);
     ck_assert_int_eq(conflict, RACERS - 1);
-    count_is(&f, "\"user\"", arena_printf(f.a, "email = '%s'", email), 1);
-    count_is(&f, "\"user\"", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
-    count_is(&f, "account", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
-    count_is(&f, "session", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
+    testdb_count_is(f.db, "\"user\"", arena_printf(f.a, "email = '%s'", email), 1);
+    testdb_count_is(f.db, "\"user\"", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
+    testdb_count_is(f.db, "account", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "id LIKE '%s-%%'", prefix), 1);
     /* ... and they belong together. */
-    count_is(&f,
-             "account a JOIN session s USING (\"userId\") JOIN \"user\" u ON u.id = a.\"userId\"",
-             arena_printf(f.a, "u.email = '%s' AND a.id LIKE '%s-%%'", email, prefix), 1);
+    testdb_count_is(
+        f.db, "account a JOIN session s USING (\"userId\") JOIN \"user\" u ON u.id = a.\"userId\"",
+        arena_printf(f.a, "u.email = '%s' AND a.id LIKE '%s-%%'", email, prefix), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -781,19 +724,20 @@ START_TEST(test_rate_limit_burst)
 {
     struct fixture f;
     fixture_open(&f, _i);
-    char *key = arena_printf(f.a, "198.51.100.7|/sign-in/email|%s", fresh(f.a));
-    char *neighbour = arena_printf(f.a, "198.51.100.8|/sign-in/email|%s", fresh(f.a));
+    char *key = arena_printf(f.a, "198.51.100.7|/sign-in/email|%s", testdb_fresh(f.a));
+    char *neighbour = arena_printf(f.a, "198.51.100.8|/sign-in/email|%s", testdb_fresh(f.a));
 
-    sql_true(f.db, "(SELECT relpersistence = 'u' FROM pg_class WHERE relname = "
-                   "'authfcgi_rate_limit')");
+    testdb_true(f.db, "(SELECT relpersistence = 'u' FROM pg_class WHERE relname = "
+                      "'authfcgi_rate_limit')");
     /* 10 s / 3: three allowed, the fourth and fifth refused for the whole window. */
     for (int i = 0; i < 3; i++)
         hit(&f, key, 10, 3, true, 0);
     hit(&f, key, 10, 3, false, 10);
     hit(&f, key, 10, 3, false, 10);
     /* Refused hits wrote nothing: the count stays at max. */
-    sql_true(f.db, arena_printf(f.a, "(SELECT count = 3 FROM authfcgi_rate_limit WHERE key = '%s')",
-                                key));
+    testdb_true(
+        f.db,
+        arena_printf(f.a, "(SELECT count = 3 FROM authfcgi_rate_limit WHERE key = '%s')", key));
     /* Another key has its own count. */
     hit(&f, neighbour, 10, 3, true, 0);
     /* A rule with a higher max on the same key (Better Auth keys by IP and path, so this is
@@ -807,7 +751,7 @@ START_TEST(test_rate_limit_window)
 {
     struct fixture f;
     fixture_open(&f, _i);
-    char *key = arena_printf(f.a, "2001:db8::|/change-password|%s", fresh(f.a));
+    char *key = arena_printf(f.a, "2001:db8::|/change-password|%s", testdb_fresh(f.a));
 
     /* 2 s / 3. The bucket frees up 2 s after the last ALLOWED request: a refused request in
      * between does not push it back. */
@@ -829,7 +773,7 @@ START_TEST(test_rate_limit_shared)
 {
     struct fixture f;
     fixture_open(&f, _i);
-    char *key = arena_printf(f.a, "no-trusted-ip|/sign-up/email|%s", fresh(f.a));
+    char *key = arena_printf(f.a, "no-trusted-ip|/sign-up/email|%s", testdb_fresh(f.a));
 
     hit(&f, key, 10, 3, true, 0);
     pid_t pid = fork();
@@ -866,7 +810,7 @@ START_TEST(test_rate_limit_purge)
 {
     struct fixture f;
     fixture_open(&f, _i);
-    char *tag = fresh(f.a);
+    char *tag = testdb_fresh(f.a);
     char *sql = arena_printf(
         f.a,
         "INSERT INTO authfcgi_rate_limit (key, count, \"lastRequest\") "
@@ -893,9 +837,9 @@ START_TEST(test_rate_limit_purge)
             gone = db_exec_script(f.db, check) == DB_OK;
     }
     ck_assert_msg(gone, "old rate-limit rows never purged");
-    sql_true(f.db, old_left);
-    count_is(&f, "authfcgi_rate_limit", arena_printf(f.a, "key = 'recent|%s'", tag), 1);
-    count_is(&f, "authfcgi_rate_limit", arena_printf(f.a, "key = '%s'", key), 1);
+    testdb_true(f.db, old_left);
+    testdb_count_is(f.db, "authfcgi_rate_limit", arena_printf(f.a, "key = 'recent|%s'", tag), 1);
+    testdb_count_is(f.db, "authfcgi_rate_limit", arena_printf(f.a, "key = '%s'", key), 1);
     fixture_close(&f);
 }
 END_TEST
@@ -924,9 +868,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(store_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testdb_run(store_suite());
 }
