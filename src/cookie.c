@@ -13,6 +13,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "text.h"
+
 #define SECURE_PREFIX "__Secure-"
 #define ATTRIBUTES "Path=/; HttpOnly; SameSite=Lax"
 #define SECURE_ATTRIBUTES "Path=/; HttpOnly; Secure; SameSite=Lax"
@@ -188,18 +190,6 @@ static void trim(const char **start, const char **end)
         (*end)--;
 }
 
-/* hex_value - 0..15 for a hex digit in either case, else -1. */
-static int hex_value(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* percent_decode - decode the len bytes at in into out (room for len + 1). Returns the decoded
  * length, or -1 when an escape is malformed: decodeURIComponent throws there and Better Auth
  * keeps the value as it stands. Unlike decodeURIComponent this does not insist that escaped
@@ -216,7 +206,8 @@ static long percent_decode(const char *in, size_t len, char *out)
         }
         if (len - i < 3)
             return -1;
-        int hi = hex_value((unsigned char)in[i + 1]), lo = hex_value((unsigned char)in[i + 2]);
+        int hi = text_hex_value((unsigned char)in[i + 1]),
+            lo = text_hex_value((unsigned char)in[i + 2]);
         if (hi < 0 || lo < 0)
             return -1;
         out[o++] = (char)(hi << 4 | lo);

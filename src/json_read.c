@@ -7,6 +7,7 @@
 #include "json_read.h"
 
 #include "arena.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <stdint.h>
@@ -57,23 +58,12 @@ static void push(struct reader *r, bool object)
         r->stack[d / 8] &= (unsigned char)~(1u << (d % 8));
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* read_hex4 - the 4 hex digits at s (already checked to exist) as a UTF-16 code unit. */
 static uint32_t read_hex4(const char *s)
 {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++)
-        v = (v << 4) | (uint32_t)hex_value((unsigned char)s[i]);
+        v = (v << 4) | (uint32_t)text_hex_value((unsigned char)s[i]);
     return v;
 }
 
@@ -152,7 +142,7 @@ static int read_string(struct reader *r, bool decode, const char **str, size_t *
         r->pos++;
         if (c == 'u') {
             for (int i = 0; i < 4; i++, r->pos++)
-                if (hex_value(peek(r)) < 0)
+                if (text_hex_value(peek(r)) < 0)
                     return -1;
         }
     }

@@ -1,5 +1,5 @@
-/* text - Unicode helpers. Decoding is left to utf8proc, the library that also normalises
- * passwords, so "valid UTF-8" means the same thing everywhere in authfcgi. */
+/* text - Unicode and character helpers. Decoding is left to utf8proc, the library that also
+ * normalises passwords, so "valid UTF-8" means the same thing everywhere in authfcgi. */
 #include "config.h"
 
 #include "text.h"
@@ -25,4 +25,15 @@ int text_utf16_length(const char *s, size_t len, size_t *out)
     }
     *out = units;
     return 0;
+}
+
+int text_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }

@@ -1,5 +1,5 @@
-/* text - small Unicode helpers shared by request validation and the password module:
- * lengths as JavaScript counts them. */
+/* text - small text helpers shared by request validation, the decoders and the password
+ * module: lengths as JavaScript counts them, hex digits. */
 #ifndef AUTHFCGI_TEXT_H
 #define AUTHFCGI_TEXT_H
 
@@ -12,5 +12,9 @@
  * well-formed UTF-8 (overlong forms, surrogates, values above U+10FFFF, truncated
  * sequences); *out is then untouched. */
 int text_utf16_length(const char *s, size_t len, size_t *out);
+
+/* text_hex_value - 0..15 for a hex digit in either case (c as an unsigned char), else -1:
+ * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
+int text_hex_value(int c);
 
 #endif

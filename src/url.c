@@ -6,6 +6,7 @@
 #include "url.h"
 
 #include "arena.h"
+#include "text.h"
 #include "utf8.h"
 
 #include <arpa/inet.h>
@@ -98,17 +99,6 @@ static void buf_add_encoded(struct buf *b, const char *s, size_t n, enum encode_
     }
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* percent_decode - "%XX" to a byte, anything else (a lone '%' too) as it is; plus_is_space
  * for form-urlencoded input. Returns an arena copy of at most n bytes, NUL-terminated. */
 static char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space,
@@ -118,8 +108,8 @@ static char *percent_decode(struct arena *a, const char *s, size_t n, bool plus_
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-            (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (hi = text_hex_value((unsigned char)s[i + 1])) >= 0 &&
+            (lo = text_hex_value((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(hi << 4 | lo);
             i += 2;
         } else if (plus_is_space && s[i] == '+') {
@@ -158,7 +148,7 @@ static bool ipv4_number(const char *s, size_t n, uint64_t *out)
     }
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
-        int d = hex_value((unsigned char)s[i]);
+        int d = text_hex_value((unsigned char)s[i]);
         if (d < 0 || (unsigned)d >= radix)
             return false;
         v = v * radix + (unsigned)d;

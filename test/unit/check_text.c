@@ -1,5 +1,6 @@
 /* check_text - text_utf16_length counts what JavaScript's string.length counts, and refuses
- * every ill-formed UTF-8 sequence. */
+ * every ill-formed UTF-8 sequence; text_hex_value reads a hex digit of either case and
+ * nothing else. */
 #include "config.h"
 
 #include <check.h>
@@ -99,6 +100,40 @@ START_TEST(test_password_limit_edges)
 }
 END_TEST
 
+/* Every byte: the 22 hex digits have their value, everything else (the neighbours of the
+ * digit ranges, NUL, bytes above 0x7F) is -1. */
+START_TEST(test_hex_value)
+{
+    int c = _i, want = -1;
+
+    if (c >= '0' && c <= '9')
+        want = c - '0';
+    else if (c >= 'a' && c <= 'f')
+        want = 10 + c - 'a';
+    else if (c >= 'A' && c <= 'F')
+        want = 10 + c - 'A';
+    ck_assert_msg(text_hex_value(c) == want, "byte 0x%02x: %d, expected %d", (unsigned)c,
+                  text_hex_value(c), want);
+}
+END_TEST
+
+START_TEST(test_hex_value_digits)
+{
+    const char *digits = "0123456789abcdef", *upper = "ABCDEF";
+
+    for (int v = 0; v < 16; v++)
+        ck_assert_int_eq(text_hex_value((unsigned char)digits[v]), v);
+    for (int v = 0; v < 6; v++)
+        ck_assert_int_eq(text_hex_value((unsigned char)upper[v]), 10 + v);
+    ck_assert_int_eq(text_hex_value('g'), -1);
+    ck_assert_int_eq(text_hex_value('G'), -1);
+    ck_assert_int_eq(text_hex_value('/'), -1);
+    ck_assert_int_eq(text_hex_value(':'), -1);
+    ck_assert_int_eq(text_hex_value('@'), -1);
+    ck_assert_int_eq(text_hex_value('`'), -1);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -107,6 +142,11 @@ static Suite *text_suite(void)
     tcase_add_loop_test(tc, test_valid, 0, sizeof(valid_cases) / sizeof(valid_cases[0]));
     tcase_add_loop_test(tc, test_invalid, 0, sizeof(invalid_cases) / sizeof(invalid_cases[0]));
     tcase_add_test(tc, test_password_limit_edges);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("hex_value");
+    tcase_add_loop_test(tc, test_hex_value, 0, 256);
+    tcase_add_test(tc, test_hex_value_digits);
     suite_add_tcase(s, tc);
     return s;
 }
