@@ -30,6 +30,8 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 PY=/usr/bin/python3
 TRUSTED=http://localhost:8080
@@ -41,12 +43,7 @@ if ! "$PY" -c 'import yaml, jsonschema' 2>/dev/null; then
 	not_ok "$PY imports yaml and jsonschema (python3-yaml, python3-jsonschema)"
 	finish
 fi
-pg_start
-if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
-	show_log "$TEST_TMP/migrate.log"
-	not_ok "authfcgi migrate"
-	finish
-fi
+stack_db
 
 # The reference server's configuration (PROTOCOL.md header), with our own client-address
 # rule: the web server on 127.0.0.1 is the trusted proxy whose X-Forwarded-For counts.

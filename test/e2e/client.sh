@@ -15,6 +15,8 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 420
 tmpdir_new
@@ -74,26 +76,10 @@ if ! dir=$(client_dir); then
 fi
 ok "better-auth client installed in $dir ($(node --version))"
 
-pg_start
-if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
-	show_log "$TEST_TMP/migrate.log"
-	not_ok "authfcgi migrate"
-	finish
-fi
+stack_db
 # The flow deletes users, and signs in more often than Better Auth's 3 per 10 s allow (the
 # three fronts share 127.0.0.1): rate limits have their own tests.
 export AUTHFCGI_DELETE_USER=on AUTHFCGI_RATE_LIMIT=off
-
-# sanitizer_clean KIND LOG - a sanitizer build's report in a log fails the test.
-sanitizer_clean() {
-	local kind=$1 log=$2
-	if [[ -r $log ]] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
-		not_ok "$kind: sanitizer report in $log"
-		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -40 | sed 's/^/# /'
-	else
-		ok "$kind: no sanitizer report"
-	fi
-}
 
 for kind in lighttpd nginx apache; do
 	port=$(free_port)
@@ -125,9 +111,9 @@ for kind in lighttpd nginx apache; do
 	fi
 	front_stop "$FRONT_PID"
 	if [[ $kind == apache ]]; then
-		sanitizer_clean "$kind" "$FRONT_ERROR_LOG"
+		stack_sanitizer_clean "$kind" "$FRONT_ERROR_LOG"
 	fi
 done
-sanitizer_clean pool "${POOL_LOG:-}"
+stack_sanitizer_clean pool "${POOL_LOG:-}"
 
 finish

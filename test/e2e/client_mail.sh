@@ -14,6 +14,8 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 300
 tmpdir_new
@@ -68,12 +70,7 @@ if ! dir=$(client_dir); then
 fi
 ok "better-auth client installed in $dir ($(node --version))"
 
-pg_start
-if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
-	show_log "$TEST_TMP/migrate.log"
-	not_ok "authfcgi migrate"
-	finish
-fi
+stack_db
 
 MAILDIR=$TEST_TMP/mail
 mkdir -p "$MAILDIR"
@@ -84,15 +81,7 @@ export AUTHFCGI_CHANGE_EMAIL=on
 export AUTHFCGI_MAIL_FROM='authfcgi tests <noreply@example.com>'
 export AUTHFCGI_SENDMAIL="$top_srcdir/test/lib/fake-sendmail $MAILDIR -t -i"
 export AUTHFCGI_MAIL_POLL_MS=100
-if ! pool_start; then
-	not_ok "authfcgi serve starts"
-	finish
-fi
-if ! front_start lighttpd "$port"; then
-	not_ok "lighttpd starts on port $port"
-	finish
-fi
-wait_http "$FRONT_URL/readyz" 20 || true
+stack_front lighttpd "$port"
 
 log=$TEST_TMP/mail-flow.log
 if (cd "$dir" && timeout 120 node mail-flow.mjs "$FRONT_URL" "$MAILDIR") >"$log" 2>&1; then

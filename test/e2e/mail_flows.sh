@@ -15,6 +15,8 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 PY=/usr/bin/python3
 TRUSTED=http://localhost:8080
@@ -25,12 +27,7 @@ if ! "$PY" -c 'import yaml, jsonschema' 2>/dev/null; then
 	not_ok "$PY imports yaml and jsonschema (python3-yaml, python3-jsonschema)"
 	finish
 fi
-pg_start
-if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
-	show_log "$TEST_TMP/migrate.log"
-	not_ok "authfcgi migrate"
-	finish
-fi
+stack_db
 
 MAILDIR=$TEST_TMP/mail
 EX=$TEST_TMP/exchanges
@@ -50,15 +47,7 @@ export AUTHFCGI_SENDMAIL="$top_srcdir/test/lib/fake-sendmail $MAILDIR -t -i"
 # test goes out only when the test runs `authfcgi mail --once`, as cron does under mod_fcgid.
 export AUTHFCGI_MAIL_POLL_MS=3600000
 
-if ! pool_start; then
-	not_ok "authfcgi serve starts"
-	finish
-fi
-if ! front_start lighttpd "$PORT"; then
-	not_ok "lighttpd starts on port $PORT"
-	finish
-fi
-wait_http "$AUTHFCGI_BASE_URL/readyz" 20 || true
+stack_front lighttpd "$PORT"
 
 # ---- requests ------------------------------------------------------------------------------
 

@@ -12,15 +12,12 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 110
 tmpdir_new
-pg_start
-if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
-	show_log "$TEST_TMP/migrate.log"
-	not_ok "authfcgi migrate"
-	finish
-fi
+stack_db
 # shellcheck disable=SC2119 # no extra serve arguments
 pool_start
 
@@ -87,17 +84,6 @@ expect_404_empty() {
 	fi
 }
 
-# sanitizer_clean KIND LOG - a sanitizer build's report in a log fails the test.
-sanitizer_clean() {
-	local kind=$1 log=$2
-	if [[ -r $log ]] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
-		not_ok "$kind: sanitizer report in $log"
-		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -40 | sed 's/^/# /'
-	else
-		ok "$kind: no sanitizer report"
-	fi
-}
-
 for kind in lighttpd nginx apache; do
 	port=$(free_port)
 	if ! front_start "$kind" "$port"; then
@@ -127,9 +113,9 @@ for kind in lighttpd nginx apache; do
 	fi
 	if [[ $kind == apache ]]; then
 		# Apache's error log carries its workers' stderr.
-		sanitizer_clean "$kind" "$FRONT_ERROR_LOG"
+		stack_sanitizer_clean "$kind" "$FRONT_ERROR_LOG"
 	fi
 done
-sanitizer_clean pool "${POOL_LOG:-}"
+stack_sanitizer_clean pool "${POOL_LOG:-}"
 
 finish

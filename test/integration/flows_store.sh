@@ -6,19 +6,13 @@ set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 # shellcheck source=test/lib/pg.sh
 source "$top_srcdir/test/lib/pg.sh"
+# shellcheck source=test/lib/stack.sh
+source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 240
 tmpdir_new
-pg_start
 export AUTHFCGI_DB_TIMEOUT_MS=10000
-
-if "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.out" 2>&1; then
-	ok "migrate"
-else
-	not_ok "migrate"
-	sed 's/^/# /' "$TEST_TMP/migrate.out"
-	finish
-fi
+stack_db
 
 if "$top_builddir/test/integration/check_flows_store" >"$TEST_TMP/check" 2>&1; then
 	ok "check_flows_store: mail_issue, verification_find, password_reset, email_confirm, sign_up with a mail"

@@ -10,19 +10,12 @@ set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
+source "$top_srcdir/test/lib/stack.sh"
 
 tmpdir_new
 watchdog 300
-pg_start
 export AUTHFCGI_DB_TIMEOUT_MS=10000
-
-if "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.out" 2>&1; then
-	ok "migrate"
-else
-	not_ok "migrate"
-	sed 's/^/# /' "$TEST_TMP/migrate.out"
-	finish
-fi
+stack_db
 
 if "$top_builddir/test/integration/check_outbox" >"$TEST_TMP/check" 2>&1; then
 	ok "check_outbox: enqueue atomic with the change, leases, fencing, concurrent claimers"

@@ -5,18 +5,11 @@
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
+source "$top_srcdir/test/lib/stack.sh"
 
 tmpdir_new
-pg_start
 export AUTHFCGI_DB_TIMEOUT_MS=10000
-
-if "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.out" 2>&1; then
-	ok "migrate"
-else
-	not_ok "migrate"
-	sed 's/^/# /' "$TEST_TMP/migrate.out"
-	finish
-fi
+stack_db
 
 # libpq sends PGTZ as the session's TimeZone: a half-hour offset catches any local-time slip.
 if PGTZ=Asia/Kolkata "$top_builddir/test/integration/check_store" >"$TEST_TMP/check" 2>&1; then

@@ -1,0 +1,44 @@
+#!/bin/bash
+# stack.sh - the start-up the database and end-to-end tests share: a migrated throwaway
+# PostgreSQL (stack_db), a pool behind one web server (stack_front), and the sanitizer check
+# of a log (stack_sanitizer_clean). Source after common.sh and pg.sh (pool.sh and front.sh
+# too for stack_front).
+
+# stack_db - pg_start, then `authfcgi migrate` against it; a failed migration shows its log
+# and ends the test.
+stack_db() {
+	pg_start
+	if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then
+		show_log "$TEST_TMP/migrate.log"
+		not_ok "authfcgi migrate"
+		finish
+	fi
+	ok "authfcgi migrate"
+}
+
+# stack_front KIND PORT - pool_start with the environment as it is, then front_start KIND
+# PORT, waiting up to 20 s for /readyz through it; either failing to start ends the test.
+stack_front() {
+	local kind=$1 port=$2
+	# shellcheck disable=SC2119 # no extra serve arguments
+	if ! pool_start; then
+		not_ok "authfcgi serve starts"
+		finish
+	fi
+	if ! front_start "$kind" "$port"; then
+		not_ok "$kind starts on port $port"
+		finish
+	fi
+	wait_http "$FRONT_URL/readyz" 20 || true
+}
+
+# stack_sanitizer_clean KIND LOG - a sanitizer build's report in a log fails the test.
+stack_sanitizer_clean() {
+	local kind=$1 log=$2
+	if [[ -r $log ]] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+		not_ok "$kind: sanitizer report in $log"
+		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -40 | sed 's/^/# /'
+	else
+		ok "$kind: no sanitizer report"
+	fi
+}
