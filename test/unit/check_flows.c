@@ -153,27 +153,14 @@ static void check_redirect(const struct response *r, const char *location, int l
 
 /* ---- seeding and reading the world ------------------------------------------------------- */
 
-static void seed_user(const char *id, const char *name, const char *email, const char *password,
-                      const char *account_id)
-{
-    char hash[PASSWORD_HASH_SIZE];
-
-    if (password != NULL)
-        ck_assert_int_eq(
-            password_hash(&app.passwords, password, strlen(password), hash, sizeof(hash)),
-            PASSWORD_OK);
-    fake_store_add_user(fs, id, name, email, password != NULL ? hash : NULL, account_id,
-                        fake_store_now_ms() - 3 * DAY_MS);
-}
-
 static void seed_alice(void)
 {
-    seed_user(ALICE_ID, "Alice", ALICE_EMAIL, PASSWORD, ALICE_ACCOUNT);
+    handler_harness_seed_alice(fs, &app);
 }
 
 static void seed_bob(void)
 {
-    seed_user(BOB_ID, "Bob", BOB_EMAIL, PASSWORD, NULL);
+    handler_harness_seed_bob(fs, &app);
 }
 
 /* seed_n - alice signed in as N an hour ago (no sliding refresh due). */
@@ -616,7 +603,7 @@ START_TEST(test_reset_password_creates_credential)
     struct response r;
     struct fake_account *acc;
 
-    seed_user(BOB_ID, "Bob", BOB_EMAIL, NULL, NULL);
+    handler_harness_seed_user(fs, &app, BOB_ID, "Bob", BOB_EMAIL, NULL, NULL);
     seed_reset_token(RESET_TOKEN, BOB_ID, HOUR_MS);
     r = POST_JSON("/reset-password",
                   .body = "{\"newPassword\":\"" NEW_PASSWORD "\",\"token\":\"" RESET_TOKEN "\"}");
@@ -1088,7 +1075,7 @@ START_TEST(test_change_email_taken_meanwhile)
 
     seed_alice();
     jwt = issue_link(ALICE_ID, ALICE_EMAIL, ALICE_NEW, HOUR_MS);
-    seed_user(BOB_ID, "Bob", ALICE_NEW, PASSWORD, NULL);
+    handler_harness_seed_user(fs, &app, BOB_ID, "Bob", ALICE_NEW, PASSWORD, NULL);
     r = GET("/verify-email", .query = verify_query(jwt, NULL));
     assert_answer(r, 422,
                   "{\"message\":\"User already exists. Use another email.\",\"code\":"

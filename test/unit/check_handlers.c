@@ -290,27 +290,14 @@ static const char *session_json(const struct fake_session *s, const char *token)
 
 /* ---- seeding ----------------------------------------------------------------------------- */
 
-static void seed_user(const char *id, const char *name, const char *email, const char *password,
-                      const char *account_id)
-{
-    char hash[PASSWORD_HASH_SIZE];
-
-    if (password != NULL)
-        ck_assert_int_eq(
-            password_hash(&app.passwords, password, strlen(password), hash, sizeof(hash)),
-            PASSWORD_OK);
-    fake_store_add_user(fs, id, name, email, password != NULL ? hash : NULL, account_id,
-                        fake_store_now_ms() - 3 * DAY_MS);
-}
-
 static void seed_alice(void)
 {
-    seed_user(ALICE_ID, "Alice", ALICE_EMAIL, PASSWORD, ALICE_ACCOUNT);
+    handler_harness_seed_alice(fs, &app);
 }
 
 static void seed_bob(void)
 {
-    seed_user(BOB_ID, "Bob", BOB_EMAIL, PASSWORD, NULL);
+    handler_harness_seed_bob(fs, &app);
 }
 
 /* seed_session - a session created created_ago_ms ago that expires expires_in_ms from now,
@@ -925,7 +912,8 @@ START_TEST(test_sign_in_refused)
     struct response r;
 
     seed_alice();
-    seed_user("carolcarolcarolcarolcarolcarol01", "Carol", "carol@example.com", NULL, NULL);
+    handler_harness_seed_user(fs, &app, "carolcarolcarolcarolcarolcarol01", "Carol",
+                              "carol@example.com", NULL, NULL);
     r = POST("/sign-in/email", .content_type = sign_in_refused[_i].content_type,
              .body =
                  sign_in_refused[_i].body != NULL
@@ -1765,7 +1753,7 @@ START_TEST(test_change_password_no_credential)
 {
     struct response r;
 
-    seed_user(ALICE_ID, "Alice", ALICE_EMAIL, NULL, NULL);
+    handler_harness_seed_user(fs, &app, ALICE_ID, "Alice", ALICE_EMAIL, NULL, NULL);
     seed_live("vsession000000000000000000000000", V_TOKEN, ALICE_ID);
     r = change_password(V_COOKIE,
                         "{\"currentPassword\":\"password123\",\"newPassword\":\"changed-pass-1\"}");

@@ -8,7 +8,33 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fake_store.h"
+#include "password.h"
 #include "router.h"
+
+void handler_harness_seed_user(struct fake_store *fs, const struct app *app, const char *id,
+                               const char *name, const char *email, const char *password,
+                               const char *account_id)
+{
+    char hash[PASSWORD_HASH_SIZE];
+
+    if (password != NULL)
+        ck_assert_int_eq(
+            password_hash(&app->passwords, password, strlen(password), hash, sizeof(hash)),
+            PASSWORD_OK);
+    fake_store_add_user(fs, id, name, email, password != NULL ? hash : NULL, account_id,
+                        fake_store_now_ms() - 3 * DAY_MS);
+}
+
+void handler_harness_seed_alice(struct fake_store *fs, const struct app *app)
+{
+    handler_harness_seed_user(fs, app, ALICE_ID, "Alice", ALICE_EMAIL, PASSWORD, ALICE_ACCOUNT);
+}
+
+void handler_harness_seed_bob(struct fake_store *fs, const struct app *app)
+{
+    handler_harness_seed_user(fs, app, BOB_ID, "Bob", BOB_EMAIL, PASSWORD, NULL);
+}
 
 struct response handler_harness_dispatch(struct app *app, struct arena *arena, struct request req)
 {

@@ -51,6 +51,20 @@
 #define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
 #define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
 
+/* ---- seeding the fake store ------------------------------------------------------------- */
+
+struct fake_store;
+
+/* handler_harness_seed_user - a user created three days ago, with a credential account holding
+ * password hashed under app's settings (none when password is NULL); account_id as
+ * fake_store_add_user takes it. handler_harness_seed_alice/bob - the recorded Alice (with her
+ * recorded account id) and Bob, both with PASSWORD. */
+void handler_harness_seed_user(struct fake_store *fs, const struct app *app, const char *id,
+                               const char *name, const char *email, const char *password,
+                               const char *account_id);
+void handler_harness_seed_alice(struct fake_store *fs, const struct app *app);
+void handler_harness_seed_bob(struct fake_store *fs, const struct app *app);
+
 /* ---- requests ---------------------------------------------------------------------------- */
 
 /* handler_harness_dispatch - run req through router_dispatch as fcgi_io would hand it over:
