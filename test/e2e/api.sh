@@ -37,7 +37,7 @@ PY=/usr/bin/python3
 TRUSTED=http://localhost:8080
 EVIL=https://evil.example
 
-watchdog 175
+watchdog 400
 tmpdir_new
 if ! "$PY" -c 'import yaml, jsonschema' 2>/dev/null; then
 	not_ok "$PY imports yaml and jsonschema (python3-yaml, python3-jsonschema)"

@@ -15,7 +15,7 @@ source "$top_srcdir/test/lib/front.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
 
-watchdog 110
+watchdog 240
 tmpdir_new
 stack_db
 # shellcheck disable=SC2119 # no extra serve arguments

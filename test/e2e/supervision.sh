@@ -19,7 +19,7 @@ command -v ab >/dev/null || skip_all "ab (apache2-utils) is not installed"
 WORKERS=3
 SHUTDOWN_MS=5000
 
-watchdog 85
+watchdog 200
 tmpdir_new
 pg_start
 if ! "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1; then

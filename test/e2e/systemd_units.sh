@@ -12,7 +12,7 @@ source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/front.sh
 source "$top_srcdir/test/lib/front.sh"
 
-watchdog 90
+watchdog 200
 command -v systemd-socket-activate >/dev/null ||
 	skip_all "systemd-socket-activate (package systemd) not installed"
 tmpdir_new

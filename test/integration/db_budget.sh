@@ -13,7 +13,7 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 
-watchdog 120
+watchdog 240
 tmpdir_new
 PG_MAX_CONNECTIONS=5 pg_start
 "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1 || {

@@ -13,7 +13,7 @@ source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 
-watchdog 150
+watchdog 300
 tmpdir_new
 PG_TLS=1 pg_start
 export AUTHFCGI_WORKERS=2 AUTHFCGI_DB_TIMEOUT_MS=2000
