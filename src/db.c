@@ -518,20 +518,21 @@ static void link_up(struct db *db)
     const char *host = PQhost(db->conn);
     const char *port = PQport(db->conn);
     char qhost[128];
-    if (db->quiet)
-        ;
-    else if (db->link == LINK_LOST || db->link == LINK_BACKOFF)
+    if (db->quiet) {
+        /* a start-up probe: its caller reports the outcome */
+    } else if (db->link == LINK_LOST || db->link == LINK_BACKOFF) {
         log_event(LOG_LEVEL_INFO, "db_connected",
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
                   log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named", (long long)(now_ms() - db->down_since_ms),
                   db->failures);
-    else
+    } else {
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
                   log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named");
+    }
     db->link = LINK_UP;
     db->failures = 0;
     db->last_loss = LOSS_NONE;

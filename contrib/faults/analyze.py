@@ -3,7 +3,7 @@
 (loadgen.py's records) and what the database holds afterwards.
 
   analyze.py --responses FILE --marks FILE --fault NAME --title TEXT --deadline-ms N
-             --run-id ID [--json FILE]
+             --run-id ID [--json FILE] [--p99-relative F]
 
 MARKS holds "NAME WALLCLOCK" lines: fault_start, recovered (when the fault was lifted: the
 server back, the backends resumed, PgBouncer back, the latency gone) and load_end. The
@@ -18,7 +18,9 @@ Checks (each PASS or FAIL in the table; the exit status is 1 when one fails):
     one that got 503 but whose transaction committed (the connection died after COMMIT was
     sent: the outcome was unknown to authfcgi) is acceptable when complete - counted apart
   * p99 back under 200 ms within 10 s of recovery: the earliest moment after which no
-    request failed and the p99 latency stayed under 200 ms
+    request failed and the p99 latency stayed under 200 ms (with --p99-relative F: under
+    the larger of 200 ms and F times the p99 before the fault - for the suite's short run,
+    which shares two CPUs with sanitizers and other tests; a full run uses the 200 ms)
   * no backend left "idle in transaction"
 """
 import argparse
@@ -51,7 +53,7 @@ def bad(r):
     return r["status"] == 0 or r["status"] >= 500
 
 
-def recovery(records, recovered_at, end):
+def recovery(records, recovered_at, end, limit):
     """(seconds after recovered_at, p99 after) of the earliest moment from which every request
     succeeded and the p99 stayed under the limit; (None, p99) when that never happened with
     at least 2 s and 20 requests of evidence."""
@@ -67,7 +69,7 @@ def recovery(records, recovered_at, end):
         if end - t0 < 2 or len(recs) - i < 20:
             break
         p = p99([r["ms"] for r in recs[i:]])
-        if p < P99_LIMIT_MS:
+        if p < limit:
             best = (max(0.0, t0 - recovered_at), p)
             break
     if best is None:
@@ -84,6 +86,7 @@ def main():
     ap.add_argument("--deadline-ms", type=int, required=True)
     ap.add_argument("--run-id", required=True)
     ap.add_argument("--json")
+    ap.add_argument("--p99-relative", type=float)
     a = ap.parse_args()
 
     records = [json.loads(line) for line in open(a.responses) if line.strip()]
@@ -107,7 +110,10 @@ def main():
     late = sum(1 for r in records if r["ms"] > a.deadline_ms + 1000)
     baseline = p99([r["ms"] for r in records if r["t"] < start and not bad(r)])
     during = [r for r in records if start <= r["t"] < recovered_at]
-    rec_s, rec_p99 = recovery(records, recovered_at, end)
+    limit = P99_LIMIT_MS
+    if a.p99_relative:
+        limit = max(limit, a.p99_relative * baseline)
+    rec_s, rec_p99 = recovery(records, recovered_at, end, limit)
 
     # The database: every user of this run, with its credential accounts (with a password).
     rows = psql(
@@ -153,10 +159,10 @@ def main():
     check("half-written users (no credential)", str(half), half == 0, "0")
     check("p99 before the fault", "%.0f ms" % baseline, True)
     if rec_s is None:
-        check("p99 < %d ms again after recovery" % P99_LIMIT_MS,
+        check("p99 < %d ms again after recovery" % limit,
               "never (p99 %.0f ms)" % rec_p99, False, "<= %d s" % RECOVERY_LIMIT_S)
     else:
-        check("p99 < %d ms again after recovery" % P99_LIMIT_MS,
+        check("p99 < %d ms again after recovery" % limit,
               "%.1f s (p99 then %.0f ms)" % (rec_s, rec_p99), rec_s <= RECOVERY_LIMIT_S,
               "<= %d s" % RECOVERY_LIMIT_S)
     check("backends idle in transaction", str(idle_txn), idle_txn == 0, "0")
@@ -176,7 +182,7 @@ def main():
                 "signups_ok": len(ok_signups), "signups_ok_present": ok_present,
                 "signups_err": len(err_signups), "signups_err_committed": len(err_committed),
                 "half_written": half, "p99_before_ms": baseline, "recovery_s": rec_s,
-                "p99_after_ms": rec_p99, "idle_in_txn": idle_txn,
+                "p99_after_ms": rec_p99, "p99_limit_ms": limit, "idle_in_txn": idle_txn,
                 "during": len(during), "passed": not failed,
             }) + "\n")
     sys.exit(1 if failed else 0)
