@@ -309,19 +309,6 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .read_only = false,
     },
 
-
-    /* SHOW max_connections, as a SELECT so that it prepares like every other statement. */
-    [STMT_CONNECTION_BUDGET] = {
-        .name = "authfcgi_connection_budget",
-        .sql = "SELECT current_setting('max_connections')::integer, "
-               "current_setting('superuser_reserved_connections')::integer, "
-               "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
-               "(SELECT count(*) FROM pg_stat_activity "
-               "WHERE backend_type = 'client backend')::integer",
-        .nparams = 0,
-        .read_only = true,
-    },
-
     /* ---- the mail outbox (schema/004_outbox.sql, src/outbox.c) ---- */
     /* Runs inside the transaction of the state change the mail belongs to. */
     [STMT_OUTBOX_INSERT] = {
@@ -383,6 +370,18 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "LIMIT 1000 FOR UPDATE SKIP LOCKED))",
         .nparams = 1,
         .read_only = false,
+    },
+
+    /* SHOW max_connections, as a SELECT so that it prepares like every other statement. */
+    [STMT_CONNECTION_BUDGET] = {
+        .name = "authfcgi_connection_budget",
+        .sql = "SELECT current_setting('max_connections')::integer, "
+               "current_setting('superuser_reserved_connections')::integer, "
+               "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+               "(SELECT count(*) FROM pg_stat_activity "
+               "WHERE backend_type = 'client backend')::integer",
+        .nparams = 0,
+        .read_only = true,
     },
 };
 /* clang-format on */
