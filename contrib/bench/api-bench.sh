@@ -5,7 +5,8 @@
 # lighttpd in turn, measured with wrk (api.lua):
 #   * get-session with a valid cookie: authfcgi vs baseline -> ratio (target >= 0.90, 0 bad)
 #   * sign-in: authfcgi vs the yescrypt ceiling of this machine at the configured cost,
-#     measured by hashrate.c with one process per core -> ratio (target >= 0.90)
+#     measured by hashrate.c with one process per core right before each sign-in run ->
+#     ratio (target >= 0.90)
 #   * get-session p99 while N sign-ins/s (default 10) run beside it (target <= 50 ms)
 #   * resident memory (VmRSS) of each worker after the runs (target <= 8 MiB)
 # and prints one Markdown table (and the raw wrk outputs under the log directory).
@@ -104,13 +105,20 @@ mkdir -p "$BIN"
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -o "$BIN/hashrate" "$BENCH/hashrate.c" \
 	$(pkg-config --cflags --libs libxcrypt) || die "cannot build hashrate.c"
 
-# ---- the hash ceiling first, while nothing else runs: one process per core
+# ---- the hash ceiling: one process per core. Measured at the start and again right before
+# each sign-in run, which is compared with the latter (a shared machine's speed drifts).
 NCPU=$(nproc)
-read -r HASH_LINE < <("$BIN/hashrate" "$COST" 5 "$NCPU") || die "hashrate failed"
-HASH_RATE=$(sed -n 's/.*hashes_per_s=\([0-9.]*\).*/\1/p' <<<"$HASH_LINE")
-HASH_MS=$(sed -n 's/.*ms_per_hash=\([0-9.]*\).*/\1/p' <<<"$HASH_LINE")
-HASH_SETTING=$(sed -n 's/.*setting=\(.*\)/\1/p' <<<"$HASH_LINE")
-say "hash ceiling: $HASH_LINE ($NCPU processes)"
+# hash_ceiling KEY - hashrate for 5 s; sets R[KEY,hash] (hashes/s) and R[KEY,hash_ms].
+hash_ceiling() {
+	local line
+	line=$("$BIN/hashrate" "$COST" 5 "$NCPU") || die "hashrate failed"
+	R[$1,hash]=$(sed -n 's/.*hashes_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
+	R[$1,hash_ms]=$(sed -n 's/.*ms_per_hash=\([0-9.]*\).*/\1/p' <<<"$line")
+	HASH_SETTING=$(sed -n 's/.*setting=\(.*\)/\1/p' <<<"$line")
+	say "hash ceiling ($1): $line ($NCPU processes)"
+}
+declare -A R # R[front,test,field]
+hash_ceiling start
 
 # ---- database, pool, baseline
 pg_start
@@ -136,7 +144,6 @@ for ((i = 0; i < 100; i++)); do [[ -S $BASELINE_SOCKET ]] && break; sleep 0.05; 
 [[ -S $BASELINE_SOCKET ]] || die "baseline did not start: $(cat "$LOG_DIR/baseline.log")"
 
 # ---- measurements
-declare -A R # R[front,test,field]
 
 # tree_ticks PID - CPU clock ticks used so far by PID and all its descendants, including the
 # children they have already reaped (cutime/cstime), so workers that were replaced during a
@@ -252,6 +259,7 @@ for front in $FRONTS; do
 		if [[ $server == authfcgi ]]; then srv=$POOL_PID; else srv=$BASELINE_PID; fi
 		run_wrk "$front,gs,$server" "$url" get-session "$CONNECTIONS" "$srv"
 		if [[ $server == authfcgi && $SIGN_IN == 1 ]]; then
+			hash_ceiling "$front"
 			run_wrk "$front,si,$server" "$url" sign-in "$CONNECTIONS"
 			# The front has given up on the sign-ins still queued when wrk stopped, but the
 			# workers hash them anyway (FastCGI has no cancel): let that queue drain first.
@@ -274,18 +282,22 @@ for front in $FRONTS; do
 done
 
 # ---- resident memory of the workers that served all this
-# rss_of PIDS... - "max avg" VmRSS in MiB, and the largest VmHWM.
+# rss_of PIDS... - "maxRSS meanRSS maxHWM meanPSS count" in MiB: VmRSS counts the shared
+# libraries' pages in every process, PSS shares them out (what a worker really adds).
 rss_of() {
 	local p
 	for p; do
-		awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' "/proc/$p/status" 2>/dev/null
-	done | awk '{ n++; s += $1; if ($1 > m) m = $1; if ($2 > h) h = $2 }
-		END { if (n) printf "%.1f %.1f %.1f %d\n", m / 1024, s / n / 1024, h / 1024, n; else print "- - - 0" }'
+		{
+			awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "%d %d ", r, h }' "/proc/$p/status"
+			awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup"
+		} 2>/dev/null
+	done | awk 'NF == 3 { n++; s += $1; if ($1 > m) m = $1; if ($2 > h) h = $2; ps += $3 }
+		END { if (n) printf "%.1f %.1f %.1f %.1f %d\n", m / 1024, s / n / 1024, h / 1024, ps / n / 1024, n; else print "- - - - 0" }'
 }
 mapfile -t APIDS < <(pool_worker_pids)
 mapfile -t BPIDS < <(ps -o pid= --ppid "$BASELINE_PID" | tr -d ' ')
-read -r A_MAX A_AVG A_HWM A_N < <(rss_of "${APIDS[@]}")
-read -r B_MAX B_AVG B_HWM B_N < <(rss_of "${BPIDS[@]}")
+read -r A_MAX A_AVG A_HWM A_PSS A_N < <(rss_of "${APIDS[@]}")
+read -r B_MAX B_AVG B_HWM B_PSS B_N < <(rss_of "${BPIDS[@]}")
 RETIRED=$(grep -c 'event=worker_spawned' "$POOL_LOG" || true)
 
 # ---- the table
@@ -294,7 +306,7 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >=
 echo
 echo "$("$AUTHFCGI_BIN" version 2>/dev/null | head -n 1) on $(. /etc/os-release && echo "$PRETTY_NAME"), $NCPU vCPU, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $NWORKERS authfcgi workers (AUTHFCGI_WORKERS=$WORKERS), $NWORKERS baseline workers; rate limit off;"
-echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') on the same host over TCP 127.0.0.1 (fsync off); yescrypt cost $COST ($HASH_SETTING): $HASH_RATE hashes/s with $NCPU processes, $HASH_MS ms each"
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') on the same host over TCP 127.0.0.1 (fsync off); yescrypt cost $COST ($HASH_SETTING): ${R[start,hash]} hashes/s at the start with $NCPU processes, ${R[start,hash_ms]} ms each"
 echo "load average (1/5/15 min) at start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| front | measurement | server | req/s | p50 ms | p99 ms | non-2xx | ratio | target |"
@@ -305,8 +317,8 @@ for front in $FRONTS; do
 	echo "| $front | get-session | authfcgi | ${R[$a,rps]} | ${R[$a,p50]} | ${R[$a,p99]} | ${R[$a,bad]} | $r of baseline | ≥ 0.90, 0 non-2xx: $(verdict "$r" 0.90 ">=")$( ((R[$a,bad] > 0)) && echo ", non-2xx MISSED") |"
 	echo "| $front | get-session | baseline | ${R[$b,rps]} | ${R[$b,p50]} | ${R[$b,p99]} | ${R[$b,bad]} | 1.00 | |"
 	((SIGN_IN)) || continue
-	r=$(ratio "${R[$s,rps]}" "$HASH_RATE")
-	echo "| $front | sign-in | authfcgi | ${R[$s,rps]} | ${R[$s,p50]} | ${R[$s,p99]} | ${R[$s,bad]} | $r of $HASH_RATE hashes/s | ≥ 0.90: $(verdict "$r" 0.90 ">=") |"
+	r=$(ratio "${R[$s,rps]}" "${R[$front,hash]}")
+	echo "| $front | sign-in | authfcgi | ${R[$s,rps]} | ${R[$s,p50]} | ${R[$s,p99]} | ${R[$s,bad]} | $r of ${R[$front,hash]} hashes/s (${R[$front,hash_ms]} ms each) just before | ≥ 0.90: $(verdict "$r" 0.90 ">=") |"
 	echo "| $front | get-session + $SIGNIN_RATE sign-ins/s | authfcgi | ${R[$m,rps]} | ${R[$m,p50]} | ${R[$m,p99]} | ${R[$m,bad]} | ${R[$front,mix,signins]} sign-ins (${R[$front,mix,signin_bad]} non-200, p99 ${R[$front,mix,signin_p99]} ms) | p99 ≤ 50 ms: $(verdict "${R[$m,p99]}" 50 "<=") |"
 done
 echo
@@ -323,7 +335,7 @@ for front in $FRONTS; do
 	done
 done
 echo
-echo "| resident memory per worker (VmRSS after the runs) | max MiB | mean MiB | peak VmHWM MiB | workers | target |"
-echo "|---|---:|---:|---:|---:|---|"
-echo "| authfcgi | $A_MAX | $A_AVG | $A_HWM | $A_N ($RETIRED spawned in all: AUTHFCGI_MAX_REQUESTS recycling) | ≤ 8 MiB: $(verdict "$A_MAX" 8 "<=") |"
-echo "| baseline | $B_MAX | $B_AVG | $B_HWM | $B_N | |"
+echo "| resident memory per worker (after the runs) | VmRSS max MiB | VmRSS mean MiB | VmHWM max MiB | PSS mean MiB | workers | target |"
+echo "|---|---:|---:|---:|---:|---:|---|"
+echo "| authfcgi | $A_MAX | $A_AVG | $A_HWM | $A_PSS | $A_N ($RETIRED spawned in all: AUTHFCGI_MAX_REQUESTS recycling) | VmRSS ≤ 8 MiB: $(verdict "$A_MAX" 8 "<=") |"
+echo "| baseline | $B_MAX | $B_AVG | $B_HWM | $B_PSS | $B_N | |"
