@@ -119,8 +119,15 @@ static void read_body(struct fcgi_io *io, struct request *req, struct arena *are
     size_t want = declared >= 0 ? (size_t)declared : REQUEST_MAX_BODY + 1;
     if (want == 0)
         return;
+    /* nginx sends an empty CONTENT_LENGTH with every GET: look for a first byte before
+     * reserving (and later wiping) a buffer of the largest body for a request that has none. */
+    int first = -1;
+    if (declared < 0 && (first = FCGX_GetChar(io->req.in)) == EOF)
+        return;
     char *buf = arena_alloc(arena, want + 1);
     size_t got = 0;
+    if (first >= 0)
+        buf[got++] = (char)first;
     while (got < want) {
         int n = FCGX_GetStr(buf + got, (int)(want - got), io->req.in);
         if (n <= 0)
@@ -303,7 +310,11 @@ int fcgi_io_respond(struct fcgi_io *io, const struct response *resp)
     FCGX_Stream *out = io->req.out;
     write_headers(out, resp);
     write_body(out, resp);
-    int rc = FCGX_FFlush(out) != 0 || FCGX_GetError(out) != 0 ? -1 : 0;
+    /* Closing stderr first makes stdout the last writer, so its close appends the end of the
+     * stream and FCGI_END_REQUEST to the buffered response: one write() per response instead
+     * of a flush followed by a second write for the closing records. */
+    FCGX_FClose(io->req.err);
+    int rc = FCGX_FClose(out) != 0 || FCGX_GetError(out) != 0 ? -1 : 0;
     finish_request(io);
     return rc;
 }
