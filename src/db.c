@@ -864,9 +864,11 @@ static int command_send(struct db *db, const struct command *c)
         return PQsendQuery(db->conn, c->text);
     if (db->unnamed)
         return PQsendQueryParams(db->conn, c->stmt->sql, c->stmt->nparams, NULL,
-                                 c->stmt->nparams > 0 ? c->params : NULL, NULL, NULL, 0);
+                                 c->stmt->nparams > 0 ? c->params : NULL, NULL, NULL,
+                                 c->stmt->binary ? 1 : 0);
     return PQsendQueryPrepared(db->conn, c->stmt->name, c->stmt->nparams,
-                               c->stmt->nparams > 0 ? c->params : NULL, NULL, NULL, 0);
+                               c->stmt->nparams > 0 ? c->params : NULL, NULL, NULL,
+                               c->stmt->binary ? 1 : 0);
 }
 
 /* result_status - the outcome of a finished command, listing the successes and rejecting the
@@ -1224,6 +1226,13 @@ const char *db_result_value(const struct db_result *r, int row, int col)
     if (PQgetisnull(r->pg, row, col))
         return NULL;
     return PQgetvalue(r->pg, row, col);
+}
+
+int db_result_length(const struct db_result *r, int row, int col)
+{
+    if (db_result_value(r, row, col) == NULL)
+        return -1;
+    return PQgetlength(r->pg, row, col);
 }
 
 void db_result_free(struct db_result *r)

@@ -106,8 +106,12 @@ const char *db_status_name(enum db_status st);
 const char *db_failure_class(const char *sqlstate, const char *message, bool *config);
 
 int db_result_rows(const struct db_result *r);
-/* db_result_value - the text of a field, or NULL for SQL NULL. Borrowed from r. */
+/* db_result_value - a field, or NULL for SQL NULL (or no such field). Borrowed from r. Text
+ * results are NUL-terminated text; binary ones (stmt_def.binary) are the type's binary form,
+ * NUL-terminated too, which makes text columns read the same either way. */
 const char *db_result_value(const struct db_result *r, int row, int col);
+/* db_result_length - the size in bytes of a field, or -1 for SQL NULL (or no such field). */
+int db_result_length(const struct db_result *r, int row, int col);
 void db_result_free(struct db_result *r);
 
 #endif

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 
@@ -92,13 +91,10 @@ static char *lowered_email(struct call *c)
 /* iso_now - the current time as Better Auth's JSON shows it, in the arena. */
 static const char *iso_now(struct arena *a)
 {
-    int64_t ms = session_now_ms();
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
+    char buf[TEXT_ISO_TIME_SIZE];
 
-    gmtime_r(&secs, &tm);
-    return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    (void)text_iso_time(session_now_ms(), buf);
+    return arena_strdup(a, buf);
 }
 
 /* answer_unverified_sign_up - {"token":null,"user":...}: a real new user, or (user NULL, for

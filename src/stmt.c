@@ -12,25 +12,24 @@
 /* clang-format off */
 
 /* Timestamps. Better Auth writes and reads them with millisecond precision, so ours are
- * written truncated to the millisecond, returned as its ISO text in UTC whatever the
- * session's TimeZone, and as Unix milliseconds computed from the same truncated value (so the
- * two never disagree, even on rows another writer stored with microseconds). "Now" is now():
- * the rows one transaction writes (sign-up's user, account and session) share one time. */
-#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+ * written truncated to the millisecond. The statements marked .binary return the rows of the
+ * layouts below in binary: timestamps arrive as integers whatever the session's TimeZone and
+ * DateStyle (no session SET needed, so they stay pooler-safe), and store_pg.c derives both
+ * Better Auth's ISO text and Unix milliseconds from one value, which PostgreSQL would otherwise
+ * spend a fifth of the hot path formatting. "Now" is now(): the rows one transaction writes
+ * (sign-up's user, account and session) share one time. */
 #define EPOCH_MS(col) "(extract(epoch FROM date_trunc('milliseconds', " col ")) * 1000)::bigint"
 #define NOW_MS "date_trunc('milliseconds', now())"
 
 /* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "". */
 #define USER_COLUMNS(t)                                                                      \
     t "id, " t "name, " t "email, " t "\"emailVerified\", " t "image, "                      \
-    ISO(t "\"createdAt\"") ", " ISO(t "\"updatedAt\"")
+    t "\"createdAt\", " t "\"updatedAt\""
 #define SESSION_COLUMNS(t)                                                                   \
     t "id, " t "token, " t "\"userId\", " t "\"ipAddress\", " t "\"userAgent\", "            \
-    ISO(t "\"expiresAt\"") ", " ISO(t "\"createdAt\"") ", " ISO(t "\"updatedAt\"") ", "      \
-    EPOCH_MS(t "\"expiresAt\"") ", " EPOCH_MS(t "\"createdAt\"")
+    t "\"expiresAt\", " t "\"createdAt\", " t "\"updatedAt\""
 #define ACCOUNT_COLUMNS                                                                      \
-    "id, \"accountId\", \"providerId\", \"userId\", "                                        \
-    ISO("\"createdAt\"") ", " ISO("\"updatedAt\"")
+    "id, \"accountId\", \"providerId\", \"userId\", \"createdAt\", \"updatedAt\""
 
 /* A user's credential password when it has several credential accounts (Better Auth never
  * makes two, but nothing in its schema forbids them): one with a password, the oldest. */
@@ -81,6 +80,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "RETURNING " USER_COLUMNS(""),
         .nparams = 4,
         .read_only = false,
+        .binary = true,
     },
     /* The credential account of a new user: accountId is the user id (Better Auth's rule). */
     [STMT_ACCOUNT_INSERT_CREDENTIAL] = {
@@ -99,6 +99,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "FROM \"user\" u WHERE u.email = $1",
         .nparams = 1,
         .read_only = true,
+        .binary = true,
     },
     [STMT_CREDENTIAL_OF_USER] = {
         .name = "authfcgi_credential_of_user",
@@ -124,6 +125,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " USER_COLUMNS(""),
         .nparams = 4,
         .read_only = false,
+        .binary = true,
     },
     /* Accounts and sessions follow by ON DELETE CASCADE. */
     [STMT_USER_DELETE] = {
@@ -138,6 +140,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "ORDER BY \"createdAt\", id",
         .nparams = 1,
         .read_only = true,
+        .binary = true,
     },
 
     /* ---- sessions (token = the stored form) ---- */
@@ -149,6 +152,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "RETURNING " SESSION_COLUMNS(""),
         .nparams = 6,
         .read_only = false,
+        .binary = true,
     },
     /* get-session, the hot path: the session and its user in one index lookup and one join,
      * whatever the expiry (the caller decides, and deletes what has expired). */
@@ -158,6 +162,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "FROM session s JOIN \"user\" u ON u.id = s.\"userId\" WHERE s.token = $1",
         .nparams = 1,
         .read_only = true,
+        .binary = true,
     },
     [STMT_SESSION_REFRESH] = {
         .name = "authfcgi_session_refresh",
@@ -165,6 +170,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " SESSION_COLUMNS(""),
         .nparams = 2,
         .read_only = false,
+        .binary = true,
     },
     [STMT_SESSION_DELETE_TOKEN] = {
         .name = "authfcgi_session_delete_token",
@@ -188,6 +194,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "AND \"expiresAt\" > now() ORDER BY \"createdAt\", id",
         .nparams = 1,
         .read_only = true,
+        .binary = true,
     },
     [STMT_SESSION_DELETE_ALL] = {
         .name = "authfcgi_session_delete_all",
@@ -261,6 +268,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "WHERE id = $1 AND email = $2 RETURNING " USER_COLUMNS(""),
         .nparams = 2,
         .read_only = false,
+        .binary = true,
     },
     /* The change-email link: emailVerified is kept, as Better Auth keeps it. A taken address
      * fails on user_email_key (DB_CONFLICT). */
@@ -270,6 +278,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "WHERE id = $1 AND email = $2 RETURNING " USER_COLUMNS(""),
         .nparams = 3,
         .read_only = false,
+        .binary = true,
     },
 
     /* ---- rate limits (schema/003_rate_limit.sql) ----

@@ -51,16 +51,16 @@ enum stmt {
     STMT__MAX
 };
 
-/* Column layouts of the rows the store's statements return: a user, a session, an account.
- * Timestamps come twice where the store needs arithmetic: Better Auth's ISO text (UTC,
- * milliseconds, "Z") and Unix milliseconds. STMT_SESSION_LOOKUP returns a session followed by
+/* Column layouts of the rows the store's statements return: a user, a session, an account,
+ * always in binary (stmt_def.binary): text columns as their bytes, booleans as one byte,
+ * timestamps as PostgreSQL's 64-bit microseconds since 2000-01-01 UTC. STMT_SESSION_LOOKUP returns a session followed by
  * a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a user followed by the
  * credential password (column USER_COL__COUNT). */
 enum user_col {
     USER_COL_ID,
     USER_COL_NAME,
     USER_COL_EMAIL,
-    USER_COL_EMAIL_VERIFIED, /* 't' / 'f' */
+    USER_COL_EMAIL_VERIFIED,
     USER_COL_IMAGE,          /* may be NULL */
     USER_COL_CREATED_AT,
     USER_COL_UPDATED_AT,
@@ -76,8 +76,6 @@ enum session_col {
     SESSION_COL_EXPIRES_AT,
     SESSION_COL_CREATED_AT,
     SESSION_COL_UPDATED_AT,
-    SESSION_COL_EXPIRES_AT_MS,
-    SESSION_COL_CREATED_AT_MS,
     SESSION_COL__COUNT
 };
 
@@ -96,6 +94,7 @@ struct stmt_def {
     const char *sql;
     int nparams;    /* number of $n placeholders */
     bool read_only; /* safe to retry once after a lost connection */
+    bool binary;    /* results in binary format (the row layouts above), else text */
 };
 
 extern const struct stmt_def stmt_table[STMT__MAX];

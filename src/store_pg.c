@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "log.h"
 #include "outbox.h"
+#include "text.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
 #define INT_TEXT_SIZE 24
@@ -43,7 +44,7 @@ static int parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
-/* copy_required - the arena copy of a NOT NULL column; NULL when it is missing. */
+/* copy_required - the arena copy of a NOT NULL text column; NULL when it is missing. */
 static const char *copy_required(struct arena *a, const struct db_result *r, int row, int col)
 {
     const char *v = db_result_value(r, row, col);
@@ -51,24 +52,71 @@ static const char *copy_required(struct arena *a, const struct db_result *r, int
     return v != NULL ? arena_strdup(a, v) : NULL;
 }
 
+/* PostgreSQL's timestamps count microseconds from 2000-01-01 00:00:00 UTC; this many
+ * milliseconds after 1970. Its binary 'infinity' values are INT64_MIN/INT64_MAX. */
+#define PG_EPOCH_UNIX_MS INT64_C(946684800000)
+
+static uint64_t be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* read_bool - a binary boolean column (one byte). Returns 0, or -1 when NULL or malformed. */
+static int read_bool(const struct db_result *r, int row, int col, bool *out)
+{
+    const unsigned char *v = (const unsigned char *)db_result_value(r, row, col);
+
+    if (v == NULL || db_result_length(r, row, col) != 1 || v[0] > 1)
+        return -1;
+    *out = v[0] == 1;
+    return 0;
+}
+
+/* read_time - a binary timestamptz column as Unix milliseconds (rounded down, as Better Auth
+ * keeps them) and, when iso is non-NULL, as its ISO text in the arena. Returns 0, or -1 when
+ * NULL, malformed, infinite or beyond a JavaScript Date. */
+static int read_time(struct arena *a, const struct db_result *r, int row, int col, int64_t *ms,
+                     const char **iso)
+{
+    const unsigned char *v = (const unsigned char *)db_result_value(r, row, col);
+
+    if (v == NULL || db_result_length(r, row, col) != 8)
+        return -1;
+    int64_t us = (int64_t)be64(v);
+    if (us == INT64_MIN || us == INT64_MAX)
+        return -1;
+    int64_t q = us / 1000;
+    if (us % 1000 < 0)
+        q -= 1;
+    int64_t unix_ms = q + PG_EPOCH_UNIX_MS;
+    char buf[TEXT_ISO_TIME_SIZE];
+    if (text_iso_time(unix_ms, buf) != 0)
+        return -1;
+    if (ms != NULL)
+        *ms = unix_ms;
+    if (iso != NULL)
+        *iso = arena_strdup(a, buf);
+    return 0;
+}
+
 /* read_user - the user_col layout starting at column base. */
 static enum db_status read_user(struct arena *a, const struct db_result *r, int row, int base,
                                 enum stmt id, struct user_record *u)
 {
-    const char *verified = db_result_value(r, row, base + USER_COL_EMAIL_VERIFIED);
-
     u->id = copy_required(a, r, row, base + USER_COL_ID);
     u->name = copy_required(a, r, row, base + USER_COL_NAME);
     u->email = copy_required(a, r, row, base + USER_COL_EMAIL);
     u->image = arena_strdup(a, db_result_value(r, row, base + USER_COL_IMAGE));
-    u->created_at = copy_required(a, r, row, base + USER_COL_CREATED_AT);
-    u->updated_at = copy_required(a, r, row, base + USER_COL_UPDATED_AT);
-    if (u->id == NULL || u->name == NULL || u->email == NULL || u->created_at == NULL ||
-        u->updated_at == NULL)
+    if (u->id == NULL || u->name == NULL || u->email == NULL)
         return bad_row(id, "user");
-    if (verified == NULL || (strcmp(verified, "t") != 0 && strcmp(verified, "f") != 0))
+    if (read_bool(r, row, base + USER_COL_EMAIL_VERIFIED, &u->email_verified) != 0)
         return bad_row(id, "user.emailVerified");
-    u->email_verified = verified[0] == 't';
+    if (read_time(a, r, row, base + USER_COL_CREATED_AT, NULL, &u->created_at) != 0 ||
+        read_time(a, r, row, base + USER_COL_UPDATED_AT, NULL, &u->updated_at) != 0)
+        return bad_row(id, "user.timestamps");
     return DB_OK;
 }
 
@@ -82,17 +130,14 @@ static enum db_status read_session(struct arena *a, const struct db_result *r, i
     s->user_id = copy_required(a, r, row, base + SESSION_COL_USER_ID);
     s->ip_address = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_IP_ADDRESS));
     s->user_agent = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_USER_AGENT));
-    s->expires_at = copy_required(a, r, row, base + SESSION_COL_EXPIRES_AT);
-    s->created_at = copy_required(a, r, row, base + SESSION_COL_CREATED_AT);
-    s->updated_at = copy_required(a, r, row, base + SESSION_COL_UPDATED_AT);
-    if (s->id == NULL || s->token == NULL || s->user_id == NULL || s->expires_at == NULL ||
-        s->created_at == NULL || s->updated_at == NULL)
+    if (s->id == NULL || s->token == NULL || s->user_id == NULL)
         return bad_row(id, "session");
-    if (parse_int64(db_result_value(r, row, base + SESSION_COL_EXPIRES_AT_MS), &s->expires_at_ms) !=
+    if (read_time(a, r, row, base + SESSION_COL_EXPIRES_AT, &s->expires_at_ms, &s->expires_at) !=
             0 ||
-        parse_int64(db_result_value(r, row, base + SESSION_COL_CREATED_AT_MS), &s->created_at_ms) !=
-            0)
-        return bad_row(id, "session.ms");
+        read_time(a, r, row, base + SESSION_COL_CREATED_AT, &s->created_at_ms, &s->created_at) !=
+            0 ||
+        read_time(a, r, row, base + SESSION_COL_UPDATED_AT, NULL, &s->updated_at) != 0)
+        return bad_row(id, "session.timestamps");
     return DB_OK;
 }
 
@@ -104,11 +149,12 @@ static enum db_status read_account(struct arena *a, const struct db_result *r, i
     acc->account_id = copy_required(a, r, row, ACCOUNT_COL_ACCOUNT_ID);
     acc->provider_id = copy_required(a, r, row, ACCOUNT_COL_PROVIDER_ID);
     acc->user_id = copy_required(a, r, row, ACCOUNT_COL_USER_ID);
-    acc->created_at = copy_required(a, r, row, ACCOUNT_COL_CREATED_AT);
-    acc->updated_at = copy_required(a, r, row, ACCOUNT_COL_UPDATED_AT);
     if (acc->id == NULL || acc->account_id == NULL || acc->provider_id == NULL ||
-        acc->user_id == NULL || acc->created_at == NULL || acc->updated_at == NULL)
+        acc->user_id == NULL)
         return bad_row(STMT_ACCOUNT_LIST, "account");
+    if (read_time(a, r, row, ACCOUNT_COL_CREATED_AT, NULL, &acc->created_at) != 0 ||
+        read_time(a, r, row, ACCOUNT_COL_UPDATED_AT, NULL, &acc->updated_at) != 0)
+        return bad_row(STMT_ACCOUNT_LIST, "account.timestamps");
     return DB_OK;
 }
 

@@ -1,9 +1,13 @@
-/* text - Unicode and character helpers. Decoding is left to utf8proc, the library that also
- * normalises passwords, so "valid UTF-8" means the same thing everywhere in authfcgi. */
+/* text - Unicode and character helpers, and timestamps as JSON text. Decoding is left to
+ * utf8proc, the library that also normalises passwords, so "valid UTF-8" means the same thing
+ * everywhere in authfcgi. */
 #include "config.h"
 
 #include "text.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <utf8proc.h>
 
 /* text_utf16_length - walk code points with utf8proc_iterate, which rejects every ill-formed
@@ -36,4 +40,37 @@ int text_hex_value(int c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+/* The range of a JavaScript Date: 100 000 000 days either side of 1970. */
+#define JS_DATE_MAX_MS INT64_C(8640000000000000)
+
+/* text_iso_time - as Date.toISOString(): four-digit years, six digits and a sign outside
+ * 0..9999. Milliseconds are floored so that a time before 1970 keeps its second. */
+int text_iso_time(int64_t ms, char out[TEXT_ISO_TIME_SIZE])
+{
+    out[0] = '\0';
+    if (ms > JS_DATE_MAX_MS || ms < -JS_DATE_MAX_MS)
+        return -1;
+    int64_t secs = ms / 1000, frac = ms % 1000;
+    if (frac < 0) {
+        frac += 1000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        return -1;
+    long year = (long)tm.tm_year + 1900;
+    char ybuf[12];
+    if (year >= 0 && year <= 9999)
+        snprintf(ybuf, sizeof ybuf, "%04ld", year);
+    else
+        snprintf(ybuf, sizeof ybuf, "%c%06ld", year < 0 ? '-' : '+', labs(year));
+    /* The % 100 tells the compiler what gmtime guarantees: two digits each. */
+    snprintf(out, TEXT_ISO_TIME_SIZE, "%.7s-%02u-%02uT%02u:%02u:%02u.%03uZ", ybuf,
+             (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100,
+             (unsigned)frac % 1000);
+    return 0;
 }

@@ -1,9 +1,11 @@
-/* text - small text helpers shared by request validation, the decoders and the password
- * module: lengths as JavaScript counts them, hex digits. */
+/* text - small text helpers shared by request validation, the decoders, the store and the
+ * password module: lengths as JavaScript counts them, hex digits, timestamps as JSON shows
+ * them. */
 #ifndef AUTHFCGI_TEXT_H
 #define AUTHFCGI_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* text_utf16_length - the number of UTF-16 code units of the len bytes of UTF-8 at s, which is
  * what JavaScript's `string.length` reports and so what Better Auth's limits count: one per
@@ -16,5 +18,14 @@ int text_utf16_length(const char *s, size_t len, size_t *out);
 /* text_hex_value - 0..15 for a hex digit in either case (c as an unsigned char), else -1:
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
+
+/* Room for text_iso_time's output: "+275760-09-13T00:00:00.000Z" and the NUL. */
+#define TEXT_ISO_TIME_SIZE 32
+
+/* text_iso_time - Unix milliseconds as JavaScript's Date.toISOString() prints them and Better
+ * Auth's JSON carries them: "2026-11-25T23:27:39.123Z" (UTC; milliseconds rounded down, before
+ * 1970 too). out holds TEXT_ISO_TIME_SIZE bytes. Returns 0, or -1 for a time gmtime cannot
+ * represent (out is then ""). */
+int text_iso_time(int64_t ms, char out[TEXT_ISO_TIME_SIZE]);
 
 #endif

@@ -134,6 +134,46 @@ START_TEST(test_hex_value_digits)
 }
 END_TEST
 
+/* Expected texts printed by Node's Date.prototype.toISOString(), which is what Better Auth's
+ * JSON carries. */
+static const struct {
+    int64_t ms;
+    const char *iso;
+} iso_cases[] = {
+    {0, "1970-01-01T00:00:00.000Z"},
+    {INT64_C(1764114459123), "2025-11-25T23:47:39.123Z"},
+    {-1, "1969-12-31T23:59:59.999Z"},
+    {INT64_C(946684799999), "1999-12-31T23:59:59.999Z"},
+    {INT64_C(951782400000), "2000-02-29T00:00:00.000Z"},
+    {INT64_C(253402300799999), "9999-12-31T23:59:59.999Z"},
+    {INT64_C(253402300800000), "+010000-01-01T00:00:00.000Z"},
+    {INT64_C(-62167219200000), "0000-01-01T00:00:00.000Z"},
+    {INT64_C(-62167219200001), "-000001-12-31T23:59:59.999Z"},
+    {INT64_C(8640000000000000), "+275760-09-13T00:00:00.000Z"},
+    {INT64_C(-8640000000000000), "-271821-04-20T00:00:00.000Z"},
+};
+
+START_TEST(test_iso_time)
+{
+    char out[TEXT_ISO_TIME_SIZE];
+
+    ck_assert_int_eq(text_iso_time(iso_cases[_i].ms, out), 0);
+    ck_assert_str_eq(out, iso_cases[_i].iso);
+}
+END_TEST
+
+/* Outside a JavaScript Date's range there is no text Better Auth could have written. */
+START_TEST(test_iso_time_out_of_range)
+{
+    char out[TEXT_ISO_TIME_SIZE];
+
+    ck_assert_int_eq(text_iso_time(INT64_C(8640000000000001), out), -1);
+    ck_assert_str_eq(out, "");
+    ck_assert_int_eq(text_iso_time(INT64_MIN, out), -1);
+    ck_assert_int_eq(text_iso_time(INT64_MAX, out), -1);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -147,6 +187,11 @@ static Suite *text_suite(void)
     tc = tcase_create("hex_value");
     tcase_add_loop_test(tc, test_hex_value, 0, 256);
     tcase_add_test(tc, test_hex_value_digits);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("iso_time");
+    tcase_add_loop_test(tc, test_iso_time, 0, sizeof(iso_cases) / sizeof(iso_cases[0]));
+    tcase_add_test(tc, test_iso_time_out_of_range);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -159,15 +159,7 @@ int64_t fake_store_now_ms(void)
 /* fake_store_iso - see fake_store.h. */
 void fake_store_iso(int64_t ms, char out[FAKE_ISO_SIZE])
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-
-    char buf[64];
-
-    gmtime_r(&secs, &tm);
-    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-    snprintf(out, FAKE_ISO_SIZE, "%.24s", buf);
+    (void)text_iso_time(ms, out);
 }
 
 static const char *iso_in(struct arena *a, int64_t ms)

@@ -20,6 +20,7 @@
 
 #include "mail.h"
 #include "store.h"
+#include "text.h"
 
 /* One per member of struct store_ops that touches data. */
 enum fake_op {
@@ -48,7 +49,7 @@ enum fake_op {
 };
 
 /* Room for "2026-11-25T18:52:16.074Z" and its NUL. */
-#define FAKE_ISO_SIZE 25
+#define FAKE_ISO_SIZE TEXT_ISO_TIME_SIZE
 
 struct fake_user {
     char *id;
