@@ -11,8 +11,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
+#include "digest.h"
 #include "text.h"
 
 #define SECURE_PREFIX "__Secure-"
@@ -71,13 +71,11 @@ const char *const *cookie_deletion_lines(const struct cookie_config *c)
 static int signature_of(const struct cookie_config *c, const char *value, size_t len,
                         char sig[COOKIE_SIGNATURE_LEN + 1])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    unsigned char mac[DIGEST_SHA256_LEN];
     int rc = -1;
 
-    if (HMAC(EVP_sha256(), c->secret, (int)c->secret_len, (const unsigned char *)value, len, mac,
-             &maclen) != NULL &&
-        maclen == 32 && EVP_EncodeBlock((unsigned char *)sig, mac, 32) == COOKIE_SIGNATURE_LEN)
+    if (digest_hmac_sha256(c->secret, c->secret_len, value, len, mac) == 0 &&
+        EVP_EncodeBlock((unsigned char *)sig, mac, DIGEST_SHA256_LEN) == COOKIE_SIGNATURE_LEN)
         rc = 0;
     explicit_bzero(mac, sizeof(mac));
     return rc;

@@ -9,15 +9,13 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "arena.h"
+#include "digest.h"
 
 /* base64url of {"alg":"HS256"}: the only header we write, the one Better Auth writes. */
 #define HEADER_B64 "eyJhbGciOiJIUzI1NiJ9"
-/* An HMAC-SHA256 is 32 bytes: 43 base64url characters. */
-#define MAC_LEN 32
+/* An HMAC-SHA256 (DIGEST_SHA256_LEN bytes) is 43 base64url characters. */
 #define MAC_B64_LEN 43
 /* The longest token we look at; ours are a few hundred bytes. */
 #define TOKEN_MAX 8192
@@ -97,14 +95,11 @@ long jwt_base64url_decode(const char *in, size_t len, unsigned char *out)
 static int mac_b64(const char *secret, size_t secret_len, const char *data, size_t len,
                    char out[MAC_B64_LEN + 1])
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int maclen = 0;
+    unsigned char mac[DIGEST_SHA256_LEN];
 
-    if (HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)data, len, mac,
-             &maclen) == NULL ||
-        maclen != MAC_LEN)
+    if (digest_hmac_sha256(secret, secret_len, data, len, mac) != 0)
         return -1;
-    jwt_base64url_encode(mac, MAC_LEN, out);
+    jwt_base64url_encode(mac, DIGEST_SHA256_LEN, out);
     OPENSSL_cleanse(mac, sizeof(mac));
     return 0;
 }

@@ -9,11 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "app.h"
 #include "arena.h"
 #include "cookie.h"
+#include "digest.h"
 #include "http.h"
 #include "random.h"
 
@@ -31,8 +30,7 @@ int64_t session_now_ms(void)
 int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    unsigned char digest[DIGEST_SHA256_LEN];
 
     if (!app->hash_session_tokens) {
         if (strlen(raw) >= SESSION_STORED_TOKEN_SIZE)
@@ -40,13 +38,13 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
         strcpy(out, raw);
         return 0;
     }
-    if (EVP_Digest(raw, strlen(raw), digest, &len, EVP_sha256(), NULL) != 1 || len != 32)
+    if (digest_sha256(raw, strlen(raw), digest) != 0)
         return -1;
-    for (unsigned int i = 0; i < len; i++) {
+    for (size_t i = 0; i < DIGEST_SHA256_LEN; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15];
     }
-    out[2 * len] = '\0';
+    out[2 * DIGEST_SHA256_LEN] = '\0';
     return 0;
 }
 
