@@ -164,6 +164,20 @@ static void split_uri(struct fcgi_io *io, struct request *req, struct arena *are
     req->query = arena_strdup(arena, qs ? qs : "");
 }
 
+/* peer_gone - nginx and lighttpd close their FastCGI connection when the client goes away; a
+ * server that keeps it open is simply never seen as gone. Unread bytes (the rest of a body, a
+ * record we do not parse) mean it is still there. */
+static bool peer_gone(void *ctx)
+{
+    struct fcgi_io *io = ctx;
+    char c;
+
+    if (!io->in_request || io->req.ipcFd < 0)
+        return false;
+    ssize_t n = recv(io->req.ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN));
+}
+
 static void fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
 {
     const char *role = FCGX_GetParam("FCGI_ROLE", io->req.envp);
@@ -188,6 +202,8 @@ static void fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->remote_addr = arena_strdup(arena, remote != NULL ? remote : "");
     req->client_ip = "";
     read_body(io, req, arena);
+    req->peer_gone = peer_gone;
+    req->peer_ctx = io;
     /* Unread input must not be taken for the next request on a kept-alive connection. */
     if (req->body_too_large)
         io->req.keepConnection = 0;

@@ -114,6 +114,7 @@ const char *http_status_reason(int status)
         {415, "Unsupported Media Type"},
         {422, "Unprocessable Entity"},
         {429, "Too Many Requests"},
+        {499, "Client Closed Request"}, /* nginx's name: logged, never seen by the client */
         {500, "Internal Server Error"},
         {503, "Service Unavailable"},
     };

@@ -39,6 +39,10 @@ struct request {
     size_t body_len;
     bool body_too_large;     /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
     struct arena *arena;
+    /* Set by the transport: true once the web server has dropped the request (its client went
+     * away), called with peer_ctx. NULL when the transport cannot tell. */
+    bool (*peer_gone)(void *peer_ctx);
+    void *peer_ctx;
 };
 
 struct http_header {

@@ -22,9 +22,9 @@ const struct route route_table[] = {
     {"GET", BASE_PATH "/ok", handle_ok, "ok", SCHEMA_NONE, 0},
     {"GET", BASE_PATH "/error", handle_error, "error", SCHEMA_ERROR, 0},
     {"POST", BASE_PATH "/sign-up/email", handle_sign_up, "signUpEmail", SCHEMA_SIGN_UP,
-     ROUTE_SIGN_IN_UP},
+     ROUTE_SIGN_IN_UP | ROUTE_HASHES},
     {"POST", BASE_PATH "/sign-in/email", handle_sign_in, "signInEmail", SCHEMA_SIGN_IN,
-     ROUTE_SIGN_IN_UP},
+     ROUTE_SIGN_IN_UP | ROUTE_HASHES},
     {"POST", BASE_PATH "/sign-out", handle_sign_out, "signOut", SCHEMA_SIGN_OUT, 0},
     {"GET", BASE_PATH "/get-session", handle_get_session, "getSession", SCHEMA_GET_SESSION, 0},
     {"POST", BASE_PATH "/get-session", handle_get_session_post, "getSessionPost",
@@ -38,11 +38,11 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/revoke-other-sessions", handle_revoke_other_sessions,
      "revokeOtherSessions", SCHEMA_REVOKE_OTHER_SESSIONS, ROUTE_SESSION},
     {"POST", BASE_PATH "/change-password", handle_change_password, "changePassword",
-     SCHEMA_CHANGE_PASSWORD, ROUTE_SESSION},
+     SCHEMA_CHANGE_PASSWORD, ROUTE_SESSION | ROUTE_HASHES},
     {"POST", BASE_PATH "/update-user", handle_update_user, "updateUser", SCHEMA_UPDATE_USER,
      ROUTE_SESSION},
     {"POST", BASE_PATH "/delete-user", handle_delete_user, "deleteUser", SCHEMA_DELETE_USER,
-     ROUTE_SESSION},
+     ROUTE_SESSION | ROUTE_HASHES},
     {"GET", BASE_PATH "/delete-user/callback", handle_delete_user_callback, "deleteUserCallback",
      SCHEMA_DELETE_USER_CALLBACK, ROUTE_OPTIONAL_SESSION | ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/update-session", handle_update_session, "updateSession", SCHEMA_NONE,
@@ -50,13 +50,13 @@ const struct route route_table[] = {
     {"GET", BASE_PATH "/list-accounts", handle_list_accounts, "listUserAccounts", SCHEMA_NONE,
      ROUTE_SESSION},
     {"POST", BASE_PATH "/verify-password", handle_verify_password, "verifyPassword",
-     SCHEMA_VERIFY_PASSWORD, ROUTE_SESSION},
+     SCHEMA_VERIFY_PASSWORD, ROUTE_SESSION | ROUTE_HASHES},
     {"POST", BASE_PATH "/request-password-reset", handle_request_password_reset,
      "requestPasswordReset", SCHEMA_REQUEST_PASSWORD_RESET, 0},
     {"GET", BASE_PATH "/reset-password/:token", handle_reset_password_callback,
      "resetPasswordCallback", SCHEMA_RESET_PASSWORD_CALLBACK, ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/reset-password", handle_reset_password, "resetPassword",
-     SCHEMA_RESET_PASSWORD, 0},
+     SCHEMA_RESET_PASSWORD, ROUTE_HASHES},
     {"POST", BASE_PATH "/send-verification-email", handle_send_verification_email,
      "sendVerificationEmail", SCHEMA_SEND_VERIFICATION_EMAIL, 0},
     {"GET", BASE_PATH "/verify-email", handle_verify_email, "verifyEmail", SCHEMA_VERIFY_EMAIL,
@@ -230,5 +230,12 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
     c.param = router_param(route, req->path);
     if (!run_input_checks(route, &c) || !resolve_session(route, &c))
         return;
+    /* A hash holds a worker for tens of milliseconds: an overloaded pool would otherwise hash
+     * every queued sign-in whose client gave up long ago, and fall further behind. */
+    if ((route->flags & ROUTE_HASHES) && req->peer_gone != NULL && req->peer_gone(req->peer_ctx)) {
+        log_event(LOG_LEVEL_INFO, "client_gone", "route=%s", route->operation_id);
+        response_empty(resp, 499);
+        return;
+    }
     route->handler(&c);
 }

@@ -38,6 +38,7 @@ enum route_flags {
     ROUTE_OPTIONAL_SESSION = 1 << 3, /* resolve the session when there is one (never 401) */
     ROUTE_CALLBACK_QUERY = 1 << 4,   /* GET with ?callbackURL: origin_check_callback after
                                         body_validate (403 INVALID_CALLBACK_URL) */
+    ROUTE_HASHES = 1 << 5, /* computes a password hash: skipped (499) for a client that left */
 };
 
 struct route {

@@ -820,6 +820,56 @@ START_TEST(test_sign_in_success)
 }
 END_TEST
 
+/* A client that has gone: the transport says so, and the routes that hash skip the hash (and
+ * everything else) with a 499 nobody reads; get-session does not even ask. */
+static bool peer_gone_answer;
+static unsigned peer_gone_asked;
+
+static bool fake_peer_gone(void *ctx)
+{
+    ck_assert_ptr_eq(ctx, &peer_gone_answer);
+    peer_gone_asked++;
+    return peer_gone_answer;
+}
+
+START_TEST(test_sign_in_client_gone)
+{
+    struct response r;
+
+    seed_alice();
+    peer_gone_answer = true;
+    peer_gone_asked = 0;
+    fake_store_reset_calls(fs);
+    r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN, .peer_gone = fake_peer_gone,
+                  .peer_ctx = &peer_gone_answer);
+    assert_answer(r, 499, NULL);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 0);
+    ck_assert_uint_eq(peer_gone_asked, 1);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_USER_BY_EMAIL), 0);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+
+    r = POST_JSON("/sign-up/email", .peer_gone = fake_peer_gone, .peer_ctx = &peer_gone_answer,
+                  .body = "{\"name\":\"Gone\",\"email\":\"gone@example.com\","
+                          "\"password\":\"" PASSWORD "\"}");
+    assert_answer(r, 499, NULL);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SIGN_UP), 0);
+
+    /* Still there: answered as ever. */
+    peer_gone_answer = false;
+    r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN, .peer_gone = fake_peer_gone,
+                  .peer_ctx = &peer_gone_answer);
+    assert_status(r, 200);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+
+    /* Cheap routes never ask. */
+    peer_gone_answer = true;
+    peer_gone_asked = 0;
+    r = GET("/get-session", .peer_gone = fake_peer_gone, .peer_ctx = &peer_gone_answer);
+    assert_status(r, 200);
+    ck_assert_uint_eq(peer_gone_asked, 0);
+}
+END_TEST
+
 /* [main-15] callbackURL: still 200, a Location header, redirect:true and url. */
 static const char *const sign_in_callbacks[] = {"/dashboard", FRONT "/dash"};
 
@@ -2533,6 +2583,7 @@ static Suite *handlers_suite(void)
     tcase_add_test(sign, test_sign_up_hash_storage);
     tcase_add_test(sign, test_https_cookies);
     tcase_add_test(sign, test_sign_in_success);
+    tcase_add_test(sign, test_sign_in_client_gone);
     LOOP(sign, test_sign_in_callback, sign_in_callbacks);
     tcase_add_test(sign, test_sign_in_remember_false);
     tcase_add_test(sign, test_sign_in_form);
