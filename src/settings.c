@@ -64,7 +64,7 @@ const struct setting_def settings_table[] = {
      "user[:group] owning the unix socket (changing the user needs root)", check_owner},
     {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
      "pid file of `authfcgi serve`; none when unset", NULL},
-    {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "10000", 0, INT_MAX, FIELD(max_requests),
+    {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "100000", 0, INT_MAX, FIELD(max_requests),
      "requests a worker of `authfcgi serve` answers before it is replaced; 0 = never", NULL},
     {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
      "deadline in ms for connecting and for each database statement", NULL},
