@@ -77,7 +77,7 @@ START_TEST(defaults)
     ck_assert_int_eq(s.db_timeout_ms, 2000);
     ck_assert_int_eq(s.db_pooler, DB_POOLER_AUTO);
     ck_assert_int_eq(s.shutdown_timeout_ms, 10000);
-    ck_assert_int_eq(s.max_requests, 10000);
+    ck_assert_int_eq(s.max_requests, 100000);
     ck_assert(!s.syslog);
     ck_assert_str_eq(s.log_level, "info");
     ck_assert_ptr_nonnull(s.socket);
