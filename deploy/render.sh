@@ -18,8 +18,21 @@ FRONT_DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRONT_KINDS="lighttpd nginx apache"
 
 # Variables handed to workers that the web server spawns itself (Apache): every authfcgi
-# setting, the database, the Better Auth aliases, and sanitizer options for test builds.
-FRONT_PASS_ENV_RE='^(AUTHFCGI_[A-Z0-9_]*|DATABASE_URL|BETTER_AUTH_[A-Z0-9_]*|ASAN_OPTIONS|UBSAN_OPTIONS|LSAN_OPTIONS)$'
+# setting, the database, libpq's connection defaults (what `authfcgi serve` would read from its
+# own environment: host, TLS, password), the Better Auth aliases, and sanitizer options for
+# test builds.
+FRONT_PASS_ENV_RE='^(AUTHFCGI_[A-Z0-9_]*|DATABASE_URL|BETTER_AUTH_[A-Z0-9_]*|ASAN_OPTIONS|UBSAN_OPTIONS|LSAN_OPTIONS'
+FRONT_PASS_ENV_RE+='|PGHOST|PGHOSTADDR|PGPORT|PGDATABASE|PGUSER|PGPASSWORD|PGPASSFILE|PGSERVICE|PGSERVICEFILE'
+FRONT_PASS_ENV_RE+='|PGSYSCONFDIR|PGOPTIONS|PGAPPNAME|PGCONNECT_TIMEOUT|PGTARGETSESSIONATTRS|PGCHANNELBINDING'
+FRONT_PASS_ENV_RE+='|PGSSLMODE|PGSSLROOTCERT|PGSSLCERT|PGSSLKEY|PGSSLCRL|PGSSLCRLDIR|PGSSLSNI'
+FRONT_PASS_ENV_RE+='|PGSSLMINPROTOCOLVERSION|PGSSLMAXPROTOCOLVERSION|PGGSSENCMODE|PGKRBSRVNAME|PGREQUIREAUTH)$'
+
+# mod_fcgid (2.3.9, Debian 12) copies each FcgidInitialEnv into fixed buffers: a value into
+# INITENV_VAL_LEN = 128 bytes (127 and the NUL; longer ones are cut without a word), a name
+# into 64, at most INITENV_CNT = 64 variables (the rest dropped at spawn time).
+FRONT_FCGID_VAL_MAX=127
+FRONT_FCGID_NAME_MAX=63
+FRONT_FCGID_VARS_MAX=64
 
 # render_template TEMPLATE OUTPUT KEY=VALUE... - replace each @KEY@ by VALUE. Every
 # placeholder of the template must be given (a typo fails loudly instead of shipping a
@@ -83,14 +96,45 @@ front_worker_bin() {
 		mv -f "$dir/authfcgi.new" "$dir/authfcgi" && printf '%s\n' "$dir/authfcgi"
 }
 
+# _front_fcgid_limits NAME... - fail with one line when mod_fcgid would not hand one of these
+# variables to the workers whole (see FRONT_FCGID_VAL_MAX): a worker that got a cut
+# DATABASE_URL would only fail later, naming a URL nobody wrote.
+_front_fcgid_limits() {
+	local name val len hint LC_ALL=C # lengths in bytes, as mod_fcgid counts them
+	if (($# > FRONT_FCGID_VARS_MAX)); then
+		echo "front: cannot pass $# variables to Apache: mod_fcgid takes at most $FRONT_FCGID_VARS_MAX FcgidInitialEnv and drops the rest; unset the ones the workers do not need" >&2
+		return 1
+	fi
+	for name; do
+		len=${#name}
+		if ((len > FRONT_FCGID_NAME_MAX)); then
+			echo "front: cannot pass $name to Apache: mod_fcgid cuts variable names to $FRONT_FCGID_NAME_MAX bytes" >&2
+			return 1
+		fi
+		val=${!name}
+		len=${#val}
+		((len <= FRONT_FCGID_VAL_MAX)) && continue
+		if [[ $name == DATABASE_URL ]]; then
+			hint="keep the URL short and give its parameters as libpq variables, which are passed too (PGSSLMODE, PGSSLROOTCERT, PGCHANNELBINDING, PGHOSTADDR...; deploy/neon.md, 'Apache + mod_fcgid')"
+		else
+			hint="shorten it, or run authfcgi serve behind nginx or lighttpd, which has no such limit"
+		fi
+		echo "front: cannot pass $name to Apache: its value is $len bytes and mod_fcgid cuts every FcgidInitialEnv value to $FRONT_FCGID_VAL_MAX without a word; $hint" >&2
+		return 1
+	done
+}
+
 # _front_apache_env - one FcgidInitialEnv line per variable to pass. The value is written as
 # ${NAME}: Apache expands it from its own environment when it reads the config, so secrets
 # do not land in the config file. Apache expands before it splits the line into words, so a
 # value with a double quote is written out escaped instead (the file is 0600).
 # shellcheck disable=SC2016 # ${NAME} is for Apache to expand, not for us
 _front_apache_env() {
-	local name val
-	for name in $(compgen -e | grep -E "$FRONT_PASS_ENV_RE" | sort); do
+	local name val names
+	names=$(compgen -e | grep -E "$FRONT_PASS_ENV_RE" | sort)
+	# shellcheck disable=SC2086 # names are [A-Z0-9_]+
+	_front_fcgid_limits $names || return 1
+	for name in $names; do
 		val=${!name}
 		if [[ $val != *'"'* ]]; then
 			printf '    FcgidInitialEnv %s "${%s}"\n' "$name" "$name"
