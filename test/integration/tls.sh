@@ -19,8 +19,12 @@ PG_TLS=1 pg_start
 export AUTHFCGI_WORKERS=2 AUTHFCGI_DB_TIMEOUT_MS=2000
 export AUTHFCGI_SECRET=test-secret-0123456789-0123456789-abcdef
 APP_PASSWORD='Tls-Pw/must:not@leak%42'
+# The harness's URL names the host; verify-full, the CA and the address come from libpq's
+# PG* variables (as under Apache, where a whole URL would not fit). A parameter in the URL
+# wins over them.
 GOOD_URL=$DATABASE_URL
-WRONG_CA_URL=${GOOD_URL/"$PG_TLS_CA"/$PG_TLS_OTHER_CA}
+FULL_URL="$GOOD_URL?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=$PG_TLS_CA"
+WRONG_CA_URL="$GOOD_URL?sslrootcert=$PG_TLS_OTHER_CA"
 WRONG_HOST_URL=${GOOD_URL/"$PG_TLS_HOST"/wrong.authfcgi.test}
 
 expect() {
@@ -58,10 +62,13 @@ one_clear_line() {
 }
 
 # 1. verify-full with the right CA.
-expect "the harness's URL asks for verify-full against its CA" \
-	grep -q "sslmode=verify-full&sslrootcert=$PG_TLS_CA" <<<"$GOOD_URL"
+expect "the harness asks libpq for verify-full against its CA" \
+	test "$PGSSLMODE|$PGSSLROOTCERT|$PGHOSTADDR" = "verify-full|$PG_TLS_CA|127.0.0.1"
 run_cmd migrate "$AUTHFCGI_BIN" migrate
 expect "migrate over verify-full works (exit $RC)" test "$RC" = 0
+DATABASE_URL=$FULL_URL run_cmd migrate-full-url env -u PGSSLMODE -u PGSSLROOTCERT -u PGHOSTADDR \
+	"$AUTHFCGI_BIN" migrate
+expect "...and with everything in the URL instead of the environment (exit $RC)" test "$RC" = 0
 pool_start
 front_start lighttpd "$(free_port)"
 expect "the pool over verify-full answers /readyz 200" wait_http "$FRONT_URL/readyz" 15
@@ -93,6 +100,9 @@ for case in wrong_ca wrong_host; do
 	expect "$case: a managed worker exits 78 at start (got $RC)" test "$RC" = 78
 	expect "$case: ...with one clear line" one_clear_line tls "$pattern"
 done
+PGSSLROOTCERT=$PG_TLS_OTHER_CA run_cmd wrong-ca-env "$AUTHFCGI_BIN" migrate
+expect "wrong_ca from PGSSLROOTCERT: migrate exits 78 (got $RC)" test "$RC" = 78
+expect "...with one clear line" one_clear_line tls 'certificate verify failed'
 
 # A reload (SIGHUP) to a URL with the wrong CA: the new workers stop at start and the master
 # keeps the running configuration.
@@ -113,7 +123,7 @@ expect "...which still answers /readyz 200" wait_http "$FRONT_URL/readyz" 5
 front_stop
 pool_stop
 
-DATABASE_URL=${GOOD_URL/"$PG_TLS_CA"/$TEST_TMP/missing-ca.crt} run_cmd missing-ca "$AUTHFCGI_BIN" migrate
+DATABASE_URL="$GOOD_URL?sslrootcert=$TEST_TMP/missing-ca.crt" run_cmd missing-ca "$AUTHFCGI_BIN" migrate
 expect "a missing sslrootcert file: exit 78 (got $RC)" test "$RC" = 78
 expect "...with one clear line" one_clear_line tls 'root certificate file'
 
@@ -129,7 +139,8 @@ pool_stop
 POOL_SOCKET=$TEST_TMP/authfcgi.sock
 
 # 4. A Neon connection string as pasted: a SCRAM role, sslmode=require, channel_binding=require
-# and a -pooler host (which by itself selects unnamed statements).
+# and a -pooler host (which by itself selects unnamed statements). authfcgi runs without the
+# harness's PGSSLROOTCERT, as pasted: with a root file, require would behave as verify-ca.
 # neon_style USER[:PASSWORD] - the URL Neon's console shows for a pooled endpoint, mapped to
 # our server by hostaddr.
 neon_style() {
@@ -142,7 +153,9 @@ pg_add_role app "$APP_PASSWORD"
 neon_url=$(neon_style "app:$APP_PASSWORD")
 expect "the Neon-style URL has a -pooler host" grep -q -- '-pooler\.' <<<"$neon_url"
 POOL_LOG=$TEST_TMP/neon.log
+unset PGSSLROOTCERT
 DATABASE_URL=$neon_url pool_start
+export PGSSLROOTCERT=$PG_TLS_CA
 front_start lighttpd "$(free_port)"
 expect "Neon-style URL (require + channel binding + -pooler): /readyz 200" \
 	wait_http "$FRONT_URL/readyz" 15
@@ -156,10 +169,11 @@ pool_stop
 
 # Channel binding is enforced, not ignored: a trusted (password-less) login cannot provide it,
 # and a wrong password is an auth configuration error.
-DATABASE_URL=$(neon_style postgres) run_cmd no-binding "$AUTHFCGI_BIN" migrate
+DATABASE_URL=$(neon_style postgres) run_cmd no-binding env -u PGSSLROOTCERT "$AUTHFCGI_BIN" migrate
 expect "channel_binding=require without SCRAM: exit 78 (got $RC)" test "$RC" = 78
 expect "...with one clear line" one_clear_line auth 'channel binding'
-DATABASE_URL=$(neon_style app:wrong-password) run_cmd bad-password "$AUTHFCGI_BIN" migrate
+DATABASE_URL=$(neon_style app:wrong-password) run_cmd bad-password env -u PGSSLROOTCERT \
+	"$AUTHFCGI_BIN" migrate
 expect "a wrong password: exit 78 (got $RC)" test "$RC" = 78
 expect "...with one clear line" one_clear_line auth 'password authentication failed'
 

@@ -9,23 +9,35 @@
 #                server itself even when DATABASE_URL points at PgBouncer); stops it on exit.
 #   pg_stop      stop it (fast shutdown: sessions are terminated, as a Neon suspend does)
 #   pg_restart   stop and start again
-#   pg_psql ARGS...   psql -X -q -v ON_ERROR_STOP=1 against $PGDATABASE (always direct)
+#   pg_psql ARGS...   psql -X -q -v ON_ERROR_STOP=1 against $PGDATABASE (always direct; under
+#                PG_TLS=1 over the unix socket, so it works whatever certificate the server has)
 #   pg_add_role NAME PASSWORD   a login role that must authenticate with SCRAM-SHA-256 over
 #                TCP (what Neon does), may read and write every table, and is no superuser
 #   pg_url USER[:PASSWORD] [DBNAME]   DATABASE_URL for another role (and database, default
-#                authfcgi): same host, port and TLS parameters (the password is
-#                percent-encoded)
+#                authfcgi): same host and port (the password is percent-encoded); under
+#                PG_TLS=1 the TLS parameters come from the exported PG* variables, so a test
+#                that wants other ones appends them as a query string (URL parameters win)
 #   pg_tls_resign ca|other-ca   (PG_TLS=1) a new server certificate signed by that CA, loaded
 #                with a reload: new connections meet it, established ones keep theirs
 #
 # Options, read by the first pg_start (export them to run a whole suite that way):
 #   PG_TLS=1     ssl=on with a throwaway CA and a server certificate for the host name
-#                $PG_TLS_HOST (default db.authfcgi.test). DATABASE_URL becomes
-#                postgresql://postgres@db.authfcgi.test:PORT/authfcgi?hostaddr=127.0.0.1&
-#                sslmode=verify-full&sslrootcert=$PG_TLS_CA - hostaddr maps the name to
-#                127.0.0.1 while libpq still checks the certificate against the name (no DNS,
-#                no /etc/hosts). Also exports PG_TLS_DIR, PG_TLS_CA, PG_TLS_HOST and
-#                PG_TLS_OTHER_CA (a CA that signed nothing: "the wrong CA").
+#                $PG_TLS_HOST (default db.authfcgi.test), and TCP only over TLS (pg_hba.conf
+#                rejects a plaintext connection). DATABASE_URL becomes
+#                postgresql://postgres@db.authfcgi.test:PORT/authfcgi and the TLS parameters
+#                are exported as libpq's defaults for every TCP connection (authfcgi's, a
+#                psql a test runs itself; pg_psql uses the unix socket):
+#                PGSSLMODE=verify-full, PGSSLROOTCERT=$PG_TLS_CA, PGHOST=$PG_TLS_HOST and
+#                PGHOSTADDR=127.0.0.1 - hostaddr maps the name to 127.0.0.1 while libpq still
+#                checks the certificate against the name (no DNS, no /etc/hosts). They are not
+#                in the URL because Apache's mod_fcgid cuts every variable it hands a worker to
+#                127 bytes (deploy/render.sh refuses such a URL). Also exports PG_TLS_DIR,
+#                PG_TLS_CA, PG_TLS_HOST and PG_TLS_OTHER_CA (a CA that signed nothing: "the
+#                wrong CA"). Not with AUTHFCGI_TEST_VIA_PGBOUNCER (its PgBouncer has no TLS).
+#   PG_REPORT=FILE   every pg_stop appends one line to FILE about the TCP connections the
+#                server accepted so far: "tcp=N tls=N authfcgi_tls=N plain_refused=N" (all,
+#                over TLS, over TLS from authfcgi, plaintext ones pg_hba.conf refused);
+#                test/e2e/tls_suite.sh reads it to prove a suite's traffic was encrypted.
 #   PG_MAX_CONNECTIONS=N        max_connections (default 100); below 10, one slot stays
 #                reserved for superusers (so pg_psql still gets in when the roles of
 #                pg_add_role have filled the rest) and WAL senders are off (PostgreSQL refuses
@@ -99,13 +111,6 @@ pg_tls_resign() {
 	_pg_tls_server_cert "$PG_TLS_DIR" "$PG_TLS_HOST" "$1" && _pg_ctl reload
 }
 
-# _pg_query - the query part of the URLs pg_start exports ("" or "?...").
-_pg_query() {
-	if [[ ${PG_TLS:-0} == 1 ]]; then
-		printf '?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=%s' "$PG_TLS_CA"
-	fi
-}
-
 # _pg_host - the host part of those URLs.
 _pg_host() {
 	if [[ ${PG_TLS:-0} == 1 ]]; then printf '%s' "$PG_TLS_HOST"; else printf '127.0.0.1'; fi
@@ -119,11 +124,15 @@ pg_url() {
 			"$password") || return 1
 		user="$user:$enc"
 	fi
-	printf 'postgresql://%s@%s:%s/%s%s\n' "$user" "$(_pg_host)" "$PGPORT" "$db" "$(_pg_query)"
+	printf 'postgresql://%s@%s:%s/%s\n' "$user" "$(_pg_host)" "$PGPORT" "$db"
 }
 
 pg_start() {
 	if [[ -z ${PG_DATADIR:-} ]]; then
+		if [[ ${PG_TLS:-0} == 1 && ${AUTHFCGI_TEST_VIA_PGBOUNCER:-0} == 1 ]]; then
+			echo "pg_start: PG_TLS=1 and AUTHFCGI_TEST_VIA_PGBOUNCER=1 do not go together (the test PgBouncer speaks no TLS)" >&2
+			return 1
+		fi
 		PG_BIN=$(_pg_find_bin) || {
 			echo "pg_start: PostgreSQL server binaries not found" >&2
 			return 1
@@ -151,12 +160,20 @@ pg_start() {
 			max_connections = $max
 			log_min_messages = warning
 			password_encryption = 'scram-sha-256'
+			log_connections = on
+			log_line_prefix = '%m [%p] host=%h '
 		EOF
 		if ((max < 10)); then
 			printf 'superuser_reserved_connections = 1\nmax_wal_senders = 0\nwal_level = minimal\n' \
 				>>"$PG_DATADIR/postgresql.conf"
 		fi
-		cat >"$PG_DATADIR/pg_hba.conf" <<-EOF
+		# Replaces initdb's file. Under PG_TLS=1, plaintext TCP is refused first.
+		: >"$PG_DATADIR/pg_hba.conf"
+		if [[ ${PG_TLS:-0} == 1 ]]; then
+			printf 'hostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\n' \
+				>>"$PG_DATADIR/pg_hba.conf"
+		fi
+		cat >>"$PG_DATADIR/pg_hba.conf" <<-EOF
 			local all all trust
 			host all +$_PG_SCRAM_GROUP 127.0.0.1/32 scram-sha-256
 			host all all 127.0.0.1/32 trust
@@ -173,15 +190,21 @@ pg_start() {
 				ssl_key_file = '$PG_TLS_DIR/server.key'
 			EOF
 			export PG_TLS PG_TLS_DIR PG_TLS_HOST PG_TLS_CA PG_TLS_OTHER_CA
+			export PGHOST=$PG_TLS_HOST PGHOSTADDR=127.0.0.1 PGSSLMODE=verify-full
+			export PGSSLROOTCERT=$PG_TLS_CA
+		else
+			export PGHOST=127.0.0.1
 		fi
 		export PG_BIN PG_DATADIR PG_LOG PGPORT
-		export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=authfcgi
+		export PGUSER=postgres PGDATABASE=authfcgi
 		DATABASE_URL=$(pg_url postgres)
 		PG_DIRECT_URL=$DATABASE_URL
 		export DATABASE_URL PG_DIRECT_URL
 		on_exit pg_stop
 		_pg_ctl start || return 1
-		as_unpriv "$PG_BIN/createdb" -h "$dir" -p "$PGPORT" -U postgres authfcgi || return 1
+		# Over the unix socket, which PGHOSTADDR would override.
+		as_unpriv env -u PGHOSTADDR "$PG_BIN/createdb" -h "$dir" -p "$PGPORT" -U postgres \
+			authfcgi || return 1
 		pg_psql -c "CREATE ROLE $_PG_SCRAM_GROUP NOLOGIN" || return 1
 		if [[ ${AUTHFCGI_TEST_VIA_PGBOUNCER:-0} == 1 ]]; then
 			# shellcheck source=test/lib/pgbouncer.sh
@@ -205,7 +228,21 @@ _pg_ctl() {
 
 pg_stop() {
 	[[ -n ${PG_DATADIR:-} && -f $PG_DATADIR/postmaster.pid ]] || return 0
-	_pg_ctl stop -m fast
+	_pg_ctl stop -m fast || return 1
+	if [[ -n ${PG_REPORT:-} ]]; then
+		_pg_connection_report >>"$PG_REPORT"
+	fi
+}
+
+# _pg_connection_report - the PG_REPORT line, from the connections PG_LOG recorded.
+_pg_connection_report() {
+	awk '/ host=[^[ ]+ .*connection authorized: / {
+			tcp++
+			if (/ SSL enabled /) { tls++; if (/application_name=authfcgi/) app++ }
+		}
+		/ host=[^[ ]+ .*pg_hba.conf rejects connection .*no encryption/ { refused++ }
+		END { printf "tcp=%d tls=%d authfcgi_tls=%d plain_refused=%d\n", tcp, tls, app, refused }' \
+		"$PG_LOG"
 }
 
 pg_restart() {
@@ -213,7 +250,13 @@ pg_restart() {
 }
 
 pg_psql() {
-	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+	if [[ ${PG_TLS:-0} == 1 ]]; then
+		# The harness's own channel must work whatever certificate a test gives the server
+		# (pg_tls_resign): the unix socket, which PGHOSTADDR would override.
+		env -u PGHOSTADDR "$PG_BIN/psql" -h "${PG_DATADIR%/data}" -X -q -v ON_ERROR_STOP=1 "$@"
+	else
+		"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+	fi
 }
 
 pg_add_role() {
