@@ -7,7 +7,7 @@
 #   front_render KIND DIR PORT      KIND = lighttpd | nginx | apache
 #       in:  FRONT_UPSTREAM   pool address for lighttpd/nginx: /abs/unix.sock or host:port
 #            FRONT_WORKER_BIN authfcgi binary that Apache's mod_fcgid spawns (managed mode)
-#            FRONT_FCGID_MAX_PROCS (16), FRONT_FCGID_MAX_REQUESTS (AUTHFCGI_MAX_REQUESTS or 10000)
+#            FRONT_FCGID_MAX_PROCS (16), FRONT_FCGID_MAX_REQUESTS (AUTHFCGI_MAX_REQUESTS or 100000, its default)
 #       out: FRONT_CONF (the rendered file), FRONT_CMD (array: run it in the foreground),
 #            FRONT_ERROR_LOG, FRONT_EXE (basename of the server binary, to verify pids)
 #   front_worker_bin BIN DIR        print a path to BIN that Apache's user can execute
@@ -215,7 +215,7 @@ front_render() {
 			"DIR=$dir" "PORT=$port" "MODULES=$moddir" "USER_LINES=$user_lines" \
 			"WORKER_BIN=$FRONT_WORKER_BIN" "FCGID_ENV=$env_lines" \
 			"MAX_PROCS=${FRONT_FCGID_MAX_PROCS:-16}" \
-			"MAX_REQUESTS=${FRONT_FCGID_MAX_REQUESTS:-${AUTHFCGI_MAX_REQUESTS:-10000}}" || return 1
+			"MAX_REQUESTS=${FRONT_FCGID_MAX_REQUESTS:-${AUTHFCGI_MAX_REQUESTS:-100000}}" || return 1
 		FRONT_CMD=("$exe" -d "$dir" -f "$FRONT_CONF" -DFOREGROUND)
 		;;
 	*)
