@@ -28,7 +28,6 @@
 #include <sys/prctl.h>
 #endif
 
-#include "hash_gate.h"
 #include "listener.h"
 #include "log.h"
 #include "mailer.h"
@@ -717,7 +716,6 @@ static int open_pipes(struct master *m)
 static void master_cleanup(struct master *m)
 {
     listener_close(m->listen_fd);
-    hash_gate_close();
     if (m->pid_file != NULL)
         pid_file_remove(m->pid_file);
     wake_fd = -1;
@@ -748,9 +746,6 @@ static int master_start(struct master *m)
         fprintf(stderr, "authfcgi: %s\n", err);
         return EXIT_CONFIG;
     }
-    /* Not fatal: without a gate the workers hash as many passwords at once as they have. */
-    if (hash_gate_open(0) != 0)
-        log_event(LOG_LEVEL_WARN, "hash_gate_unavailable", "errno=%d", errno);
     if (m->s->pid_file != NULL) {
         if (pid_file_write(m->s->pid_file) != 0 || (m->pid_file = strdup(m->s->pid_file)) == NULL) {
             fprintf(stderr, "authfcgi: AUTHFCGI_PID_FILE: cannot write %s: %s\n", m->s->pid_file,

@@ -14,7 +14,6 @@
 #include <openssl/evp.h>
 #include <utf8proc.h>
 
-#include "hash_gate.h"
 #include "random.h"
 
 /* Better Auth (@better-auth/utils/password): key = scrypt(NFKC(password), salt, N=16384,
@@ -129,12 +128,9 @@ static enum password_status betterauth_key(const struct normalised *pw, const ch
     unsigned char key[BA_KEY_BYTES];
     enum password_status st = PASSWORD_FAIL;
 
-    hash_gate_enter();
-    int rc = EVP_PBE_scrypt(pw->bytes, pw->len, (const unsigned char *)salt_hex, BA_SALT_HEX,
-                            BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, BA_SCRYPT_MAXMEM, key,
-                            sizeof(key));
-    hash_gate_leave();
-    if (rc == 1) {
+    if (EVP_PBE_scrypt(pw->bytes, pw->len, (const unsigned char *)salt_hex, BA_SALT_HEX,
+                       BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, BA_SCRYPT_MAXMEM, key,
+                       sizeof(key)) == 1) {
         hex_encode(key, sizeof(key), key_hex);
         st = PASSWORD_OK;
     }
@@ -172,12 +168,8 @@ static enum password_status crypt_compute(const struct normalised *pw, const cha
     data = calloc(1, sizeof(*data));
     if (data == NULL)
         return PASSWORD_FAIL;
-    hash_gate_enter();
     errno = 0;
     h = crypt_rn(pw->bytes, setting, data, (int)sizeof(*data));
-    int crypt_errno = errno;
-    hash_gate_leave();
-    errno = crypt_errno;
     if (h == NULL || h[0] == '*')
         st = errno == EINVAL ? PASSWORD_BAD_HASH : PASSWORD_FAIL;
     else if (strlen(h) >= outlen)
