@@ -430,15 +430,16 @@ static void *cancel_thread(void *arg)
     return NULL;
 }
 
-/* schedule_retry - count a failed attempt and pick when the next one may start. */
-static int64_t schedule_retry(struct db *db)
+/* schedule_retry - count a failed attempt and pick when the next one may start: at least
+ * min_ms, plus the jitter. */
+static int64_t schedule_retry(struct db *db, int64_t min_ms)
 {
     unsigned shift = db->failures < 16 ? db->failures : 16;
     int64_t ceiling = (int64_t)BACKOFF_BASE_MS << shift;
     if (ceiling > BACKOFF_MAX_MS)
         ceiling = BACKOFF_MAX_MS;
     db->failures++;
-    int64_t delay = (int64_t)(rng_next(db) % (uint64_t)(ceiling + 1));
+    int64_t delay = min_ms + (int64_t)(rng_next(db) % (uint64_t)(ceiling + 1));
     db->retry_at_ms = now_ms() + delay;
     return delay;
 }
@@ -472,7 +473,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
     db->link = LINK_LOST;
     db->last_loss = loss;
     if (loss == LOSS_TIMEOUT)
-        schedule_retry(db);
+        schedule_retry(db, 0);
     else
         db->retry_at_ms = now_ms();
 }
@@ -487,7 +488,11 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
 static void link_refused(struct db *db, enum db_loss loss, const char *message, bool config)
 {
     char reason[REASON_MAX], quoted[REASON_MAX + 16];
-    int64_t delay = schedule_retry(db);
+    /* An attempt that timed out held its request for a whole deadline, and the requests the
+     * web server queued behind this worker meanwhile would each get a whole deadline more from
+     * the next attempt: after a slow connect, wait a deadline before the next one, and answer
+     * 503 at once until then. */
+    int64_t delay = schedule_retry(db, loss == LOSS_TIMEOUT ? db->timeout_ms : 0);
     db->config_error[0] = '\0';
     if (config) {
         size_t n =
@@ -709,7 +714,7 @@ static enum db_status link_prepare_all(struct db *db, int64_t deadline)
          * backing off so a worker cannot hammer the server with doomed connections. */
         PQfinish(db->conn);
         db->conn = NULL;
-        schedule_retry(db);
+        schedule_retry(db, 0);
     }
     return st;
 
