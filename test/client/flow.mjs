@@ -10,14 +10,13 @@
 // The server needs AUTHFCGI_DELETE_USER=on and rate limits off (the flow signs in more often
 // than Better Auth's 3 per 10 s). Prints one PASS/FAIL line per step; exit 0 when all pass.
 //
-// Node's fetch keeps no cookies and sends no Origin, so each Browser below emulates one:
-// onResponse files Set-Cookie lines into its jar, onRequest sends them back with an Origin
-// (PROTOCOL.md §13).
-import { createAuthClient } from "better-auth/client";
+// Node's fetch keeps no cookies and sends no Origin, so each browser below emulates one
+// (test/client/browser.mjs; PROTOCOL.md §13).
+import {
+    assert, assertEq, assertError, assertOk, Browser, runSteps, SESSION_COOKIE, show, USER_KEYS,
+} from "./browser.mjs";
 
-const SESSION_COOKIE = "better-auth.session_token";
 const DONT_REMEMBER_COOKIE = "better-auth.dont_remember";
-const USER_KEYS = ["createdAt", "email", "emailVerified", "id", "image", "name", "updatedAt"];
 const SESSION_KEYS = ["createdAt", "expiresAt", "id", "ipAddress", "token", "updatedAt",
     "userAgent", "userId"];
 const ID_RE = /^[A-Za-z0-9]{32}$/;
@@ -30,24 +29,6 @@ if (!baseURL) {
     process.exit(2);
 }
 const origin = process.argv[3] || new URL(baseURL).origin;
-
-class FlowError extends Error {}
-
-function fail(msg) {
-    throw new FlowError(msg);
-}
-
-function assert(cond, msg) {
-    if (!cond) fail(msg);
-}
-
-function show(v) {
-    return JSON.stringify(v, (k, x) => (x instanceof Date ? `Date(${x.toISOString()})` : x));
-}
-
-function assertEq(actual, expected, what) {
-    if (actual !== expected) fail(`${what}: got ${show(actual)}, want ${show(expected)}`);
-}
 
 function assertKeys(obj, keys, what) {
     assert(obj !== null && typeof obj === "object" && !Array.isArray(obj),
@@ -85,99 +66,10 @@ function assertSession(s, what, { userId, userAgent }) {
     assertDateNear(s.updatedAt, Date.now(), `${what}.updatedAt`);
 }
 
-// The answer of a call that must fail: data null, error with the recorded status and code.
-function assertError(res, status, code, what) {
-    assert(res.data === null, `${what}: expected an error, got data ${show(res.data)}`);
-    assert(res.error, `${what}: no error object`);
-    assertEq(res.error.status, status, `${what}: error.status`);
-    assertEq(res.error.code, code, `${what}: error.code`);
-    assertEq(typeof res.error.message, "string", `${what}: error.message type`);
-    assertEq(typeof res.error.statusText, "string", `${what}: error.statusText type`);
-}
-
-function assertOk(res, what) {
-    if (res.error) fail(`${what}: error ${res.error.status} ${show(res.error)}`);
-}
-
-// A browser: its own cookie jar, its Origin and User-Agent, and an official client that uses
-// them through fetchOptions hooks.
-class Browser {
-    constructor(label) {
-        this.label = label;
-        this.jar = new Map(); // name -> { value, attrs: Map(lower-case attribute -> value) }
-        this.userAgent = `authfcgi-client-flow/1 (${label})`;
-        this.sendOrigin = true;
-        this.problems = [];
-        this.client = createAuthClient({
-            baseURL,
-            fetchOptions: {
-                onRequest: (ctx) => this.onRequest(ctx),
-                onResponse: (ctx) => this.onResponse(ctx),
-            },
-        });
-    }
-
-    onRequest(ctx) {
-        const headers = ctx.headers instanceof Headers ? ctx.headers : new Headers(ctx.headers);
-        if (this.jar.size > 0) {
-            headers.set("cookie", [...this.jar].map(([n, c]) => `${n}=${c.value}`).join("; "));
-        } else {
-            headers.delete("cookie");
-        }
-        if (this.sendOrigin) headers.set("origin", origin);
-        else headers.delete("origin");
-        headers.set("user-agent", this.userAgent);
-        ctx.headers = headers;
-        return ctx;
-    }
-
-    // The first Set-Cookie of a name in a response is the one filed (a second one would be a
-    // server bug and is recorded as a problem); Max-Age<=0 deletes.
-    onResponse(ctx) {
-        const seen = new Set();
-        for (const line of ctx.response.headers.getSetCookie()) {
-            const [pair, ...attrParts] = line.split(";");
-            const eq = pair.indexOf("=");
-            if (eq <= 0) {
-                this.problems.push(`unparsable Set-Cookie: ${line}`);
-                continue;
-            }
-            const name = pair.slice(0, eq).trim();
-            const value = pair.slice(eq + 1).trim();
-            if (seen.has(name)) {
-                this.problems.push(`${ctx.response.url}: Set-Cookie ${name} twice in one response`);
-                continue;
-            }
-            seen.add(name);
-            const attrs = new Map();
-            for (const a of attrParts) {
-                const i = a.indexOf("=");
-                const k = (i < 0 ? a : a.slice(0, i)).trim().toLowerCase();
-                if (k) attrs.set(k, i < 0 ? "" : a.slice(i + 1).trim());
-            }
-            if (attrs.has("max-age") && Number(attrs.get("max-age")) <= 0) this.jar.delete(name);
-            else this.jar.set(name, { value, attrs });
-        }
-        this.lastStatus = ctx.response.status;
-        return ctx.response;
-    }
-
-    // The raw token a session cookie carries: percent-decoded, up to the last '.'.
-    cookieToken() {
-        const c = this.jar.get(SESSION_COOKIE);
-        if (!c) return null;
-        const v = decodeURIComponent(c.value);
-        return v.slice(0, v.lastIndexOf("."));
-    }
-
-    async withoutOrigin(fn) {
-        this.sendOrigin = false;
-        try {
-            return await fn();
-        } finally {
-            this.sendOrigin = true;
-        }
-    }
+// Browsers of this flow: the official client with a jar, this page's Origin and a User-Agent
+// naming the device (test/client/browser.mjs).
+function browser(label) {
+    return new Browser({ baseURL, origin, agent: "authfcgi-client-flow/1", label });
 }
 
 function assertSessionCookie(b, token, what, { persistent = true } = {}) {
@@ -217,8 +109,8 @@ const password2 = "client-pass-2 ünïcødé";
 const password3 = "client-pass-3";
 const name1 = "Client Flow";
 
-const alice = new Browser("alice");
-const phone = new Browser("phone"); // the same user on a second device
+const alice = browser("alice");
+const phone = browser("phone"); // the same user on a second device
 const st = {}; // what one step learns for the next
 
 const steps = [
@@ -397,7 +289,7 @@ const steps = [
         assertError(upd, 401, "UNAUTHORIZED", "updateUser without a session");
     }],
     ["delete user without a password on a fresh session (no arguments)", async () => {
-        const b = new Browser("fresh");
+        const b = browser("fresh");
         const e = `fresh.${tag}@example.com`;
         const up = await b.client.signUp.email({ email: e, password: password1, name: "" });
         assertOk(up, "signUp with an empty name");
@@ -418,19 +310,4 @@ const steps = [
     }],
 ];
 
-console.log(`client flow against ${baseURL} (Origin ${origin}), user ${email}`);
-let failed = 0;
-for (const [name, fn] of steps) {
-    try {
-        await fn();
-        console.log(`PASS  ${name}`);
-    } catch (e) {
-        failed++;
-        console.log(`FAIL  ${name}: ${e instanceof FlowError ? e.message : e.stack}`);
-        // Later steps build on this one's state; their failures would only repeat it.
-        break;
-    }
-}
-console.log(failed ? "client flow FAILED" : `all ${steps.length} steps PASSED`);
-// The client's session atoms and timers would otherwise keep the event loop alive.
-process.exit(failed ? 1 : 0);
+await runSteps(`client flow against ${baseURL} (Origin ${origin}), user ${email}`, steps);

@@ -9,12 +9,12 @@
 //                                                  ORIGIN = the page origin sent as Origin
 // The server needs AUTHFCGI_MAIL_FROM, AUTHFCGI_CHANGE_EMAIL=on and rate limits off. Prints one
 // PASS/FAIL line per step; exit 0 when all pass.
-import { createAuthClient } from "better-auth/client";
+import {
+    assert, assertEq, assertError, assertOk, Browser, fail, runSteps, SESSION_COOKIE, show,
+    USER_KEYS,
+} from "./browser.mjs";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-
-const SESSION_COOKIE = "better-auth.session_token";
-const USER_KEYS = ["createdAt", "email", "emailVerified", "id", "image", "name", "updatedAt"];
 
 const [baseURL, maildir] = process.argv.slice(2);
 if (!baseURL || !maildir) {
@@ -23,65 +23,10 @@ if (!baseURL || !maildir) {
 }
 const origin = process.argv[4] || new URL(baseURL).origin;
 
-class FlowError extends Error {}
-
-function fail(msg) {
-    throw new FlowError(msg);
-}
-
-function assert(cond, msg) {
-    if (!cond) fail(msg);
-}
-
-function show(v) {
-    return JSON.stringify(v, (k, x) => (x instanceof Date ? `Date(${x.toISOString()})` : x));
-}
-
-function assertEq(actual, expected, what) {
-    if (actual !== expected) fail(`${what}: got ${show(actual)}, want ${show(expected)}`);
-}
-
-function assertOk(res, what) {
-    if (res.error) fail(`${what}: error ${res.error.status} ${show(res.error)}`);
-}
-
-function assertError(res, status, code, what) {
-    assert(res.data === null, `${what}: expected an error, got data ${show(res.data)}`);
-    assert(res.error, `${what}: no error object`);
-    assertEq(res.error.status, status, `${what}: error.status`);
-    assertEq(res.error.code, code, `${what}: error.code`);
-}
-
-// A browser: a cookie jar and an Origin, through the client's fetchOptions hooks (Node's fetch
-// has neither; PROTOCOL.md §13).
-class Browser {
-    constructor(label) {
-        this.jar = new Map();
-        this.client = createAuthClient({
-            baseURL,
-            fetchOptions: {
-                onRequest: (ctx) => {
-                    const headers = new Headers(ctx.headers);
-                    if (this.jar.size > 0)
-                        headers.set("cookie", [...this.jar].map(([n, v]) => `${n}=${v}`).join("; "));
-                    headers.set("origin", origin);
-                    headers.set("user-agent", `authfcgi-mail-flow/1 (${label})`);
-                    ctx.headers = headers;
-                    return ctx;
-                },
-                onResponse: (ctx) => {
-                    for (const line of ctx.response.headers.getSetCookie()) {
-                        const pair = line.split(";")[0];
-                        const eq = pair.indexOf("=");
-                        const name = pair.slice(0, eq).trim();
-                        if (/;\s*max-age=0/i.test(line)) this.jar.delete(name);
-                        else this.jar.set(name, pair.slice(eq + 1).trim());
-                    }
-                    return ctx.response;
-                },
-            },
-        });
-    }
+// Browsers of this flow: the official client with a jar, this page's Origin and a User-Agent
+// (test/client/browser.mjs).
+function browser(label) {
+    return new Browser({ baseURL, origin, agent: "authfcgi-mail-flow/1", label });
 }
 
 // ---- the mailbox -------------------------------------------------------------------------------
@@ -128,7 +73,7 @@ const email = `mail.flow.${tag}@example.com`;
 const newEmail = `mail.flow.new.${tag}@example.com`;
 const pw1 = "mail-flow-pass-1";
 const pw2 = "mail-flow-pass-2";
-const alice = new Browser("alice");
+const alice = browser("alice");
 const st = {};
 
 const steps = [
@@ -162,7 +107,7 @@ const steps = [
         const res = await alice.client.resetPassword({ newPassword: pw2, token: st.resetToken });
         assertOk(res, "resetPassword");
         assertEq(show(res.data), '{"status":true}', "resetPassword data");
-        const old = await new Browser("other").client.signIn.email({ email, password: pw1 });
+        const old = await browser("other").client.signIn.email({ email, password: pw1 });
         assertError(old, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn with the old password");
         const again = await alice.client.signIn.email({ email, password: pw2 });
         assertOk(again, "signIn with the new password");
@@ -216,7 +161,7 @@ const steps = [
         assert(v.data.user.updatedAt instanceof Date, "user.updatedAt is a Date");
         const after = await alice.client.getSession();
         assertEq(after.data.user.email, newEmail, "getSession after the change");
-        const signIn = await new Browser("new").client.signIn.email({ email: newEmail, password: pw2 });
+        const signIn = await browser("new").client.signIn.email({ email: newEmail, password: pw2 });
         assertOk(signIn, "signIn with the new address");
     }],
     ["changeEmail to the same address: 400 without a code", async () => {
@@ -228,17 +173,4 @@ const steps = [
     }],
 ];
 
-console.log(`mail flow against ${baseURL} (Origin ${origin}), mail in ${maildir}, user ${email}`);
-let failed = 0;
-for (const [name, fn] of steps) {
-    try {
-        await fn();
-        console.log(`PASS  ${name}`);
-    } catch (e) {
-        failed++;
-        console.log(`FAIL  ${name}: ${e instanceof FlowError ? e.message : e.stack}`);
-        break;
-    }
-}
-console.log(failed ? "mail flow FAILED" : `all ${steps.length} steps PASSED`);
-process.exit(failed ? 1 : 0);
+await runSteps(`mail flow against ${baseURL} (Origin ${origin}), mail in ${maildir}, user ${email}`, steps);

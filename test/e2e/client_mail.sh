@@ -4,7 +4,7 @@
 # verifyEmail, changeEmail) against authfcgi behind lighttpd. Here the mail goes out through
 # the mailer `authfcgi serve` supervises (AUTHFCGI_MAIL_FROM set, a short poll) into
 # test/lib/fake-sendmail; mail_flows.sh covers `authfcgi mail --once`.
-# Needs node and test/client's node_modules (installed by `npm ci` as client.sh does).
+# Needs node and test/client's node_modules (test/lib/client.sh installs them).
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -16,59 +16,13 @@ source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
+# shellcheck source=test/lib/client.sh
+source "$top_srcdir/test/lib/client.sh"
 
 watchdog 300
 tmpdir_new
 
-CLIENT_SRC=$top_srcdir/test/client
-
-# modules_ok DIR - DIR/node_modules holds the better-auth version package.json pins.
-modules_ok() {
-	(cd "$1" && node -e '
-		const want = require("./package.json").dependencies["better-auth"];
-		const have = require("./node_modules/better-auth/package.json").version;
-		process.exit(have === want ? 0 : 1);' 2>/dev/null)
-}
-
-# client_dir - print the directory to run mail-flow.mjs from, installing node_modules if
-# needed (serialised with client.sh's install; a private copy when the tree is read-only).
-client_dir() {
-	local copy=$TEST_TMP/client log=$TEST_TMP/npm-ci.log
-	if modules_ok "$CLIENT_SRC"; then
-		printf '%s\n' "$CLIENT_SRC"
-		return 0
-	fi
-	if [[ -n $(find "$CLIENT_SRC" -maxdepth 0 -perm -u=w) ]]; then
-		if (
-			flock -w 300 9 || exit 1
-			modules_ok "$CLIENT_SRC" ||
-				(cd "$CLIENT_SRC" && timeout 300 npm ci --no-audit --no-fund --prefer-offline) >"$log" 2>&1
-		) 9<"$CLIENT_SRC"; then
-			printf '%s\n' "$CLIENT_SRC"
-			return 0
-		fi
-		show_log "$log" 30 >&2
-		return 1
-	fi
-	mkdir -p "$copy"
-	cp "$CLIENT_SRC/package.json" "$CLIENT_SRC/package-lock.json" "$CLIENT_SRC/mail-flow.mjs" "$copy/"
-	if ! (cd "$copy" && timeout 300 npm ci --no-audit --no-fund --prefer-offline) >"$log" 2>&1 ||
-		! modules_ok "$copy"; then
-		show_log "$log" 30 >&2
-		return 1
-	fi
-	printf '%s\n' "$copy"
-}
-
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	not_ok "node and npm installed (deploy/quickstart installs them)"
-	finish
-fi
-if ! dir=$(client_dir); then
-	not_ok "npm ci in test/client (the pinned better-auth could not be installed)"
-	finish
-fi
-ok "better-auth client installed in $dir ($(node --version))"
+client_require
 
 stack_db
 
@@ -84,7 +38,7 @@ export AUTHFCGI_MAIL_POLL_MS=100
 stack_front lighttpd "$port"
 
 log=$TEST_TMP/mail-flow.log
-if (cd "$dir" && timeout 120 node mail-flow.mjs "$FRONT_URL" "$MAILDIR") >"$log" 2>&1; then
+if (cd "$CLIENT_DIR" && timeout 120 node mail-flow.mjs "$FRONT_URL" "$MAILDIR") >"$log" 2>&1; then
 	sed 's/^/# /' "$log"
 	ok "official client mail flow ($(grep -c '^PASS' "$log") steps)"
 else
