@@ -59,7 +59,7 @@ static void redirect(struct call *c, const char *location)
 {
     if (location == NULL) {
         /* The callback passed origin_check_callback, so it parses; this is a bug. */
-        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "path=%s", c->req->path);
+        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "route=%s", c->route->operation_id);
         store_failed(c, DB_FAIL);
         return;
     }
