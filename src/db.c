@@ -449,7 +449,7 @@ static int64_t schedule_retry(struct db *db, int64_t min_ms)
  * counts as a failed attempt and backs off. */
 static void link_drop(struct db *db, enum db_loss loss, const char *message, bool cancel)
 {
-    char reason[REASON_MAX], quoted[REASON_MAX + 16];
+    char reason[REASON_MAX];
     if (db->conn == NULL)
         return;
     if (cancel)
@@ -466,7 +466,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
     if (loss == LOSS_REFUSED)
         loss = LOSS_ADMIN_SHUTDOWN;
     log_event(LOG_LEVEL_WARN, "db_lost", "class=%s reason=%s", loss_names[loss],
-              log_quote(quoted, sizeof quoted, db_reason(db, message, reason, sizeof reason)));
+              db_reason(db, message, reason, sizeof reason));
     db->down_since_ms = now_ms();
     PQfinish(db->conn);
     db->conn = NULL;
@@ -487,7 +487,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
  * caller that carries on anyway still gets the db_unavailable line on the next attempt. */
 static void link_refused(struct db *db, enum db_loss loss, const char *message, bool config)
 {
-    char reason[REASON_MAX], quoted[REASON_MAX + 16];
+    char reason[REASON_MAX];
     /* An attempt that timed out held its request for a whole deadline, and the requests the
      * web server queued behind this worker meanwhile would each get a whole deadline more from
      * the next attempt: after a slow connect, wait a deadline before the next one, and answer
@@ -512,7 +512,7 @@ static void link_refused(struct db *db, enum db_loss loss, const char *message, 
             db->down_since_ms = now_ms();
         log_event(LOG_LEVEL_WARN, "db_unavailable", "class=%s retry_in_ms=%lld reason=%s",
                   loss_names[loss], (long long)delay,
-                  log_quote(quoted, sizeof quoted, db_reason(db, message, reason, sizeof reason)));
+                  db_reason(db, message, reason, sizeof reason));
     }
     db->link = LINK_BACKOFF;
     db->last_loss = loss;
@@ -522,19 +522,18 @@ static void link_up(struct db *db)
 {
     const char *host = PQhost(db->conn);
     const char *port = PQport(db->conn);
-    char qhost[128];
     if (db->quiet) {
         /* a start-up probe: its caller reports the outcome */
     } else if (db->link == LINK_LOST || db->link == LINK_BACKOFF) {
         log_event(LOG_LEVEL_INFO, "db_connected",
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
-                  log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
+                  host != NULL ? host : "",
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named", (long long)(now_ms() - db->down_since_ms),
                   db->failures);
     } else {
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
-                  log_quote(qhost, sizeof qhost, host != NULL ? host : ""),
+                  host != NULL ? host : "",
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named");
     }
@@ -682,13 +681,12 @@ static enum db_status link_prepare_all(struct db *db, int64_t deadline)
             goto broken;
         ExecStatusType rs = PQresultStatus(r);
         if (rs != PGRES_COMMAND_OK && rs != PGRES_PIPELINE_ABORTED && st == DB_OK) {
-            char reason[REASON_MAX], quoted[REASON_MAX + 16];
+            char reason[REASON_MAX];
             const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
             log_event(LOG_LEVEL_ERROR, "db_prepare_failed", "stmt=%s sqlstate=%s reason=%s hint=%s",
                       stmt_table[i].name, sqlstate != NULL ? sqlstate : "none",
-                      log_quote(quoted, sizeof quoted,
-                                db_reason(db, PQresultErrorMessage(r), reason, sizeof reason)),
-                      "\"is the schema migrated? run: authfcgi migrate\"");
+                      db_reason(db, PQresultErrorMessage(r), reason, sizeof reason),
+                      "is the schema migrated? run: authfcgi migrate");
             st = DB_FAIL;
         }
         PQclear(r);
@@ -816,9 +814,9 @@ static void budget_check(struct db *db)
     if (db->pool_size > available) {
         char reason[REASON_MAX + 64];
         snprintf(reason, sizeof reason,
-                 "\"%d workers need %d connections but the server accepts %ld for this role: "
+                 "%d workers need %d connections but the server accepts %ld for this role: "
                  "the workers beyond them answer 503 until one frees up; lower "
-                 "AUTHFCGI_WORKERS, raise max_connections or use a pooler\"",
+                 "AUTHFCGI_WORKERS, raise max_connections or use a pooler",
                  db->pool_size, db->pool_size, available);
         log_event(LOG_LEVEL_WARN, "db_connection_budget",
                   "workers=%d max_connections=%ld superuser_reserved=%ld superuser=%s "
@@ -901,14 +899,14 @@ static enum db_status result_status(struct db *db, const PGresult *r, bool scrip
 /* log_failure - a DB_FAIL is a bug or a schema mismatch: worth a line with the SQLSTATE. */
 static void log_failure(struct db *db, const char *what, const PGresult *r)
 {
-    char reason[REASON_MAX], quoted[REASON_MAX + 16];
+    char reason[REASON_MAX];
     const char *sqlstate = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *message = r != NULL ? PQresultErrorMessage(r) : "no result";
     if (r != NULL && PQresultStatus(r) != PGRES_FATAL_ERROR)
         message = PQresStatus(PQresultStatus(r));
     log_event(LOG_LEVEL_ERROR, "db_error", "stmt=%s sqlstate=%s reason=%s", what,
               sqlstate != NULL ? sqlstate : "none",
-              log_quote(quoted, sizeof quoted, db_reason(db, message, reason, sizeof reason)));
+              db_reason(db, message, reason, sizeof reason));
 }
 
 /* run - one attempt at a command: connect if needed, send, wait for every result. */
@@ -1193,7 +1191,7 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
         /* The server answers COMMIT of a failed transaction with ROLLBACK: fn ignored an
          * error it should have returned. */
         log_event(LOG_LEVEL_ERROR, "db_error", "stmt=COMMIT sqlstate=none reason=%s",
-                  "\"transaction had failed and was rolled back\"");
+                  "transaction had failed and was rolled back");
         return DB_FAIL;
     }
     /* A connection lost after COMMIT was sent leaves the outcome unknown: DB_RETRY, once. */

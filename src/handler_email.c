@@ -59,7 +59,7 @@ static void redirect(struct call *c, const char *location)
 {
     if (location == NULL) {
         /* The callback passed origin_check_callback, so it parses; this is a bug. */
-        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "path=%s", c->req->path);
+        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "route=%s", c->route->operation_id);
         store_failed(c, DB_FAIL);
         return;
     }
@@ -164,6 +164,27 @@ static bool issue(struct call *c, const struct new_mail *m)
 
 /* ---- password reset ---- */
 
+/* reset_identifier - the verification row of reset token: under hashed token storage (as for
+ * session tokens) "reset-password:" + the token's SHA-256 hex, so that a reader of the
+ * database gets no live link; under plain storage Better Auth's "reset-password:<token>".
+ * NULL after answering 500. A row written in the other form (before the storage changed)
+ * is not found: its link answers INVALID_TOKEN, and the row expires within the hour. */
+static const char *reset_identifier(struct call *c, const char *token)
+{
+    char stored[SESSION_STORED_TOKEN_SIZE];
+    const char *identifier;
+
+    if (!c->app->hash_session_tokens)
+        return arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
+    if (session_stored_token(c->app, token, stored) != 0) {
+        store_failed(c, DB_FAIL);
+        return NULL;
+    }
+    identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", stored);
+    explicit_bzero(stored, sizeof stored);
+    return identifier;
+}
+
 static void answer_reset_requested(struct call *c)
 {
     struct json_object *obj = json_object_new_object();
@@ -181,7 +202,7 @@ void handle_request_password_reset(struct call *c)
     const char *redirect_to = string_of(&c->in.body[FIELD_REDIRECT_TO]);
     char token[RANDOM_RESET_TOKEN_LEN + 1];
     struct user_record user;
-    const char *hash = NULL, *ignored = NULL, *url;
+    const char *hash = NULL, *ignored = NULL, *url, *identifier;
     struct new_mail mail;
     enum db_status st;
     bool queued;
@@ -212,8 +233,9 @@ void handle_request_password_reset(struct call *c)
         return;
     }
     url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
-    queued = prepare_mail(c, MAIL_RESET_PASSWORD, user.email, user.name, url,
-                          arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token), user.id,
+    identifier = reset_identifier(c, token);
+    queued = identifier != NULL &&
+             prepare_mail(c, MAIL_RESET_PASSWORD, user.email, user.name, url, identifier, user.id,
                           &mail) &&
              issue(c, &mail);
     explicit_bzero(token, sizeof(token));
@@ -232,7 +254,8 @@ void handle_reset_password_callback(struct call *c)
     enum db_status st = DB_NOTFOUND;
 
     if (callback[0] != '\0') {
-        identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", c->param);
+        if ((identifier = reset_identifier(c, c->param)) == NULL)
+            return;
         st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
                                                    &user_id);
         if (st != DB_OK && st != DB_NOTFOUND) {
@@ -275,7 +298,8 @@ void handle_reset_password(struct call *c)
     }
     if (!handler_password_length(c, pw, true))
         return;
-    identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
+    if ((identifier = reset_identifier(c, token)) == NULL)
+        return;
     st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
                                                &user_id);
     if (st == DB_NOTFOUND) {

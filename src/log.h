@@ -1,8 +1,13 @@
 /* log - one line per event, key=value, on stderr and optionally syslog.
  *
  * Lines look like: ts=2026-11-25T20:00:00.123Z level=info pid=42 event=worker_spawned slot=3
- * Callers pass the event name and a printf format for the remaining key=value pairs. Values
- * that may contain spaces must be quoted by the caller with log_quote(). Never log secrets. */
+ * Callers pass the event name and a printf format for the remaining key=value pairs. The
+ * logger writes every string argument (%s, %c, %m) as a value itself: bare when it is
+ * non-empty printable text without ' ', '"', '=' or '\\', else between double quotes with
+ * \" \\ \n \r \t for those characters and \xHH for any other control byte or byte that is
+ * not printable UTF-8; one value takes at most 1024 bytes (cut short, it ends in ...").
+ * So a client's value can never start a field or a line. Numbers are written as printf does.
+ * Never log secrets, nor a request path (it may carry a token): log the route. */
 #ifndef AUTHFCGI_LOG_H
 #define AUTHFCGI_LOG_H
 
@@ -21,12 +26,15 @@ void log_set_level(enum log_level level);
  * for any other name (out untouched). */
 int log_level_parse(const char *name, enum log_level *out);
 
-/* log_event - write one line. fmt may be NULL when the event has no fields. */
+/* log_event - write one line. fmt may be NULL when the event has no fields. A string inside
+ * quotes of the format's own text ("reason=\"%s\"") is escaped but not quoted again. The
+ * format is checked as printf's; n is never written. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* log_quote - copy s into buf as a double-quoted value with '"', '\\' and control characters
- * escaped, truncated to fit. Returns buf. */
+/* log_quote - obsolete: log_event quotes every string itself. Copies s into buf (cut to fit,
+ * ending in "..."), so that a call site written before still logs the value quoted once.
+ * Returns buf. */
 const char *log_quote(char *buf, size_t bufsize, const char *s);
 
 #endif

@@ -343,16 +343,14 @@ static void record_sent(struct mailer *m, const struct outbox_item *item, int64_
 /* record_failure - defer the row, or fail it after the last attempt. */
 static void record_failure(struct mailer *m, const struct outbox_item *item, const char *detail)
 {
-    char quoted[600];
     enum db_status st;
 
-    log_quote(quoted, sizeof quoted, detail);
     if (item->attempts >= m->s->mail_max_attempts) {
         st = outbox_mark_failed(m->db, item, detail);
         log_event(LOG_LEVEL_ERROR, "mail_failed",
                   "id=%lld message_id=%s kind=%s attempts=%d "
                   "error=%s",
-                  (long long)item->id, item->message_id, item->kind, item->attempts, quoted);
+                  (long long)item->id, item->message_id, item->kind, item->attempts, detail);
     } else {
         uint32_t r = 0;
         random_bytes(&r, sizeof r); /* on failure r stays 0: no jitter, still a backoff */
@@ -360,7 +358,7 @@ static void record_failure(struct mailer *m, const struct outbox_item *item, con
         st = outbox_mark_deferred(m->db, item, delay, detail);
         log_event(LOG_LEVEL_WARN, "mail_deferred",
                   "id=%lld message_id=%s kind=%s attempt=%d retry_in_s=%d error=%s",
-                  (long long)item->id, item->message_id, item->kind, item->attempts, delay, quoted);
+                  (long long)item->id, item->message_id, item->kind, item->attempts, delay, detail);
     }
     if (st == DB_NOTFOUND) {
         log_event(LOG_LEVEL_WARN, "mail_lease_lost", "id=%lld attempt=%d", (long long)item->id,
@@ -452,10 +450,9 @@ int mailer_run(const struct settings *s, bool once)
         .unnamed = settings_db_unnamed(s),
         .application_name = "authfcgi-mail",
     };
-    char quoted[300];
     if (db_open(&m.db, &opt, err, sizeof err) != 0) {
         log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  log_quote(quoted, sizeof quoted, err));
+                  err);
         return EXIT_CONFIG;
     }
     /* As for workers: an unreachable database is an outage to wait out, a first connection
@@ -464,7 +461,7 @@ int mailer_run(const struct settings *s, bool once)
     enum db_status st = db_connect(m.db);
     if (st != DB_OK && db_config_error(m.db, err, sizeof err)) {
         log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  log_quote(quoted, sizeof quoted, err));
+                  err);
         db_close(m.db);
         return EXIT_CONFIG;
     }
@@ -472,8 +469,8 @@ int mailer_run(const struct settings *s, bool once)
     log_event(LOG_LEVEL_INFO, "mailer_started", "once=%s timeout_ms=%d lease_s=%d max_attempts=%d",
               once ? "yes" : "no", s->sendmail_timeout_ms, m.lease_s, s->mail_max_attempts);
     int rc = run(&m, once);
-    log_event(LOG_LEVEL_INFO, "mailer_exit", "status=%d%s", rc,
-              stop_signal ? " reason=signal" : "");
+    log_event(LOG_LEVEL_INFO, "mailer_exit", stop_signal ? "status=%d reason=signal" : "status=%d",
+              rc);
     db_close(m.db);
     return rc;
 }

@@ -439,9 +439,8 @@ static void reload(struct master *m)
         return;
     if (settings_load(next, m->config_path, err, sizeof err) != 0 ||
         worker_check_config(next, err, sizeof err) != 0) {
-        char quoted[600];
         log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u",
-                  log_quote(quoted, sizeof quoted, err), m->generation);
+                  err, m->generation);
         free_settings(next); /* settings_free is safe on what a failed load left */
         return;
     }
@@ -573,8 +572,9 @@ static void on_worker_exit(struct master *m, struct child *c, int status)
 
     describe_status(status, how, sizeof how);
     log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "worker_exited",
-              "worker=%ld generation=%u status=%s served=%s%s", (long)c->pid, c->generation, how,
-              c->served ? "yes" : "no", config_error ? " reason=config" : "");
+              config_error ? "worker=%ld generation=%u status=%s served=%s reason=config"
+                           : "worker=%ld generation=%u status=%s served=%s",
+              (long)c->pid, c->generation, how, c->served ? "yes" : "no");
     if (m->stopping || c->retiring || c->generation != m->generation)
         return;
     if (config_error && m->prev != NULL && !c->ready) {
@@ -775,9 +775,8 @@ int master_run(const char *config_path, struct settings *s)
         master_cleanup(&m);
         return rc;
     }
-    char quoted[256];
     log_event(LOG_LEVEL_INFO, "master_started", "socket=%s workers=%d max_requests=%d",
-              log_quote(quoted, sizeof quoted, s->socket), m.target, s->max_requests);
+              s->socket, m.target, s->max_requests);
     run_loop(&m);
     log_event(LOG_LEVEL_INFO, "master_exit", "status=0");
     master_cleanup(&m);

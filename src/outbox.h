@@ -49,8 +49,9 @@ enum db_status outbox_mark_sent(struct db *db, int64_t id);
 enum db_status outbox_mark_deferred(struct db *db, const struct outbox_item *item, int delay_s,
                                     const char *error);
 
-/* outbox_mark_failed - the last attempt failed: status 'failed', kept for the operator. Same
- * DB_NOTFOUND rule as outbox_mark_deferred. */
+/* outbox_mark_failed - the last attempt failed: status 'failed', message wiped (its link is a
+ * credential), the rest of the row kept for the operator. Same DB_NOTFOUND rule as
+ * outbox_mark_deferred. */
 enum db_status outbox_mark_failed(struct db *db, const struct outbox_item *item, const char *error);
 
 /* outbox_purge - delete up to 1000 sent or failed rows created more than days ago. DB_NOTFOUND

@@ -111,8 +111,8 @@ void router_store_error(struct call *c, enum db_status st)
         response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
         return;
     }
-    log_event(LOG_LEVEL_ERROR, "request_failed", "path=%s status=%s", c->req->path,
-              db_status_name(st));
+    log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s status=%s",
+              c->route != NULL ? c->route->operation_id : "none", db_status_name(st));
     response_error(c->resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
 }
 
@@ -227,6 +227,7 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
         response_empty(resp, 404);
         return;
     }
+    c.route = route;
     c.param = router_param(route, req->path);
     if (!run_input_checks(route, &c) || !resolve_session(route, &c))
         return;

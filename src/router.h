@@ -27,6 +27,7 @@ struct call {
     struct body_fields in;
     struct session_state session;
     const char *param; /* the path segment matching a route's ":name" (raw); NULL otherwise */
+    const struct route *route; /* the matched route: logs name it, never the path (tokens) */
 };
 
 typedef void (*handler_fn)(struct call *c);

@@ -80,8 +80,9 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_LOG_LEVEL", NULL, SETTING_STRING, "info", 0, 0, FIELD(log_level),
      "error|warn|info|debug", check_log_level},
     {"AUTHFCGI_SESSION_STORAGE", NULL, SETTING_STRING, "hash", 0, 0, FIELD(session_storage),
-     "hash|plain: session.token holds the SHA-256 of the token (hash) or the token itself, as "
-     "Better Auth does (plain; for a database shared with a running Better Auth server)",
+     "hash|plain: session.token and a reset link's verification row hold the SHA-256 of the "
+     "token (hash) or the token itself, as Better Auth does (plain; for a database shared "
+     "with a running Better Auth server)",
      check_session_storage},
     {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
      "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",

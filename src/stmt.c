@@ -365,7 +365,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
     },
     [STMT_OUTBOX_FAIL] = {
         .name = "authfcgi_outbox_fail",
-        .sql = "UPDATE authfcgi_outbox SET status = 'failed', last_error = $3 "
+        .sql = "UPDATE authfcgi_outbox SET status = 'failed', message = NULL, last_error = $3 "
                "WHERE id = $1::bigint AND status = 'sending' AND attempts = $2::integer",
         .nparams = 3,
         .read_only = false,

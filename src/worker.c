@@ -105,16 +105,14 @@ static int open_database(struct worker *w)
     };
 
     if (db_open(&w->db, &opt, err, sizeof err) != 0) {
-        char quoted[300];
         log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s",
-                  log_quote(quoted, sizeof quoted, err));
+                  err);
         return -1;
     }
     enum db_status st = db_connect(w->db);
     if (st != DB_OK && db_config_error(w->db, err, sizeof err)) {
-        char quoted[300];
         log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s",
-                  log_quote(quoted, sizeof quoted, err));
+                  err);
         db_close(w->db);
         w->db = NULL;
         return -1;
@@ -205,9 +203,8 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     store_pg_init(&w.store, w.db);
     char err[512];
     if (app_init(&w.app, s, &w.store, err, sizeof err) != 0) {
-        char quoted[600];
         log_event(LOG_LEVEL_ERROR, "worker_config_error", "reason=%s",
-                  log_quote(quoted, sizeof quoted, err));
+                  err);
         db_close(w.db);
         return WORKER_EXIT_CONFIG;
     }

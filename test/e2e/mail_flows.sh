@@ -189,6 +189,15 @@ expect_mail "reset mail: to the stored address, the link alone on its line" "$AL
 RESET_LINK=$MAIL_LINK
 TOKEN=${RESET_LINK#"$BASE/reset-password/"}
 TOKEN=${TOKEN%%\?*}
+# At rest the row holds the token's SHA-256 (AUTHFCGI_SESSION_STORAGE=hash, the default): a
+# reader of the database finds no live link, neither there nor in the delivered mail's row.
+TOKEN_SHA=$(printf '%s' "$TOKEN" | sha256sum | cut -d' ' -f1)
+ROWS=$(sql "SELECT identifier || ' ' || value FROM verification WHERE identifier LIKE 'reset-password:%'")
+LEAKS=$(sql "SELECT (SELECT count(*) FROM verification WHERE strpos(identifier || value, '$TOKEN') > 0)
+	+ (SELECT count(*) FROM authfcgi_outbox WHERE strpos(coalesce(message, ''), '$TOKEN') > 0)")
+[[ $ROWS == "reset-password:$TOKEN_SHA "* && $(wc -l <<<"$ROWS") == 1 && $LEAKS == 0 ]] &&
+	ok "the reset row holds the token's SHA-256, no table the token" ||
+	not_ok "reset token at rest: rows '$ROWS', $LEAKS rows with the raw token"
 get "main-32 the mail link hands the token on" "$RESET_LINK"
 expect 302 "location=$AUTHFCGI_BASE_URL/reset?token=$TOKEN" nocookie
 [[ $CTYPE == application/json* && -z $BODY ]] && ok "main-32 302 with an empty JSON body" ||
@@ -207,7 +216,7 @@ post "main-34 the token twice: INVALID_TOKEN" /reset-password \
 expect 400 code=INVALID_TOKEN
 get "main-32 the used link redirects with the error" "$RESET_LINK"
 expect 302 "location=$AUTHFCGI_BASE_URL/reset?error=INVALID_TOKEN"
-[[ $(sql "SELECT count(*) FROM verification WHERE identifier = 'reset-password:$TOKEN'") == 0 ]] &&
+[[ $(sql "SELECT count(*) FROM verification WHERE identifier = 'reset-password:$TOKEN_SHA'") == 0 ]] &&
 	ok "the reset token's row is gone" || not_ok "the reset token's row is still there"
 
 post "main-31 an unknown address: the same answer" /request-password-reset \

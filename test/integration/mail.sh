@@ -171,11 +171,12 @@ row="FROM authfcgi_outbox WHERE message_id = '<mail-test-300@authfcgi.test>'"
 AUTHFCGI_MAIL_MAX_ATTEMPTS=2 once
 q "UPDATE authfcgi_outbox SET next_attempt_at = now()" >/dev/null
 AUTHFCGI_MAIL_MAX_ATTEMPTS=2 once
-if [[ $(q "SELECT status = 'failed' AND attempts = 2 AND message IS NOT NULL $row") == t ]] &&
+if [[ $(q "SELECT status = 'failed' AND attempts = 2 AND message IS NULL AND last_error <> ''
+	AND recipient = 'user300@example.com' AND kind = 'verify-email' AND sent_at IS NULL $row") == t ]] &&
 	grep -q 'level=error .*event=mail_failed.*attempts=2' "$TEST_TMP/once.log"; then
-	ok "after AUTHFCGI_MAIL_MAX_ATTEMPTS the row is failed (message kept) and logged as an error"
+	ok "after AUTHFCGI_MAIL_MAX_ATTEMPTS the row is failed (message and its link wiped, recipient, kind, error kept) and logged as an error"
 else
-	not_ok "attempt limit: $(q "SELECT status, attempts $row")"
+	not_ok "attempt limit: $(q "SELECT status, attempts, message IS NULL, last_error $row")"
 fi
 q "UPDATE authfcgi_outbox SET next_attempt_at = now()" >/dev/null
 rm -f "$MAILDIR/fail"

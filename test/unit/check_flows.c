@@ -62,6 +62,7 @@ struct config {
     bool on_sign_in;   /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool revoke;       /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
     bool rate_limit;
+    bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
 };
 
 static struct fake_store *fs;
@@ -76,7 +77,7 @@ static int build(struct config cfg, char *err, size_t errlen)
         .secret = SECRET,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = "plain",
+        .session_storage = cfg.hash ? "hash" : "plain",
         .rate_limit = cfg.rate_limit,
         .password_hash = "yescrypt",
         .password_cost = 1,
@@ -649,6 +650,72 @@ START_TEST(test_reset_flow)
                                   .path = arena_printf(arena, API "/reset-password/%s", token),
                                   .query = "callbackURL=%2Freset"});
     assert_redirect(r, BASE_URL "/reset?error=INVALID_TOKEN");
+}
+END_TEST
+
+/* sha256_hex - the SHA-256 of s in lower-case hex, an arena string. */
+static const char *sha256_hex(const char *s)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    char *hex = arena_alloc(arena, 2 * EVP_MAX_MD_SIZE + 1);
+
+    ck_assert(EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) == 1);
+    for (unsigned int i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return hex;
+}
+
+/* Under hashed token storage the row of a reset link holds the token's SHA-256, not the token;
+ * the link still works once. A row in Better Auth's plain form (written before the upgrade)
+ * is no longer found, and the digest itself is no token. */
+START_TEST(test_reset_flow_hashed)
+{
+    struct response r;
+    struct fake_verification *row;
+    const char *token;
+
+    configure((struct config){.hash = true});
+    seed_alice();
+    r = POST_JSON("/request-password-reset",
+                  .body = "{\"email\":\"" ALICE_EMAIL "\",\"redirectTo\":\"/reset\"}");
+    assert_answer(r, 200, RESET_REQUESTED);
+    token = between(mail_link(0), "/reset-password/", '?');
+    ck_assert_uint_eq(fake_store_verification_count(fs), 1);
+    ck_assert_ptr_null(
+        fake_store_verification(fs, arena_printf(arena, "reset-password:%s", token)));
+    row = fake_store_verification(fs, arena_printf(arena, "reset-password:%s", sha256_hex(token)));
+    ck_assert_ptr_nonnull(row);
+    ck_assert_str_eq(row->value, ALICE_ID);
+
+    /* The digest read from the database opens nothing. */
+    r = dispatch(
+        (struct request){.method = "GET",
+                         .path = arena_printf(arena, API "/reset-password/%s", sha256_hex(token)),
+                         .query = "callbackURL=%2Freset"});
+    assert_redirect(r, BASE_URL "/reset?error=INVALID_TOKEN");
+    r = POST_JSON("/reset-password",
+                  .body = arena_printf(arena, "{\"newPassword\":\"%s\",\"token\":\"%s\"}",
+                                       NEW_PASSWORD, sha256_hex(token)));
+    assert_answer(r, 400, E_INVALID_TOKEN_400);
+
+    r = dispatch((struct request){.method = "GET",
+                                  .path = arena_printf(arena, API "/reset-password/%s", token),
+                                  .query = "callbackURL=%2Freset"});
+    assert_redirect(r, arena_printf(arena, BASE_URL "/reset?token=%s", token));
+    r = POST_JSON("/reset-password",
+                  .body = arena_printf(arena, "{\"newPassword\":\"%s\",\"token\":\"%s\"}",
+                                       NEW_PASSWORD, token));
+    assert_answer(r, 200, STATUS_TRUE);
+    ck_assert(password_is(ALICE_ID, NEW_PASSWORD));
+    ck_assert_uint_eq(fake_store_verification_count(fs), 0);
+
+    /* A row of the plain form, left from before the upgrade: INVALID_TOKEN. */
+    seed_reset_token(RESET_TOKEN, ALICE_ID, HOUR_MS);
+    r = POST_JSON("/reset-password",
+                  .body = "{\"newPassword\":\"" PASSWORD "\",\"token\":\"" RESET_TOKEN "\"}");
+    assert_answer(r, 400, E_INVALID_TOKEN_400);
+    ck_assert(password_is(ALICE_ID, NEW_PASSWORD));
 }
 END_TEST
 
@@ -1389,6 +1456,7 @@ int main(void)
     tcase_add_test(reset, test_reset_password_revokes);
     tcase_add_test(reset, test_reset_password_creates_credential);
     tcase_add_test(reset, test_reset_flow);
+    tcase_add_test(reset, test_reset_flow_hashed);
     suite_add_tcase(s, reset);
 
     tcase_add_checked_fixture(verify, setup, teardown);
