@@ -86,6 +86,10 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
      "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",
      NULL},
+    {"AUTHFCGI_BEARER_UNSIGNED", NULL, SETTING_BOOL, "false", 0, 0, FIELD(bearer_unsigned),
+     "also accept the bare session token as a Bearer token, not only the signed token.signature "
+     "of set-auth-token (Better Auth's default; off = its requireSignature: true)",
+     NULL},
     {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
      "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL},
     {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
