@@ -123,10 +123,10 @@ const struct setting_def settings_table[] = {
      "with AUTHFCGI_REQUIRE_EMAIL_VERIFICATION, mail a new link when an unverified user signs in "
      "with the right password (Better Auth's sendOnSignIn)",
      NULL},
-    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "false", 0, 0,
+    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "true", 0, 0,
      FIELD(revoke_sessions_on_reset),
-     "a password reset signs the user out everywhere (Better Auth's "
-     "revokeSessionsOnPasswordReset; off by default, as there)",
+     "a password reset signs the user out everywhere (OWASP ASVS); off = Better Auth's default "
+     "(revokeSessionsOnPasswordReset: false), sessions survive the reset",
      NULL},
     {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
      "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "

@@ -107,6 +107,10 @@ const steps = [
         const res = await alice.client.resetPassword({ newPassword: pw2, token: st.resetToken });
         assertOk(res, "resetPassword");
         assertEq(show(res.data), '{"status":true}', "resetPassword data");
+        // AUTHFCGI_REVOKE_SESSIONS_ON_RESET (on by default): the sign-up's session is gone.
+        const gone = await alice.client.getSession();
+        assertOk(gone, "getSession after resetPassword");
+        assertEq(gone.data, null, "getSession after resetPassword: the session survived");
         const old = await browser("other").client.signIn.email({ email, password: pw1 });
         assertError(old, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn with the old password");
         const again = await alice.client.signIn.email({ email, password: pw2 });

@@ -198,6 +198,9 @@ post "main-33 a short password, checked before the token" /reset-password \
 expect 400 code=PASSWORD_TOO_SHORT
 post "main-34 reset-password" /reset-password "{\"newPassword\":\"$PW2\",\"token\":\"$TOKEN\"}"
 expect 200 'body={"status":true}' nocookie
+n=$(sql "SELECT count(*) FROM session s JOIN \"user\" u ON u.id = s.\"userId\" WHERE u.email = '$ALICE'")
+[[ $n == 0 ]] && ok "the reset ended alice's sign-up session (AUTHFCGI_REVOKE_SESSIONS_ON_RESET)" ||
+	not_ok "alice has $n session(s) after the reset"
 post "main-34 the old password is gone" /sign-in/email "{\"email\":\"$ALICE\",\"password\":\"$PW\"}"
 expect 401 code=INVALID_EMAIL_OR_PASSWORD
 post "main-34 sign in with the new password" /sign-in/email "{\"email\":\"$ALICE\",\"password\":\"$PW2\"}"

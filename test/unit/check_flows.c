@@ -60,7 +60,7 @@ struct config {
     bool require;      /* AUTHFCGI_REQUIRE_EMAIL_VERIFICATION */
     bool on_sign_up;   /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP */
     bool on_sign_in;   /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
-    bool revoke;       /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
+    bool keep_sessions; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET=off (Better Auth's default) */
     bool rate_limit;
 };
 
@@ -85,7 +85,7 @@ static int build(struct config cfg, char *err, size_t errlen)
         .require_email_verification = cfg.require,
         .send_verification_on_sign_up = cfg.on_sign_up,
         .send_verification_on_sign_in = cfg.on_sign_in,
-        .revoke_sessions_on_reset = cfg.revoke,
+        .revoke_sessions_on_reset = !cfg.keep_sessions,
     };
     return app_init(&app, &settings, fake_store_store(fs), err, errlen);
 }
@@ -473,7 +473,8 @@ END_TEST
 
 /* ==== POST /reset-password [main-33, main-34] ============================================= */
 
-/* [main-34]: the new password works, the token is used up, sessions are kept, no cookie. */
+/* [main-34]: the new password works, the token is used up, no cookie. The user's sessions go
+ * with the reset (AUTHFCGI_REVOKE_SESSIONS_ON_RESET's default; Better Auth keeps them). */
 START_TEST(test_reset_password)
 {
     struct response r;
@@ -487,7 +488,7 @@ START_TEST(test_reset_password)
     ck_assert(password_is(ALICE_ID, NEW_PASSWORD));
     ck_assert(!password_is(ALICE_ID, PASSWORD));
     ck_assert_ptr_null(fake_store_verification(fs, "reset-password:" RESET_TOKEN));
-    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
     ck_assert_uint_eq(fake_store_account_count(fs, ALICE_ID), 1);
 
     /* Reuse: the token is gone. */
@@ -576,24 +577,33 @@ START_TEST(test_reset_password_race)
 }
 END_TEST
 
-/* AUTHFCGI_REVOKE_SESSIONS_ON_RESET: every session of the user goes with the reset. */
+/* AUTHFCGI_REVOKE_SESSIONS_ON_RESET (on by default): every session of the user goes with the
+ * reset, the one the reset request carries too, and nobody else's; off (_i = 1), Better Auth's
+ * default [main-34], they all stay. */
 START_TEST(test_reset_password_revokes)
 {
     struct response r;
     int64_t now = fake_store_now_ms();
 
-    configure((struct config){.revoke = true});
+    if (_i == 1)
+        configure((struct config){.keep_sessions = true});
     seed_n();
     seed_bob();
     fake_store_add_session(fs, H_ID, H_TOKEN, BOB_ID, NULL, now - HOUR_MS, now + DAY_MS);
     seed_reset_token(RESET_TOKEN, ALICE_ID, HOUR_MS);
-    r = POST_JSON("/reset-password",
+    r = POST_JSON("/reset-password", AS_N,
                   .body = "{\"newPassword\":\"" NEW_PASSWORD "\",\"token\":\"" RESET_TOKEN "\"}");
     assert_answer(r, 200, STATUS_TRUE);
-    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), _i == 1 ? 1 : 0);
     ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 1);
     r = GET("/get-session", .cookie = N_COOKIE);
-    assert_answer(r, 200, "null");
+    if (_i == 1) {
+        assert_status(r, 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"token\":\"" N_TOKEN "\""));
+    } else {
+        assert_answer(r, 200, "null");
+    }
 }
 END_TEST
 
@@ -1386,7 +1396,7 @@ int main(void)
     LOOP(reset, test_reset_password_refused, reset_refused_post);
     tcase_add_test(reset, test_reset_password_expired);
     tcase_add_test(reset, test_reset_password_race);
-    tcase_add_test(reset, test_reset_password_revokes);
+    tcase_add_loop_test(reset, test_reset_password_revokes, 0, 2);
     tcase_add_test(reset, test_reset_password_creates_credential);
     tcase_add_test(reset, test_reset_flow);
     suite_add_tcase(s, reset);
