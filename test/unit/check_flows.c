@@ -926,7 +926,8 @@ START_TEST(test_verify_email_unusable)
 }
 END_TEST
 
-/* The whole flow: send, open the link from the mail, reuse refused [main-37, main-39]. */
+/* The whole flow: send, open the link from the mail in the same browser (whose session
+ * stays), reuse refused [main-37, main-39]. */
 START_TEST(test_verify_flow)
 {
     struct response r;
@@ -937,13 +938,79 @@ START_TEST(test_verify_flow)
                   .body = "{\"email\":\"" ALICE_EMAIL "\",\"callbackURL\":\"/verified\"}");
     assert_answer(r, 200, STATUS_TRUE);
     link = mail_link(0);
-    r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"));
+    r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"), .cookie = N_COOKIE);
     assert_redirect(r, "/verified");
+    assert_no_cookies(r);
     ck_assert(fake_store_user(fs, ALICE_ID)->email_verified);
     r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"));
     assert_redirect(r, "/verified?error=INVALID_TOKEN");
     r = POST_JSON("/send-verification-email", AS_N, .body = "{\"email\":\"" ALICE_EMAIL "\"}");
     assert_answer(r, 400, E_ALREADY);
+}
+END_TEST
+
+/* The first verification of an address ends the sessions its user had: someone may have
+ * signed up with the address before its owner. The one the opening request carries stays when
+ * it is the user's own (the verifier's); another user's session, or none, keeps nothing of
+ * the user's. Other users' sessions are never touched. */
+#define A2_ID "A2sessionIdA2sessionIdA2session0"
+#define A2_TOKEN "A2tokenA2tokenA2tokenA2tokenA2t0"
+
+static const struct {
+    const char *cookie; /* of the request that opens the link */
+    bool n_stays;
+} verify_ends[] = {
+    {N_COOKIE, true}, {NULL, false}, {H_COOKIE, false}, /* bob's browser */
+};
+
+START_TEST(test_verify_email_ends_sessions)
+{
+    struct response r;
+    int64_t now = fake_store_now_ms();
+
+    seed_n();
+    fake_store_add_session(fs, A2_ID, A2_TOKEN, ALICE_ID, NULL, now - 2 * HOUR_MS, now + DAY_MS);
+    seed_bob();
+    fake_store_add_session(fs, H_ID, H_TOKEN, BOB_ID, NULL, now - HOUR_MS, now + DAY_MS);
+    r = GET("/verify-email",
+            .query = verify_query(issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS), "%2Fverified"),
+            .cookie = verify_ends[_i].cookie);
+    assert_redirect(r, "/verified");
+    assert_no_cookies(r);
+    ck_assert(fake_store_user(fs, ALICE_ID)->email_verified);
+    ck_assert_ptr_null(fake_store_session(fs, A2_ID));
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), verify_ends[_i].n_stays ? 1 : 0);
+    if (verify_ends[_i].n_stays)
+        ck_assert_ptr_nonnull(fake_store_session(fs, N_ID));
+    ck_assert_ptr_nonnull(fake_store_session(fs, H_ID));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_EMAIL_CONFIRM), 1);
+
+    /* Sessions made after the verification are never ended by it: a later link of the now
+     * verified address changes nothing. */
+    r = POST_JSON("/sign-in/email",
+                  .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\"}");
+    assert_status(r, 200);
+    r = GET("/verify-email",
+            .query = verify_query(issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS), NULL));
+    assert_answer(r, 200, "{\"status\":true,\"user\":null}");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), verify_ends[_i].n_stays ? 2 : 1);
+}
+END_TEST
+
+/* A link that fails (used, or its user's address moved on) ends nothing. */
+START_TEST(test_verify_email_refused_ends_nothing)
+{
+    struct response r;
+    const char *jwt;
+
+    seed_n();
+    jwt = issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS);
+    fake_store_verification(fs, arena_printf(arena, "verify-email:%s", claims_of(jwt).jti))
+        ->expires_ms = fake_store_now_ms() - SEC_MS;
+    r = GET("/verify-email", .query = verify_query(jwt, NULL));
+    assert_answer(r, 401, E_INVALID_TOKEN_401);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert(!fake_store_user(fs, ALICE_ID)->email_verified);
 }
 END_TEST
 
@@ -1005,6 +1072,9 @@ START_TEST(test_change_email_unverified)
     assert_no_cookies(r);
     ck_assert_str_eq(fake_store_user(fs, ALICE_ID)->email, ALICE_NEW);
     ck_assert(!fake_store_user(fs, ALICE_ID)->email_verified);
+    /* Not a verification: the account holder's sessions stay, though the link was opened
+     * without one. */
+    ck_assert_ptr_nonnull(fake_store_session(fs, N_ID));
 }
 END_TEST
 
@@ -1288,6 +1358,15 @@ static struct request req_verify(void)
                             .query = verify_query(scenario_link(NULL), NULL)};
 }
 
+/* The verification link opened in the user's own browser: its session is looked up. */
+static struct request req_verify_in_session(void)
+{
+    return (struct request){.method = "GET",
+                            .path = API "/verify-email",
+                            .query = verify_query(scenario_link(NULL), NULL),
+                            .cookie = N_COOKIE};
+}
+
 static struct request req_verify_change(void)
 {
     return (struct request){.method = "GET",
@@ -1307,6 +1386,7 @@ static const struct scenario scenarios[] = {
     {"reset-password", seed_reset, req_reset, 200},
     {"send-verification-email", seed_n, req_send_session, 200},
     {"verify-email", seed_verify, req_verify, 200},
+    {"verify-email in a session", seed_change, req_verify_in_session, 200},
     {"verify-email change", seed_change, req_verify_change, 200},
     {"change-email", seed_n, req_change, 200},
     {"sign-up with verification", seed_nothing, req_sign_up_rv, 200},
@@ -1414,6 +1494,8 @@ int main(void)
     tcase_add_test(verify, test_verify_email_already_verified);
     tcase_add_test(verify, test_verify_email_unusable);
     tcase_add_test(verify, test_verify_flow);
+    LOOP(verify, test_verify_email_ends_sessions, verify_ends);
+    tcase_add_test(verify, test_verify_email_refused_ends_nothing);
     suite_add_tcase(s, verify);
 
     tcase_add_checked_fixture(change, setup, teardown);
