@@ -480,7 +480,7 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
         return;
     if (st.found == SESSION_VALID) {
         c->resp->nheaders = 0;
-        if (session_set_cookies(c->app, c->resp, st.token, !st.dont_remember) != 0) {
+        if (session_resend_cookies(c->app, c->resp, &st) != 0) {
             store_failed(c, DB_FAIL);
             return;
         }

@@ -54,11 +54,18 @@ int session_new(const struct app *app, const struct request *req, const char *us
                 bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
                 char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1]);
 
-/* session_set_cookies - the Set-Cookie lines for a session just created or refreshed (plus
- * dont_remember when !remember, and set-auth-token when bearer tokens are on). Returns 0 or
- * -1 (internal error). */
+/* session_set_cookies - the Set-Cookie lines for a session just created (plus dont_remember
+ * when !remember, and set-auth-token when bearer tokens are on). Returns 0 or -1 (internal
+ * error). */
 int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
                         bool remember);
+
+/* session_resend_cookies - the same lines again for the session the request presented (a
+ * refresh, update-user, a change-email link), with set-auth-token only when it came as a Bearer
+ * token: a request that authenticated with the HttpOnly cookie needs no token, and one in a
+ * header that page scripts can read would hand them what HttpOnly hides. Returns 0 or -1. */
+int session_resend_cookies(const struct app *app, struct response *resp,
+                           const struct session_state *st);
 
 /* session_clear_cookies - Better Auth's three deletion lines. */
 void session_clear_cookies(const struct app *app, struct response *resp);

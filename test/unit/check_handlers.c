@@ -2312,6 +2312,78 @@ START_TEST(test_bearer_lifted_token)
 }
 END_TEST
 
+/* set-auth-token goes with a session the request starts (the password was given) and to a
+ * request that came with the Bearer token; a request that authenticated with the HttpOnly
+ * cookie gets the cookie again but no token, which scripts on the page could read from the
+ * header (Better Auth sends it with every session cookie). */
+static const struct {
+    const char *what;
+    struct request req;
+    bool token; /* set-auth-token expected */
+} auth_token_cases[] = {
+    {"refresh by cookie", {.method = "GET", .path = API "/get-session", .cookie = C_COOKIE}, false},
+    {"refresh by bearer",
+     {.method = "GET", .path = API "/get-session", .authorization = "Bearer " C_SIGNED},
+     true},
+    {"update-user by cookie",
+     {.method = "POST",
+      .path = API "/update-user",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"name\":\"N\"}"},
+     false},
+    {"update-user by bearer",
+     {.method = "POST",
+      .path = API "/update-user",
+      .content_type = JSON_CT,
+      .authorization = "Bearer " C_SIGNED,
+      .body = "{\"name\":\"N\"}"},
+     true},
+    {"sign-in with a cookie",
+     {.method = "POST",
+      .path = API "/sign-in/email",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\"}"},
+     true},
+    {"change-password revoking, by cookie",
+     {.method = "POST",
+      .path = API "/change-password",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"currentPassword\":\"" PASSWORD "\",\"newPassword\":\"newpassword456\","
+              "\"revokeOtherSessions\":true}"},
+     true},
+};
+
+START_TEST(test_auth_token_only_to_bearer)
+{
+    struct response r;
+    const char *token;
+
+    configure((struct config){.bearer = true});
+    seed_alice();
+    seed_session(C_ID, C_TOKEN, ALICE_ID, 2 * HOUR_MS, 5 * DAY_MS); /* refresh due */
+    r = dispatch(auth_token_cases[_i].req);
+    ck_assert_msg(r.status == 200, "%s: status %d, body %s", auth_token_cases[_i].what, r.status,
+                  r.body != NULL ? r.body : "(none)");
+    ck_assert_msg(handler_harness_header_count(&r, "Set-Cookie") >= 1, "%s: no Set-Cookie",
+                  auth_token_cases[_i].what);
+    token = handler_harness_header(&r, "set-auth-token");
+    if (auth_token_cases[_i].token) {
+        ck_assert_msg(token != NULL, "%s: no set-auth-token", auth_token_cases[_i].what);
+        ck_assert_str_eq(handler_harness_header(&r, "Access-Control-Expose-Headers"),
+                         "set-auth-token");
+    } else {
+        ck_assert_msg(token == NULL, "%s: set-auth-token %s", auth_token_cases[_i].what, token);
+        ck_assert_ptr_null(handler_harness_header(&r, "Access-Control-Expose-Headers"));
+    }
+}
+END_TEST
+
 /* ==== rate limits (ratelimit-01, ratelimit-03) ============================================ */
 
 /* [ratelimit-01] 3 per 10 s on /sign-in: the 4th is refused before the handler runs, with
@@ -2689,6 +2761,7 @@ static Suite *handlers_suite(void)
     LOOP(misc, test_bearer_get_session, bearer_reads);
     tcase_add_loop_test(misc, test_bearer_state_changing, 0, 2);
     tcase_add_test(misc, test_bearer_lifted_token);
+    LOOP(misc, test_auth_token_only_to_bearer, auth_token_cases);
     tcase_add_test(misc, test_rate_limit_sign_in);
     tcase_add_test(misc, test_rate_limit_default_rule);
     tcase_add_test(misc, test_rate_limit_client_address);
