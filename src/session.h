@@ -24,7 +24,8 @@ struct response;
 #define SESSION_STORED_TOKEN_SIZE 65
 
 enum session_found {
-    SESSION_NONE,  /* no cookie/bearer, or one whose signature does not verify: no lookup made */
+    SESSION_NONE,  /* no cookie/bearer, or one whose signature does not verify or is missing
+                      (a bare bearer token unless AUTHFCGI_BEARER_UNSIGNED): no lookup made */
     SESSION_STALE, /* well signed, but no such row or it expired: the client should forget it */
     SESSION_VALID,
 };
