@@ -19,6 +19,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->store = store;
     cookie_config_init(&app->cookies, s->secret,
                        s->base_url != NULL && strncasecmp(s->base_url, "https:", 6) == 0);
+    app->cookies.bearer_unsigned = s->bearer_unsigned;
     if (origin_policy_init(&app->origins, s->base_url, s->trusted_origins, err, errlen) != 0)
         return -1;
     if (client_ip_proxies_parse(&app->proxies, s->trusted_proxies, err, errlen) != 0) {

@@ -52,6 +52,7 @@ void cookie_config_init(struct cookie_config *c, const char *secret, bool secure
     c->secret = secret;
     c->secret_len = strlen(secret);
     c->secure = secure;
+    c->bearer_unsigned = false;
 }
 
 /* cookie_name - static names, indexed by the secure flag. */
@@ -342,12 +343,13 @@ enum cookie_status cookie_read_bearer(const struct cookie_config *c, const char 
     if (v == v_end)
         return COOKIE_ABSENT;
 
-    /* No '.': a raw token. The plugin signs it itself and carries on as with a cookie, so
-     * any such value counts as signed; the session lookup decides. */
+    /* No '.': a raw token. By default the plugin signs it itself and carries on as with a
+     * cookie, so any such value counts as signed and the session lookup decides; with
+     * requireSignature it ignores the header. */
     if (memchr(v, '.', (size_t)(v_end - v)) == NULL) {
         size_t len = (size_t)(v_end - v);
 
-        if (len > COOKIE_VALUE_MAX)
+        if (!c->bearer_unsigned || len > COOKIE_VALUE_MAX)
             return COOKIE_INVALID;
         if (len >= outlen)
             return COOKIE_FAIL;

@@ -44,10 +44,15 @@ struct cookie_config {
     const char *secret; /* borrowed: must outlive the config */
     size_t secret_len;
     bool secure; /* https base URL: "__Secure-" names and the Secure attribute */
+    /* A bare token (no signature) counts as a Bearer value, as Better Auth's bearer plugin
+     * takes it by default. False (cookie_config_init's choice) is its requireSignature: true:
+     * the token alone, which get-session shows any script on the page, opens no session. */
+    bool bearer_unsigned;
 };
 
 /* cookie_config_init - once per worker. secret is the HMAC key (its bytes, as Better Auth's
- * TextEncoder would give them); secure is whether the base URL is https. */
+ * TextEncoder would give them); secure is whether the base URL is https. bearer_unsigned
+ * starts false; set it right after, before the config is shared. */
 void cookie_config_init(struct cookie_config *c, const char *secret, bool secure);
 
 /* cookie_name - the cookie's name as sent and as read: with the "__Secure-" prefix exactly
@@ -102,11 +107,12 @@ enum cookie_status cookie_read_signed(const struct cookie_config *c, const char 
 
 /* cookie_read_bearer - the session token carried by an Authorization header (may be NULL), as
  * Better Auth's bearer plugin takes it. The scheme is "Bearer " in any case; the rest,
- * trimmed, is either a raw token without '.' (accepted as if signed: only a database lookup
- * can tell whether it is real) or `token.sig`, raw or percent-encoded, verified like a
- * cookie. COOKIE_ABSENT when the header is missing, another scheme, or empty: the caller then
- * reads the Cookie header. COOKIE_INVALID when a signed form does not verify: Better Auth
- * then ignores the header and falls back to the cookie too. */
+ * trimmed, is either `token.sig`, raw or percent-encoded, verified like a cookie, or a raw
+ * token without '.': with c->bearer_unsigned accepted as if signed (only a database lookup
+ * can tell whether it is real), else refused. COOKIE_ABSENT when the header is missing,
+ * another scheme, or empty: the caller then reads the Cookie header. COOKIE_INVALID when a
+ * signed form does not verify or an unsigned one is refused: Better Auth then ignores the
+ * header and falls back to the cookie too. */
 enum cookie_status cookie_read_bearer(const struct cookie_config *c, const char *authorization,
                                       char *out, size_t outlen);
 

@@ -144,7 +144,7 @@ void handle_update_user(struct call *c)
      * without Max-Age and with dont_remember again for a rememberMe:false session: sending
      * Max-Age there would make a "don't remember me" login outlive the browser. */
     c->resp->nheaders = 0;
-    if (session_set_cookies(c->app, c->resp, c->session.token, !c->session.dont_remember) != 0) {
+    if (session_resend_cookies(c->app, c->resp, &c->session) != 0) {
         router_store_error(c, DB_FAIL);
         return;
     }

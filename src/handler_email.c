@@ -450,15 +450,16 @@ static void verify_done(struct call *c, const struct user_record *user)
     response_json(c->resp, 200, obj);
 }
 
-/* confirm - use the link's row and apply it; false after answering. */
+/* confirm - use the link's row and apply it (a first verification keeps keep_session_id's
+ * session only, see verify_address); false after answering. */
 static bool confirm(struct call *c, const struct mail_claims *claims, const char *user_id,
-                    struct user_record *out)
+                    const char *keep_session_id, struct user_record *out)
 {
     const char *identifier =
         arena_printf(c->req->arena, MAIL_TOKEN_VERIFY_PREFIX "%s", claims->jti);
     enum db_status st =
         c->app->store->ops->email_confirm(c->app->store->impl, c->req->arena, identifier, user_id,
-                                          claims->email, claims->update_to, out);
+                                          claims->email, claims->update_to, keep_session_id, out);
 
     if (st == DB_NOTFOUND) {
         /* Used already, or the user's address moved on since the link was sent. */
@@ -480,7 +481,10 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
 
 /* verify_change - a change-email link: the session, if any, must be the link's user; the
  * address changes, emailVerified is kept, and a session cookie is sent again (Better Auth
- * re-sets it to carry the new address). */
+ * re-sets it to carry the new address). The user's sessions all stay: they are the account
+ * holder's, who asked for the change from one of them, and the new address's owner only
+ * confirms it. emailVerified does not go from false to true here; when the new address is
+ * verified later, verify_address ends the sessions as for any first verification. */
 static void verify_change(struct call *c, const struct mail_claims *claims,
                           const struct user_record *bound)
 {
@@ -496,16 +500,43 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
         verify_failed(c, 401, "INVALID_USER", "Invalid user");
         return;
     }
-    if (!confirm(c, claims, bound->id, &updated))
+    if (!confirm(c, claims, bound->id, NULL, &updated))
         return;
     if (st.found == SESSION_VALID) {
         c->resp->nheaders = 0;
-        if (session_set_cookies(c->app, c->resp, st.token, !st.dont_remember) != 0) {
+        if (session_resend_cookies(c->app, c->resp, &st) != 0) {
             store_failed(c, DB_FAIL);
             return;
         }
     }
     verify_done(c, &updated);
+}
+
+/* verify_address - a verification link. Its first use on an unverified address ends every
+ * session the user had, in the transaction that sets emailVerified: anybody can sign up with
+ * an address that is not theirs (verification not required) and keep a session that the
+ * owner's verification would otherwise leave alive. Only the session this request carries
+ * stays, when it is the user's own: it belongs to whoever opened the link, the address's
+ * owner. No session is created here (Better Auth's autoSignInAfterVerification is not
+ * supported), so none made after the verification is ever touched. Sessions are resolved
+ * without the sliding refresh: this answer sets no cookie, as Better Auth's sets none. */
+static void verify_address(struct call *c, const struct mail_claims *claims,
+                           const struct user_record *user)
+{
+    struct session_state st;
+    struct user_record updated;
+    enum db_status rc = session_resolve(c->app, c->req, c->resp, false, &st);
+
+    if (rc != DB_OK) {
+        store_failed(c, rc);
+        return;
+    }
+    if (!confirm(c, claims, user->id,
+                 st.found == SESSION_VALID && strcmp(st.user.id, user->id) == 0 ? st.session.id
+                                                                                : NULL,
+                 &updated))
+        return;
+    verify_done(c, NULL);
 }
 
 /* handle_verify_email - GET /verify-email?token=&callbackURL=: the link of a verification or
@@ -514,7 +545,7 @@ void handle_verify_email(struct call *c)
 {
     const struct value *token = &c->in.query[FIELD_TOKEN];
     struct mail_claims claims;
-    struct user_record user, updated;
+    struct user_record user;
     const char *hash = NULL;
     enum jwt_status js;
     enum db_status st;
@@ -558,13 +589,10 @@ void handle_verify_email(struct call *c)
         FAIL_INVALID_TOKEN(c);
         return;
     }
-    if (claims.update_to != NULL) {
+    if (claims.update_to != NULL)
         verify_change(c, &claims, &user);
-        return;
-    }
-    if (!confirm(c, &claims, user.id, &updated))
-        return;
-    verify_done(c, NULL);
+    else
+        verify_address(c, &claims, &user);
 }
 
 /* ---- change of e-mail ---- */

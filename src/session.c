@@ -156,7 +156,7 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         if (rc != DB_OK)
             return rc;
         st->session = refreshed;
-        if (session_set_cookies(app, resp, st->token, true) != 0)
+        if (session_resend_cookies(app, resp, st) != 0)
             return DB_FAIL;
     }
     /* Clients see their own raw token, never the stored digest. */
@@ -183,9 +183,9 @@ int session_new(const struct app *app, const struct request *req, const char *us
     return 0;
 }
 
-/* session_set_cookies - see session.h. */
-int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
-                        bool remember)
+/* set_cookies - session_set_cookies, with set-auth-token only when auth_token. */
+static int set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                       bool remember, bool auth_token)
 {
     char line[COOKIE_LINE_SIZE];
     char signed_token[COOKIE_SIGNED_SIZE];
@@ -198,13 +198,27 @@ int session_set_cookies(const struct app *app, struct response *resp, const char
             return -1;
         response_header(resp, "Set-Cookie", line);
     }
-    if (app->bearer) {
+    if (auth_token) {
         if (cookie_sign(&app->cookies, raw_token, signed_token, sizeof(signed_token)) != 0)
             return -1;
         response_header(resp, "set-auth-token", signed_token);
         response_header(resp, "Access-Control-Expose-Headers", "set-auth-token");
     }
     return 0;
+}
+
+/* session_set_cookies - see session.h. */
+int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                        bool remember)
+{
+    return set_cookies(app, resp, raw_token, remember, app->bearer);
+}
+
+/* session_resend_cookies - see session.h. */
+int session_resend_cookies(const struct app *app, struct response *resp,
+                           const struct session_state *st)
+{
+    return set_cookies(app, resp, st->token, !st->dont_remember, app->bearer && st->via_bearer);
 }
 
 /* session_clear_cookies - see session.h. */

@@ -24,7 +24,8 @@ struct response;
 #define SESSION_STORED_TOKEN_SIZE 65
 
 enum session_found {
-    SESSION_NONE,  /* no cookie/bearer, or one whose signature does not verify: no lookup made */
+    SESSION_NONE,  /* no cookie/bearer, or one whose signature does not verify or is missing
+                      (a bare bearer token unless AUTHFCGI_BEARER_UNSIGNED): no lookup made */
     SESSION_STALE, /* well signed, but no such row or it expired: the client should forget it */
     SESSION_VALID,
 };
@@ -54,11 +55,18 @@ int session_new(const struct app *app, const struct request *req, const char *us
                 bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
                 char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1]);
 
-/* session_set_cookies - the Set-Cookie lines for a session just created or refreshed (plus
- * dont_remember when !remember, and set-auth-token when bearer tokens are on). Returns 0 or
- * -1 (internal error). */
+/* session_set_cookies - the Set-Cookie lines for a session just created (plus dont_remember
+ * when !remember, and set-auth-token when bearer tokens are on). Returns 0 or -1 (internal
+ * error). */
 int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
                         bool remember);
+
+/* session_resend_cookies - the same lines again for the session the request presented (a
+ * refresh, update-user, a change-email link), with set-auth-token only when it came as a Bearer
+ * token: a request that authenticated with the HttpOnly cookie needs no token, and one in a
+ * header that page scripts can read would hand them what HttpOnly hides. Returns 0 or -1. */
+int session_resend_cookies(const struct app *app, struct response *resp,
+                           const struct session_state *st);
 
 /* session_clear_cookies - Better Auth's three deletion lines. */
 void session_clear_cookies(const struct app *app, struct response *resp);

@@ -87,6 +87,10 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
      "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",
      NULL},
+    {"AUTHFCGI_BEARER_UNSIGNED", NULL, SETTING_BOOL, "false", 0, 0, FIELD(bearer_unsigned),
+     "also accept the bare session token as a Bearer token, not only the signed token.signature "
+     "of set-auth-token (Better Auth's default; off = its requireSignature: true)",
+     NULL},
     {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
      "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL},
     {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
@@ -120,10 +124,10 @@ const struct setting_def settings_table[] = {
      "with AUTHFCGI_REQUIRE_EMAIL_VERIFICATION, mail a new link when an unverified user signs in "
      "with the right password (Better Auth's sendOnSignIn)",
      NULL},
-    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "false", 0, 0,
+    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "true", 0, 0,
      FIELD(revoke_sessions_on_reset),
-     "a password reset signs the user out everywhere (Better Auth's "
-     "revokeSessionsOnPasswordReset; off by default, as there)",
+     "a password reset signs the user out everywhere (OWASP ASVS); off = Better Auth's default "
+     "(revokeSessionsOnPasswordReset: false), sessions survive the reset",
      NULL},
     {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
      "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "

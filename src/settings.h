@@ -34,6 +34,7 @@ struct settings {
     /* The Better Auth API. */
     char *session_storage; /* "hash" or "plain" */
     bool bearer;
+    bool bearer_unsigned; /* a bare token counts as Bearer, not only token.signature */
     bool rate_limit;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */
     char *password_hash;   /* "yescrypt" or "betterauth" */

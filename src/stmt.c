@@ -259,6 +259,18 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 3,
         .read_only = false,
     },
+    /* Before a verification link is applied: whether the address was verified already, with
+     * the user's row locked. FOR UPDATE conflicts with the FOR KEY SHARE that inserting a
+     * session takes on its user (session_userId_fkey), so a sign-in in flight commits before
+     * the lock is granted and the next statement, with a new snapshot, sees its session; and
+     * none can be inserted until the verification commits. */
+    [STMT_USER_LOCK_EMAIL] = {
+        .name = "authfcgi_user_lock_email",
+        .sql = "SELECT \"emailVerified\" FROM \"user\" WHERE id = $1 AND email = $2 FOR UPDATE",
+        .nparams = 2,
+        .read_only = false,
+        .binary = true,
+    },
     /* Only while the user still has the address the link was sent to. updatedAt moves only
      * when emailVerified does (Better Auth writes nothing for an already verified user). */
     [STMT_USER_VERIFY_EMAIL] = {

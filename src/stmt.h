@@ -35,6 +35,7 @@ enum stmt {
     STMT_VERIFICATION_CONSUME,      /* identifier -> value (unexpired; the row is deleted) */
     STMT_VERIFICATION_PURGE,        /* -> (none): a batch of our expired rows */
     STMT_ACCOUNT_CREATE_CREDENTIAL, /* id, userId, password -> (none); no row if no user */
+    STMT_USER_LOCK_EMAIL,           /* id, email -> emailVerified; the user row locked */
     STMT_USER_VERIFY_EMAIL,         /* id, email -> user */
     STMT_USER_SET_EMAIL,            /* id, email, new email -> user */
     STMT_RATE_LIMIT_HIT,            /* key, window s, max -> allowed 't'/'f', retry-after s */

@@ -179,13 +179,16 @@ struct store_ops {
                                      bool revoke_sessions, const char **user_id);
     /* email_confirm - one transaction: use up the unexpired verification row identifier (a
      * verify-email link), then change the user user_id whose e-mail is still email: with
-     * new_email NULL, emailVerified = true (updatedAt moves only when that is a change);
-     * otherwise email = new_email, emailVerified kept. Returns the user as it is now.
-     * DB_NOTFOUND, with nothing changed, when the row is gone, expired or used, or the user
-     * no longer exists or has another e-mail; DB_CONFLICT when new_email is another user's. */
+     * new_email NULL, emailVerified = true (updatedAt moves only when that is a change), and
+     * when it is a change (the address's first verification) every session of the user is
+     * deleted but keep_session_id's (NULL: none), the user locked first so that none can be
+     * created meanwhile; otherwise email = new_email, emailVerified and sessions kept. Returns
+     * the user as it is now. DB_NOTFOUND, with nothing changed, when the row is gone, expired
+     * or used, or the user no longer exists or has another e-mail; DB_CONFLICT when new_email
+     * is another user's. */
     enum db_status (*email_confirm)(void *impl, struct arena *a, const char *identifier,
                                     const char *user_id, const char *email, const char *new_email,
-                                    struct user_record *out);
+                                    const char *keep_session_id, struct user_record *out);
 
     /* rate_limit_hit - count one request against key in a window shared by every worker and
      * host: *allowed, and when refused *retry_after_s. */

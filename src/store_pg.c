@@ -587,8 +587,32 @@ struct confirm_unit {
     const char *user_id;
     const char *email;
     const char *new_email;
+    const char *keep_session_id;
     struct user_record *out;
 };
+
+/* end_unverified_sessions - inside a verification's transaction, before emailVerified is set:
+ * lock the user, and when the address was not verified yet, delete the sessions it had (but
+ * keep_session_id): whoever made them had not proved the address. DB_NOTFOUND when the user
+ * is gone or has another address. */
+static enum db_status end_unverified_sessions(struct db *db, const struct confirm_unit *t)
+{
+    const char *params[] = {t->user_id, t->email};
+    struct db_result *r = NULL;
+    bool verified = false;
+    enum db_status st = db_exec(db, STMT_USER_LOCK_EMAIL, params, &r);
+
+    if (st == DB_OK && read_bool(r, 0, 0, &verified) != 0)
+        st = bad_row(STMT_USER_LOCK_EMAIL, "user.emailVerified");
+    db_result_free(r);
+    if (st != DB_OK || verified)
+        return st;
+    const char *delete_params[] = {t->user_id, t->keep_session_id};
+    st = db_exec(db,
+                 t->keep_session_id != NULL ? STMT_SESSION_DELETE_OTHERS : STMT_SESSION_DELETE_ALL,
+                 delete_params, NULL);
+    return st == DB_NOTFOUND ? DB_OK : st;
+}
 
 static enum db_status email_confirm_run(struct db *db, void *ctx)
 {
@@ -600,6 +624,8 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
 
     if (st != DB_OK)
         return st;
+    if (t->new_email == NULL && (st = end_unverified_sessions(db, t)) != DB_OK)
+        return st;
     const char *params[] = {t->user_id, t->email, t->new_email};
     st = db_exec(db, id, params, &r);
     if (st == DB_OK)
@@ -610,9 +636,10 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
 
 static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *identifier,
                                        const char *user_id, const char *email,
-                                       const char *new_email, struct user_record *out)
+                                       const char *new_email, const char *keep_session_id,
+                                       struct user_record *out)
 {
-    struct confirm_unit t = {a, identifier, user_id, email, new_email, out};
+    struct confirm_unit t = {a, identifier, user_id, email, new_email, keep_session_id, out};
 
     return db_transaction(impl, email_confirm_run, &t);
 }

@@ -107,6 +107,10 @@ const steps = [
         const res = await alice.client.resetPassword({ newPassword: pw2, token: st.resetToken });
         assertOk(res, "resetPassword");
         assertEq(show(res.data), '{"status":true}', "resetPassword data");
+        // AUTHFCGI_REVOKE_SESSIONS_ON_RESET (on by default): the sign-up's session is gone.
+        const gone = await alice.client.getSession();
+        assertOk(gone, "getSession after resetPassword");
+        assertEq(gone.data, null, "getSession after resetPassword: the session survived");
         const old = await browser("other").client.signIn.email({ email, password: pw1 });
         assertError(old, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn with the old password");
         const again = await alice.client.signIn.email({ email, password: pw2 });
@@ -122,7 +126,7 @@ const steps = [
         const res = await alice.client.sendVerificationEmail({ email: `x.${tag}@example.com` });
         assertError(res, 400, "EMAIL_MISMATCH", "sendVerificationEmail mismatch");
     }],
-    ["sendVerificationEmail, verifyEmail with the mailed token", async () => {
+    ["sendVerificationEmail, verifyEmail with the mailed token; other sessions end", async () => {
         const res = await alice.client.sendVerificationEmail({ email, callbackURL: "/verified" });
         assertOk(res, "sendVerificationEmail");
         assertEq(show(res.data), '{"status":true}', "sendVerificationEmail data");
@@ -130,12 +134,18 @@ const steps = [
         assertEq(m.subject, "Verify your e-mail address", "subject");
         assertEq(queryParam(m.link, "callbackURL"), "/verified", "link callbackURL");
         st.verifyToken = queryParam(m.link, "token");
+        const other = browser("other-device");
+        assertOk(await other.client.signIn.email({ email, password: pw2 }), "signIn elsewhere");
         const v = await alice.client.verifyEmail({ query: { token: st.verifyToken } });
         assertOk(v, "verifyEmail");
         assertEq(show(v.data), '{"status":true,"user":null}', "verifyEmail data");
         const s = await alice.client.getSession();
         assertOk(s, "getSession");
         assertEq(s.data.user.emailVerified, true, "emailVerified after verifyEmail");
+        // The first verification ends the sessions made before it, but the verifier's own.
+        const o = await other.client.getSession();
+        assertOk(o, "getSession elsewhere");
+        assertEq(o.data, null, "getSession elsewhere after verifyEmail: the session survived");
     }],
     ["verifyEmail with the used token: 401 INVALID_TOKEN; sending again: EMAIL_ALREADY_VERIFIED",
         async () => {

@@ -517,7 +517,7 @@ run_cases() {
 	t "main-21 POST get-session" POST /get-session as alice -- 405 METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED \
 		msg="POST method requires deferSessionRefresh to be enabled in session config" hdr:Cache-Control='^no-store$'
 	db "update session set \"expiresAt\" = now() + interval '5 days' where id = '$A_SID'"
-	t "main-22 sliding refresh when due" GET /get-session as alice -- 200 cookies:session signed \
+	t "main-22 sliding refresh when due" GET /get-session as alice -- 200 cookies:session signed nohdr:set-auth-token \
 		"(.session.expiresAt | sub(\"\\\\.[0-9]+Z\$\"; \"Z\") | fromdate) - now > 6.9 * 86400" \
 		'.session.updatedAt > .session.createdAt'
 	sql "main-22 refresh written" "select \"expiresAt\" > now() + interval '6 days 23 hours' from session where id = '$A_SID'" t
@@ -625,7 +625,8 @@ run_cases() {
 	t "main-35 old password refused" POST /sign-in/email json "{\"email\":\"$carol\",\"password\":\"changed-pass-1\"}" -- 401
 
 	# main-36, update-user
-	t "main-36 name" POST /update-user as carol json '{"name":"Carol Updated"}' -- 200 'raw={"status":true}' cookies:session
+	t "main-36 name" POST /update-user as carol json '{"name":"Carol Updated"}' -- 200 'raw={"status":true}' cookies:session \
+		nohdr:set-auth-token nohdr:Access-Control-Expose-Headers
 	t "main-36 image null" POST /update-user as carol json '{"image":null}' -- 200
 	t "main-36 name and image" POST /update-user as carol json '{"name":"C","image":"https://img.example/c.png"}' -- 200
 	t "main-36 {}" POST /update-user as carol json '{}' -- 400 nocode msg="No fields to update"
@@ -673,15 +674,16 @@ run_cases() {
 	t "bearer-01 sign-in" POST /sign-in/email json "{\"email\":\"$bob\",\"password\":\"password123\"}" -- 200 \
 		hdr:Access-Control-Expose-Headers='^set-auth-token$' BT'<-.token' BSIGNED'<-hdr:set-auth-token'
 	t "bearer-01 set-auth-token is the signed token" GET /get-session bearer "$BSIGNED" -- 200 '.session.token == "'"$BT"'"' cookies:none
-	t "bearer-02 raw token" GET /get-session bearer "$BT" -- 200 '.session.token == "'"$BT"'"'
-	[[ ${BT:31} == x ]] && other=y || other=x
-	t "bearer-02 unknown raw token" GET /get-session bearer "${BT:0:31}$other" -- 200 raw=null cookies:delete3
+	# The bare token (what get-session shows any script on the page) is no credential unless
+	# AUTHFCGI_BEARER_UNSIGNED=on (the rate-limit pool below): Better Auth's requireSignature.
+	t "bearer-02 raw token refused" GET /get-session bearer "$BT" -- 200 raw=null cookies:none
+	t "bearer-02 raw token: update-user refused" POST /update-user bearer "$BT" json '{"name":"Lifted"}' -- 401 UNAUTHORIZED
 	t "bearer-02 Basic is ignored" GET /get-session H 'Authorization: Basic Zm9vOmJhcg==' -- 200 raw=null cookies:none
-	t "bearer-02 update-user without Origin" POST /update-user bearer "$BT" json '{"name":"Via Bearer"}' -- 200 \
+	t "bearer-02 update-user without Origin" POST /update-user bearer "$BSIGNED" json '{"name":"Via Bearer"}' -- 200 \
 		hdr:set-auth-token="^$BT\\." hdr:Access-Control-Expose-Headers='^set-auth-token$' cookies:session
-	t "bearer-02 list-sessions" GET /list-sessions bearer "$BT" -- 200 '[.[] | select(.token == "'"$BT"'")] | length == 1'
-	t "bearer-02 sign-out" POST /sign-out bearer "$BT" -- 200 cookies:delete3
-	t "bearer-02 signed out" GET /get-session bearer "$BT" -- 200 raw=null cookies:delete3
+	t "bearer-02 list-sessions" GET /list-sessions bearer "$BSIGNED" -- 200 '[.[] | select(.token == "'"$BT"'")] | length == 1'
+	t "bearer-02 sign-out" POST /sign-out bearer "$BSIGNED" -- 200 cookies:delete3
+	t "bearer-02 signed out" GET /get-session bearer "$BSIGNED" -- 200 raw=null cookies:delete3
 }
 
 for KIND in lighttpd nginx; do
@@ -694,12 +696,18 @@ for KIND in lighttpd nginx; do
 	front_stop "$FRONT_PID"
 done
 
-# The rate limiter on (and delete-user off): a pool with other settings, the same database.
+# The rate limiter on, delete-user off, bare bearer tokens accepted: a pool with other
+# settings, the same database.
 pool_stop 10
-export AUTHFCGI_RATE_LIMIT=on AUTHFCGI_DELETE_USER=off
+export AUTHFCGI_RATE_LIMIT=on AUTHFCGI_DELETE_USER=off AUTHFCGI_BEARER_UNSIGNED=on
 pool_start
 KIND=ratelimit
 if front_start lighttpd "$(free_port)"; then
+	t "bearer-02 sign-up (unsigned bearer on)" POST /sign-up/email \
+		json '{"email":"bearer.unsigned@example.com","password":"password123","name":"U"}' -- 200 UT'<-.token'
+	t "bearer-02 raw token (unsigned bearer on)" GET /get-session bearer "$UT" -- 200 '.session.token == "'"$UT"'"'
+	[[ ${UT:31} == x ]] && other=y || other=x
+	t "bearer-02 unknown raw token (unsigned bearer on)" GET /get-session bearer "${UT:0:31}$other" -- 200 raw=null cookies:delete3
 	t "delete-user is not routed when off" POST /delete-user H "Origin: $TRUSTED" json '{}' -- 404 empty nohdr:Content-Type
 	t "delete-user/callback is not routed when off" GET '/delete-user/callback?token=abc' -- 404 empty nohdr:Content-Type
 	for i in 1 2 3; do

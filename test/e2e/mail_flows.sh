@@ -207,6 +207,9 @@ post "main-33 a short password, checked before the token" /reset-password \
 expect 400 code=PASSWORD_TOO_SHORT
 post "main-34 reset-password" /reset-password "{\"newPassword\":\"$PW2\",\"token\":\"$TOKEN\"}"
 expect 200 'body={"status":true}' nocookie
+n=$(sql "SELECT count(*) FROM session s JOIN \"user\" u ON u.id = s.\"userId\" WHERE u.email = '$ALICE'")
+[[ $n == 0 ]] && ok "the reset ended alice's sign-up session (AUTHFCGI_REVOKE_SESSIONS_ON_RESET)" ||
+	not_ok "alice has $n session(s) after the reset"
 post "main-34 the old password is gone" /sign-in/email "{\"email\":\"$ALICE\",\"password\":\"$PW\"}"
 expect 401 code=INVALID_EMAIL_OR_PASSWORD
 post "main-34 sign in with the new password" /sign-in/email "{\"email\":\"$ALICE\",\"password\":\"$PW2\"}"
@@ -252,10 +255,17 @@ deliver "verification mail" 1
 expect_mail "verification mail: a JWT link with the callback" "$ALICE" \
 	"Verify your e-mail address" "^$BASE/verify-email\?token=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}&callbackURL=%2Fverified\$"
 VERIFY_LINK=$MAIL_LINK
-get "main-39 the link verifies and redirects" "$VERIFY_LINK"
+post "alice signs in on another device, before verifying" /sign-in/email \
+	"{\"email\":\"$ALICE\",\"password\":\"$PW2\"}" as alice-other
+expect 200 cookie
+get "main-39 the link verifies and redirects (opened in alice's browser)" "$VERIFY_LINK" as alice
 expect 302 location=/verified nocookie
 [[ $(sql "SELECT \"emailVerified\" FROM \"user\" WHERE email = '$ALICE'") == t ]] &&
 	ok "alice is verified" || not_ok "alice is not verified"
+get "the first verification ended the other device's session" /get-session as alice-other
+expect 200 'body=null'
+get "the browser that opened the link keeps its session" /get-session as alice
+expect 200 ".user.email == \"$ALICE\" and .user.emailVerified == true"
 get "the verification link twice (single use)" "$VERIFY_LINK"
 expect 302 location=/verified?error=INVALID_TOKEN
 get "the verification link twice, without callbackURL" "${VERIFY_LINK%%&callbackURL=*}"

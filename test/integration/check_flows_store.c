@@ -3,7 +3,8 @@
  * migrated PostgreSQL ($DATABASE_URL; run by test/integration/flows_store.sh), in named and
  * unnamed (transaction-pooler) mode: the verification row and the outbox row commit together
  * or not at all, a link is used up by exactly one use (also by racing processes), expiry is
- * the database's, and a failure anywhere in a unit leaves nothing behind.
+ * the database's, a first verification ends the sessions made before it (also one being made
+ * meanwhile), and a failure anywhere in a unit leaves nothing behind.
  *
  * Loop tests run once per mode: _i & 1 is 1 for unnamed mode. */
 #include "config.h"
@@ -365,41 +366,177 @@ START_TEST(test_email_confirm)
     stale = a_mail(&f, "verify-email:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &stale), DB_OK);
     ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, stale.identifier, user_id,
-                                            "old.address@example.com", NULL, &u),
+                                            "old.address@example.com", NULL, NULL, &u),
                      DB_NOTFOUND);
     testdb_count_is(f.db, "verification",
                     arena_printf(f.a, "identifier = %s", q(&f, stale.identifier)), 1);
     ck_assert_int_eq(
-        OPS(&f)->email_confirm(IMPL(&f), f.a, verify.identifier, user_id, email, NULL, &u), DB_OK);
+        OPS(&f)->email_confirm(IMPL(&f), f.a, verify.identifier, user_id, email, NULL, NULL, &u),
+        DB_OK);
     ck_assert(u.email_verified);
     ck_assert_str_eq(u.email, email);
     ck_assert_int_eq(
-        OPS(&f)->email_confirm(IMPL(&f), f.a, verify.identifier, user_id, email, NULL, &u),
+        OPS(&f)->email_confirm(IMPL(&f), f.a, verify.identifier, user_id, email, NULL, NULL, &u),
         DB_NOTFOUND);
 
     taken = a_mail(&f, "verify-email:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &taken), DB_OK);
-    ck_assert_int_eq(
-        OPS(&f)->email_confirm(IMPL(&f), f.a, taken.identifier, user_id, email, other_email, &u),
-        DB_CONFLICT);
+    ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, taken.identifier, user_id, email,
+                                            other_email, NULL, &u),
+                     DB_CONFLICT);
     testdb_count_is(f.db, "verification",
                     arena_printf(f.a, "identifier = %s", q(&f, taken.identifier)), 1);
 
     new_email = testdb_fresh_email(f.a);
     change = a_mail(&f, "verify-email:", user_id, 3600);
     ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &change), DB_OK);
-    ck_assert_int_eq(
-        OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, user_id, email, new_email, &u),
-        DB_OK);
+    ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, user_id, email,
+                                            new_email, NULL, &u),
+                     DB_OK);
     ck_assert_str_eq(u.email, new_email);
     ck_assert(u.email_verified);
     testdb_count_is(f.db, "\"user\"",
                     arena_printf(f.a, "id = %s AND email = %s AND \"emailVerified\"",
                                  q(&f, user_id), q(&f, new_email)),
                     1);
+    ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, user_id, email,
+                                            new_email, NULL, &u),
+                     DB_NOTFOUND);
+    fixture_close(&f);
+}
+END_TEST
+
+/* a_session - a session of user_id, inserted by the store; its id. */
+static const char *a_session(struct fixture *f, const char *user_id)
+{
+    struct session_record s;
+    struct new_session ns = {.id = testdb_fresh(f->a),
+                             .token = testdb_fresh(f->a),
+                             .user_id = user_id,
+                             .expires_in_s = 3600,
+                             .ip_address = "",
+                             .user_agent = ""};
+
+    ck_assert_int_eq(OPS(f)->session_create(IMPL(f), f->a, &ns, &s), DB_OK);
+    return ns.id;
+}
+
+static void session_count_is(struct fixture *f, const char *id, int n)
+{
+    testdb_count_is(f->db, "session", arena_printf(f->a, "id = %s", q(f, id)), n);
+}
+
+/* The first verification of an address deletes the user's sessions but the one to keep, in
+ * its transaction; nobody else's. A verification of a verified address, a change of address
+ * and a link that fails delete nothing. */
+START_TEST(test_email_confirm_sessions)
+{
+    struct fixture f;
+    const char *user_id, *email, *other_id, *other_email, *keep, *before, *others, *after;
+    const char *new_email;
+    struct new_mail first, again, change, failing;
+    struct user_record u;
+
+    fixture_open(&f, _i);
+    user_id = a_user(&f, &email);
+    other_id = a_user(&f, &other_email);
+    keep = a_session(&f, user_id);
+    before = a_session(&f, user_id);
+    others = a_session(&f, other_id);
+
+    /* A link that fails on the way (the address moved on) rolls back: nothing deleted. */
+    failing = a_mail(&f, "verify-email:", user_id, 3600);
+    ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &failing), DB_OK);
+    ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, failing.identifier, user_id,
+                                            "old.address@example.com", NULL, keep, &u),
+                     DB_NOTFOUND);
+    testdb_count_is(f.db, "session", arena_printf(f.a, "\"userId\" = %s", q(&f, user_id)), 2);
+
+    first = a_mail(&f, "verify-email:", user_id, 3600);
+    ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &first), DB_OK);
     ck_assert_int_eq(
-        OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, user_id, email, new_email, &u),
-        DB_NOTFOUND);
+        OPS(&f)->email_confirm(IMPL(&f), f.a, first.identifier, user_id, email, NULL, keep, &u),
+        DB_OK);
+    ck_assert(u.email_verified);
+    session_count_is(&f, keep, 1);
+    session_count_is(&f, before, 0);
+    session_count_is(&f, others, 1);
+
+    /* Verified already: sessions made since stay, and without one to keep too. */
+    after = a_session(&f, user_id);
+    again = a_mail(&f, "verify-email:", user_id, 3600);
+    ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &again), DB_OK);
+    ck_assert_int_eq(
+        OPS(&f)->email_confirm(IMPL(&f), f.a, again.identifier, user_id, email, NULL, NULL, &u),
+        DB_OK);
+    session_count_is(&f, keep, 1);
+    session_count_is(&f, after, 1);
+
+    /* A change of address is no verification: the other user (unverified) keeps hers. */
+    new_email = testdb_fresh_email(f.a);
+    change = a_mail(&f, "verify-email:", other_id, 3600);
+    ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &change), DB_OK);
+    ck_assert_int_eq(OPS(&f)->email_confirm(IMPL(&f), f.a, change.identifier, other_id, other_email,
+                                            new_email, NULL, &u),
+                     DB_OK);
+    ck_assert(!u.email_verified);
+    session_count_is(&f, others, 1);
+    fixture_close(&f);
+}
+END_TEST
+
+/* A sign-in that is inserting a session while the address is verified: the verification waits
+ * for it (the user row's lock) and then deletes its session too, since it was made before the
+ * verification; without the wait the new session would escape the deletion's snapshot. */
+START_TEST(test_email_confirm_waits_for_sign_in)
+{
+    struct fixture f;
+    struct db *signing_in;
+    const char *user_id, *email, *session_id;
+    struct new_mail m;
+    pid_t pid;
+
+    fixture_open(&f, _i);
+    user_id = a_user(&f, &email);
+    m = a_mail(&f, "verify-email:", user_id, 3600);
+    ck_assert_int_eq(OPS(&f)->mail_issue(IMPL(&f), &m), DB_OK);
+
+    /* The sign-in's transaction, left open: its row holds FOR KEY SHARE on the user. */
+    signing_in = testdb_connect(f.unnamed, APPLICATION_NAME);
+    session_id = testdb_fresh(f.a);
+    ck_assert_int_eq(
+        db_exec_script(signing_in,
+                       arena_printf(f.a,
+                                    "BEGIN; INSERT INTO session (id, token, \"userId\", "
+                                    "\"expiresAt\", \"createdAt\", \"updatedAt\") VALUES "
+                                    "(%s, %s, %s, now() + interval '1 hour', now(), now())",
+                                    q(&f, session_id), q(&f, testdb_fresh(f.a)), q(&f, user_id))),
+        DB_OK);
+
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct db *db = testdb_connect(f.unnamed, APPLICATION_NAME);
+        struct store store;
+        struct arena *a = arena_create(4096);
+        struct user_record u;
+        enum db_status st;
+
+        store_pg_init(&store, db);
+        st = store.ops->email_confirm(store.impl, a, m.identifier, user_id, email, NULL, NULL, &u);
+        _exit(st == DB_OK ? 10 : 11);
+    }
+    /* Until the verification waits for a lock (a bounded wait for that event, not a pause). */
+    sql(&f, "DO $$ BEGIN FOR i IN 1..3000 LOOP "
+            "EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted); "
+            "PERFORM pg_sleep(0.01); END LOOP; END $$");
+    testdb_true(f.db, "EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)");
+    ck_assert_int_eq(db_exec_script(signing_in, "COMMIT"), DB_OK);
+    ck_assert_int_eq(testdb_reap(pid), 10);
+    session_count_is(&f, session_id, 0);
+    testdb_true(f.db, arena_printf(f.a, "(SELECT \"emailVerified\" FROM \"user\" WHERE id = %s)",
+                                   q(&f, user_id)));
+    db_close(signing_in);
     fixture_close(&f);
 }
 END_TEST
@@ -456,6 +593,8 @@ int main(void)
     tcase_add_loop_test(tc, test_password_reset_edges, 0, 2);
     tcase_add_loop_test(tc, test_password_reset_race, 0, 2);
     tcase_add_loop_test(tc, test_email_confirm, 0, 2);
+    tcase_add_loop_test(tc, test_email_confirm_sessions, 0, 2);
+    tcase_add_loop_test(tc, test_email_confirm_waits_for_sign_in, 0, 2);
     tcase_add_loop_test(tc, test_sign_up_with_mail, 0, 2);
     suite_add_tcase(s, tc);
     return testdb_run(s);

@@ -26,13 +26,15 @@
 #define STOKEN "EXOdIlVaD3i7l0gaBv0BvJZMikh6a0Po"
 #define SVALUE STOKEN ".XCYnyG0u%2BULrG2suCZQEcXSm0q4ThUdr1CPVi%2Bd%2FDGc%3D"
 
-static struct cookie_config http_cfg, https_cfg, other_secret_cfg;
+static struct cookie_config http_cfg, https_cfg, other_secret_cfg, unsigned_cfg;
 
 static void setup(void)
 {
     cookie_config_init(&http_cfg, SECRET, false);
     cookie_config_init(&https_cfg, SECRET, true);
     cookie_config_init(&other_secret_cfg, SECRET "x", false);
+    cookie_config_init(&unsigned_cfg, SECRET, false);
+    unsigned_cfg.bearer_unsigned = true; /* AUTHFCGI_BEARER_UNSIGNED=on */
 }
 
 /* ---- signing: every token/value pair the transcripts recorded ---- */
@@ -235,7 +237,7 @@ END_TEST
 
 /* ---- reading the session cookie from a Cookie header ---- */
 
-enum which_cfg { HTTP, HTTPS, OTHER_SECRET };
+enum which_cfg { HTTP, HTTPS, OTHER_SECRET, UNSIGNED };
 
 struct read_case {
     const char *what;
@@ -304,7 +306,10 @@ static const struct read_case read_cases[] = {
 
 static const struct cookie_config *config_of(enum which_cfg w)
 {
-    return w == HTTP ? &http_cfg : w == HTTPS ? &https_cfg : &other_secret_cfg;
+    return w == HTTP           ? &http_cfg
+           : w == HTTPS        ? &https_cfg
+           : w == OTHER_SECRET ? &other_secret_cfg
+                               : &unsigned_cfg;
 }
 
 START_TEST(test_read_session)
@@ -404,12 +409,22 @@ static const struct read_case bearer_cases[] = {
     {"Basic (bearer-02)", HTTP, "Basic Zm9vOmJhcg==", COOKIE_ABSENT, NULL},
     {"signed, raw (bearer-02)", HTTP, "Bearer " BTOKEN "." BSIG_RAW, COOKIE_OK, BTOKEN},
     {"signed, percent-encoded", HTTP, "Bearer " BTOKEN "." BSIG_ENC, COOKIE_OK, BTOKEN},
-    {"raw token (bearer-02)", HTTP, "Bearer " BTOKEN, COOKIE_OK, BTOKEN},
-    {"unknown raw token: the lookup decides (bearer-02)", HTTP,
+    /* A bare token is refused unless AUTHFCGI_BEARER_UNSIGNED (requireSignature: true). */
+    {"raw token: refused by default", HTTP, "Bearer " BTOKEN, COOKIE_INVALID, NULL},
+    {"raw token, trimmed: refused by default", HTTP, "Bearer   " BTOKEN " \t", COOKIE_INVALID,
+     NULL},
+    {"raw token with '%': refused by default", HTTP, "Bearer abc%41", COOKIE_INVALID, NULL},
+    {"raw token, unsigned allowed (bearer-02)", UNSIGNED, "Bearer " BTOKEN, COOKIE_OK, BTOKEN},
+    {"unknown raw token: the lookup decides (bearer-02)", UNSIGNED,
      "Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084x", COOKIE_OK, "ChVwZOSehQfniLvIPg7KL19VpB7f084x"},
-    {"raw token with '%' stays raw", HTTP, "Bearer abc%41", COOKIE_OK, "abc%41"},
+    {"raw token with '%' stays raw", UNSIGNED, "Bearer abc%41", COOKIE_OK, "abc%41"},
+    {"signed, with unsigned allowed too", UNSIGNED, "Bearer " BTOKEN "." BSIG_ENC, COOKIE_OK,
+     BTOKEN},
+    {"tampered signature, with unsigned allowed too", UNSIGNED,
+     "Bearer " BTOKEN ".7t/tWMPksvkiRJ7deuY+BYQpt+aMQiOW3aypZ5FbIld=", COOKIE_INVALID, NULL},
     {"scheme in any case", HTTP, "bEaReR " BTOKEN "." BSIG_RAW, COOKIE_OK, BTOKEN},
-    {"value trimmed", HTTP, "Bearer   " BTOKEN " \t", COOKIE_OK, BTOKEN},
+    {"value trimmed", HTTP, "Bearer   " BTOKEN "." BSIG_RAW " \t", COOKIE_OK, BTOKEN},
+    {"value trimmed, unsigned allowed", UNSIGNED, "Bearer   " BTOKEN " \t", COOKIE_OK, BTOKEN},
     {"empty value", HTTP, "Bearer ", COOKIE_ABSENT, NULL},
     {"blank value", HTTP, "Bearer  \t ", COOKIE_ABSENT, NULL},
     {"no space after the scheme", HTTP, "Bearer", COOKIE_ABSENT, NULL},
@@ -446,9 +461,10 @@ START_TEST(test_read_bearer_too_long)
     memcpy(header, "Bearer ", 7);
     memset(header + 7, 'a', COOKIE_VALUE_MAX + 1);
     header[sizeof(header) - 1] = '\0';
-    ck_assert_int_eq(cookie_read_bearer(&http_cfg, header, token, sizeof(token)), COOKIE_INVALID);
+    ck_assert_int_eq(cookie_read_bearer(&unsigned_cfg, header, token, sizeof(token)),
+                     COOKIE_INVALID);
     header[sizeof(header) - 2] = '\0'; /* exactly COOKIE_VALUE_MAX */
-    ck_assert_int_eq(cookie_read_bearer(&http_cfg, header, token, sizeof(token)), COOKIE_OK);
+    ck_assert_int_eq(cookie_read_bearer(&unsigned_cfg, header, token, sizeof(token)), COOKIE_OK);
     ck_assert_uint_eq(strlen(token), COOKIE_VALUE_MAX);
 }
 END_TEST

@@ -60,7 +60,7 @@ struct config {
     bool require;      /* AUTHFCGI_REQUIRE_EMAIL_VERIFICATION */
     bool on_sign_up;   /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP */
     bool on_sign_in;   /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
-    bool revoke;       /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
+    bool keep_sessions; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET=off (Better Auth's default) */
     bool rate_limit;
     bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
 };
@@ -86,7 +86,7 @@ static int build(struct config cfg, char *err, size_t errlen)
         .require_email_verification = cfg.require,
         .send_verification_on_sign_up = cfg.on_sign_up,
         .send_verification_on_sign_in = cfg.on_sign_in,
-        .revoke_sessions_on_reset = cfg.revoke,
+        .revoke_sessions_on_reset = !cfg.keep_sessions,
     };
     return app_init(&app, &settings, fake_store_store(fs), err, errlen);
 }
@@ -474,7 +474,8 @@ END_TEST
 
 /* ==== POST /reset-password [main-33, main-34] ============================================= */
 
-/* [main-34]: the new password works, the token is used up, sessions are kept, no cookie. */
+/* [main-34]: the new password works, the token is used up, no cookie. The user's sessions go
+ * with the reset (AUTHFCGI_REVOKE_SESSIONS_ON_RESET's default; Better Auth keeps them). */
 START_TEST(test_reset_password)
 {
     struct response r;
@@ -488,7 +489,7 @@ START_TEST(test_reset_password)
     ck_assert(password_is(ALICE_ID, NEW_PASSWORD));
     ck_assert(!password_is(ALICE_ID, PASSWORD));
     ck_assert_ptr_null(fake_store_verification(fs, "reset-password:" RESET_TOKEN));
-    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
     ck_assert_uint_eq(fake_store_account_count(fs, ALICE_ID), 1);
 
     /* Reuse: the token is gone. */
@@ -577,24 +578,33 @@ START_TEST(test_reset_password_race)
 }
 END_TEST
 
-/* AUTHFCGI_REVOKE_SESSIONS_ON_RESET: every session of the user goes with the reset. */
+/* AUTHFCGI_REVOKE_SESSIONS_ON_RESET (on by default): every session of the user goes with the
+ * reset, the one the reset request carries too, and nobody else's; off (_i = 1), Better Auth's
+ * default [main-34], they all stay. */
 START_TEST(test_reset_password_revokes)
 {
     struct response r;
     int64_t now = fake_store_now_ms();
 
-    configure((struct config){.revoke = true});
+    if (_i == 1)
+        configure((struct config){.keep_sessions = true});
     seed_n();
     seed_bob();
     fake_store_add_session(fs, H_ID, H_TOKEN, BOB_ID, NULL, now - HOUR_MS, now + DAY_MS);
     seed_reset_token(RESET_TOKEN, ALICE_ID, HOUR_MS);
-    r = POST_JSON("/reset-password",
+    r = POST_JSON("/reset-password", AS_N,
                   .body = "{\"newPassword\":\"" NEW_PASSWORD "\",\"token\":\"" RESET_TOKEN "\"}");
     assert_answer(r, 200, STATUS_TRUE);
-    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), _i == 1 ? 1 : 0);
     ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 1);
     r = GET("/get-session", .cookie = N_COOKIE);
-    assert_answer(r, 200, "null");
+    if (_i == 1) {
+        assert_status(r, 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"token\":\"" N_TOKEN "\""));
+    } else {
+        assert_answer(r, 200, "null");
+    }
 }
 END_TEST
 
@@ -983,7 +993,8 @@ START_TEST(test_verify_email_unusable)
 }
 END_TEST
 
-/* The whole flow: send, open the link from the mail, reuse refused [main-37, main-39]. */
+/* The whole flow: send, open the link from the mail in the same browser (whose session
+ * stays), reuse refused [main-37, main-39]. */
 START_TEST(test_verify_flow)
 {
     struct response r;
@@ -994,13 +1005,79 @@ START_TEST(test_verify_flow)
                   .body = "{\"email\":\"" ALICE_EMAIL "\",\"callbackURL\":\"/verified\"}");
     assert_answer(r, 200, STATUS_TRUE);
     link = mail_link(0);
-    r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"));
+    r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"), .cookie = N_COOKIE);
     assert_redirect(r, "/verified");
+    assert_no_cookies(r);
     ck_assert(fake_store_user(fs, ALICE_ID)->email_verified);
     r = GET("/verify-email", .query = link + strlen(API_BASE "/verify-email?"));
     assert_redirect(r, "/verified?error=INVALID_TOKEN");
     r = POST_JSON("/send-verification-email", AS_N, .body = "{\"email\":\"" ALICE_EMAIL "\"}");
     assert_answer(r, 400, E_ALREADY);
+}
+END_TEST
+
+/* The first verification of an address ends the sessions its user had: someone may have
+ * signed up with the address before its owner. The one the opening request carries stays when
+ * it is the user's own (the verifier's); another user's session, or none, keeps nothing of
+ * the user's. Other users' sessions are never touched. */
+#define A2_ID "A2sessionIdA2sessionIdA2session0"
+#define A2_TOKEN "A2tokenA2tokenA2tokenA2tokenA2t0"
+
+static const struct {
+    const char *cookie; /* of the request that opens the link */
+    bool n_stays;
+} verify_ends[] = {
+    {N_COOKIE, true}, {NULL, false}, {H_COOKIE, false}, /* bob's browser */
+};
+
+START_TEST(test_verify_email_ends_sessions)
+{
+    struct response r;
+    int64_t now = fake_store_now_ms();
+
+    seed_n();
+    fake_store_add_session(fs, A2_ID, A2_TOKEN, ALICE_ID, NULL, now - 2 * HOUR_MS, now + DAY_MS);
+    seed_bob();
+    fake_store_add_session(fs, H_ID, H_TOKEN, BOB_ID, NULL, now - HOUR_MS, now + DAY_MS);
+    r = GET("/verify-email",
+            .query = verify_query(issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS), "%2Fverified"),
+            .cookie = verify_ends[_i].cookie);
+    assert_redirect(r, "/verified");
+    assert_no_cookies(r);
+    ck_assert(fake_store_user(fs, ALICE_ID)->email_verified);
+    ck_assert_ptr_null(fake_store_session(fs, A2_ID));
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), verify_ends[_i].n_stays ? 1 : 0);
+    if (verify_ends[_i].n_stays)
+        ck_assert_ptr_nonnull(fake_store_session(fs, N_ID));
+    ck_assert_ptr_nonnull(fake_store_session(fs, H_ID));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_EMAIL_CONFIRM), 1);
+
+    /* Sessions made after the verification are never ended by it: a later link of the now
+     * verified address changes nothing. */
+    r = POST_JSON("/sign-in/email",
+                  .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\"}");
+    assert_status(r, 200);
+    r = GET("/verify-email",
+            .query = verify_query(issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS), NULL));
+    assert_answer(r, 200, "{\"status\":true,\"user\":null}");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), verify_ends[_i].n_stays ? 2 : 1);
+}
+END_TEST
+
+/* A link that fails (used, or its user's address moved on) ends nothing. */
+START_TEST(test_verify_email_refused_ends_nothing)
+{
+    struct response r;
+    const char *jwt;
+
+    seed_n();
+    jwt = issue_link(ALICE_ID, ALICE_EMAIL, NULL, HOUR_MS);
+    fake_store_verification(fs, arena_printf(arena, "verify-email:%s", claims_of(jwt).jti))
+        ->expires_ms = fake_store_now_ms() - SEC_MS;
+    r = GET("/verify-email", .query = verify_query(jwt, NULL));
+    assert_answer(r, 401, E_INVALID_TOKEN_401);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert(!fake_store_user(fs, ALICE_ID)->email_verified);
 }
 END_TEST
 
@@ -1062,6 +1139,9 @@ START_TEST(test_change_email_unverified)
     assert_no_cookies(r);
     ck_assert_str_eq(fake_store_user(fs, ALICE_ID)->email, ALICE_NEW);
     ck_assert(!fake_store_user(fs, ALICE_ID)->email_verified);
+    /* Not a verification: the account holder's sessions stay, though the link was opened
+     * without one. */
+    ck_assert_ptr_nonnull(fake_store_session(fs, N_ID));
 }
 END_TEST
 
@@ -1345,6 +1425,15 @@ static struct request req_verify(void)
                             .query = verify_query(scenario_link(NULL), NULL)};
 }
 
+/* The verification link opened in the user's own browser: its session is looked up. */
+static struct request req_verify_in_session(void)
+{
+    return (struct request){.method = "GET",
+                            .path = API "/verify-email",
+                            .query = verify_query(scenario_link(NULL), NULL),
+                            .cookie = N_COOKIE};
+}
+
 static struct request req_verify_change(void)
 {
     return (struct request){.method = "GET",
@@ -1364,6 +1453,7 @@ static const struct scenario scenarios[] = {
     {"reset-password", seed_reset, req_reset, 200},
     {"send-verification-email", seed_n, req_send_session, 200},
     {"verify-email", seed_verify, req_verify, 200},
+    {"verify-email in a session", seed_change, req_verify_in_session, 200},
     {"verify-email change", seed_change, req_verify_change, 200},
     {"change-email", seed_n, req_change, 200},
     {"sign-up with verification", seed_nothing, req_sign_up_rv, 200},
@@ -1453,7 +1543,7 @@ int main(void)
     LOOP(reset, test_reset_password_refused, reset_refused_post);
     tcase_add_test(reset, test_reset_password_expired);
     tcase_add_test(reset, test_reset_password_race);
-    tcase_add_test(reset, test_reset_password_revokes);
+    tcase_add_loop_test(reset, test_reset_password_revokes, 0, 2);
     tcase_add_test(reset, test_reset_password_creates_credential);
     tcase_add_test(reset, test_reset_flow);
     tcase_add_test(reset, test_reset_flow_hashed);
@@ -1472,6 +1562,8 @@ int main(void)
     tcase_add_test(verify, test_verify_email_already_verified);
     tcase_add_test(verify, test_verify_email_unusable);
     tcase_add_test(verify, test_verify_flow);
+    LOOP(verify, test_verify_email_ends_sessions, verify_ends);
+    tcase_add_test(verify, test_verify_email_refused_ends_nothing);
     suite_add_tcase(s, verify);
 
     tcase_add_checked_fixture(change, setup, teardown);

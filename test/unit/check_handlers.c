@@ -93,6 +93,7 @@ static const char *const deletion[3] = {
 struct config {
     bool hash;       /* AUTHFCGI_SESSION_STORAGE=hash (else plain, as Better Auth stores) */
     bool bearer;     /* the bearer plugin's behaviour */
+    bool bearer_unsigned; /* AUTHFCGI_BEARER_UNSIGNED: a bare token counts too */
     bool rate_limit; /* AUTHFCGI_RATE_LIMIT */
     bool no_delete;  /* AUTHFCGI_DELETE_USER off */
     const char *base_url;
@@ -120,6 +121,7 @@ static void configure(struct config cfg)
         .trusted_origins = FRONT,
         .session_storage = cfg.hash ? "hash" : "plain",
         .bearer = cfg.bearer,
+        .bearer_unsigned = cfg.bearer_unsigned,
         .rate_limit = cfg.rate_limit,
         .trusted_proxies = (char *)cfg.trusted_proxies,
         .password_hash = "yescrypt",
@@ -2188,37 +2190,48 @@ START_TEST(test_bearer_sign_up_and_in)
 }
 END_TEST
 
-/* [bearer-02] Authorization: Bearer with the signed (raw or percent-encoded) or the bare
- * token; an unknown bare token is a stale session; other schemes are ignored; a signed value
- * that does not verify falls back to the cookie. */
+/* [bearer-02] Authorization: Bearer with the signed token (raw or percent-encoded); other
+ * schemes are ignored; a signed value that does not verify falls back to the cookie. The bare
+ * token, which get-session hands to any script on the page, opens nothing by default (Better
+ * Auth's requireSignature: true): no lookup, and the cookie, if any, decides. With
+ * AUTHFCGI_BEARER_UNSIGNED it counts as Better Auth's default takes it, an unknown one being
+ * a stale session. */
 static const struct {
     const char *authorization, *cookie;
+    bool bearer_unsigned;
     bool valid;
     bool deletes; /* null + deletion cookies */
     bool looks_up;
 } bearer_reads[] = {
-    {"Bearer " C_SIGNED, NULL, true, false, true},
-    {"Bearer " C_TOKEN, NULL, true, false, true},
+    {"Bearer " C_SIGNED, NULL, false, true, false, true},
+    {"Bearer " C_SIGNED, NULL, true, true, false, true},
     {"bearer " C_TOKEN "."
      "7t%2FtWMPksvkiRJ7deuY%2BBYQpt%2BaMQiOW3aypZ5FbIlc%3D",
-     NULL, true, false, true},
-    {"BEARER   " C_TOKEN "  ", NULL, true, false, true},
-    {"Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084x", NULL, false, true, true},
-    {"Basic Zm9vOmJhcg==", NULL, false, false, false},
-    {"Bearer " C_TOKEN ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL, false, false, false},
-    {"Bearer " C_TOKEN ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", C_COOKIE, true, false,
-     true},
-    {"Basic Zm9vOmJhcg==", C_COOKIE, true, false, true},
+     NULL, false, true, false, true},
+    {"BEARER   " C_SIGNED "  ", NULL, false, true, false, true},
+    {"Bearer " C_TOKEN, NULL, false, false, false, false},
+    {"BEARER   " C_TOKEN "  ", NULL, false, false, false, false},
+    {"Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084x", NULL, false, false, false, false},
+    {"Bearer " C_TOKEN, C_COOKIE, false, true, false, true},
+    {"Bearer " C_TOKEN, NULL, true, true, false, true},
+    {"BEARER   " C_TOKEN "  ", NULL, true, true, false, true},
+    {"Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084x", NULL, true, false, true, true},
+    {"Basic Zm9vOmJhcg==", NULL, false, false, false, false},
+    {"Bearer " C_TOKEN ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", NULL, false, false, false,
+     false},
+    {"Bearer " C_TOKEN ".AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", C_COOKIE, false, true,
+     false, true},
+    {"Basic Zm9vOmJhcg==", C_COOKIE, false, true, false, true},
     /* A bare value longer than any token: no session, and certainly no 500. */
-    {"Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084YChVwZOSehQfn", NULL, false, false, false},
-    {"Bearer ", NULL, false, false, false},
+    {"Bearer ChVwZOSehQfniLvIPg7KL19VpB7f084YChVwZOSehQfn", NULL, true, false, false, false},
+    {"Bearer ", NULL, false, false, false, false},
 };
 
 START_TEST(test_bearer_get_session)
 {
     struct response r;
 
-    configure((struct config){.bearer = true});
+    configure((struct config){.bearer = true, .bearer_unsigned = bearer_reads[_i].bearer_unsigned});
     seed_alice();
     seed_live(C_ID, C_TOKEN, ALICE_ID);
     r = GET("/get-session", .authorization = bearer_reads[_i].authorization,
@@ -2241,31 +2254,133 @@ END_TEST
 
 /* [bearer-02] a state-changing call with only a bearer token: no Cookie, so no Origin is
  * needed; the response re-sends cookie and set-auth-token. Then sign-out by bearer deletes
- * the session, and the token is stale afterwards. */
+ * the session, and the token is stale afterwards. The signed token by default; the bare one
+ * with AUTHFCGI_BEARER_UNSIGNED (_i = 1). */
 START_TEST(test_bearer_state_changing)
 {
+    const char *bearer = _i == 0 ? "Bearer " C_SIGNED : "Bearer " C_TOKEN;
     struct response r;
 
-    configure((struct config){.bearer = true});
+    configure((struct config){.bearer = true, .bearer_unsigned = _i == 1});
     seed_alice();
     seed_live(C_ID, C_TOKEN, ALICE_ID);
-    r = POST_JSON("/update-user", .authorization = "Bearer " C_TOKEN,
-                  .body = "{\"name\":\"Via Bearer\"}");
+    r = POST_JSON("/update-user", .authorization = bearer, .body = "{\"name\":\"Via Bearer\"}");
     assert_answer(r, 200, STATUS_TRUE);
     assert_one_cookie(r, C_COOKIE LIVE);
     ck_assert_str_eq(handler_harness_header(&r, "set-auth-token"), C_SIGNED);
     ck_assert_str_eq(handler_harness_header(&r, "Access-Control-Expose-Headers"), "set-auth-token");
     ck_assert_str_eq(fake_store_user(fs, ALICE_ID)->name, "Via Bearer");
 
-    r = POST("/sign-out", .authorization = "Bearer " C_TOKEN);
+    r = POST("/sign-out", .authorization = bearer);
     assert_answer(r, 200, "{\"success\":true}");
     assert_deletion(r);
     ck_assert_ptr_null(handler_harness_header(&r, "set-auth-token"));
     ck_assert_uint_eq(fake_store_session_count(fs, NULL), 0);
 
-    r = GET("/get-session", .authorization = "Bearer " C_TOKEN);
+    r = GET("/get-session", .authorization = bearer);
     assert_answer(r, 200, "null");
     assert_deletion(r);
+}
+END_TEST
+
+/* The token get-session shows in its JSON (so any script on the page can read it, though the
+ * cookie is HttpOnly) opens no session on its own: without its signature, a Bearer value is
+ * no credential unless AUTHFCGI_BEARER_UNSIGNED says so. */
+START_TEST(test_bearer_lifted_token)
+{
+    struct response r;
+    const char *lifted;
+
+    configure((struct config){.bearer = true});
+    seed_alice();
+    seed_live(C_ID, C_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = C_COOKIE);
+    assert_status(r, 200);
+    lifted = arena_printf(arena, "Bearer %s", jstr(body_json(&r), "session.token"));
+    ck_assert_str_eq(lifted, "Bearer " C_TOKEN);
+
+    r = POST_JSON("/update-user", .authorization = lifted, .body = "{\"name\":\"Lifted\"}");
+    assert_answer(r, 401, E_UNAUTHORIZED);
+    assert_no_cookies(r);
+    ck_assert_str_ne(fake_store_user(fs, ALICE_ID)->name, "Lifted");
+    r = GET("/list-sessions", .authorization = lifted);
+    assert_answer(r, 401, E_UNAUTHORIZED);
+    r = POST("/revoke-sessions", .authorization = lifted);
+    assert_answer(r, 401, E_UNAUTHORIZED);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LOOKUP), 1); /* the cookie's only */
+}
+END_TEST
+
+/* set-auth-token goes with a session the request starts (the password was given) and to a
+ * request that came with the Bearer token; a request that authenticated with the HttpOnly
+ * cookie gets the cookie again but no token, which scripts on the page could read from the
+ * header (Better Auth sends it with every session cookie). */
+static const struct {
+    const char *what;
+    struct request req;
+    bool token; /* set-auth-token expected */
+} auth_token_cases[] = {
+    {"refresh by cookie", {.method = "GET", .path = API "/get-session", .cookie = C_COOKIE}, false},
+    {"refresh by bearer",
+     {.method = "GET", .path = API "/get-session", .authorization = "Bearer " C_SIGNED},
+     true},
+    {"update-user by cookie",
+     {.method = "POST",
+      .path = API "/update-user",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"name\":\"N\"}"},
+     false},
+    {"update-user by bearer",
+     {.method = "POST",
+      .path = API "/update-user",
+      .content_type = JSON_CT,
+      .authorization = "Bearer " C_SIGNED,
+      .body = "{\"name\":\"N\"}"},
+     true},
+    {"sign-in with a cookie",
+     {.method = "POST",
+      .path = API "/sign-in/email",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\"}"},
+     true},
+    {"change-password revoking, by cookie",
+     {.method = "POST",
+      .path = API "/change-password",
+      .content_type = JSON_CT,
+      .cookie = C_COOKIE,
+      .origin = FRONT,
+      .body = "{\"currentPassword\":\"" PASSWORD "\",\"newPassword\":\"newpassword456\","
+              "\"revokeOtherSessions\":true}"},
+     true},
+};
+
+START_TEST(test_auth_token_only_to_bearer)
+{
+    struct response r;
+    const char *token;
+
+    configure((struct config){.bearer = true});
+    seed_alice();
+    seed_session(C_ID, C_TOKEN, ALICE_ID, 2 * HOUR_MS, 5 * DAY_MS); /* refresh due */
+    r = dispatch(auth_token_cases[_i].req);
+    ck_assert_msg(r.status == 200, "%s: status %d, body %s", auth_token_cases[_i].what, r.status,
+                  r.body != NULL ? r.body : "(none)");
+    ck_assert_msg(handler_harness_header_count(&r, "Set-Cookie") >= 1, "%s: no Set-Cookie",
+                  auth_token_cases[_i].what);
+    token = handler_harness_header(&r, "set-auth-token");
+    if (auth_token_cases[_i].token) {
+        ck_assert_msg(token != NULL, "%s: no set-auth-token", auth_token_cases[_i].what);
+        ck_assert_str_eq(handler_harness_header(&r, "Access-Control-Expose-Headers"),
+                         "set-auth-token");
+    } else {
+        ck_assert_msg(token == NULL, "%s: set-auth-token %s", auth_token_cases[_i].what, token);
+        ck_assert_ptr_null(handler_harness_header(&r, "Access-Control-Expose-Headers"));
+    }
 }
 END_TEST
 
@@ -2644,7 +2759,9 @@ static Suite *handlers_suite(void)
     tcase_add_checked_fixture(misc, setup, teardown);
     tcase_add_test(misc, test_bearer_sign_up_and_in);
     LOOP(misc, test_bearer_get_session, bearer_reads);
-    tcase_add_test(misc, test_bearer_state_changing);
+    tcase_add_loop_test(misc, test_bearer_state_changing, 0, 2);
+    tcase_add_test(misc, test_bearer_lifted_token);
+    LOOP(misc, test_auth_token_only_to_bearer, auth_token_cases);
     tcase_add_test(misc, test_rate_limit_sign_in);
     tcase_add_test(misc, test_rate_limit_default_rule);
     tcase_add_test(misc, test_rate_limit_client_address);

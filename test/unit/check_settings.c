@@ -81,6 +81,10 @@ START_TEST(defaults)
     ck_assert(!s.syslog);
     ck_assert_str_eq(s.log_level, "info");
     ck_assert_ptr_nonnull(s.socket);
+    /* Issue 9: only the signed bearer token, and a reset signs the user out everywhere. */
+    ck_assert(s.bearer);
+    ck_assert(!s.bearer_unsigned);
+    ck_assert(s.revoke_sessions_on_reset);
     settings_free(&s);
 }
 END_TEST

@@ -786,7 +786,8 @@ static enum db_status op_password_reset(void *impl, struct arena *a, const char 
 
 static enum db_status op_email_confirm(void *impl, struct arena *a, const char *identifier,
                                        const char *user_id, const char *email,
-                                       const char *new_email, struct user_record *out)
+                                       const char *new_email, const char *keep_session_id,
+                                       struct user_record *out)
 {
     struct fake_store *fs = impl;
     int64_t now = fake_store_now_ms();
@@ -809,6 +810,8 @@ static enum db_status op_email_confirm(void *impl, struct arena *a, const char *
         u->email = xstrdup(new_email);
         u->updated_ms = now;
     } else if (!u->email_verified) {
+        /* The first verification: the sessions made before it go (but the verifier's). */
+        remove_sessions_where(fs, u->id, keep_session_id);
         u->email_verified = true;
         u->updated_ms = now;
     }
