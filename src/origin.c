@@ -388,6 +388,9 @@ bool origin_location_is_safe(const struct origin_policy *p, struct arena *a, con
                              size_t len)
 {
     struct url u;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)location[i] <= 0x20 || location[i] == 0x7F)
+            return false;
     switch (resolve(p, a, location, len, &u)) {
     case TARGET_ABSOLUTE:
         return origin_listed(p, url_origin(a, &u));

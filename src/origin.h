@@ -134,11 +134,12 @@ char *origin_safe_location(const struct origin_policy *p, struct arena *a,
 /* origin_location_is_safe - the invariant of every Location authfcgi sends: len bytes at
  * location, resolved as a browser resolves a Location header (WHATWG, against the URL of the
  * page that got it, whatever its scheme, host and path), lands on a trusted origin or stays on
- * the page's own. True for an absolute http(s) URL on a trusted origin and for a root-relative
- * path; false for "//evil.com", "/\evil.com", "http:evil.com", "javascript:...", a relative
- * path or query, or a value that does not parse. The router checks every Location a handler set
- * with it (a violation is logged as location_unsafe and answered 500); tests and fuzzers use it
- * as "no Location leaves the origin". */
+ * the page's own, and it holds no space or control character (nothing a browser would strip,
+ * no line break in a header). True for an absolute http(s) URL on a trusted origin and for a
+ * root-relative path; false for "//evil.com", "/\evil.com", "http:evil.com",
+ * "javascript:...", a relative path or query, or a value that does not parse. The router
+ * checks every Location a handler set with it (a violation is logged as location_unsafe and
+ * answered 500); tests and fuzzers use it as "no Location leaves the origin". */
 bool origin_location_is_safe(const struct origin_policy *p, struct arena *a, const char *location,
                              size_t len);
 

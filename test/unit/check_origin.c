@@ -649,6 +649,12 @@ static const struct is_safe_case is_safe_cases[] = {
     {"?x", false},
     {"#x", false},
     {"", false},
+    /* Written exactly as it goes out: nothing for a browser to strip, no header injection. */
+    {" /x", false},
+    {"/x y", false},
+    {"/x\r\nSet-Cookie: a=b", false},
+    {"/x\t", false},
+    {"http://localhost:8080/\x7f", false},
 };
 
 START_TEST(test_location_is_safe)
