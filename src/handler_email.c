@@ -54,16 +54,12 @@ static void answer_status_true(struct call *c)
     response_json(c->resp, 200, obj);
 }
 
-/* redirect - Better Auth's endpoint redirects: 302, Location, an empty application/json body. */
-static void redirect(struct call *c, const char *location)
+/* redirect - Better Auth's endpoint redirects: 302, a Location composed by origin_safe_location
+ * (never one that leaves the trusted origins), an empty application/json body. */
+static void redirect(struct call *c, const struct origin_location *loc)
 {
-    if (location == NULL) {
-        /* The callback passed origin_check_callback, so it parses; this is a bug. */
-        log_event(LOG_LEVEL_ERROR, "redirect_unbuildable", "route=%s", c->route->operation_id);
-        store_failed(c, DB_FAIL);
-        return;
-    }
-    response_header(c->resp, "Location", location);
+    response_header(c->resp, "Location",
+                    origin_safe_location(&c->app->origins, c->req->arena, loc));
     c->resp->status = 302;
     c->resp->body = "";
     c->resp->body_len = 0;
@@ -263,12 +259,11 @@ void handle_reset_password_callback(struct call *c)
             return;
         }
     }
-    if (st == DB_OK)
-        redirect(c, origin_redirect_with_param(&c->app->origins, c->req->arena, callback, "token",
-                                               c->param));
-    else
-        redirect(c, origin_redirect_with_param(&c->app->origins, c->req->arena, callback, "error",
-                                               "INVALID_TOKEN"));
+    redirect(c, &(struct origin_location){.target = callback,
+                                          .absolute = true,
+                                          .how = ORIGIN_PARAM_SET,
+                                          .name = st == DB_OK ? "token" : "error",
+                                          .value = st == DB_OK ? c->param : "INVALID_TOKEN"});
 }
 
 static void answer_invalid_reset_token(struct call *c)
@@ -425,7 +420,10 @@ static void verify_failed(struct call *c, int status, const char *code, const ch
     const struct value *callback = &c->in.query[FIELD_CALLBACK_URL];
 
     if (body_value_truthy(callback)) {
-        redirect(c, origin_append_param(c->req->arena, callback->str, "error", code));
+        redirect(c, &(struct origin_location){.target = callback->str,
+                                              .how = ORIGIN_PARAM_APPEND,
+                                              .name = "error",
+                                              .value = code});
         return;
     }
     response_error(c->resp, status, code, message);
@@ -433,7 +431,7 @@ static void verify_failed(struct call *c, int status, const char *code, const ch
 
 #define FAIL_INVALID_TOKEN(c) verify_failed((c), 401, "INVALID_TOKEN", "Invalid token")
 
-/* verify_done - the success answer: a 302 to the callback as given, or 200 with user (NULL:
+/* verify_done - the success answer: a 302 to the callback, or 200 with user (NULL:
  * "user":null). */
 static void verify_done(struct call *c, const struct user_record *user)
 {
@@ -441,7 +439,7 @@ static void verify_done(struct call *c, const struct user_record *user)
     struct json_object *obj;
 
     if (body_value_truthy(callback)) {
-        redirect(c, callback->str);
+        redirect(c, &(struct origin_location){.target = callback->str});
         return;
     }
     obj = json_object_new_object();

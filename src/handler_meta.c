@@ -10,6 +10,7 @@
 #include "body.h"
 #include "handlers.h"
 #include "http.h"
+#include "origin.h"
 #include "router.h"
 #include "store.h"
 #include "url.h"
@@ -48,7 +49,11 @@ void handle_error(struct call *c)
                                                                                : "UNKNOWN");
     if (desc->kind == VALUE_STRING && desc->len > 0)
         url_search_set(c->req->arena, &root, "error_description", desc->str);
-    response_header(c->resp, "Location", url_path_query_fragment(c->req->arena, &root));
+    response_header(
+        c->resp, "Location",
+        origin_safe_location(
+            &c->app->origins, c->req->arena,
+            &(struct origin_location){.target = url_path_query_fragment(c->req->arena, &root)}));
     response_empty(c->resp, 302);
 }
 

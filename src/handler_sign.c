@@ -15,6 +15,7 @@
 #include "http.h"
 #include "json_view.h"
 #include "log.h"
+#include "origin.h"
 #include "password.h"
 #include "random.h"
 #include "router.h"
@@ -332,10 +333,14 @@ void handle_sign_in(struct call *c)
         return;
     obj = json_object_new_object();
     if (callback->kind == VALUE_STRING && callback->len > 0) {
+        /* The client follows "url" as the browser follows Location: both are composed alike. */
+        const char *url = origin_safe_location(&c->app->origins, c->resp->arena,
+                                               &(struct origin_location){.target = callback->str});
+
         json_object_object_add(obj, "redirect", json_object_new_boolean(1));
         json_object_object_add(obj, "token", json_object_new_string(token));
-        json_object_object_add(obj, "url", json_object_new_string(callback->str));
-        response_header(c->resp, "Location", callback->str);
+        json_object_object_add(obj, "url", json_object_new_string(url));
+        response_header(c->resp, "Location", url);
     } else {
         json_object_object_add(obj, "redirect", json_object_new_boolean(0));
         json_object_object_add(obj, "token", json_object_new_string(token));

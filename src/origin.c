@@ -1,11 +1,13 @@
 /* origin - trusted origins, the CSRF rules of Better Auth's originCheckMiddleware and
- * formCsrfMiddleware, redirect-URL validation, and the redirect URLs built from a callback. */
+ * formCsrfMiddleware, redirect-URL validation, and every Location header, all decided by
+ * resolving URLs the way a browser does. */
 #include "config.h"
 
 #include "origin.h"
 
 #include "arena.h"
 #include "http.h"
+#include "log.h"
 #include "url.h"
 
 #include <stdio.h>
@@ -137,6 +139,16 @@ void origin_policy_free(struct origin_policy *p)
 
 /* ---- matching ---------------------------------------------------------------------------- */
 
+/* origin_listed - is origin (serialised) one of the trusted ones? */
+static bool origin_listed(const struct origin_policy *p, const char *origin)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp(origin, p->trusted[i]) == 0)
+            return true;
+    return false;
+}
+
+/* origin_is_trusted - see origin.h. */
 bool origin_is_trusted(const struct origin_policy *p, struct arena *a, const char *url, size_t len)
 {
     struct url u;
@@ -144,46 +156,7 @@ bool origin_is_trusted(const struct origin_policy *p, struct arena *a, const cha
         return false;
     if (url_parse(a, url, len, NULL, &u) != URL_OK)
         return false;
-    const char *origin = url_origin(a, &u);
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp(origin, p->trusted[i]) == 0)
-            return true;
-    return false;
-}
-
-/* origin_is_safe_relative - see origin.h. */
-bool origin_is_safe_relative(const char *url, size_t len)
-{
-    if (len == 0 || url[0] != '/' || (len > 1 && url[1] == '/'))
-        return false;
-    size_t path_end = len;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)url[i];
-        if (c == '\\' || c < 0x20 || c == 0x7F)
-            return false;
-        /* U+0080-U+009F, the C1 controls, are C2 80 - C2 9F in UTF-8. */
-        if (c == 0xC2 && i + 1 < len && (unsigned char)url[i + 1] >= 0x80 &&
-            (unsigned char)url[i + 1] <= 0x9F)
-            return false;
-        if ((c == '?' || c == '#') && path_end == len)
-            path_end = i;
-    }
-    for (size_t i = 0; i + 2 < path_end; i++)
-        if (url[i] == '%' && ((url[i + 1] == '2' && (url[i + 2] == 'f' || url[i + 2] == 'F')) ||
-                              (url[i + 1] == '5' && (url[i + 2] == 'c' || url[i + 2] == 'C'))))
-            return false;
-    /* Better Auth finally resolves the path against a dummy origin and compares origins; after
-     * the checks above a root-relative path always stays on the origin. */
-    return true;
-}
-
-/* origin_redirect_allowed - see origin.h. */
-bool origin_redirect_allowed(const struct origin_policy *p, struct arena *a, const char *url,
-                             size_t len)
-{
-    if (len > 0 && url[0] == '/')
-        return origin_is_safe_relative(url, len);
-    return origin_is_trusted(p, a, url, len);
+    return origin_listed(p, url_origin(a, &u));
 }
 
 /* ---- the CSRF rules ---------------------------------------------------------------------- */
@@ -310,41 +283,158 @@ int origin_check_callback(const struct origin_policy *p, struct arena *a,
     return 0;
 }
 
-/* origin_redirect_with_param - see origin.h. */
-char *origin_redirect_with_param(const struct origin_policy *p, struct arena *a,
-                                 const char *callback, const char *name, const char *value)
+/* ---- resolving a redirect target as a browser does ----------------------------------------- */
+
+/* Pages a browser may read a target from besides the base URL: both schemes, another host,
+ * other path depths. A target has to mean the same thing on each of them. */
+static const char *const other_pages[] = {"http://page.invalid/a/b/c", "https://page.invalid/d"};
+
+enum target {
+    TARGET_REFUSED,       /* does not parse, another scheme, or means something else per page */
+    TARGET_ABSOLUTE,      /* the same URL on every page */
+    TARGET_ROOT_RELATIVE, /* the page's own origin and the same path, query and fragment */
+};
+
+/* starts_with_slash - does the input begin with '/' or '\' once the URL parser has stripped
+ * leading C0 controls and spaces? Only such input is root-relative for every page: a relative
+ * path ("../../x") can come out root-relative on shallow pages and not on deep ones. */
+static bool starts_with_slash(const char *s, size_t len)
 {
-    struct url base, u;
-    if (url_parse(a, p->api_base, strlen(p->api_base), NULL, &base) != URL_OK)
-        return NULL;
-    if (callback == NULL || callback[0] == '\0') {
-        const char *error_page = arena_printf(a, "%s/error", p->api_base);
-        if (url_parse(a, error_page, strlen(error_page), NULL, &u) != URL_OK)
-            return NULL;
-    } else if (url_parse(a, callback, strlen(callback), &base, &u) != URL_OK) {
-        return NULL;
+    while (len > 0 && (unsigned char)*s <= 0x20) {
+        s++;
+        len--;
     }
-    url_search_set(a, &u, name, value);
-    return url_href(a, &u);
+    return len > 0 && (*s == '/' || *s == '\\');
 }
 
-/* origin_append_param - see origin.h. */
-char *origin_append_param(struct arena *a, const char *callback, const char *name,
-                          const char *value)
+/* resolve - len bytes at s resolved with the WHATWG rules against the base URL into *out, and
+ * what the result is worth on other pages. */
+static enum target resolve(const struct origin_policy *p, struct arena *a, const char *s,
+                           size_t len, struct url *out)
 {
-    static const char reference[] = "https://better-auth.invalid";
-    struct url base, u;
-    bool relative = callback[0] == '/';
-    if (strncmp(callback, "//", 2) == 0 || strncmp(callback, "/\\", 2) == 0)
-        return NULL;
-    if (relative) {
-        if (url_parse(a, reference, sizeof reference - 1, NULL, &base) != URL_OK ||
-            url_parse(a, callback, strlen(callback), &base, &u) != URL_OK ||
-            strcmp(url_origin(a, &u), reference) != 0)
-            return NULL;
-    } else if (url_parse(a, callback, strlen(callback), NULL, &u) != URL_OK) {
-        return NULL;
+    struct url base, page, other;
+    if (url_parse(a, p->api_base, strlen(p->api_base), NULL, &base) != URL_OK ||
+        url_parse(a, s, len, &base, out) != URL_OK)
+        return TARGET_REFUSED;
+    const char *href = url_href(a, out);
+    const char *rest = url_path_query_fragment(a, out);
+    bool absolute = true;
+    bool relative = starts_with_slash(s, len) && strcmp(url_origin(a, out), p->trusted[0]) == 0;
+    for (size_t i = 0; i < sizeof other_pages / sizeof other_pages[0]; i++) {
+        const char *at = other_pages[i];
+        if (url_parse(a, at, strlen(at), NULL, &page) != URL_OK ||
+            url_parse(a, s, len, &page, &other) != URL_OK)
+            return TARGET_REFUSED;
+        absolute = absolute && strcmp(url_href(a, &other), href) == 0;
+        relative = relative && strcmp(url_origin(a, &other), url_origin(a, &page)) == 0 &&
+                   strcmp(url_path_query_fragment(a, &other), rest) == 0;
     }
-    url_search_append(a, &u, name, value);
-    return relative ? url_path_query_fragment(a, &u) : url_href(a, &u);
+    return absolute ? TARGET_ABSOLUTE : relative ? TARGET_ROOT_RELATIVE : TARGET_REFUSED;
+}
+
+/* writable_relative - can this serialised path-query-fragment be sent as it is? Not when the
+ * path starts with "//" (an empty first segment): a browser reads that as a host. */
+static bool writable_relative(const char *rest)
+{
+    return rest[0] == '/' && rest[1] != '/' && rest[1] != '\\';
+}
+
+/* better_auth_relative_rules - Better Auth's string rules for a relative callback: starts with
+ * '/' but not "//", no '\', no control character (C0, DEL, C1), no "%2F" or "%5C" (any case)
+ * before the first '?' or '#'. Kept so that everything Better Auth refuses stays refused; the
+ * decision that the target stays on the site is resolve's. */
+static bool better_auth_relative_rules(const char *url, size_t len)
+{
+    if (len == 0 || url[0] != '/' || (len > 1 && url[1] == '/'))
+        return false;
+    size_t path_end = len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)url[i];
+        if (c == '\\' || c < 0x20 || c == 0x7F)
+            return false;
+        /* U+0080-U+009F, the C1 controls, are C2 80 - C2 9F in UTF-8. */
+        if (c == 0xC2 && i + 1 < len && (unsigned char)url[i + 1] >= 0x80 &&
+            (unsigned char)url[i + 1] <= 0x9F)
+            return false;
+        if ((c == '?' || c == '#') && path_end == len)
+            path_end = i;
+    }
+    for (size_t i = 0; i + 2 < path_end; i++)
+        if (url[i] == '%' && ((url[i + 1] == '2' && (url[i + 2] == 'f' || url[i + 2] == 'F')) ||
+                              (url[i + 1] == '5' && (url[i + 2] == 'c' || url[i + 2] == 'C'))))
+            return false;
+    return true;
+}
+
+/* origin_redirect_allowed - see origin.h. */
+bool origin_redirect_allowed(const struct origin_policy *p, struct arena *a, const char *url,
+                             size_t len)
+{
+    struct url u;
+    switch (resolve(p, a, url, len, &u)) {
+    case TARGET_ABSOLUTE:
+        return origin_listed(p, url_origin(a, &u));
+    case TARGET_ROOT_RELATIVE:
+        return better_auth_relative_rules(url, len) &&
+               writable_relative(url_path_query_fragment(a, &u));
+    case TARGET_REFUSED:
+        break;
+    }
+    return false;
+}
+
+/* origin_location_is_safe - see origin.h. */
+bool origin_location_is_safe(const struct origin_policy *p, struct arena *a, const char *location,
+                             size_t len)
+{
+    struct url u;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)location[i] <= 0x20 || location[i] == 0x7F)
+            return false;
+    switch (resolve(p, a, location, len, &u)) {
+    case TARGET_ABSOLUTE:
+        return origin_listed(p, url_origin(a, &u));
+    case TARGET_ROOT_RELATIVE:
+        return true;
+    case TARGET_REFUSED:
+        break;
+    }
+    return false;
+}
+
+/* fallback - where a refused target sends the browser instead. */
+static char *fallback(const struct origin_policy *p, struct arena *a)
+{
+    log_event(LOG_LEVEL_WARN, "location_refused", NULL);
+    return arena_printf(a, "%s/error?error=%s", p->api_base, ORIGIN_FALLBACK_ERROR);
+}
+
+/* origin_safe_location - see origin.h. */
+char *origin_safe_location(const struct origin_policy *p, struct arena *a,
+                           const struct origin_location *loc)
+{
+    const char *target = loc->target;
+    struct url u;
+    char *out = NULL;
+
+    if (target == NULL || target[0] == '\0')
+        target = arena_printf(a, "%s/error", p->api_base);
+    enum target kind = resolve(p, a, target, strlen(target), &u);
+    if (kind == TARGET_REFUSED || (kind == TARGET_ABSOLUTE && !origin_listed(p, url_origin(a, &u))))
+        return fallback(p, a);
+    if (loc->how == ORIGIN_PARAM_SET)
+        url_search_set(a, &u, loc->name, loc->value);
+    else if (loc->how == ORIGIN_PARAM_APPEND)
+        url_search_append(a, &u, loc->name, loc->value);
+    if (kind == TARGET_ROOT_RELATIVE && !loc->absolute) {
+        out = url_path_query_fragment(a, &u);
+        if (!writable_relative(out))
+            out = NULL;
+    }
+    if (out == NULL)
+        out = url_href(a, &u);
+    /* What goes out is checked as the browser will read it, whatever went into making it. */
+    if (!origin_location_is_safe(p, a, out, strlen(out)))
+        return fallback(p, a);
+    return out;
 }

@@ -1,7 +1,7 @@
 /* origin - Better Auth's CSRF defence and redirect-URL rules (PROTOCOL.md §6): the trusted
  * origins, the Origin / Referer / Fetch-Metadata checks on state-changing requests, the check
- * of every callbackURL / redirectTo a client may send, and the composition of the redirects
- * that carry a token or an error back to such a URL.
+ * of every callbackURL / redirectTo a client may send, and the composition of every Location
+ * header (origin_safe_location), so that none leaves the trusted origins.
  *
  * Where the checks go in a request (Better Auth's order, observed):
  *   body_parse                         415, bad JSON
@@ -44,12 +44,23 @@ void origin_policy_free(struct origin_policy *p);
  * Parsing scratch goes to a. */
 bool origin_is_trusted(const struct origin_policy *p, struct arena *a, const char *url, size_t len);
 
-/* origin_is_safe_relative - a root-relative path that cannot leave the origin: starts with
- * '/' but not "//", no '\', no control character (U+0000-U+001F, U+007F-U+009F), no "%2F" or
- * "%5C" (any case) before the first '?' or '#'. */
-bool origin_is_safe_relative(const char *url, size_t len);
-
-/* origin_redirect_allowed - a redirect target Better Auth accepts: safe relative, or trusted. */
+/* origin_redirect_allowed - may a client name url (callbackURL, redirectTo, errorCallbackURL,
+ * newUserCallbackURL) as a place to send its browser? Decided the way the browser will go, not
+ * by the look of the string: url is resolved with the WHATWG rules (url_parse) against the base
+ * URL, and against two other pages (the other scheme, another host and path depth) to see
+ * whether its meaning depends on the page it is read from. Allowed are
+ *   - an absolute http(s) URL (it carries its own scheme and host, on every page) whose origin
+ *     is trusted, and
+ *   - a root-relative path (it keeps the page's origin and names the same path on every page)
+ *     that passes Better Auth's string rules too (starts with '/' but not "//", no '\', no
+ *     control character U+0000-U+001F or U+007F-U+009F, no "%2F" or "%5C" before the first
+ *     '?' or '#') and whose resolved path does not start with "//": "/.//evil.com" and
+ *     "/a/..//evil.com" resolve to the path "//evil.com", which reads as another host once it
+ *     is written down without the origin (Better Auth 1.7.25 accepts them and redirects off
+ *     the site; README, "Deviations from Better Auth").
+ * Everything else is refused: other schemes, untrusted hosts, scheme-relative "//host", and
+ * values whose meaning depends on the page ("http:host/x", "x", "?x", ""). Parsing scratch
+ * goes to a. */
 bool origin_redirect_allowed(const struct origin_policy *p, struct arena *a, const char *url,
                              size_t len);
 
@@ -82,19 +93,54 @@ int origin_check_redirects(const struct origin_policy *p, struct arena *a,
 int origin_check_callback(const struct origin_policy *p, struct arena *a,
                           const struct body_fields *in, struct input_error *err);
 
-/* origin_redirect_with_param - the Location of GET /reset-password/:token (Better Auth's
- * redirectCallback / redirectError): callback resolved against api_base (empty or NULL:
- * api_base + "/error"), then URLSearchParams.set(name, value), serialised: "/reset" gives
- * "http://127.0.0.1:3000/reset?token=abc". Returns an arena string, or NULL when the callback
- * does not parse. */
-char *origin_redirect_with_param(const struct origin_policy *p, struct arena *a,
-                                 const char *callback, const char *name, const char *value);
+/* How origin_safe_location adds a query parameter to its target. */
+enum origin_param {
+    ORIGIN_PARAM_NONE,
+    ORIGIN_PARAM_SET,    /* URLSearchParams.set (reset-password's redirectCallback) */
+    ORIGIN_PARAM_APPEND, /* Better Auth's appendQueryParams (verify-email's redirectOnError) */
+};
 
-/* origin_append_param - Better Auth's appendQueryParams (GET /verify-email errors): name=value
- * appended to the query of an absolute or root-relative callback, which keeps its form
- * ("/verified" gives "/verified?error=INVALID_TOKEN", "http://h/v?a=1" gives
- * "http://h/v?a=1&error=..."). Returns an arena string, or NULL for anything else. */
-char *origin_append_param(struct arena *a, const char *callback, const char *name,
-                          const char *value);
+/* What a Location header should say. */
+struct origin_location {
+    const char *target; /* a URL a client gave (callbackURL...) or one of ours; NULL or "":
+                           Better Auth's error page, {api_base}/error */
+    bool absolute;      /* write an absolute URL even for a root-relative target */
+    enum origin_param how;
+    const char *name, *value; /* the parameter, for how != ORIGIN_PARAM_NONE */
+};
+
+/* Where origin_safe_location sends a browser whose target it refuses (Better Auth's error page,
+ * which redirects to the site root with the code). */
+#define ORIGIN_FALLBACK_ERROR "INVALID_CALLBACK_URL"
+
+/* origin_safe_location - THE way to compose a Location header (and any URL a client is told to
+ * follow, such as sign-in's "url"); no other code writes one. The target is resolved as
+ * origin_redirect_allowed resolves it, gets the parameter, and is written in a form that cannot
+ * leave the trusted origins whatever page the browser reads it from:
+ *   - a root-relative target stays root-relative ("/verified?error=INVALID_TOKEN", Better
+ *     Auth's "relative stays relative"), unless loc->absolute or its path starts with "//":
+ *     then it is written as an absolute URL on the base URL's origin ("/reset" gives
+ *     "http://127.0.0.1:3000/reset?token=abc"; "/.//x" gives "http://127.0.0.1:3000//x");
+ *   - an absolute target on a trusted origin is written as its normalised href.
+ * Anything else (an untrusted origin, another scheme, a page-dependent form, a value that does
+ * not parse) is refused: the answer is then {api_base}/error?error=ORIGIN_FALLBACK_ERROR
+ * (without the parameter, so a token never goes to the fallback) and a warning is logged.
+ * The acceptance checks above refuse such targets with a 403 first; a redirect to a target
+ * nobody checked (the return target of a sign-in page) may rely on this function alone.
+ * Returns an arena string, never NULL; what it returns always passes origin_location_is_safe. */
+char *origin_safe_location(const struct origin_policy *p, struct arena *a,
+                           const struct origin_location *loc);
+
+/* origin_location_is_safe - the invariant of every Location authfcgi sends: len bytes at
+ * location, resolved as a browser resolves a Location header (WHATWG, against the URL of the
+ * page that got it, whatever its scheme, host and path), lands on a trusted origin or stays on
+ * the page's own, and it holds no space or control character (nothing a browser would strip,
+ * no line break in a header). True for an absolute http(s) URL on a trusted origin and for a
+ * root-relative path; false for "//evil.com", "/\evil.com", "http:evil.com",
+ * "javascript:...", a relative path or query, or a value that does not parse. The router
+ * checks every Location a handler set with it (a violation is logged as location_unsafe and
+ * answered 500); tests and fuzzers use it as "no Location leaves the origin". */
+bool origin_location_is_safe(const struct origin_policy *p, struct arena *a, const char *location,
+                             size_t len);
 
 #endif

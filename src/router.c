@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "arena.h"
@@ -210,6 +211,23 @@ static bool resolve_session(const struct route *route, struct call *c)
     return true;
 }
 
+/* check_locations - every Location is composed by origin_safe_location; should a handler ever
+ * set one by other means, one that leaves the trusted origins is not sent (origin.h). */
+static void check_locations(const struct route *route, struct call *c)
+{
+    for (size_t i = 0; i < c->resp->nheaders; i++) {
+        const struct http_header *h = &c->resp->headers[i];
+
+        if (strcasecmp(h->name, "Location") == 0 &&
+            !origin_location_is_safe(&c->app->origins, c->req->arena, h->value, strlen(h->value))) {
+            log_event(LOG_LEVEL_ERROR, "location_unsafe", "route=%s", route->operation_id);
+            c->resp->nheaders = 0;
+            response_error(c->resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+            return;
+        }
+    }
+}
+
 /* router_dispatch - see router.h. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp)
 {
@@ -239,4 +257,5 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
         return;
     }
     route->handler(&c);
+    check_locations(route, &c);
 }

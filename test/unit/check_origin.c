@@ -16,6 +16,7 @@
 
 #define BASE_URL "http://127.0.0.1:3000"
 #define TRUSTED "http://localhost:8080, http://127.0.0.1:3000"
+#define FALLBACK BASE_URL "/api/auth/error?error=INVALID_CALLBACK_URL"
 
 static struct origin_policy policy;
 
@@ -237,7 +238,8 @@ static const struct redirect_case redirect_cases[] = {
     {"http://127.0.0.1:3000/reset", 27, true, true},
     {"http://user:pw@localhost:8080/", 30, true, true},
     {"http:\\\\localhost:8080\\x", 23, true, true},
-    {"http:localhost:8080/x", 21, true, true},
+    /* Better Auth allows it; on an http page it is the relative path "localhost:8080/x". */
+    {"http:localhost:8080/x", 21, false, true},
     {"http://localhost:8080@evil.example/", 35, false, false},
     {"http://evil.example@localhost:8080/", 35, true, true},
     {"http://localhost:8080.evil.example/", 35, false, false},
@@ -253,6 +255,30 @@ static const struct redirect_case redirect_cases[] = {
     {"data:text/html,x", 16, false, false},
     {"", 0, false, false},
     {"http://localhost:8080\\@evil.example/", 36, true, true},
+    /* Deviations from Better Auth, which allows every one of these: resolved, the path starts
+     * with "//" and reads as a host once written without the origin (issue 9). */
+    {"/.//evil.example", 16, false, false},
+    {"/a/..//evil.example", 19, false, false},
+    {"/%2e//evil.example", 18, false, false},
+    {"/..//evil.example/x?y#z", 23, false, false},
+    /* Refused by both: what they mean depends on the page they are read from. */
+    {"../../../x", 10, false, false},
+    {"http:/localhost:8080/x", 22, false, true},
+    {"https:localhost:8080/x", 22, false, false},
+    {"//127.0.0.1:3000/x", 18, false, false},
+    {"\\\\127.0.0.1:3000/x", 18, false, false},
+    {"#frag", 5, false, false},
+    /* Refused by both: a browser leaves the site. */
+    {"/\t/evil.example", 15, false, false},
+    {"\\/evil.example", 14, false, false},
+    {"https://localhost:8080@evil.example/", 36, false, false},
+    {"http://127.0.0.1:3000.evil.example/", 35, false, false},
+    {"JaVaScRiPt:alert(1)", 19, false, false},
+    /* Allowed by both: they stay on the site. */
+    {"/@evil.example", 14, true, false},
+    {"/%2e%2e/%2e%2e/x?next=//evil.example#//evil", 43, true, false},
+    {"http://localhost:8080//evil.example", 35, true, true},
+    {"\thttp://localhost:8080/x", 24, true, true},
 };
 
 START_TEST(test_redirect_rule)
@@ -468,8 +494,9 @@ static const struct with_param_case with_param_cases[] = {
      "http://127.0.0.1:3000/x?error=INVALID_TOKEN"},
     {"http:\\\\localhost:8080\\x\\y", "error", "INVALID_TOKEN",
      "http://localhost:8080/x/y?error=INVALID_TOKEN"},
-    {"http:localhost:8080/x", "error", "INVALID_TOKEN",
-     "http://127.0.0.1:3000/api/localhost:8080/x?error=INVALID_TOKEN"},
+    /* Better Auth: "http://127.0.0.1:3000/api/localhost:8080/x?error=INVALID_TOKEN", what the
+     * value means on an http page only; refused here. */
+    {"http:localhost:8080/x", "error", "INVALID_TOKEN", FALLBACK},
     {" http://localhost:8080/x ", "error", "INVALID_TOKEN",
      "http://localhost:8080/x?error=INVALID_TOKEN"},
 };
@@ -478,8 +505,9 @@ START_TEST(test_redirect_with_param)
 {
     const struct with_param_case *c = &with_param_cases[_i];
     struct arena *a = arena_create(4096);
-    char *location = origin_redirect_with_param(&policy, a, c->callback, c->name, c->value);
-    ck_assert_ptr_nonnull(location);
+    char *location = origin_safe_location(
+        &policy, a,
+        &(struct origin_location){c->callback, true, ORIGIN_PARAM_SET, c->name, c->value});
     ck_assert_str_eq(location, c->location);
     arena_destroy(a);
 }
@@ -510,13 +538,131 @@ START_TEST(test_append_param)
 {
     const struct append_case *c = &append_cases[_i];
     struct arena *a = arena_create(4096);
-    char *location = origin_append_param(a, c->callback, "error", "INVALID_TOKEN");
-    if (c->location == NULL) {
-        ck_assert_ptr_null(location);
-    } else {
-        ck_assert_ptr_nonnull(location);
-        ck_assert_str_eq(location, c->location);
-    }
+    char *location =
+        origin_safe_location(&policy, a,
+                             &(struct origin_location){c->callback, false, ORIGIN_PARAM_APPEND,
+                                                       "error", "INVALID_TOKEN"});
+    ck_assert_str_eq(location, c->location != NULL ? c->location : FALLBACK);
+    arena_destroy(a);
+}
+END_TEST
+
+/* ---- origin_safe_location: every Location ------------------------------------------------ */
+
+struct location_case {
+    const char *target;
+    bool absolute;
+    enum origin_param how;
+    const char *location; /* NULL = refused: FALLBACK */
+};
+
+static const struct location_case location_cases[] = {
+    /* Relative stays relative; absolute is normalised. */
+    {"/verified", false, ORIGIN_PARAM_NONE, "/verified"},
+    {"/v/./x/../y?a=b c#f", false, ORIGIN_PARAM_NONE, "/v/y?a=b%20c#f"},
+    {"HTTP://LOCALHOST:8080/v", false, ORIGIN_PARAM_NONE, "http://localhost:8080/v"},
+    {" http://localhost:8080/x\t", false, ORIGIN_PARAM_NONE, "http://localhost:8080/x"},
+    {"/reset", true, ORIGIN_PARAM_NONE, BASE_URL "/reset"},
+    {"/?error=UNKNOWN&error_description=a+b", false, ORIGIN_PARAM_NONE,
+     "/?error=UNKNOWN&error_description=a+b"},
+    /* A path that starts with "//" once resolved goes out absolute, on the base URL's origin:
+     * Better Auth's "//evil.com?error=INVALID_TOKEN" (issue 9). */
+    {"/.//evil.com", false, ORIGIN_PARAM_APPEND, BASE_URL "//evil.com?error=INVALID_TOKEN"},
+    {"/a/..//evil.com", false, ORIGIN_PARAM_NONE, BASE_URL "//evil.com"},
+    {"/%2e%2E//evil.com", false, ORIGIN_PARAM_SET, BASE_URL "//evil.com?error=INVALID_TOKEN"},
+    {"/.//evil.com", true, ORIGIN_PARAM_SET, BASE_URL "//evil.com?error=INVALID_TOKEN"},
+    {"/a/../b", false, ORIGIN_PARAM_NONE, "/b"},
+    /* No target: Better Auth's error page. */
+    {"", true, ORIGIN_PARAM_SET, BASE_URL "/api/auth/error?error=INVALID_TOKEN"},
+    {NULL, false, ORIGIN_PARAM_SET, BASE_URL "/api/auth/error?error=INVALID_TOKEN"},
+    /* Refused: the fallback, without the parameter. */
+    {"//evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"///evil.com", true, ORIGIN_PARAM_SET, NULL},
+    {"/\\evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"\\\\evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"/\t/evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"https://evil.com/", false, ORIGIN_PARAM_SET, NULL},
+    {"https://localhost:8080/", false, ORIGIN_PARAM_SET, NULL},
+    {"http://localhost:8080@evil.com/", false, ORIGIN_PARAM_SET, NULL},
+    {"http:evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"http:/evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"https:evil.com", false, ORIGIN_PARAM_SET, NULL},
+    {"javascript:alert(1)//", false, ORIGIN_PARAM_SET, NULL},
+    {"data:text/html,x", false, ORIGIN_PARAM_SET, NULL},
+    {"welcome", false, ORIGIN_PARAM_SET, NULL},
+    {"../../../../welcome", true, ORIGIN_PARAM_SET, NULL},
+    {"?x=1", false, ORIGIN_PARAM_SET, NULL},
+    {"http://\xef\xbd\x85vil.com/", false, ORIGIN_PARAM_SET, NULL},
+    {"http://[::1]:3000/", false, ORIGIN_PARAM_SET, NULL},
+};
+
+START_TEST(test_safe_location)
+{
+    const struct location_case *c = &location_cases[_i];
+    struct arena *a = arena_create(4096);
+    const char *want = c->location != NULL ? c->location : FALLBACK;
+    char *location = origin_safe_location(
+        &policy, a,
+        &(struct origin_location){c->target, c->absolute, c->how, "error", "INVALID_TOKEN"});
+    ck_assert_msg(strcmp(location, want) == 0, "case %d: \"%s\" gave \"%s\", expected \"%s\"", _i,
+                  c->target ? c->target : "(null)", location, want);
+    ck_assert(origin_location_is_safe(&policy, a, location, strlen(location)));
+    arena_destroy(a);
+}
+END_TEST
+
+struct is_safe_case {
+    const char *location;
+    bool safe;
+};
+
+/* What a browser does with a Location header, whatever page it got it on. */
+static const struct is_safe_case is_safe_cases[] = {
+    {"/", true},
+    {"/verified?error=INVALID_TOKEN", true},
+    {"/.//evil.com", true}, /* resolved: this origin's path "//evil.com" */
+    {"/@evil.com", true},
+    {"http://localhost:8080/x", true},
+    {"http://127.0.0.1:3000//evil.com", true},
+    {"HTTP://127.0.0.1:3000/", true},
+    {"http://2130706433:3000/", true},
+    {"http://user@localhost:8080/", true},
+    {"//evil.com", false},
+    {"//evil.com?error=INVALID_TOKEN", false},
+    {"///evil.com", false},
+    {"/\\evil.com", false},
+    {"\\/evil.com", false},
+    {"/\t/evil.com", false},
+    {" //evil.com", false},
+    {"//127.0.0.1:3000/", false}, /* the scheme would be the page's */
+    {"http:evil.com", false},
+    {"https:/evil.com", false},
+    {"http:\\\\evil.com", false},
+    {"https://evil.com/", false},
+    {"http://localhost:8080.evil.com/", false},
+    {"http://localhost:8080@evil.com/", false},
+    {"http://[::1]:8080/", false},
+    {"javascript:alert(1)", false},
+    {"data:,x", false},
+    {"x", false},
+    {"./x", false},
+    {"?x", false},
+    {"#x", false},
+    {"", false},
+    /* Written exactly as it goes out: nothing for a browser to strip, no header injection. */
+    {" /x", false},
+    {"/x y", false},
+    {"/x\r\nSet-Cookie: a=b", false},
+    {"/x\t", false},
+    {"http://localhost:8080/\x7f", false},
+};
+
+START_TEST(test_location_is_safe)
+{
+    const struct is_safe_case *c = &is_safe_cases[_i];
+    struct arena *a = arena_create(4096);
+    ck_assert_msg(origin_location_is_safe(&policy, a, c->location, strlen(c->location)) == c->safe,
+                  "case %d: \"%s\"", _i, c->location);
     arena_destroy(a);
 }
 END_TEST
@@ -606,6 +752,10 @@ static Suite *origin_suite(void)
     tcase_add_loop_test(tc, test_redirect_with_param, 0,
                         sizeof with_param_cases / sizeof with_param_cases[0]);
     tcase_add_loop_test(tc, test_append_param, 0, sizeof append_cases / sizeof append_cases[0]);
+    tcase_add_loop_test(tc, test_safe_location, 0,
+                        sizeof location_cases / sizeof location_cases[0]);
+    tcase_add_loop_test(tc, test_location_is_safe, 0,
+                        sizeof is_safe_cases / sizeof is_safe_cases[0]);
     suite_add_tcase(s, tc);
 
     TCase *tp = tcase_create("policy");
