@@ -2303,7 +2303,7 @@ START_TEST(test_rate_limit_sign_in)
 }
 END_TEST
 
-/* [ratelimit-03] 100 per 10 s elsewhere; unrouted paths under the base path count too. */
+/* [ratelimit-03] 100 per 10 s elsewhere. */
 START_TEST(test_rate_limit_default_rule)
 {
     struct response r;
@@ -2317,18 +2317,150 @@ START_TEST(test_rate_limit_default_rule)
     assert_answer(r, 429, E_TOO_MANY);
     ck_assert_str_eq(handler_harness_header(&r, "X-Retry-After"), "10");
 
-    for (int i = 0; i < 3; i++) {
-        r = POST("/sign-up/nothing", .remote_addr = "198.51.100.30");
-        assert_answer(r, 404, NULL);
-    }
-    r = POST("/sign-up/nothing", .remote_addr = "198.51.100.30");
-    assert_answer(r, 429, E_TOO_MANY);
 
     /* Outside the base path nothing is counted. */
     fake_store_reset_calls(fs);
     r = dispatch((struct request){.method = "GET", .path = "/healthz"});
     assert_status(r, 200);
     ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+}
+END_TEST
+
+/* Deliberate deviation (issue 9 item 6): every route that hashes a password is as strict as
+ * sign-in, 3 per 10 s per client, where Better Auth limits only /sign-in, /sign-up,
+ * /change-password and /change-email that way. */
+static const struct {
+    const char *path;
+    const char *body;
+} hashing_routes[] = {
+    {"/verify-password", "{\"password\":\"wrong-password\"}"},
+    {"/delete-user", "{\"password\":\"wrong-password\"}"},
+    {"/reset-password", "{\"newPassword\":\"password456\",\"token\":\"no-such-token\"}"},
+    {"/change-password", "{\"currentPassword\":\"wrong-password\",\"newPassword\":"
+                         "\"password456\"}"},
+};
+
+/* post_signed_in - POST body to API path as Alice's session H from remote_addr. */
+static struct response post_signed_in(const char *path, const char *body, const char *remote_addr)
+{
+    struct request req = {
+        .method = "POST",
+        .path = arena_printf(arena, API "%s", path),
+        .content_type = JSON_CT,
+        .cookie = H_COOKIE,
+        .origin = FRONT,
+        .remote_addr = remote_addr,
+        .body = body,
+    };
+
+    return dispatch(req);
+}
+
+START_TEST(test_rate_limit_hashing_routes)
+{
+    const char *path = hashing_routes[_i].path, *body = hashing_routes[_i].body;
+    struct response r;
+
+    configure((struct config){.rate_limit = true});
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    for (int i = 0; i < 3; i++) {
+        r = post_signed_in(path, body, NULL);
+        ck_assert_msg(r.status != 429, "%s: attempt %d refused", path, i + 1);
+    }
+    r = post_signed_in(path, body, NULL);
+    assert_answer(r, 429, E_TOO_MANY);
+    ck_assert_str_eq(handler_harness_header(&r, "X-Retry-After"), "10");
+    /* Another client still gets through. */
+    r = post_signed_in(path, body, "198.51.100.99");
+    ck_assert_int_ne(r.status, 429);
+}
+END_TEST
+
+/* Deliberate deviation: a request is counted under the route it matches, not its raw path.
+ * Paths that match no route share one count per client (Better Auth counts each path, so a
+ * client could spread over made-up paths, and each one grows the table). */
+START_TEST(test_rate_limit_unrouted_shared)
+{
+    struct response r;
+
+    configure((struct config){.rate_limit = true});
+    for (int i = 0; i < 100; i++) {
+        r = dispatch((struct request){.method = "GET",
+                                      .path = arena_printf(arena, API "/nothing-%d", i)});
+        assert_answer(r, 404, NULL);
+    }
+    r = GET("/nothing-else");
+    assert_answer(r, 429, E_TOO_MANY);
+    /* /sign-up/nothing is no route: no sign-up count, the shared one. */
+    r = POST("/sign-up/nothing");
+    assert_answer(r, 429, E_TOO_MANY);
+    ck_assert_uint_eq(fake_store_rate_count(fs), 1);
+    ck_assert_str_eq(fake_store_rate_key_at(fs, 0), PEER "|(unrouted)");
+
+    /* A wrong method on a route's path counts under that route, with its rule. */
+    for (int i = 0; i < 3; i++) {
+        r = GET("/sign-in/email");
+        assert_answer(r, 404, NULL);
+    }
+    r = POST_JSON("/sign-in/email", .body = "{}");
+    assert_answer(r, 429, E_TOO_MANY);
+}
+END_TEST
+
+/* The reset link's token is a credential: it never becomes part of a rate-limit key. */
+START_TEST(test_rate_limit_reset_token_key)
+{
+    static const char token[] = "Zr4TokenThatMustNotBeStored9x";
+    struct response r;
+
+    configure((struct config){.rate_limit = true});
+    r = dispatch((struct request){.method = "GET",
+                                  .path = API "/reset-password/Zr4TokenThatMustNotBeStored9x",
+                                  .query = "callbackURL=" FRONT "/reset"});
+    ck_assert_int_ne(r.status, 429);
+    r = GET("/reset-password/another-token");
+    ck_assert_uint_eq(fake_store_rate_count(fs), 1);
+    ck_assert_str_eq(fake_store_rate_key_at(fs, 0), PEER "|/reset-password/:token");
+    ck_assert_ptr_null(strstr(fake_store_rate_key_at(fs, 0), token));
+}
+END_TEST
+
+/* A client address that cannot be parsed: the port forms are the client's address (each its
+ * own count); with no address at all the request is refused with a 500 (a front server
+ * that passes no REMOTE_ADDR, README) rather than counted in one bucket every such client
+ * would share. Without rate limits the address is not needed. */
+START_TEST(test_rate_limit_unparsable_address)
+{
+    static const char *const none[] = {"", "unix:", "unix:/run/nginx.sock", "not-an-address"};
+    struct response r;
+
+    configure((struct config){.rate_limit = true});
+    for (int i = 0; i < 3; i++) {
+        r = POST_JSON("/sign-in/email", .remote_addr = "198.51.100.40:5000", .body = "{}");
+        assert_status(r, 400);
+    }
+    r = POST_JSON("/sign-in/email", .remote_addr = "198.51.100.40:5001", .body = "{}");
+    assert_answer(r, 429, E_TOO_MANY);
+    r = POST_JSON("/sign-in/email", .remote_addr = "198.51.100.41:5000", .body = "{}");
+    assert_status(r, 400);
+    r = POST_JSON("/sign-in/email", .remote_addr = "[2001:db8::1]:5000", .body = "{}");
+    assert_status(r, 400);
+    ck_assert_str_eq(fake_store_rate_key_at(fs, 2),
+                     "2001:0db8:0000:0000:0000:0000:0000:0000|/sign-in/email");
+
+    fake_store_reset_calls(fs);
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        for (int n = 0; n < 4; n++) {
+            r = POST_JSON("/sign-in/email", .remote_addr = none[i], .body = "{}");
+            assert_answer(r, 500, E_INTERNAL);
+        }
+    }
+    ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+
+    configure((struct config){.rate_limit = false});
+    r = POST_JSON("/sign-in/email", .remote_addr = "", .body = "{}");
+    assert_status(r, 400);
 }
 END_TEST
 
@@ -2648,6 +2780,10 @@ static Suite *handlers_suite(void)
     tcase_add_test(misc, test_rate_limit_sign_in);
     tcase_add_test(misc, test_rate_limit_default_rule);
     tcase_add_test(misc, test_rate_limit_client_address);
+    LOOP(misc, test_rate_limit_hashing_routes, hashing_routes);
+    tcase_add_test(misc, test_rate_limit_unrouted_shared);
+    tcase_add_test(misc, test_rate_limit_reset_token_key);
+    tcase_add_test(misc, test_rate_limit_unparsable_address);
     LOOP(misc, test_error_redirect, error_redirects);
     LOOP(misc, test_not_routed, not_routed);
     tcase_add_test(misc, test_ok);

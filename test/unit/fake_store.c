@@ -916,6 +916,16 @@ void fake_store_free(struct fake_store *fs)
     free(fs);
 }
 
+size_t fake_store_rate_count(const struct fake_store *fs)
+{
+    return fs->nrates;
+}
+
+const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i)
+{
+    return i < fs->nrates ? fs->rates[i].key : NULL;
+}
+
 struct store *fake_store_store(struct fake_store *fs)
 {
     return &fs->store;

@@ -161,6 +161,10 @@ size_t fake_store_verification_count(const struct fake_store *fs);
 size_t fake_store_mail_count(const struct fake_store *fs);
 const struct fake_mail *fake_store_mail_at(const struct fake_store *fs, size_t i);
 
+/* The rate-limit counters: their number and the key of the i-th (NULL past the end). */
+size_t fake_store_rate_count(const struct fake_store *fs);
+const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i);
+
 /* Row counts; user_id NULL counts every row. */
 size_t fake_store_user_count(const struct fake_store *fs);
 size_t fake_store_account_count(const struct fake_store *fs, const char *user_id);
