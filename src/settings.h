@@ -35,6 +35,7 @@ struct settings {
     char *session_storage; /* "hash" or "plain" */
     bool bearer;
     bool rate_limit;
+    bool account_guard;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */
     char *password_hash;   /* "yescrypt" or "betterauth" */
     int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */
