@@ -888,8 +888,8 @@ static enum db_status op_account_guard_claim(void *impl, const char *key,
         g = &fs->guards[fs->nguards++];
         *g = (struct fake_guard){.key = xstrdup(key), .window_start_ms = now};
     }
-    if (g->locked_until_ms > now || (now - g->window_start_ms < window_ms &&
-                                     g->window_failures >= p->max_failures)) {
+    if (g->locked_until_ms > now ||
+        (now - g->window_start_ms < window_ms && g->window_failures >= p->max_failures)) {
         until = g->locked_until_ms;
         if (g->window_failures >= p->max_failures && g->window_start_ms + window_ms > until)
             until = g->window_start_ms + window_ms;

@@ -1,9 +1,10 @@
 /* fake_store - an in-memory struct store_ops for handler tests, in the spirit of Dovecot's
- * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails and
- * rate-limit counters in plain arrays, behaving as store_pg does (DB_CONFLICT on a duplicate
- * e-mail, cascades on user deletion, timestamps written "now" with millisecond precision, ISO text
- * and Unix ms always consistent), and scriptable: fail the next call (or the n-th next call) of an
- * operation with any enum db_status, count calls per operation, inspect and edit the rows.
+ * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails,
+ * rate-limit counters and failed sign-ins per account in plain arrays, behaving as store_pg
+ * does (DB_CONFLICT on a duplicate e-mail, cascades on user deletion, timestamps written "now"
+ * with millisecond precision, ISO text and Unix ms always consistent), and scriptable: fail
+ * the next call (or the n-th next call) of an operation with any enum db_status, count calls
+ * per operation, inspect and edit the rows.
  *
  * Time is the real clock (CLOCK_REALTIME, as session_now_ms): tests move sessions in time by
  * editing their *_ms fields, as the recorded transcripts did with UPDATE statements.
