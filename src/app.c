@@ -45,6 +45,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->hash_session_tokens = s->session_storage == NULL || strcmp(s->session_storage, "plain") != 0;
     app->bearer = s->bearer;
     app->rate_limit = s->rate_limit;
+    app->account_guard = s->rate_limit && s->account_guard;
     app->delete_user = s->delete_user;
     app->change_email = s->change_email;
     app->require_email_verification = s->require_email_verification;

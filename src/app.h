@@ -26,6 +26,7 @@ struct app {
     bool hash_session_tokens; /* AUTHFCGI_SESSION_STORAGE=hash: session.token holds SHA-256 hex */
     bool bearer;              /* Authorization: Bearer accepted, set-auth-token sent */
     bool rate_limit;          /* AUTHFCGI_RATE_LIMIT */
+    bool account_guard;       /* AUTHFCGI_ACCOUNT_GUARD, only with rate limits on */
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */
     /* Mail links. mail is NULL when AUTHFCGI_MAIL_FROM is unset: then no link is ever issued
      * and the endpoints that would send one answer as Better Auth does without a sender. */

@@ -208,13 +208,61 @@ bool client_ip_normalize(const char *text, size_t len, char out[CLIENT_IP_MAX])
     return true;
 }
 
+/* port_digits - are len bytes at s a port: 1 to 5 decimal digits, at most 65535? */
+static bool port_digits(const char *s, size_t len)
+{
+    unsigned long port = 0;
+
+    if (len == 0 || len > 5)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        port = port * 10 + (unsigned long)(s[i] - '0');
+    }
+    return port <= 65535;
+}
+
+/* address_parse_hop - an address as a web server or proxy writes a peer: plain, or with its
+ * port ("198.51.100.7:51234", "[2001:db8::1]:443", "[2001:db8::1]"), as Azure and IIS write
+ * X-Forwarded-For and some servers REMOTE_ADDR. Without brackets a colon is IPv6's, not a
+ * port's ("2001:db8::1:443" is an address). */
+static bool address_parse_hop(const char *text, size_t len, struct address *out)
+{
+    const char *colon;
+
+    if (len > 0 && text[0] == '[') {
+        const char *close = memchr(text, ']', len);
+        size_t inner, rest;
+
+        if (close == NULL)
+            return false;
+        inner = (size_t)(close - text) - 1;
+        rest = len - inner - 2;
+        if (rest != 0 && (close[1] != ':' || !port_digits(close + 2, rest - 1)))
+            return false;
+        /* Brackets hold IPv6 only: "[1.2.3.4]" is nobody's way of writing an address. */
+        if (memchr(text + 1, ':', inner) == NULL)
+            return false;
+        return address_parse(text + 1, inner, out);
+    }
+    colon = memchr(text, ':', len);
+    if (colon != NULL && memchr(colon + 1, ':', len - (size_t)(colon - text) - 1) == NULL) {
+        size_t host = (size_t)(colon - text);
+
+        /* One colon: IPv4 and a port (IPv6 has at least two). */
+        return port_digits(colon + 1, len - host - 1) && address_parse(text, host, out);
+    }
+    return address_parse(text, len, out);
+}
+
 /* client_ip_resolve - see client_ip.h. */
 void client_ip_resolve(const struct client_ip_proxies *proxies, const char *remote_addr,
                        const char *forwarded_for, char out[CLIENT_IP_MAX])
 {
     struct address remote;
     out[0] = '\0';
-    if (remote_addr == NULL || !address_parse(remote_addr, strlen(remote_addr), &remote))
+    if (remote_addr == NULL || !address_parse_hop(remote_addr, strlen(remote_addr), &remote))
         return;
     if (!is_trusted(proxies, &remote) || forwarded_for == NULL) {
         address_format(&remote, out);
@@ -246,7 +294,7 @@ void client_ip_resolve(const struct client_ip_proxies *proxies, const char *remo
     }
     for (size_t i = n; i > 0; i--) {
         struct address hop;
-        if (!address_parse(starts[i - 1], lens[i - 1], &hop))
+        if (!address_parse_hop(starts[i - 1], lens[i - 1], &hop))
             return; /* a trusted proxy would have written an address: give up, "" */
         if (i > 1 && is_trusted(proxies, &hop))
             continue;

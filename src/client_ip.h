@@ -7,7 +7,12 @@
  * single-valued X-Forwarded-For from anyone, which any client can forge. authfcgi uses the
  * FastCGI REMOTE_ADDR, and reads X-Forwarded-For only when REMOTE_ADDR is one of the trusted
  * proxies (AUTHFCGI_TRUSTED_PROXIES). Then the list is read from the right, skipping hops that
- * are themselves trusted proxies, and the first other address is the client. */
+ * are themselves trusted proxies, and the first other address is the client. Either may
+ * carry a port ("198.51.100.7:51234", "[2001:db8::1]:443"), which is dropped.
+ *
+ * A request whose address cannot be found (no REMOTE_ADDR, a socket peer such as "unix:",
+ * a trusted proxy that wrote "unknown") resolves to "": the router then refuses it when rate
+ * limits are on rather than put every such client in one shared bucket (README). */
 #ifndef AUTHFCGI_CLIENT_IP_H
 #define AUTHFCGI_CLIENT_IP_H
 
@@ -44,7 +49,7 @@ bool client_ip_normalize(const char *text, size_t len, char out[CLIENT_IP_MAX]);
 
 /* client_ip_resolve - the normalised client address of a request into out ("" when there is
  * none worth recording). remote_addr is the FastCGI REMOTE_ADDR and forwarded_for the
- * X-Forwarded-For header; either may be NULL. Never fails. */
+ * X-Forwarded-For header; either may be NULL; ports are dropped as above. Never fails. */
 void client_ip_resolve(const struct client_ip_proxies *proxies, const char *remote_addr,
                        const char *forwarded_for, char out[CLIENT_IP_MAX]);
 

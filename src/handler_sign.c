@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "account_guard.h"
 #include "app.h"
 #include "arena.h"
 #include "email.h"
@@ -282,6 +283,44 @@ static void refuse_unverified(struct call *c, const struct user_record *user)
     response_error(c->resp, 403, "EMAIL_NOT_VERIFIED", "Email not verified");
 }
 
+/* guard_account - the per-account limit (account_guard.h), claimed for every address alike,
+ * with or without an account, before anything is looked up. Returns true when the attempt
+ * may go on; otherwise resp holds the answer, the rate limiter's 429. */
+static bool guard_account(struct call *c, const char *email)
+{
+    bool allowed = true;
+    int retry_after = 0;
+    enum db_status st;
+
+    if (!c->app->account_guard)
+        return true;
+    st = account_guard_claim(c->app, email, &allowed, &retry_after);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return false;
+    }
+    if (!allowed)
+        response_too_many(c->resp, retry_after);
+    return allowed;
+}
+
+/* guard_success - the right password: not a failure, and the delay starts over. Like every
+ * store failure, one here answers 503/500 (never a 200 on a database error); the attempt then
+ * stays counted as a failure. Returns true when the sign-in may go on. */
+static bool guard_success(struct call *c, const char *email)
+{
+    enum db_status st;
+
+    if (!c->app->account_guard)
+        return true;
+    st = account_guard_success(c->app, email);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return false;
+    }
+    return true;
+}
+
 /* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential and wrong password
  * give the same 401 after the same hash work. */
 void handle_sign_in(struct call *c)
@@ -304,6 +343,8 @@ void handle_sign_in(struct call *c)
     if (!handler_password_length(c, pw, false))
         return;
     email = lowered_email(c);
+    if (!guard_account(c, email))
+        return;
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
                                            &hash);
     if (st != DB_OK && st != DB_NOTFOUND) {
@@ -323,6 +364,8 @@ void handle_sign_in(struct call *c)
         response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
         return;
     }
+    if (!guard_success(c, email))
+        return;
     if (needs_upgrade)
         upgrade_hash(c, user.id, pw);
     if (c->app->require_email_verification && !user.email_verified) {

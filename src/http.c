@@ -69,6 +69,17 @@ void response_unavailable(struct response *resp, int retry_after)
     response_header(resp, "Retry-After", seconds);
 }
 
+/* response_too_many - see http.h; the per-account sign-in limit answers the same way, so a
+ * client cannot tell which limit it met. */
+void response_too_many(struct response *resp, int retry_after)
+{
+    char seconds[16];
+
+    snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
+    response_error(resp, 429, NULL, "Too many requests. Please try again later.");
+    response_header(resp, "X-Retry-After", seconds);
+}
+
 /* response_empty - status only: no body, so fcgi_io sends no Content-Type either. */
 void response_empty(struct response *resp, int status)
 {

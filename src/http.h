@@ -74,6 +74,10 @@ void response_error(struct response *resp, int status, const char *code, const c
 /* response_unavailable - 503 SERVICE_UNAVAILABLE with Retry-After: retry_after seconds. */
 void response_unavailable(struct response *resp, int retry_after);
 
+/* response_too_many - Better Auth's rate-limit answer: 429 {"message":"Too many requests.
+ * Please try again later."} (no code) with X-Retry-After: retry_after seconds (at least 1). */
+void response_too_many(struct response *resp, int retry_after);
+
 /* response_empty - a status with no body and no Content-Type (Better Auth's 404). */
 void response_empty(struct response *resp, int status);
 

@@ -15,8 +15,10 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* rate_limit_rule_for - Better Auth's special rules, then its default of 100 per 10 s. */
-struct rate_limit_rule rate_limit_rule_for(const char *subpath)
+/* rate_limit_rule_for - Better Auth's special rules, strict also for every route that hashes
+ * a password (each guess costs a hash, wherever it is made), then Better Auth's default of 100
+ * per 10 s. */
+struct rate_limit_rule rate_limit_rule_for(const char *route_path, bool hashes)
 {
     static const char *const strict[] = {"/sign-in", "/sign-up", "/change-password",
                                          "/change-email"};
@@ -24,26 +26,26 @@ struct rate_limit_rule rate_limit_rule_for(const char *subpath)
                                        "/forget-password", "/email-otp/send-verification-otp",
                                        "/email-otp/request-password-reset"};
 
+    if (hashes)
+        return (struct rate_limit_rule){10, 3};
     for (size_t i = 0; i < sizeof(strict) / sizeof(strict[0]); i++)
-        if (starts_with(subpath, strict[i]))
+        if (starts_with(route_path, strict[i]))
             return (struct rate_limit_rule){10, 3};
     for (size_t i = 0; i < sizeof(mail) / sizeof(mail[0]); i++)
-        if (starts_with(subpath, mail[i]))
+        if (starts_with(route_path, mail[i]))
             return (struct rate_limit_rule){60, 3};
     return (struct rate_limit_rule){10, 100};
 }
 
-/* rate_limit_check - key "<client ip>|<path>"; requests without a usable address share
- * Better Auth's "no-trusted-ip" bucket per path. */
+/* rate_limit_check - see rate_limit.h. */
 enum db_status rate_limit_check(const struct app *app, const struct request *req,
-                                const char *subpath, bool *allowed, int *retry_after_s)
+                                const char *route_path, bool hashes, bool *allowed,
+                                int *retry_after_s)
 {
-    struct rate_limit_rule rule = rate_limit_rule_for(subpath);
+    struct rate_limit_rule rule = rate_limit_rule_for(route_path, hashes);
     char key[512];
-    const char *ip = req->client_ip != NULL && req->client_ip[0] != '\0' ? req->client_ip
-                                                                         : "no-trusted-ip";
 
-    snprintf(key, sizeof(key), "%s|%s", ip, subpath);
+    snprintf(key, sizeof(key), "%s|%s", req->client_ip, route_path);
     return app->store->ops->rate_limit_hit(app->store->impl, key, rule.window_s, rule.max,
                                            allowed, retry_after_s);
 }

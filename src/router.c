@@ -132,19 +132,46 @@ static const char *under_base_path(const char *path)
     return path + n;
 }
 
+/* rate_limit_route - what a request under the base path is counted as: the path of the route
+ * it matches whatever the method, as Better Auth counts by path ("/reset-password/:token",
+ * never the token in it), or RATE_LIMIT_UNROUTED. *hashes: a route on that path computes a
+ * password hash. */
+static const char *rate_limit_route(const char *path, bool *hashes)
+{
+    const char *found = RATE_LIMIT_UNROUTED;
+
+    *hashes = false;
+    for (size_t i = 0; i < route_count; i++) {
+        if (!path_matches(route_table[i].path, path))
+            continue;
+        found = route_table[i].path + strlen(BASE_PATH);
+        *hashes = *hashes || (route_table[i].flags & ROUTE_HASHES) != 0;
+    }
+    return found;
+}
+
 /* check_rate_limit - Better Auth limits every request under its base path, routed or not.
  * Returns true when the request may go on; otherwise resp holds the answer. */
 static bool check_rate_limit(struct app *app, struct request *req, struct response *resp)
 {
-    const char *subpath = under_base_path(req->path);
-    bool allowed = true;
+    const char *route_path;
+    bool allowed = true, hashes;
     int retry_after = 0;
     enum db_status st;
-    char seconds[16];
 
-    if (!app->rate_limit || subpath == NULL)
+    if (!app->rate_limit || under_base_path(req->path) == NULL)
         return true;
-    st = rate_limit_check(app, req, subpath, &allowed, &retry_after);
+    /* Without an address there is no client to count: one shared bucket would let any client
+     * lock every other out. Every web server we support passes REMOTE_ADDR, so this is a front
+     * configuration (a socket peer with no address, a trusted proxy writing no address): say
+     * so loudly rather than count nobody or everybody. */
+    if (req->client_ip[0] == '\0') {
+        log_event(LOG_LEVEL_ERROR, "client_address_unknown", NULL);
+        response_error(resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+        return false;
+    }
+    route_path = rate_limit_route(req->path, &hashes);
+    st = rate_limit_check(app, req, route_path, hashes, &allowed, &retry_after);
     if (st != DB_OK) {
         struct call c = {.app = app, .req = req, .resp = resp};
 
@@ -153,9 +180,7 @@ static bool check_rate_limit(struct app *app, struct request *req, struct respon
     }
     if (allowed)
         return true;
-    snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
-    response_error(resp, 429, NULL, "Too many requests. Please try again later.");
-    response_header(resp, "X-Retry-After", seconds);
+    response_too_many(resp, retry_after);
     return false;
 }
 

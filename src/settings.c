@@ -93,6 +93,11 @@ const struct setting_def settings_table[] = {
      NULL},
     {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
      "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL},
+    {"AUTHFCGI_ACCOUNT_GUARD", NULL, SETTING_BOOL, "true", 0, 0, FIELD(account_guard),
+     "with AUTHFCGI_RATE_LIMIT, slow down failed sign-ins per account whatever the client "
+     "address: 5 free, then waits doubling from 1 s to 15 min, at most 100 per 24 h (NIST "
+     "800-63B; Better Auth has none)",
+     NULL},
     {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
      "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
      "address",

@@ -36,6 +36,7 @@ struct settings {
     bool bearer;
     bool bearer_unsigned; /* a bare token counts as Bearer, not only token.signature */
     bool rate_limit;
+    bool account_guard;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */
     char *password_hash;   /* "yescrypt" or "betterauth" */
     int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */

@@ -39,6 +39,15 @@
  * rate_limit_rule_for (60 s), so a purged row is one that would have been reset anyway. */
 #define RATE_LIMIT_IDLE_MS "3600000"
 
+/* STMT_ACCOUNT_GUARD_CLAIM's pieces: has the row's window ($2 s) ended; the attempt's
+ * consecutive count; the lock the k-th consecutive attempt earns (none for the first $4, then
+ * 1 s doubling up to $5 s; the exponent is capped so power() stays far from overflow). */
+#define GUARD_EXPIRED "EXCLUDED.window_start - g.window_start >= $2::bigint * 1000"
+#define GUARD_NEXT "(CASE WHEN " GUARD_EXPIRED " THEN 1 ELSE g.consecutive + 1 END)"
+#define GUARD_DELAY(k)                                                                       \
+    "CASE WHEN " k " <= $4::integer THEN 0 ELSE least($5::bigint * 1000, "                 \
+    "(1000 * power(2, least(" k " - $4::integer - 1, 40)))::bigint) END"
+
 const struct stmt_def stmt_table[STMT__MAX] = {
     [STMT_PING] = {
         .name = "authfcgi_ping",
@@ -327,6 +336,56 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "SELECT ceil((l.\"lastRequest\" + $2::bigint * 1000 - " EPOCH_MS("now()") ") "
                "/ 1000.0) FROM authfcgi_rate_limit l WHERE l.key = $1), $2::bigint))::integer END",
         .nparams = 3,
+        .read_only = false,
+    },
+
+    /* ---- failed sign-ins per account (schema/005_account_guard.sql, src/account_guard.c) ----
+     * One atomic claim per attempt, taken before the password is checked and counted as a
+     * failure until account_guard_success says otherwise, so attempts in flight at once on
+     * many workers cannot overrun the count. A claim is refused (writing nothing, as the rate
+     * limit's) while locked_until is ahead or while the window holds max failures. A window
+     * ($2 s after its first attempt) that has ended starts over at 1. Each claim locks the
+     * account for the delay its consecutive count earns: none for the first $4, then 1 s,
+     * doubling up to $5 s. The refused claim's retry-after is read from the statement's
+     * snapshot, as the rate limit's. One claim in 64 also purges up to 100 rows whose window
+     * ended and whose lock ran out. */
+    [STMT_ACCOUNT_GUARD_CLAIM] = {
+        .name = "authfcgi_account_guard_claim",
+        .sql = "WITH claim AS ("
+               "INSERT INTO authfcgi_account_guard AS g "
+               "(key, window_start, window_failures, consecutive, locked_until) "
+               "VALUES ($1, " EPOCH_MS("now()") ", 1, 1, " EPOCH_MS("now()") " + " GUARD_DELAY("1") ") "
+               "ON CONFLICT (key) DO UPDATE SET "
+               "window_start = CASE WHEN " GUARD_EXPIRED " "
+               "THEN EXCLUDED.window_start ELSE g.window_start END, "
+               "window_failures = CASE WHEN " GUARD_EXPIRED " THEN 1 ELSE g.window_failures + 1 END, "
+               "consecutive = " GUARD_NEXT ", "
+               "locked_until = EXCLUDED.window_start + " GUARD_DELAY(GUARD_NEXT) " "
+               "WHERE g.locked_until <= EXCLUDED.window_start "
+               "AND (" GUARD_EXPIRED " OR g.window_failures < $3::integer) "
+               "RETURNING 1), "
+               "purge AS ("
+               "DELETE FROM authfcgi_account_guard WHERE key = ANY (ARRAY("
+               "SELECT key FROM authfcgi_account_guard "
+               "WHERE (SELECT random()) < 1.0 / 64 AND key <> $1 "
+               "AND window_start < " EPOCH_MS("now()") " - $2::bigint * 1000 "
+               "AND locked_until < " EPOCH_MS("now()") " "
+               "LIMIT 100 FOR UPDATE SKIP LOCKED))) "
+               "SELECT EXISTS (SELECT FROM claim), "
+               "CASE WHEN EXISTS (SELECT FROM claim) THEN 0 ELSE greatest(1, coalesce(("
+               "SELECT ceil((greatest(l.locked_until, CASE WHEN l.window_failures >= $3::integer "
+               "THEN l.window_start + $2::bigint * 1000 ELSE 0 END) - " EPOCH_MS("now()") ") "
+               "/ 1000.0) FROM authfcgi_account_guard l WHERE l.key = $1), 1))::integer END",
+        .nparams = 5,
+        .read_only = false,
+    },
+    /* The claimed attempt was the owner's: it was no failure, and the delay starts over. The
+     * window's failures stay: they were guesses all the same. */
+    [STMT_ACCOUNT_GUARD_SUCCESS] = {
+        .name = "authfcgi_account_guard_success",
+        .sql = "UPDATE authfcgi_account_guard SET consecutive = 0, locked_until = 0, "
+               "window_failures = greatest(window_failures - 1, 0) WHERE key = $1",
+        .nparams = 1,
         .read_only = false,
     },
 

@@ -39,6 +39,9 @@ enum stmt {
     STMT_USER_VERIFY_EMAIL,         /* id, email -> user */
     STMT_USER_SET_EMAIL,            /* id, email, new email -> user */
     STMT_RATE_LIMIT_HIT,            /* key, window s, max -> allowed 't'/'f', retry-after s */
+    /* Failed sign-ins per account (account_guard.c, schema/005_account_guard.sql). */
+    STMT_ACCOUNT_GUARD_CLAIM, /* key, window s, max, free, max delay s -> allowed, retry-after s */
+    STMT_ACCOUNT_GUARD_SUCCESS, /* key -> (none) */
     /* The mail outbox (outbox.c, schema/004_outbox.sql). */
     STMT_OUTBOX_INSERT, /* kind, recipient, subject, message_id, message -> (none) */
     STMT_OUTBOX_CLAIM,  /* lease s -> id, message_id, recipient, kind, message, attempts */

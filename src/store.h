@@ -94,6 +94,16 @@ struct user_update {
     const char *image;
 };
 
+/* The per-account sign-in policy (account_guard.c): at most max_failures attempts that were
+ * not a success per window_s; the first free_failures consecutive ones cost no delay, each
+ * further one makes the next attempt wait 1 s, 2 s, 4 s, ... up to max_delay_s. */
+struct account_guard_policy {
+    int window_s;
+    int max_failures;
+    int free_failures;
+    int max_delay_s;
+};
+
 struct store_ops {
     /* ping - one round trip to the database (readyz). */
     enum db_status (*ping)(void *impl);
@@ -194,6 +204,16 @@ struct store_ops {
      * host: *allowed, and when refused *retry_after_s. */
     enum db_status (*rate_limit_hit)(void *impl, const char *key, int window_s, int max,
                                      bool *allowed, int *retry_after_s);
+
+    /* account_guard_claim - take one sign-in attempt for the account key under p, counted as
+     * a failure until account_guard_success: *allowed, and when refused *retry_after_s.
+     * Shared by every worker and host; the database's clock decides. */
+    enum db_status (*account_guard_claim)(void *impl, const char *key,
+                                          const struct account_guard_policy *p, bool *allowed,
+                                          int *retry_after_s);
+    /* account_guard_success - the claimed attempt succeeded: it is no failure, and the delay
+     * starts over (DB_OK also when key has no row). */
+    enum db_status (*account_guard_success)(void *impl, const char *key);
 };
 
 struct store {

@@ -675,6 +675,46 @@ static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_
     return st;
 }
 
+static enum db_status pg_account_guard_claim(void *impl, const char *key,
+                                             const struct account_guard_policy *p, bool *allowed,
+                                             int *retry_after_s)
+{
+    char window[INT_TEXT_SIZE], max[INT_TEXT_SIZE], free_[INT_TEXT_SIZE], delay[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    const char *ok, *after;
+    int64_t seconds;
+    enum db_status st;
+
+    snprintf(window, sizeof window, "%d", p->window_s);
+    snprintf(max, sizeof max, "%d", p->max_failures);
+    snprintf(free_, sizeof free_, "%d", p->free_failures);
+    snprintf(delay, sizeof delay, "%d", p->max_delay_s);
+    const char *params[] = {key, window, max, free_, delay};
+    st = db_exec(impl, STMT_ACCOUNT_GUARD_CLAIM, params, &r);
+    if (st == DB_NOTFOUND)
+        st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "row"); /* the final SELECT always returns one */
+    if (st == DB_OK) {
+        ok = db_result_value(r, 0, 0);
+        after = db_result_value(r, 0, 1);
+        if (ok == NULL || parse_int64(after, &seconds) != 0 || seconds < 0 || seconds > INT32_MAX) {
+            st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "allowed/retry_after");
+        } else {
+            *allowed = ok[0] == 't';
+            *retry_after_s = (int)seconds;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
+static enum db_status pg_account_guard_success(void *impl, const char *key)
+{
+    const char *params[] = {key};
+    enum db_status st = db_exec(impl, STMT_ACCOUNT_GUARD_SUCCESS, params, NULL);
+
+    return st == DB_NOTFOUND ? DB_OK : st;
+}
+
 static const struct store_ops pg_ops = {
     .ping = pg_ping,
     .retry_after = pg_retry_after,
@@ -698,6 +738,8 @@ static const struct store_ops pg_ops = {
     .password_reset = pg_password_reset,
     .email_confirm = pg_email_confirm,
     .rate_limit_hit = pg_rate_limit_hit,
+    .account_guard_claim = pg_account_guard_claim,
+    .account_guard_success = pg_account_guard_success,
 };
 
 void store_pg_init(struct store *store, struct db *db)

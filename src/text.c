@@ -41,6 +41,17 @@ int text_hex_value(int c)
     return -1;
 }
 
+void text_hex_encode(const unsigned char *data, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
 /* The range of a JavaScript Date: 100 000 000 days either side of 1970. */
 #define JS_DATE_MAX_MS INT64_C(8640000000000000)
 

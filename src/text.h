@@ -19,6 +19,9 @@ int text_utf16_length(const char *s, size_t len, size_t *out);
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
 
+/* text_hex_encode - the len bytes at data as 2 * len lower-case hex digits and a NUL in out. */
+void text_hex_encode(const unsigned char *data, size_t len, char *out);
+
 /* Room for text_iso_time's output: "+275760-09-13T00:00:00.000Z" and the NUL. */
 #define TEXT_ISO_TIME_SIZE 32
 

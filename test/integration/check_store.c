@@ -845,6 +845,132 @@ START_TEST(test_rate_limit_purge)
 }
 END_TEST
 
+/* ---- failed sign-ins per account (STMT_ACCOUNT_GUARD_*; the policy's numbers) ---- */
+
+static const struct account_guard_policy guard_policy = {
+    .window_s = 86400, .max_failures = 100, .free_failures = 5, .max_delay_s = 900};
+
+/* claim - one claim under p; asserts the outcome, returns the retry-after of a refusal. */
+static int claim(struct fixture *f, const char *key, const struct account_guard_policy *p,
+                 bool want_allowed)
+{
+    bool allowed = !want_allowed;
+    int retry_after = -1;
+    enum db_status st = OPS(f)->account_guard_claim(IMPL(f), key, p, &allowed, &retry_after);
+    ck_assert_msg(st == DB_OK, "account_guard_claim: %s", db_status_name(st));
+    ck_assert_msg(allowed == want_allowed, "key %s: %s, expected %s", key,
+                  allowed ? "allowed" : "refused", want_allowed ? "allowed" : "refused");
+    ck_assert_int_eq(retry_after, want_allowed ? 0 : retry_after);
+    ck_assert(want_allowed || retry_after >= 1);
+    return retry_after;
+}
+
+/* guard_set - edit the row of key: the test's clock (no waiting). */
+static void guard_set(struct fixture *f, const char *key, const char *assignments)
+{
+    ck_assert_int_eq(db_exec_script(f->db, arena_printf(f->a,
+                                                        "UPDATE authfcgi_account_guard SET %s "
+                                                        "WHERE key = '%s'",
+                                                        assignments, key)),
+                     DB_OK);
+}
+
+START_TEST(test_account_guard_policy)
+{
+    struct fixture f;
+    fixture_open(&f, _i);
+    char *key = testdb_fresh(f.a), *other = testdb_fresh(f.a);
+    int retry;
+
+    /* 5 free, the 6th locks for 1 s, the 7th for 2 s. */
+    for (int i = 0; i < 6; i++)
+        claim(&f, key, &guard_policy, true);
+    ck_assert_int_eq(claim(&f, key, &guard_policy, false), 1);
+    claim(&f, other, &guard_policy, true); /* another account is another row */
+    guard_set(&f, key, "locked_until = 0");
+    claim(&f, key, &guard_policy, true);
+    ck_assert_int_eq(claim(&f, key, &guard_policy, false), 2);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT window_failures = 7 AND consecutive = 7 FROM "
+                                   "authfcgi_account_guard WHERE key = '%s')",
+                                   key));
+
+    /* A success: the delay starts over; the window's failures stay (minus the success). */
+    ck_assert_int_eq(OPS(&f)->account_guard_success(IMPL(&f), key), DB_OK);
+    ck_assert_int_eq(OPS(&f)->account_guard_success(IMPL(&f), testdb_fresh(f.a)), DB_OK);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT window_failures = 6 AND consecutive = 0 AND "
+                                   "locked_until = 0 FROM authfcgi_account_guard WHERE key = '%s')",
+                                   key));
+    for (int i = 0; i < 5; i++)
+        claim(&f, key, &guard_policy, true);
+
+    /* The doubling stops at 15 min. */
+    guard_set(&f, key, "consecutive = 60, locked_until = 0");
+    claim(&f, key, &guard_policy, true);
+    retry = claim(&f, key, &guard_policy, false);
+    ck_assert_msg(retry >= 899 && retry <= 900, "retry-after %d", retry);
+
+    /* The 100th failure of the window is the last: the 101st waits for the window's end. */
+    guard_set(&f, key, "window_failures = 99, locked_until = 0");
+    claim(&f, key, &guard_policy, true);
+    guard_set(&f, key, "locked_until = 0");
+    retry = claim(&f, key, &guard_policy, false);
+    ck_assert_msg(retry > 86400 - 120 && retry <= 86400, "retry-after %d", retry);
+
+    /* A day after its first attempt the window starts over. */
+    guard_set(&f, key, "window_start = window_start - 86400000");
+    claim(&f, key, &guard_policy, true);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT window_failures = 1 AND consecutive = 1 FROM "
+                                   "authfcgi_account_guard WHERE key = '%s')",
+                                   key));
+    fixture_close(&f);
+}
+END_TEST
+
+/* Attempts in flight at once on many connections: never more than max_failures. */
+START_TEST(test_account_guard_racers)
+{
+    static const struct account_guard_policy no_delay = {
+        .window_s = 86400, .max_failures = 50, .free_failures = 1000, .max_delay_s = 900};
+    struct fixture f;
+    fixture_open(&f, _i);
+    char *key = testdb_fresh(f.a);
+    pid_t pids[RACERS];
+    int allowed_total = 0;
+
+    for (int r = 0; r < RACERS; r++) {
+        pids[r] = fork();
+        ck_assert_int_ge(pids[r], 0);
+        if (pids[r] == 0) {
+            struct db *db = testdb_connect(f.unnamed, "authfcgi_check_store");
+            struct store store;
+            int n = 0;
+            bool allowed;
+            int retry;
+
+            store_pg_init(&store, db);
+            for (int i = 0; i < 10; i++) {
+                if (store.ops->account_guard_claim(store.impl, key, &no_delay, &allowed, &retry) !=
+                    DB_OK)
+                    _exit(255);
+                n += allowed;
+            }
+            db_close(db);
+            _exit(n);
+        }
+    }
+    for (int r = 0; r < RACERS; r++) {
+        int n = testdb_reap(pids[r]);
+        ck_assert_int_ne(n, 255);
+        allowed_total += n;
+    }
+    ck_assert_int_eq(allowed_total, 50);
+    fixture_close(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store_pg");
@@ -863,6 +989,8 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_rate_limit_window, 0, 2);
     tcase_add_loop_test(tc, test_rate_limit_shared, 0, 2);
     tcase_add_loop_test(tc, test_rate_limit_purge, 0, 2);
+    tcase_add_loop_test(tc, test_account_guard_policy, 0, 2);
+    tcase_add_loop_test(tc, test_account_guard_racers, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -39,6 +39,8 @@ struct fake_store {
     size_t nmails, mails_cap;
     struct fake_rate *rates;
     size_t nrates, rates_cap;
+    struct fake_guard *guards;
+    size_t nguards, guards_cap;
     unsigned calls[FAKE_OP__MAX];
     struct fake_script scripts[FAKE_OP__MAX];
     int retry_after;
@@ -66,6 +68,8 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_PASSWORD_RESET] = "password_reset",
     [FAKE_OP_EMAIL_CONFIRM] = "email_confirm",
     [FAKE_OP_RATE_LIMIT_HIT] = "rate_limit_hit",
+    [FAKE_OP_ACCOUNT_GUARD_CLAIM] = "account_guard_claim",
+    [FAKE_OP_ACCOUNT_GUARD_SUCCESS] = "account_guard_success",
 };
 
 /* ---- memory ------------------------------------------------------------------------------ */
@@ -855,6 +859,74 @@ static enum db_status op_rate_limit_hit(void *impl, const char *key, int window_
     return DB_OK;
 }
 
+/* guard_delay_ms - the lock the consecutive-th attempt earns: none for the first
+ * free_failures, then 1 s doubling up to max_delay_s (STMT_ACCOUNT_GUARD_CLAIM). */
+static int64_t guard_delay_ms(const struct account_guard_policy *p, int consecutive)
+{
+    int64_t ms = 1000;
+
+    if (consecutive <= p->free_failures)
+        return 0;
+    for (int i = 0; i < consecutive - p->free_failures - 1 && ms < (int64_t)p->max_delay_s * 1000;
+         i++)
+        ms *= 2;
+    return ms < (int64_t)p->max_delay_s * 1000 ? ms : (int64_t)p->max_delay_s * 1000;
+}
+
+/* op_account_guard_claim - STMT_ACCOUNT_GUARD_CLAIM over the fake's rows: refused (nothing
+ * written) while locked or while the window holds max_failures; an ended window starts over. */
+static enum db_status op_account_guard_claim(void *impl, const char *key,
+                                             const struct account_guard_policy *p, bool *allowed,
+                                             int *retry_after_s)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms(), window_ms = (int64_t)p->window_s * 1000, until;
+    struct fake_guard *g;
+
+    FAKE_ENTER(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM);
+    *retry_after_s = 0;
+    g = fake_store_guard(fs, key);
+    if (g == NULL) {
+        fs->guards = grow(fs->guards, fs->nguards, &fs->guards_cap, sizeof(*fs->guards));
+        g = &fs->guards[fs->nguards++];
+        *g = (struct fake_guard){.key = xstrdup(key), .window_start_ms = now};
+    }
+    if (g->locked_until_ms > now ||
+        (now - g->window_start_ms < window_ms && g->window_failures >= p->max_failures)) {
+        until = g->locked_until_ms;
+        if (g->window_failures >= p->max_failures && g->window_start_ms + window_ms > until)
+            until = g->window_start_ms + window_ms;
+        *allowed = false;
+        *retry_after_s = (int)((until - now + 999) / 1000);
+        if (*retry_after_s < 1)
+            *retry_after_s = 1;
+        return DB_OK;
+    }
+    if (now - g->window_start_ms >= window_ms)
+        *g = (struct fake_guard){.key = g->key, .window_start_ms = now};
+    g->window_failures++;
+    g->consecutive++;
+    g->locked_until_ms = now + guard_delay_ms(p, g->consecutive);
+    *allowed = true;
+    return DB_OK;
+}
+
+/* op_account_guard_success - STMT_ACCOUNT_GUARD_SUCCESS. */
+static enum db_status op_account_guard_success(void *impl, const char *key)
+{
+    struct fake_store *fs = impl;
+    struct fake_guard *g;
+
+    FAKE_ENTER(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS);
+    g = fake_store_guard(fs, key);
+    if (g != NULL) {
+        g->consecutive = 0;
+        g->locked_until_ms = 0;
+        g->window_failures = g->window_failures > 0 ? g->window_failures - 1 : 0;
+    }
+    return DB_OK;
+}
+
 static const struct store_ops fake_ops = {
     .ping = op_ping,
     .retry_after = op_retry_after,
@@ -878,6 +950,8 @@ static const struct store_ops fake_ops = {
     .password_reset = op_password_reset,
     .email_confirm = op_email_confirm,
     .rate_limit_hit = op_rate_limit_hit,
+    .account_guard_claim = op_account_guard_claim,
+    .account_guard_success = op_account_guard_success,
 };
 
 /* ---- the test-facing interface ----------------------------------------------------------- */
@@ -910,6 +984,9 @@ void fake_store_free(struct fake_store *fs)
         mail_release(&fs->mails[i]);
     for (size_t i = 0; i < fs->nrates; i++)
         free(fs->rates[i].key);
+    for (size_t i = 0; i < fs->nguards; i++)
+        free(fs->guards[i].key);
+    free(fs->guards);
     free(fs->verifications);
     free(fs->mails);
     free(fs->users);
@@ -917,6 +994,29 @@ void fake_store_free(struct fake_store *fs)
     free(fs->sessions);
     free(fs->rates);
     free(fs);
+}
+
+struct fake_guard *fake_store_guard(struct fake_store *fs, const char *key)
+{
+    for (size_t i = 0; i < fs->nguards; i++)
+        if (strcmp(fs->guards[i].key, key) == 0)
+            return &fs->guards[i];
+    return NULL;
+}
+
+size_t fake_store_guard_count(const struct fake_store *fs)
+{
+    return fs->nguards;
+}
+
+size_t fake_store_rate_count(const struct fake_store *fs)
+{
+    return fs->nrates;
+}
+
+const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i)
+{
+    return i < fs->nrates ? fs->rates[i].key : NULL;
 }
 
 struct store *fake_store_store(struct fake_store *fs)

@@ -1,9 +1,10 @@
 /* fake_store - an in-memory struct store_ops for handler tests, in the spirit of Dovecot's
- * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails and
- * rate-limit counters in plain arrays, behaving as store_pg does (DB_CONFLICT on a duplicate
- * e-mail, cascades on user deletion, timestamps written "now" with millisecond precision, ISO text
- * and Unix ms always consistent), and scriptable: fail the next call (or the n-th next call) of an
- * operation with any enum db_status, count calls per operation, inspect and edit the rows.
+ * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails,
+ * rate-limit counters and failed sign-ins per account in plain arrays, behaving as store_pg
+ * does (DB_CONFLICT on a duplicate e-mail, cascades on user deletion, timestamps written "now"
+ * with millisecond precision, ISO text and Unix ms always consistent), and scriptable: fail
+ * the next call (or the n-th next call) of an operation with any enum db_status, count calls
+ * per operation, inspect and edit the rows.
  *
  * Time is the real clock (CLOCK_REALTIME, as session_now_ms): tests move sessions in time by
  * editing their *_ms fields, as the recorded transcripts did with UPDATE statements.
@@ -45,6 +46,8 @@ enum fake_op {
     FAKE_OP_PASSWORD_RESET,
     FAKE_OP_EMAIL_CONFIRM,
     FAKE_OP_RATE_LIMIT_HIT,
+    FAKE_OP_ACCOUNT_GUARD_CLAIM,
+    FAKE_OP_ACCOUNT_GUARD_SUCCESS,
     FAKE_OP__MAX
 };
 
@@ -160,6 +163,24 @@ size_t fake_store_verification_count(const struct fake_store *fs);
 /* The outbox: mails queued so far, oldest first; NULL past the end. */
 size_t fake_store_mail_count(const struct fake_store *fs);
 const struct fake_mail *fake_store_mail_at(const struct fake_store *fs, size_t i);
+
+/* The rate-limit counters: their number and the key of the i-th (NULL past the end). */
+size_t fake_store_rate_count(const struct fake_store *fs);
+const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i);
+
+/* A row of failed sign-ins per account (schema/005_account_guard.sql); times in Unix ms of
+ * fake_store_now_ms. Tests move it in time by editing window_start_ms and locked_until_ms. */
+struct fake_guard {
+    char *key;
+    int64_t window_start_ms;
+    int window_failures;
+    int consecutive;
+    int64_t locked_until_ms;
+};
+
+/* fake_store_guard - the row of key, or NULL; fake_store_guard_count - how many there are. */
+struct fake_guard *fake_store_guard(struct fake_store *fs, const char *key);
+size_t fake_store_guard_count(const struct fake_store *fs);
 
 /* Row counts; user_id NULL counts every row. */
 size_t fake_store_user_count(const struct fake_store *fs);
