@@ -106,6 +106,9 @@ expect "...with one clear line" one_clear_line tls 'certificate verify failed'
 
 # A reload (SIGHUP) to a URL with the wrong CA: the new workers stop at start and the master
 # keeps the running configuration.
+# It holds the password: private, and the workers' user's (the master re-reads it after
+# dropping privileges).
+unpriv_file "$TEST_TMP/reload.conf"
 printf 'DATABASE_URL = %s\n' "$GOOD_URL" >"$TEST_TMP/reload.conf"
 POOL_LOG=$TEST_TMP/reload.log
 pool_start --config "$TEST_TMP/reload.conf"
