@@ -260,8 +260,8 @@ static int run_serve(const char *config_path)
     if (s == NULL)
         return 1;
     int rc = load_settings(s, config_path, true);
-    if (rc == 0 && ((rc = resolve_privilege(s, &privilege)) != 0 ||
-                    (rc = check_database(s, &privilege)) != 0))
+    if (rc == 0 &&
+        ((rc = resolve_privilege(s, &privilege)) != 0 || (rc = check_database(s, &privilege)) != 0))
         settings_free(s);
     if (rc != 0) {
         free(s);

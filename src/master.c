@@ -58,12 +58,14 @@ struct child {
 
 struct master {
     const char *config_path; /* borrowed from main */
-    const struct privilege *privilege; /* borrowed from main: whom to drop to after binding */
     struct settings *s;      /* owned: the configuration of the current generation */
     struct settings *prev;   /* owned: the one before a reload, until the reload has proven
                                 itself (a worker of the new generation got ready) */
     unsigned generation, prev_generation, generations_made;
     int target; /* workers wanted in the current generation */
+
+    /* Borrowed from main: whom to drop to once the socket is bound. */
+    const struct privilege *privilege;
 
     int listen_fd;
     char *pid_file; /* owned: as written at start; a reload cannot move it */
@@ -842,7 +844,8 @@ int master_run(const char *config_path, struct settings *s, const struct privile
         return rc;
     }
     char quoted[256];
-    log_event(LOG_LEVEL_INFO, "master_started", "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld",
+    log_event(LOG_LEVEL_INFO, "master_started",
+              "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld",
               log_quote(quoted, sizeof quoted, s->socket), m.target, s->max_requests,
               (long)getuid(), (long)getgid());
     run_loop(&m);

@@ -69,6 +69,8 @@ int privilege_resolve(const struct settings *s, struct privilege *p, char *err, 
     p->uid = pw->pw_uid;
     p->gid = pw->pw_gid;
     strcpy(p->user, pw->pw_name);
+    if (pw->pw_dir != NULL && strlen(pw->pw_dir) < sizeof p->home)
+        strcpy(p->home, pw->pw_dir);
     if (s->group != NULL) {
         struct group *gr = getgrnam(s->group);
         if (gr == NULL && parse_id(s->group, &id) == 0)
@@ -92,17 +94,18 @@ int privilege_drop(const struct privilege *p, char *err, size_t errlen)
             return fail(err, errlen, "AUTHFCGI_USER: cannot set the groups of %s: %s", p->user,
                         strerror(errno));
         if (setgid(p->gid) != 0)
-            return fail(err, errlen, "AUTHFCGI_GROUP: cannot switch to gid %ld: %s",
-                        (long)p->gid, strerror(errno));
+            return fail(err, errlen, "AUTHFCGI_GROUP: cannot switch to gid %ld: %s", (long)p->gid,
+                        strerror(errno));
         if (setuid(p->uid) != 0)
             return fail(err, errlen, "AUTHFCGI_USER: cannot switch to %s: %s", p->user,
                         strerror(errno));
         if (setuid(0) != -1 || seteuid(0) != -1)
             return fail(err, errlen, "AUTHFCGI_USER: root could be regained after switching to %s",
                         p->user);
-        if (getuid() != p->uid || geteuid() != p->uid || getgid() != p->gid ||
-            getegid() != p->gid)
+        if (getuid() != p->uid || geteuid() != p->uid || getgid() != p->gid || getegid() != p->gid)
             return fail(err, errlen, "AUTHFCGI_USER: the switch to %s did not take", p->user);
+        if (p->home[0] != '\0' ? setenv("HOME", p->home, 1) != 0 : unsetenv("HOME") != 0)
+            return fail(err, errlen, "AUTHFCGI_USER: cannot set HOME: %s", strerror(errno));
     }
     return privilege_check(err, errlen);
 }

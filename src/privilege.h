@@ -16,6 +16,7 @@ struct privilege {
     uid_t uid;
     gid_t gid;
     char user[256];
+    char home[1024]; /* the user's home: HOME after the drop ("" = unset HOME) */
 };
 
 /* privilege_resolve - decide from s and the process's ids. As root (any of the real or
@@ -25,7 +26,9 @@ struct privilege {
 int privilege_resolve(const struct settings *s, struct privilege *p, char *err, size_t errlen);
 
 /* privilege_drop - when p->drop: initgroups, setgid, setuid, in that order, then check that
- * root cannot be regained. Then, in every case, privilege_check. Returns 0 or -1 with err. */
+ * root cannot be regained, and point HOME at the user's home (libpq looks there for
+ * ~/.postgresql and ~/.pgpass: root's would be unreadable, and a wrong certificate file is an
+ * error, not a miss). Then, in every case, privilege_check. Returns 0 or -1 with err. */
 int privilege_drop(const struct privilege *p, char *err, size_t errlen);
 
 /* privilege_check - -1 with one line in err when the real or effective uid or gid is 0: the

@@ -582,8 +582,8 @@ static int check_file_access(FILE *f, const char *path, const char *secret, char
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         snprintf(err, errlen,
-                 "%s: config file is writable by group or others (mode %04o); chmod go-w it",
-                 path, (unsigned)(st.st_mode & 07777));
+                 "%s: config file is writable by group or others (mode %04o); chmod go-w it", path,
+                 (unsigned)(st.st_mode & 07777));
         return -1;
     }
     if (secret != NULL && (st.st_mode & S_IROTH)) {

@@ -43,7 +43,8 @@ export AUTHFCGI_RATE_LIMIT=off
 export AUTHFCGI_CHANGE_EMAIL=on
 export AUTHFCGI_WORKERS=2
 export AUTHFCGI_MAIL_FROM='authfcgi tests <noreply@example.com>'
-export AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
 # serve's own mailer looks once when it starts and then sleeps for an hour: the mail of this
 # test goes out only when the test runs `authfcgi mail --once`, as cron does under mod_fcgid.
 export AUTHFCGI_MAIL_POLL_MS=3600000

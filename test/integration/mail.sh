@@ -26,7 +26,8 @@ sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
 
 MAILDIR=$TEST_TMP/maildir
 unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here
-export AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
 export AUTHFCGI_MAIL_POLL_MS=100
 unset AUTHFCGI_MAIL_FROM AUTHFCGI_MAIL_MAX_ATTEMPTS AUTHFCGI_SENDMAIL_TIMEOUT_MS
 

@@ -139,7 +139,7 @@ expect "unreachable (same TLS parameters): serve starts and its workers are read
 expect "...and log the outage as class=refused" grep -q 'event=db_unavailable class=refused' \
 	"$POOL_LOG"
 pool_stop
-POOL_SOCKET=$TEST_TMP/authfcgi.sock
+unset POOL_SOCKET # back to pool.sh's default
 
 # 4. A Neon connection string as pasted: a SCRAM role, sslmode=require, channel_binding=require
 # and a -pooler host (which by itself selects unnamed statements). authfcgi runs without the

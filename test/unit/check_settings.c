@@ -225,7 +225,8 @@ START_TEST(config_file_access)
     ck_assert_msg(rc == -1, "mode %04o accepted for %s", (unsigned)c->mode, c->text);
     ck_assert_msg(strstr(err, c->expect) != NULL, "got: %s", err);
     ck_assert_msg(strstr(err, path) != NULL, "error does not name the file: %s", err);
-    ck_assert_msg(strstr(err, "s3cr3t-pw") == NULL && strstr(err, SECRET40) == NULL, "leaks: %s", err);
+    ck_assert_msg(strstr(err, "s3cr3t-pw") == NULL && strstr(err, SECRET40) == NULL, "leaks: %s",
+                  err);
 }
 END_TEST
 
