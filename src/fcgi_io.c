@@ -14,7 +14,10 @@
  * only, lets IPv6 ones through unchecked, and waits up to 2 s on a unix peer that sends
  * nothing. Each accepted socket gets SO_RCVTIMEO/SO_SNDTIMEO of AUTHFCGI_FCGI_TIMEOUT_MS, so a
  * peer that stalls mid-request (no byte of its records, params or body, or a response it does
- * not read) makes libfcgi's read or write fail instead of holding the worker for ever. */
+ * not read) makes libfcgi's read or write fail instead of holding the worker for ever. (Set on
+ * each accepted socket, not once on the listening one: Linux 6.x copies the options to sockets
+ * accepted over TCP but not over a unix socket, and in managed mode the listening socket is the
+ * web server's.) */
 #include "config.h"
 
 #include "fcgi_io.h"

@@ -63,7 +63,9 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_SOCKET_MODE", NULL, SETTING_OCTAL, "0660", 0, 0777, FIELD(socket_mode),
      "permission bits of the unix socket (octal)", NULL},
     {"AUTHFCGI_SOCKET_OWNER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(socket_owner),
-     "user[:group] owning the unix socket (changing the user needs root)", check_owner},
+     "user[:group] owning the unix socket (set as root, before privileges are dropped; restart "
+     "to change)",
+     check_owner},
     {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
      "pid file of `authfcgi serve`, written before privileges are dropped (never through a "
      "symbolic link); none when unset (restart to change)",
