@@ -108,7 +108,7 @@ front_worker_bin() {
 
 # _front_fcgid_limits NAME... - fail with one line when mod_fcgid would not hand one of these
 # variables to the workers whole (see FRONT_FCGID_VAL_MAX): a worker that got a cut
-# DATABASE_URL would only fail later, naming a URL nobody wrote.
+# PGSSLROOTCERT would only fail later, naming a file nobody wrote.
 _front_fcgid_limits() {
 	local name val len hint LC_ALL=C # lengths in bytes, as mod_fcgid counts them
 	if (($# > FRONT_FCGID_VARS_MAX)); then
@@ -124,11 +124,7 @@ _front_fcgid_limits() {
 		val=${!name}
 		len=${#val}
 		((len <= FRONT_FCGID_VAL_MAX)) && continue
-		if [[ $name == DATABASE_URL ]]; then
-			hint="keep the URL short and give its parameters as libpq variables, which are passed too (PGSSLMODE, PGSSLROOTCERT, PGCHANNELBINDING, PGHOSTADDR...; deploy/neon.md, 'Apache + mod_fcgid')"
-		else
-			hint="shorten it, or run authfcgi serve behind nginx or lighttpd, which has no such limit"
-		fi
+		hint="shorten it, or give the setting in the URL of DATABASE_URL (the workers' config file has no such limit)"
 		echo "front: cannot pass $name to Apache: its value is $len bytes and mod_fcgid cuts every FcgidInitialEnv value to $FRONT_FCGID_VAL_MAX without a word; $hint" >&2
 		return 1
 	done
