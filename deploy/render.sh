@@ -11,6 +11,8 @@
 #       out: FRONT_CONF (the rendered file), FRONT_CMD (array: run it in the foreground),
 #            FRONT_ERROR_LOG, FRONT_EXE (basename of the server binary, to verify pids)
 #   front_worker_bin BIN DIR        print a path to BIN that Apache's user can execute
+# Started as root, every server runs its workers as www-data (FRONT_USER): the pool's socket
+# must let that group in (AUTHFCGI_SOCKET_OWNER=authfcgi:www-data, as the quickstart sets).
 # shellcheck shell=bash
 
 # shellcheck disable=SC2034 # FRONT_* outputs are read by the scripts that source this
@@ -20,12 +22,20 @@ FRONT_KINDS="lighttpd nginx apache"
 # Variables handed to workers that the web server spawns itself (Apache): every authfcgi
 # setting, the database, libpq's connection defaults (what `authfcgi serve` would read from its
 # own environment: host, TLS, password), the Better Auth aliases, and sanitizer options for
-# test builds.
-FRONT_PASS_ENV_RE='^(AUTHFCGI_[A-Z0-9_]*|DATABASE_URL|BETTER_AUTH_[A-Z0-9_]*|ASAN_OPTIONS|UBSAN_OPTIONS|LSAN_OPTIONS'
-FRONT_PASS_ENV_RE+='|PGHOST|PGHOSTADDR|PGPORT|PGDATABASE|PGUSER|PGPASSWORD|PGPASSFILE|PGSERVICE|PGSERVICEFILE'
-FRONT_PASS_ENV_RE+='|PGSYSCONFDIR|PGOPTIONS|PGAPPNAME|PGCONNECT_TIMEOUT|PGTARGETSESSIONATTRS|PGCHANNELBINDING'
-FRONT_PASS_ENV_RE+='|PGSSLMODE|PGSSLROOTCERT|PGSSLCERT|PGSSLKEY|PGSSLCRL|PGSSLCRLDIR|PGSSLSNI'
-FRONT_PASS_ENV_RE+='|PGSSLMINPROTOCOLVERSION|PGSSLMAXPROTOCOLVERSION|PGGSSENCMODE|PGKRBSRVNAME|PGREQUIREAUTH)$'
+# test builds. The settings (FRONT_SETTINGS_RE) go into a config file only the workers can
+# read (FcgidWrapper "authfcgi --config FILE"), the rest (FRONT_FCGID_ENV_RE) into
+# FcgidInitialEnv.
+_FRONT_SETTINGS='AUTHFCGI_[A-Z0-9_]*|DATABASE_URL|BETTER_AUTH_[A-Z0-9_]*|FCGI_WEB_SERVER_ADDRS'
+_FRONT_ENV='ASAN_OPTIONS|UBSAN_OPTIONS|LSAN_OPTIONS'
+_FRONT_ENV+='|PGHOST|PGHOSTADDR|PGPORT|PGDATABASE|PGUSER|PGPASSWORD|PGPASSFILE|PGSERVICE|PGSERVICEFILE'
+_FRONT_ENV+='|PGSYSCONFDIR|PGOPTIONS|PGAPPNAME|PGCONNECT_TIMEOUT|PGTARGETSESSIONATTRS|PGCHANNELBINDING'
+_FRONT_ENV+='|PGSSLMODE|PGSSLROOTCERT|PGSSLCERT|PGSSLKEY|PGSSLCRL|PGSSLCRLDIR|PGSSLSNI'
+_FRONT_ENV+='|PGSSLMINPROTOCOLVERSION|PGSSLMAXPROTOCOLVERSION|PGGSSENCMODE|PGKRBSRVNAME|PGREQUIREAUTH'
+FRONT_SETTINGS_RE="^($_FRONT_SETTINGS)\$"
+FRONT_FCGID_ENV_RE="^($_FRONT_ENV)\$"
+FRONT_PASS_ENV_RE="^($_FRONT_SETTINGS|$_FRONT_ENV)\$"
+# The unprivileged user the servers' workers run as when started as root.
+FRONT_USER=www-data
 
 # mod_fcgid (2.3.9, Debian 12) copies each FcgidInitialEnv into fixed buffers: a value into
 # INITENV_VAL_LEN = 128 bytes (127 and the NUL; longer ones are cut without a word), a name
@@ -98,7 +108,7 @@ front_worker_bin() {
 
 # _front_fcgid_limits NAME... - fail with one line when mod_fcgid would not hand one of these
 # variables to the workers whole (see FRONT_FCGID_VAL_MAX): a worker that got a cut
-# DATABASE_URL would only fail later, naming a URL nobody wrote.
+# PGSSLROOTCERT would only fail later, naming a file nobody wrote.
 _front_fcgid_limits() {
 	local name val len hint LC_ALL=C # lengths in bytes, as mod_fcgid counts them
 	if (($# > FRONT_FCGID_VARS_MAX)); then
@@ -114,14 +124,46 @@ _front_fcgid_limits() {
 		val=${!name}
 		len=${#val}
 		((len <= FRONT_FCGID_VAL_MAX)) && continue
-		if [[ $name == DATABASE_URL ]]; then
-			hint="keep the URL short and give its parameters as libpq variables, which are passed too (PGSSLMODE, PGSSLROOTCERT, PGCHANNELBINDING, PGHOSTADDR...; deploy/neon.md, 'Apache + mod_fcgid')"
-		else
-			hint="shorten it, or run authfcgi serve behind nginx or lighttpd, which has no such limit"
-		fi
+		hint="shorten it, or give the setting in the URL of DATABASE_URL (the workers' config file has no such limit)"
 		echo "front: cannot pass $name to Apache: its value is $len bytes and mod_fcgid cuts every FcgidInitialEnv value to $FRONT_FCGID_VAL_MAX without a word; $hint" >&2
 		return 1
 	done
+}
+
+# _front_worker_config FILE - the authfcgi settings of this environment as a config file for
+# the workers mod_fcgid spawns (FcgidWrapper "authfcgi --config FILE"): the secret and the
+# database password stay out of Apache's config and environment, and no 127-byte limit cuts
+# them. Only names authfcgi knows are written (the generated sample lists them; an unknown
+# name in a file is an error, in the environment it is ignored); the Better Auth aliases
+# first, so the AUTHFCGI_ names win as they do in the environment. Values are quoted whole.
+# Readable by the workers only: 0640 root:www-data as root (authfcgi refuses a file holding
+# the secret that others can read), else 0600.
+_front_worker_config() {
+	local file=$1 sample=$FRONT_DEPLOY_DIR/authfcgi.conf.sample known name val pass
+	known=" $(grep -Eo '^#[A-Z][A-Z0-9_]* =' "$sample" | tr -d '#=' | tr -s '\n ' ' ')"
+	known+=" $(grep -Eo 'may also use [A-Z][A-Z0-9_]*' "$sample" | awk '{ print $4 }' | tr '\n' ' ') "
+	{
+		echo "# authfcgi settings for mod_fcgid's workers (rendered by deploy/render.sh)"
+		for pass in alias canonical; do
+			for name in $(compgen -e | grep -E "$FRONT_SETTINGS_RE" | sort); do
+				[[ $known == *" $name "* ]] || continue
+				if [[ $name == BETTER_AUTH_* ]]; then [[ $pass == alias ]] || continue; else
+					[[ $pass == canonical ]] || continue
+				fi
+				val=${!name}
+				[[ -n $val ]] || continue
+				if [[ $val == *$'\n'* ]]; then
+					echo "front: cannot write $name into $file (a newline in its value)" >&2
+					return 1
+				fi
+				printf '%s = "%s"\n' "$name" "$val"
+			done
+		done
+	} | (umask 077 && cat >"$file.tmp") || return 1
+	if ((EUID == 0)); then
+		chgrp "$FRONT_USER" "$file.tmp" && chmod 0640 "$file.tmp" || return 1
+	fi
+	mv -f "$file.tmp" "$file"
 }
 
 # _front_apache_env - one FcgidInitialEnv line per variable to pass. The value is written as
@@ -131,7 +173,7 @@ _front_fcgid_limits() {
 # shellcheck disable=SC2016 # ${NAME} is for Apache to expand, not for us
 _front_apache_env() {
 	local name val names
-	names=$(compgen -e | grep -E "$FRONT_PASS_ENV_RE" | sort)
+	names=$(compgen -e | grep -E "$FRONT_FCGID_ENV_RE" | sort)
 	# shellcheck disable=SC2086 # names are [A-Z0-9_]+
 	_front_fcgid_limits $names || return 1
 	for name in $names; do
@@ -166,9 +208,16 @@ front_render() {
 		else
 			target="\"host\" => \"${FRONT_UPSTREAM%:*}\", \"port\" => ${FRONT_UPSTREAM##*:}"
 		fi
+		local user_lines=""
+		if ((EUID == 0)); then
+			# lighttpd writes its pid file as root, then runs as www-data, which opens the
+			# error log (1.4.69) and writes uploads.
+			user_lines="server.username  = \"$FRONT_USER\""$'\n'"server.groupname = \"$FRONT_USER\""
+			touch "$FRONT_ERROR_LOG" && chown "$FRONT_USER:" "$dir/tmp" "$FRONT_ERROR_LOG" || return 1
+		fi
 		FRONT_CONF=$dir/lighttpd.conf
 		render_template "$FRONT_DEPLOY_DIR/lighttpd.conf.in" "$FRONT_CONF" \
-			"DIR=$dir" "PORT=$port" "FASTCGI_TARGET=$target" || return 1
+			"DIR=$dir" "PORT=$port" "FASTCGI_TARGET=$target" "USER_LINES=$user_lines" || return 1
 		FRONT_CMD=("$exe" -D -f "$FRONT_CONF")
 		;;
 	nginx)
@@ -181,9 +230,9 @@ front_render() {
 			echo "front: $params missing (package nginx-common)" >&2
 			return 1
 		}
-		# Started as root, nginx would drop its workers to nobody, who cannot open the pool's
-		# socket; keep them as the user that owns the pool.
-		((EUID == 0)) && user_line="user root;"
+		# Started as root, nginx runs its workers as www-data, which the pool's socket lets in
+		# by its group (not nobody, nginx's default).
+		((EUID == 0)) && user_line="user $FRONT_USER;"
 		FRONT_CONF=$dir/nginx.conf
 		render_template "$FRONT_DEPLOY_DIR/nginx.conf.in" "$FRONT_CONF" \
 			"DIR=$dir" "PORT=$port" "UPSTREAM=$upstream" "FASTCGI_PARAMS=$params" \
@@ -204,16 +253,25 @@ front_render() {
 		if ((EUID == 0)); then
 			# Apache refuses to serve as root: children and mod_fcgid's workers run as
 			# www-data, which must own the IPC directory.
-			user_lines=$'User www-data\nGroup www-data'
-			mkdir -p "$dir/fcgid" && chown www-data:www-data "$dir/fcgid" || return 1
+			user_lines="User $FRONT_USER"$'\n'"Group $FRONT_USER"
+			mkdir -p "$dir/fcgid" && chown "$FRONT_USER:$FRONT_USER" "$dir/fcgid" || return 1
 		else
 			mkdir -p "$dir/fcgid" || return 1
 		fi
 		env_lines=$(_front_apache_env) || return 1
+		# mod_fcgid splits the FcgidWrapper command line at blanks (apr_tokenize_to_argv) and
+		# takes at most 511 bytes of it.
+		local worker_config=$dir/authfcgi.conf
+		if [[ "$FRONT_WORKER_BIN$worker_config" == *[[:space:]\"\']* ]] ||
+			((${#FRONT_WORKER_BIN} + ${#worker_config} + 10 > 511)); then
+			echo "front: mod_fcgid cannot run '$FRONT_WORKER_BIN --config $worker_config' (blanks, quotes or over 511 bytes)" >&2
+			return 1
+		fi
+		_front_worker_config "$worker_config" || return 1
 		FRONT_CONF=$dir/apache.conf
 		render_template "$FRONT_DEPLOY_DIR/apache.conf.in" "$FRONT_CONF" \
 			"DIR=$dir" "PORT=$port" "MODULES=$moddir" "USER_LINES=$user_lines" \
-			"WORKER_BIN=$FRONT_WORKER_BIN" "FCGID_ENV=$env_lines" \
+			"WORKER_BIN=$FRONT_WORKER_BIN" "WORKER_CONFIG=$worker_config" "FCGID_ENV=$env_lines" \
 			"MAX_PROCS=${FRONT_FCGID_MAX_PROCS:-16}" \
 			"MAX_REQUESTS=${FRONT_FCGID_MAX_REQUESTS:-${AUTHFCGI_MAX_REQUESTS:-100000}}" || return 1
 		FRONT_CMD=("$exe" -d "$dir" -f "$FRONT_CONF" -DFOREGROUND)

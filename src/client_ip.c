@@ -302,3 +302,10 @@ void client_ip_resolve(const struct client_ip_proxies *proxies, const char *remo
         return;
     }
 }
+
+/* client_ip_listed - see client_ip.h. */
+bool client_ip_listed(const struct client_ip_proxies *list, const char *text)
+{
+    struct address a;
+    return text != NULL && address_parse(text, strlen(text), &a) && is_trusted(list, &a);
+}

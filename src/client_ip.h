@@ -42,6 +42,11 @@ int client_ip_proxies_parse(struct client_ip_proxies *out, const char *list, cha
 /* client_ip_proxies_free - release the list; *p is zeroed and may be parsed into again. */
 void client_ip_proxies_free(struct client_ip_proxies *p);
 
+/* client_ip_listed - is the textual address text (IPv4, IPv6, IPv4-mapped IPv6) inside one of
+ * the ranges of list? False for anything that is not an address. Any parsed list will do:
+ * workers also use one for FCGI_WEB_SERVER_ADDRS. */
+bool client_ip_listed(const struct client_ip_proxies *list, const char *text);
+
 /* client_ip_normalize - normalise one textual address (len bytes at text, no surrounding
  * blanks, no zone id, no port) into out. Returns false and sets out to "" when text is not an
  * IPv4 or IPv6 address. */

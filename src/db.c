@@ -1068,6 +1068,19 @@ bool db_conninfo_is_pooler(const char *conninfo)
     return pooler;
 }
 
+bool db_conninfo_has_password(const char *conninfo)
+{
+    PQconninfoOption *parsed = PQconninfoParse(conninfo != NULL ? conninfo : "", NULL);
+    bool found = false;
+    if (parsed == NULL)
+        return false; /* nothing can connect with it: the workers refuse it */
+    for (PQconninfoOption *o = parsed; o->keyword != NULL; o++)
+        if (o->val != NULL && o->val[0] != '\0' && strcmp(o->keyword, "password") == 0)
+            found = true;
+    conninfo_free(parsed);
+    return found;
+}
+
 enum db_status db_connect(struct db *db)
 {
     return link_ready(db, now_ms() + db->timeout_ms);

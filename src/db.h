@@ -90,6 +90,10 @@ enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx);
  * transaction-mode endpoint), for AUTHFCGI_DB_POOLER=auto. False when conninfo does not parse. */
 bool db_conninfo_is_pooler(const char *conninfo);
 
+/* db_conninfo_has_password - true when conninfo carries a password: a config file holding it
+ * must be private. False when conninfo does not parse. */
+bool db_conninfo_has_password(const char *conninfo);
+
 /* db_retry_after - seconds a client should wait after DB_RETRY (at least 1). */
 int db_retry_after(const struct db *db);
 

@@ -7,7 +7,17 @@
  * keeps its stop signals blocked at all times except inside ppoll(2) below, which waits on the
  * listening socket (made non-blocking) with the caller's wait mask atomically installed. A
  * stop signal either interrupts the wait or stays pending until the request in hand is
- * answered; it is never lost and never interrupts a request. */
+ * answered; it is never lost and never interrupts a request.
+ *
+ * Connections are accepted here too, not by libfcgi (which is set up with no listening socket,
+ * so it can never accept one itself): its OS_Accept checks FCGI_WEB_SERVER_ADDRS for IPv4 peers
+ * only, lets IPv6 ones through unchecked, and waits up to 2 s on a unix peer that sends
+ * nothing. Each accepted socket gets SO_RCVTIMEO/SO_SNDTIMEO of AUTHFCGI_FCGI_TIMEOUT_MS, so a
+ * peer that stalls mid-request (no byte of its records, params or body, or a response it does
+ * not read) makes libfcgi's read or write fail instead of holding the worker for ever. (Set on
+ * each accepted socket, not once on the listening one: Linux 6.x copies the options to sockets
+ * accepted over TCP but not over a unix socket, and in managed mode the listening socket is the
+ * web server's.) */
 #include "config.h"
 
 #include "fcgi_io.h"
@@ -15,6 +25,9 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,8 +35,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "client_ip.h"
 #include "http.h"
 #include "log.h"
 
@@ -31,8 +47,17 @@ struct fcgi_io {
     FCGX_Request req;
     int listen_fd;
     sigset_t wait_mask;
-    bool in_request; /* accepted and not yet finished */
+    struct fcgi_io_limits limits;
+    bool in_request;       /* accepted and not yet finished */
+    int64_t conn_start_ms; /* when the connection was accepted, or its last request began */
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int set_nonblocking(int fd)
 {
@@ -41,7 +66,8 @@ static int set_nonblocking(int fd)
 }
 
 /* fcgi_io_open - libfcgi over listen_fd; see fcgi_io.h. */
-int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask)
+int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask,
+                 const struct fcgi_io_limits *limits)
 {
     static bool library_ready;
 
@@ -61,12 +87,14 @@ int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask)
     struct fcgi_io *io = calloc(1, sizeof *io);
     if (io == NULL)
         return -1;
-    if (FCGX_InitRequest(&io->req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    /* No listening socket for libfcgi: accept_connection hands it each connection. */
+    if (FCGX_InitRequest(&io->req, -1, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
         free(io);
         return -1;
     }
     io->listen_fd = listen_fd;
     io->wait_mask = *wait_mask;
+    io->limits = *limits;
     *out = io;
     return 0;
 }
@@ -176,24 +204,26 @@ static long long content_length(const char *v)
 }
 
 /* Read at most REQUEST_MAX_BODY bytes; a larger body is flagged and never read. When the
- * length is unknown, read one byte past the limit to tell "exactly the limit" from "more". */
-static void read_body(struct fcgi_io *io, struct request *req, struct arena *arena,
+ * length is unknown, read one byte past the limit to tell "exactly the limit" from "more".
+ * Returns false when the stream broke before the body's end (the peer stalled past the
+ * deadline, or went away): the request is not to be answered. */
+static bool read_body(struct fcgi_io *io, struct request *req, struct arena *arena,
                       const char *length)
 {
     long long declared = content_length(length);
 
     if (declared > REQUEST_MAX_BODY) {
         req->body_too_large = true;
-        return;
+        return true;
     }
     size_t want = declared >= 0 ? (size_t)declared : REQUEST_MAX_BODY + 1;
     if (want == 0)
-        return;
+        return true;
     /* nginx sends an empty CONTENT_LENGTH with every GET: look for a first byte before
      * reserving (and later wiping) a buffer of the largest body for a request that has none. */
     int first = -1;
     if (declared < 0 && (first = FCGX_GetChar(io->req.in)) == EOF)
-        return;
+        return FCGX_GetError(io->req.in) == 0;
     char *buf = arena_alloc(arena, want + 1);
     size_t got = 0;
     if (first >= 0)
@@ -204,15 +234,18 @@ static void read_body(struct fcgi_io *io, struct request *req, struct arena *are
             break;
         got += (size_t)n;
     }
+    if (FCGX_GetError(io->req.in) != 0 || (declared >= 0 && got < want))
+        return false;
     if (got > REQUEST_MAX_BODY) {
         req->body_too_large = true;
-        return;
+        return true;
     }
     buf[got] = '\0';
     if (got > 0) {
         req->body = buf;
         req->body_len = got;
     }
+    return true;
 }
 
 static void split_uri(const char *const vars[VAR__COUNT], struct request *req, struct arena *arena)
@@ -248,7 +281,7 @@ static bool peer_gone(void *ctx)
     return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN));
 }
 
-static void fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
+static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
 {
     const char *vars[VAR__COUNT];
 
@@ -273,12 +306,103 @@ static void fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->client_ip = "";
-    read_body(io, req, arena, vars[VAR_CONTENT_LENGTH]);
+    if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH]))
+        return false;
     req->peer_gone = peer_gone;
     req->peer_ctx = io;
     /* Unread input must not be taken for the next request on a kept-alive connection. */
     if (req->body_too_large)
         io->req.keepConnection = 0;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Connections */
+
+/* drop_connection - close the connection now: no lingering read of what the peer may still
+ * send (libfcgi's close waits for the peer's end, up to 2 s per read, for as long as it
+ * trickles), and say why. */
+static void drop_connection(struct fcgi_io *io, const char *phase)
+{
+    int64_t ms = now_ms() - io->conn_start_ms;
+    bool timeout = ms >= io->limits.timeout_ms;
+
+    log_event(timeout ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "fcgi_connection_dropped",
+              "reason=%s phase=%s ms=%lld timeout_ms=%d", timeout ? "timeout" : "incomplete", phase,
+              (long long)ms, io->limits.timeout_ms);
+    io->req.detached = 1;
+    FCGX_Free(&io->req, 1);
+    io->in_request = false;
+}
+
+static bool peer_allowed(const struct fcgi_io *io, const struct sockaddr_storage *ss, char *text,
+                         size_t textlen)
+{
+    const void *addr;
+
+    if (ss->ss_family == AF_INET)
+        addr = &((const struct sockaddr_in *)ss)->sin_addr;
+    else if (ss->ss_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    else
+        return true; /* a unix socket: the file's permissions decide */
+    if (inet_ntop(ss->ss_family, addr, text, (socklen_t)textlen) == NULL)
+        return false;
+    return io->limits.web_servers == NULL || io->limits.web_servers->count == 0 ||
+           client_ip_listed(io->limits.web_servers, text);
+}
+
+/* accept_connection - take one connection off the listening socket into io->req. Returns 1 when
+ * there is one, 0 when there was none to take (another worker won, the peer left, or it was
+ * refused) and -1 when the listening socket is unusable. */
+static int accept_connection(struct fcgi_io *io)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char text[INET6_ADDRSTRLEN] = "";
+
+    memset(&ss, 0, sizeof ss);
+    int fd = accept4(io->listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+    if (fd < 0) {
+        switch (errno) {
+        case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+        case EWOULDBLOCK:
+#endif
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO:
+        case ECONNRESET:
+        case ETIMEDOUT:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+            return 0;
+        default:
+            log_event(LOG_LEVEL_ERROR, "fcgi_accept_failed", "errno=%d", errno);
+            return -1;
+        }
+    }
+    if (!peer_allowed(io, &ss, text, sizeof text)) {
+        log_event(LOG_LEVEL_WARN, "fcgi_peer_refused",
+                  "peer=%s reason=\"not in FCGI_WEB_SERVER_ADDRS\"",
+                  text);
+        close(fd);
+        return 0;
+    }
+    struct timeval tv = {.tv_sec = io->limits.timeout_ms / 1000,
+                         .tv_usec = (io->limits.timeout_ms % 1000) * 1000};
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+        log_event(LOG_LEVEL_ERROR, "fcgi_socket_unusable", "fd=%d errno=%d", fd, errno);
+        close(fd);
+        return 0;
+    }
+    /* Responses go out in one write: no reason to wait for an acknowledgement. */
+    if (ss.ss_family != AF_UNIX)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    io->req.ipcFd = fd;
+    return 1;
 }
 
 /* Wait until the socket we serve from (a kept-alive connection, else the listening socket)
@@ -287,10 +411,19 @@ static enum fcgi_accept wait_readable(struct fcgi_io *io)
 {
     int fd = io->req.ipcFd >= 0 ? io->req.ipcFd : io->listen_fd;
     struct pollfd p = {.fd = fd, .events = POLLIN};
+    /* A kept-alive connection gets the deadline too: idle, it would keep the worker from the
+     * listening socket. */
+    struct timespec deadline = {.tv_sec = io->limits.timeout_ms / 1000,
+                                .tv_nsec = (long)(io->limits.timeout_ms % 1000) * 1000000};
 
-    int n = ppoll(&p, 1, NULL, &io->wait_mask);
+    int n = ppoll(&p, 1, fd == io->listen_fd ? NULL : &deadline, &io->wait_mask);
     if (n < 0 && errno == EINTR)
         return FCGI_ACCEPT_INTERRUPTED;
+    if (n == 0) {
+        io->conn_start_ms = now_ms() - io->limits.timeout_ms;
+        drop_connection(io, "idle");
+        return FCGI_ACCEPT_INTERRUPTED;
+    }
     if (n < 0 || (fd == io->listen_fd && (p.revents & (POLLERR | POLLNVAL)))) {
         log_event(LOG_LEVEL_ERROR, "fcgi_wait_failed", "fd=%d errno=%d revents=%d", fd,
                   n < 0 ? errno : 0, p.revents);
@@ -307,20 +440,32 @@ enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct 
         enum fcgi_accept w = wait_readable(io);
         if (w != FCGI_ACCEPT_OK)
             return w;
-        int rc = FCGX_Accept_r(&io->req);
-        if (rc == 0)
-            break;
-        /* Another worker took the connection, or a kept-alive one was closed: wait again. */
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
+        if (io->req.ipcFd < 0) {
+            int got = accept_connection(io);
+            if (got < 0)
+                return FCGI_ACCEPT_ERROR;
+            if (got == 0)
+                continue; /* another worker took it, or it was refused: wait again */
+        }
+        /* keepConnection: FCGX_Accept_r first finishes the previous request, which must not
+         * close the connection handed to it. detached: on a broken connection libfcgi closes at
+         * once instead of lingering. Both are libfcgi's own fields (fcgiapp.h). */
+        io->conn_start_ms = now_ms();
+        io->req.keepConnection = 1;
+        io->req.detached = 1;
+        if (FCGX_Accept_r(&io->req) != 0) {
+            /* The connection ended or stalled before its params were complete: libfcgi closed
+             * it and, with no listening socket, came back instead of accepting another. */
+            drop_connection(io, "params");
             continue;
-        if (rc == -EINTR)
-            return FCGI_ACCEPT_INTERRUPTED;
-        log_event(LOG_LEVEL_ERROR, "fcgi_accept_failed", "rc=%d", rc);
-        return FCGI_ACCEPT_ERROR;
+        }
+        io->req.detached = 0;
+        io->in_request = true;
+        if (fill_request(io, req, arena))
+            return FCGI_ACCEPT_OK;
+        drop_connection(io, "body");
+        arena_reset(arena);
     }
-    io->in_request = true;
-    fill_request(io, req, arena);
-    return FCGI_ACCEPT_OK;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -403,6 +548,9 @@ int fcgi_io_respond(struct fcgi_io *io, const struct response *resp)
      * of a flush followed by a second write for the closing records. */
     FCGX_FClose(io->req.err);
     int rc = FCGX_FClose(out) != 0 || FCGX_GetError(out) != 0 ? -1 : 0;
+    /* A peer that does not take its response (SO_SNDTIMEO ran out) is not waited for again. */
+    if (rc != 0)
+        io->req.detached = 1;
     finish_request(io);
     return rc;
 }

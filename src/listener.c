@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -22,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "settings.h"
 
 #define LISTEN_BACKLOG 1024
@@ -52,6 +54,47 @@ static int set_cloexec(int fd)
 {
     int flags = fcntl(fd, F_GETFD);
     return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Exposure: a TCP socket on a public address is a decision, not a default */
+
+/* is_loopback - 127.0.0.0/8, ::1 or an IPv4-mapped 127.x; text gets the address. */
+static bool is_loopback(const struct sockaddr *sa, char *text, size_t textlen)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, text, (socklen_t)textlen);
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, (socklen_t)textlen);
+    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
+           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127);
+}
+
+static int refuse_exposure(const char *what, const char *text, char *err, size_t errlen)
+{
+    return fail(err, errlen,
+                "AUTHFCGI_SOCKET_REMOTE: %s listens on %s, which is not a loopback address "
+                "(127.0.0.0/8, ::1); set AUTHFCGI_SOCKET_REMOTE=true to allow it, with "
+                "FCGI_WEB_SERVER_ADDRS naming the web servers",
+                what, text);
+}
+
+/* listener_check_exposure - see listener.h. */
+int listener_check_exposure(int fd, const struct settings *s, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    char text[INET6_ADDRSTRLEN] = "";
+
+    if (s->socket_remote || getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+        return 0;
+    if (is_loopback((const struct sockaddr *)&ss, text, sizeof text))
+        return 0;
+    return refuse_exposure(fd == 0 ? "the socket on fd 0" : "the socket", text, err, errlen);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -120,7 +163,7 @@ static int split_host_port(const char *spec, char *host, size_t hostlen, const c
     return strspn(*port, "0123456789") == strlen(*port) && p > 0 && p < 65536 ? 0 : -1;
 }
 
-static int open_tcp(const char *spec, char *err, size_t errlen)
+static int open_tcp(const char *spec, const struct settings *s, char *err, size_t errlen)
 {
     char host[64];
     const char *port;
@@ -139,6 +182,11 @@ static int open_tcp(const char *spec, char *err, size_t errlen)
     if (gai != 0)
         return fail(err, errlen, "AUTHFCGI_SOCKET: \"%s\": %s", spec, gai_strerror(gai));
 
+    char text[INET6_ADDRSTRLEN] = "";
+    if (!s->socket_remote && !is_loopback(ai->ai_addr, text, sizeof text)) {
+        freeaddrinfo(ai);
+        return refuse_exposure(spec, text, err, errlen);
+    }
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
@@ -293,7 +341,7 @@ int listener_open(const struct settings *s, char *err, size_t errlen)
     if (strcmp(spec, "systemd") == 0)
         return open_systemd(err, errlen);
     if (is_tcp_spec(spec))
-        return open_tcp(spec, err, errlen);
+        return open_tcp(spec, s, err, errlen);
     return open_unix(spec, s, err, errlen);
 }
 
@@ -306,7 +354,11 @@ void listener_close(int fd)
         close(fd);
     if (!created.active || created.owner != getpid())
         return;
-    if (lstat(created.path, &st) == 0 && st.st_dev == created.dev && st.st_ino == created.ino)
-        unlink(created.path);
+    /* After a drop of privileges the directory may not let us: the next start clears it. */
+    if (lstat(created.path, &st) == 0 && st.st_dev == created.dev && st.st_ino == created.ino &&
+        unlink(created.path) != 0) {
+        log_event(LOG_LEVEL_WARN, "socket_not_removed", "path=%s errno=%d",
+                  created.path, errno);
+    }
     created.active = false;
 }

@@ -17,10 +17,12 @@
 
 #include "db.h"
 #include "fcgi_io.h"
+#include "listener.h"
 #include "log.h"
 #include "mailer.h"
 #include "master.h"
 #include "migrate.h"
+#include "privilege.h"
 #include "settings.h"
 #include "worker.h"
 
@@ -192,7 +194,7 @@ static int load_settings(struct settings *s, const char *path, bool serving)
  * parse is left to the workers, as before this check existed: each reports it at its start
  * (worker_config_error, exit 78) and the master throttles them (test/e2e/supervision.sh relies
  * on that). Returns 0 or EXIT_CONFIG. */
-static int check_database(const struct settings *s)
+static int check_database(const struct settings *s, const struct privilege *privilege)
 {
     int status;
     pid_t pid;
@@ -202,6 +204,11 @@ static int check_database(const struct settings *s)
         return 0; /* no check: the workers report the same error at their start */
     if (pid == 0) {
         char err[512];
+        /* As the workers will: the CA file or .pgpass must be readable by their user. */
+        if (privilege_drop(privilege, err, sizeof err) != 0) {
+            fprintf(stderr, "authfcgi: %s\n", err);
+            _exit(EXIT_CONFIG);
+        }
         const struct db_options opt = {
             .conninfo = s->database_url,
             .timeout_ms = s->db_timeout_ms,
@@ -219,20 +226,49 @@ static int check_database(const struct settings *s)
     return WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG ? EXIT_CONFIG : 0;
 }
 
+/* Resolve whom to run as (print the one line on failure). Returns 0 or EXIT_CONFIG. */
+static int resolve_privilege(const struct settings *s, struct privilege *p)
+{
+    char err[512];
+
+    if (privilege_resolve(s, p, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    return 0;
+}
+
+/* Resolve and drop at once: for the processes that bind nothing (mail, managed workers). */
+static int drop_privilege(const struct settings *s)
+{
+    struct privilege p;
+    char err[512];
+
+    if (resolve_privilege(s, &p) != 0)
+        return EXIT_CONFIG;
+    if (privilege_drop(&p, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    return 0;
+}
+
 static int run_serve(const char *config_path)
 {
+    static struct privilege privilege; /* the master borrows it until it exits */
     struct settings *s = calloc(1, sizeof *s);
     if (s == NULL)
         return 1;
     int rc = load_settings(s, config_path, true);
-    if (rc == 0 && (rc = check_database(s)) != 0)
+    if (rc == 0 &&
+        ((rc = resolve_privilege(s, &privilege)) != 0 || (rc = check_database(s, &privilege)) != 0))
         settings_free(s);
     if (rc != 0) {
         free(s);
         return rc;
     }
     /* The master owns s from here on. */
-    return master_run(config_path, s);
+    return master_run(config_path, s, &privilege);
 }
 
 static int run_migrate(const char *config_path, bool status_only)
@@ -290,7 +326,8 @@ static int run_mail(const char *config_path, bool once)
         settings_free(&s);
         return EXIT_CONFIG;
     }
-    rc = mailer_run(&s, once);
+    if ((rc = drop_privilege(&s)) == 0)
+        rc = mailer_run(&s, once);
     settings_free(&s);
     return rc;
 }
@@ -300,10 +337,19 @@ static int run_managed(const char *config_path)
 {
     struct settings s;
 
+    char err[512];
+
     int rc = load_settings(&s, config_path, true);
     if (rc != 0)
         return rc;
-    rc = worker_run(&s, 0, -1);
+    if ((rc = drop_privilege(&s)) == 0) {
+        if (listener_check_exposure(0, &s, err, sizeof err) == 0) {
+            rc = worker_run(&s, 0, -1);
+        } else {
+            fprintf(stderr, "authfcgi: %s\n", err);
+            rc = EXIT_CONFIG;
+        }
+    }
     settings_free(&s);
     return rc;
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +32,7 @@
 #include "listener.h"
 #include "log.h"
 #include "mailer.h"
+#include "privilege.h"
 #include "settings.h"
 #include "worker.h"
 
@@ -61,6 +63,9 @@ struct master {
                                 itself (a worker of the new generation got ready) */
     unsigned generation, prev_generation, generations_made;
     int target; /* workers wanted in the current generation */
+
+    /* Borrowed from main: whom to drop to once the socket is bound. */
+    const struct privilege *privilege;
 
     int listen_fd;
     char *pid_file; /* owned: as written at start; a reload cannot move it */
@@ -192,52 +197,93 @@ static void retire_child(struct child *c)
 /* ------------------------------------------------------------------------------------------
  * Pid file */
 
-/* Refuse to start when the pid file names a live process; a stale one is overwritten. */
+/* The pid file is written as root before privileges are dropped, often in a directory others
+ * can write to: it is never opened through a symbolic link (which would let someone point it
+ * at /etc/shadow), and anything at its path that is not a regular file is refused. */
+
+/* pid_file_read - the pid in path: 1 with *pid set, 0 when there is no file (or no pid in it),
+ * -1 when path is a symbolic link or not a regular file (err filled). */
+static int pid_file_read(const char *path, long *pid, char *err, size_t errlen)
+{
+    char buf[32];
+    struct stat st;
+
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "AUTHFCGI_PID_FILE: %s: %s", path,
+                 errno == ELOOP ? "is a symbolic link; refusing to follow it" : strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "AUTHFCGI_PID_FILE: %s is not a regular file; refusing it", path);
+        return -1;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return sscanf(buf, "%ld", pid) == 1 ? 1 : 0;
+}
+
+/* Refuse to start when the pid file names a live process (1) or is no file of ours
+ * (EXIT_CONFIG); a stale one is overwritten (0). */
 static int pid_file_check(const char *path)
 {
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return 0;
+    char err[600];
     long pid = 0;
-    int n = fscanf(f, "%ld", &pid);
-    fclose(f);
-    if (n == 1 && pid > 0 && pid != (long)getpid() &&
+
+    int rc = pid_file_read(path, &pid, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (rc == 1 && pid > 0 && pid != (long)getpid() &&
         (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
         fprintf(stderr, "authfcgi: AUTHFCGI_PID_FILE: %s names running process %ld\n", path, pid);
-        return -1;
+        return 1;
     }
     return 0;
 }
 
-/* Write through a temporary file and rename, so a reader never sees a partial pid. */
+/* Write a new file next to it and rename it over, so a reader never sees a partial pid. The
+ * temporary name is created exclusively (O_EXCL, O_NOFOLLOW): a link planted there fails the
+ * start instead of being written through. */
 static int pid_file_write(const char *path)
 {
-    char tmp[4096];
+    char tmp[4096], line[32];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
         return -1;
-    FILE *f = fopen(tmp, "we");
-    if (f == NULL)
+    if (unlink(tmp) != 0 && errno != ENOENT)
         return -1;
-    int bad = fprintf(f, "%ld\n", (long)getpid()) < 0;
-    bad |= fclose(f) != 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    int bad = write(fd, line, (size_t)n) != n;
+    bad |= close(fd) != 0;
     if (bad || rename(tmp, path) != 0) {
+        int e = errno;
         unlink(tmp);
+        errno = e;
         return -1;
     }
     return 0;
 }
 
-/* Remove the pid file only while it still names this process. */
+/* Remove the pid file only while it still names this process. After a drop of privileges the
+ * directory may not let us; say so (the next start overwrites a stale file). */
 static void pid_file_remove(const char *path)
 {
-    FILE *f = fopen(path, "re");
+    char err[600];
     long pid = 0;
-    if (f == NULL)
-        return;
-    int n = fscanf(f, "%ld", &pid);
-    fclose(f);
-    if (n == 1 && pid == (long)getpid())
-        unlink(path);
+
+    if (pid_file_read(path, &pid, err, sizeof err) == 1 && pid == (long)getpid() &&
+        unlink(path) != 0) {
+        log_event(LOG_LEVEL_WARN, "pid_file_not_removed", "path=%s errno=%d",
+                  path, errno);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -272,6 +318,12 @@ static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGUSR1);
     sigprocmask(SIG_SETMASK, &mask, NULL);
+    /* The master dropped its privileges before forking anyone; never serve as root anyway. */
+    char err[256];
+    if (privilege_check(err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        exit(EXIT_CONFIG);
+    }
     if (mailer) {
         close(m->listen_fd);
         close(m->status_pipe[1]);
@@ -400,10 +452,11 @@ static bool same_string(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* The socket and the pid file are bound at start; say when a reload asks to move them. */
+/* The socket, the pid file and the identity are fixed at start (changing them needs root,
+ * which the master gave up); say when a reload asks to change them. */
 static void warn_restart_only(const struct settings *old, const struct settings *new)
 {
-    const char *changed[4];
+    const char *changed[8];
     size_t n = 0;
 
     if (!same_string(old->socket, new->socket))
@@ -414,6 +467,12 @@ static void warn_restart_only(const struct settings *old, const struct settings 
         changed[n++] = "AUTHFCGI_SOCKET_OWNER";
     if (!same_string(old->pid_file, new->pid_file))
         changed[n++] = "AUTHFCGI_PID_FILE";
+    if (!same_string(old->user, new->user))
+        changed[n++] = "AUTHFCGI_USER";
+    if (!same_string(old->group, new->group))
+        changed[n++] = "AUTHFCGI_GROUP";
+    if (old->socket_remote != new->socket_remote)
+        changed[n++] = "AUTHFCGI_SOCKET_REMOTE";
     for (size_t i = 0; i < n; i++)
         log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
                   "setting=%s reason=\"takes effect at the next start\"", changed[i]);
@@ -739,28 +798,36 @@ static int master_start(struct master *m)
         return 1;
     }
     install_signals();
-    if (m->s->pid_file != NULL && pid_file_check(m->s->pid_file) != 0)
-        return 1;
+    int rc;
+    if (m->s->pid_file != NULL && (rc = pid_file_check(m->s->pid_file)) != 0)
+        return rc;
     m->listen_fd = listener_open(m->s, err, sizeof err);
-    if (m->listen_fd < 0) {
+    if (m->listen_fd < 0 || listener_check_exposure(m->listen_fd, m->s, err, sizeof err) != 0) {
         fprintf(stderr, "authfcgi: %s\n", err);
         return EXIT_CONFIG;
     }
     if (m->s->pid_file != NULL) {
         if (pid_file_write(m->s->pid_file) != 0 || (m->pid_file = strdup(m->s->pid_file)) == NULL) {
+            int e = errno;
             fprintf(stderr, "authfcgi: AUTHFCGI_PID_FILE: cannot write %s: %s\n", m->s->pid_file,
-                    strerror(errno));
-            return 1;
+                    e == EEXIST ? "something was planted at its temporary name" : strerror(e));
+            return e == EEXIST || e == ELOOP ? EXIT_CONFIG : 1;
         }
+    }
+    /* Everything that needs root is done: the workers and the mailer are forked from here. */
+    if (privilege_drop(m->privilege, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
     }
     return 0;
 }
 
 /* master_run - see master.h. */
-int master_run(const char *config_path, struct settings *s)
+int master_run(const char *config_path, struct settings *s, const struct privilege *privilege)
 {
     struct master m = {
         .config_path = config_path,
+        .privilege = privilege,
         .s = s,
         .listen_fd = -1,
         .self_pipe = {-1, -1},
@@ -775,8 +842,9 @@ int master_run(const char *config_path, struct settings *s)
         master_cleanup(&m);
         return rc;
     }
-    log_event(LOG_LEVEL_INFO, "master_started", "socket=%s workers=%d max_requests=%d",
-              s->socket, m.target, s->max_requests);
+    log_event(LOG_LEVEL_INFO, "master_started",
+              "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld", s->socket, m.target,
+              s->max_requests, (long)getuid(), (long)getgid());
     run_loop(&m);
     log_event(LOG_LEVEL_INFO, "master_exit", "status=0");
     master_cleanup(&m);

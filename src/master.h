@@ -4,11 +4,14 @@
 #ifndef AUTHFCGI_MASTER_H
 #define AUTHFCGI_MASTER_H
 
+struct privilege;
 struct settings;
 
 /* master_run - run until SIGTERM/SIGINT. config_path (may be NULL) is re-read on SIGHUP; s is
- * the configuration already loaded from it and is owned by the master from here on. Returns
- * the process exit status. */
-int master_run(const char *config_path, struct settings *s);
+ * the configuration already loaded from it and is owned by the master from here on. Once the
+ * socket is bound and the pid file written, the master drops to *privilege
+ * (privilege_resolve), before any worker or mailer is forked. Returns the process exit
+ * status. */
+int master_run(const char *config_path, struct settings *s, const struct privilege *privilege);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client_ip.h"
@@ -32,6 +33,7 @@ static const char *check_base_url(const char *v);
 static const char *check_origins(const char *v);
 static const char *check_socket(const char *v);
 static const char *check_owner(const char *v);
+static const char *check_name(const char *v);
 static const char *check_log_level(const char *v);
 static const char *check_session_storage(const char *v);
 static const char *check_password_hash(const char *v);
@@ -61,9 +63,34 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_SOCKET_MODE", NULL, SETTING_OCTAL, "0660", 0, 0777, FIELD(socket_mode),
      "permission bits of the unix socket (octal)", NULL},
     {"AUTHFCGI_SOCKET_OWNER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(socket_owner),
-     "user[:group] owning the unix socket (changing the user needs root)", check_owner},
+     "user[:group] owning the unix socket (set as root, before privileges are dropped; restart "
+     "to change)",
+     check_owner},
     {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
-     "pid file of `authfcgi serve`; none when unset", NULL},
+     "pid file of `authfcgi serve`, written before privileges are dropped (never through a "
+     "symbolic link); none when unset (restart to change)",
+     NULL},
+    {"AUTHFCGI_USER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(user),
+     "started as root, run as this user: `serve` binds its socket and writes its pid file, then "
+     "drops to it before starting workers; managed workers and `authfcgi mail` drop at start. "
+     "Nothing serves as root: unset, a start as root is refused (restart to change)",
+     check_name},
+    {"AUTHFCGI_GROUP", NULL, SETTING_STRING, NULL, 0, 0, FIELD(group),
+     "group for AUTHFCGI_USER (its supplementary groups are kept); default its primary group "
+     "(restart to change)",
+     check_name},
+    {"AUTHFCGI_SOCKET_REMOTE", NULL, SETTING_BOOL, "false", 0, 0, FIELD(socket_remote),
+     "allow a TCP socket on an address other than loopback (127.0.0.0/8, ::1); then set "
+     "FCGI_WEB_SERVER_ADDRS (restart to change)",
+     NULL},
+    {"FCGI_WEB_SERVER_ADDRS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(web_server_addrs),
+     "comma-separated addresses or CIDR ranges (IPv4 and IPv6) of the web servers that may "
+     "connect over TCP; other peers are disconnected unanswered; unset = any (libfcgi's variable)",
+     check_trusted_proxies},
+    {"AUTHFCGI_FCGI_TIMEOUT_MS", NULL, SETTING_INT, "30000", 50, 3600000, FIELD(fcgi_timeout_ms),
+     "ms a FastCGI connection may stall (no byte of an incomplete request, a response not read, "
+     "an idle kept-alive connection) before the worker drops it",
+     NULL},
     {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "100000", 0, INT_MAX, FIELD(max_requests),
      "requests a worker of `authfcgi serve` answers before it is replaced; 0 = never", NULL},
     {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
@@ -236,6 +263,13 @@ static const char *check_owner(const char *v)
         return "must be user or user:group";
     if (colon == v || (colon != NULL && (colon[1] == '\0' || strchr(colon + 1, ':') != NULL)))
         return "must be user or user:group";
+    return NULL;
+}
+
+static const char *check_name(const char *v)
+{
+    if (*v == '\0' || has_control_chars(v) || strpbrk(v, " :") != NULL)
+        return "must be a user or group name (or a number)";
     return NULL;
 }
 
@@ -501,7 +535,8 @@ static int load_environment(struct settings *s, char *err, size_t errlen)
 /* One `key = value` line (comments and blank lines already skipped). Surrounding quotes
  * around the whole value are dropped; '#' inside a value is kept, since secrets and
  * passwords may contain it. */
-static int load_line(struct settings *s, char *line, const char *where, char *err, size_t errlen)
+static int load_line(struct settings *s, char *line, const char *where, const char **secret,
+                     char *err, size_t errlen)
 {
     char *eq = strchr(line, '=');
     if (eq == NULL) {
@@ -529,6 +564,9 @@ static int load_line(struct settings *s, char *line, const char *where, char *er
     }
     char source[WHERE_MAX + 8];
     snprintf(source, sizeof source, "from %s", where);
+    if (d->type == SETTING_SECRET && *vstart != '\0' &&
+        (d->offset != FIELD(database_url) || db_conninfo_has_password(vstart)))
+        *secret = d->name;
     return apply(s, d, vstart, source, err, errlen);
 }
 
@@ -537,6 +575,38 @@ static bool is_blank_or_comment(const char *line)
     while (isspace((unsigned char)*line))
         line++;
     return *line == '\0' || *line == '#';
+}
+
+/* check_file_access - a config file that group or others can write chooses the sendmail
+ * command and the database for us: refused. One that others (beyond its owner and group) can
+ * read gives away the secret or the database password it holds: refused when it holds one.
+ * The layout this asks for: root:authfcgi 0640 (the workers' group reads, nobody else), or
+ * 0600 owned by the workers' user; under mod_fcgid, which hands the workers the file with
+ * FcgidWrapper "authfcgi --config FILE", root:www-data 0640. */
+static int check_file_access(FILE *f, const char *path, const char *secret, char *err,
+                             size_t errlen)
+{
+    struct stat st;
+
+    if (fstat(fileno(f), &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read config file: %s", path, strerror(errno));
+        return -1;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, errlen,
+                 "%s: config file is writable by group or others (mode %04o); chmod go-w it", path,
+                 (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    if (secret != NULL && (st.st_mode & S_IROTH)) {
+        snprintf(err, errlen,
+                 "%s: config file sets %s%s and is readable by others (mode %04o); chmod o-r "
+                 "it (the workers need only their user or group to read it: 0640 root:GROUP)",
+                 path, secret, strcmp(secret, "DATABASE_URL") == 0 ? " with a password" : "",
+                 (unsigned)(st.st_mode & 07777));
+        return -1;
+    }
+    return 0;
 }
 
 static int load_file(struct settings *s, const char *path, char *err, size_t errlen)
@@ -550,6 +620,7 @@ static int load_file(struct settings *s, const char *path, char *err, size_t err
     size_t cap = 0;
     ssize_t len;
     unsigned lineno = 0;
+    const char *secret = NULL; /* the name of a secret the file sets, if any */
     int rc = 0;
     while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
@@ -557,8 +628,10 @@ static int load_file(struct settings *s, const char *path, char *err, size_t err
             continue;
         char where[WHERE_MAX];
         snprintf(where, sizeof where, "%s line %u", path, lineno);
-        rc = load_line(s, line, where, err, errlen);
+        rc = load_line(s, line, where, &secret, err, errlen);
     }
+    if (rc == 0)
+        rc = check_file_access(f, path, secret, err, errlen);
     if (rc == 0 && ferror(f)) {
         snprintf(err, errlen, "%s: cannot read config file: %s", path, strerror(errno));
         rc = -1;

@@ -25,6 +25,11 @@ struct settings {
     int socket_mode;       /* octal permission bits for a unix socket */
     char *socket_owner;    /* "user[:group]" for a unix socket, or NULL */
     char *pid_file;
+    char *user;             /* when started as root: the user to drop to, or NULL */
+    char *group;            /* its group; NULL = the user's primary group */
+    bool socket_remote;     /* a TCP socket may listen on a non-loopback address */
+    char *web_server_addrs; /* FCGI_WEB_SERVER_ADDRS: TCP peers allowed, or NULL = any */
+    int fcgi_timeout_ms;    /* a stalled FastCGI connection is dropped after this long */
     int max_requests; /* 0 = never retire */
     int db_timeout_ms;
     enum db_pooler_mode db_pooler;

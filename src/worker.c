@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "client_ip.h"
 #include "db.h"
 #include "fcgi_io.h"
 #include "http.h"
@@ -37,6 +38,7 @@ struct worker {
     struct app app;
     struct arena *arena;
     struct fcgi_io *io;
+    struct client_ip_proxies web_servers; /* FCGI_WEB_SERVER_ADDRS */
     int status_fd;
     unsigned long served;
 };
@@ -175,6 +177,7 @@ static const char *serve(struct worker *w)
 static void worker_cleanup(struct worker *w)
 {
     fcgi_io_close(w->io);
+    client_ip_proxies_free(&w->web_servers);
     arena_destroy(w->arena);
     app_free(&w->app);
     db_close(w->db);
@@ -209,7 +212,14 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
         return WORKER_EXIT_CONFIG;
     }
     w.arena = arena_create(WORKER_ARENA_CHUNK);
-    if (fcgi_io_open(&w.io, listen_fd, &wait_mask) != 0) {
+    /* Checked when the settings were loaded: a failure here is out of memory. */
+    if (client_ip_proxies_parse(&w.web_servers, s->web_server_addrs, err, sizeof err) != 0) {
+        worker_cleanup(&w);
+        return WORKER_EXIT_CONFIG;
+    }
+    const struct fcgi_io_limits limits = {.timeout_ms = s->fcgi_timeout_ms,
+                                          .web_servers = &w.web_servers};
+    if (fcgi_io_open(&w.io, listen_fd, &wait_mask, &limits) != 0) {
         worker_cleanup(&w);
         return WORKER_EXIT_SOCKET;
     }

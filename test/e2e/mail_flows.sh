@@ -32,7 +32,8 @@ stack_db
 MAILDIR=$TEST_TMP/mail
 EX=$TEST_TMP/exchanges
 JARS=$TEST_TMP/jars
-mkdir -p "$MAILDIR" "$EX" "$JARS"
+mkdir -p "$EX" "$JARS"
+unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here
 PORT=$(free_port)
 export AUTHFCGI_BASE_URL=http://127.0.0.1:$PORT
 BASE=$AUTHFCGI_BASE_URL/api/auth
@@ -42,7 +43,8 @@ export AUTHFCGI_RATE_LIMIT=off
 export AUTHFCGI_CHANGE_EMAIL=on
 export AUTHFCGI_WORKERS=2
 export AUTHFCGI_MAIL_FROM='authfcgi tests <noreply@example.com>'
-export AUTHFCGI_SENDMAIL="$top_srcdir/test/lib/fake-sendmail $MAILDIR -t -i"
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
 # serve's own mailer looks once when it starts and then sleeps for an hour: the mail of this
 # test goes out only when the test runs `authfcgi mail --once`, as cron does under mod_fcgid.
 export AUTHFCGI_MAIL_POLL_MS=3600000

@@ -2,8 +2,11 @@
 # test/e2e/systemd_units.sh - deploy/authfcgi.socket + authfcgi.service as systemd would run
 # them: the ExecStart command line and Environment= of the service, the ListenStream socket
 # passed by socket activation (systemd-socket-activate: LISTEN_FDS, a clean environment),
-# and deploy/authfcgi.conf.sample filled in as the config file. nginx in front. Then the
-# unit's ExecReload (SIGHUP) keeps serving and its stop signal ends the pool with status 0.
+# and deploy/authfcgi.conf.sample filled in as the config file (0640 root:Group=, as the unit's
+# install notes say). As root, the service runs as its User=/Group= (the test's unprivileged
+# user when that user does not exist here) and the socket gets SocketGroup=/SocketMode=.
+# nginx in front. Then the unit's ExecReload (SIGHUP) keeps serving and its stop signal ends
+# the pool with status 0.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -55,6 +58,22 @@ sed -e "s|^#DATABASE_URL =.*|DATABASE_URL = $url_for_sed|" \
 	-e "s|^#AUTHFCGI_SECRET =.*|AUTHFCGI_SECRET = test-secret-0123456789-0123456789-abcdef|" \
 	-e "s|^#AUTHFCGI_WORKERS =.*|AUTHFCGI_WORKERS = 2|" \
 	"$top_srcdir/deploy/authfcgi.conf.sample" >"$config"
+chmod 0600 "$config"
+# User=, Group=: what systemd would switch to before ExecStart.
+as_unit_user=()
+if ((EUID == 0)); then
+	unit_user=$(unit_value "$SERVICE" User)
+	unit_group=$(unit_value "$SERVICE" Group)
+	if [[ -z $unit_user || $unit_user == root ]]; then
+		not_ok "the service runs as User=${unit_user:-root}, not an unprivileged user"
+		finish
+	fi
+	id -u "$unit_user" >/dev/null 2>&1 || unit_user=$AUTHFCGI_USER unit_group=
+	unit_group=${unit_group:-$(id -gn "$unit_user")}
+	getent group "$unit_group" >/dev/null || unit_group=$(id -gn "$unit_user")
+	chgrp "$unit_group" "$config" && chmod 0640 "$config"
+	as_unit_user=(setpriv --reuid="$unit_user" --regid="$unit_group" --init-groups)
+fi
 for ((i = 0; i < ${#argv[@]}; i++)); do
 	case ${argv[i]} in
 	*/authfcgi) argv[i]=$AUTHFCGI_BIN ;;
@@ -71,7 +90,7 @@ for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 	[[ -n ${!v:-} ]] && san_env+=(-E "$v")
 done
 env -i PATH=/usr/bin:/bin systemd-socket-activate -l "$sock" -E "$environment" "${san_env[@]}" \
-	"${argv[@]}" >"$log" 2>&1 </dev/null &
+	"${as_unit_user[@]}" "${argv[@]}" >"$log" 2>&1 </dev/null &
 svc_pid=$!
 on_exit "kill -KILL $svc_pid 2>/dev/null; kill -KILL \$(ps -o pid= --ppid $svc_pid) 2>/dev/null"
 for ((i = 0; i < 100; i++)); do
@@ -79,6 +98,10 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.05
 done
 if [[ -S $sock ]]; then ok "socket $sock listening before the service runs"; else not_ok "no socket at $sock"; fi
+if ((EUID == 0)); then
+	chgrp "$(unit_value "$SOCKET_UNIT" SocketGroup)" "$sock"
+	chmod "$(unit_value "$SOCKET_UNIT" SocketMode)" "$sock"
+fi
 
 FRONT_UPSTREAM=$sock
 front_start nginx "$(free_port)"

@@ -25,8 +25,9 @@ fi
 sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
 
 MAILDIR=$TEST_TMP/maildir
-mkdir -p "$MAILDIR"
-export AUTHFCGI_SENDMAIL="$top_srcdir/test/lib/fake-sendmail $MAILDIR -t -i"
+unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
 export AUTHFCGI_MAIL_POLL_MS=100
 unset AUTHFCGI_MAIL_FROM AUTHFCGI_MAIL_MAX_ATTEMPTS AUTHFCGI_SENDMAIL_TIMEOUT_MS
 

@@ -106,6 +106,9 @@ expect "...with one clear line" one_clear_line tls 'certificate verify failed'
 
 # A reload (SIGHUP) to a URL with the wrong CA: the new workers stop at start and the master
 # keeps the running configuration.
+# It holds the password: private, and the workers' user's (the master re-reads it after
+# dropping privileges).
+unpriv_file "$TEST_TMP/reload.conf"
 printf 'DATABASE_URL = %s\n' "$GOOD_URL" >"$TEST_TMP/reload.conf"
 POOL_LOG=$TEST_TMP/reload.log
 pool_start --config "$TEST_TMP/reload.conf"
@@ -136,7 +139,7 @@ expect "unreachable (same TLS parameters): serve starts and its workers are read
 expect "...and log the outage as class=refused" grep -q 'event=db_unavailable class=refused' \
 	"$POOL_LOG"
 pool_stop
-POOL_SOCKET=$TEST_TMP/authfcgi.sock
+unset POOL_SOCKET # back to pool.sh's default
 
 # 4. A Neon connection string as pasted: a SCRAM role, sslmode=require, channel_binding=require
 # and a -pooler host (which by itself selects unnamed statements). authfcgi runs without the

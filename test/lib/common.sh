@@ -94,6 +94,43 @@ as_unpriv() {
 	fi
 }
 
+# As root, every authfcgi a test starts drops to an unprivileged user, as it must (it refuses
+# to serve as root): the quickstart's system user `authfcgi`, else nobody. Exported, so
+# `authfcgi serve`, `mail` and managed workers all see it; processes started as another user
+# (Apache's www-data workers) ignore it.
+if ((EUID == 0)) && [[ -z ${AUTHFCGI_USER:-} ]]; then
+	if id -u authfcgi >/dev/null 2>&1; then AUTHFCGI_USER=authfcgi; else AUTHFCGI_USER=nobody; fi
+	export AUTHFCGI_USER
+fi
+
+# unpriv_dir DIR - create DIR for the workers to write in (a mail drop, a pool's runtime
+# directory): owned by AUTHFCGI_USER when root.
+unpriv_dir() {
+	mkdir -p "$1" || return 1
+	if ((EUID == 0)); then chown "$AUTHFCGI_USER:" "$1"; fi
+}
+
+# unpriv_file FILE - FILE as the workers' config: 0600, owned by AUTHFCGI_USER when root
+# (the master re-reads it on SIGHUP after dropping privileges).
+unpriv_file() {
+	[[ -e $1 ]] || : >"$1"
+	chmod 0600 "$1" || return 1
+	if ((EUID == 0)); then chown "$AUTHFCGI_USER:" "$1"; fi
+}
+
+# unpriv_tool NAME - print a path to test/lib/NAME that AUTHFCGI_USER can execute: the source
+# tree may sit where that user cannot reach (under /root), so when root it is copied into
+# TEST_TMP.
+unpriv_tool() {
+	local src=$top_srcdir/test/lib/$1
+	if ((EUID != 0)) || runuser -u "$AUTHFCGI_USER" -- test -x "$src" 2>/dev/null; then
+		printf '%s\n' "$src"
+		return 0
+	fi
+	: "${TEST_TMP:?unpriv_tool: call tmpdir_new first}"
+	install -m 0755 "$src" "$TEST_TMP/$1" && printf '%s\n' "$TEST_TMP/$1"
+}
+
 # ok MSG / not_ok MSG - one result line each; not_ok records a failure for finish.
 ok() {
 	_COMMON_COUNT=$((_COMMON_COUNT + 1))

@@ -36,7 +36,8 @@ front_start() {
 	FRONT_DIR=$TEST_TMP/front-$kind
 	case $kind in
 	lighttpd | nginx)
-		FRONT_UPSTREAM=${FRONT_UPSTREAM:-${POOL_SOCKET:?front_start $kind: start the pool first (POOL_SOCKET)}}
+		# Local: the next front_start follows the pool of its time, not this one's.
+		local FRONT_UPSTREAM=${FRONT_UPSTREAM:-${POOL_SOCKET:?front_start $kind: start the pool first (POOL_SOCKET)}}
 		;;
 	apache)
 		if [[ -z ${AUTHFCGI_SECRET:-} && -z ${BETTER_AUTH_SECRET:-} ]]; then

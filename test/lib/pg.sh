@@ -30,8 +30,8 @@
 #                PGSSLMODE=verify-full, PGSSLROOTCERT=$PG_TLS_CA, PGHOST=$PG_TLS_HOST and
 #                PGHOSTADDR=127.0.0.1 - hostaddr maps the name to 127.0.0.1 while libpq still
 #                checks the certificate against the name (no DNS, no /etc/hosts). They are not
-#                in the URL because Apache's mod_fcgid cuts every variable it hands a worker to
-#                127 bytes (deploy/render.sh refuses such a URL). Also exports PG_TLS_DIR,
+#                in the URL so that the same variables reach every process (Apache's workers
+#                get them as FcgidInitialEnv, the URL in their config file). Also exports PG_TLS_DIR,
 #                PG_TLS_CA, PG_TLS_HOST and PG_TLS_OTHER_CA (a CA that signed nothing: "the
 #                wrong CA"). Not with AUTHFCGI_TEST_VIA_PGBOUNCER (its PgBouncer has no TLS).
 #   PG_REPORT=FILE   every pg_stop appends one line to FILE about the TCP connections the

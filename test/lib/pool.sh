@@ -1,10 +1,13 @@
 # test/lib/pool.sh - the standalone worker pool (`authfcgi serve`) for shell tests.
 #
 #   pool_start [ARGS...]  start "$AUTHFCGI_BIN serve ARGS..." with the caller's environment
-#                         (DATABASE_URL, AUTHFCGI_*), on the unix socket $TEST_TMP/authfcgi.sock
-#                         unless POOL_SOCKET is set, with AUTHFCGI_SECRET defaulting to a
-#                         40-byte test secret, AUTHFCGI_WORKERS to 2 and a pid file in
-#                         $TEST_TMP. Waits until a worker is ready (POOL_WAIT=socket: only until
+#                         (DATABASE_URL, AUTHFCGI_*), on the unix socket
+#                         $TEST_TMP/pool/authfcgi.sock unless POOL_SOCKET is set, with
+#                         AUTHFCGI_SECRET defaulting to a 40-byte test secret, AUTHFCGI_WORKERS
+#                         to 2 and a pid file in $TEST_TMP/pool. As root, the pool drops to
+#                         AUTHFCGI_USER (common.sh), which owns $TEST_TMP/pool (so the master
+#                         removes its socket and pid file at exit), and the socket belongs to
+#                         group www-data, the front servers' (AUTHFCGI_SOCKET_OWNER). Waits until a worker is ready (POOL_WAIT=socket: only until
 #                         the socket exists, for pools whose workers are meant to fail). Exports
 #                         POOL_PID, POOL_SOCKET, POOL_LOG, POOL_PID_FILE. Registers pool_stop.
 #   pool_stop [SECS]      SIGTERM, wait up to SECS (default 15) for the master, then SIGKILL it
@@ -32,9 +35,15 @@ _pool_alive() {
 pool_start() {
 	local deadline want=${POOL_WAIT:-ready} skip
 	: "${TEST_TMP:?pool_start: call tmpdir_new first}"
-	POOL_SOCKET=${POOL_SOCKET:-$TEST_TMP/authfcgi.sock}
+	unpriv_dir "$TEST_TMP/pool" || return 1
+	chmod 0755 "$TEST_TMP/pool"
+	POOL_SOCKET=${POOL_SOCKET:-$TEST_TMP/pool/authfcgi.sock}
 	POOL_LOG=${POOL_LOG:-$TEST_TMP/authfcgi.log}
-	POOL_PID_FILE=$TEST_TMP/authfcgi.pid
+	POOL_PID_FILE=$TEST_TMP/pool/authfcgi.pid
+	if ((EUID == 0)) && [[ -z ${AUTHFCGI_SOCKET_OWNER:-} ]]; then
+		local AUTHFCGI_SOCKET_OWNER=$AUTHFCGI_USER:www-data
+		export AUTHFCGI_SOCKET_OWNER
+	fi
 	POOL_STATUS=
 	if [[ -z ${AUTHFCGI_SECRET:-} && -z ${BETTER_AUTH_SECRET:-} ]]; then
 		export AUTHFCGI_SECRET=$_POOL_TEST_SECRET
@@ -57,7 +66,7 @@ pool_start() {
 			show_log "$POOL_LOG" >&2
 			return 1
 		fi
-		if [[ -S $POOL_SOCKET ]]; then
+		if [[ -S $POOL_SOCKET || $POOL_SOCKET != /* ]]; then
 			[[ $want == socket ]] && return 0
 			tail -n "+$skip" "$POOL_LOG" | grep -q 'event=worker_ready' && return 0
 		fi

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "settings.h"
@@ -186,6 +187,50 @@ START_TEST(config_file_unreadable)
     clear_env();
     ck_assert_int_eq(settings_load(&s, "/nonexistent/authfcgi.conf", err, sizeof err), -1);
     ck_assert_msg(strstr(err, "/nonexistent/authfcgi.conf") != NULL, "got: %s", err);
+}
+END_TEST
+
+/* Who may read or write a config file: a secret or a database password in it must not be
+ * readable by others; nobody but the owner may write it. */
+struct access_case {
+    const char *text;
+    mode_t mode;
+    const char *expect; /* substring of the error, or NULL when the file is accepted */
+};
+
+static const struct access_case access_cases[] = {
+    {"AUTHFCGI_SECRET = " SECRET40 "\n", 0600, NULL},
+    {"AUTHFCGI_SECRET = " SECRET40 "\n", 0640, NULL},
+    {"AUTHFCGI_SECRET = " SECRET40 "\n", 0644, "sets AUTHFCGI_SECRET and is readable by others"},
+    {"BETTER_AUTH_SECRET = " SECRET40 "\n", 0604, "sets AUTHFCGI_SECRET and is readable by others"},
+    {"DATABASE_URL = postgresql://u:s3cr3t-pw@h/db\n", 0644,
+     "sets DATABASE_URL with a password and is readable by others"},
+    {"DATABASE_URL = host=h password=s3cr3t-pw dbname=db\n", 0644, "DATABASE_URL with a password"},
+    {"DATABASE_URL = postgresql://u@h/db\n", 0644, NULL},
+    {"AUTHFCGI_WORKERS = 3\n", 0644, NULL},
+    {"AUTHFCGI_WORKERS = 3\n", 0664, "writable by group or others (mode 0664)"},
+    {"AUTHFCGI_WORKERS = 3\n", 0602, "writable by group or others"},
+};
+
+START_TEST(config_file_access)
+{
+    const struct access_case *c = &access_cases[_i];
+    struct settings s;
+    clear_env();
+    char *path = write_config(c->text);
+    ck_assert_int_eq(chmod(path, c->mode), 0);
+    int rc = settings_load(&s, path, err, sizeof err);
+    unlink(path);
+    if (c->expect == NULL) {
+        ck_assert_msg(rc == 0, "mode %04o refused: %s", (unsigned)c->mode, err);
+        settings_free(&s);
+        return;
+    }
+    ck_assert_msg(rc == -1, "mode %04o accepted for %s", (unsigned)c->mode, c->text);
+    ck_assert_msg(strstr(err, c->expect) != NULL, "got: %s", err);
+    ck_assert_msg(strstr(err, path) != NULL, "error does not name the file: %s", err);
+    ck_assert_msg(strstr(err, "s3cr3t-pw") == NULL && strstr(err, SECRET40) == NULL, "leaks: %s",
+                  err);
 }
 END_TEST
 
@@ -412,6 +457,7 @@ static Suite *settings_suite(void)
     tcase_add_test(t, config_file_overrides_environment);
     tcase_add_loop_test(t, config_file_errors, 0, N(file_errors));
     tcase_add_test(t, config_file_unreadable);
+    tcase_add_loop_test(t, config_file_access, 0, N(access_cases));
     tcase_add_loop_test(t, good_values_and_bounds, 0, N(good_values));
     suite_add_tcase(s, t);
 
