@@ -281,8 +281,34 @@ static void refuse_unverified(struct call *c, const struct user_record *user)
     response_error(c->resp, 403, "EMAIL_NOT_VERIFIED", "Email not verified");
 }
 
-/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential and wrong password
- * give the same 401 after the same hash work. */
+/* hash_kinds - the kinds of hash in play (password_verify_equally): read from the account table
+ * on the worker's first sign-in, before the e-mail is looked up, so that its cost falls on
+ * both branches. NULL after answering a store failure (read again on the next sign-in). */
+static struct password_kinds *hash_kinds(struct call *c)
+{
+    const char *hashes[16];
+    size_t count = 0;
+    enum db_status st;
+
+    if (c->app->hash_kinds_read)
+        return &c->app->hash_kinds;
+    st = c->app->store->ops->password_kinds(c->app->store->impl, c->req->arena, hashes,
+                                            sizeof(hashes) / sizeof(hashes[0]), &count);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (!password_kinds_add(&c->app->hash_kinds, hashes[i]) &&
+            c->app->hash_kinds.count == PASSWORD_KINDS_MAX)
+            log_event(LOG_LEVEL_WARN, "password_kinds_full", "max=%d", PASSWORD_KINDS_MAX);
+    c->app->hash_kinds_read = true;
+    return &c->app->hash_kinds;
+}
+
+/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential, unreadable hash
+ * and wrong password give the same 401 after the same hash work, whatever kinds of hash the
+ * database holds (password_verify_equally). */
 void handle_sign_in(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
@@ -291,6 +317,7 @@ void handle_sign_in(struct call *c)
     struct user_record user;
     const char *hash = NULL, *token;
     bool needs_upgrade = false;
+    struct password_kinds *kinds;
     struct json_object *obj;
     enum password_status ps;
     enum db_status st;
@@ -303,20 +330,19 @@ void handle_sign_in(struct call *c)
     if (!handler_password_length(c, pw, false))
         return;
     email = lowered_email(c);
+    kinds = hash_kinds(c);
+    if (kinds == NULL)
+        return;
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
                                            &hash);
     if (st != DB_OK && st != DB_NOTFOUND) {
         router_store_error(c, st);
         return;
     }
-    if (st == DB_NOTFOUND || hash == NULL) {
-        password_dummy_verify(&c->app->passwords, pw->str, pw->len);
-        response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
-        return;
-    }
-    ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, &needs_upgrade);
+    ps = password_verify_equally(&c->app->passwords, kinds, pw->str, pw->len,
+                                 st == DB_OK ? hash : NULL, &needs_upgrade);
     if (ps != PASSWORD_OK) {
-        if (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH)
+        if (st == DB_OK && hash != NULL && (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH))
             log_event(LOG_LEVEL_WARN, "password_verify_failed", "reason=%s",
                       ps == PASSWORD_FAIL ? "internal" : "unknown_hash_format");
         response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");

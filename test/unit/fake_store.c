@@ -61,6 +61,7 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_USER_UPDATE] = "user_update",
     [FAKE_OP_USER_DELETE] = "user_delete",
     [FAKE_OP_ACCOUNT_LIST] = "account_list",
+    [FAKE_OP_PASSWORD_KINDS] = "password_kinds",
     [FAKE_OP_MAIL_ISSUE] = "mail_issue",
     [FAKE_OP_VERIFICATION_FIND] = "verification_find",
     [FAKE_OP_PASSWORD_RESET] = "password_reset",
@@ -717,6 +718,20 @@ static enum db_status op_account_list(void *impl, struct arena *a, const char *u
     return DB_OK;
 }
 
+/* op_password_kinds - every stored password, up to max: the caller groups them by kind. */
+static enum db_status op_password_kinds(void *impl, struct arena *a, const char **hashes,
+                                        size_t max, size_t *count)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_PASSWORD_KINDS);
+    *count = 0;
+    for (size_t i = 0; i < fs->naccounts && *count < max; i++)
+        if (fs->accounts[i].password != NULL)
+            hashes[(*count)++] = arena_strdup(a, fs->accounts[i].password);
+    return DB_OK;
+}
+
 /* op_mail_issue - the purge of expired rows of our kinds, then the row and the mail. */
 static enum db_status op_mail_issue(void *impl, const struct new_mail *m)
 {
@@ -870,6 +885,7 @@ static const struct store_ops fake_ops = {
     .user_update = op_user_update,
     .user_delete = op_user_delete,
     .account_list = op_account_list,
+    .password_kinds = op_password_kinds,
     .mail_issue = op_mail_issue,
     .verification_find = op_verification_find,
     .password_reset = op_password_reset,
