@@ -9,7 +9,6 @@
  * JWTs are stateless and replayable until they expire: a documented deviation). */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,10 +29,6 @@
 #include "router.h"
 #include "session.h"
 #include "store.h"
-
-/* send-verification-email without a session answers no sooner than this (Better Auth's floor:
- * "no such user" must not be faster than "mail sent"). */
-#define ANONYMOUS_FLOOR_MS 500
 
 static const char reset_requested[] =
     "If this email exists in our system, check your email for the reset link";
@@ -162,6 +157,63 @@ static bool issue(struct call *c, const struct new_mail *m)
     return true;
 }
 
+/* ---- mails queued after the answer ----
+ * request-password-reset, change-email and send-verification-email without a session give the
+ * same answer whether or not the address belongs to someone, and only one of the two branches
+ * has a mail to queue: a link to sign, a mail to render, and a transaction with a verification
+ * row and an outbox row whose commit waits for the WAL flush - a millisecond or more that the
+ * other branch would not spend, and the answer's timing would name the address. So both
+ * branches answer right after the same lookup, and the mail is prepared and queued once the
+ * answer has been delivered (response_defer), still in one transaction: nothing is half-written.
+ * Equal database work on both branches was the other way; it would need a fake transaction
+ * with a commit as costly as a real one on every unknown address. The price: a store failure
+ * after the answer cannot reach the client (who could not have been told without telling that
+ * the address exists); it is logged as mail_not_queued, and the user asks again. */
+
+struct later_mail {
+    struct call call;        /* the handler's call, answering into scratch from now on */
+    struct response scratch; /* where a failure's error answer goes: the real one is sent */
+    enum mail_kind kind;     /* MAIL_RESET_PASSWORD, MAIL_VERIFY_EMAIL or MAIL_CHANGE_EMAIL */
+    struct user_record user; /* whose account the link is for */
+    const char *new_email;   /* MAIL_CHANGE_EMAIL: the address the link moves the account to */
+    const char *option;      /* a reset link's redirectTo, or a verification link's callback */
+};
+
+static bool reset_mail(struct call *c, const struct user_record *user, const char *redirect_to,
+                       struct new_mail *out);
+
+/* queue_later - the deferred half of mail_after_answer. */
+static void queue_later(void *ctx)
+{
+    struct later_mail *l = ctx;
+    struct call *c = &l->call;
+    struct new_mail mail;
+    enum db_status st;
+    bool prepared = l->kind == MAIL_RESET_PASSWORD
+                        ? reset_mail(c, &l->user, l->option, &mail)
+                        : verification_mail(c, &l->user, l->new_email, l->option, &mail);
+
+    st = prepared ? c->app->store->ops->mail_issue(c->app->store->impl, &mail) : DB_FAIL;
+    if (st == DB_OK)
+        log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(l->kind));
+    else
+        log_event(LOG_LEVEL_ERROR, "mail_not_queued", "kind=%s status=%s", mail_kind_name(l->kind),
+                  db_status_name(st));
+}
+
+/* mail_after_answer - queue kind for user once c's answer is delivered (see above). */
+static void mail_after_answer(struct call *c, enum mail_kind kind, const struct user_record *user,
+                              const char *new_email, const char *option)
+{
+    struct later_mail *l = arena_alloc(c->req->arena, sizeof(*l));
+
+    *l = (struct later_mail){
+        .call = *c, .kind = kind, .user = *user, .new_email = new_email, .option = option};
+    response_init(&l->scratch, c->req->arena);
+    l->call.resp = &l->scratch;
+    response_defer(c->resp, queue_later, l);
+}
+
 /* ---- password reset ---- */
 
 static void answer_reset_requested(struct call *c)
@@ -173,18 +225,36 @@ static void answer_reset_requested(struct call *c)
     response_json(c->resp, 200, obj);
 }
 
-/* handle_request_password_reset - POST /request-password-reset: the same 200 whether or not
- * the address is known; for a known one a 24-character token row (an hour) and its mail in
- * one transaction. Like Better Auth, an unknown address still costs a (dummy) row lookup. */
+/* reset_mail - a reset link for user: a fresh 24-character token naming a verification row
+ * (an hour), the link with redirect_to, the rendered mail. False after answering 500. */
+static bool reset_mail(struct call *c, const struct user_record *user, const char *redirect_to,
+                       struct new_mail *out)
+{
+    char token[RANDOM_RESET_TOKEN_LEN + 1];
+    const char *url;
+    bool prepared;
+
+    if (random_token(token, RANDOM_RESET_TOKEN_LEN) != 0) {
+        store_failed(c, DB_FAIL);
+        return false;
+    }
+    url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
+    prepared = prepare_mail(c, MAIL_RESET_PASSWORD, user->email, user->name, url,
+                            arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token),
+                            user->id, out);
+    explicit_bzero(token, sizeof(token));
+    return prepared;
+}
+
+/* handle_request_password_reset - POST /request-password-reset: the same 200 after the same
+ * lookup whether or not the address is known; for a known one the token row and its mail are
+ * queued in one transaction after the answer (mail_after_answer). Better Auth gives an
+ * unknown address a dummy row lookup instead, which matches a lookup but not a commit. */
 void handle_request_password_reset(struct call *c)
 {
-    const char *redirect_to = string_of(&c->in.body[FIELD_REDIRECT_TO]);
-    char token[RANDOM_RESET_TOKEN_LEN + 1];
     struct user_record user;
-    const char *hash = NULL, *ignored = NULL, *url;
-    struct new_mail mail;
+    const char *hash = NULL;
     enum db_status st;
-    bool queued;
 
     if (c->app->mail == NULL) {
         response_error(c->resp, 400, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled");
@@ -192,33 +262,14 @@ void handle_request_password_reset(struct call *c)
     }
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
                                            lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
-    if (st == DB_NOTFOUND) {
-        st = c->app->store->ops->verification_find(
-            c->app->store->impl, c->req->arena, MAIL_TOKEN_RESET_PREFIX "dummy-verification-token",
-            &ignored);
-        if (st != DB_OK && st != DB_NOTFOUND) {
-            store_failed(c, st);
-            return;
-        }
-        answer_reset_requested(c);
-        return;
-    }
-    if (st != DB_OK) {
+    if (st != DB_OK && st != DB_NOTFOUND) {
         store_failed(c, st);
         return;
     }
-    if (random_token(token, RANDOM_RESET_TOKEN_LEN) != 0) {
-        store_failed(c, DB_FAIL);
-        return;
-    }
-    url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
-    queued = prepare_mail(c, MAIL_RESET_PASSWORD, user.email, user.name, url,
-                          arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token), user.id,
-                          &mail) &&
-             issue(c, &mail);
-    explicit_bzero(token, sizeof(token));
-    if (queued)
-        answer_reset_requested(c);
+    if (st == DB_OK)
+        mail_after_answer(c, MAIL_RESET_PASSWORD, &user, NULL,
+                          string_of(&c->in.body[FIELD_REDIRECT_TO]));
+    answer_reset_requested(c);
 }
 
 /* handle_reset_password_callback - GET /reset-password/:token?callbackURL=: the link in the
@@ -315,45 +366,25 @@ static void answer_verification_disabled(struct call *c)
                    "Verification email isn't enabled");
 }
 
-/* wait_until - sleep until the monotonic clock reaches deadline (interrupted sleeps go on). */
-static void wait_until(const struct timespec *deadline)
-{
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, NULL) == EINTR)
-        ;
-}
-
-/* send_anonymously - send-verification-email without a session: mail only an existing,
- * unverified user, and answer the same 200 either way, never before ANONYMOUS_FLOOR_MS. The
- * worker sleeps for the rest: a price the rate limit (3 a minute per client) bounds. */
+/* send_anonymously - send-verification-email without a session: the same 200 right after the
+ * lookup, and a mail for an existing, unverified user queued after it (mail_after_answer).
+ * Better Auth makes both branches wait 500 ms instead, which here would hold a worker idle:
+ * two such requests a second would stall it. */
 static void send_anonymously(struct call *c)
 {
-    const char *callback = string_of(&c->in.body[FIELD_CALLBACK_URL]);
-    struct timespec deadline;
     struct user_record user;
     const char *hash = NULL;
-    struct new_mail mail;
     enum db_status st;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += (ANONYMOUS_FLOOR_MS % 1000) * 1000000L;
-    deadline.tv_sec += ANONYMOUS_FLOOR_MS / 1000 + deadline.tv_nsec / 1000000000L;
-    deadline.tv_nsec %= 1000000000L;
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
                                            lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
-    if (st == DB_OK && !user.email_verified) {
-        if (!verification_mail(c, &user, NULL, callback, &mail)) {
-            wait_until(&deadline);
-            return;
-        }
-        st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
-        if (st == DB_OK)
-            log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(MAIL_VERIFY_EMAIL));
-    }
-    wait_until(&deadline);
     if (st != DB_OK && st != DB_NOTFOUND) {
         store_failed(c, st);
         return;
     }
+    if (st == DB_OK && !user.email_verified)
+        mail_after_answer(c, MAIL_VERIFY_EMAIL, &user, NULL,
+                          string_of(&c->in.body[FIELD_CALLBACK_URL]));
     answer_status_true(c);
 }
 
@@ -546,15 +577,14 @@ void handle_verify_email(struct call *c)
 /* ---- change of e-mail ---- */
 
 /* handle_change_email - POST /change-email (AUTHFCGI_CHANGE_EMAIL=on): a change-email link to
- * the new address; nothing changes until it is opened. A taken address gets the same 200 and
- * no mail. */
+ * the new address; nothing changes until it is opened. A taken address gets the same 200, at
+ * the same time, and no mail. */
 void handle_change_email(struct call *c)
 {
     const char *callback = string_of(&c->in.body[FIELD_CALLBACK_URL]);
     char *new_email = lowered(c, c->in.body[FIELD_NEW_EMAIL].str);
     struct user_record taken;
     const char *hash = NULL;
-    struct new_mail mail;
     enum db_status st;
 
     if (!c->app->change_email) {
@@ -580,7 +610,8 @@ void handle_change_email(struct call *c)
         store_failed(c, st);
         return;
     }
-    if (!verification_mail(c, &c->session.user, new_email, callback, &mail) || !issue(c, &mail))
-        return;
+    /* A free address queues its link after the answer, so that a taken one (no mail) does not
+     * answer sooner (mail_after_answer). */
+    mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, new_email, callback);
     answer_status_true(c);
 }

@@ -40,6 +40,8 @@ struct fake_store {
     struct fake_rate *rates;
     size_t nrates, rates_cap;
     unsigned calls[FAKE_OP__MAX];
+    unsigned calls_answered[FAKE_OP__MAX]; /* the part of calls made while answered */
+    bool answered;
     struct fake_script scripts[FAKE_OP__MAX];
     int retry_after;
 };
@@ -394,6 +396,8 @@ static bool enter(struct fake_store *fs, enum fake_op op, enum db_status *st)
     struct fake_script *sc = &fs->scripts[op];
 
     fs->calls[op]++;
+    if (fs->answered)
+        fs->calls_answered[op]++;
     if (!sc->armed)
         return false;
     if (sc->always) {
@@ -962,6 +966,16 @@ unsigned fake_store_calls(const struct fake_store *fs, enum fake_op op)
     return fs->calls[op];
 }
 
+void fake_store_set_answered(struct fake_store *fs, bool answered)
+{
+    fs->answered = answered;
+}
+
+unsigned fake_store_calls_answered(const struct fake_store *fs, enum fake_op op)
+{
+    return fs->calls_answered[op];
+}
+
 unsigned fake_store_total_calls(const struct fake_store *fs)
 {
     unsigned total = 0;
@@ -974,6 +988,7 @@ unsigned fake_store_total_calls(const struct fake_store *fs)
 void fake_store_reset_calls(struct fake_store *fs)
 {
     memset(fs->calls, 0, sizeof(fs->calls));
+    memset(fs->calls_answered, 0, sizeof(fs->calls_answered));
 }
 
 const char *fake_op_name(enum fake_op op)
