@@ -168,15 +168,22 @@ static bool issue(struct call *c, const struct new_mail *m)
  * Equal database work on both branches was the other way; it would need a fake transaction
  * with a commit as costly as a real one on every unknown address. The price: a store failure
  * after the answer cannot reach the client (who could not have been told without telling that
- * the address exists); it is logged as mail_not_queued, and the user asks again. */
+ * the address exists); it is logged as mail_not_queued, and the user asks again.
+ *
+ * The branch without a mail does the same after its answer, short of queueing: it prepares the
+ * mail it would send (link, signature, rendering) and reads the row's identifier instead of
+ * writing it. On a busy machine the work that follows an answer competes for the CPU with
+ * delivering it, and it keeps the worker from the next request: both must not differ either
+ * (measured: without it the mailing branch answered ~0.1 ms, 12-14 %, later on 2 busy cores). */
 
 struct later_mail {
     struct call call;        /* the handler's call, answering into scratch from now on */
     struct response scratch; /* where a failure's error answer goes: the real one is sent */
     enum mail_kind kind;     /* MAIL_RESET_PASSWORD, MAIL_VERIFY_EMAIL or MAIL_CHANGE_EMAIL */
-    struct user_record user; /* whose account the link is for */
+    struct user_record user; /* whose account the link is for (nobody's: id "") */
     const char *new_email;   /* MAIL_CHANGE_EMAIL: the address the link moves the account to */
     const char *option;      /* a reset link's redirectTo, or a verification link's callback */
+    bool send;               /* false: prepare the mail only, as the other branch would */
 };
 
 static bool reset_mail(struct call *c, const struct user_record *user, const char *redirect_to,
@@ -189,10 +196,17 @@ static void queue_later(void *ctx)
     struct call *c = &l->call;
     struct new_mail mail;
     enum db_status st;
+    const char *ignored = NULL;
     bool prepared = l->kind == MAIL_RESET_PASSWORD
                         ? reset_mail(c, &l->user, l->option, &mail)
                         : verification_mail(c, &l->user, l->new_email, l->option, &mail);
 
+    if (!l->send) {
+        if (prepared)
+            (void)c->app->store->ops->verification_find(c->app->store->impl, c->req->arena,
+                                                        mail.identifier, &ignored);
+        return;
+    }
     st = prepared ? c->app->store->ops->mail_issue(c->app->store->impl, &mail) : DB_FAIL;
     if (st == DB_OK)
         log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(l->kind));
@@ -201,14 +215,21 @@ static void queue_later(void *ctx)
                   db_status_name(st));
 }
 
-/* mail_after_answer - queue kind for user once c's answer is delivered (see above). */
+/* mail_after_answer - once c's answer is delivered, queue kind for user when send, else only
+ * prepare it (see above); user NULL stands for nobody at address. */
 static void mail_after_answer(struct call *c, enum mail_kind kind, const struct user_record *user,
-                              const char *new_email, const char *option)
+                              const char *address, const char *new_email, const char *option,
+                              bool send)
 {
     struct later_mail *l = arena_alloc(c->req->arena, sizeof(*l));
+    struct user_record nobody = {.id = "", .name = "", .email = address};
 
-    *l = (struct later_mail){
-        .call = *c, .kind = kind, .user = *user, .new_email = new_email, .option = option};
+    *l = (struct later_mail){.call = *c,
+                             .kind = kind,
+                             .user = user != NULL ? *user : nobody,
+                             .new_email = new_email,
+                             .option = option,
+                             .send = send};
     response_init(&l->scratch, c->req->arena);
     l->call.resp = &l->scratch;
     response_defer(c->resp, queue_later, l);
@@ -255,20 +276,20 @@ void handle_request_password_reset(struct call *c)
     struct user_record user;
     const char *hash = NULL;
     enum db_status st;
+    char *email;
 
     if (c->app->mail == NULL) {
         response_error(c->resp, 400, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled");
         return;
     }
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
-                                           lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
+    email = lowered(c, c->in.body[FIELD_EMAIL].str);
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, email, &user, &hash);
     if (st != DB_OK && st != DB_NOTFOUND) {
         store_failed(c, st);
         return;
     }
-    if (st == DB_OK)
-        mail_after_answer(c, MAIL_RESET_PASSWORD, &user, NULL,
-                          string_of(&c->in.body[FIELD_REDIRECT_TO]));
+    mail_after_answer(c, MAIL_RESET_PASSWORD, st == DB_OK ? &user : NULL, email, NULL,
+                      string_of(&c->in.body[FIELD_REDIRECT_TO]), st == DB_OK);
     answer_reset_requested(c);
 }
 
@@ -375,16 +396,16 @@ static void send_anonymously(struct call *c)
     struct user_record user;
     const char *hash = NULL;
     enum db_status st;
+    char *email = lowered(c, c->in.body[FIELD_EMAIL].str);
 
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena,
-                                           lowered(c, c->in.body[FIELD_EMAIL].str), &user, &hash);
+    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, email, &user, &hash);
     if (st != DB_OK && st != DB_NOTFOUND) {
         store_failed(c, st);
         return;
     }
-    if (st == DB_OK && !user.email_verified)
-        mail_after_answer(c, MAIL_VERIFY_EMAIL, &user, NULL,
-                          string_of(&c->in.body[FIELD_CALLBACK_URL]));
+    mail_after_answer(c, MAIL_VERIFY_EMAIL, st == DB_OK ? &user : NULL, email, NULL,
+                      string_of(&c->in.body[FIELD_CALLBACK_URL]),
+                      st == DB_OK && !user.email_verified);
     answer_status_true(c);
 }
 
@@ -601,17 +622,15 @@ void handle_change_email(struct call *c)
     }
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, new_email, &taken,
                                            &hash);
-    if (st == DB_OK) {
-        log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
-        answer_status_true(c);
-        return;
-    }
-    if (st != DB_NOTFOUND) {
+    if (st != DB_OK && st != DB_NOTFOUND) {
         store_failed(c, st);
         return;
     }
-    /* A free address queues its link after the answer, so that a taken one (no mail) does not
-     * answer sooner (mail_after_answer). */
-    mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, new_email, callback);
+    if (st == DB_OK)
+        log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
+    /* A free address's link is queued after the answer, and a taken one's only prepared, so
+     * that neither answers sooner (mail_after_answer). */
+    mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, NULL, new_email, callback,
+                      st == DB_NOTFOUND);
     answer_status_true(c);
 }
