@@ -202,6 +202,8 @@ static void queue_later(void *ctx)
                         : verification_mail(c, &l->user, l->new_email, l->option, &mail);
 
     if (!l->send) {
+        if (l->kind == MAIL_CHANGE_EMAIL) /* logged here: a log line is work too */
+            log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
         if (prepared)
             (void)c->app->store->ops->verification_find(c->app->store->impl, c->req->arena,
                                                         mail.identifier, &ignored);
@@ -626,8 +628,6 @@ void handle_change_email(struct call *c)
         store_failed(c, st);
         return;
     }
-    if (st == DB_OK)
-        log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
     /* A free address's link is queued after the answer, and a taken one's only prepared, so
      * that neither answers sooner (mail_after_answer). */
     mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, NULL, new_email, callback,
