@@ -42,6 +42,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
                                 ? PASSWORD_BETTERAUTH
                                 : PASSWORD_YESCRYPT;
     app->passwords.cost = (unsigned long)s->password_cost;
+    password_kinds_init(&app->hash_kinds, &app->passwords);
     app->hash_session_tokens = s->session_storage == NULL || strcmp(s->session_storage, "plain") != 0;
     app->bearer = s->bearer;
     app->rate_limit = s->rate_limit;

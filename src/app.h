@@ -23,6 +23,11 @@ struct app {
     struct origin_policy origins;
     struct client_ip_proxies proxies;
     struct password_config passwords;
+    /* The kinds of hash a failed sign-in computes: the one part that changes while serving,
+     * learnt from the database on the worker's first sign-in (hash_kinds_read) and from the
+     * hashes met since. */
+    struct password_kinds hash_kinds;
+    bool hash_kinds_read;
     bool hash_session_tokens; /* AUTHFCGI_SESSION_STORAGE=hash: session.token holds SHA-256 hex */
     bool bearer;              /* Authorization: Bearer accepted, set-auth-token sent */
     bool rate_limit;          /* AUTHFCGI_RATE_LIMIT */

@@ -321,8 +321,34 @@ static bool guard_success(struct call *c, const char *email)
     return true;
 }
 
-/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential and wrong password
- * give the same 401 after the same hash work. */
+/* hash_kinds - the kinds of hash in play (password_verify_equally): read from the account table
+ * on the worker's first sign-in, before the e-mail is looked up, so that its cost falls on
+ * both branches. NULL after answering a store failure (read again on the next sign-in). */
+static struct password_kinds *hash_kinds(struct call *c)
+{
+    const char *hashes[16];
+    size_t count = 0;
+    enum db_status st;
+
+    if (c->app->hash_kinds_read)
+        return &c->app->hash_kinds;
+    st = c->app->store->ops->password_kinds(c->app->store->impl, c->req->arena, hashes,
+                                            sizeof(hashes) / sizeof(hashes[0]), &count);
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (!password_kinds_add(&c->app->hash_kinds, hashes[i]) &&
+            c->app->hash_kinds.count == PASSWORD_KINDS_MAX)
+            log_event(LOG_LEVEL_WARN, "password_kinds_full", "max=%d", PASSWORD_KINDS_MAX);
+    c->app->hash_kinds_read = true;
+    return &c->app->hash_kinds;
+}
+
+/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential, unreadable hash
+ * and wrong password give the same 401 after the same hash work, whatever kinds of hash the
+ * database holds (password_verify_equally). */
 void handle_sign_in(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
@@ -331,6 +357,7 @@ void handle_sign_in(struct call *c)
     struct user_record user;
     const char *hash = NULL, *token;
     bool needs_upgrade = false;
+    struct password_kinds *kinds;
     struct json_object *obj;
     enum password_status ps;
     enum db_status st;
@@ -345,20 +372,19 @@ void handle_sign_in(struct call *c)
     email = lowered_email(c);
     if (!guard_account(c, email))
         return;
+    kinds = hash_kinds(c);
+    if (kinds == NULL)
+        return;
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
                                            &hash);
     if (st != DB_OK && st != DB_NOTFOUND) {
         router_store_error(c, st);
         return;
     }
-    if (st == DB_NOTFOUND || hash == NULL) {
-        password_dummy_verify(&c->app->passwords, pw->str, pw->len);
-        response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
-        return;
-    }
-    ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, &needs_upgrade);
+    ps = password_verify_equally(&c->app->passwords, kinds, pw->str, pw->len,
+                                 st == DB_OK ? hash : NULL, &needs_upgrade);
     if (ps != PASSWORD_OK) {
-        if (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH)
+        if (st == DB_OK && hash != NULL && (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH))
             log_event(LOG_LEVEL_WARN, "password_verify_failed", "reason=%s",
                       ps == PASSWORD_FAIL ? "internal" : "unknown_hash_format");
         response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");

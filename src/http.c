@@ -24,6 +24,25 @@ void response_init(struct response *resp, struct arena *arena)
     resp->arena = arena;
 }
 
+/* response_defer - see http.h. A second call would silently drop work: a bug. */
+void response_defer(struct response *resp, void (*fn)(void *ctx), void *ctx)
+{
+    if (resp->deferred != NULL)
+        abort();
+    resp->deferred = fn;
+    resp->deferred_ctx = ctx;
+}
+
+/* response_run_deferred - see http.h. */
+void response_run_deferred(struct response *resp)
+{
+    void (*fn)(void *ctx) = resp->deferred;
+
+    resp->deferred = NULL;
+    if (fn != NULL)
+        fn(resp->deferred_ctx);
+}
+
 /* response_header - append one header line. Running out of slots is a programming error: the
  * largest response we build (sign-in with cookies) uses well under RESPONSE_MAX_HEADERS. */
 void response_header(struct response *resp, const char *name, const char *value)

@@ -57,9 +57,24 @@ struct response {
     const char *body; /* NULL = no body and no Content-Type */
     size_t body_len;
     struct arena *arena;
+    /* Work the handler left for after the answer (response_defer); NULL when there is none. */
+    void (*deferred)(void *ctx);
+    void *deferred_ctx;
 };
 
 void response_init(struct response *resp, struct arena *arena);
+
+/* response_defer - run fn(ctx) once this response has been delivered and its request ended
+ * (response_run_deferred): work the answer does not depend on then keeps no client waiting,
+ * and the answer's timing cannot tell whether it was done. fn reports its failures to the log
+ * only. One per response; ctx and everything fn uses must live in the request's arena or
+ * longer. */
+void response_defer(struct response *resp, void (*fn)(void *ctx), void *ctx);
+
+/* response_run_deferred - run and forget the deferred work, if any. The caller of the
+ * transport calls it after writing the response (also when the client had gone), before the
+ * request's arena is reset. */
+void response_run_deferred(struct response *resp);
 
 /* response_header - add a header line; name and value are copied into the arena. */
 void response_header(struct response *resp, const char *name, const char *value);

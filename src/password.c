@@ -120,6 +120,28 @@ static enum hash_kind classify(const char *stored)
     return HASH_UNKNOWN;
 }
 
+/* The test hook of password_trace; NULL in production. */
+static void (*trace_fn)(const char *kind, void *ctx);
+static void *trace_ctx;
+
+/* password_trace - see password.h. */
+void password_trace(void (*fn)(const char *kind, void *ctx), void *ctx)
+{
+    trace_fn = fn;
+    trace_ctx = ctx;
+}
+
+static bool kind_name(const char *stored, char name[PASSWORD_KIND_SIZE]);
+
+/* traced - report one hash about to be computed with setting (a hash or a setting). */
+static void traced(const char *setting)
+{
+    char name[PASSWORD_KIND_SIZE];
+
+    if (trace_fn != NULL)
+        trace_fn(kind_name(setting, name) ? name : "?", trace_ctx);
+}
+
 /* betterauth_key - key_hex = lowercase hex of Better Auth's scrypt key for pw and the
  * 32-character salt text. */
 static enum password_status betterauth_key(const struct normalised *pw, const char *salt_hex,
@@ -128,6 +150,8 @@ static enum password_status betterauth_key(const struct normalised *pw, const ch
     unsigned char key[BA_KEY_BYTES];
     enum password_status st = PASSWORD_FAIL;
 
+    if (trace_fn != NULL)
+        trace_fn("scrypt", trace_ctx);
     if (EVP_PBE_scrypt(pw->bytes, pw->len, (const unsigned char *)salt_hex, BA_SALT_HEX,
                        BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, BA_SCRYPT_MAXMEM, key,
                        sizeof(key)) == 1) {
@@ -168,6 +192,7 @@ static enum password_status crypt_compute(const struct normalised *pw, const cha
     data = calloc(1, sizeof(*data));
     if (data == NULL)
         return PASSWORD_FAIL;
+    traced(setting);
     errno = 0;
     h = crypt_rn(pw->bytes, setting, data, (int)sizeof(*data));
     if (h == NULL || h[0] == '*')
@@ -313,4 +338,138 @@ void password_dummy_verify(const struct password_config *cfg, const char *pw, si
         return;
     }
     (void)password_verify(cfg, pw, pw_len, stored, NULL);
+}
+
+/* ---- failures that cost the same (see password.h) ---- */
+
+/* segment_end - the '$' that ends the segment starting at s, or NULL. */
+static const char *segment_end(const char *s)
+{
+    return strchr(s, '$');
+}
+
+/* kind_name - what makes a hash cost what it costs: "scrypt" for Better Auth's (its parameters
+ * are fixed), else the crypt(3) scheme with its cost parameters where the scheme has them
+ * ("$y$j9T$", "$2b$10$", "$6$rounds=9000$"; plain "$6$" and the like have none). False for a
+ * hash of no known format. Must group as STMT_PASSWORD_KINDS does. */
+static bool kind_name(const char *stored, char name[PASSWORD_KIND_SIZE])
+{
+    const char *id_end, *end;
+    size_t id_len, len;
+
+    if (classify(stored) == HASH_BETTERAUTH) {
+        strcpy(name, "scrypt");
+        return true;
+    }
+    if (stored[0] != '$' || (id_end = segment_end(stored + 1)) == NULL)
+        return false;
+    id_len = (size_t)(id_end - stored - 1);
+    end = id_end;
+    if ((id_len == 1 && stored[1] == 'y') || (id_len == 2 && stored[1] == '2') ||
+        strncmp(id_end + 1, "rounds=", 7) == 0) {
+        end = segment_end(id_end + 1);
+        if (end == NULL)
+            return false;
+    }
+    len = (size_t)(end - stored) + 1;
+    if (len >= PASSWORD_KIND_SIZE)
+        return false;
+    memcpy(name, stored, len);
+    name[len] = '\0';
+    return true;
+}
+
+/* kind_dummy - a hash to verify against that costs what stored costs: Better Auth's with a
+ * zero salt and key, or stored's crypt(3) setting (its parameters and salt, without the
+ * hash: bcrypt's is the 29 characters before the hash, the others' ends at the last '$'). */
+static bool kind_dummy(const char *stored, char out[PASSWORD_HASH_SIZE])
+{
+    const char *last = strrchr(stored, '$');
+    size_t len = strlen(stored);
+
+    if (classify(stored) == HASH_BETTERAUTH) {
+        memset(out, '0', BA_HASH_LEN);
+        out[BA_SALT_HEX] = ':';
+        out[BA_HASH_LEN] = '\0';
+        return true;
+    }
+    if (stored[0] != '$' || last == NULL)
+        return false;
+    if (stored[1] == '2' && len > 29)
+        len = 29;
+    else if (last > stored + 1)
+        len = (size_t)(last - stored);
+    if (len >= PASSWORD_HASH_SIZE)
+        return false;
+    memcpy(out, stored, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* kinds_find - the index of name in kinds, or -1. */
+static int kinds_find(const struct password_kinds *kinds, const char *name)
+{
+    for (size_t i = 0; i < kinds->count; i++)
+        if (strcmp(kinds->kind[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* kinds_add - the index of stored's kind, added if new and there is room; -1 otherwise. */
+static int kinds_add(struct password_kinds *kinds, const char *stored)
+{
+    char name[PASSWORD_KIND_SIZE];
+    int i;
+
+    if (stored == NULL || !kind_name(stored, name))
+        return -1;
+    i = kinds_find(kinds, name);
+    if (i >= 0 || kinds->count == PASSWORD_KINDS_MAX)
+        return i;
+    if (!kind_dummy(stored, kinds->kind[kinds->count].dummy))
+        return -1;
+    strcpy(kinds->kind[kinds->count].name, name);
+    return (int)kinds->count++;
+}
+
+/* password_kinds_init - see password.h. */
+void password_kinds_init(struct password_kinds *kinds, const struct password_config *cfg)
+{
+    char stored[PASSWORD_HASH_SIZE];
+
+    kinds->count = 0;
+    if (cfg->format == PASSWORD_BETTERAUTH) {
+        memset(stored, '0', BA_HASH_LEN);
+        stored[BA_SALT_HEX] = ':';
+        stored[BA_HASH_LEN] = '\0';
+    } else if (!yescrypt_setting(cfg->cost, true, stored, sizeof(stored) - 1)) {
+        return; /* a cost libxcrypt refuses: password_hash fails too */
+    } else {
+        strcat(stored, "$"); /* a setting made a hash: kind_dummy drops what follows the '$' */
+    }
+    (void)kinds_add(kinds, stored);
+}
+
+/* password_kinds_add - see password.h. */
+bool password_kinds_add(struct password_kinds *kinds, const char *stored)
+{
+    return kinds_add(kinds, stored) >= 0;
+}
+
+/* password_verify_equally - the real verification first, so that a success returns at once.
+ * A stored hash that computed nothing (unreadable, or refused by libxcrypt) stands for no
+ * kind: then every kind is computed, as for an unknown address. */
+enum password_status password_verify_equally(const struct password_config *cfg,
+                                             struct password_kinds *kinds, const char *pw,
+                                             size_t pw_len, const char *stored, bool *needs_upgrade)
+{
+    enum password_status st = password_verify(cfg, pw, pw_len, stored, needs_upgrade);
+    int own = st != PASSWORD_BAD_HASH ? kinds_add(kinds, stored) : -1;
+
+    if (st == PASSWORD_OK)
+        return st;
+    for (size_t i = 0; i < kinds->count; i++)
+        if ((int)i != own)
+            (void)password_verify(cfg, pw, pw_len, kinds->kind[i].dummy, NULL);
+    return st;
 }

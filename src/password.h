@@ -68,4 +68,56 @@ enum password_status password_verify(const struct password_config *cfg, const ch
  * time. Has no result. */
 void password_dummy_verify(const struct password_config *cfg, const char *pw, size_t pw_len);
 
+/* ---- failures that cost the same ----
+ * A sign-in for an unknown address must cost what a known address with a wrong password costs.
+ * One dummy hash in the configured format is not enough once the stored hashes differ: an
+ * adopted Better Auth database keeps scrypt hashes (~135 ms) until each user signs in, next to
+ * yescrypt ones (~30 ms); an older AUTHFCGI_PASSWORD_COST leaves yescrypt at another cost; an
+ * unreadable hash costs no hash at all. Whatever the unknown address cost, some known ones
+ * would be told apart. So every failed verification computes one hash of each kind in play
+ * (the configured one, and each found in the database or met since), the real hash standing
+ * for its own kind: the same work, with the same code, whatever was stored. A successful one
+ * computes the real hash only.
+ *
+ * Why work rather than a time floor: a floor must be calibrated against hashes whose time
+ * moves with the machine's load, so under load either the floor or the real hash shows; and
+ * a sleeping worker is held as long as a computing one (the floor would save CPU, not
+ * workers). Equal work follows the load by itself, is exact, and is what the tests can check.
+ * Its price: a failed sign-in costs the sum of the kinds in play (one hash when the database
+ * holds only the configured kind, as in a database authfcgi made), at most PASSWORD_KINDS_MAX
+ * hashes; a kind met when the table is full is computed on top, for its own accounts only. */
+
+#define PASSWORD_KINDS_MAX 4
+#define PASSWORD_KIND_SIZE 64
+
+/* The kinds of hash in play: worker-lifetime, filled at start and as hashes are met. */
+struct password_kinds {
+    size_t count;
+    struct {
+        char name[PASSWORD_KIND_SIZE];  /* "scrypt", or a crypt prefix: "$y$j9T$", "$2b$10$" */
+        char dummy[PASSWORD_HASH_SIZE]; /* verified against, it costs what the kind costs */
+    } kind[PASSWORD_KINDS_MAX];
+};
+
+/* password_kinds_init - the configured format's kind alone. */
+void password_kinds_init(struct password_kinds *kinds, const struct password_config *cfg);
+
+/* password_kinds_add - add the kind of a stored hash (not the hash: a dummy with its
+ * parameters and salt). False when stored is of no known format, or when the kind is new and
+ * the table is full; true when it is in the table. */
+bool password_kinds_add(struct password_kinds *kinds, const char *stored);
+
+/* password_verify_equally - password_verify (stored NULL: PASSWORD_BAD_HASH, for an unknown
+ * address or an account without a password), and on any result but PASSWORD_OK one dummy
+ * verification of each kind in kinds besides the one the real hash computed. Adds the kind of
+ * a readable stored hash to kinds. */
+enum password_status password_verify_equally(const struct password_config *cfg,
+                                             struct password_kinds *kinds, const char *pw,
+                                             size_t pw_len, const char *stored,
+                                             bool *needs_upgrade);
+
+/* password_trace - a test's view of the work done: fn(kind, ctx) is called with the kind name
+ * (as in struct password_kinds) of every hash computed, real or dummy; NULL stops it. */
+void password_trace(void (*fn)(const char *kind, void *ctx), void *ctx);
+
 #endif

@@ -117,6 +117,20 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 1,
         .read_only = true,
     },
+    /* One stored hash per kind (Better Auth's scrypt; a crypt(3) scheme and, where it has
+     * them, its cost parameters: "$y$j9T$", "$2b$10$", "$6$rounds=N$"), for the sign-in's
+     * equal failures (password_kinds). A scan of the table, once per worker. */
+    [STMT_PASSWORD_KINDS] = {
+        .name = "authfcgi_password_kinds",
+        .sql = "SELECT min(password) FROM account WHERE password IS NOT NULL "
+               "GROUP BY password ~ '^[0-9a-f]{32}:[0-9a-f]{128}$', split_part(password, '$', 2), "
+               "CASE WHEN split_part(password, '$', 2) IN ('y', '2a', '2b', '2x', '2y') "
+               "OR split_part(password, '$', 3) LIKE 'rounds=%' "
+               "THEN split_part(password, '$', 3) END "
+               "LIMIT 16",
+        .nparams = 0,
+        .read_only = true,
+    },
     /* Every credential account of the user, as Better Auth's updatePassword (updateMany). */
     [STMT_PASSWORD_SET] = {
         .name = "authfcgi_password_set",

@@ -16,6 +16,7 @@ enum stmt {
     STMT_ACCOUNT_INSERT_CREDENTIAL, /* id, userId, password -> (none) */
     STMT_USER_BY_EMAIL,             /* email -> user, credential password */
     STMT_CREDENTIAL_OF_USER,        /* userId -> password */
+    STMT_PASSWORD_KINDS,            /* -> one credential password per kind of hash */
     STMT_SESSION_INSERT,  /* id, token, userId, expires_in_s, ipAddress, userAgent -> session */
     STMT_SESSION_LOOKUP,  /* token -> session, user */
     STMT_SESSION_REFRESH, /* id, expires_in_s -> session */

@@ -124,6 +124,12 @@ struct store_ops {
     enum db_status (*credential_of_user)(void *impl, struct arena *a, const char *user_id,
                                          const char **password_hash);
 
+    /* password_kinds - one stored credential hash of each kind in the account table (a
+     * format, with its cost where it has one), at most max of them, into hashes (arena
+     * strings); *count how many. A scan of the whole table: for a worker's first sign-in. */
+    enum db_status (*password_kinds)(void *impl, struct arena *a, const char **hashes, size_t max,
+                                     size_t *count);
+
     /* session_create - insert one session row. */
     enum db_status (*session_create)(void *impl, struct arena *a, const struct new_session *s,
                                      struct session_record *out);

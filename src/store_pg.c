@@ -281,6 +281,24 @@ static enum db_status pg_credential_of_user(void *impl, struct arena *a, const c
     return st;
 }
 
+/* password_kinds - DB_OK with *count 0 when no account has a password. */
+static enum db_status pg_password_kinds(void *impl, struct arena *a, const char **hashes,
+                                        size_t max, size_t *count)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_PASSWORD_KINDS, NULL, &r);
+    int rows = db_result_rows(r);
+
+    *count = 0;
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    for (int i = 0; st == DB_OK && i < rows && *count < max; i++)
+        if (db_result_value(r, i, 0) != NULL)
+            hashes[(*count)++] = arena_strdup(a, db_result_value(r, i, 0));
+    db_result_free(r);
+    return st;
+}
+
 struct password_unit {
     struct arena *a;
     const char *user_id;
@@ -721,6 +739,7 @@ static const struct store_ops pg_ops = {
     .sign_up = pg_sign_up,
     .user_by_email = pg_user_by_email,
     .credential_of_user = pg_credential_of_user,
+    .password_kinds = pg_password_kinds,
     .session_create = pg_session_create,
     .session_lookup = pg_session_lookup,
     .session_refresh = pg_session_refresh,

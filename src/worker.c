@@ -144,6 +144,9 @@ static void serve_one(struct worker *w, struct request *req)
         log_event(LOG_LEVEL_DEBUG, "response_not_delivered", "status=%d", resp.status);
     log_event(LOG_LEVEL_DEBUG, "request", "method=%s status=%d ms=%.1f", req->method, resp.status,
               elapsed_ms(&start));
+    /* The web server has the whole answer and the request is ended: work a handler deferred
+     * no longer delays it (the next request waits for it, on this worker only). */
+    response_run_deferred(&resp);
     if (++w->served == 1)
         notify_master(w, WORKER_NOTE_SERVED);
     arena_reset(w->arena);

@@ -129,7 +129,15 @@ sql() {
 # deliver NAME COUNT - run `authfcgi mail --once` (it must exit 0) and expect exactly COUNT
 # new messages; MAIL_TO, MAIL_SUBJECT and MAIL_LINK describe the newest.
 deliver() {
-	local name=$1 want=$2 before after newest fields
+	local name=$1 want=$2 before after newest fields deadline
+	# A mail that only a known address gets (request-password-reset, change-email,
+	# send-verification-email without a session) is queued just after the answer, so that
+	# the answer does not tell: wait for its row instead of racing it.
+	deadline=$((SECONDS + 20))
+	while (($(sql "SELECT count(*) FROM authfcgi_outbox WHERE status = 'pending'") < want &&
+		SECONDS < deadline)); do
+		sleep 0.05
+	done
 	before=$(find "$MAILDIR" -name '*.eml' | wc -l)
 	if ! "$AUTHFCGI_BIN" mail --once >>"$TEST_TMP/mail.log" 2>&1; then
 		not_ok "$name: authfcgi mail --once exits 0"
@@ -277,23 +285,15 @@ expect 400 code=EMAIL_ALREADY_VERIFIED
 get "main-39 a token that is no JWT" "/verify-email?token=not-a-jwt&callbackURL=%2Fverified"
 expect 302 location=/verified?error=INVALID_TOKEN
 
-start=$(date +%s%N)
 post "main-37 without a session, for an unverified user" /send-verification-email "{\"email\":\"$BOB\"}"
-elapsed=$((($(date +%s%N) - start) / 1000000))
 expect 200 'body={"status":true}'
-((elapsed >= 500)) && ok "main-37 the answer took $elapsed ms (>= 500)" ||
-	not_ok "main-37 the answer took $elapsed ms (< 500)"
 deliver "bob's verification mail" 1
 expect_mail "bob's verification mail: callbackURL /" "$BOB" "Verify your e-mail address" \
 	"^$BASE/verify-email\?token=[^&]+&callbackURL=%2F\$"
 get "main-39 without callbackURL: 200" "${MAIL_LINK%%&callbackURL=*}"
 expect 200 'body={"status":true,"user":null}'
-start=$(date +%s%N)
 post "main-37 without a session, unknown address" /send-verification-email '{"email":"nobody.mail@example.com"}'
-elapsed=$((($(date +%s%N) - start) / 1000000))
 expect 200 'body={"status":true}'
-((elapsed >= 500)) && ok "main-37 unknown address: $elapsed ms (>= 500)" ||
-	not_ok "main-37 unknown address: $elapsed ms (< 500)"
 deliver "no mail for an unknown address" 0
 
 # ---- change of e-mail [main-40..42] ----------------------------------------------------------

@@ -520,6 +520,48 @@ START_TEST(test_password_set)
 }
 END_TEST
 
+/* password_kinds: one stored hash per kind, whatever the number of accounts of each kind (the
+ * table is shared with the other tests: only the kinds seeded here are counted). */
+START_TEST(test_password_kinds)
+{
+    static const char *const hashes[] = {
+        "$y$j8T$saltsaltsaltsaltsaltsa$hashhashhashhashhashhashhashhashhashhashhas",
+        "$y$j8T$othersaltothersaltothe$hashhashhashhashhashhashhashhashhashhashhas",
+        "$6$rounds=9000$saltsalt$hashhashhashhash",
+        "$6$rounds=9000$othersalt$hashhashhashhash",
+        "0123456789abcdef0123456789abcdef:"
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "fedcba9876543210fedcba9876543210:"
+        "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+        "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+    };
+    struct fixture f;
+    struct user_record user;
+    struct session_record rec;
+    const char *kinds[16];
+    size_t n = 0, j8t = 0, rounds = 0, scrypt = 0;
+
+    fixture_open(&f, _i);
+    for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+        struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+
+        nu.password_hash = hashes[i];
+        sign_up(&f, &nu, NULL, &user, &rec);
+    }
+    ck_assert_int_eq(OPS(&f)->password_kinds(IMPL(&f), f.a, kinds, 16, &n), DB_OK);
+    for (size_t i = 0; i < n; i++) {
+        j8t += strncmp(kinds[i], "$y$j8T$", 7) == 0;
+        rounds += strncmp(kinds[i], "$6$rounds=9000$", 15) == 0;
+        scrypt += strlen(kinds[i]) == 161 && kinds[i][32] == ':';
+    }
+    ck_assert_uint_eq(j8t, 1);
+    ck_assert_uint_eq(rounds, 1);
+    ck_assert_uint_eq(scrypt, 1);
+    fixture_close(&f);
+}
+END_TEST
+
 START_TEST(test_user_update_and_delete)
 {
     struct fixture f;
@@ -982,6 +1024,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_sign_up_leaves_nothing_on_failure, 0, 2);
     tcase_add_loop_test(tc, test_sessions, 0, 4);
     tcase_add_loop_test(tc, test_password_set, 0, 4);
+    tcase_add_loop_test(tc, test_password_kinds, 0, 2);
     tcase_add_loop_test(tc, test_user_update_and_delete, 0, 2);
     tcase_add_loop_test(tc, test_foreign_rows, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_duplicate_sign_ups, 0, 2);

@@ -2956,6 +2956,112 @@ START_TEST(test_store_failure_rate_limit)
 }
 END_TEST
 
+/* ==== sign-in failures that cost the same [issue 9, item 2] ================================ */
+
+/* The hashes one request computed, as password_trace names their kinds. */
+struct work {
+    char kinds[16][PASSWORD_KIND_SIZE];
+    size_t n;
+};
+
+static void record_kind(const char *kind, void *ctx)
+{
+    struct work *w = ctx;
+
+    if (w->n < sizeof(w->kinds) / sizeof(w->kinds[0]))
+        snprintf(w->kinds[w->n++], PASSWORD_KIND_SIZE, "%s", kind);
+}
+
+static int kind_order(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* sign_in_work - sign in as email with password, expecting status; the kinds of hash computed,
+ * sorted and joined by spaces (static buffer). */
+static const char *sign_in_work(const char *email, const char *password, int status)
+{
+    static char joined[16 * PASSWORD_KIND_SIZE];
+    struct work w = {.n = 0};
+    struct response r;
+    size_t used = 0;
+
+    password_trace(record_kind, &w);
+    r = POST_JSON(
+        "/sign-in/email",
+        .body = arena_printf(arena, "{\"email\":\"%s\",\"password\":\"%s\"}", email, password));
+    password_trace(NULL, NULL);
+    assert_status(r, status);
+    qsort(w.kinds, w.n, sizeof(w.kinds[0]), kind_order);
+    joined[0] = '\0';
+    for (size_t i = 0; i < w.n; i++)
+        used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s%s", i > 0 ? " " : "",
+                                 w.kinds[i]);
+    return arena_strdup(arena, joined);
+}
+
+/* seed_hashed - a user whose credential holds password hashed in format at cost. */
+static void seed_hashed(const char *id, const char *email, enum password_format format,
+                        unsigned long cost)
+{
+    struct password_config cfg = {.format = format, .cost = cost};
+    char hash[PASSWORD_HASH_SIZE];
+
+    ck_assert_int_eq(password_hash(&cfg, PASSWORD, strlen(PASSWORD), hash, sizeof(hash)),
+                     PASSWORD_OK);
+    fake_store_add_user(fs, id, id, email, hash, NULL, fake_store_now_ms() - DAY_MS);
+}
+
+/* An adopted Better Auth database: Alice's hash is current (yescrypt, the configured cost 1), a
+ * Better Auth user's scrypt was never upgraded, one hash is yescrypt at an older cost (2), one
+ * is unreadable, one user has no password. Every failure - an unknown address included -
+ * computes the same hashes: one of each kind the database holds. A success computes its own. */
+START_TEST(test_sign_in_failures_equal_work)
+{
+    static const char *const failing[][2] = {
+        {"nobody.632735@example.com", PASSWORD},      /* unknown address */
+        {ALICE_EMAIL, "wrong password"},              /* current yescrypt */
+        {"ba.632735@example.com", "wrong password"},  /* Better Auth scrypt */
+        {"old.632735@example.com", "wrong password"}, /* yescrypt, older cost */
+        {"bad.632735@example.com", PASSWORD},         /* unreadable hash */
+        {"nopw.632735@example.com", PASSWORD},        /* no credential */
+    };
+    const char *unknown;
+
+    seed_alice();
+    seed_hashed("ba-user", "ba.632735@example.com", PASSWORD_BETTERAUTH, 0);
+    seed_hashed("old-user", "old.632735@example.com", PASSWORD_YESCRYPT, 2);
+    fake_store_add_user(fs, "bad-user", "Bad", "bad.632735@example.com", "not a hash", NULL,
+                        fake_store_now_ms() - DAY_MS);
+    fake_store_add_user(fs, "nopw-user", "NoPw", "nopw.632735@example.com", NULL, NULL,
+                        fake_store_now_ms() - DAY_MS);
+    unknown = sign_in_work(failing[0][0], failing[0][1], 401);
+    ck_assert_str_eq(unknown, "$y$j75$ $y$j85$ scrypt");
+    for (size_t i = 1; i < sizeof(failing) / sizeof(failing[0]); i++)
+        ck_assert_msg(strcmp(sign_in_work(failing[i][0], failing[i][1], 401), unknown) == 0,
+                      "%s computed \"%s\", an unknown address \"%s\"", failing[i][0],
+                      sign_in_work(failing[i][0], failing[i][1], 401), unknown);
+    /* The table was read once, for the first sign-in. */
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_PASSWORD_KINDS), 1);
+    /* A successful sign-in is not slowed down: its own hash only. */
+    ck_assert_str_eq(sign_in_work(ALICE_EMAIL, PASSWORD, 200), "$y$j75$");
+}
+END_TEST
+
+/* A kind the table did not hold when it was read (a hash written by another server since) is
+ * learnt from the first sign-in that meets it, and computed by every failure after. */
+START_TEST(test_sign_in_failures_learn_kinds)
+{
+    seed_alice();
+    ck_assert_str_eq(sign_in_work("nobody.632735@example.com", PASSWORD, 401), "$y$j75$");
+    seed_hashed("ba-user", "ba.632735@example.com", PASSWORD_BETTERAUTH, 0);
+    ck_assert_str_eq(sign_in_work("ba.632735@example.com", "wrong password", 401),
+                     "$y$j75$ scrypt");
+    ck_assert_str_eq(sign_in_work("nobody.632735@example.com", PASSWORD, 401), "$y$j75$ scrypt");
+    ck_assert_str_eq(sign_in_work(ALICE_EMAIL, "wrong password", 401), "$y$j75$ scrypt");
+}
+END_TEST
+
 /* ==== the suite =========================================================================== */
 
 #define LOOP(tc, fn, table)                                                                        \
@@ -2991,6 +3097,8 @@ static Suite *handlers_suite(void)
     LOOP(sign, test_sign_in_csrf, sign_in_csrf);
     tcase_add_test(sign, test_sign_in_upgrades_better_auth_hash);
     tcase_add_test(sign, test_sign_in_upgrade_failure_is_not_fatal);
+    tcase_add_test(sign, test_sign_in_failures_equal_work);
+    tcase_add_test(sign, test_sign_in_failures_learn_kinds);
     tcase_add_test(sign, test_sign_out);
     tcase_add_test(sign, test_sign_out_without_cookie);
     LOOP(sign, test_sign_out_refused, sign_out_refused);

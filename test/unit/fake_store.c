@@ -42,6 +42,8 @@ struct fake_store {
     struct fake_guard *guards;
     size_t nguards, guards_cap;
     unsigned calls[FAKE_OP__MAX];
+    unsigned calls_answered[FAKE_OP__MAX]; /* the part of calls made while answered */
+    bool answered;
     struct fake_script scripts[FAKE_OP__MAX];
     int retry_after;
 };
@@ -63,6 +65,7 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_USER_UPDATE] = "user_update",
     [FAKE_OP_USER_DELETE] = "user_delete",
     [FAKE_OP_ACCOUNT_LIST] = "account_list",
+    [FAKE_OP_PASSWORD_KINDS] = "password_kinds",
     [FAKE_OP_MAIL_ISSUE] = "mail_issue",
     [FAKE_OP_VERIFICATION_FIND] = "verification_find",
     [FAKE_OP_PASSWORD_RESET] = "password_reset",
@@ -397,6 +400,8 @@ static bool enter(struct fake_store *fs, enum fake_op op, enum db_status *st)
     struct fake_script *sc = &fs->scripts[op];
 
     fs->calls[op]++;
+    if (fs->answered)
+        fs->calls_answered[op]++;
     if (!sc->armed)
         return false;
     if (sc->always) {
@@ -721,6 +726,20 @@ static enum db_status op_account_list(void *impl, struct arena *a, const char *u
     return DB_OK;
 }
 
+/* op_password_kinds - every stored password, up to max: the caller groups them by kind. */
+static enum db_status op_password_kinds(void *impl, struct arena *a, const char **hashes,
+                                        size_t max, size_t *count)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_PASSWORD_KINDS);
+    *count = 0;
+    for (size_t i = 0; i < fs->naccounts && *count < max; i++)
+        if (fs->accounts[i].password != NULL)
+            hashes[(*count)++] = arena_strdup(a, fs->accounts[i].password);
+    return DB_OK;
+}
+
 /* op_mail_issue - the purge of expired rows of our kinds, then the row and the mail. */
 static enum db_status op_mail_issue(void *impl, const struct new_mail *m)
 {
@@ -945,6 +964,7 @@ static const struct store_ops fake_ops = {
     .user_update = op_user_update,
     .user_delete = op_user_delete,
     .account_list = op_account_list,
+    .password_kinds = op_password_kinds,
     .mail_issue = op_mail_issue,
     .verification_find = op_verification_find,
     .password_reset = op_password_reset,
@@ -1049,6 +1069,16 @@ unsigned fake_store_calls(const struct fake_store *fs, enum fake_op op)
     return fs->calls[op];
 }
 
+void fake_store_set_answered(struct fake_store *fs, bool answered)
+{
+    fs->answered = answered;
+}
+
+unsigned fake_store_calls_answered(const struct fake_store *fs, enum fake_op op)
+{
+    return fs->calls_answered[op];
+}
+
 unsigned fake_store_total_calls(const struct fake_store *fs)
 {
     unsigned total = 0;
@@ -1061,6 +1091,7 @@ unsigned fake_store_total_calls(const struct fake_store *fs)
 void fake_store_reset_calls(struct fake_store *fs)
 {
     memset(fs->calls, 0, sizeof(fs->calls));
+    memset(fs->calls_answered, 0, sizeof(fs->calls_answered));
 }
 
 const char *fake_op_name(enum fake_op op)

@@ -48,6 +48,7 @@ enum fake_op {
     FAKE_OP_RATE_LIMIT_HIT,
     FAKE_OP_ACCOUNT_GUARD_CLAIM,
     FAKE_OP_ACCOUNT_GUARD_SUCCESS,
+    FAKE_OP_PASSWORD_KINDS,
     FAKE_OP__MAX
 };
 
@@ -128,6 +129,12 @@ unsigned fake_store_calls(const struct fake_store *fs, enum fake_op op);
 unsigned fake_store_total_calls(const struct fake_store *fs);
 void fake_store_reset_calls(struct fake_store *fs);
 const char *fake_op_name(enum fake_op op);
+
+/* fake_store_set_answered - whether the request's answer counts as delivered: the harness sets
+ * it around the work a handler deferred (response_defer). fake_store_calls_answered - the part
+ * of fake_store_calls made while it was set. */
+void fake_store_set_answered(struct fake_store *fs, bool answered);
+unsigned fake_store_calls_answered(const struct fake_store *fs, enum fake_op op);
 
 /* fake_store_add_user - seed a user created at created_ms (updatedAt the same), and when
  * password_hash is non-NULL its credential account (id account_id, or "acc-" + id when NULL).

@@ -69,7 +69,8 @@ void handler_harness_seed_bob(struct fake_store *fs, const struct app *app);
 
 /* handler_harness_dispatch - run req through router_dispatch as fcgi_io would hand it over:
  * an empty query and PEER as the address unless given, the body copied into arena with its
- * length. The response's memory belongs to arena. */
+ * length; then the work the handler deferred, as the worker does once the answer is out. app's
+ * store must be a fake_store. The response's memory belongs to arena. */
 struct response handler_harness_dispatch(struct app *app, struct arena *arena, struct request req);
 
 /* The suites spell requests with these; each defines dispatch(req) over its own app and
