@@ -28,7 +28,7 @@ fi
 stack_db
 
 MAILDIR=$TEST_TMP/mail
-mkdir -p "$MAILDIR"
+unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here
 port=$(free_port)
 export AUTHFCGI_BASE_URL=http://127.0.0.1:$port
 export AUTHFCGI_TRUSTED_ORIGINS=$TRUSTED
@@ -36,7 +36,8 @@ export AUTHFCGI_RATE_LIMIT=off
 export AUTHFCGI_PASSWORD_COST=1
 export AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP=on
 export AUTHFCGI_MAIL_FROM='authfcgi tests <noreply@example.com>'
-export AUTHFCGI_SENDMAIL="$top_srcdir/test/lib/fake-sendmail $MAILDIR -t -i"
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
 export AUTHFCGI_MAIL_POLL_MS=100
 stack_front lighttpd "$port"
 
