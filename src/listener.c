@@ -12,7 +12,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 
 #include "log.h"
 #include "settings.h"
+#include "text.h"
 
 #define LISTEN_BACKLOG 1024
 #define SD_LISTEN_FDS_START 3
@@ -38,17 +38,6 @@ static struct {
     ino_t ino;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } created;
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static int set_cloexec(int fd)
 {
@@ -75,11 +64,11 @@ static bool is_loopback(const struct sockaddr *sa, char *text, size_t textlen)
 
 static int refuse_exposure(const char *what, const char *text, char *err, size_t errlen)
 {
-    return fail(err, errlen,
-                "AUTHFCGI_SOCKET_REMOTE: %s listens on %s, which is not a loopback address "
-                "(127.0.0.0/8, ::1); set AUTHFCGI_SOCKET_REMOTE=true to allow it, with "
-                "FCGI_WEB_SERVER_ADDRS naming the web servers",
-                what, text);
+    return text_fail(err, errlen,
+                     "AUTHFCGI_SOCKET_REMOTE: %s listens on %s, which is not a loopback address "
+                     "(127.0.0.0/8, ::1); set AUTHFCGI_SOCKET_REMOTE=true to allow it, with "
+                     "FCGI_WEB_SERVER_ADDRS naming the web servers",
+                     what, text);
 }
 
 /* listener_check_exposure - see listener.h. */
@@ -106,11 +95,13 @@ static int open_systemd(char *err, size_t errlen)
     const char *fds = getenv("LISTEN_FDS");
 
     if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != (long)getpid())
-        return fail(err, errlen,
-                    "AUTHFCGI_SOCKET: systemd, but no socket was passed (LISTEN_PID/LISTEN_FDS "
-                    "not set for this process)");
+        return text_fail(
+            err, errlen,
+            "AUTHFCGI_SOCKET: systemd, but no socket was passed (LISTEN_PID/LISTEN_FDS "
+            "not set for this process)");
     if (strcmp(fds, "1") != 0)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: systemd passed %s sockets, expected one", fds);
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: systemd passed %s sockets, expected one",
+                         fds);
     /* Children must not believe the sockets were meant for them. */
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
@@ -120,8 +111,9 @@ static int open_systemd(char *err, size_t errlen)
     int listening = 0;
     socklen_t len = sizeof listening;
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
-        return fail(err, errlen,
-                    "AUTHFCGI_SOCKET: the socket systemd passed is not a listening stream socket");
+        return text_fail(
+            err, errlen,
+            "AUTHFCGI_SOCKET: the socket systemd passed is not a listening stream socket");
     set_cloexec(fd);
     return fd;
 }
@@ -169,10 +161,11 @@ static int open_tcp(const char *spec, const struct settings *s, char *err, size_
     const char *port;
 
     if (split_host_port(spec, host, sizeof host, &port) != 0)
-        return fail(err, errlen,
-                    "AUTHFCGI_SOCKET: \"%s\" is not HOST:PORT with a numeric address and a port "
-                    "from 1 to 65535",
-                    spec);
+        return text_fail(
+            err, errlen,
+            "AUTHFCGI_SOCKET: \"%s\" is not HOST:PORT with a numeric address and a port "
+            "from 1 to 65535",
+            spec);
 
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
@@ -180,7 +173,7 @@ static int open_tcp(const char *spec, const struct settings *s, char *err, size_
     struct addrinfo *ai;
     int gai = getaddrinfo(host, port, &hints, &ai);
     if (gai != 0)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: \"%s\": %s", spec, gai_strerror(gai));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: \"%s\": %s", spec, gai_strerror(gai));
 
     char text[INET6_ADDRSTRLEN] = "";
     if (!s->socket_remote && !is_loopback(ai->ai_addr, text, sizeof text)) {
@@ -195,7 +188,8 @@ static int open_tcp(const char *spec, const struct settings *s, char *err, size_
         if (fd >= 0)
             close(fd);
         freeaddrinfo(ai);
-        return fail(err, errlen, "AUTHFCGI_SOCKET: cannot listen on %s: %s", spec, strerror(e));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: cannot listen on %s: %s", spec,
+                         strerror(e));
     }
     freeaddrinfo(ai);
     return fd;
@@ -214,26 +208,26 @@ static int clear_stale_socket(const char *path, const struct sockaddr_un *sa, ch
     if (lstat(path, &st) != 0)
         return errno == ENOENT
                    ? 0
-                   : fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
+                   : text_fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
     if (!S_ISSOCK(st.st_mode))
-        return fail(err, errlen,
-                    "AUTHFCGI_SOCKET: %s exists and is not a socket; refusing to "
-                    "replace it",
-                    path);
+        return text_fail(err, errlen,
+                         "AUTHFCGI_SOCKET: %s exists and is not a socket; refusing to "
+                         "replace it",
+                         path);
     /* Non-blocking: a live server with a full backlog answers EAGAIN instead of hanging us. */
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (probe < 0)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
     int rc = connect(probe, (const struct sockaddr *)sa, sizeof *sa);
     int e = errno;
     close(probe);
     if (rc == 0 || e == EAGAIN)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: %s is in use by a running server", path);
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: %s is in use by a running server", path);
     if (e != ECONNREFUSED)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: cannot check %s: %s", path, strerror(e));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: cannot check %s: %s", path, strerror(e));
     if (unlink(path) != 0 && errno != ENOENT)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: cannot remove stale %s: %s", path,
-                    strerror(errno));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: cannot remove stale %s: %s", path,
+                         strerror(errno));
     return 0;
 }
 
@@ -244,18 +238,18 @@ static int lookup_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, siz
     size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
 
     if (n >= sizeof user)
-        return fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: user name too long");
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: user name too long");
     memcpy(user, spec, n);
     user[n] = '\0';
     struct passwd *pw = getpwnam(user);
     if (pw == NULL)
-        return fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: no user \"%s\"", user);
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: no user \"%s\"", user);
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
     if (colon != NULL) {
         struct group *gr = getgrnam(colon + 1);
         if (gr == NULL)
-            return fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: no group \"%s\"", colon + 1);
+            return text_fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: no group \"%s\"", colon + 1);
         *gid = gr->gr_gid;
     }
     return 0;
@@ -273,12 +267,12 @@ static int set_socket_file_access(const char *path, const struct settings *s, ch
         if (lookup_owner(s->socket_owner, &uid, &gid, err, errlen) != 0)
             return -1;
         if (chown(path, uid, gid) != 0)
-            return fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: cannot chown %s: %s", path,
-                        strerror(errno));
+            return text_fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: cannot chown %s: %s", path,
+                             strerror(errno));
     }
     if (chmod(path, (mode_t)s->socket_mode) != 0)
-        return fail(err, errlen, "AUTHFCGI_SOCKET_MODE: cannot chmod %s: %s", path,
-                    strerror(errno));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET_MODE: cannot chmod %s: %s", path,
+                         strerror(errno));
     return 0;
 }
 
@@ -300,22 +294,22 @@ static int open_unix(const char *path, const struct settings *s, char *err, size
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
     if (strlen(path) >= sizeof sa.sun_path)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: path too long (at most %zu bytes): %s",
-                    sizeof sa.sun_path - 1, path);
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: path too long (at most %zu bytes): %s",
+                         sizeof sa.sun_path - 1, path);
     strcpy(sa.sun_path, path);
     if (clear_stale_socket(path, &sa, err, errlen) != 0)
         return -1;
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: %s: %s", path, strerror(errno));
     mode_t old_umask = umask((mode_t)(~s->socket_mode & 0777));
     int rc = bind(fd, (const struct sockaddr *)&sa, sizeof sa);
     int e = errno;
     umask(old_umask);
     if (rc != 0) {
         close(fd);
-        return fail(err, errlen, "AUTHFCGI_SOCKET: cannot bind %s: %s", path, strerror(e));
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: cannot bind %s: %s", path, strerror(e));
     }
     remember_created(path);
     if (set_socket_file_access(path, s, err, errlen) != 0) {
@@ -323,7 +317,7 @@ static int open_unix(const char *path, const struct settings *s, char *err, size
         return -1;
     }
     if (listen(fd, LISTEN_BACKLOG) != 0) {
-        fail(err, errlen, "AUTHFCGI_SOCKET: cannot listen on %s: %s", path, strerror(errno));
+        text_fail(err, errlen, "AUTHFCGI_SOCKET: cannot listen on %s: %s", path, strerror(errno));
         listener_close(fd);
         return -1;
     }
@@ -337,7 +331,7 @@ int listener_open(const struct settings *s, char *err, size_t errlen)
 
     err[0] = '\0';
     if (spec == NULL || *spec == '\0')
-        return fail(err, errlen, "AUTHFCGI_SOCKET: not set");
+        return text_fail(err, errlen, "AUTHFCGI_SOCKET: not set");
     if (strcmp(spec, "systemd") == 0)
         return open_systemd(err, errlen);
     if (is_tcp_spec(spec))
@@ -357,8 +351,7 @@ void listener_close(int fd)
     /* After a drop of privileges the directory may not let us: the next start clears it. */
     if (lstat(created.path, &st) == 0 && st.st_dev == created.dev && st.st_ino == created.ino &&
         unlink(created.path) != 0) {
-        log_event(LOG_LEVEL_WARN, "socket_not_removed", "path=%s errno=%d",
-                  created.path, errno);
+        log_event(LOG_LEVEL_WARN, "socket_not_removed", "path=%s errno=%d", created.path, errno);
     }
     created.active = false;
 }

@@ -8,24 +8,13 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "settings.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#include "text.h"
 
 static bool running_as_root(void)
 {
@@ -53,19 +42,20 @@ int privilege_resolve(const struct settings *s, struct privilege *p, char *err, 
     if (!running_as_root())
         return 0;
     if (s->user == NULL)
-        return fail(err, errlen,
-                    "AUTHFCGI_USER: not set, and authfcgi does not serve as root; set it to an "
-                    "unprivileged user (e.g. authfcgi) to drop to, or start as that user");
+        return text_fail(
+            err, errlen,
+            "AUTHFCGI_USER: not set, and authfcgi does not serve as root; set it to an "
+            "unprivileged user (e.g. authfcgi) to drop to, or start as that user");
     struct passwd *pw = getpwnam(s->user);
     if (pw == NULL && parse_id(s->user, &id) == 0)
         pw = getpwuid((uid_t)id);
     if (pw == NULL)
-        return fail(err, errlen, "AUTHFCGI_USER: no user \"%s\"", s->user);
+        return text_fail(err, errlen, "AUTHFCGI_USER: no user \"%s\"", s->user);
     if (pw->pw_uid == 0)
-        return fail(err, errlen, "AUTHFCGI_USER: \"%s\" is root; name an unprivileged user",
-                    s->user);
+        return text_fail(err, errlen, "AUTHFCGI_USER: \"%s\" is root; name an unprivileged user",
+                         s->user);
     if (strlen(pw->pw_name) >= sizeof p->user)
-        return fail(err, errlen, "AUTHFCGI_USER: user name too long");
+        return text_fail(err, errlen, "AUTHFCGI_USER: user name too long");
     p->uid = pw->pw_uid;
     p->gid = pw->pw_gid;
     strcpy(p->user, pw->pw_name);
@@ -76,12 +66,12 @@ int privilege_resolve(const struct settings *s, struct privilege *p, char *err, 
         if (gr == NULL && parse_id(s->group, &id) == 0)
             gr = getgrgid((gid_t)id);
         if (gr == NULL)
-            return fail(err, errlen, "AUTHFCGI_GROUP: no group \"%s\"", s->group);
+            return text_fail(err, errlen, "AUTHFCGI_GROUP: no group \"%s\"", s->group);
         p->gid = gr->gr_gid;
     }
     if (p->gid == 0)
-        return fail(err, errlen, "%s: the group would be root (gid 0); name another",
-                    s->group != NULL ? "AUTHFCGI_GROUP" : "AUTHFCGI_USER");
+        return text_fail(err, errlen, "%s: the group would be root (gid 0); name another",
+                         s->group != NULL ? "AUTHFCGI_GROUP" : "AUTHFCGI_USER");
     p->drop = true;
     return 0;
 }
@@ -91,21 +81,22 @@ int privilege_drop(const struct privilege *p, char *err, size_t errlen)
 {
     if (p->drop) {
         if (initgroups(p->user, p->gid) != 0)
-            return fail(err, errlen, "AUTHFCGI_USER: cannot set the groups of %s: %s", p->user,
-                        strerror(errno));
+            return text_fail(err, errlen, "AUTHFCGI_USER: cannot set the groups of %s: %s", p->user,
+                             strerror(errno));
         if (setgid(p->gid) != 0)
-            return fail(err, errlen, "AUTHFCGI_GROUP: cannot switch to gid %ld: %s", (long)p->gid,
-                        strerror(errno));
+            return text_fail(err, errlen, "AUTHFCGI_GROUP: cannot switch to gid %ld: %s",
+                             (long)p->gid, strerror(errno));
         if (setuid(p->uid) != 0)
-            return fail(err, errlen, "AUTHFCGI_USER: cannot switch to %s: %s", p->user,
-                        strerror(errno));
+            return text_fail(err, errlen, "AUTHFCGI_USER: cannot switch to %s: %s", p->user,
+                             strerror(errno));
         if (setuid(0) != -1 || seteuid(0) != -1)
-            return fail(err, errlen, "AUTHFCGI_USER: root could be regained after switching to %s",
-                        p->user);
+            return text_fail(err, errlen,
+                             "AUTHFCGI_USER: root could be regained after switching to %s",
+                             p->user);
         if (getuid() != p->uid || geteuid() != p->uid || getgid() != p->gid || getegid() != p->gid)
-            return fail(err, errlen, "AUTHFCGI_USER: the switch to %s did not take", p->user);
+            return text_fail(err, errlen, "AUTHFCGI_USER: the switch to %s did not take", p->user);
         if (p->home[0] != '\0' ? setenv("HOME", p->home, 1) != 0 : unsetenv("HOME") != 0)
-            return fail(err, errlen, "AUTHFCGI_USER: cannot set HOME: %s", strerror(errno));
+            return text_fail(err, errlen, "AUTHFCGI_USER: cannot set HOME: %s", strerror(errno));
     }
     return privilege_check(err, errlen);
 }
@@ -114,9 +105,10 @@ int privilege_drop(const struct privilege *p, char *err, size_t errlen)
 int privilege_check(char *err, size_t errlen)
 {
     if (running_as_root())
-        return fail(err, errlen,
-                    "AUTHFCGI_USER: refusing to serve as root (uid %ld, euid %ld, gid %ld, egid "
-                    "%ld); set AUTHFCGI_USER or start as an unprivileged user",
-                    (long)getuid(), (long)geteuid(), (long)getgid(), (long)getegid());
+        return text_fail(
+            err, errlen,
+            "AUTHFCGI_USER: refusing to serve as root (uid %ld, euid %ld, gid %ld, egid "
+            "%ld); set AUTHFCGI_USER or start as an unprivileged user",
+            (long)getuid(), (long)geteuid(), (long)getgid(), (long)getegid());
     return 0;
 }

@@ -5,6 +5,8 @@
 
 #include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <utf8proc.h>
@@ -105,4 +107,15 @@ int text_iso_time(int64_t ms, char out[TEXT_ISO_TIME_SIZE])
     *p++ = 'Z';
     *p = '\0';
     return 0;
+}
+
+/* text_fail - see text.h. */
+int text_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
 }

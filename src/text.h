@@ -15,6 +15,10 @@
  * sequences); *out is then untouched. */
 int text_utf16_length(const char *s, size_t len, size_t *out);
 
+/* text_fail - format one line of error text into err (errlen bytes, truncated to fit) and
+ * return -1: the failure path of the functions that report into a caller's buffer. */
+int text_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* text_hex_value - 0..15 for a hex digit in either case (c as an unsigned char), else -1:
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
