@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcgios.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -22,16 +23,25 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "arena.h"
+#include "fcgi_peek.h"
 #include "http.h"
 #include "log.h"
+
+/* How long the begin record and params of a request may take to arrive once its connection
+ * is accepted (web servers send them in one write). */
+#define PARAMS_WAIT_MS 10000
 
 struct fcgi_io {
     FCGX_Request req;
     int listen_fd;
     sigset_t wait_mask;
-    bool in_request; /* accepted and not yet finished */
+    bool in_request;        /* accepted and not yet finished */
+    char *web_server_addrs; /* FCGI_WEB_SERVER_ADDRS as libfcgi read it; NULL = any */
+    unsigned char peek[FCGI_PEEK_MAX];
 };
 
 static int set_nonblocking(int fd)
@@ -61,7 +71,15 @@ int fcgi_io_open(struct fcgi_io **out, int listen_fd, const sigset_t *wait_mask)
     struct fcgi_io *io = calloc(1, sizeof *io);
     if (io == NULL)
         return -1;
-    if (FCGX_InitRequest(&io->req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    /* libfcgi never accepts a connection itself (fcgi_io_accept does, and checks what comes
+     * before libfcgi reads it): its listening socket is none, so that FCGX_Accept_r, when it
+     * drops a connection, returns instead of accepting the next one unchecked. */
+    if (FCGX_InitRequest(&io->req, -1, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        free(io);
+        return -1;
+    }
+    const char *addrs = getenv("FCGI_WEB_SERVER_ADDRS");
+    if (addrs != NULL && (io->web_server_addrs = strdup(addrs)) == NULL) {
         free(io);
         return -1;
     }
@@ -87,6 +105,7 @@ void fcgi_io_close(struct fcgi_io *io)
         return;
     finish_request(io);
     FCGX_Free(&io->req, 1);
+    free(io->web_server_addrs);
     free(io);
 }
 
@@ -299,6 +318,83 @@ static enum fcgi_accept wait_readable(struct fcgi_io *io)
     return FCGI_ACCEPT_OK;
 }
 
+static long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000L + (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/* params_ready - peek at the connection until fcgi_peek_scan vouches for what libfcgi will
+ * read first. poll(2) cannot wait for more bytes than are already queued (peeked bytes stay
+ * queued, so the socket stays readable): while a partial header is queued, look again after
+ * a pause that doubles up to 64 ms. Web servers write the params in one go, so the first look
+ * normally decides. False (after logging why) when the connection must be dropped. */
+static bool params_ready(struct fcgi_io *io)
+{
+    int fd = io->req.ipcFd;
+    const char *why = "timeout";
+    struct timespec start;
+    long pause_ms = 1;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        ssize_t n = recv(fd, io->peek, sizeof io->peek, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0)
+            return false; /* closed before a request: a kept-alive connection's normal end */
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return false;
+        if (n > 0) {
+            enum fcgi_peek v = fcgi_peek_scan(io->peek, (size_t)n, &why);
+            if (v == FCGI_PEEK_OK)
+                return true;
+            if (v == FCGI_PEEK_BAD)
+                break;
+        }
+        long left = PARAMS_WAIT_MS - elapsed_ms(&start);
+        if (left <= 0)
+            break;
+        if (n < 0) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            poll(&p, 1, (int)left);
+            continue;
+        }
+        struct timespec pause = {.tv_nsec = (pause_ms < left ? pause_ms : left) * 1000000L};
+        nanosleep(&pause, NULL);
+        if (pause_ms < 64)
+            pause_ms *= 2;
+    }
+    log_event(LOG_LEVEL_WARN, "fcgi_request_refused", "reason=%s", why);
+    return false;
+}
+
+/* accept_checked - a connection whose first request libfcgi may read: the kept-alive one, or
+ * a new one accepted the way libfcgi would (OS_Accept applies FCGI_WEB_SERVER_ADDRS), then
+ * checked by params_ready. Returns 0, or a negative errno as FCGX_Accept_r would, -EAGAIN
+ * when the connection was dropped. */
+static int accept_checked(struct fcgi_io *io)
+{
+    if (io->req.ipcFd < 0) {
+        int fd = OS_Accept(io->listen_fd, 1, io->web_server_addrs);
+        if (fd < 0)
+            return errno > 0 ? -errno : -EAGAIN;
+        io->req.ipcFd = fd;
+    }
+    if (!params_ready(io)) {
+        /* Not OS_IpcClose's graceful close: it reads on until the peer stops sending. */
+        close(io->req.ipcFd);
+        io->req.ipcFd = -1;
+        return -EAGAIN;
+    }
+    /* FCGX_Accept_r starts by finishing the previous request (done already): its connection,
+     * now the one we checked, must stay open through that. */
+    io->req.keepConnection = 1;
+    int rc = FCGX_Accept_r(&io->req);
+    /* libfcgi dropped the connection (a protocol error) and found no listening socket. */
+    return rc == -EBADF ? -EAGAIN : rc;
+}
+
 /* fcgi_io_accept - see fcgi_io.h. */
 enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct arena *arena)
 {
@@ -307,10 +403,11 @@ enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct 
         enum fcgi_accept w = wait_readable(io);
         if (w != FCGI_ACCEPT_OK)
             return w;
-        int rc = FCGX_Accept_r(&io->req);
+        int rc = accept_checked(io);
         if (rc == 0)
             break;
-        /* Another worker took the connection, or a kept-alive one was closed: wait again. */
+        /* Another worker took the connection, a kept-alive one was closed, or we dropped
+         * one: wait again. */
         if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED)
             continue;
         if (rc == -EINTR)
