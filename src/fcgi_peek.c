@@ -95,8 +95,10 @@ enum fcgi_peek fcgi_peek_scan(const unsigned char *buf, size_t len, const char *
         const unsigned char *content = h + FCGI_HEADER_LEN;
         if (!begun) {
             if (type == FCGI_BEGIN_REQUEST) {
+                if (rid == 0 || clen != 8)
+                    return bad(why, "begin_record");
                 unsigned role = (unsigned)content[0] << 8 | content[1];
-                if (rid == 0 || clen != 8 || role < ROLE_RESPONDER || role > ROLE_FILTER)
+                if (role < ROLE_RESPONDER || role > ROLE_FILTER)
                     return bad(why, "begin_record");
                 begun = true;
                 id = rid;

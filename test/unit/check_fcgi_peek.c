@@ -154,6 +154,9 @@ START_TEST(test_refused_shapes)
     record(&c, 4, 1, NULL, 0, 0); /* params before any begin record */
     ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
     c.len = 0;
+    record(&c, 1, 1, NULL, 0, 0); /* a begin record without its body (found by fuzz_fcgi_peek) */
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
+    c.len = 0;
     begin(&c, 1, 9); /* an unknown role */
     ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
     c.len = 0;
