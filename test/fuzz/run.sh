@@ -78,7 +78,7 @@ compile() {
 
 lib_objs=()
 srcs=("$top_builddir/src/migrations_gen.c" "$top_srcdir/test/unit/fake_store.c"
-	"$top_srcdir/test/fuzz/fuzz_app.c")
+	"$top_srcdir/test/fuzz/harness.c")
 for src in "$top_srcdir"/src/*.c; do
 	# main.c is the program's; migrations_gen.c is listed above (it is a build product).
 	case $(basename "$src") in main.c | migrations_gen.c) continue ;; esac

@@ -1,4 +1,4 @@
-/* fuzz_app - the application and seeded fake store the request-level fuzz targets share. */
+/* harness - the application and seeded fake store the request-level fuzz targets share. */
 #include "config.h"
 
 #include "fuzz.h"
