@@ -125,8 +125,9 @@ for t in "${targets[@]}"; do
 	crash=$(find "$work/artifacts" -type f | head -n 1)
 	if ((status != 0)) || [[ -n $crash ]]; then
 		failed+=("$t")
-		echo "fuzz: $t FAILED (exit $status); the end of its log ($log):" >&2
-		grep -v '^#[0-9]' "$log" | tail -n 40 | sed 's/^/  /' >&2
+		echo "fuzz: $t FAILED (exit $status); what its log ($log) says:" >&2
+		grep -a -E 'invariant failed|ERROR:|SUMMARY:|runtime error|^ +#[0-9] ' "$log" |
+			head -n 20 | sed 's/^/  /' >&2
 		if [[ -n $crash ]]; then
 			echo "fuzz: reproducer kept: $crash" >&2
 			echo "fuzz: replay it with: $bin/$t $crash" >&2
