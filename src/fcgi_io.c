@@ -17,7 +17,9 @@
  * not read) makes libfcgi's read or write fail instead of holding the worker for ever. (Set on
  * each accepted socket, not once on the listening one: Linux 6.x copies the options to sockets
  * accepted over TCP but not over a unix socket, and in managed mode the listening socket is the
- * web server's.) */
+ * web server's.) And before libfcgi reads a request, params_ready checks that its begin record
+ * and params are complete and bounded (fcgi_peek.h: libfcgi's own reading of oversized
+ * lengths aborts the worker, CVE-2025-23016). */
 #include "config.h"
 
 #include "fcgi_io.h"
@@ -40,6 +42,7 @@
 
 #include "arena.h"
 #include "client_ip.h"
+#include "fcgi_peek.h"
 #include "http.h"
 #include "log.h"
 
@@ -50,6 +53,7 @@ struct fcgi_io {
     struct fcgi_io_limits limits;
     bool in_request;       /* accepted and not yet finished */
     int64_t conn_start_ms; /* when the connection was accepted, or its last request began */
+    unsigned char peek[FCGI_PEEK_MAX]; /* params_ready's look at what libfcgi will read */
 };
 
 static int64_t now_ms(void)
@@ -319,9 +323,17 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
 /* ------------------------------------------------------------------------------------------
  * Connections */
 
-/* drop_connection - close the connection now: no lingering read of what the peer may still
+/* close_connection - close the connection now: no lingering read of what the peer may still
  * send (libfcgi's close waits for the peer's end, up to 2 s per read, for as long as it
- * trickles), and say why. */
+ * trickles). */
+static void close_connection(struct fcgi_io *io)
+{
+    io->req.detached = 1;
+    FCGX_Free(&io->req, 1);
+    io->in_request = false;
+}
+
+/* drop_connection - close_connection, saying why. */
 static void drop_connection(struct fcgi_io *io, const char *phase)
 {
     int64_t ms = now_ms() - io->conn_start_ms;
@@ -330,9 +342,53 @@ static void drop_connection(struct fcgi_io *io, const char *phase)
     log_event(timeout ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "fcgi_connection_dropped",
               "reason=%s phase=%s ms=%lld timeout_ms=%d", timeout ? "timeout" : "incomplete", phase,
               (long long)ms, io->limits.timeout_ms);
-    io->req.detached = 1;
-    FCGX_Free(&io->req, 1);
-    io->in_request = false;
+    close_connection(io);
+}
+
+/* params_ready - peek at the connection (MSG_PEEK: nothing is consumed) until fcgi_peek_scan
+ * vouches for the begin record and params libfcgi will read first (CVE-2025-23016, see
+ * fcgi_peek.h), for at most the connection's deadline. poll(2) cannot wait for more bytes than
+ * are already queued (peeked bytes stay queued, so the socket stays readable): while a partial
+ * record is queued, look again after a pause that doubles up to 64 ms. Web servers write the
+ * params in one go, so the first look normally decides. False after the connection was
+ * closed (and, unless the peer simply ended a kept-alive connection, logged). */
+static bool params_ready(struct fcgi_io *io)
+{
+    int fd = io->req.ipcFd;
+    const char *why = "incomplete";
+    long pause_ms = 1;
+
+    for (;;) {
+        ssize_t n = recv(fd, io->peek, sizeof io->peek, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            close_connection(io); /* the peer ended it before a request */
+            return false;
+        }
+        if (n > 0) {
+            enum fcgi_peek v = fcgi_peek_scan(io->peek, (size_t)n, &why);
+            if (v == FCGI_PEEK_OK)
+                return true;
+            if (v == FCGI_PEEK_BAD) {
+                log_event(LOG_LEVEL_WARN, "fcgi_request_refused", "reason=%s", why);
+                close_connection(io);
+                return false;
+            }
+        }
+        int64_t left = io->conn_start_ms + io->limits.timeout_ms - now_ms();
+        if (left <= 0) {
+            drop_connection(io, "params");
+            return false;
+        }
+        if (n < 0) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            poll(&p, 1, (int)left);
+            continue;
+        }
+        struct timespec pause = {.tv_nsec = (pause_ms < left ? pause_ms : left) * 1000000L};
+        nanosleep(&pause, NULL);
+        if (pause_ms < 64)
+            pause_ms *= 2;
+    }
 }
 
 static bool peer_allowed(const struct fcgi_io *io, const struct sockaddr_storage *ss, char *text,
@@ -451,6 +507,8 @@ enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct 
          * close the connection handed to it. detached: on a broken connection libfcgi closes at
          * once instead of lingering. Both are libfcgi's own fields (fcgiapp.h). */
         io->conn_start_ms = now_ms();
+        if (!params_ready(io))
+            continue;
         io->req.keepConnection = 1;
         io->req.detached = 1;
         if (FCGX_Accept_r(&io->req) != 0) {

@@ -1,0 +1,36 @@
+/* fcgi_peek - the start of a FastCGI connection checked before libfcgi reads it: the begin
+ * record and the whole params stream of the request, as FCGX_Accept_r will read them, with
+ * every name and value length bounded.
+ *
+ * Why: libfcgi's ReadParams adds a name and a value length (each up to 2^31 - 1) in an int and
+ * mallocs the sum (CVE-2025-23016). Debian 12's libfcgi 2.4.2-2+deb12u1 has only the first
+ * upstream fix (a length of exactly 2^31 - 1 is refused): two lengths just under it still make
+ * the sum negative, malloc fails and libfcgi's assert aborts the worker (unpatched, the sum
+ * wraps to 0: a heap overflow with the bytes that follow). Even a
+ * fully fixed libfcgi mallocs up to 4 GiB for a pair whose bytes never come. fcgi_io peeks at
+ * the socket (MSG_PEEK: nothing is consumed) until this module says the params are complete
+ * and bounded, and only then lets libfcgi read them. Pure bytes in, a verdict out. */
+#ifndef AUTHFCGI_FCGI_PEEK_H
+#define AUTHFCGI_FCGI_PEEK_H
+
+#include <stddef.h>
+
+/* The most a request's records may take up to the end of its params stream, and so the
+ * largest name or value: web servers send a few KiB (nginx's header limit is 32 KiB in all). */
+#define FCGI_PEEK_MAX (128 * 1024)
+
+enum fcgi_peek {
+    FCGI_PEEK_OK,   /* begin record and complete, bounded params: libfcgi may read them */
+    FCGI_PEEK_MORE, /* well-formed so far, but the params stream has not ended */
+    FCGI_PEEK_BAD,  /* refuse the connection (*why says why) */
+};
+
+/* fcgi_peek_scan - judge the first len bytes received on a connection. Records before the
+ * begin record may only be management records (request id 0); afterwards the params records
+ * of the request are read as name-value pairs until the empty one that ends them; records of
+ * other requests are skipped as libfcgi skips them, other record types of the request are
+ * refused. A name or value longer than FCGI_PEEK_MAX is refused, as is len reaching
+ * FCGI_PEEK_MAX without the end of the params. *why (may be NULL) gets a static reason. */
+enum fcgi_peek fcgi_peek_scan(const unsigned char *buf, size_t len, const char **why);
+
+#endif
