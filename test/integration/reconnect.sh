@@ -112,6 +112,8 @@ m=$(mark)
 terminate
 expect "terminated backends: the loss is logged as class=admin_shutdown" \
 	wait_line "$m" 'event=db_lost class=admin_shutdown' 10
+# Every worker lost its backend: all 8 reconnect before the next case counts state lines.
+wait_connected "$m" 8 10 || true
 
 # 2. refused, and the jitter: the server stopped with 8 workers under load until all 8 have
 # failed their fifth attempt (about 4 s of backoff).
