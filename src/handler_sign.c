@@ -413,6 +413,9 @@ void handle_sign_in(struct call *c)
     } else {
         json_object_object_add(obj, "redirect", json_object_new_boolean(0));
         json_object_object_add(obj, "token", json_object_new_string(token));
+        /* Better Auth echoes an empty callbackURL as "url": "" (and sends no Location). */
+        if (callback->kind == VALUE_STRING)
+            json_object_object_add(obj, "url", json_object_new_string(""));
     }
     json_object_object_add(obj, "user", json_view_user(&user));
     response_json(c->resp, 200, obj);

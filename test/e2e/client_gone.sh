@@ -1,10 +1,11 @@
 #!/bin/bash
 # client_gone.sh - a worker skips the password hash of a request whose client has gone: one
-# worker at a deliberately slow yescrypt cost, a burst of sign-ins from clients that give up
-# after 0.3 s, through nginx (which closes its FastCGI connection when the client leaves;
-# lighttpd 1.4 does not, so there every queued request is still hashed). The requests queued
-# behind the first are answered 499 without hashing (logged as client_gone), and the pool is
-# free again at once for a client that stays.
+# worker at a deliberately slow yescrypt cost, a burst of sign-ins queued behind a request that
+# holds the worker, from clients that give up once all of them are queued, through nginx
+# (which closes its FastCGI connection when the client leaves; lighttpd 1.4 does not, so there
+# every queued request is still hashed). The abandoned requests are answered 499 without
+# hashing (logged as client_gone), and the pool is free again at once for a client that stays.
+# Each step waits for the event it needs, so the count is exact on a machine of any speed.
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
@@ -25,6 +26,48 @@ BURST=8
 EMAIL=gone@example.com
 PASSWORD=password-of-gone
 
+# A FastCGI client straight on the pool's socket that holds the one worker: it sends a request
+# and half of its body, then the rest once the file $2 exists (a hang guard ends it after 60 s).
+cat >"$TEST_TMP/hold_fcgi.pl" <<'PERL'
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+
+my ($path, $go_file) = @ARGV;
+sub record { my ($type, $c) = @_; $c //= ''; return pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c; }
+sub pair { my ($n, $v) = @_; return pack('CC', length $n, length $v) . $n . $v; }
+my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
+	['REQUEST_URI', '/api/auth/not-a-route'], ['CONTENT_TYPE', 'application/json'],
+	['CONTENT_LENGTH', '10']);
+my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
+syswrite($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
+my $guard = time + 60;
+select(undef, undef, undef, 0.02) until -e $go_file || time > $guard;
+syswrite($s, record(5, '56789') . record(5));
+my $buf;
+1 while sysread($s, $buf, 4096);
+PERL
+# nginx_sockets - the sockets nginx holds: its own, and per request the client's and the one to
+# the pool (both closed once the request's client has left).
+nginx_sockets() {
+	local p n=0
+	for p in "$FRONT_PID" $(ps -o pid= --ppid "$FRONT_PID"); do
+		n=$((n + $(find "/proc/$p/fd" -lname 'socket:*' 2>/dev/null | grep -c . || true)))
+	done
+	echo "$n"
+}
+# queued - connections waiting in the pool's listen queue (state 02, "connecting", in
+# /proc/net/unix: not accepted yet).
+queued() { awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c . || true; }
+# wait_queued N - until N connections wait (false after 20 s).
+wait_queued() {
+	local deadline=$((SECONDS + 20))
+	until [[ $(queued) == "$1" ]]; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.02
+	done
+}
+
 for kind in nginx; do
 	port=$(free_port)
 	front_start "$kind" "$port"
@@ -38,13 +81,31 @@ for kind in nginx; do
 	fi
 
 	before=$(grep -c 'event=client_gone' "$POOL_LOG" || true)
+	# The worker is held (it accepted the holder: nothing queued) while the burst queues up.
+	rm -f "$TEST_TMP/hold.go"
+	perl "$TEST_TMP/hold_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/hold.go" >"$TEST_TMP/hold.out" 2>&1 &
+	hold_pid=$!
+	wait_queued 0 || true
+	idle=$(nginx_sockets)
 	pids=()
 	for ((i = 0; i < BURST; i++)); do
-		curl -s -m 0.3 -o /dev/null -H 'Content-Type: application/json' \
+		curl -s -m 60 -o /dev/null -H 'Content-Type: application/json' \
 			--data "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$api/sign-in/email" &
 		pids+=($!)
 	done
+	rc=0
+	wait_queued "$BURST" || rc=$?
+	busy=$(nginx_sockets)
+	((busy >= idle + 2 * BURST)) || rc=1
+	check "$rc" "$kind: $(queued) sign-ins queued behind the held worker, nginx holds $((busy - idle)) sockets for them (want $BURST, $((2 * BURST)))"
+	# Every client gives up; once nginx has closed their requests' connections to the pool,
+	# the worker is let go.
+	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" || true
+	deadline=$((SECONDS + 20))
+	until (($(nginx_sockets) <= idle)) || ((SECONDS > deadline)); do sleep 0.02; done
+	touch "$TEST_TMP/hold.go"
+	wait "$hold_pid" || true
 	# A client that stays: answered once the worker is free, after at most the hash it was
 	# already doing and its own (not 6 of them).
 	start=$(date +%s%N)
@@ -57,12 +118,11 @@ for kind in nginx; do
 	else
 		not_ok "$kind: a sign-in after the burst -> $code after $ms ms"
 	fi
-	# The first requests of the burst reach the worker before their clients give up (one here,
-	# up to three on a machine 3 times as fast); the rest were queued when their clients left.
-	if ((gone >= BURST - 3)); then
+	# Every sign-in of the burst was queued when its client left.
+	if ((gone == BURST)); then
 		ok "$kind: $gone of $BURST abandoned sign-ins answered 499 without hashing"
 	else
-		not_ok "$kind: only $gone of $BURST abandoned sign-ins were skipped (want $((BURST - 3)) or more)"
+		not_ok "$kind: $gone of $BURST abandoned sign-ins were skipped (want all)"
 	fi
 	front_stop
 done

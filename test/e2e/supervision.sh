@@ -49,6 +49,8 @@ get_ok() {
 }
 
 # load_start N C - ab in the background: N requests, C at a time. load_result checks it.
+# For a load whose size is the subject (retirement after N requests), not for one that must
+# outlast an event: see run_start.
 load_start() {
 	AB_OUT=$TEST_TMP/ab.$1.$2.out
 	ab -q -r -s 10 -n "$1" -c "$2" "$URL" >"$AB_OUT" 2>&1 &
@@ -71,6 +73,67 @@ load_result() {
 	fi
 }
 
+# run_start C - a load that runs until run_stop, whatever the machine's speed: C clients
+# request $URL in a loop, one line per response (the status, 0 for no answer) in $RUN_OUT.
+# A hang guard ends it after 120 s should the test never stop it.
+run_start() {
+	RUN_OUT=$TEST_TMP/run.out
+	RUN_STOP=$TEST_TMP/run.stop
+	rm -f "$RUN_STOP"
+	: >"$RUN_OUT"
+	python3 - "$URL" "$1" "$RUN_STOP" 120 >"$RUN_OUT" 2>"$TEST_TMP/run.err" <<'PY' &
+import os, sys, threading, time, urllib.error, urllib.request
+url, clients, stop, guard = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+end = time.monotonic() + guard
+lock = threading.Lock()
+def client():
+    while not os.path.exists(stop) and time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                r.read()
+                code = r.status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        except Exception:
+            code = 0
+        with lock:
+            print(code, flush=True)
+threads = [threading.Thread(target=client) for _ in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+sys.exit(0 if os.path.exists(stop) else 2)
+PY
+	RUN_PID=$!
+	on_exit "touch '$RUN_STOP'; wait $RUN_PID 2>/dev/null"
+}
+
+# run_count - responses so far.
+run_count() { grep -c . "$RUN_OUT" || true; }
+
+# run_wait N SECS - until the load has N responses in all (false after SECS, or if it ended).
+run_wait() {
+	local deadline=$((SECONDS + $2))
+	until (($(run_count) >= $1)); do
+		((SECONDS < deadline)) && kill -0 "$RUN_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# run_stop LABEL - stop the load; ok when it ran until told to and every response was 200.
+run_stop() {
+	local label=$1 status=0 total bad
+	touch "$RUN_STOP"
+	wait "$RUN_PID" || status=$?
+	total=$(run_count)
+	bad=$(grep -vcx 200 "$RUN_OUT" || true)
+	if ((status == 0 && total > 0 && bad == 0)); then
+		ok "$label: $total requests, 0 failed"
+	else
+		not_ok "$label: $total requests, $bad not 200 (statuses: $(sort "$RUN_OUT" | uniq -c | tr -s ' \n' ' ')), load exit status $status"
+		show_log "$TEST_TMP/run.err" 10
+	fi
+}
+
 # generation_pids G - pids of the live workers spawned for configuration generation G.
 generation_pids() {
 	local pid
@@ -78,6 +141,17 @@ generation_pids() {
 		grep -q "event=worker_spawned worker=$pid generation=$1\b" "$POOL_LOG" && echo "$pid"
 	done
 	return 0
+}
+
+# wait_generation G - until exactly WORKERS workers run, all of generation G (false after 15 s).
+# Counting workers alone is not enough: before a reload starts, the old ones are as many.
+wait_generation() {
+	local deadline=$((SECONDS + 15))
+	until [[ $(pool_worker_pids | grep -c .) == "$WORKERS" &&
+		$(generation_pids "$1" | grep -c .) == "$WORKERS" ]]; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.05
+	done
 }
 
 # --- kill -9 of a worker ------------------------------------------------------------------
@@ -103,25 +177,31 @@ check "$((bad != 0))" "after kill -9: 50 requests, $bad not 200"
 throttles_before=$(pool_count_events respawn_throttled)
 
 # --- SIGHUP during a load run ---------------------------------------------------------------
-load_start 3000 8
-sleep 0.5
-if kill -0 "$AB_PID" 2>/dev/null; then
+# The load runs until it is stopped: the signal goes while it runs, and it stops only once
+# generation 2 alone has served it for a while, on a machine of any speed.
+run_start 8
+if run_wait 100 30; then
 	kill -HUP "$POOL_PID"
-	ok "SIGHUP sent while the load runs"
+	at_hup=$(run_count)
+	ok "SIGHUP sent while the load runs ($at_hup responses before it)"
 else
-	not_ok "the load run ended before SIGHUP could be sent"
+	not_ok "the load did not get going: $(run_count) responses"
 fi
-load_result "SIGHUP under load"
-if pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 2 | grep -c .) == "$WORKERS" ]]; then
+if wait_generation 2; then
 	ok "after SIGHUP: $WORKERS workers, all of generation 2"
 else
 	not_ok "after SIGHUP: workers $(pool_worker_pids | tr '\n' ' '), generation 2: $(generation_pids 2 | tr '\n' ' ')"
 fi
+at_new=$(run_count)
+rc=0
+run_wait $((at_new + 100)) 30 || rc=$?
+check "$rc" "the load goes on after the reload: $(($(run_count) - at_new)) responses from generation 2 (want 100)"
+run_stop "SIGHUP under load (${at_hup:-?} responses before the signal, $((at_new - ${at_hup:-0})) during the reload, $(($(run_count) - at_new)) after)"
 
 # --- retirement after AUTHFCGI_MAX_REQUESTS (set by a reload) ------------------------------
 echo "AUTHFCGI_MAX_REQUESTS = 20" >>"$CONFIG"
 kill -HUP "$POOL_PID"
-if pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 3 | grep -c .) == "$WORKERS" ]]; then
+if wait_generation 3; then
 	ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 running"
 else
 	not_ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 not complete"
@@ -149,7 +229,8 @@ fi
 before=$(pool_worker_pids | sort)
 echo "AUTHFCGI_WORKERS = lots" >>"$CONFIG"
 kill -HUP "$POOL_PID"
-sleep 0.5
+deadline=$((SECONDS + 5))
+until grep -q 'event=reload_failed' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.05; done
 if grep -q 'event=reload_failed error="AUTHFCGI_WORKERS: ' "$POOL_LOG" &&
 	[[ $(pool_worker_pids | sort) == "$before" ]]; then
 	ok "reload with a bad value: refused, one line naming the setting, workers kept"
@@ -164,7 +245,7 @@ kill -HUP "$POOL_PID"
 deadline=$((SECONDS + 5))
 until grep -q 'event=reload_rolled_back' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.05; done
 if grep -q 'event=reload_rolled_back failed_generation=4 generation=3' "$POOL_LOG" &&
-	pool_wait_workers "$WORKERS" 5 && [[ $(generation_pids 3 | grep -c .) == "$WORKERS" ]]; then
+	wait_generation 3; then
 	ok "reload whose workers cannot start: rolled back to generation 3"
 else
 	not_ok "reload whose workers cannot start: $(grep 'event=reload' "$POOL_LOG" | tail -n 2 | tr '\n' ' ')"
@@ -175,7 +256,8 @@ sed -i '$d' "$CONFIG"
 
 # --- SIGTERM with a request in flight -------------------------------------------------------
 # A FastCGI client straight on the pool's socket: it sends the request head and half of the
-# body, waits, then the rest. SIGTERM arrives in between; the answer must still come.
+# body, waits until told to go on, then sends the rest. SIGTERM arrives in between; the answer
+# must still come.
 # Perl, because perl-base is on every Debian system.
 cat >"$TEST_TMP/slow_fcgi.pl" <<'EOF'
 use strict;
@@ -183,7 +265,7 @@ use warnings;
 use IO::Select;
 use IO::Socket::UNIX;
 
-my ($path, $pause, $ready_file) = @ARGV;
+my ($path, $go_file, $ready_file) = @ARGV;
 
 sub record {
 	my ($type, $content) = @_;
@@ -222,11 +304,18 @@ send_all($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . re
 open(my $fh, '>', $ready_file) or die "$ready_file: $!\n";
 close $fh;
 # Nothing may come back before the body is complete: an early answer (or a close) means the
-# signal cut the request short.
-if (IO::Select->new($s)->can_read($pause)) {
-	my $got = sysread($s, my $byte, 1);
-	print $got ? "answered before the body was complete\n" : "closed before the body was complete\n";
-	exit 0;
+# signal cut the request short. The wait for the go file is bounded by a hang guard.
+my $guard = time + 60;
+until (-e $go_file) {
+	if (time > $guard) {
+		print "never told to go on\n";
+		exit 0;
+	}
+	if (IO::Select->new($s)->can_read(0.02)) {
+		my $got = sysread($s, my $byte, 1);
+		print $got ? "answered before the body was complete\n" : "closed before the body was complete\n";
+		exit 0;
+	}
 }
 send_all($s, record(5, '56789') . record(5));
 my $out = '';
@@ -242,15 +331,28 @@ while (defined(my $head = read_exact($s, 8))) {
 }
 print length $out ? (split /\r\n/, $out)[0] . "\n" : "no answer\n";
 EOF
-perl "$TEST_TMP/slow_fcgi.pl" "$POOL_SOCKET" 2 "$TEST_TMP/slow.sent" >"$TEST_TMP/slow.out" 2>&1 &
+perl "$TEST_TMP/slow_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/slow.go" "$TEST_TMP/slow.sent" \
+	>"$TEST_TMP/slow.out" 2>&1 &
 slow_pid=$!
+# The request is in flight once it is sent and a worker accepted it: no connection to the
+# socket waits in its queue (state 02, "connecting", in /proc/net/unix) any more.
 deadline=$((SECONDS + 10))
-until [[ -e $TEST_TMP/slow.sent ]] || ((SECONDS > deadline)); do sleep 0.02; done
-# An idle worker accepts at once; leave it a moment to be inside the request.
-sleep 0.3
+until [[ -e $TEST_TMP/slow.sent &&
+	$(awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c .) == 0 ]] ||
+	((SECONDS > deadline)); do
+	sleep 0.02
+done
+exited_before=$(pool_count_events worker_exited)
 term_start=$SECONDS
 term_pid=$POOL_PID
 kill -TERM "$POOL_PID"
+# The master signals every worker at once; once the idle ones have exited, the busy one has
+# its SIGTERM too: only then does the rest of the body go.
+deadline=$((SECONDS + 10))
+until (($(pool_count_events worker_exited) >= exited_before + WORKERS - 1)) || ((SECONDS > deadline)); do
+	sleep 0.02
+done
+touch "$TEST_TMP/slow.go"
 wait "$slow_pid" || true
 if [[ $(<"$TEST_TMP/slow.out") == "Status: 404 Not Found" ]]; then
 	ok "SIGTERM: the request in flight was answered ($(<"$TEST_TMP/slow.out"))"
@@ -279,18 +381,33 @@ sanitizer_log=$POOL_LOG
 
 # --- workers that die at start are respawned, throttled --------------------------------------
 # libpq refuses this URL (unterminated IPv6 address), so every worker exits at start with the
-# configuration status; the master must keep trying, but slowly.
+# configuration status; the master must keep trying, but slowly: each throttle line sets a
+# delay (doubling from 100 ms) before the next spawn. The test waits for the line that sets
+# 1600 ms, then judges what happened up to it, which the machine's speed does not change:
+# every spawn after a throttle line came at least that line's delay after it (log times, ms),
+# and at most one round of spawns (2) per line.
 POOL_LOG=$TEST_TMP/broken.log
 DATABASE_URL='postgresql://postgres@[::1/authfcgi' AUTHFCGI_WORKERS=2 POOL_WAIT=socket \
 	pool_start
-sleep 3
+deadline=$((SECONDS + 30))
+until grep -q 'event=respawn_throttled delay_ms=1600 ' "$POOL_LOG" || ((SECONDS > deadline)); do
+	sleep 0.05
+done
 forks=$(pool_count_events worker_spawned)
 config_exits=$(grep -c 'event=worker_exited .*reason=config' "$POOL_LOG" || true)
 throttle_lines=$(pool_count_events respawn_throttled)
-if ((forks >= 4 && forks < 20)); then
-	ok "broken workers: $forks forks in 3 s (bounded)"
+# Spawns after a throttle line, and how many of them came before its delay was over.
+read -r delayed early < <(awk '
+	function ms(ts, t) { split(substr(ts, 15, 12), t, ":"); return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }
+	/event=respawn_throttled / { match($0, /delay_ms=[0-9]+/); delay = substr($0, RSTART + 9, RLENGTH - 9); at = ms($1); next }
+	/event=worker_spawned / && at != "" { gap = ms($1) - at; if (gap < 0) gap += 86400000; n++; if (gap < delay - 1) bad++ }
+	END { print n + 0, bad + 0 }' "$POOL_LOG")
+if grep -q 'event=respawn_throttled delay_ms=1600 ' "$POOL_LOG" && ((forks >= 4 &&
+	forks <= 2 * (throttle_lines + 1) && delayed >= 2 && early == 0)); then
+	ok "broken workers: $forks forks up to the 1600 ms step, $throttle_lines throttle lines, none of $delayed respawns before its delay"
 else
-	not_ok "broken workers: $forks forks in 3 s (want 4..19)"
+	not_ok "broken workers: $forks forks (want 4..$((2 * (throttle_lines + 1)))), $early of $delayed respawns before their delay, 1600 ms step: $(grep -c 'delay_ms=1600 ' "$POOL_LOG" || true)"
+	grep -E 'event=(worker_spawned|respawn_throttled) ' "$POOL_LOG" | cut -c1-110 | sed 's/^/# /'
 fi
 if ((config_exits >= 2 && throttle_lines >= 2 && throttle_lines <= 8)); then
 	ok "broken workers: $config_exits exits with reason=config, $throttle_lines throttle lines"

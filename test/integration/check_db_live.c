@@ -82,18 +82,29 @@ START_TEST(test_conflict_rolls_back)
 END_TEST
 
 /* kill_backends - terminate every backend with this application_name, from another
- * connection, and give the FATAL message time to arrive. */
+ * connection, and wait until its FATAL message was sent. */
 static void kill_backends(const char *application_name)
 {
-    char sql[256];
+    char sql[1024];
     struct db *admin = testdb_open(true, 5000, "authfcgi_test_admin");
     snprintf(sql, sizeof sql,
              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
              "WHERE application_name = '%s'",
              application_name);
     ck_assert_int_eq(db_exec_script(admin, sql), DB_OK);
+    /* A backend sends its FATAL message before it leaves pg_stat_activity: wait for that
+     * (bounded: 4 s), not for a fixed time a slow machine may exceed. */
+    snprintf(sql, sizeof sql,
+             "DO $$ BEGIN FOR i IN 1..400 LOOP PERFORM pg_stat_clear_snapshot(); "
+             "EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = "
+             "'%s'); PERFORM pg_sleep(0.01); END LOOP; END $$",
+             application_name);
+    ck_assert_int_eq(db_exec_script(admin, sql), DB_OK);
+    snprintf(sql, sizeof sql,
+             "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = '%s')",
+             application_name);
+    testdb_true(admin, sql);
     db_close(admin);
-    usleep(200 * 1000);
 }
 
 START_TEST(test_terminated_backend_is_replaced)

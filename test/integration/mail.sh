@@ -228,7 +228,11 @@ if ((rc == 1)); then ok "database down: mail --once exits 1"; else not_ok "datab
 "$AUTHFCGI_BIN" mail >"$TEST_TMP/mailer3.log" 2>&1 &
 m3=$!
 on_exit "kill $m3 2>/dev/null"
-sleep 1.5
+# The database comes back once the running mailer has met the outage (not after a fixed time).
+deadline=$((SECONDS + 20))
+until grep -q 'event=mail_db_unavailable' "$TEST_TMP/mailer3.log" || ((SECONDS > deadline)); do
+	sleep 0.05
+done
 pg_start
 insert_rows 600 600
 if wait_sql "(SELECT status = 'sent' FROM authfcgi_outbox WHERE message_id = '<mail-test-600@authfcgi.test>')" 30; then
@@ -288,8 +292,11 @@ fi
 started=$(grep -c 'event=mailer_started' "$POOL_LOG" || true)
 rm -f "$POOL_LOG"
 pool_start
-sleep 1
-if ! grep -q 'event=mailer_started' "$POOL_LOG"; then ok "serve without AUTHFCGI_MAIL_FROM runs no mailer"; else not_ok "serve without mail runs a mailer"; fi
+# The master spawns a mailer before its workers: once a worker is spawned, a mailer would be.
+deadline=$((SECONDS + 10))
+until grep -q 'event=worker_spawned' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.05; done
+if grep -q 'event=worker_spawned' "$POOL_LOG" &&
+	! grep -Eq 'event=mailer_(spawned|started)' "$POOL_LOG"; then ok "serve without AUTHFCGI_MAIL_FROM runs no mailer"; else not_ok "serve without mail runs a mailer"; fi
 pool_stop
 ((started == 2)) || echo "# mailer_started lines while mail was configured: $started"
 

@@ -86,19 +86,44 @@ wait_connected() {
 	done
 	return 1
 }
-sleep 1
+# wait_line FROM PATTERN SECS - until a line after FROM matches PATTERN (grep -E).
+wait_line() {
+	local deadline=$((SECONDS + $3))
+	until grep -Eq "$2" <(since "$1"); do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+# wait_served N SECS - until the load has had N more answers 200 than now: the pool serves.
+wait_served() {
+	local want deadline=$((SECONDS + $2))
+	want=$(($(grep -c '^200 ' "$TEST_TMP/responses" || true) + $1))
+	until (($(grep -c '^200 ' "$TEST_TMP/responses" || true) >= want)); do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+# Each case waits for the lines it expects, whatever the machine's speed; the load runs until
+# the end.
+expect "the load is served" wait_served 50 20
 
 # 1. admin_shutdown: every backend terminated, as a Neon suspend does.
 m=$(mark)
 terminate
-sleep 1
 expect "terminated backends: the loss is logged as class=admin_shutdown" \
-	grep -q 'event=db_lost class=admin_shutdown' <(since "$m")
+	wait_line "$m" 'event=db_lost class=admin_shutdown' 10
+# Every worker lost its backend: all 8 reconnect before the next case counts state lines.
+wait_connected "$m" 8 10 || true
 
-# 2. refused, and the jitter: the server stopped for 4 s with 8 workers under load.
+# 2. refused, and the jitter: the server stopped with 8 workers under load until all 8 have
+# failed their fifth attempt (about 4 s of backoff).
 m=$(mark)
 pg_stop
-sleep 4
+deadline=$((SECONDS + 30))
+until (($(since "$m" | grep -c 'event=db_connect_failed .*attempt=5 ' || true) >= 8)) ||
+	((SECONDS > deadline)); do
+	sleep 0.1
+done
 pg_start
 expect "server back: all 8 workers reconnect within 10 s" wait_connected "$m" 8 10
 state_lines "$m" >"$TEST_TMP/restart.lines"
@@ -168,39 +193,38 @@ frozen=$(backends | tr '\n' ' ')
 # shellcheck disable=SC2086
 kill -STOP $frozen
 on_exit "kill -CONT $frozen 2>/dev/null"
-sleep $((DEADLINE_MS / 1000 + 1))
+# Frozen until a worker gave up at its deadline.
+rc=0
+wait_line "$m" 'event=db_lost class=timeout' $((DEADLINE_MS / 1000 + 15)) || rc=$?
 # shellcheck disable=SC2086
 kill -CONT $frozen
-expect "frozen backends: the loss is logged as class=timeout" \
-	grep -q 'event=db_lost class=timeout' <(since "$m")
+check "$rc" "frozen backends: the loss is logged as class=timeout"
 
 # 4. tls: the server's certificate now comes from another CA; then the right one again.
-sleep 1
+wait_served 20 20 || true
 m=$(mark)
 pg_tls_resign other-ca
 terminate
-sleep 2
 expect "certificate from another CA: logged as class=tls (db_unavailable)" \
-	grep -q 'level=warn .*event=db_unavailable class=tls .*certificate verify failed' <(since "$m")
+	wait_line "$m" 'level=warn .*event=db_unavailable class=tls .*certificate verify failed' 10
 m=$(mark)
 pg_tls_resign ca
 expect "...and the workers come back once it is right again" wait_connected "$m" 1 10
 
 # 5. auth: the role's password changed under the running pool; then changed back.
-sleep 1
+wait_served 20 20 || true
 m=$(mark)
 pg_psql -q -c "ALTER ROLE app PASSWORD 'something-else'"
 terminate
-sleep 2
 expect "password changed: logged as class=auth (db_unavailable)" \
-	grep -q 'level=warn .*event=db_unavailable class=auth .*password authentication failed' <(since "$m")
+	wait_line "$m" 'level=warn .*event=db_unavailable class=auth .*password authentication failed' 10
 m=$(mark)
 pg_psql -q -v pw="$PASSWORD" <<<"ALTER ROLE app PASSWORD :'pw'"
 expect "...and the workers come back once it is right again" wait_connected "$m" 1 10
 expect "no worker exited: a worker that was connected once rides out tls and auth failures" \
 	test "$(pool_count_events worker_exited)" = 0
 
-sleep 1
+expect "the load is served again at the end" wait_served 50 20
 touch "$TEST_TMP/stop"
 wait "$LOAD_PID" || true
 total=$(wc -l <"$TEST_TMP/responses")

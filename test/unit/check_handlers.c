@@ -900,6 +900,35 @@ START_TEST(test_sign_in_callback)
 }
 END_TEST
 
+/* An empty callbackURL (JSON or form): Better Auth 1.7.25 answers redirect:false with "url":""
+ * in the body and no Location (sign-in.mjs: `url: ctx.body.callbackURL`, the header only when
+ * truthy). */
+static const struct {
+    const char *content_type, *body;
+} sign_in_empty_callbacks[] = {
+    {JSON_CT, "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\",\"callbackURL\":\"\"}"},
+    {FORM_CT, "email=alice.632735%40example.com&password=" PASSWORD "&callbackURL="},
+};
+
+START_TEST(test_sign_in_empty_callback)
+{
+    struct response r;
+    const char *token;
+
+    seed_alice();
+    r = POST("/sign-in/email", .content_type = sign_in_empty_callbacks[_i].content_type,
+             .body = sign_in_empty_callbacks[_i].body);
+    assert_status(r, 200);
+    token = arena_strdup(arena, jstr(body_json(&r), "token"));
+    assert_answer(r, 200,
+                  arena_printf(arena,
+                               "{\"redirect\":false,\"token\":\"%s\",\"url\":\"\",\"user\":%s}",
+                               token, user_json(ALICE_ID)));
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Location"), 0);
+    assert_one_cookie(r, session_line(token, true));
+}
+END_TEST
+
 /* [main-16] upper-case e-mail and rememberMe:false. */
 START_TEST(test_sign_in_remember_false)
 {
@@ -3091,6 +3120,7 @@ static Suite *handlers_suite(void)
     tcase_add_test(sign, test_sign_in_success);
     tcase_add_test(sign, test_sign_in_client_gone);
     LOOP(sign, test_sign_in_callback, sign_in_callbacks);
+    LOOP(sign, test_sign_in_empty_callback, sign_in_empty_callbacks);
     tcase_add_test(sign, test_sign_in_remember_false);
     tcase_add_test(sign, test_sign_in_form);
     LOOP(sign, test_sign_in_refused, sign_in_refused);

@@ -205,8 +205,9 @@ static const char *query_encoded(const struct payload *p)
     for (size_t i = 0; i < p->len; i++) {
         unsigned char c = (unsigned char)p->bytes[i];
 
+        /* c != 0: strchr finds the terminator, and a raw NUL would end the value here. */
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("-._~", c) != NULL)
+            (c != 0 && strchr("-._~", c) != NULL))
             *o++ = (char)c;
         else
             o += sprintf(o, "%%%02X", c);
