@@ -1,5 +1,5 @@
 /* handler_harness - one request through router_dispatch as fcgi_io hands it over, and the
- * assertions on its response that check_handlers, check_flows and check_router share. */
+ * assertions on its response that check_handlers_*, check_flows_* and check_router share. */
 #include "config.h"
 
 #include "handler_harness.h"
