@@ -609,7 +609,8 @@ static enum db_status op_session_delete_of_user(void *impl, struct arena *a, con
     struct fake_store *fs = impl;
 
     FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_OF_USER);
-    *deleted_id = NULL;
+    if (deleted_id != NULL) /* optional, as in store_pg */
+        *deleted_id = NULL;
     for (size_t i = 0; i < fs->nsessions; i++) {
         struct fake_session *s = &fs->sessions[i];
 
@@ -617,7 +618,8 @@ static enum db_status op_session_delete_of_user(void *impl, struct arena *a, con
             continue;
         if ((token != NULL && strcmp(s->token, token) == 0) ||
             (handle != NULL && strcmp(s->id, handle) == 0)) {
-            *deleted_id = arena_strdup(a, s->id);
+            if (deleted_id != NULL)
+                *deleted_id = arena_strdup(a, s->id);
             remove_session_at(fs, i);
             return DB_OK;
         }

@@ -633,6 +633,11 @@ START_TEST(test_session_deletes)
     ck_assert(session_exists(&f, so.token));
     ck_assert_int_eq(OPS(&f)->session_delete_of_user(IMPL(&f), f.a, u.id, s2.token, NULL, &deleted),
                      DB_NOTFOUND);
+    /* No token (plain storage hands out tokens, hashed storage ids), and no use for the id. */
+    struct session_record s6 = a_session(&f, u.id, 3600);
+    ck_assert_int_eq(OPS(&f)->session_delete_of_user(IMPL(&f), f.a, u.id, NULL, s6.id, NULL),
+                     DB_OK);
+    ck_assert(!session_exists(&f, s6.token));
 
     /* All others but one; then all; both fine with nothing to delete. */
     struct session_record s5 = a_session(&f, u.id, -60);
@@ -673,6 +678,11 @@ START_TEST(test_password_set)
     ck_assert(!session_exists(&f, s2.token));
     ck_assert(session_exists(&f, ns.token));
     B->session_rows_are(u.id, 1);
+    struct account_record *accounts;
+    size_t n = 0;
+    ck_assert_int_eq(OPS(&f)->account_list(IMPL(&f), f.a, u.id, &accounts, &n), DB_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(accounts[0].updated_at, out.created_at); /* one transaction, one "now" */
 
     /* The new session's token taken (by another user's session): DB_CONFLICT, nothing
      * changed. The user's own sessions go first, so their tokens are free. */
