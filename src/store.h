@@ -147,7 +147,8 @@ struct store_ops {
     /* session_delete_of_user - delete the user's session whose stored token is token or
      * whose id is handle (list-sessions hands out ids in place of other devices' tokens when
      * tokens are stored hashed); DB_NOTFOUND when no such session is the user's. Returns the
-     * deleted session's id in *deleted_id (arena) so the caller can tell if it was current. */
+     * deleted session's id in *deleted_id (arena; deleted_id may be NULL) so the caller can
+     * tell if it was current. */
     enum db_status (*session_delete_of_user)(void *impl, struct arena *a, const char *user_id,
                                              const char *token, const char *handle,
                                              const char **deleted_id);

@@ -239,6 +239,43 @@ static struct fake_account *find_credential(struct fake_store *fs, const char *u
     return NULL;
 }
 
+/* The unique keys of store_pg's tables, checked before anything is written, so a taken one
+ * fails the whole operation with DB_CONFLICT as the rolled-back transaction does. */
+static bool account_id_taken(const struct fake_store *fs, const char *id)
+{
+    for (size_t i = 0; i < fs->naccounts; i++)
+        if (strcmp(fs->accounts[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* session_taken - id or token held by a session that is not user_id's (NULL: anyone's). */
+static bool session_taken(const struct fake_store *fs, const struct new_session *ns,
+                          const char *except_user_id)
+{
+    for (size_t i = 0; i < fs->nsessions; i++) {
+        const struct fake_session *s = &fs->sessions[i];
+
+        if (except_user_id != NULL && strcmp(s->user_id, except_user_id) == 0)
+            continue;
+        if (strcmp(s->id, ns->id) == 0 || strcmp(s->token, ns->token) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* mail_taken - the verification row's id or the outbox row's Message-ID taken. */
+static bool mail_taken(const struct fake_store *fs, const struct new_mail *m)
+{
+    for (size_t i = 0; i < fs->nverifications; i++)
+        if (strcmp(fs->verifications[i].id, m->verification_id) == 0)
+            return true;
+    for (size_t i = 0; i < fs->nmails; i++)
+        if (strcmp(fs->mails[i].message_id, m->message->message_id) == 0)
+            return true;
+    return false;
+}
+
 static struct fake_session *find_session_token(struct fake_store *fs, const char *token)
 {
     for (size_t i = 0; i < fs->nsessions; i++)
@@ -259,8 +296,8 @@ static struct fake_session *insert_session(struct fake_store *fs, const char *id
         .id = xstrdup(id),
         .token = xstrdup(token),
         .user_id = xstrdup(user_id),
-        .ip_address = xstrdup(ip != NULL ? ip : ""),
-        .user_agent = xstrdup(ua != NULL ? ua : ""),
+        .ip_address = xstrdup(ip), /* NULL stays SQL NULL */
+        .user_agent = xstrdup(ua),
         .expires_ms = expires_ms,
         .created_ms = created_ms,
         .updated_ms = created_ms,
@@ -375,9 +412,8 @@ static enum db_status issue_mail(struct fake_store *fs, const struct new_mail *m
     const struct mail_message *msg = m->message;
     struct fake_mail *fm;
 
-    for (size_t i = 0; i < fs->nmails; i++)
-        if (strcmp(fs->mails[i].message_id, msg->message_id) == 0)
-            return DB_CONFLICT; /* authfcgi_outbox.message_id is UNIQUE */
+    if (mail_taken(fs, m))
+        return DB_CONFLICT; /* verification.id and authfcgi_outbox.message_id are unique */
     insert_verification(fs, m->verification_id, m->identifier, m->value, now,
                         now + m->expires_in_s * 1000);
     fs->mails = grow(fs->mails, fs->nmails, &fs->mails_cap, sizeof(*fs->mails));
@@ -447,12 +483,10 @@ static enum db_status op_sign_up(void *impl, struct arena *a, const struct new_u
 
     FAKE_ENTER(fs, FAKE_OP_SIGN_UP);
     /* "user_email_key" is case-sensitive, as in PostgreSQL: the handler lower-cases. */
-    if (fake_store_user_by_email(fs, nu->email) != NULL)
+    if (fake_store_user_by_email(fs, nu->email) != NULL || find_user(fs, nu->id) != NULL ||
+        account_id_taken(fs, nu->account_id) || (nu->mail != NULL && mail_taken(fs, nu->mail)) ||
+        (ns != NULL && session_taken(fs, ns, NULL)))
         return DB_CONFLICT;
-    if (nu->mail != NULL)
-        for (size_t i = 0; i < fs->nmails; i++)
-            if (strcmp(fs->mails[i].message_id, nu->mail->message->message_id) == 0)
-                return DB_CONFLICT;
     u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
     user_out(a, u, user_rec);
     insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
@@ -575,7 +609,8 @@ static enum db_status op_session_delete_of_user(void *impl, struct arena *a, con
     struct fake_store *fs = impl;
 
     FAKE_ENTER(fs, FAKE_OP_SESSION_DELETE_OF_USER);
-    *deleted_id = NULL;
+    if (deleted_id != NULL) /* optional, as in store_pg */
+        *deleted_id = NULL;
     for (size_t i = 0; i < fs->nsessions; i++) {
         struct fake_session *s = &fs->sessions[i];
 
@@ -583,12 +618,23 @@ static enum db_status op_session_delete_of_user(void *impl, struct arena *a, con
             continue;
         if ((token != NULL && strcmp(s->token, token) == 0) ||
             (handle != NULL && strcmp(s->id, handle) == 0)) {
-            *deleted_id = arena_strdup(a, s->id);
+            if (deleted_id != NULL)
+                *deleted_id = arena_strdup(a, s->id);
             remove_session_at(fs, i);
             return DB_OK;
         }
     }
     return DB_NOTFOUND;
+}
+
+/* session_order - STMT_SESSION_LIST's ORDER BY "createdAt", id. */
+static int session_order(const void *x, const void *y)
+{
+    const struct session_record *a = x, *b = y;
+
+    if (a->created_at_ms != b->created_at_ms)
+        return a->created_at_ms < b->created_at_ms ? -1 : 1;
+    return strcmp(a->id, b->id);
 }
 
 static enum db_status op_session_list(void *impl, struct arena *a, const char *user_id,
@@ -601,10 +647,11 @@ static enum db_status op_session_list(void *impl, struct arena *a, const char *u
 
     FAKE_ENTER(fs, FAKE_OP_SESSION_LIST);
     list = arena_alloc(a, (fs->nsessions + 1) * sizeof(*list));
-    /* Insertion order is creation order: oldest first, as Better Auth lists them. */
     for (size_t i = 0; i < fs->nsessions; i++)
         if (strcmp(fs->sessions[i].user_id, user_id) == 0 && fs->sessions[i].expires_ms > now)
             session_out(a, &fs->sessions[i], &list[n++]);
+    /* Oldest first, as Better Auth lists them; ties (one millisecond) by id, as store_pg. */
+    qsort(list, n, sizeof(*list), session_order);
     *out = list;
     *count = n;
     return DB_OK;
@@ -628,6 +675,23 @@ static enum db_status op_session_delete_others(void *impl, const char *user_id, 
     return DB_OK;
 }
 
+/* set_password - every credential account of the user, as STMT_PASSWORD_SET (updateMany). */
+static void set_password(struct fake_store *fs, const char *user_id, const char *password_hash,
+                         int64_t now)
+{
+    for (size_t i = 0; i < fs->naccounts; i++) {
+        struct fake_account *acc = &fs->accounts[i];
+
+        if (strcmp(acc->user_id, user_id) != 0 || strcmp(acc->provider_id, "credential") != 0)
+            continue;
+        if (acc->password != NULL)
+            explicit_bzero(acc->password, strlen(acc->password));
+        free(acc->password);
+        acc->password = xstrdup(password_hash);
+        acc->updated_ms = now;
+    }
+}
+
 static enum db_status op_password_set(void *impl, struct arena *a, const char *user_id,
                                       const char *password_hash, const struct new_session *ns,
                                       struct session_record *session_rec)
@@ -640,11 +704,10 @@ static enum db_status op_password_set(void *impl, struct arena *a, const char *u
     acc = find_credential(fs, user_id);
     if (acc == NULL)
         return DB_NOTFOUND;
-    if (acc->password != NULL)
-        explicit_bzero(acc->password, strlen(acc->password));
-    free(acc->password);
-    acc->password = xstrdup(password_hash);
-    acc->updated_ms = now;
+    /* The user's own sessions are deleted before the new one is inserted. */
+    if (ns != NULL && session_taken(fs, ns, user_id))
+        return DB_CONFLICT;
+    set_password(fs, user_id, password_hash, now);
     if (ns != NULL) {
         struct fake_session *s;
 
@@ -663,11 +726,11 @@ static enum db_status op_user_update(void *impl, struct arena *a, const char *us
     struct fake_user *u;
 
     FAKE_ENTER(fs, FAKE_OP_USER_UPDATE);
+    if (upd->name_op == FIELD_SET_NULL)
+        return DB_INVALID; /* "name" is NOT NULL: refused before any row is looked at */
     u = find_user(fs, user_id);
     if (u == NULL)
         return DB_NOTFOUND;
-    if (upd->name_op == FIELD_SET_NULL)
-        return DB_INVALID; /* "name" is NOT NULL */
     if (upd->name_op == FIELD_SET) {
         free(u->name);
         u->name = xstrdup(upd->name);
@@ -709,6 +772,16 @@ static enum db_status op_user_delete(void *impl, const char *user_id)
     return DB_NOTFOUND;
 }
 
+/* account_order - STMT_ACCOUNT_LIST's ORDER BY "createdAt", id (the ISO text sorts as the
+ * time does). */
+static int account_order(const void *x, const void *y)
+{
+    const struct account_record *a = x, *b = y;
+    int c = strcmp(a->created_at, b->created_at);
+
+    return c != 0 ? c : strcmp(a->id, b->id);
+}
+
 static enum db_status op_account_list(void *impl, struct arena *a, const char *user_id,
                                       struct account_record **out, size_t *count)
 {
@@ -721,22 +794,70 @@ static enum db_status op_account_list(void *impl, struct arena *a, const char *u
     for (size_t i = 0; i < fs->naccounts; i++)
         if (strcmp(fs->accounts[i].user_id, user_id) == 0)
             account_out(a, &fs->accounts[i], &list[n++]);
+    qsort(list, n, sizeof(*list), account_order);
     *out = list;
     *count = n;
     return DB_OK;
 }
 
-/* op_password_kinds - every stored password, up to max: the caller groups them by kind. */
+/* password_kind - STMT_PASSWORD_KINDS's grouping key into out: whether the hash is Better
+ * Auth's scrypt, its crypt(3) scheme, and the cost field of the schemes that have one. */
+static void password_kind(const char *hash, char *out, size_t size)
+{
+    size_t len = strlen(hash);
+    bool scrypt = len == 161 && hash[32] == ':' && strspn(hash, "0123456789abcdef") == 32 &&
+                  strspn(hash + 33, "0123456789abcdef") == 128;
+    const char *f2 = strchr(hash, '$'), *f3 = NULL, *end2, *end3;
+    int n2 = 0, n3 = 0;
+
+    /* split_part(password, '$', 2) and (..., 3): the fields after the first and second '$'. */
+    if (f2 != NULL) {
+        f2++;
+        end2 = strchr(f2, '$');
+        n2 = (int)(end2 != NULL ? (size_t)(end2 - f2) : strlen(f2));
+        if (end2 != NULL) {
+            f3 = end2 + 1;
+            end3 = strchr(f3, '$');
+            n3 = (int)(end3 != NULL ? (size_t)(end3 - f3) : strlen(f3));
+        }
+    }
+    bool costed = f2 != NULL && ((n2 == 1 && f2[0] == 'y') ||
+                                 (n2 == 2 && f2[0] == '2' && strchr("abxy", f2[1]) != NULL) ||
+                                 (f3 != NULL && strncmp(f3, "rounds=", 7) == 0));
+    snprintf(out, size, "%d|%.*s|%.*s", scrypt, n2, f2 != NULL ? f2 : "", costed ? n3 : 0,
+             costed && f3 != NULL ? f3 : "");
+}
+
+/* op_password_kinds - as STMT_PASSWORD_KINDS: the least hash of each kind (at most 16 kinds),
+ * then at most max of them. */
 static enum db_status op_password_kinds(void *impl, struct arena *a, const char **hashes,
                                         size_t max, size_t *count)
 {
+    enum { KINDS_LIMIT = 16 };
     struct fake_store *fs = impl;
+    char kinds[KINDS_LIMIT][128], kind[128];
+    const char *least[KINDS_LIMIT];
+    size_t n = 0, k;
 
     FAKE_ENTER(fs, FAKE_OP_PASSWORD_KINDS);
+    for (size_t i = 0; i < fs->naccounts; i++) {
+        const char *pw = fs->accounts[i].password;
+
+        if (pw == NULL)
+            continue;
+        password_kind(pw, kind, sizeof kind);
+        for (k = 0; k < n && strcmp(kinds[k], kind) != 0; k++)
+            ;
+        if (k == n && n < KINDS_LIMIT) {
+            memcpy(kinds[n], kind, sizeof kind);
+            least[n++] = pw;
+        } else if (k < n && strcmp(pw, least[k]) < 0) {
+            least[k] = pw;
+        }
+    }
     *count = 0;
-    for (size_t i = 0; i < fs->naccounts && *count < max; i++)
-        if (fs->accounts[i].password != NULL)
-            hashes[(*count)++] = arena_strdup(a, fs->accounts[i].password);
+    for (k = 0; k < n && *count < max; k++)
+        hashes[(*count)++] = arena_strdup(a, least[k]);
     return DB_OK;
 }
 
@@ -789,20 +910,18 @@ static enum db_status op_password_reset(void *impl, struct arena *a, const char 
     i = live_verification(fs, identifier, now);
     if (i < 0 || find_user(fs, fs->verifications[i].value) == NULL)
         return DB_NOTFOUND;
+    acc = find_credential(fs, fs->verifications[i].value);
+    if (acc == NULL && account_id_taken(fs, account_id))
+        return DB_CONFLICT;
     uid = xstrdup(fs->verifications[i].value);
     remove_verification_at(fs, (size_t)i);
     *user_id = arena_strdup(a, uid);
     if (revoke_sessions)
         remove_sessions_where(fs, uid, NULL);
-    acc = find_credential(fs, uid);
-    if (acc == NULL) {
+    if (acc == NULL)
         insert_account(fs, account_id, uid, password_hash, now);
-    } else {
-        explicit_bzero(acc->password, strlen(acc->password));
-        free(acc->password);
-        acc->password = xstrdup(password_hash);
-        acc->updated_ms = now;
-    }
+    else
+        set_password(fs, uid, password_hash, now);
     free(uid);
     return DB_OK;
 }
@@ -1039,6 +1158,31 @@ const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i)
     return i < fs->nrates ? fs->rates[i].key : NULL;
 }
 
+bool fake_store_rate_age(struct fake_store *fs, const char *key, int64_t ms)
+{
+    for (size_t i = 0; i < fs->nrates; i++)
+        if (strcmp(fs->rates[i].key, key) == 0) {
+            fs->rates[i].last_ms -= ms;
+            return true;
+        }
+    return false;
+}
+
+void fake_store_remove_credentials(struct fake_store *fs, const char *user_id)
+{
+    for (size_t j = 0; j < fs->naccounts;) {
+        if (strcmp(fs->accounts[j].user_id, user_id) == 0 &&
+            strcmp(fs->accounts[j].provider_id, "credential") == 0) {
+            account_release(&fs->accounts[j]);
+            memmove(&fs->accounts[j], &fs->accounts[j + 1],
+                    (fs->naccounts - j - 1) * sizeof(*fs->accounts));
+            fs->naccounts--;
+        } else {
+            j++;
+        }
+    }
+}
+
 struct store *fake_store_store(struct fake_store *fs)
 {
     return &fs->store;
@@ -1121,7 +1265,8 @@ struct fake_session *fake_store_add_session(struct fake_store *fs, const char *i
                                             const char *user_agent, int64_t created_ms,
                                             int64_t expires_ms)
 {
-    return insert_session(fs, id, stored_token, user_id, "", user_agent, created_ms, expires_ms);
+    return insert_session(fs, id, stored_token, user_id, "", user_agent != NULL ? user_agent : "",
+                          created_ms, expires_ms);
 }
 
 struct fake_user *fake_store_user(struct fake_store *fs, const char *id)
@@ -1178,6 +1323,15 @@ struct fake_verification *fake_store_verification(struct fake_store *fs, const c
 size_t fake_store_verification_count(const struct fake_store *fs)
 {
     return fs->nverifications;
+}
+
+size_t fake_store_verification_rows(const struct fake_store *fs, const char *identifier)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < fs->nverifications; i++)
+        n += strcmp(fs->verifications[i].identifier, identifier) == 0;
+    return n;
 }
 
 size_t fake_store_mail_count(const struct fake_store *fs)

@@ -1,8 +1,9 @@
 /* fake_store - an in-memory struct store_ops for handler tests, in the spirit of Dovecot's
  * fake SQL driver: users, credential accounts, sessions, verification rows, queued mails,
  * rate-limit counters and failed sign-ins per account in plain arrays, behaving as store_pg
- * does (DB_CONFLICT on a duplicate e-mail, cascades on user deletion, timestamps written "now"
- * with millisecond precision, ISO text and Unix ms always consistent), and scriptable: fail
+ * does (DB_CONFLICT on a taken e-mail or key, cascades on user deletion, timestamps written
+ * "now" with millisecond precision, ISO text and Unix ms always consistent; the store contract,
+ * store_contract.c, runs the same cases over both), and scriptable: fail
  * the next call (or the n-th next call) of an operation with any enum db_status, count calls
  * per operation, inspect and edit the rows.
  *
@@ -166,6 +167,8 @@ struct fake_verification *fake_store_add_verification(struct fake_store *fs, con
 /* fake_store_verification - the row called identifier (expired or not), or NULL. */
 struct fake_verification *fake_store_verification(struct fake_store *fs, const char *identifier);
 size_t fake_store_verification_count(const struct fake_store *fs);
+/* fake_store_verification_rows - how many rows are called identifier, expired ones included. */
+size_t fake_store_verification_rows(const struct fake_store *fs, const char *identifier);
 
 /* The outbox: mails queued so far, oldest first; NULL past the end. */
 size_t fake_store_mail_count(const struct fake_store *fs);
@@ -174,6 +177,11 @@ const struct fake_mail *fake_store_mail_at(const struct fake_store *fs, size_t i
 /* The rate-limit counters: their number and the key of the i-th (NULL past the end). */
 size_t fake_store_rate_count(const struct fake_store *fs);
 const char *fake_store_rate_key_at(const struct fake_store *fs, size_t i);
+/* fake_store_rate_age - move the counter of key ms into the past; false when there is none. */
+bool fake_store_rate_age(struct fake_store *fs, const char *key, int64_t ms);
+
+/* fake_store_remove_credentials - delete the user's credential accounts (an OAuth-only user). */
+void fake_store_remove_credentials(struct fake_store *fs, const char *user_id);
 
 /* A row of failed sign-ins per account (schema/005_account_guard.sql); times in Unix ms of
  * fake_store_now_ms. Tests move it in time by editing window_start_ms and locked_until_ms. */
