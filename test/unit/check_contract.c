@@ -156,7 +156,7 @@ END_TEST
 struct fact {
     char what[160]; /* a code, or a message-only error's message */
     char owner[64]; /* "": directly under a status in paths; else the component holding it */
-    int status;     /* 0 while owner still needs resolving */
+    int status;     /* under a status in paths; 0 in a component (see refs) */
 };
 
 static struct fact codes[MAX_FACTS], messages[MAX_FACTS], refs[MAX_FACTS], fixed[MAX_FACTS];
