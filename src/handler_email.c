@@ -48,6 +48,13 @@ static void failed(struct call *c, enum fail_reason why)
     router_fail(c, why);
 }
 
+/* session_failed - store_failed for session_resolve's failures. */
+static void session_failed(struct call *c, enum db_status rc, const struct session_state *st)
+{
+    c->resp->nheaders = 0;
+    router_failed(c, rc, st->failure);
+}
+
 static void answer_status_true(struct call *c)
 {
     struct json_object *obj = json_object_new_object();
@@ -466,7 +473,7 @@ void handle_send_verification_email(struct call *c)
     }
     rc = session_resolve(c->app, c->req, c->resp, true, &st);
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (st.found != SESSION_VALID) {
@@ -562,7 +569,7 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
     enum db_status rc = session_resolve(c->app, c->req, c->resp, true, &st);
 
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (st.found == SESSION_VALID && strcmp(st.user.id, bound->id) != 0) {
@@ -597,7 +604,7 @@ static void verify_address(struct call *c, const struct mail_claims *claims,
     enum db_status rc = session_resolve(c->app, c->req, c->resp, false, &st);
 
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (!confirm(c, claims, user->id,

@@ -55,7 +55,7 @@ void handle_get_session(struct call *c)
     rc = session_resolve(c->app, c->req, c->resp, true, &st);
     if (rc != DB_OK) {
         c->resp->nheaders = 0; /* no half-made cookies on a 503 */
-        router_store_error(c, rc);
+        router_failed(c, rc, st.failure);
         return;
     }
     if (st.found == SESSION_STALE) {

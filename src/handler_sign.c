@@ -294,13 +294,14 @@ static bool guard_account(struct call *c, const char *email)
 {
     bool allowed = true;
     int retry_after = 0;
+    enum fail_reason why = FAIL_NONE;
     enum db_status st;
 
     if (!c->app->account_guard)
         return true;
-    st = account_guard_claim(c->app, email, &allowed, &retry_after);
+    st = account_guard_claim(c->app, email, &allowed, &retry_after, &why);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, why);
         return false;
     }
     if (!allowed)
@@ -313,13 +314,14 @@ static bool guard_account(struct call *c, const char *email)
  * stays counted as a failure. Returns true when the sign-in may go on. */
 static bool guard_success(struct call *c, const char *email)
 {
+    enum fail_reason why = FAIL_NONE;
     enum db_status st;
 
     if (!c->app->account_guard)
         return true;
-    st = account_guard_success(c->app, email);
+    st = account_guard_success(c->app, email, &why);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, why);
         return false;
     }
     return true;
@@ -436,7 +438,7 @@ void handle_sign_out(struct call *c)
 
     rc = session_resolve(c->app, c->req, c->resp, false, &st);
     if (rc != DB_OK) {
-        router_store_error(c, rc);
+        router_failed(c, rc, st.failure);
         return;
     }
     if (st.found == SESSION_VALID) {

@@ -135,6 +135,29 @@ const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
     [HTTP_ERROR_UNAVAILABLE] = {503, "SERVICE_UNAVAILABLE", "Service unavailable"},
 };
 
+static const char *const fail_reason_names[FAIL__MAX] = {
+    [FAIL_NONE] = "none",
+    [FAIL_RANDOM] = "random",
+    [FAIL_SESSION_TOKEN] = "session_token",
+    [FAIL_TOKEN_DIGEST] = "token_digest",
+    [FAIL_PASSWORD_HASH] = "password_hash",
+    [FAIL_PASSWORD_VERIFY] = "password_verify",
+    [FAIL_COOKIE_SIGN] = "cookie_sign",
+    [FAIL_ACCOUNT_KEY] = "account_key",
+    [FAIL_COOKIE_VERIFY] = "cookie_verify",
+    [FAIL_JWT_SIGN] = "jwt_sign",
+    [FAIL_JWT_READ] = "jwt_read",
+    [FAIL_MAIL_RENDER] = "mail_render",
+    [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
+    [FAIL_LOCATION_UNSAFE] = "location_unsafe",
+};
+
+/* http_fail_reason_name - see http.h. */
+const char *http_fail_reason_name(enum fail_reason why)
+{
+    return fail_reason_names[why];
+}
+
 /* response_http_error - see http.h. */
 void response_http_error(struct response *resp, enum http_error e)
 {

@@ -105,26 +105,6 @@ const char *router_param(const struct route *route, const char *path)
     return at != 0 ? path + at : NULL;
 }
 
-static const char *const fail_reason_names[FAIL__MAX] = {
-    [FAIL_RANDOM] = "random",
-    [FAIL_SESSION_TOKEN] = "session_token",
-    [FAIL_TOKEN_DIGEST] = "token_digest",
-    [FAIL_PASSWORD_HASH] = "password_hash",
-    [FAIL_PASSWORD_VERIFY] = "password_verify",
-    [FAIL_COOKIE_SIGN] = "cookie_sign",
-    [FAIL_JWT_SIGN] = "jwt_sign",
-    [FAIL_JWT_READ] = "jwt_read",
-    [FAIL_MAIL_RENDER] = "mail_render",
-    [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
-    [FAIL_LOCATION_UNSAFE] = "location_unsafe",
-};
-
-/* router_fail_reason_name - see router.h. */
-const char *router_fail_reason_name(enum fail_reason why)
-{
-    return fail_reason_names[why];
-}
-
 static const char *route_name(const struct call *c)
 {
     return c->route != NULL ? c->route->operation_id : "none";
@@ -146,8 +126,17 @@ void router_store_error(struct call *c, enum db_status st)
 void router_fail(struct call *c, enum fail_reason why)
 {
     log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s reason=%s", route_name(c),
-              router_fail_reason_name(why));
+              http_fail_reason_name(why));
     response_http_error(c->resp, HTTP_ERROR_INTERNAL);
+}
+
+/* router_failed - see router.h. */
+void router_failed(struct call *c, enum db_status rc, enum fail_reason why)
+{
+    if (why != FAIL_NONE)
+        router_fail(c, why);
+    else
+        router_store_error(c, rc);
 }
 
 static void answer_input_error(struct response *resp, const struct input_error *err)
@@ -257,7 +246,7 @@ static bool resolve_session(const struct route *route, struct call *c)
     st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH),
                          &c->session);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, c->session.failure);
         return false;
     }
     if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {

@@ -65,23 +65,6 @@ const char *router_param(const struct route *route, const char *path);
 /* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp);
 
-/* What failed when a request fails for a reason that is not the database; the log names it
- * (router_fail_reason_name). */
-enum fail_reason {
-    FAIL_RANDOM,          /* the kernel gave no random bytes (a token or an id) */
-    FAIL_SESSION_TOKEN,   /* a new session's token, id or stored digest (session_new) */
-    FAIL_TOKEN_DIGEST,    /* the stored digest of a presented token */
-    FAIL_PASSWORD_HASH,   /* hashing a new password */
-    FAIL_PASSWORD_VERIFY, /* verifying against a stored hash failed (not: did not match) */
-    FAIL_COOKIE_SIGN,     /* signing a session cookie or the set-auth-token header */
-    FAIL_JWT_SIGN,        /* signing a mail link's JWT */
-    FAIL_JWT_READ,        /* checking a mail link's JWT failed (not: invalid or expired) */
-    FAIL_MAIL_RENDER,     /* rendering a mail */
-    FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
-    FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
-    FAIL__MAX
-};
-
 /* The one 5xx answer, in two halves: router_store_error for the store's failures,
  * router_fail for every other. Both leave the headers already set as they are. */
 
@@ -94,7 +77,9 @@ void router_store_error(struct call *c, enum db_status st);
  * event=request_failed route=... reason=<why>. c->route may be NULL (before routing). */
 void router_fail(struct call *c, enum fail_reason why);
 
-/* router_fail_reason_name - "random", "mail_render", ... as the log says it. */
-const char *router_fail_reason_name(enum fail_reason why);
+/* router_failed - answer a failure a lower layer reported through a db_status (with why
+ * when it was not the store's, session_resolve and account_guard do): router_fail(c, why),
+ * or router_store_error(c, rc) when why is FAIL_NONE. */
+void router_failed(struct call *c, enum db_status rc, enum fail_reason why);
 
 #endif

@@ -1,8 +1,9 @@
 /* check_request_fail - a request that fails for a reason that is not the database's (no random
- * bytes, a password hash that cannot be computed, no client address to count) answers the one
- * 500 and logs event=request_failed with its route and that reason, never as a store failure
- * (status=fail). router_dispatch over the fake store with stderr captured; the kernel's random
- * source is made to fail through the linker (-Wl,--wrap=getrandom, see Makefile.am). */
+ * bytes, no HMAC, a password hash that cannot be computed, no client address to count) answers
+ * the one 500 and logs event=request_failed with its route and that reason, never as a store
+ * failure (status=fail). router_dispatch over the fake store with stderr captured; the kernel's
+ * random source and libcrypto's HMAC are made to fail through the linker (-Wl,--wrap=getrandom
+ * and --wrap=EVP_MAC_init, see Makefile.am). */
 #include "config.h"
 
 #include <check.h>
@@ -14,6 +15,8 @@
 #include <sys/random.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "app.h"
 #include "arena.h"
@@ -36,6 +39,21 @@ ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags)
         return -1;
     }
     return __real_getrandom(buf, len, flags);
+}
+
+int __real_EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen,
+                        const OSSL_PARAM params[]);
+int __wrap_EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen,
+                        const OSSL_PARAM params[]);
+
+static bool hmac_fails;
+
+int __wrap_EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keylen,
+                        const OSSL_PARAM params[])
+{
+    if (hmac_fails)
+        return 0;
+    return __real_EVP_MAC_init(ctx, key, keylen, params);
 }
 
 /* ---- capturing stderr -------------------------------------------------------------------- */
@@ -90,12 +108,12 @@ static void world_new(void)
     };
     ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
     handler_harness_seed_alice(fs, &app);
-    random_fails = false;
+    random_fails = hmac_fails = false;
 }
 
 static void world_free(void)
 {
-    random_fails = false;
+    random_fails = hmac_fails = false;
     app_free(&app);
     fake_store_free(fs);
     arena_destroy(arena);
@@ -108,6 +126,8 @@ enum breakage {
     BREAK_HASH_COST,     /* a yescrypt cost libxcrypt refuses: no hash can be computed */
     BREAK_RANDOM_VERIFY, /* no random bytes, and sign-up answers taken addresses as new ones */
     BREAK_NO_ADDRESS,    /* the web server passed no client address, with rate limits on */
+    BREAK_HMAC,          /* libcrypto computes no HMAC */
+    BREAK_HMAC_GUARD,    /* no HMAC, with the per-account guard on */
 };
 
 #define SIGN_IN_BODY "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\"}"
@@ -116,25 +136,37 @@ enum breakage {
 
 static const struct {
     enum breakage breakage;
+    const char *method;
     const char *path;
     const char *body;
+    const char *cookie;
     const char *line; /* what the request_failed line must say */
 } cases[] = {
-    {BREAK_RANDOM, API "/sign-in/email", SIGN_IN_BODY, "route=signInEmail reason=session_token"},
-    {BREAK_HASH_COST, API "/sign-up/email", SIGN_UP_NEW, "route=signUpEmail reason=password_hash"},
-    {BREAK_RANDOM_VERIFY, API "/sign-up/email", SIGN_UP_TAKEN, "route=signUpEmail reason=random"},
-    {BREAK_NO_ADDRESS, API "/sign-in/email", SIGN_IN_BODY,
+    {BREAK_RANDOM, "POST", API "/sign-in/email", SIGN_IN_BODY, NULL,
+     "route=signInEmail reason=session_token"},
+    {BREAK_HASH_COST, "POST", API "/sign-up/email", SIGN_UP_NEW, NULL,
+     "route=signUpEmail reason=password_hash"},
+    {BREAK_RANDOM_VERIFY, "POST", API "/sign-up/email", SIGN_UP_TAKEN, NULL,
+     "route=signUpEmail reason=random"},
+    {BREAK_NO_ADDRESS, "POST", API "/sign-in/email", SIGN_IN_BODY, NULL,
      "route=none reason=client_address_unknown"},
+    {BREAK_HMAC, "GET", API "/get-session", NULL, H_COOKIE,
+     "route=getSession reason=cookie_verify"},
+    {BREAK_HMAC, "GET", API "/list-sessions", NULL, H_COOKIE,
+     "route=listSessions reason=cookie_verify"},
+    {BREAK_HMAC_GUARD, "POST", API "/sign-in/email", SIGN_IN_BODY, NULL,
+     "route=signInEmail reason=account_key"},
 };
 
 START_TEST(test_failure_logs_its_reason)
 {
     struct request req = {
-        .method = "POST",
+        .method = cases[_i].method,
         .path = cases[_i].path,
-        .content_type = JSON_CT,
+        .content_type = cases[_i].body != NULL ? JSON_CT : NULL,
         .body = cases[_i].body,
         .origin = FRONT,
+        .cookie = cases[_i].cookie,
     };
     const char *text, *line;
     struct response r;
@@ -154,11 +186,18 @@ START_TEST(test_failure_logs_its_reason)
         app.rate_limit = true;
         req.remote_addr = "";
         break;
+    case BREAK_HMAC:
+        hmac_fails = true;
+        break;
+    case BREAK_HMAC_GUARD:
+        app.account_guard = true;
+        hmac_fails = true;
+        break;
     }
     capture_start();
     r = handler_harness_dispatch(&app, arena, req);
     text = capture_end();
-    random_fails = false;
+    random_fails = hmac_fails = false;
 
     assert_answer(r, 500, E_INTERNAL);
     line = strstr(text, "event=request_failed");
