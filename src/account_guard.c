@@ -53,24 +53,29 @@ int account_guard_key(const struct app *app, const char *email, char out[ACCOUNT
 
 /* account_guard_claim - see account_guard.h. */
 enum db_status account_guard_claim(const struct app *app, const char *email, bool *allowed,
-                                   int *retry_after_s)
+                                   int *retry_after_s, enum fail_reason *failure)
 {
     char key[ACCOUNT_GUARD_KEY_SIZE];
 
     *allowed = true;
     *retry_after_s = 0;
-    if (account_guard_key(app, email, key) != 0)
+    if (account_guard_key(app, email, key) != 0) {
+        *failure = FAIL_ACCOUNT_KEY;
         return DB_FAIL;
+    }
     return app->store->ops->account_guard_claim(app->store->impl, key, &account_guard_policy,
                                                 allowed, retry_after_s);
 }
 
 /* account_guard_success - see account_guard.h. */
-enum db_status account_guard_success(const struct app *app, const char *email)
+enum db_status account_guard_success(const struct app *app, const char *email,
+                                     enum fail_reason *failure)
 {
     char key[ACCOUNT_GUARD_KEY_SIZE];
 
-    if (account_guard_key(app, email, key) != 0)
+    if (account_guard_key(app, email, key) != 0) {
+        *failure = FAIL_ACCOUNT_KEY;
         return DB_FAIL;
+    }
     return app->store->ops->account_guard_success(app->store->impl, key);
 }

@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "digest.h"
+#include "http.h"
 #include "store.h"
 
 struct app;
@@ -27,13 +28,14 @@ int account_guard_key(const struct app *app, const char *email, char out[ACCOUNT
 /* account_guard_claim - before a sign-in checks a password: may an attempt for email (already
  * lower-cased) be made now? *allowed false means answer as the rate limiter does (429,
  * X-Retry-After: *retry_after_s). The attempt counts as a failure unless
- * account_guard_success follows. DB_FAIL when the key cannot be computed; otherwise the
- * store's status. */
+ * account_guard_success follows. DB_FAIL with *failure = FAIL_ACCOUNT_KEY when the key
+ * cannot be computed; otherwise the store's status (*failure untouched). */
 enum db_status account_guard_claim(const struct app *app, const char *email, bool *allowed,
-                                   int *retry_after_s);
+                                   int *retry_after_s, enum fail_reason *failure);
 
 /* account_guard_success - the claimed attempt for email signed in: it was no failure, and
- * the account's delay starts over. */
-enum db_status account_guard_success(const struct app *app, const char *email);
+ * the account's delay starts over. Fails as account_guard_claim does. */
+enum db_status account_guard_success(const struct app *app, const char *email,
+                                     enum fail_reason *failure);
 
 #endif

@@ -303,11 +303,12 @@ static bool media_type_is(const char *content_type, const char *media)
     return n == strlen(media) && strncasecmp(content_type, media, n) == 0;
 }
 
-static void set_error(struct input_error *err, int status, const char *code, const char *message)
+/* set_error - e's row of the table, with message where the row has none of its own. */
+static void set_error(struct input_error *err, enum http_error e, const char *message)
 {
-    err->status = status;
-    err->code = code;
-    err->message = message;
+    err->status = http_errors[e].status;
+    err->code = http_errors[e].code;
+    err->message = message != NULL ? message : http_errors[e].message;
 }
 
 /* read_json - TextDecoder (ill-formed UTF-8 to U+FFFD, one leading BOM dropped), then
@@ -355,7 +356,7 @@ int body_parse(const struct request *req, enum body_schema schema, struct body_f
     if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
         return 0;
     if (req->body_too_large) {
-        set_error(err, 413, "PAYLOAD_TOO_LARGE", "Request body too large");
+        set_error(err, HTTP_ERROR_PAYLOAD_TOO_LARGE, NULL);
         return -1;
     }
     size_t ct_len = 0;
@@ -366,7 +367,7 @@ int body_parse(const struct request *req, enum body_schema schema, struct body_f
     bool json = media_type_is(ct, "application/json");
     bool form = def->form && media_type_is(ct, "application/x-www-form-urlencoded");
     if (!json && !form) {
-        set_error(err, 415, "UNSUPPORTED_MEDIA_TYPE",
+        set_error(err, HTTP_ERROR_UNSUPPORTED_MEDIA_TYPE,
                   arena_printf(req->arena,
                                "Content-Type \"%.*s\" is not allowed. Allowed types: %s",
                                (int)ct_len, ct,
@@ -381,7 +382,7 @@ int body_parse(const struct request *req, enum body_schema schema, struct body_f
         return 0;
     }
     if (read_json(req, out) < 0) { /* json_read reported no member */
-        set_error(err, 400, "BAD_REQUEST", "Invalid JSON in request body");
+        set_error(err, HTTP_ERROR_BAD_REQUEST, NULL);
         return -1;
     }
     return 0;
@@ -540,7 +541,7 @@ int body_validate(struct arena *a, enum body_schema schema, struct body_fields *
                    in->query);
     }
     if (is.count > 0) {
-        set_error(err, 400, "VALIDATION_ERROR", arena_strdup(a, is.buf));
+        set_error(err, HTTP_ERROR_VALIDATION, arena_strdup(a, is.buf));
         return -1;
     }
     keep_declared(in->body, def->body, def->body_count);

@@ -31,10 +31,9 @@ static bool check_current_password(struct call *c, const struct value *pw, bool 
                                                 c->session.user.id, &hash);
     if (st == DB_NOTFOUND || (st == DB_OK && hash == NULL)) {
         if (say_missing)
-            response_error(c->resp, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND",
-                           "Credential account not found");
+            response_http_error(c->resp, HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND);
         else
-            response_error(c->resp, 400, "INVALID_PASSWORD", "Invalid password");
+            response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
         return false;
     }
     if (st != DB_OK) {
@@ -43,11 +42,11 @@ static bool check_current_password(struct call *c, const struct value *pw, bool 
     }
     ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, NULL);
     if (ps == PASSWORD_FAIL) {
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_PASSWORD_VERIFY);
         return false;
     }
     if (ps != PASSWORD_OK) {
-        response_error(c->resp, 400, "INVALID_PASSWORD", "Invalid password");
+        response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
         return false;
     }
     return true;
@@ -73,11 +72,15 @@ void handle_change_password(struct call *c)
     if (!check_current_password(c, current, true))
         return;
     if (password_hash(&c->app->passwords, next->str, next->len, hash, sizeof(hash)) !=
-            PASSWORD_OK ||
-        (revoke_all &&
-         session_new(c->app, c->req, c->session.user.id, true, &ns, raw, stored, sid) != 0)) {
+        PASSWORD_OK) {
         explicit_bzero(hash, sizeof(hash));
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_PASSWORD_HASH);
+        return;
+    }
+    if (revoke_all &&
+        session_new(c->app, c->req, c->session.user.id, true, &ns, raw, stored, sid) != 0) {
+        explicit_bzero(hash, sizeof(hash));
+        router_fail(c, FAIL_SESSION_TOKEN);
         return;
     }
     st = c->app->store->ops->password_set(c->app->store->impl, c->resp->arena, c->session.user.id,
@@ -95,7 +98,7 @@ void handle_change_password(struct call *c)
          * browser-session one when the client said "don't remember me". */
         if (session_set_cookies(c->app, c->resp, raw, !c->session.dont_remember) != 0) {
             json_object_put(obj);
-            router_store_error(c, DB_FAIL);
+            router_fail(c, FAIL_COOKIE_SIGN);
             return;
         }
         json_object_object_add(obj, "token", json_object_new_string(raw));
@@ -117,7 +120,7 @@ void handle_update_user(struct call *c)
     enum db_status st;
 
     if (body_value_truthy(&c->in.body[FIELD_EMAIL])) {
-        response_error(c->resp, 400, "EMAIL_CAN_NOT_BE_UPDATED", "Email can not be updated");
+        response_http_error(c->resp, HTTP_ERROR_EMAIL_CAN_NOT_BE_UPDATED);
         return;
     }
     if (name->kind == VALUE_STRING) {
@@ -131,7 +134,7 @@ void handle_update_user(struct call *c)
         u.image_op = FIELD_SET_NULL;
     }
     if (u.name_op == FIELD_KEEP && u.image_op == FIELD_KEEP) {
-        response_error(c->resp, 400, NULL, "No fields to update");
+        response_http_error(c->resp, HTTP_ERROR_NO_FIELDS_TO_UPDATE);
         return;
     }
     st = c->app->store->ops->user_update(c->app->store->impl, c->resp->arena, c->session.user.id,
@@ -145,7 +148,7 @@ void handle_update_user(struct call *c)
      * Max-Age there would make a "don't remember me" login outlive the browser. */
     c->resp->nheaders = 0;
     if (session_resend_cookies(c->app, c->resp, &c->session) != 0) {
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
     obj = json_object_new_object();
@@ -169,12 +172,11 @@ void handle_delete_user(struct call *c)
     }
     if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {
         /* No deletion-by-mail flow is configured, so no token can be pending. */
-        response_error(c->resp, 404, "INVALID_TOKEN", "Invalid token");
+        response_http_error(c->resp, HTTP_ERROR_DELETION_TOKEN_INVALID);
         return;
     }
     if (!has_password && !session_is_fresh(&c->session.session, session_now_ms())) {
-        response_error(c->resp, 400, "SESSION_EXPIRED",
-                       "Session expired. Re-authenticate to perform this action.");
+        response_http_error(c->resp, HTTP_ERROR_SESSION_EXPIRED);
         return;
     }
     st = c->app->store->ops->user_delete(c->app->store->impl, c->session.user.id);
@@ -198,17 +200,17 @@ void handle_delete_user_callback(struct call *c)
     if (c->session.found != SESSION_VALID) {
         if (c->session.found == SESSION_STALE)
             session_clear_cookies(c->app, c->resp);
-        response_error(c->resp, 404, "FAILED_TO_GET_USER_INFO", "Failed to get user info");
+        response_http_error(c->resp, HTTP_ERROR_FAILED_TO_GET_USER_INFO);
         return;
     }
-    response_error(c->resp, 404, "INVALID_TOKEN", "Invalid token");
+    response_http_error(c->resp, HTTP_ERROR_DELETION_TOKEN_INVALID);
 }
 
 /* handle_update_session - POST /update-session: sessions have no additional fields here, so
  * there is never anything to update. */
 void handle_update_session(struct call *c)
 {
-    response_error(c->resp, 400, NULL, "No fields to update");
+    response_http_error(c->resp, HTTP_ERROR_NO_FIELDS_TO_UPDATE);
 }
 
 /* handle_list_accounts - GET /list-accounts. */

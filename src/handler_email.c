@@ -41,6 +41,20 @@ static void store_failed(struct call *c, enum db_status st)
     router_store_error(c, st);
 }
 
+/* failed - store_failed's twin for a failure that is not the store's. */
+static void failed(struct call *c, enum fail_reason why)
+{
+    c->resp->nheaders = 0;
+    router_fail(c, why);
+}
+
+/* session_failed - store_failed for session_resolve's failures. */
+static void session_failed(struct call *c, enum db_status rc, const struct session_state *st)
+{
+    c->resp->nheaders = 0;
+    router_failed(c, rc, st->failure);
+}
+
 static void answer_status_true(struct call *c)
 {
     struct json_object *obj = json_object_new_object();
@@ -85,13 +99,16 @@ static bool prepare_mail(struct call *c, enum mail_kind kind, const char *recipi
     struct mail_message *msg = arena_alloc(a, sizeof(*msg));
     char *row_id = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
     struct mail_fields fields = {.recipient = recipient, .url = url, .name = name};
-    const char *why = "no random bytes";
+    const char *why = "unknown";
 
-    if (random_token(row_id, RANDOM_TOKEN_LEN) != 0 ||
-        mail_render(c->app->mail, kind, &fields, time(NULL), a, msg, &why) != 0) {
+    if (random_token(row_id, RANDOM_TOKEN_LEN) != 0) {
+        failed(c, FAIL_RANDOM);
+        return false;
+    }
+    if (mail_render(c->app->mail, kind, &fields, time(NULL), a, msg, &why) != 0) {
         log_event(LOG_LEVEL_ERROR, "mail_render_failed", "kind=%s reason=\"%s\"",
                   mail_kind_name(kind), why);
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_MAIL_RENDER);
         return false;
     }
     *out = (struct new_mail){
@@ -118,13 +135,16 @@ static bool verification_mail(struct call *c, const struct user_record *user, co
         .user_id = user->id,
         .jti = jti,
     };
-    const char *jwt = NULL;
+    const char *jwt;
 
-    if (random_token(jti, RANDOM_TOKEN_LEN) == 0)
-        jwt = mail_token_sign(a, c->app->cookies.secret, c->app->cookies.secret_len, &claims,
-                              (int64_t)time(NULL));
+    if (random_token(jti, RANDOM_TOKEN_LEN) != 0) {
+        failed(c, FAIL_RANDOM);
+        return false;
+    }
+    jwt = mail_token_sign(a, c->app->cookies.secret, c->app->cookies.secret_len, &claims,
+                          (int64_t)time(NULL));
     if (jwt == NULL) {
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_JWT_SIGN);
         return false;
     }
     return prepare_mail(c, new_email != NULL ? MAIL_CHANGE_EMAIL : MAIL_VERIFY_EMAIL,
@@ -205,7 +225,12 @@ static void queue_later(void *ctx)
                                                         mail.identifier, &ignored);
         return;
     }
-    st = prepared ? c->app->store->ops->mail_issue(c->app->store->impl, &mail) : DB_FAIL;
+    if (!prepared) { /* not the store's failure: router_fail logged what failed */
+        log_event(LOG_LEVEL_ERROR, "mail_not_queued", "kind=%s reason=not_prepared",
+                  mail_kind_name(l->kind));
+        return;
+    }
+    st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
     if (st == DB_OK)
         log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(l->kind));
     else
@@ -248,7 +273,7 @@ static const char *reset_identifier(struct call *c, const char *token)
     if (!c->app->hash_session_tokens)
         return arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
     if (session_stored_token(c->app, token, stored) != 0) {
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_TOKEN_DIGEST);
         return NULL;
     }
     identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", stored);
@@ -275,7 +300,7 @@ static bool reset_mail(struct call *c, const struct user_record *user, const cha
     bool prepared;
 
     if (random_token(token, RANDOM_RESET_TOKEN_LEN) != 0) {
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_RANDOM);
         return false;
     }
     url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
@@ -298,7 +323,7 @@ void handle_request_password_reset(struct call *c)
     char *email;
 
     if (c->app->mail == NULL) {
-        response_error(c->resp, 400, "RESET_PASSWORD_DISABLED", "Reset password isn't enabled");
+        response_http_error(c->resp, HTTP_ERROR_RESET_PASSWORD_DISABLED);
         return;
     }
     email = lowered(c, c->in.body[FIELD_EMAIL].str);
@@ -320,6 +345,7 @@ void handle_reset_password_callback(struct call *c)
 {
     const char *callback = c->in.query[FIELD_CALLBACK_URL].str;
     const char *identifier, *user_id = NULL;
+    const char *invalid = http_errors[HTTP_ERROR_RESET_TOKEN_INVALID].code;
     enum db_status st = DB_NOTFOUND;
 
     if (callback[0] != '\0') {
@@ -336,12 +362,12 @@ void handle_reset_password_callback(struct call *c)
                                           .absolute = true,
                                           .how = ORIGIN_PARAM_SET,
                                           .name = st == DB_OK ? "token" : "error",
-                                          .value = st == DB_OK ? c->param : "INVALID_TOKEN"});
+                                          .value = st == DB_OK ? c->param : invalid});
 }
 
 static void answer_invalid_reset_token(struct call *c)
 {
-    response_error(c->resp, 400, "INVALID_TOKEN", "Invalid token");
+    response_http_error(c->resp, HTTP_ERROR_RESET_TOKEN_INVALID);
 }
 
 /* handle_reset_password - POST /reset-password: the token from the body, else ?token=; the
@@ -378,10 +404,13 @@ void handle_reset_password(struct call *c)
         store_failed(c, st);
         return;
     }
-    if (random_token(account_id, RANDOM_TOKEN_LEN) != 0 ||
-        password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
+    if (random_token(account_id, RANDOM_TOKEN_LEN) != 0) {
+        failed(c, FAIL_RANDOM);
+        return;
+    }
+    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
         explicit_bzero(hash, sizeof(hash));
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_PASSWORD_HASH);
         return;
     }
     st = c->app->store->ops->password_reset(c->app->store->impl, c->req->arena, identifier,
@@ -403,8 +432,7 @@ void handle_reset_password(struct call *c)
 
 static void answer_verification_disabled(struct call *c)
 {
-    response_error(c->resp, 400, "VERIFICATION_EMAIL_NOT_ENABLED",
-                   "Verification email isn't enabled");
+    response_http_error(c->resp, HTTP_ERROR_VERIFICATION_EMAIL_NOT_ENABLED);
 }
 
 /* send_anonymously - send-verification-email without a session: the same 200 right after the
@@ -445,7 +473,7 @@ void handle_send_verification_email(struct call *c)
     }
     rc = session_resolve(c->app, c->req, c->resp, true, &st);
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (st.found != SESSION_VALID) {
@@ -453,11 +481,11 @@ void handle_send_verification_email(struct call *c)
         return;
     }
     if (strcmp(lowered(c, st.user.email), lowered(c, email->str)) != 0) {
-        response_error(c->resp, 400, "EMAIL_MISMATCH", "Email mismatch");
+        response_http_error(c->resp, HTTP_ERROR_EMAIL_MISMATCH);
         return;
     }
     if (st.user.email_verified) {
-        response_error(c->resp, 400, "EMAIL_ALREADY_VERIFIED", "Email is already verified");
+        response_http_error(c->resp, HTTP_ERROR_EMAIL_ALREADY_VERIFIED);
         return;
     }
     if (!verification_mail(c, &st.user, NULL, string_of(&c->in.body[FIELD_CALLBACK_URL]), &mail) ||
@@ -467,8 +495,8 @@ void handle_send_verification_email(struct call *c)
 }
 
 /* verify_failed - Better Auth's redirectOnError: with a callbackURL, a 302 to it with
- * error=CODE appended to its query; without, status with {message, code}. */
-static void verify_failed(struct call *c, int status, const char *code, const char *message)
+ * error=CODE appended to its query; without, e's answer. */
+static void verify_failed(struct call *c, enum http_error e)
 {
     const struct value *callback = &c->in.query[FIELD_CALLBACK_URL];
 
@@ -476,13 +504,11 @@ static void verify_failed(struct call *c, int status, const char *code, const ch
         redirect(c, &(struct origin_location){.target = callback->str,
                                               .how = ORIGIN_PARAM_APPEND,
                                               .name = "error",
-                                              .value = code});
+                                              .value = http_errors[e].code});
         return;
     }
-    response_error(c->resp, status, code, message);
+    response_http_error(c->resp, e);
 }
-
-#define FAIL_INVALID_TOKEN(c) verify_failed((c), 401, "INVALID_TOKEN", "Invalid token")
 
 /* verify_done - the success answer: a 302 to the callback, or 200 with user (NULL:
  * "user":null). */
@@ -514,13 +540,12 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
 
     if (st == DB_NOTFOUND) {
         /* Used already, or the user's address moved on since the link was sent. */
-        FAIL_INVALID_TOKEN(c);
+        verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return false;
     }
     if (st == DB_CONFLICT) {
         /* The new address was taken after the link was sent (Better Auth: a bare 500). */
-        verify_failed(c, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-                      "User already exists. Use another email.");
+        verify_failed(c, HTTP_ERROR_USER_ALREADY_EXISTS);
         return false;
     }
     if (st != DB_OK) {
@@ -544,11 +569,11 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
     enum db_status rc = session_resolve(c->app, c->req, c->resp, true, &st);
 
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (st.found == SESSION_VALID && strcmp(st.user.id, bound->id) != 0) {
-        verify_failed(c, 401, "INVALID_USER", "Invalid user");
+        verify_failed(c, HTTP_ERROR_INVALID_USER);
         return;
     }
     if (!confirm(c, claims, bound->id, NULL, &updated))
@@ -556,7 +581,7 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
     if (st.found == SESSION_VALID) {
         c->resp->nheaders = 0;
         if (session_resend_cookies(c->app, c->resp, &st) != 0) {
-            store_failed(c, DB_FAIL);
+            failed(c, FAIL_COOKIE_SIGN);
             return;
         }
     }
@@ -579,7 +604,7 @@ static void verify_address(struct call *c, const struct mail_claims *claims,
     enum db_status rc = session_resolve(c->app, c->req, c->resp, false, &st);
 
     if (rc != DB_OK) {
-        store_failed(c, rc);
+        session_failed(c, rc, &st);
         return;
     }
     if (!confirm(c, claims, user->id,
@@ -604,21 +629,21 @@ void handle_verify_email(struct call *c)
     js = mail_token_read(c->req->arena, c->app->cookies.secret, c->app->cookies.secret_len,
                          token->str, token->len, (int64_t)time(NULL), &claims);
     if (js == JWT_EXPIRED) {
-        verify_failed(c, 401, "TOKEN_EXPIRED", "Token expired");
+        verify_failed(c, HTTP_ERROR_TOKEN_EXPIRED);
         return;
     }
     if (js == JWT_FAIL) {
-        store_failed(c, DB_FAIL);
+        failed(c, FAIL_JWT_READ);
         return;
     }
     /* A token without our jti is not one of our links (Better Auth's own are replayable). */
     if (js != JWT_OK || claims.jti == NULL) {
-        FAIL_INVALID_TOKEN(c);
+        verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
     if (claims.update_to != NULL && (claims.user_id == NULL || claims.request_type == NULL ||
                                      strcmp(claims.request_type, MAIL_TOKEN_CHANGE_EMAIL) != 0)) {
-        FAIL_INVALID_TOKEN(c);
+        verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, claims.email, &user,
@@ -627,9 +652,9 @@ void handle_verify_email(struct call *c)
         /* Better Auth finds a change link's user by id and calls a link whose address is no
          * longer the user's INVALID_TOKEN; by address, gone mostly means just that. */
         if (claims.update_to != NULL)
-            FAIL_INVALID_TOKEN(c);
+            verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         else
-            verify_failed(c, 401, "USER_NOT_FOUND", "User not found");
+            verify_failed(c, HTTP_ERROR_USER_NOT_FOUND);
         return;
     }
     if (st != DB_OK) {
@@ -637,7 +662,7 @@ void handle_verify_email(struct call *c)
         return;
     }
     if (claims.user_id != NULL && strcmp(claims.user_id, user.id) != 0) {
-        FAIL_INVALID_TOKEN(c);
+        verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
     if (claims.update_to != NULL)
@@ -660,15 +685,15 @@ void handle_change_email(struct call *c)
     enum db_status st;
 
     if (!c->app->change_email) {
-        response_error(c->resp, 400, "CHANGE_EMAIL_DISABLED", "Change email is disabled");
+        response_http_error(c->resp, HTTP_ERROR_CHANGE_EMAIL_DISABLED);
         return;
     }
     if (strcmp(new_email, c->session.user.email) == 0) {
-        response_error(c->resp, 400, NULL, "Email is the same");
+        response_http_error(c->resp, HTTP_ERROR_EMAIL_IS_THE_SAME);
         return;
     }
     if (c->app->mail == NULL) {
-        response_error(c->resp, 400, NULL, "Verification email isn't enabled");
+        response_http_error(c->resp, HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED);
         return;
     }
     st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, new_email, &taken,

@@ -73,7 +73,7 @@ void handle_readyz(struct call *c)
     enum db_status st = c->app->store->ops->ping(c->app->store->impl);
 
     if (st != DB_OK) {
-        response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
+        router_store_error(c, DB_RETRY); /* any failure: not ready, come back later */
         return;
     }
     obj = json_object_new_object();

@@ -55,7 +55,7 @@ void handle_get_session(struct call *c)
     rc = session_resolve(c->app, c->req, c->resp, true, &st);
     if (rc != DB_OK) {
         c->resp->nheaders = 0; /* no half-made cookies on a 503 */
-        router_store_error(c, rc);
+        router_failed(c, rc, st.failure);
         return;
     }
     if (st.found == SESSION_STALE) {
@@ -79,8 +79,7 @@ void handle_get_session(struct call *c)
 void handle_get_session_post(struct call *c)
 {
     no_store(c->resp);
-    response_error(c->resp, 405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
-                   "POST method requires deferSessionRefresh to be enabled in session config");
+    response_http_error(c->resp, HTTP_ERROR_DEFER_SESSION_REQUIRED);
 }
 
 /* handle_list_sessions - GET /list-sessions (fresh session only). With hashed storage the
@@ -94,7 +93,7 @@ void handle_list_sessions(struct call *c)
     enum db_status rc;
 
     if (!session_is_fresh(&c->session.session, session_now_ms())) {
-        response_error(c->resp, 403, "SESSION_NOT_FRESH", "Session is not fresh");
+        response_http_error(c->resp, HTTP_ERROR_SESSION_NOT_FRESH);
         return;
     }
     rc = c->app->store->ops->session_list(c->app->store->impl, c->resp->arena,
@@ -127,7 +126,7 @@ void handle_revoke_session(struct call *c)
 
     if (token->len < SESSION_STORED_TOKEN_SIZE) {
         if (session_stored_token(c->app, token->str, stored) != 0) {
-            router_store_error(c, DB_FAIL);
+            router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }
         rc = c->app->store->ops->session_delete_of_user(

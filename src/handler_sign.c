@@ -36,11 +36,11 @@ bool handler_password_length(struct call *c, const struct value *pw, bool check_
     if (text_utf16_length(pw->str, pw->len, &units) != 0)
         units = pw->len;
     if (check_min && units < PASSWORD_MIN_UNITS) {
-        response_error(c->resp, 400, "PASSWORD_TOO_SHORT", "Password too short");
+        response_http_error(c->resp, HTTP_ERROR_PASSWORD_TOO_SHORT);
         return false;
     }
     if (units > PASSWORD_MAX_UNITS) {
-        response_error(c->resp, 400, "PASSWORD_TOO_LONG", "Password too long");
+        response_http_error(c->resp, HTTP_ERROR_PASSWORD_TOO_LONG);
         return false;
     }
     return true;
@@ -64,7 +64,7 @@ bool handler_start_session(struct call *c, const char *user_id, bool remember,
     enum db_status st;
 
     if (session_new(c->app, c->req, user_id, remember, &ns, raw, stored, id) != 0) {
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_SESSION_TOKEN);
         return false;
     }
     st = c->app->store->ops->session_create(c->app->store->impl, c->resp->arena, &ns, &rec);
@@ -73,7 +73,7 @@ bool handler_start_session(struct call *c, const char *user_id, bool remember,
         return false;
     }
     if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_COOKIE_SIGN);
         return false;
     }
     *token = arena_strdup(c->resp->arena, raw);
@@ -112,7 +112,7 @@ static void answer_unverified_sign_up(struct call *c, const struct user_record *
 
     if (user == NULL) {
         if (random_token(id, RANDOM_TOKEN_LEN) != 0) {
-            router_store_error(c, DB_FAIL);
+            router_fail(c, FAIL_RANDOM);
             return;
         }
         synthetic = (struct user_record){
@@ -139,8 +139,7 @@ static void duplicate_sign_up(struct call *c, const char *email)
     char hash[PASSWORD_HASH_SIZE];
 
     if (!c->app->require_email_verification) {
-        response_error(c->resp, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
-                       "User already exists. Use another email.");
+        response_http_error(c->resp, HTTP_ERROR_USER_ALREADY_EXISTS);
         return;
     }
     (void)password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash));
@@ -170,6 +169,7 @@ void handle_sign_up(struct call *c)
     bool remember = remember_me(c);
     /* Better Auth: no automatic sign-in while verification is required. */
     bool start_session = !c->app->require_email_verification;
+    enum fail_reason why = FAIL__MAX;
     bool send_mail = c->app->verify_on_sign_up && c->app->mail != NULL;
     enum db_status st;
     char *email = lowered_email(c);
@@ -186,13 +186,17 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
-    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK ||
-        random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
-        random_token(account_id, RANDOM_TOKEN_LEN) != 0 ||
-        (start_session &&
-         session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0)) {
+    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK)
+        why = FAIL_PASSWORD_HASH;
+    else if (random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
+             random_token(account_id, RANDOM_TOKEN_LEN) != 0)
+        why = FAIL_RANDOM;
+    else if (start_session &&
+             session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0)
+        why = FAIL_SESSION_TOKEN;
+    if (why != FAIL__MAX) {
         explicit_bzero(hash, sizeof(hash));
-        router_store_error(c, DB_FAIL);
+        router_fail(c, why);
         return;
     }
     if (send_mail) {
@@ -234,7 +238,7 @@ void handle_sign_up(struct call *c)
         return;
     }
     if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
-        router_store_error(c, DB_FAIL);
+        router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
     obj = json_object_new_object();
@@ -280,7 +284,7 @@ static void refuse_unverified(struct call *c, const struct user_record *user)
         }
         log_event(LOG_LEVEL_INFO, "mail_queued", "kind=verify-email");
     }
-    response_error(c->resp, 403, "EMAIL_NOT_VERIFIED", "Email not verified");
+    response_http_error(c->resp, HTTP_ERROR_EMAIL_NOT_VERIFIED);
 }
 
 /* guard_account - the per-account limit (account_guard.h), claimed for every address alike,
@@ -290,13 +294,14 @@ static bool guard_account(struct call *c, const char *email)
 {
     bool allowed = true;
     int retry_after = 0;
+    enum fail_reason why = FAIL_NONE;
     enum db_status st;
 
     if (!c->app->account_guard)
         return true;
-    st = account_guard_claim(c->app, email, &allowed, &retry_after);
+    st = account_guard_claim(c->app, email, &allowed, &retry_after, &why);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, why);
         return false;
     }
     if (!allowed)
@@ -309,13 +314,14 @@ static bool guard_account(struct call *c, const char *email)
  * stays counted as a failure. Returns true when the sign-in may go on. */
 static bool guard_success(struct call *c, const char *email)
 {
+    enum fail_reason why = FAIL_NONE;
     enum db_status st;
 
     if (!c->app->account_guard)
         return true;
-    st = account_guard_success(c->app, email);
+    st = account_guard_success(c->app, email, &why);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, why);
         return false;
     }
     return true;
@@ -364,7 +370,7 @@ void handle_sign_in(struct call *c)
     char *email;
 
     if (!email_is_valid(email_value->str, email_value->len)) {
-        response_error(c->resp, 400, "INVALID_EMAIL", "Invalid email");
+        response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL);
         return;
     }
     if (!handler_password_length(c, pw, false))
@@ -387,7 +393,7 @@ void handle_sign_in(struct call *c)
         if (st == DB_OK && hash != NULL && (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH))
             log_event(LOG_LEVEL_WARN, "password_verify_failed", "reason=%s",
                       ps == PASSWORD_FAIL ? "internal" : "unknown_hash_format");
-        response_error(c->resp, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
+        response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL_OR_PASSWORD);
         return;
     }
     if (!guard_success(c, email))
@@ -432,12 +438,12 @@ void handle_sign_out(struct call *c)
 
     rc = session_resolve(c->app, c->req, c->resp, false, &st);
     if (rc != DB_OK) {
-        router_store_error(c, rc);
+        router_failed(c, rc, st.failure);
         return;
     }
     if (st.found == SESSION_VALID) {
         if (session_stored_token(c->app, st.token, stored) != 0) {
-            router_store_error(c, DB_FAIL);
+            router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }
         rc = c->app->store->ops->session_delete_token(c->app->store->impl, stored);

@@ -83,7 +83,110 @@ void response_header(struct response *resp, const char *name, const char *value)
  * (no spaces, '/' not escaped). Takes over the reference to obj (may be NULL for `null`). */
 void response_json(struct response *resp, int status, struct json_object *obj);
 
-/* response_error - {"message":...,"code":...}; code may be NULL for a message-only error. */
+/* Every error authfcgi answers, by name: its status, Better Auth's `code` (NULL for its few
+ * message-only errors) and its fixed message (NULL where each answer words its own). A code
+ * may name several rows with different statuses, as in Better Auth (INVALID_TOKEN is 400, 401
+ * or 404 depending on the endpoint). check_contract checks the table against
+ * schema/openapi.yaml both ways. */
+enum http_error {
+    /* the request as a whole (body, router) */
+    HTTP_ERROR_BAD_REQUEST,
+    HTTP_ERROR_VALIDATION,
+    HTTP_ERROR_PAYLOAD_TOO_LARGE,
+    HTTP_ERROR_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_ERROR_UNAUTHORIZED,
+    HTTP_ERROR_TOO_MANY_REQUESTS,
+    /* origin and redirect-URL checks */
+    HTTP_ERROR_MISSING_OR_NULL_ORIGIN,
+    HTTP_ERROR_INVALID_ORIGIN,
+    HTTP_ERROR_CROSS_SITE_NAVIGATION_LOGIN_BLOCKED,
+    HTTP_ERROR_INVALID_CALLBACK_URL,
+    HTTP_ERROR_INVALID_REDIRECT_URL,
+    HTTP_ERROR_INVALID_ERROR_CALLBACK_URL,
+    HTTP_ERROR_INVALID_NEW_USER_CALLBACK_URL,
+    HTTP_ERROR_CALLBACK_URL_NOT_STRING,
+    HTTP_ERROR_REDIRECT_URL_NOT_STRING,
+    HTTP_ERROR_ERROR_CALLBACK_URL_NOT_STRING,
+    HTTP_ERROR_NEW_USER_CALLBACK_URL_NOT_STRING,
+    /* sign-up, sign-in and passwords */
+    HTTP_ERROR_PASSWORD_TOO_SHORT,
+    HTTP_ERROR_PASSWORD_TOO_LONG,
+    HTTP_ERROR_INVALID_EMAIL,
+    HTTP_ERROR_INVALID_EMAIL_OR_PASSWORD,
+    HTTP_ERROR_EMAIL_NOT_VERIFIED,
+    HTTP_ERROR_USER_ALREADY_EXISTS,
+    HTTP_ERROR_INVALID_PASSWORD,
+    HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND,
+    /* sessions and the account */
+    HTTP_ERROR_DEFER_SESSION_REQUIRED,
+    HTTP_ERROR_SESSION_NOT_FRESH,
+    HTTP_ERROR_SESSION_EXPIRED,
+    HTTP_ERROR_EMAIL_CAN_NOT_BE_UPDATED,
+    HTTP_ERROR_NO_FIELDS_TO_UPDATE,
+    HTTP_ERROR_DELETION_TOKEN_INVALID,
+    HTTP_ERROR_FAILED_TO_GET_USER_INFO,
+    /* the mail links */
+    HTTP_ERROR_RESET_PASSWORD_DISABLED,
+    HTTP_ERROR_RESET_TOKEN_INVALID,
+    HTTP_ERROR_VERIFICATION_EMAIL_NOT_ENABLED,
+    HTTP_ERROR_EMAIL_MISMATCH,
+    HTTP_ERROR_EMAIL_ALREADY_VERIFIED,
+    HTTP_ERROR_LINK_TOKEN_INVALID,
+    HTTP_ERROR_TOKEN_EXPIRED,
+    HTTP_ERROR_USER_NOT_FOUND,
+    HTTP_ERROR_INVALID_USER,
+    HTTP_ERROR_CHANGE_EMAIL_DISABLED,
+    HTTP_ERROR_EMAIL_IS_THE_SAME,
+    HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED,
+    /* the server's side: only router_fail and router_store_error answer these */
+    HTTP_ERROR_INTERNAL,
+    HTTP_ERROR_UNAVAILABLE,
+    HTTP_ERROR__MAX
+};
+
+/* What failed when a request fails for a reason that is not the database (router_fail); the
+ * log names it (http_fail_reason_name). Lower layers that report a failure through a
+ * db_status say with one of these when it was not the store's. */
+enum fail_reason {
+    FAIL_NONE,            /* nothing, or the store */
+    FAIL_RANDOM,          /* the kernel gave no random bytes (a token or an id) */
+    FAIL_SESSION_TOKEN,   /* a new session's token, id or stored digest (session_new) */
+    FAIL_TOKEN_DIGEST,    /* the stored digest of a presented token */
+    FAIL_PASSWORD_HASH,   /* hashing a new password */
+    FAIL_PASSWORD_VERIFY, /* verifying against a stored hash failed (not: did not match) */
+    FAIL_COOKIE_SIGN,     /* signing a session cookie or the set-auth-token header */
+    FAIL_ACCOUNT_KEY,     /* the account guard's keyed digest of an address */
+    FAIL_COOKIE_VERIFY,   /* checking a presented cookie's signature failed (not: it is bad) */
+    FAIL_JWT_SIGN,        /* signing a mail link's JWT */
+    FAIL_JWT_READ,        /* checking a mail link's JWT failed (not: invalid or expired) */
+    FAIL_MAIL_RENDER,     /* rendering a mail */
+    FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
+    FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
+    FAIL__MAX
+};
+
+/* http_fail_reason_name - "random", "mail_render", ... as the log says it. */
+const char *http_fail_reason_name(enum fail_reason why);
+
+struct http_error_def {
+    int status;
+    const char *code;    /* NULL: the body has only a message */
+    const char *message; /* NULL: given with each answer (response_http_error_text) */
+};
+
+/* The declared table, indexed by enum http_error. */
+extern const struct http_error_def http_errors[HTTP_ERROR__MAX];
+
+/* response_http_error - the table's answer for e: its status and {"message":...,"code":...}.
+ * e must have a fixed message. */
+void response_http_error(struct response *resp, enum http_error e);
+
+/* response_http_error_text - e's status and code with message (copied), for the rows whose
+ * message each answer words (VALIDATION_ERROR, UNSUPPORTED_MEDIA_TYPE). */
+void response_http_error_text(struct response *resp, enum http_error e, const char *message);
+
+/* response_error - {"message":...,"code":...}; code may be NULL for a message-only error.
+ * The JSON writer under the two above; answer through the table, not with this. */
 void response_error(struct response *resp, int status, const char *code, const char *message);
 
 /* response_unavailable - 503 SERVICE_UNAVAILABLE with Retry-After: retry_after seconds. */

@@ -15,18 +15,14 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const msg_invalid_origin = "Invalid origin";
-static const char *const msg_missing_origin = "Missing or null Origin";
-static const char *const msg_cross_site =
-    "Cross-site navigation login blocked. This request appears to be a CSRF attack.";
-
 /* ---- the policy -------------------------------------------------------------------------- */
 
-static void set_error(struct input_error *err, int status, const char *code, const char *message)
+/* set_error - e's row of the table. */
+static void set_error(struct input_error *err, enum http_error e)
 {
-    err->status = status;
-    err->code = code;
-    err->message = message;
+    err->status = http_errors[e].status;
+    err->code = http_errors[e].code;
+    err->message = http_errors[e].message;
 }
 
 /* parse_origin_entry - an entry of the trusted list: an http(s) URL that is only an origin. */
@@ -187,11 +183,11 @@ static int check_origin_header(const struct origin_policy *p, const struct reque
         strcmp(req->sec_fetch_site, "same-origin") == 0)
         value = p->trusted[0];
     if (value[0] == '\0' || strcmp(value, "null") == 0) {
-        set_error(err, 403, "MISSING_OR_NULL_ORIGIN", msg_missing_origin);
+        set_error(err, HTTP_ERROR_MISSING_OR_NULL_ORIGIN);
         return -1;
     }
     if (!origin_is_trusted(p, req->arena, value, strlen(value))) {
-        set_error(err, 403, "INVALID_ORIGIN", msg_invalid_origin);
+        set_error(err, HTTP_ERROR_INVALID_ORIGIN);
         return -1;
     }
     return 0;
@@ -214,7 +210,7 @@ int origin_check(const struct origin_policy *p, const struct request *req, bool 
         !is_blank(req->sec_fetch_dest)) {
         if (req->sec_fetch_site && strcmp(req->sec_fetch_site, "cross-site") == 0 &&
             req->sec_fetch_mode && strcmp(req->sec_fetch_mode, "navigate") == 0) {
-            set_error(err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", msg_cross_site);
+            set_error(err, HTTP_ERROR_CROSS_SITE_NAVIGATION_LOGIN_BLOCKED);
             return -1;
         }
         return check_origin_header(p, req, err);
@@ -230,20 +226,19 @@ struct redirect_field {
     enum field field;
     bool from_query_too; /* body.callbackURL || query.callbackURL */
     const char *label;   /* Better Auth's name in its messages */
-    const char *code;
-    const char *invalid;    /* 403 message */
-    const char *not_string; /* 400 message */
+    enum http_error invalid;    /* 403 */
+    enum http_error not_string; /* 400 */
 };
 
 static const struct redirect_field redirect_fields[] = {
-    {FIELD_CALLBACK_URL, true, "callbackURL", "INVALID_CALLBACK_URL", "Invalid callbackURL",
-     "Invalid callbackURL: expected a string"},
-    {FIELD_REDIRECT_TO, false, "redirectURL", "INVALID_REDIRECT_URL", "Invalid redirectURL",
-     "Invalid redirectURL: expected a string"},
-    {FIELD_ERROR_CALLBACK_URL, false, "errorCallbackURL", "INVALID_ERROR_CALLBACK_URL",
-     "Invalid errorCallbackURL", "Invalid errorCallbackURL: expected a string"},
-    {FIELD_NEW_USER_CALLBACK_URL, false, "newUserCallbackURL", "INVALID_NEW_USER_CALLBACK_URL",
-     "Invalid newUserCallbackURL", "Invalid newUserCallbackURL: expected a string"},
+    {FIELD_CALLBACK_URL, true, "callbackURL", HTTP_ERROR_INVALID_CALLBACK_URL,
+     HTTP_ERROR_CALLBACK_URL_NOT_STRING},
+    {FIELD_REDIRECT_TO, false, "redirectURL", HTTP_ERROR_INVALID_REDIRECT_URL,
+     HTTP_ERROR_REDIRECT_URL_NOT_STRING},
+    {FIELD_ERROR_CALLBACK_URL, false, "errorCallbackURL", HTTP_ERROR_INVALID_ERROR_CALLBACK_URL,
+     HTTP_ERROR_ERROR_CALLBACK_URL_NOT_STRING},
+    {FIELD_NEW_USER_CALLBACK_URL, false, "newUserCallbackURL",
+     HTTP_ERROR_INVALID_NEW_USER_CALLBACK_URL, HTTP_ERROR_NEW_USER_CALLBACK_URL_NOT_STRING},
 };
 
 /* origin_check_redirects - see origin.h. */
@@ -258,11 +253,11 @@ int origin_check_redirects(const struct origin_policy *p, struct arena *a,
         if (!body_value_truthy(v))
             continue;
         if (v->kind != VALUE_STRING) {
-            set_error(err, 400, NULL, rf->not_string);
+            set_error(err, rf->not_string);
             return -1;
         }
         if (!origin_redirect_allowed(p, a, v->str, v->len)) {
-            set_error(err, 403, rf->code, rf->invalid);
+            set_error(err, rf->invalid);
             return -1;
         }
     }
@@ -277,7 +272,7 @@ int origin_check_callback(const struct origin_policy *p, struct arena *a,
     if (!body_value_truthy(v))
         return 0;
     if (v->kind != VALUE_STRING || !origin_redirect_allowed(p, a, v->str, v->len)) {
-        set_error(err, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL");
+        set_error(err, HTTP_ERROR_INVALID_CALLBACK_URL);
         return -1;
     }
     return 0;

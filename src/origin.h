@@ -138,7 +138,7 @@ char *origin_safe_location(const struct origin_policy *p, struct arena *a,
  * no line break in a header). True for an absolute http(s) URL on a trusted origin and for a
  * root-relative path; false for "//evil.com", "/\evil.com", "http:evil.com",
  * "javascript:...", a relative path or query, or a value that does not parse. The router
- * checks every Location a handler set with it (a violation is logged as location_unsafe and
+ * checks every Location a handler set with it (a violation is logged as reason=location_unsafe and
  * answered 500); tests and fuzzers use it as "no Location leaves the origin". */
 bool origin_location_is_safe(const struct origin_policy *p, struct arena *a, const char *location,
                              size_t len);

@@ -105,6 +105,11 @@ const char *router_param(const struct route *route, const char *path)
     return at != 0 ? path + at : NULL;
 }
 
+static const char *route_name(const struct call *c)
+{
+    return c->route != NULL ? c->route->operation_id : "none";
+}
+
 /* router_store_error - see router.h. */
 void router_store_error(struct call *c, enum db_status st)
 {
@@ -112,9 +117,26 @@ void router_store_error(struct call *c, enum db_status st)
         response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
         return;
     }
-    log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s status=%s",
-              c->route != NULL ? c->route->operation_id : "none", db_status_name(st));
-    response_error(c->resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+    log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s status=%s", route_name(c),
+              db_status_name(st));
+    response_http_error(c->resp, HTTP_ERROR_INTERNAL);
+}
+
+/* router_fail - see router.h. */
+void router_fail(struct call *c, enum fail_reason why)
+{
+    log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s reason=%s", route_name(c),
+              http_fail_reason_name(why));
+    response_http_error(c->resp, HTTP_ERROR_INTERNAL);
+}
+
+/* router_failed - see router.h. */
+void router_failed(struct call *c, enum db_status rc, enum fail_reason why)
+{
+    if (why != FAIL_NONE)
+        router_fail(c, why);
+    else
+        router_store_error(c, rc);
 }
 
 static void answer_input_error(struct response *resp, const struct input_error *err)
@@ -166,8 +188,9 @@ static bool check_rate_limit(struct app *app, struct request *req, struct respon
      * configuration (a socket peer with no address, a trusted proxy writing no address): say
      * so loudly rather than count nobody or everybody. */
     if (req->client_ip[0] == '\0') {
-        log_event(LOG_LEVEL_ERROR, "client_address_unknown", NULL);
-        response_error(resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+        struct call c = {.app = app, .req = req, .resp = resp};
+
+        router_fail(&c, FAIL_CLIENT_ADDRESS);
         return false;
     }
     route_path = rate_limit_route(req->path, &hashes);
@@ -223,14 +246,14 @@ static bool resolve_session(const struct route *route, struct call *c)
     st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH),
                          &c->session);
     if (st != DB_OK) {
-        router_store_error(c, st);
+        router_failed(c, st, c->session.failure);
         return false;
     }
     if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {
         /* A well-signed cookie of a session that is gone: tell the browser to forget it. */
         if (c->session.found == SESSION_STALE)
             session_clear_cookies(c->app, c->resp);
-        response_error(c->resp, 401, "UNAUTHORIZED", "Unauthorized");
+        response_http_error(c->resp, HTTP_ERROR_UNAUTHORIZED);
         return false;
     }
     return true;
@@ -245,9 +268,8 @@ static void check_locations(const struct route *route, struct call *c)
 
         if (strcasecmp(h->name, "Location") == 0 &&
             !origin_location_is_safe(&c->app->origins, c->req->arena, h->value, strlen(h->value))) {
-            log_event(LOG_LEVEL_ERROR, "location_unsafe", "route=%s", route->operation_id);
             c->resp->nheaders = 0;
-            response_error(c->resp, 500, "INTERNAL_SERVER_ERROR", "Internal server error");
+            router_fail(c, FAIL_LOCATION_UNSAFE);
             return;
         }
     }

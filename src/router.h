@@ -65,8 +65,21 @@ const char *router_param(const struct route *route, const char *path);
 /* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp);
 
-/* router_store_error - answer a store failure: 503 + Retry-After for DB_RETRY, a bare 500
- * for anything else (no internals in the body). */
+/* The one 5xx answer, in two halves: router_store_error for the store's failures,
+ * router_fail for every other. Both leave the headers already set as they are. */
+
+/* router_store_error - answer a store failure: 503 + Retry-After for DB_RETRY; any other
+ * status is logged (event=request_failed route=... status=...) and answered a bare 500 (no
+ * internals in the body). */
 void router_store_error(struct call *c, enum db_status st);
+
+/* router_fail - answer 500 for a failure that is not the database's, logged as
+ * event=request_failed route=... reason=<why>. c->route may be NULL (before routing). */
+void router_fail(struct call *c, enum fail_reason why);
+
+/* router_failed - answer a failure a lower layer reported through a db_status (with why
+ * when it was not the store's, session_resolve and account_guard do): router_fail(c, why),
+ * or router_store_error(c, rc) when why is FAIL_NONE. */
+void router_failed(struct call *c, enum db_status rc, enum fail_reason why);
 
 #endif

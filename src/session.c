@@ -107,8 +107,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
 
     memset(st, 0, sizeof(*st));
     cs = read_presented_token(app, req, st);
-    if (cs == COOKIE_FAIL)
+    if (cs == COOKIE_FAIL) {
+        st->failure = FAIL_COOKIE_VERIFY;
         return DB_FAIL;
+    }
     if (cs != COOKIE_OK || strlen(st->token) != RANDOM_TOKEN_LEN) {
         /* Unsigned, tampered, garbage or of a length we never issue: not a session, and no
          * database lookup is spent on it. */
@@ -116,8 +118,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token[0] = '\0';
         return DB_OK;
     }
-    if (session_stored_token(app, st->token, stored) != 0)
+    if (session_stored_token(app, st->token, stored) != 0) {
+        st->failure = FAIL_TOKEN_DIGEST;
         return DB_FAIL;
+    }
 
     rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
                                          &st->user);
@@ -156,8 +160,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         if (rc != DB_OK)
             return rc;
         st->session = refreshed;
-        if (session_resend_cookies(app, resp, st) != 0)
+        if (session_resend_cookies(app, resp, st) != 0) {
+            st->failure = FAIL_COOKIE_SIGN;
             return DB_FAIL;
+        }
     }
     /* Clients see their own raw token, never the stored digest. */
     st->session.token = arena_strdup(resp->arena, st->token);

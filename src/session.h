@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "random.h"
 #include "store.h"
 
@@ -37,6 +38,8 @@ struct session_state {
     char token[RANDOM_TOKEN_LEN + 1]; /* the raw token presented (VALID and STALE) */
     bool via_bearer;
     bool dont_remember; /* a valid dont_remember cookie came with the request */
+    enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was
+                                 not the store (FAIL_NONE when it was) */
 };
 
 /* session_stored_token - the form of a raw token kept in session.token. Returns 0 or -1. */
@@ -45,7 +48,8 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
 /* session_resolve - find the request's session. With refresh, a session last extended over
  * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
  * request carries dont_remember or a truthy ?disableRefresh. An expired row is deleted.
- * Returns DB_OK (see st->found) or the store's RETRY/FAIL. */
+ * Returns DB_OK (see st->found) or the store's RETRY/FAIL; DB_FAIL with st->failure set when
+ * a cookie could not be checked or signed or a token digested (router_session_failed). */
 enum db_status session_resolve(const struct app *app, const struct request *req,
                                struct response *resp, bool refresh, struct session_state *st);
 

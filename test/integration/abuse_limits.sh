@@ -159,8 +159,8 @@ if [[ $CODE == 200 && $(jq -r .user.email "$BODY") == alice@example.com ]]; then
 else
 	not_ok "alice after the window: $CODE $(head -c 200 "$BODY")"
 fi
-if grep -q 'event=client_address_unknown' "$POOL_LOG"; then
-	not_ok "a client address went unknown: $(grep -c 'event=client_address_unknown' "$POOL_LOG")"
+if grep -q 'reason=client_address_unknown' "$POOL_LOG"; then
+	not_ok "a client address went unknown: $(grep -c 'reason=client_address_unknown' "$POOL_LOG")"
 else
 	ok "every client address was known"
 fi
