@@ -22,6 +22,7 @@
 static struct fake_store *fs;
 static struct settings settings;
 static struct app app;
+static enum fail_reason why; /* what the guard blames, when it is not the store */
 
 static void init_app(const char *secret)
 {
@@ -123,7 +124,7 @@ START_TEST(test_claim_counts_under_key)
     int retry = -1;
     struct fake_guard *g;
 
-    ck_assert_int_eq(account_guard_claim(&app, "nobody@example.com", &allowed, &retry), DB_OK);
+    ck_assert_int_eq(account_guard_claim(&app, "nobody@example.com", &allowed, &retry, &why), DB_OK);
     ck_assert(allowed);
     ck_assert_int_eq(retry, 0);
     ck_assert_int_eq(account_guard_key(&app, "nobody@example.com", key), 0);
@@ -144,15 +145,15 @@ START_TEST(test_claims_slow_down)
     int retry = -1;
 
     for (int i = 0; i <= account_guard_policy.free_failures; i++) {
-        ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry), DB_OK);
+        ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry, &why), DB_OK);
         ck_assert_msg(allowed, "attempt %d refused", i + 1);
     }
-    ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry), DB_OK);
+    ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry, &why), DB_OK);
     ck_assert(!allowed);
     ck_assert_int_ge(retry, 1);
     ck_assert_int_le(retry, account_guard_policy.max_delay_s);
     /* Another account is not affected. */
-    ck_assert_int_eq(account_guard_claim(&app, BOB_EMAIL, &allowed, &retry), DB_OK);
+    ck_assert_int_eq(account_guard_claim(&app, BOB_EMAIL, &allowed, &retry, &why), DB_OK);
     ck_assert(allowed);
 }
 END_TEST
@@ -166,10 +167,10 @@ START_TEST(test_success)
     int retry;
     struct fake_guard *g;
 
-    ck_assert_int_eq(account_guard_success(&app, BOB_EMAIL), DB_OK);
+    ck_assert_int_eq(account_guard_success(&app, BOB_EMAIL, &why), DB_OK);
     for (int i = 0; i < 3; i++)
-        account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry);
-    ck_assert_int_eq(account_guard_success(&app, ALICE_EMAIL), DB_OK);
+        account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry, &why);
+    ck_assert_int_eq(account_guard_success(&app, ALICE_EMAIL, &why), DB_OK);
     ck_assert_int_eq(account_guard_key(&app, ALICE_EMAIL, key), 0);
     g = fake_store_guard(fs, key);
     ck_assert_ptr_nonnull(g);
@@ -186,11 +187,13 @@ START_TEST(test_store_failures)
     bool allowed;
     int retry;
 
+    why = FAIL_NONE;
     fake_store_fail(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM, failures[_i], 0);
-    ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry), failures[_i]);
+    ck_assert_int_eq(account_guard_claim(&app, ALICE_EMAIL, &allowed, &retry, &why), failures[_i]);
     fake_store_fail(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS, failures[_i], 0);
-    ck_assert_int_eq(account_guard_success(&app, ALICE_EMAIL), failures[_i]);
+    ck_assert_int_eq(account_guard_success(&app, ALICE_EMAIL, &why), failures[_i]);
     ck_assert_uint_eq(fake_store_guard_count(fs), 0);
+    ck_assert_int_eq(why, FAIL_NONE); /* the store's failure, not the guard's */
 }
 END_TEST
 
