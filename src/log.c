@@ -27,6 +27,8 @@
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
+/* The request being handled (log_set_request_id), "" when none. */
+static char log_request_id[65];
 
 static const char *const level_names[] = {
     [LOG_LEVEL_ERROR] = "error",
@@ -56,6 +58,15 @@ void log_open(const char *ident, bool use_syslog)
 void log_set_level(enum log_level level)
 {
     log_threshold = level;
+}
+
+/* log_set_request_id - remember id (cut to fit) for the lines to come. */
+void log_set_request_id(const char *id)
+{
+    size_t n = id != NULL ? strnlen(id, sizeof log_request_id - 1) : 0;
+
+    memcpy(log_request_id, id != NULL ? id : "", n);
+    log_request_id[n] = '\0';
 }
 
 /* log_level_parse - "error", "warn", "info" or "debug" (any case) to its level. */
@@ -479,6 +490,11 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     l.len = n < 0 ? 0 : (size_t)n < LINE_USABLE ? (size_t)n : LINE_USABLE - 1;
     l.boundary = l.len;
     size_t fields_at = l.len;
+    /* Before the fields, so that a line cut for length still says which request it is. */
+    if (log_request_id[0] != '\0') {
+        put_literal(&l, " req=", 5);
+        put_value(&l, log_request_id, strlen(log_request_id));
+    }
     if (fmt != NULL && *fmt != '\0') {
         va_list ap;
         put_literal(&l, " ", 1);
