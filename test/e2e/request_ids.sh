@@ -3,7 +3,8 @@
 # X-Request-Id is nginx's $request_id (deploy/nginx.conf.in passes it as REQUEST_ID), never the
 # client's own X-Request-Id, and every log line the request caused - db.c's failure and the
 # router's request_failed after it, the worker's access line - carries req=<that id>; lines
-# outside requests carry none. Through lighttpd, which passes no id, authfcgi draws one.
+# outside requests carry none. Through lighttpd, which passes no id, authfcgi draws one; through
+# Apache, mod_unique_id's UNIQUE_ID is adopted.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -118,7 +119,27 @@ request "$LIGHTTPD_URL" /api/auth/ok
 [[ $ID =~ ^[A-Za-z0-9]{20}$ && $ID != "$first" ]]
 check $? "lighttpd: each request gets its own id ($first, $ID)"
 
-# 5. Lines outside requests carry no id: the master's and the workers' own.
+# 5. Apache: mod_unique_id's UNIQUE_ID is adopted; the managed workers log to its error log.
+front_start apache "$(free_port)" || {
+	not_ok "apache starts"
+	finish
+}
+wait_http "$FRONT_URL/readyz" 20 || true
+request "$FRONT_URL" /api/auth/ok -H 'X-Request-Id: client-chosen-id-0123456789'
+apache_id=$ID
+deadline=$((SECONDS + 10))
+until grep -qF " event=request req=$apache_id " "$FRONT_ERROR_LOG" || ((SECONDS > deadline)); do
+	sleep 0.05
+done
+if [[ $CODE == 200 && $apache_id =~ ^[A-Za-z0-9@_-]{20,32}$ && ! $apache_id =~ ^[A-Za-z0-9]{20}$ ]] &&
+	grep -qF " event=request req=$apache_id " "$FRONT_ERROR_LOG"; then
+	ok "apache: X-Request-Id is mod_unique_id's UNIQUE_ID ($apache_id), on the access line"
+else
+	not_ok "apache: GET /ok -> $CODE, X-Request-Id '$apache_id'"
+	show_log "$FRONT_ERROR_LOG"
+fi
+
+# 6. Lines outside requests carry no id: the master's and the workers' own.
 ! grep -E ' event=(worker_spawned|worker_ready|master_ready|worker_db_connect)[ $]' "$POOL_LOG" |
 	grep -q ' req='
 check $? "start-up lines carry no req="

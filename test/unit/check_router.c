@@ -192,6 +192,19 @@ static const struct {
     {"tab\t12345678", false},
     {"\xc3\xbcnicode12345", false},
     {"back\\slash1234", false},
+    /* the neighbours of every allowed range */
+    {"comma,12345678", false},
+    {"slash/12345678", false},
+    {"colon:12345678", false},
+    {"query?12345678", false},
+    {"brack[et123456", false},
+    {"caret^12345678", false},
+    {"back`tick12345", false},
+    {"curly{12345678", false},
+    {"tilde~12345678", false},
+    {"del\x7f" "12345678", false},
+    {"high\x80\xc0\xff" "12345", false},
+    {"-._@AZaz09-._@", true},
 };
 
 static const char *header_value(const struct response *r, const char *name)
