@@ -45,15 +45,20 @@ request() {
 wait_access_line() {
 	local deadline=$((SECONDS + 10))
 	while ((SECONDS < deadline)); do
-		grep -q " event=request req=$1 " "$POOL_LOG" && return 0
+		access_line "$1" "$POOL_LOG" | grep -q . && return 0
 		sleep 0.05
 	done
 	return 1
 }
 
-# lines_of ID - the log lines that carry req=ID, in order.
+# lines_of ID - the log lines that carry req=ID (their last field), in order.
 lines_of() {
-	grep -F " req=$1 " "$POOL_LOG" || true
+	awk -v r="req=$1" '$NF == r' "$POOL_LOG"
+}
+
+# access_line ID LOG - the worker's access line of request ID in LOG.
+access_line() {
+	awk -v r="req=$1" '$NF == r && / event=request /' "$2"
 }
 
 # 1. nginx's id is adopted, also over a client's own X-Request-Id.
@@ -98,11 +103,11 @@ else
 fi
 # Every line of that request: the request's lines are the ones logged by its worker between
 # its previous access line and its own, and every one of them has the id.
-pid=$(grep -F " event=request req=$FAILED_ID " "$POOL_LOG" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
-stray=$(awk -v pid="$pid" -v id="$FAILED_ID" '
+pid=$(access_line "$FAILED_ID" "$POOL_LOG" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
+stray=$(awk -v pid="$pid" -v r="req=$FAILED_ID" '
 	index($0, " pid=" pid " ") == 0 { next }
-	/ event=request req=/ { if (index($0, " req=" id " ")) { print cur; exit } cur = ""; next }
-	{ cur = cur (index($0, " req=" id " ") ? "" : $0 "\n") }' "$POOL_LOG")
+	/ event=request / { if ($NF == r) { print cur; exit } cur = ""; next }
+	{ cur = cur ($NF == r ? "" : $0 "\n") }' "$POOL_LOG")
 [[ -n $pid && -z $stray ]]
 check $? "every line worker $pid logged for that request carries its id${stray:+: $stray}"
 pg_psql -d authfcgi -c "DROP TRIGGER reqid_fail ON authfcgi_rate_limit;" >>"$TEST_TMP/psql.out" 2>&1
@@ -128,11 +133,11 @@ wait_http "$FRONT_URL/readyz" 20 || true
 request "$FRONT_URL" /api/auth/ok -H 'X-Request-Id: client-chosen-id-0123456789'
 apache_id=$ID
 deadline=$((SECONDS + 10))
-until grep -qF " event=request req=$apache_id " "$FRONT_ERROR_LOG" || ((SECONDS > deadline)); do
+until access_line "$apache_id" "$FRONT_ERROR_LOG" | grep -q . || ((SECONDS > deadline)); do
 	sleep 0.05
 done
 if [[ $CODE == 200 && $apache_id =~ ^[A-Za-z0-9@_-]{20,32}$ && ! $apache_id =~ ^[A-Za-z0-9]{20}$ ]] &&
-	grep -qF " event=request req=$apache_id " "$FRONT_ERROR_LOG"; then
+	access_line "$apache_id" "$FRONT_ERROR_LOG" | grep -q .; then
 	ok "apache: X-Request-Id is mod_unique_id's UNIQUE_ID ($apache_id), on the access line"
 else
 	not_ok "apache: GET /ok -> $CODE, X-Request-Id '$apache_id'"

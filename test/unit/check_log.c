@@ -535,8 +535,8 @@ static bool next_line(const char **text, char *buf, size_t size)
 }
 
 /* Every line between request_id_begin and request_id_end - the router's, the store failure's,
- * one cut for length, the deferred work's - carries req=<id> right after its event, the same id
- * the answer's header has; the lines before and after carry none. */
+ * one cut for length, the deferred work's - ends in req=<id>, the same id the answer's header
+ * has; the lines before and after carry none. */
 START_TEST(test_request_id_on_every_line_of_a_request)
 {
     static char big[1500], line[8192];
@@ -583,8 +583,11 @@ START_TEST(test_request_id_on_every_line_of_a_request)
             outside++;
             continue;
         }
-        ck_assert_msg(l.n > 4 && strcmp(l.f[4].key, "req") == 0, "%s", line);
-        ck_assert_str_eq(l.f[4].value, header);
+        ck_assert_msg(l.n > 4 && strcmp(l.f[l.n - 1].key, "req") == 0, "%s", line);
+        ck_assert_str_eq(l.f[l.n - 1].value, header);
+        ck_assert_ptr_eq(field(&l, "req"), &l.f[l.n - 1]); /* once */
+        if (strstr(line, " event=long_line ") != NULL) /* cut short, the id whole after it */
+            ck_assert_str_eq(l.f[l.n - 2].value + l.f[l.n - 2].value_len - 3, "...");
         inside++;
     }
     ck_assert_uint_eq(outside, 2);
@@ -603,10 +606,33 @@ START_TEST(test_request_id_is_a_value)
     log_event(LOG_LEVEL_INFO, "test", "n=%d", 1);
     log_set_request_id(NULL);
     logged(capture_end(), &l);
-    ck_assert_str_eq(l.f[4].key, "req");
-    ck_assert(l.f[4].quoted);
-    ck_assert_str_eq(l.f[4].value, "x y\nts=forged");
-    ck_assert_str_eq(l.f[5].key, "n");
+    ck_assert_uint_eq(l.n, 6);
+    ck_assert_str_eq(l.f[4].key, "n");
+    ck_assert_str_eq(l.f[5].key, "req");
+    ck_assert(l.f[5].quoted);
+    ck_assert_str_eq(l.f[5].value, "x y\nts=forged");
+
+    /* The longest id written (every byte escaped, cut at 64) on a line too long: still one
+     * line of at most 4096 bytes, cut before the id, which is whole. */
+    static char id[100], big[1500];
+    memset(id, 1, sizeof id - 1);
+    memset(big, 'v', sizeof big - 1);
+    capture_start();
+    log_set_request_id(id);
+    log_event(LOG_LEVEL_INFO, "test", "a=%s b=%s c=%s d=%s", big, big, big, big);
+    log_set_request_id("");
+    log_event(LOG_LEVEL_INFO, "after", NULL);
+    const char *text = capture_end(), *nl = strchr(text, '\n');
+    static char first[8192];
+    ck_assert_ptr_nonnull(nl);
+    ck_assert_uint_le((size_t)(nl - text) + 1, 4096);
+    memcpy(first, text, (size_t)(nl - text) + 1);
+    logged(first, &l);
+    ck_assert_str_eq(l.f[l.n - 2].value + l.f[l.n - 2].value_len - 3, "...");
+    ck_assert_str_eq(l.f[l.n - 1].key, "req");
+    ck_assert_uint_eq(l.f[l.n - 1].value_len, 64);
+    logged(nl + 1, &l);
+    ck_assert_ptr_null(field(&l, "req"));
 }
 END_TEST
 
