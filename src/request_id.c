@@ -3,8 +3,8 @@
  * Why random and not time+pid+counter: an id must be unique across workers, hosts and
  * restarts, which a pid and a clock are not (pids repeat across hosts and containers, clocks
  * step back) without a host name that makes the id long; and a counter would tell every client
- * how busy its worker is. One getrandom(2) of 26 bytes per request is a few hundred
- * instructions in user space. */
+ * how busy its worker is. Drawing one (one getrandom(2) of 26 bytes) costs ~420 instructions
+ * in user space, checking nginx's ~440, of a get-session's ~100,000 (contrib/bench/RESULTS.md). */
 #include "config.h"
 
 #include "request_id.h"
@@ -20,9 +20,9 @@
 
 static char current[REQUEST_ID_MAX + 1];
 
-/* id_char - [A-Za-z0-9._@-], as a bit per ASCII code: strspn with a 66-byte set, and then a
- * chain of comparisons, cost 1,000 and 500 instructions per request (of a get-session's
- * 100,000). Bits 45 '-', 46 '.', 48-57 '0'-'9'; 64 '@', 65-90 'A'-'Z', 95 '_', 97-122 'a'-'z'. */
+/* id_char - [A-Za-z0-9._@-], as a bit per ASCII code (strspn with a 66-byte set cost ~1,000
+ * instructions per request). Bits 45 '-', 46 '.', 48-57 '0'-'9'; 64 '@', 65-90 'A'-'Z',
+ * 95 '_', 97-122 'a'-'z'. */
 static bool id_char(unsigned char c)
 {
     static const uint64_t low = UINT64_C(3) << 45 | UINT64_C(0x3ff) << 48;

@@ -31,6 +31,18 @@ front_start lighttpd "$(free_port)" || {
 LIGHTTPD_URL=$FRONT_URL
 wait_http "$LIGHTTPD_URL/readyz" 20 || true
 
+# verdict MSG CMD... - ok when CMD succeeds (a failing CMD does not end the script).
+verdict() {
+	local msg=$1
+	shift
+	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
+}
+
+# not CMD... - true when CMD fails.
+not() {
+	! "$@"
+}
+
 # request URL PATH [CURL ARGS...] - one GET; sets CODE and ID (the X-Request-Id answered).
 request() {
 	local url=$1 path=$2
@@ -68,24 +80,25 @@ if [[ $CODE == 200 && $ID =~ ^[0-9a-f]{32}$ ]]; then
 else
 	not_ok "nginx: GET /ok -> $CODE, X-Request-Id '$ID' (expected 32 hex digits)"
 fi
-wait_access_line "$ID"
-check $? "nginx: the access line carries req=$ID"
-! grep -q "client-chosen-id" "$POOL_LOG"
-check $? "a client's X-Request-Id is neither answered nor logged"
+verdict "nginx: the access line carries req=$ID" wait_access_line "$ID"
+verdict "a client's X-Request-Id is neither answered nor logged" \
+	not grep -q "client-chosen-id" "$POOL_LOG"
 
 # 2. Bare 404s carry one too.
 request "$NGINX_URL" /api/auth/nope
-[[ $CODE == 404 && $ID =~ ^[0-9a-f]{32}$ && ! -s $TEST_TMP/body ]] && wait_access_line "$ID"
-check $? "nginx: the bare 404 carries X-Request-Id ($ID) and its access line req=$ID"
+if [[ $CODE == 404 && $ID =~ ^[0-9a-f]{32}$ && ! -s $TEST_TMP/body ]] && wait_access_line "$ID"; then
+	ok "nginx: the bare 404 carries X-Request-Id ($ID) and its access line req=$ID"
+else
+	not_ok "nginx: GET /nope -> $CODE, X-Request-Id '$ID'"
+fi
 
 # 3. A database failure: the rate-limit statement fails (a trigger raises), the request is a
 # 500, and db.c's db_error and the router's request_failed both carry the answered id.
-pg_psql -d authfcgi -c "
+verdict "a trigger makes the rate-limit statement fail" pg_psql -d authfcgi -o "$TEST_TMP/psql.out" -c "
 	CREATE FUNCTION reqid_fail() RETURNS trigger LANGUAGE plpgsql AS
 		\$\$ BEGIN RAISE EXCEPTION 'injected by request_ids.sh'; END \$\$;
 	CREATE TRIGGER reqid_fail BEFORE INSERT OR UPDATE ON authfcgi_rate_limit
-		FOR EACH ROW EXECUTE FUNCTION reqid_fail();" >"$TEST_TMP/psql.out" 2>&1
-check $? "a trigger makes the rate-limit statement fail"
+		FOR EACH ROW EXECUTE FUNCTION reqid_fail();"
 request "$NGINX_URL" /api/auth/ok
 FAILED_ID=$ID
 if [[ $CODE == 500 && $ID =~ ^[0-9a-f]{32}$ ]] && wait_access_line "$ID"; then
@@ -94,7 +107,7 @@ else
 	not_ok "nginx: failed request -> $CODE, X-Request-Id '$ID'"
 fi
 lines=$(lines_of "$FAILED_ID")
-events=$(grep -o ' event=[a-z_]*' <<<"$lines" | tr '\n' ' ')
+events=$(grep -o ' event=[a-z_]*' <<<"$lines" | tr '\n' ' ' || true)
 if [[ $events =~ event=db_error.*event=request_failed.*event=request\  ]]; then
 	ok "db_error, request_failed and the access line carry req=$FAILED_ID, in that order"
 else
@@ -108,9 +121,9 @@ stray=$(awk -v pid="$pid" -v r="req=$FAILED_ID" '
 	index($0, " pid=" pid " ") == 0 { next }
 	/ event=request / { if ($NF == r) { print cur; exit } cur = ""; next }
 	{ cur = cur ($NF == r ? "" : $0 "\n") }' "$POOL_LOG")
-[[ -n $pid && -z $stray ]]
-check $? "every line worker $pid logged for that request carries its id${stray:+: $stray}"
-pg_psql -d authfcgi -c "DROP TRIGGER reqid_fail ON authfcgi_rate_limit;" >>"$TEST_TMP/psql.out" 2>&1
+verdict "every line worker $pid logged for that request carries its id${stray:+: $stray}" \
+	test -n "$pid" -a -z "$stray"
+verdict "the trigger is dropped" pg_psql -d authfcgi -c "DROP TRIGGER reqid_fail ON authfcgi_rate_limit;"
 
 # 4. lighttpd passes no id: authfcgi draws one, and logs it.
 request "$LIGHTTPD_URL" /api/auth/ok -H 'X-Request-Id: client-chosen-id-0123456789'
@@ -121,8 +134,11 @@ else
 fi
 first=$ID
 request "$LIGHTTPD_URL" /api/auth/ok
-[[ $ID =~ ^[A-Za-z0-9]{20}$ && $ID != "$first" ]]
-check $? "lighttpd: each request gets its own id ($first, $ID)"
+if [[ $ID =~ ^[A-Za-z0-9]{20}$ && $ID != "$first" ]]; then
+	ok "lighttpd: each request gets its own id ($first, $ID)"
+else
+	not_ok "lighttpd: ids $first, then '$ID'"
+fi
 
 # 5. Apache: mod_unique_id's UNIQUE_ID is adopted; the managed workers log to its error log.
 front_start apache "$(free_port)" || {
@@ -145,7 +161,6 @@ else
 fi
 
 # 6. Lines outside requests carry no id: the master's and the workers' own.
-! grep -E ' event=(worker_spawned|worker_ready|master_ready|worker_db_connect)[ $]' "$POOL_LOG" |
-	grep -q ' req='
-check $? "start-up lines carry no req="
+startup=$(grep -E ' event=(worker_spawned|worker_ready|master_ready|worker_db_connect)( |$)' "$POOL_LOG" || true)
+verdict "start-up lines carry no req=" test -n "$startup" -a -z "$(grep ' req=' <<<"$startup" || true)"
 finish
