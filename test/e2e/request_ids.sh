@@ -163,4 +163,6 @@ fi
 # 6. Lines outside requests carry no id: the master's and the workers' own.
 startup=$(grep -E ' event=(worker_spawned|worker_ready|master_ready|worker_db_connect)( |$)' "$POOL_LOG" || true)
 verdict "start-up lines carry no req=" test -n "$startup" -a -z "$(grep ' req=' <<<"$startup" || true)"
+stack_sanitizer_clean pool "$POOL_LOG"
+stack_sanitizer_clean apache "$FRONT_ERROR_LOG"
 finish
