@@ -147,6 +147,8 @@ enum cgi_var {
     VAR_SEC_FETCH_MODE,
     VAR_SEC_FETCH_DEST,
     VAR_X_FORWARDED_FOR,
+    VAR_REQUEST_ID,
+    VAR_UNIQUE_ID,
     VAR__COUNT
 };
 
@@ -174,6 +176,8 @@ static const struct {
     [VAR_SEC_FETCH_MODE] = CGI_NAME("HTTP_SEC_FETCH_MODE"),
     [VAR_SEC_FETCH_DEST] = CGI_NAME("HTTP_SEC_FETCH_DEST"),
     [VAR_X_FORWARDED_FOR] = CGI_NAME("HTTP_X_FORWARDED_FOR"),
+    [VAR_REQUEST_ID] = CGI_NAME("REQUEST_ID"), /* fastcgi_param REQUEST_ID $request_id; */
+    [VAR_UNIQUE_ID] = CGI_NAME("UNIQUE_ID"),   /* Apache's mod_unique_id */
 };
 #undef CGI_NAME
 /* clang-format on */
@@ -307,6 +311,8 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->sec_fetch_mode = arena_strdup(arena, vars[VAR_SEC_FETCH_MODE]);
     req->sec_fetch_dest = arena_strdup(arena, vars[VAR_SEC_FETCH_DEST]);
     req->x_forwarded_for = arena_strdup(arena, vars[VAR_X_FORWARDED_FOR]);
+    req->request_id = arena_strdup(
+        arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID] : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->client_ip = "";

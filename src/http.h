@@ -33,6 +33,9 @@ struct request {
     const char *sec_fetch_mode;
     const char *sec_fetch_dest;
     const char *x_forwarded_for;
+    /* The web server's id for the request (REQUEST_ID, else UNIQUE_ID), unchecked: see
+     * request_id.h. Never a client's header. NULL when absent. */
+    const char *request_id;
     const char *remote_addr; /* FastCGI REMOTE_ADDR, "" when absent */
     const char *client_ip;   /* resolved by the dispatcher (client_ip module); "" when unknown */
     const char *body;        /* NUL-terminated copy; NULL when there is none */

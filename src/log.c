@@ -115,6 +115,7 @@ struct line {
     size_t boundary; /* end of the last complete field: where a line too long is cut */
     bool in_quotes;  /* inside a quoted value that the format's own text opened */
     bool full;
+    size_t usable; /* bytes fields may use: LINE_USABLE less the request id's room */
 };
 
 /* overflow - cut the line back to its last complete field and mark it; nothing more goes in. */
@@ -132,7 +133,7 @@ static void put_literal(struct line *l, const char *s, size_t n)
     for (size_t i = 0; i < n && !l->full; i++) {
         if (s[i] == ' ' && !l->in_quotes)
             l->boundary = l->len;
-        if (l->len >= LINE_USABLE) {
+        if (l->len >= l->usable) {
             overflow(l);
             return;
         }
@@ -215,7 +216,7 @@ static void put_value(struct line *l, const char *s, size_t n)
         if (!plain || unit[0] == ' ' || unit[0] == '=')
             quote = true;
     }
-    room = LINE_USABLE - l->len;
+    room = l->usable - l->len;
     limit = room < LOG_VALUE_MAX ? room : LOG_VALUE_MAX;
     /* A value cut short is always quoted, so that its "..." is plainly not part of it. */
     if (!enclosed && escaped > limit)
@@ -463,6 +464,38 @@ static void format_fields(struct line *l, const char *fmt, va_list *ap, int save
     }
 }
 
+/* The request being handled (log_set_request_id), "" when none, and " req=<id>" as it ends
+ * every line meanwhile: formatted at the request's first line (most requests log none), its
+ * room kept free on every line, so that a line cut for length still says which request it is.
+ * At the end, so that readers matching "event=X field=" or "pid=N event=X" keep matching. */
+static char request_id[65];
+static char request_suffix[sizeof " req=\"\"" + 64 * 4];
+static size_t request_suffix_len;
+static bool request_suffix_ready = true;
+
+/* log_set_request_id - remember id (cut to 64 bytes) for the lines to come. */
+void log_set_request_id(const char *id)
+{
+    size_t n = id != NULL ? strnlen(id, sizeof request_id - 1) : 0;
+
+    memcpy(request_id, id != NULL ? id : "", n);
+    request_id[n] = '\0';
+    request_suffix_len = 0;
+    request_suffix_ready = n == 0;
+}
+
+/* request_suffix_make - " req=<id>" written the way any value is. */
+static void request_suffix_make(void)
+{
+    struct line l = {.usable = LINE_USABLE};
+
+    put_literal(&l, " req=", 5);
+    put_value(&l, request_id, strlen(request_id));
+    memcpy(request_suffix, l.buf, l.len);
+    request_suffix_len = l.len;
+    request_suffix_ready = true;
+}
+
 /* log_event - format and write one line; errno is preserved for the caller. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
@@ -470,13 +503,15 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
         return;
 
     int saved_errno = errno;
-    struct line l = {.len = 0};
+    if (!request_suffix_ready)
+        request_suffix_make();
+    struct line l = {.len = 0, .usable = LINE_USABLE - request_suffix_len};
     char ts[40];
 
     format_timestamp(ts, sizeof ts);
-    int n = snprintf(l.buf, LINE_USABLE, "ts=%s level=%s pid=%ld event=%s", ts, level_names[level],
+    int n = snprintf(l.buf, l.usable, "ts=%s level=%s pid=%ld event=%s", ts, level_names[level],
                      (long)getpid(), event);
-    l.len = n < 0 ? 0 : (size_t)n < LINE_USABLE ? (size_t)n : LINE_USABLE - 1;
+    l.len = n < 0 ? 0 : (size_t)n < l.usable ? (size_t)n : l.usable - 1;
     l.boundary = l.len;
     size_t fields_at = l.len;
     if (fmt != NULL && *fmt != '\0') {
@@ -486,6 +521,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
         format_fields(&l, fmt, &ap, saved_errno);
         va_end(ap);
     }
+    memcpy(l.buf + l.len, request_suffix, request_suffix_len);
+    l.len += request_suffix_len;
     l.buf[l.len] = '\0';
     if (log_to_syslog) {
         /* syslog adds its own time stamp and pid. */

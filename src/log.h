@@ -1,6 +1,7 @@
 /* log - one line per event, key=value, on stderr and optionally syslog.
  *
  * Lines look like: ts=2026-11-25T20:00:00.123Z level=info pid=42 event=worker_spawned slot=3
+ * and, while a request is being handled, req=<its id> as the last field.
  * Callers pass the event name and a printf format for the remaining key=value pairs. The
  * logger writes every string argument (%s, %c, %m) as a value itself: bare when it is
  * non-empty printable text without ' ', '"', '=' or '\\', else between double quotes with
@@ -31,6 +32,11 @@ int log_level_parse(const char *name, enum log_level *out);
  * format is checked as printf's; n is never written. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* log_set_request_id - every line from now on ends in req=<id> (also one cut for length), until
+ * this is called with NULL (or ""). For the request a worker is handling (request_id.h); an id
+ * longer than 64 bytes is cut. */
+void log_set_request_id(const char *id);
 
 /* log_quote - obsolete: log_event quotes every string itself. Copies s into buf (cut to fit,
  * ending in "..."), so that a call site written before still logs the value quoted once.

@@ -22,6 +22,7 @@
 #include "fcgi_io.h"
 #include "http.h"
 #include "log.h"
+#include "request_id.h"
 #include "router.h"
 #include "store.h"
 
@@ -138,8 +139,10 @@ static void serve_one(struct worker *w, struct request *req)
     struct timespec start;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
+    request_id_begin(req->request_id);
     response_init(&resp, w->arena);
     router_dispatch(&w->app, req, &resp);
+    request_id_stamp(&resp);
     if (fcgi_io_respond(w->io, &resp) != 0)
         log_event(LOG_LEVEL_DEBUG, "response_not_delivered", "status=%d", resp.status);
     log_event(LOG_LEVEL_DEBUG, "request", "method=%s status=%d ms=%.1f", req->method, resp.status,
@@ -147,6 +150,7 @@ static void serve_one(struct worker *w, struct request *req)
     /* The web server has the whole answer and the request is ended: work a handler deferred
      * no longer delays it (the next request waits for it, on this worker only). */
     response_run_deferred(&resp);
+    request_id_end();
     if (++w->served == 1)
         notify_master(w, WORKER_NOTE_SERVED);
     arena_reset(w->arena);

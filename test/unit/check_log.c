@@ -19,6 +19,7 @@
 #include "handler_harness.h"
 #include "http.h"
 #include "log.h"
+#include "request_id.h"
 #include "settings.h"
 
 /* ---- capturing stderr -------------------------------------------------------------------- */
@@ -510,6 +511,131 @@ START_TEST(test_no_path_in_request_logs)
 }
 END_TEST
 
+/* ---- request ids ---------------------------------------------------------------------- */
+
+static void deferred_logs(void *ctx)
+{
+    (void)ctx;
+    log_event(LOG_LEVEL_INFO, "deferred_work", "n=%d", 1);
+}
+
+/* next_line - the line at *text (with its newline) into buf; false at the end. */
+static bool next_line(const char **text, char *buf, size_t size)
+{
+    const char *nl = strchr(*text, '\n');
+
+    if (nl == NULL)
+        return false;
+    size_t n = (size_t)(nl - *text) + 1;
+    ck_assert_uint_lt(n, size);
+    memcpy(buf, *text, n);
+    buf[n] = '\0';
+    *text = nl + 1;
+    return true;
+}
+
+/* Every line between request_id_begin and request_id_end - the router's, the store failure's,
+ * one cut for length, the deferred work's - ends in req=<id>, the same id the answer's header
+ * has; the lines before and after carry none. */
+START_TEST(test_request_id_on_every_line_of_a_request)
+{
+    static char big[1500], line[8192];
+    static struct parsed l;
+    struct request req = {.method = "GET", .path = API "/get-session", .cookie = H_COOKIE};
+    const char *text, *id, *header = NULL;
+    size_t inside = 0, outside = 0;
+    struct response r;
+
+    memset(big, 'w', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    fake_store_fail_always(fs, FAKE_OP_SESSION_LOOKUP, DB_FAIL);
+    capture_start();
+    log_event(LOG_LEVEL_INFO, "before", "n=%d", 1);
+    id = request_id_begin(_i == 0 ? NULL : "0123456789abcdef0123456789abcdef");
+    r = handler_harness_dispatch(&app, arena, req);
+    request_id_stamp(&r);
+    log_event(LOG_LEVEL_INFO, "long_line", "a=%s b=%s c=%s d=%s", big, big, big, big);
+    response_defer(&r, deferred_logs, NULL);
+    response_run_deferred(&r);
+    request_id_end();
+    log_event(LOG_LEVEL_INFO, "after", NULL);
+    text = capture_end();
+
+    ck_assert_int_eq(r.status, 500);
+    for (size_t i = 0; i < r.nheaders; i++)
+        if (strcmp(r.headers[i].name, REQUEST_ID_HEADER) == 0) {
+            ck_assert_ptr_null(header);
+            header = r.headers[i].value;
+        }
+    ck_assert_ptr_nonnull(header);
+    if (_i == 0)
+        ck_assert_uint_eq(strlen(header), REQUEST_ID_NEW_LEN);
+    else
+        ck_assert_str_eq(header, "0123456789abcdef0123456789abcdef");
+    ck_assert_msg(strstr(text, "event=request_failed") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "event=long_line") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "event=deferred_work") != NULL, "%s", text);
+    while (next_line(&text, line, sizeof line)) {
+        logged(line, &l);
+        bool outer = strstr(line, " event=before ") != NULL || strstr(line, " event=after\n");
+        if (outer) {
+            ck_assert_msg(field(&l, "req") == NULL, "%s", line);
+            outside++;
+            continue;
+        }
+        ck_assert_msg(l.n > 4 && strcmp(l.f[l.n - 1].key, "req") == 0, "%s", line);
+        ck_assert_str_eq(l.f[l.n - 1].value, header);
+        ck_assert_ptr_eq(field(&l, "req"), &l.f[l.n - 1]); /* once */
+        if (strstr(line, " event=long_line ") != NULL) /* cut short, the id whole after it */
+            ck_assert_str_eq(l.f[l.n - 2].value + l.f[l.n - 2].value_len - 3, "...");
+        inside++;
+    }
+    ck_assert_uint_eq(outside, 2);
+    ck_assert_uint_ge(inside, 3);
+    (void)id;
+}
+END_TEST
+
+/* The id is a value like any other: written quoted if it ever needed to be, and cut to 64. */
+START_TEST(test_request_id_is_a_value)
+{
+    struct parsed l;
+
+    capture_start();
+    log_set_request_id("x y\nts=forged");
+    log_event(LOG_LEVEL_INFO, "test", "n=%d", 1);
+    log_set_request_id(NULL);
+    logged(capture_end(), &l);
+    ck_assert_uint_eq(l.n, 6);
+    ck_assert_str_eq(l.f[4].key, "n");
+    ck_assert_str_eq(l.f[5].key, "req");
+    ck_assert(l.f[5].quoted);
+    ck_assert_str_eq(l.f[5].value, "x y\nts=forged");
+
+    /* The longest id written (every byte escaped, cut at 64) on a line too long: still one
+     * line of at most 4096 bytes, cut before the id, which is whole. */
+    static char id[100], big[1500];
+    memset(id, 1, sizeof id - 1);
+    memset(big, 'v', sizeof big - 1);
+    capture_start();
+    log_set_request_id(id);
+    log_event(LOG_LEVEL_INFO, "test", "a=%s b=%s c=%s d=%s", big, big, big, big);
+    log_set_request_id("");
+    log_event(LOG_LEVEL_INFO, "after", NULL);
+    const char *text = capture_end(), *nl = strchr(text, '\n');
+    static char first[8192];
+    ck_assert_ptr_nonnull(nl);
+    ck_assert_uint_le((size_t)(nl - text) + 1, 4096);
+    memcpy(first, text, (size_t)(nl - text) + 1);
+    logged(first, &l);
+    ck_assert_str_eq(l.f[l.n - 2].value + l.f[l.n - 2].value_len - 3, "...");
+    ck_assert_str_eq(l.f[l.n - 1].key, "req");
+    ck_assert_uint_eq(l.f[l.n - 1].value_len, 64);
+    logged(nl + 1, &l);
+    ck_assert_ptr_null(field(&l, "req"));
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("log");
@@ -529,6 +655,12 @@ static Suite *log_suite(void)
     tc = tcase_create("paths");
     tcase_add_checked_fixture(tc, world_new, world_free);
     tcase_add_loop_test(tc, test_no_path_in_request_logs, 0, sizeof leaky / sizeof leaky[0]);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("request ids");
+    tcase_add_checked_fixture(tc, world_new, world_free);
+    tcase_add_loop_test(tc, test_request_id_on_every_line_of_a_request, 0, 2);
+    tcase_add_test(tc, test_request_id_is_a_value);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,11 +5,13 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "arena.h"
 #include "handler_harness.h"
 #include "http.h"
+#include "request_id.h"
 #include "router.h"
 #include "store.h"
 
@@ -164,6 +166,118 @@ START_TEST(test_media_type)
 }
 END_TEST
 
+/* ---- request ids ---------------------------------------------------------------------- */
+
+static const struct {
+    const char *from_web_server;
+    bool adopted;
+} web_ids[] = {
+    {"0123456789abcdef0123456789abcdef", true}, /* nginx's $request_id */
+    {"aGVsbG8@d29ybGQ-Zm9vYmFy", true},         /* Apache's UNIQUE_ID alphabet */
+    {"a.b_c-d@e", true},
+    {"abcdefgh", true},
+    {"0123456789012345678901234567890123456789012345678901234567890123", true},
+    {"01234567890123456789012345678901234567890123456789012345678901234", false},
+    {"abcdefg", false},
+    {"", false},
+    {NULL, false},
+    {"has space 123", false},
+    {"quote\"12345678", false},
+    {"crlf12345\r\nX-Evil: 1", false},
+    {"line12345\nts=x", false},
+    {"eq=ual12345", false},
+    {"semi;colon123", false},
+    {"slash/1234567", false},
+    {"plus+1234567", false},
+    {"tab\t12345678", false},
+    {"\xc3\xbcnicode12345", false},
+    {"back\\slash1234", false},
+    /* the neighbours of every allowed range */
+    {"comma,12345678", false},
+    {"slash/12345678", false},
+    {"colon:12345678", false},
+    {"query?12345678", false},
+    {"brack[et123456", false},
+    {"caret^12345678", false},
+    {"back`tick12345", false},
+    {"curly{12345678", false},
+    {"tilde~12345678", false},
+    {"del\x7f" "12345678", false},
+    {"high\x80\xc0\xff" "12345", false},
+    {"-._@AZaz09-._@", true},
+};
+
+static const char *header_value(const struct response *r, const char *name)
+{
+    const char *found = NULL;
+
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            ck_assert_msg(found == NULL, "two %s headers", name);
+            found = r->headers[i].value;
+        }
+    return found;
+}
+
+/* What the web server passes is adopted only when it is plainly an id; else one is drawn. */
+START_TEST(test_request_id_adopted_only_when_valid)
+{
+    const char *given = web_ids[_i].from_web_server;
+    const char *id;
+
+    ck_assert_int_eq(request_id_valid(given), web_ids[_i].adopted);
+    id = request_id_begin(given);
+    if (web_ids[_i].adopted)
+        ck_assert_str_eq(id, given);
+    else {
+        ck_assert_uint_eq(strlen(id), REQUEST_ID_NEW_LEN);
+        ck_assert_uint_eq(strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+                          REQUEST_ID_NEW_LEN);
+    }
+    request_id_end();
+}
+END_TEST
+
+START_TEST(test_request_ids_differ)
+{
+    static char seen[1000][REQUEST_ID_NEW_LEN + 1];
+
+    for (size_t i = 0; i < 1000; i++) {
+        strcpy(seen[i], request_id_begin(NULL));
+        request_id_end();
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(seen[i], seen[j]);
+    }
+}
+END_TEST
+
+/* The answers the router makes itself - the bare 404, the 503 of /readyz - carry the id as the
+ * worker stamps it, once, after the handler: also an answer whose handler cleared its headers. */
+START_TEST(test_every_answer_carries_the_id)
+{
+    struct request req = {.method = "GET", .path = "/api/auth/nope", .query = "", .arena = arena};
+    struct response resp;
+    const char *id;
+
+    for (int round = 0; round < 3; round++) {
+        fake_ping_status = round == 2 ? DB_RETRY : DB_OK;
+        req.path = round == 0 ? "/api/auth/nope" : "/readyz";
+        id = request_id_begin(round == 1 ? "nginx0123456789abcdef" : NULL);
+        response_init(&resp, arena);
+        router_dispatch(&app, &req, &resp);
+        request_id_stamp(&resp);
+        ck_assert_int_eq(resp.status, round == 0 ? 404 : round == 1 ? 200 : 503);
+        ck_assert_ptr_nonnull(header_value(&resp, REQUEST_ID_HEADER));
+        ck_assert_str_eq(header_value(&resp, REQUEST_ID_HEADER), id);
+        if (round == 0)
+            ck_assert_ptr_null(resp.body); /* still Better Auth's bare 404 */
+        if (round == 1)
+            ck_assert_str_eq(id, "nginx0123456789abcdef");
+        request_id_end();
+    }
+}
+END_TEST
+
 static Suite *router_suite(void)
 {
     Suite *s = suite_create("router");
@@ -178,6 +292,10 @@ static Suite *router_suite(void)
     tcase_add_test(tc, test_route_table_is_well_formed);
     tcase_add_test(tc, test_error_body_shape);
     tcase_add_loop_test(tc, test_media_type, 0, sizeof(media) / sizeof(media[0]));
+    tcase_add_loop_test(tc, test_request_id_adopted_only_when_valid, 0,
+                        sizeof(web_ids) / sizeof(web_ids[0]));
+    tcase_add_test(tc, test_request_ids_differ);
+    tcase_add_test(tc, test_every_answer_carries_the_id);
     suite_add_tcase(s, tc);
     return s;
 }
