@@ -22,35 +22,6 @@
 #include "request_id.h"
 #include "settings.h"
 
-/* ---- capturing stderr -------------------------------------------------------------------- */
-
-static FILE *capture_file;
-static int saved_stderr = -1;
-static char captured[64 * 1024];
-
-static void capture_start(void)
-{
-    capture_file = tmpfile();
-    ck_assert_ptr_nonnull(capture_file);
-    saved_stderr = dup(STDERR_FILENO);
-    ck_assert_int_ge(saved_stderr, 0);
-    ck_assert_int_eq(dup2(fileno(capture_file), STDERR_FILENO), STDERR_FILENO);
-}
-
-/* capture_end - restore stderr; returns what was written meanwhile (NUL-terminated). */
-static const char *capture_end(void)
-{
-    size_t n;
-
-    ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
-    close(saved_stderr);
-    rewind(capture_file);
-    n = fread(captured, 1, sizeof captured - 1, capture_file);
-    captured[n] = '\0';
-    fclose(capture_file);
-    return captured;
-}
-
 /* ---- a strict reader of our lines ---------------------------------------------------------
  * key=value pairs separated by one space; a value is bare (no ' ', '"', '=', '\\', no control
  * byte) or quoted with \" \\ \n \r \t \xHH escapes. Anything else fails the test. */
@@ -234,10 +205,10 @@ START_TEST(test_hostile_value_is_one_field)
     struct parsed l;
     const struct log_field *v;
 
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_ERROR, "test", "before=1 v=%.*s after=2", (int)hostile[_i].len,
               hostile[_i].value);
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     assert_keys(&l, keys, 3);
     v = field(&l, "v");
     ck_assert_uint_eq(v->value_len, hostile[_i].len);
@@ -255,9 +226,9 @@ START_TEST(test_value_inside_format_quotes)
     static const char *const keys[] = {"reason", "next"};
     struct parsed l;
 
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_WARN, "test", "reason=\"render: %s\" next=%s", hostile[_i].value, "x y");
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     assert_keys(&l, keys, 2);
     ck_assert_uint_eq(field(&l, "reason")->value_len,
                       strlen("render: ") + strlen(hostile[_i].value));
@@ -274,16 +245,18 @@ START_TEST(test_long_value_is_cut_inside_its_quotes)
     static char big[20000];
     struct parsed l;
     const struct log_field *v;
+    const char *out;
     size_t len;
 
     for (size_t i = 0; i < sizeof big - 1; i++)
         big[i] = "ab c\n\"="[i % 7];
     big[sizeof big - 1] = '\0';
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "test", "v=%s after=%d", big, 7);
-    len = strlen(capture_end());
+    out = harness_capture_end();
+    len = strlen(out);
     ck_assert_uint_le(len, 4096);
-    logged(captured, &l);
+    logged(out, &l);
     assert_keys(&l, keys, 2);
     v = field(&l, "v");
     ck_assert(v->quoted);
@@ -300,14 +273,16 @@ START_TEST(test_line_too_long_ends_with_a_whole_field)
 {
     static char big[900];
     struct parsed l;
+    const char *out;
 
     memset(big, 'z', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "test", "a=%s b=%s c=%s d=%s e=%s f=%s g=%s tail=%d", big, big, big,
               big, big, big, big, 1);
-    ck_assert_uint_le(strlen(capture_end()), 4096);
-    logged(captured, &l);
+    out = harness_capture_end();
+    ck_assert_uint_le(strlen(out), 4096);
+    logged(out, &l);
     ck_assert_str_eq(l.f[l.n - 1].key, "truncated");
     ck_assert_str_eq(l.f[l.n - 1].value, "yes");
     ck_assert_uint_ge(l.n, 4 + 4 + 1);
@@ -325,23 +300,25 @@ START_TEST(test_value_at_the_end_of_the_line)
 {
     static char big[1000];
     struct parsed l;
+    const char *out;
     const struct log_field *last;
 
     memset(big, 'q', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     for (int pad = 0; pad < 120; pad += 3) {
-        capture_start();
+        harness_capture_start();
         log_event(LOG_LEVEL_INFO, "test", "pad=%.*s a=%s b=%s c=%s d=%s e=%s", pad + 1, big, big,
                   big, big, big, "w x");
-        ck_assert_uint_le(strlen(capture_end()), 4096);
-        logged(captured, &l);
+        out = harness_capture_end();
+        ck_assert_uint_le(strlen(out), 4096);
+        logged(out, &l);
         last = &l.f[l.n - 1];
         if (strcmp(last->key, "truncated") == 0)
             last = &l.f[l.n - 2];
         ck_assert_msg(strcmp(last->value, "w x") == 0 || strcmp(last->value, big) == 0 ||
                           (strcmp(last->value + last->value_len - 3, "...") == 0 &&
                            memcmp(last->value, big, last->value_len - 3) == 0),
-                      "%s", captured);
+                      "%s", out);
     }
 }
 END_TEST
@@ -361,12 +338,12 @@ START_TEST(test_numbers_as_printf_writes_them)
              "l=%lu m=%hhu\n",
              -5, 123456789L, ll, z, 7u, 255u, 2.25, 42, 7, 9, 18446744073709551615UL,
              (unsigned char)250);
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "test",
               "a=%d b=%ld c=%lld d=%zu e=%u f=%x g=%.1f h=%5d| i=%-3d| j=%03d k=%% l=%lu m=%hhu",
               -5, 123456789L, ll, z, 7u, 255u, 2.25, 42, 7, 9, 18446744073709551615UL,
               (unsigned char)250);
-    line = capture_end();
+    line = harness_capture_end();
     ck_assert_msg(strstr(line, expected) != NULL, "%s", line);
     (void)l;
 }
@@ -379,10 +356,10 @@ START_TEST(test_strings_keys_and_precision)
     const char *volatile none = NULL;
 
     errno = 2; /* ENOENT, for %m */
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "test", "%s=%d v=%.3s w=%s c=%c e=%m", "worker", 3, "abcdef", none,
               ' ');
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     assert_keys(&l, keys, 5);
     ck_assert_str_eq(field(&l, "worker")->value, "3");
     ck_assert_str_eq(field(&l, "v")->value, "abc");
@@ -401,9 +378,9 @@ START_TEST(test_log_quote_is_not_quoted_twice)
     char buf[64];
     struct parsed l;
 
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "test", "reason=%s", log_quote(buf, sizeof buf, "a \"b\"\nc"));
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     assert_keys(&l, keys, 1);
     ck_assert_str_eq(field(&l, "reason")->value, "a \"b\"\nc");
     ck_assert_str_eq(log_quote(buf, 8, "0123456789"), "0123...");
@@ -414,12 +391,12 @@ START_TEST(test_no_fields_and_level_filter)
 {
     struct parsed l;
 
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "bare", NULL);
     log_set_level(LOG_LEVEL_WARN);
     log_event(LOG_LEVEL_INFO, "dropped", "x=%s", "y");
     log_set_level(LOG_LEVEL_INFO);
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     ck_assert_uint_eq(l.n, 4);
     ck_assert_str_eq(field(&l, "event")->value, "bare");
 }
@@ -494,9 +471,9 @@ START_TEST(test_no_path_in_request_logs)
     struct response r;
 
     fake_store_fail_always(fs, leaky[_i].failing, DB_FAIL);
-    capture_start();
+    harness_capture_start();
     r = handler_harness_dispatch(&app, arena, req);
-    text = capture_end();
+    text = harness_capture_end();
     ck_assert_msg(strstr(text, LEAK_TOKEN) == NULL, "token in the log: %s", text);
     ck_assert_msg(strstr(text, QUERY_TOKEN) == NULL, "token in the log: %s", text);
     ck_assert_msg(strstr(text, "/api/auth") == NULL, "a path in the log: %s", text);
@@ -549,7 +526,7 @@ START_TEST(test_request_id_on_every_line_of_a_request)
     memset(big, 'w', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     fake_store_fail_always(fs, FAKE_OP_SESSION_LOOKUP, DB_FAIL);
-    capture_start();
+    harness_capture_start();
     log_event(LOG_LEVEL_INFO, "before", "n=%d", 1);
     id = request_id_begin(_i == 0 ? NULL : "0123456789abcdef0123456789abcdef");
     r = handler_harness_dispatch(&app, arena, req);
@@ -559,7 +536,7 @@ START_TEST(test_request_id_on_every_line_of_a_request)
     response_run_deferred(&r);
     request_id_end();
     log_event(LOG_LEVEL_INFO, "after", NULL);
-    text = capture_end();
+    text = harness_capture_end();
 
     ck_assert_int_eq(r.status, 500);
     for (size_t i = 0; i < r.nheaders; i++)
@@ -601,11 +578,11 @@ START_TEST(test_request_id_is_a_value)
 {
     struct parsed l;
 
-    capture_start();
+    harness_capture_start();
     log_set_request_id("x y\nts=forged");
     log_event(LOG_LEVEL_INFO, "test", "n=%d", 1);
     log_set_request_id(NULL);
-    logged(capture_end(), &l);
+    logged(harness_capture_end(), &l);
     ck_assert_uint_eq(l.n, 6);
     ck_assert_str_eq(l.f[4].key, "n");
     ck_assert_str_eq(l.f[5].key, "req");
@@ -617,12 +594,12 @@ START_TEST(test_request_id_is_a_value)
     static char id[100], big[1500];
     memset(id, 1, sizeof id - 1);
     memset(big, 'v', sizeof big - 1);
-    capture_start();
+    harness_capture_start();
     log_set_request_id(id);
     log_event(LOG_LEVEL_INFO, "test", "a=%s b=%s c=%s d=%s", big, big, big, big);
     log_set_request_id("");
     log_event(LOG_LEVEL_INFO, "after", NULL);
-    const char *text = capture_end(), *nl = strchr(text, '\n');
+    const char *text = harness_capture_end(), *nl = strchr(text, '\n');
     static char first[8192];
     ck_assert_ptr_nonnull(nl);
     ck_assert_uint_le((size_t)(nl - text) + 1, 4096);

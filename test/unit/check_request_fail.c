@@ -56,35 +56,6 @@ int __wrap_EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keyle
     return __real_EVP_MAC_init(ctx, key, keylen, params);
 }
 
-/* ---- capturing stderr -------------------------------------------------------------------- */
-
-static FILE *capture_file;
-static int saved_stderr = -1;
-static char captured[64 * 1024];
-
-static void capture_start(void)
-{
-    capture_file = tmpfile();
-    ck_assert_ptr_nonnull(capture_file);
-    saved_stderr = dup(STDERR_FILENO);
-    ck_assert_int_ge(saved_stderr, 0);
-    ck_assert_int_eq(dup2(fileno(capture_file), STDERR_FILENO), STDERR_FILENO);
-}
-
-/* capture_end - restore stderr; returns what was written meanwhile (NUL-terminated). */
-static const char *capture_end(void)
-{
-    size_t n;
-
-    ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
-    close(saved_stderr);
-    rewind(capture_file);
-    n = fread(captured, 1, sizeof captured - 1, capture_file);
-    captured[n] = '\0';
-    fclose(capture_file);
-    return captured;
-}
-
 /* ---- the world --------------------------------------------------------------------------- */
 
 static struct fake_store *fs;
@@ -194,9 +165,9 @@ START_TEST(test_failure_logs_its_reason)
         hmac_fails = true;
         break;
     }
-    capture_start();
+    harness_capture_start();
     r = handler_harness_dispatch(&app, arena, req);
-    text = capture_end();
+    text = harness_capture_end();
     random_fails = hmac_fails = false;
 
     assert_answer(r, 500, E_INTERNAL);

@@ -5,8 +5,10 @@
 #include "handler_harness.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "fake_store.h"
 #include "password.h"
@@ -106,4 +108,32 @@ void handler_harness_check_cookies(const struct response *r, size_t n, const cha
                   first != NULL ? first : "none");
     for (size_t i = 0; i < n; i++)
         ck_assert_str_eq(handler_harness_header_nth(r, "Set-Cookie", i), lines[i]);
+}
+
+/* ---- log lines ------------------------------------------------------------------------------ */
+
+static FILE *capture_file;
+static int saved_stderr = -1;
+static char captured[64 * 1024];
+
+void harness_capture_start(void)
+{
+    capture_file = tmpfile();
+    ck_assert_ptr_nonnull(capture_file);
+    saved_stderr = dup(STDERR_FILENO);
+    ck_assert_int_ge(saved_stderr, 0);
+    ck_assert_int_eq(dup2(fileno(capture_file), STDERR_FILENO), STDERR_FILENO);
+}
+
+const char *harness_capture_end(void)
+{
+    size_t n;
+
+    ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
+    close(saved_stderr);
+    rewind(capture_file);
+    n = fread(captured, 1, sizeof captured - 1, capture_file);
+    captured[n] = '\0';
+    fclose(capture_file);
+    return captured;
 }

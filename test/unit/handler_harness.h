@@ -109,4 +109,12 @@ void handler_harness_check_cookies(const struct response *r, size_t n, const cha
         handler_harness_check_cookies(&(r), 1, one_);                                              \
     } while (0)
 
+/* ---- log lines ------------------------------------------------------------------------------ */
+
+/* harness_capture_start - send stderr (the log) to a temporary file until harness_capture_end,
+ * which restores it and returns what was written meanwhile (NUL-terminated, up to 64 KiB; the
+ * text stays valid until the next capture). */
+void harness_capture_start(void);
+const char *harness_capture_end(void);
+
 #endif
