@@ -115,10 +115,12 @@ else
 	show_log "$POOL_LOG"
 fi
 # Every line of that request: the request's lines are the ones logged by its worker between
-# its previous access line and its own, and every one of them has the id.
+# its previous access line (or, for its first request, its worker_ready line) and its own,
+# and every one of them has the id.
 pid=$(access_line "$FAILED_ID" "$POOL_LOG" | sed -n 's/.* pid=\([0-9]*\) .*/\1/p')
 stray=$(awk -v pid="$pid" -v r="req=$FAILED_ID" '
 	index($0, " pid=" pid " ") == 0 { next }
+	/ event=worker_ready / { cur = ""; next }
 	/ event=request / { if ($NF == r) { print cur; exit } cur = ""; next }
 	{ cur = cur ($NF == r ? "" : $0 "\n") }' "$POOL_LOG")
 verdict "every line worker $pid logged for that request carries its id${stray:+: $stray}" \
