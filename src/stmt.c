@@ -39,7 +39,11 @@
  * rate_limit_rule_for (60 s), so a purged row is one that would have been reset anyway. */
 #define RATE_LIMIT_IDLE_MS "3600000"
 
-/* STMT_ACCOUNT_GUARD_CLAIM's pieces: has the row's window ($2 s) ended; the attempt's
+/* STMT_ACCOUNT_GUARD_CLAIM: whether the lock has passed is judged by the clock when the row
+ * is ours (clock_timestamp()), not by now(), the time our transaction began: an attempt that
+ * waited for a concurrent one's row lock began before that one set its lock, and would be
+ * refused by a lock of zero seconds.
+ * Its pieces: has the row's window ($2 s) ended; the attempt's
  * consecutive count; the lock the k-th consecutive attempt earns (none for the first $4, then
  * 1 s doubling up to $5 s; the exponent is capped so power() stays far from overflow). */
 #define GUARD_EXPIRED "EXCLUDED.window_start - g.window_start >= $2::bigint * 1000"
@@ -375,7 +379,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "window_failures = CASE WHEN " GUARD_EXPIRED " THEN 1 ELSE g.window_failures + 1 END, "
                "consecutive = " GUARD_NEXT ", "
                "locked_until = EXCLUDED.window_start + " GUARD_DELAY(GUARD_NEXT) " "
-               "WHERE g.locked_until <= EXCLUDED.window_start "
+               "WHERE g.locked_until <= " EPOCH_MS("clock_timestamp()") " "
                "AND (" GUARD_EXPIRED " OR g.window_failures < $3::integer) "
                "RETURNING 1), "
                "purge AS ("
