@@ -6,7 +6,7 @@
 -- table comes back empty) only forgives a few requests, so they are not worth WAL. The lower
 -- fillfactor leaves room on each page for HOT updates: only the key is indexed, so counting
 -- a request never touches the index. Rows idle for an hour are purged by the counting
--- statement itself (src/stmt.c, STMT_RATE_LIMIT_HIT).
+-- statement itself (src/global/stmt.c, STMT_RATE_LIMIT_HIT).
 
 CREATE UNLOGGED TABLE IF NOT EXISTS authfcgi_rate_limit (
     key text NOT NULL PRIMARY KEY,

@@ -1,7 +1,7 @@
 -- 004_outbox: the mail outbox. A request that sends mail (password reset, e-mail
 -- verification, change of e-mail) inserts the complete, rendered message here in the same
 -- transaction as its state change, so a mail exists exactly when the change committed.
--- `authfcgi mail` delivers due rows through the sendmail command (src/mailer.c).
+-- `authfcgi mail` delivers due rows through the sendmail command (src/daemon/mailer.c).
 --
 -- Life of a row: pending -> sending (claimed by one mailer: attempts + 1, next_attempt_at =
 -- the end of its lease) -> sent (message wiped: the link in it is a credential), or back to

@@ -1,5 +1,5 @@
 #!/bin/sh
-# embed-migrations.sh FILE.sql... - print src/migrations_gen.c: the given migrations as a C
+# embed-migrations.sh FILE.sql... - print src/global/migrations_gen.c: the given migrations as a C
 # array of {version, sql}, in the order given (the Makefile lists them in order). The version
 # is the file name without directory and ".sql". Each SQL line becomes one C string literal.
 set -eu
@@ -14,7 +14,7 @@ cat <<'HEAD'
  * edit. */
 #include "config.h"
 
-#include "migrate.h"
+#include "global/migrate.h"
 
 const struct migration migrations[] = {
 HEAD

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "app.h"
-#include "settings.h"
+#include "auth/app.h"
+#include "global/settings.h"
 
 struct fake_store;
 

@@ -15,14 +15,14 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arena.h"
-#include "body.h"
+#include "util/arena.h"
+#include "auth/body.h"
 #include "fuzz.h"
-#include "http.h"
-#include "json_read.h"
-#include "origin.h"
-#include "url.h"
-#include "utf8.h"
+#include "auth/http.h"
+#include "util/json_read.h"
+#include "auth/origin.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 static struct origin_policy policy;
 

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arena.h"
-#include "client_ip.h"
+#include "util/arena.h"
+#include "util/client_ip.h"
 #include "fuzz.h"
 
 static void check_normal(const char *what, const char *ip)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "fcgi_peek.h"
+#include "daemon/fcgi_peek.h"
 #include "fuzz.h"
 
 /* libfcgi's view: the params stream of the request, de-multiplexed (NULL: not complete). */

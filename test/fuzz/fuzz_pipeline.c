@@ -18,12 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "arena.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "fuzz.h"
-#include "http.h"
-#include "router.h"
-#include "url.h"
+#include "auth/http.h"
+#include "auth/router.h"
+#include "util/url.h"
 
 static struct url base;
 static struct arena *base_arena;

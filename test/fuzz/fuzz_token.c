@@ -16,13 +16,13 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arena.h"
-#include "cookie.h"
+#include "util/arena.h"
+#include "auth/cookie.h"
 #include "fake_store.h"
 #include "fuzz.h"
-#include "http.h"
-#include "jwt.h"
-#include "session.h"
+#include "auth/http.h"
+#include "auth/jwt.h"
+#include "auth/session.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "arena.h"
+#include "util/arena.h"
 #include "fuzz.h"
-#include "origin.h"
-#include "url.h"
-#include "utf8.h"
+#include "auth/origin.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 static struct origin_policy policy;
 static struct url base;

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "fake_store.h"
-#include "log.h"
-#include "password.h"
+#include "util/log.h"
+#include "auth/password.h"
 
 /* The anonymous send-verification-email answers no sooner than a floor (handler_email.c),
  * sleeping with clock_nanosleep: one such input would hold the fuzzer for half a second. The

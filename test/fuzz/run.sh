@@ -7,7 +7,7 @@
 # Environment: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel fuzzing processes per
 # target, default 1), FUZZ_DIR (build and work directory, default $top_builddir/fuzz-build),
 # CC (default clang), top_srcdir / top_builddir (default: this checkout, built in place; the
-# build directory must be configured: its config.h and src/migrations_gen.c are used).
+# build directory must be configured: its config.h and src/global/migrations_gen.c are used).
 #
 # The library sources are compiled apart from the gcc build (objects in FUZZ_DIR/obj) with
 # -fsanitize=fuzzer-no-link,address,undefined, each target linked with -fsanitize=fuzzer.
@@ -43,7 +43,7 @@ if ! command -v "$CC" >/dev/null; then
 	echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 1
 fi
-for f in "$top_builddir/config.h" "$top_builddir/src/migrations_gen.c"; do
+for f in "$top_builddir/config.h" "$top_builddir/src/global/migrations_gen.c"; do
 	if [[ ! -r $f ]]; then
 		echo "fuzz: $f missing: configure and build ($top_builddir) first" >&2
 		exit 1
@@ -77,9 +77,9 @@ compile() {
 }
 
 lib_objs=()
-srcs=("$top_builddir/src/migrations_gen.c" "$top_srcdir/test/unit/fake_store.c"
+srcs=("$top_builddir/src/global/migrations_gen.c" "$top_srcdir/test/unit/fake_store.c"
 	"$top_srcdir/test/fuzz/harness.c")
-for src in "$top_srcdir"/src/*.c; do
+for src in "$top_srcdir"/src/*/*.c; do
 	# main.c is the program's; migrations_gen.c is listed above (it is a build product).
 	case $(basename "$src") in main.c | migrations_gen.c) continue ;; esac
 	srcs+=("$src")

@@ -2,7 +2,7 @@
 # abuse_limits.sh - the abuse limits through lighttpd, the pool and a real PostgreSQL, looking
 # in the tables afterwards: rate-limit keys name the route, never a reset token or a made-up
 # path; clients behind a trusted proxy are told apart, ports or not; and the per-account
-# guard (src/account_guard.c): the 101st failed sign-in of one account from 101 addresses is
+# guard (src/auth/account_guard.c): the 101st failed sign-in of one account from 101 addresses is
 # refused, the owner's right password too, another account is untouched, an address without
 # an account is answered alike, and the owner signs in once the window is over. Time passes
 # by editing the rows (never by waiting).

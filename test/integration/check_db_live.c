@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "global/db.h"
 #include "testdb.h"
 
 static long elapsed_ms(const struct timespec *since)

@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "mail.h"
-#include "random.h"
-#include "store.h"
+#include "util/arena.h"
+#include "global/db.h"
+#include "global/mail.h"
+#include "util/random.h"
+#include "global/store.h"
 #include "testdb.h"
 
 #define RACERS 8

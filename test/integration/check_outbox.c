@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "db.h"
-#include "mail.h"
-#include "outbox.h"
-#include "random.h"
+#include "util/arena.h"
+#include "global/db.h"
+#include "global/mail.h"
+#include "global/outbox.h"
+#include "util/random.h"
 #include "testdb.h"
 
 #define CLAIMERS 4

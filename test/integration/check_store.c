@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "arena.h"
-#include "db.h"
-#include "random.h"
-#include "session.h"
-#include "store.h"
+#include "auth/app.h"
+#include "util/arena.h"
+#include "global/db.h"
+#include "util/random.h"
+#include "auth/session.h"
+#include "global/store.h"
 #include "testdb.h"
 
 #define WEEK_S 604800

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "db.h"
-#include "store.h"
+#include "global/db.h"
+#include "global/store.h"
 #include "store_contract.h"
 #include "testdb.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "random.h"
+#include "util/random.h"
 
 struct db *testdb_open(bool unnamed, int timeout_ms, const char *application_name)
 {

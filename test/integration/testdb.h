@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "arena.h"
-#include "db.h"
+#include "util/arena.h"
+#include "global/db.h"
 
 /* testdb_open - a db handle on $DATABASE_URL (asserted set), not yet connected; the caller
  * closes it with db_close. application_name may be NULL. */

@@ -12,12 +12,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "account_guard.h"
-#include "app.h"
-#include "arena.h"
+#include "auth/account_guard.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "settings.h"
+#include "global/settings.h"
 
 static struct fake_store *fs;
 static struct settings settings;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "util/arena.h"
 
 /* The smallest chunk the arena uses; a request for less still gets this much (arena.c). */
 #define SMALL_CHUNK 1024

@@ -6,9 +6,9 @@
  * 302, a handler error) means the input passed validation, so ours must pass too. */
 #include "config.h"
 
-#include "arena.h"
-#include "body.h"
-#include "http.h"
+#include "util/arena.h"
+#include "auth/body.h"
+#include "auth/http.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * proxy list, and the choice between REMOTE_ADDR and X-Forwarded-For. */
 #include "config.h"
 
-#include "client_ip.h"
+#include "util/client_ip.h"
 
 #include <check.h>
 #include <string.h>

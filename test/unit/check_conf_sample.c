@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "settings.h"
+#include "global/settings.h"
 
 /* Everything after this line of the sample is generated from the table. */
-#define MARKER "# ---- settings: generated from src/settings.c, checked by test/unit/check_conf_sample"
+#define MARKER "# ---- settings: generated from src/global/settings.c, checked by test/unit/check_conf_sample"
 
 static char *read_all(const char *path)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "router.h"
+#include "auth/http.h"
+#include "auth/router.h"
 
 #define MAX_OPS 128
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cookie.h"
+#include "auth/cookie.h"
 
 /* The reference server's fixed test secret (auth.mjs), under which every value below was
  * recorded. */

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "global/db.h"
 
 #define DEADLINE_MS 300
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "settings.h"
+#include "global/db.h"
+#include "global/settings.h"
 
 static const struct {
     const char *sqlstate; /* NULL: libpq gave none */

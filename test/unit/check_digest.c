@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
+#include "util/digest.h"
 
 static void hex(const unsigned char *b, size_t n, char *out)
 {

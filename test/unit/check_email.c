@@ -5,7 +5,7 @@
  * are the addresses recorded in the transcripts (main-05, main-07, main-17, main-31). */
 #include "config.h"
 
-#include "email.h"
+#include "util/email.h"
 
 #include <check.h>
 #include <string.h>

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fcgi_io.h"
+#include "daemon/fcgi_io.h"
 
 static int tcp_socket(bool listening)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi_peek.h"
+#include "daemon/fcgi_peek.h"
 
 /* A connection's first bytes, built record by record. */
 struct conn {

@@ -16,11 +16,11 @@
 #include "fake_store.h"
 #include "flows_world.h"
 #include "handler_harness.h"
-#include "mail_token.h"
-#include "password.h"
-#include "random.h"
-#include "router.h"
-#include "session.h"
+#include "auth/mail_token.h"
+#include "auth/password.h"
+#include "util/random.h"
+#include "auth/router.h"
+#include "auth/session.h"
 
 /* ==== request-password-reset ============================================================== */
 

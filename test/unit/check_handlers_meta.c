@@ -10,13 +10,13 @@
 
 #include <json-c/json.h>
 
-#include "account_guard.h"
+#include "auth/account_guard.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
-#include "password.h"
-#include "router.h"
-#include "session.h"
+#include "auth/password.h"
+#include "auth/router.h"
+#include "auth/session.h"
 
 /* ==== GET /ok, GET /error, routing ======================================================== */
 

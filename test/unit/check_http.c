@@ -11,8 +11,8 @@
 
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "http.h"
+#include "util/arena.h"
+#include "auth/http.h"
 
 static struct arena *arena;
 static struct response resp;

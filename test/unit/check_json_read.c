@@ -4,8 +4,8 @@
  * wins), strings as their UTF-8 bytes (lone surrogates become U+FFFD, as Buffer.from does). */
 #include "config.h"
 
-#include "arena.h"
-#include "json_read.h"
+#include "util/arena.h"
+#include "util/json_read.h"
 
 #include <check.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "json_view.h"
+#include "auth/json_view.h"
 
 /* JSON.stringify's text, as http.c serialises responses. */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -14,9 +14,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "arena.h"
-#include "jwt.h"
-#include "mail_token.h"
+#include "util/arena.h"
+#include "auth/jwt.h"
+#include "auth/mail_token.h"
 
 #define SECRET "ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Ya"
 #define API_BASE "http://127.0.0.1:3000/api/auth"

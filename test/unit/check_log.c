@@ -13,14 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "log.h"
-#include "request_id.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "util/log.h"
+#include "auth/request_id.h"
+#include "global/settings.h"
 
 /* ---- a strict reader of our lines ---------------------------------------------------------
  * key=value pairs separated by one space; a value is bare (no ' ', '"', '=', '\\', no control

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "mail.h"
-#include "utf8.h"
+#include "util/arena.h"
+#include "global/mail.h"
+#include "util/utf8.h"
 
 #define FROM "Example <no-reply@example.com>"
 #define URL "https://app.example.com/api/auth/reset-password/AbC123?callbackURL=%2Freset"

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "jwt.h"
-#include "mail_token.h"
+#include "util/arena.h"
+#include "auth/jwt.h"
+#include "auth/mail_token.h"
 
 #define SECRET "mail-token-test-secret-0123456789abcdef"
 #define NOW 1800000000

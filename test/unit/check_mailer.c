@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mailer.h"
+#include "daemon/mailer.h"
 
 static char dir[64];
 

@@ -6,10 +6,10 @@
  * appendQueryParams in Node) while writing this suite. */
 #include "config.h"
 
-#include "arena.h"
-#include "body.h"
-#include "http.h"
-#include "origin.h"
+#include "util/arena.h"
+#include "auth/body.h"
+#include "auth/http.h"
+#include "auth/origin.h"
 
 #include <check.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "password.h"
+#include "auth/password.h"
 
 #define MAX_FIXTURES 64
 

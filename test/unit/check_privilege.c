@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "privilege.h"
-#include "settings.h"
+#include "daemon/privilege.h"
+#include "global/settings.h"
 
 /* The unprivileged account Debian always has. */
 #define NOBODY "nobody"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "random.h"
+#include "util/random.h"
 
 #define ALPHABET "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 #define SYMBOLS 62

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "rate_limit.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "auth/rate_limit.h"
+#include "global/settings.h"
 
 static struct fake_store *fs;
 static struct arena *arena;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings.h"
+#include "global/settings.h"
 
-#define BEGIN_MARKER "<!-- settings table: generated from src/settings.c, checked by test/unit/check_readme -->\n"
+#define BEGIN_MARKER "<!-- settings table: generated from src/global/settings.c, checked by test/unit/check_readme -->\n"
 #define END_MARKER "<!-- end of settings table -->\n"
 
 /* expected_rows - the markdown table for settings_table. Caller frees. */
@@ -87,7 +87,7 @@ START_TEST(test_readme_settings_match_the_table)
             fputs(want, f);
             fclose(f);
         }
-        ck_abort_msg("README settings table differs from src/settings.c; expected rows "
+        ck_abort_msg("README settings table differs from src/global/settings.c; expected rows "
                      "written to readme-settings.expected");
     }
     free(want);

@@ -17,16 +17,16 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "mail_token.h"
-#include "random.h"
-#include "settings.h"
-#include "url.h"
-#include "utf8.h"
+#include "auth/http.h"
+#include "auth/mail_token.h"
+#include "util/random.h"
+#include "global/settings.h"
+#include "util/url.h"
+#include "util/utf8.h"
 
 #define API_BASE BASE_URL API
 #define BASE_HOST "127.0.0.1:3000"

@@ -18,12 +18,12 @@
 
 #include <openssl/evp.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "global/settings.h"
 
 /* ---- a random source that fails on demand ------------------------------------------------ */
 

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "request_id.h"
-#include "router.h"
-#include "store.h"
+#include "auth/http.h"
+#include "auth/request_id.h"
+#include "auth/router.h"
+#include "global/store.h"
 
 static enum db_status fake_ping_status;
 

@@ -11,14 +11,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "random.h"
-#include "session.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "util/random.h"
+#include "auth/session.h"
+#include "global/settings.h"
 
 #define ATTRS "; Path=/; HttpOnly; SameSite=Lax"
 #define H_SIGNED H_TOKEN ".Wy2tSR8o0RHlQgMg7pMx9w23mLhohq16gnw2/AsGOBA="

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "settings.h"
+#include "global/settings.h"
 
 #define SECRET40 "0123456789abcdef0123456789abcdef01234567"
 

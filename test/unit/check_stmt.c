@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stmt.h"
+#include "global/stmt.h"
 
 /* placeholders - scan sql for $n outside quotes and comments: returns the highest n and sets
  * seen[n] for each one found (n < max). */

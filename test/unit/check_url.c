@@ -4,8 +4,8 @@
  * URLSearchParams(x)]); the few places where authfcgi differs on purpose have their own tests. */
 #include "config.h"
 
-#include "arena.h"
-#include "url.h"
+#include "util/arena.h"
+#include "util/url.h"
 
 #include <check.h>
 #include <string.h>

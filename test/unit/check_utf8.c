@@ -2,7 +2,7 @@
  * TextDecoder("utf-8", {ignoreBOM: true}) on the same bytes. */
 #include "config.h"
 
-#include "utf8.h"
+#include "util/utf8.h"
 
 #include <check.h>
 #include <string.h>

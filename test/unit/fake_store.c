@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
+#include "util/arena.h"
 
 struct fake_rate {
     char *key;

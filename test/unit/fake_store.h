@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mail.h"
-#include "store.h"
-#include "text.h"
+#include "global/mail.h"
+#include "global/store.h"
+#include "util/text.h"
 
 /* One per member of struct store_ops that touches data. */
 enum fake_op {

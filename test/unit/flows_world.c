@@ -12,18 +12,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "mail_token.h"
-#include "password.h"
-#include "router.h"
-#include "session.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "auth/mail_token.h"
+#include "auth/password.h"
+#include "auth/router.h"
+#include "auth/session.h"
+#include "global/settings.h"
 #include "flows_world.h"
-#include "random.h"
+#include "util/random.h"
 
 struct fake_store *fs;
 struct arena *arena;

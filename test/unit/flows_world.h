@@ -10,13 +10,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "mail_token.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "auth/mail_token.h"
+#include "global/settings.h"
 
 /* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
 

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "fake_store.h"
-#include "password.h"
-#include "router.h"
+#include "auth/password.h"
+#include "auth/router.h"
 
 void handler_harness_seed_user(struct fake_store *fs, const struct app *app, const char *id,
                                const char *name, const char *email, const char *password,

@@ -6,9 +6,9 @@
 
 #include <stddef.h>
 
-#include "app.h"
-#include "arena.h"
-#include "http.h"
+#include "auth/app.h"
+#include "util/arena.h"
+#include "auth/http.h"
 
 /* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
 

@@ -12,16 +12,16 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "account_guard.h"
-#include "app.h"
-#include "arena.h"
+#include "auth/account_guard.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "password.h"
-#include "router.h"
-#include "session.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "auth/password.h"
+#include "auth/router.h"
+#include "auth/session.h"
+#include "global/settings.h"
 #include "handler_world.h"
 
 const char *const deletion[3] = {

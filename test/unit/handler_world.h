@@ -11,12 +11,12 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "arena.h"
+#include "auth/app.h"
+#include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
-#include "http.h"
-#include "settings.h"
+#include "auth/http.h"
+#include "global/settings.h"
 
 /* ---- the reference peer's configuration (auth.mjs) --------------------------------------- */
 

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "mail.h"
-#include "random.h"
-#include "text.h"
+#include "util/arena.h"
+#include "global/mail.h"
+#include "util/random.h"
+#include "util/text.h"
 
 #define HASH_A "$y$j9T$abcdefghijklmnopqrstu$0123456789abcdefghijklmnopqrstuvwxyzABCDE"
 #define HASH_B "$y$j9T$bcdefghijklmnopqrstuv$123456789abcdefghijklmnopqrstuvwxyzABCDEF"

@@ -8,7 +8,7 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "global/store.h"
 
 /* What a store under test provides besides store_ops: a fresh store per test, and the few
  * reads and edits of rows the interface has no operation for. Time-dependent behaviour is

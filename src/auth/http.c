@@ -1,0 +1,263 @@
+/* http - response builders shared by every handler, the table of every error answered, and
+ * small header helpers. Bodies and header strings live in the request arena; nothing here
+ * frees. */
+#include "config.h"
+
+#include "auth/http.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "util/arena.h"
+
+/* JSON.stringify style: no spaces, '/' left alone. */
+#define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* response_init - an empty 200 response whose strings come from arena. */
+void response_init(struct response *resp, struct arena *arena)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = 200;
+    resp->arena = arena;
+}
+
+/* response_defer - see http.h. A second call would silently drop work: a bug. */
+void response_defer(struct response *resp, void (*fn)(void *ctx), void *ctx)
+{
+    if (resp->deferred != NULL)
+        abort();
+    resp->deferred = fn;
+    resp->deferred_ctx = ctx;
+}
+
+/* response_run_deferred - see http.h. */
+void response_run_deferred(struct response *resp)
+{
+    void (*fn)(void *ctx) = resp->deferred;
+
+    resp->deferred = NULL;
+    if (fn != NULL)
+        fn(resp->deferred_ctx);
+}
+
+/* response_header - append one header line. Running out of slots is a programming error: the
+ * largest response we build (sign-in with cookies) uses well under RESPONSE_MAX_HEADERS. */
+void response_header(struct response *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= RESPONSE_MAX_HEADERS)
+        abort();
+    resp->headers[resp->nheaders].name = arena_strdup(resp->arena, name);
+    resp->headers[resp->nheaders].value = arena_strdup(resp->arena, value);
+    resp->nheaders++;
+}
+
+/* response_json - serialise obj (NULL = the JSON literal null) and drop our reference. */
+void response_json(struct response *resp, int status, struct json_object *obj)
+{
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length(obj, JSON_FLAGS, &len);
+
+    resp->status = status;
+    resp->body = arena_strndup(resp->arena, text, len);
+    resp->body_len = len;
+    json_object_put(obj);
+}
+
+const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
+    [HTTP_ERROR_BAD_REQUEST] = {400, "BAD_REQUEST", "Invalid JSON in request body"},
+    [HTTP_ERROR_VALIDATION] = {400, "VALIDATION_ERROR", NULL},
+    [HTTP_ERROR_PAYLOAD_TOO_LARGE] = {413, "PAYLOAD_TOO_LARGE", "Request body too large"},
+    [HTTP_ERROR_UNSUPPORTED_MEDIA_TYPE] = {415, "UNSUPPORTED_MEDIA_TYPE", NULL},
+    [HTTP_ERROR_UNAUTHORIZED] = {401, "UNAUTHORIZED", "Unauthorized"},
+    [HTTP_ERROR_TOO_MANY_REQUESTS] = {429, NULL, "Too many requests. Please try again later."},
+    [HTTP_ERROR_MISSING_OR_NULL_ORIGIN] = {403, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin"},
+    [HTTP_ERROR_INVALID_ORIGIN] = {403, "INVALID_ORIGIN", "Invalid origin"},
+    [HTTP_ERROR_CROSS_SITE_NAVIGATION_LOGIN_BLOCKED] =
+        {403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
+         "Cross-site navigation login blocked. This request appears to be a CSRF attack."},
+    [HTTP_ERROR_INVALID_CALLBACK_URL] = {403, "INVALID_CALLBACK_URL", "Invalid callbackURL"},
+    [HTTP_ERROR_INVALID_REDIRECT_URL] = {403, "INVALID_REDIRECT_URL", "Invalid redirectURL"},
+    [HTTP_ERROR_INVALID_ERROR_CALLBACK_URL] = {403, "INVALID_ERROR_CALLBACK_URL",
+                                               "Invalid errorCallbackURL"},
+    [HTTP_ERROR_INVALID_NEW_USER_CALLBACK_URL] = {403, "INVALID_NEW_USER_CALLBACK_URL",
+                                                  "Invalid newUserCallbackURL"},
+    [HTTP_ERROR_CALLBACK_URL_NOT_STRING] = {400, NULL, "Invalid callbackURL: expected a string"},
+    [HTTP_ERROR_REDIRECT_URL_NOT_STRING] = {400, NULL, "Invalid redirectURL: expected a string"},
+    [HTTP_ERROR_ERROR_CALLBACK_URL_NOT_STRING] = {400, NULL,
+                                                  "Invalid errorCallbackURL: expected a string"},
+    [HTTP_ERROR_NEW_USER_CALLBACK_URL_NOT_STRING] =
+        {400, NULL, "Invalid newUserCallbackURL: expected a string"},
+    [HTTP_ERROR_PASSWORD_TOO_SHORT] = {400, "PASSWORD_TOO_SHORT", "Password too short"},
+    [HTTP_ERROR_PASSWORD_TOO_LONG] = {400, "PASSWORD_TOO_LONG", "Password too long"},
+    [HTTP_ERROR_INVALID_EMAIL] = {400, "INVALID_EMAIL", "Invalid email"},
+    [HTTP_ERROR_INVALID_EMAIL_OR_PASSWORD] = {401, "INVALID_EMAIL_OR_PASSWORD",
+                                              "Invalid email or password"},
+    [HTTP_ERROR_EMAIL_NOT_VERIFIED] = {403, "EMAIL_NOT_VERIFIED", "Email not verified"},
+    [HTTP_ERROR_USER_ALREADY_EXISTS] = {422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                                        "User already exists. Use another email."},
+    [HTTP_ERROR_INVALID_PASSWORD] = {400, "INVALID_PASSWORD", "Invalid password"},
+    [HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND] = {400, "CREDENTIAL_ACCOUNT_NOT_FOUND",
+                                                 "Credential account not found"},
+    [HTTP_ERROR_DEFER_SESSION_REQUIRED] =
+        {405, "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
+         "POST method requires deferSessionRefresh to be enabled in session config"},
+    [HTTP_ERROR_SESSION_NOT_FRESH] = {403, "SESSION_NOT_FRESH", "Session is not fresh"},
+    [HTTP_ERROR_SESSION_EXPIRED] = {400, "SESSION_EXPIRED",
+                                    "Session expired. Re-authenticate to perform this action."},
+    [HTTP_ERROR_EMAIL_CAN_NOT_BE_UPDATED] = {400, "EMAIL_CAN_NOT_BE_UPDATED",
+                                             "Email can not be updated"},
+    [HTTP_ERROR_NO_FIELDS_TO_UPDATE] = {400, NULL, "No fields to update"},
+    [HTTP_ERROR_DELETION_TOKEN_INVALID] = {404, "INVALID_TOKEN", "Invalid token"},
+    [HTTP_ERROR_FAILED_TO_GET_USER_INFO] = {404, "FAILED_TO_GET_USER_INFO",
+                                            "Failed to get user info"},
+    [HTTP_ERROR_RESET_PASSWORD_DISABLED] = {400, "RESET_PASSWORD_DISABLED",
+                                            "Reset password isn't enabled"},
+    [HTTP_ERROR_RESET_TOKEN_INVALID] = {400, "INVALID_TOKEN", "Invalid token"},
+    [HTTP_ERROR_VERIFICATION_EMAIL_NOT_ENABLED] = {400, "VERIFICATION_EMAIL_NOT_ENABLED",
+                                                   "Verification email isn't enabled"},
+    [HTTP_ERROR_EMAIL_MISMATCH] = {400, "EMAIL_MISMATCH", "Email mismatch"},
+    [HTTP_ERROR_EMAIL_ALREADY_VERIFIED] = {400, "EMAIL_ALREADY_VERIFIED",
+                                           "Email is already verified"},
+    [HTTP_ERROR_LINK_TOKEN_INVALID] = {401, "INVALID_TOKEN", "Invalid token"},
+    [HTTP_ERROR_TOKEN_EXPIRED] = {401, "TOKEN_EXPIRED", "Token expired"},
+    [HTTP_ERROR_USER_NOT_FOUND] = {401, "USER_NOT_FOUND", "User not found"},
+    [HTTP_ERROR_INVALID_USER] = {401, "INVALID_USER", "Invalid user"},
+    [HTTP_ERROR_CHANGE_EMAIL_DISABLED] = {400, "CHANGE_EMAIL_DISABLED", "Change email is disabled"},
+    [HTTP_ERROR_EMAIL_IS_THE_SAME] = {400, NULL, "Email is the same"},
+    /* Better Auth's change-email says this without the code its send-verification-email has. */
+    [HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED] = {400, NULL, "Verification email isn't enabled"},
+    [HTTP_ERROR_INTERNAL] = {500, "INTERNAL_SERVER_ERROR", "Internal server error"},
+    [HTTP_ERROR_UNAVAILABLE] = {503, "SERVICE_UNAVAILABLE", "Service unavailable"},
+};
+
+static const char *const fail_reason_names[FAIL__MAX] = {
+    [FAIL_NONE] = "none",
+    [FAIL_RANDOM] = "random",
+    [FAIL_SESSION_TOKEN] = "session_token",
+    [FAIL_TOKEN_DIGEST] = "token_digest",
+    [FAIL_PASSWORD_HASH] = "password_hash",
+    [FAIL_PASSWORD_VERIFY] = "password_verify",
+    [FAIL_COOKIE_SIGN] = "cookie_sign",
+    [FAIL_ACCOUNT_KEY] = "account_key",
+    [FAIL_COOKIE_VERIFY] = "cookie_verify",
+    [FAIL_JWT_SIGN] = "jwt_sign",
+    [FAIL_JWT_READ] = "jwt_read",
+    [FAIL_MAIL_RENDER] = "mail_render",
+    [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
+    [FAIL_LOCATION_UNSAFE] = "location_unsafe",
+};
+
+/* http_fail_reason_name - see http.h. */
+const char *http_fail_reason_name(enum fail_reason why)
+{
+    return fail_reason_names[why];
+}
+
+/* response_http_error - see http.h. */
+void response_http_error(struct response *resp, enum http_error e)
+{
+    response_http_error_text(resp, e, http_errors[e].message);
+}
+
+/* response_http_error_text - see http.h. */
+void response_http_error_text(struct response *resp, enum http_error e, const char *message)
+{
+    const struct http_error_def *def = &http_errors[e];
+
+    assert(message != NULL);
+    response_error(resp, def->status, def->code, message);
+}
+
+/* response_error - Better Auth's error body: message first, then code when there is one. */
+void response_error(struct response *resp, int status, const char *code, const char *message)
+{
+    struct json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "message", json_object_new_string(message));
+    if (code != NULL)
+        json_object_object_add(obj, "code", json_object_new_string(code));
+    response_json(resp, status, obj);
+}
+
+/* response_unavailable - the one answer for "database unavailable": never a 200, never a
+ * libpq message, always a hint when to come back. */
+void response_unavailable(struct response *resp, int retry_after)
+{
+    char seconds[16];
+
+    snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
+    response_http_error(resp, HTTP_ERROR_UNAVAILABLE);
+    response_header(resp, "Retry-After", seconds);
+}
+
+/* response_too_many - see http.h; the per-account sign-in limit answers the same way, so a
+ * client cannot tell which limit it met. */
+void response_too_many(struct response *resp, int retry_after)
+{
+    char seconds[16];
+
+    snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
+    response_http_error(resp, HTTP_ERROR_TOO_MANY_REQUESTS);
+    response_header(resp, "X-Retry-After", seconds);
+}
+
+/* response_empty - status only: no body, so fcgi_io sends no Content-Type either. */
+void response_empty(struct response *resp, int status)
+{
+    resp->status = status;
+    resp->body = NULL;
+    resp->body_len = 0;
+}
+
+/* http_media_type_is - compare the media type of a Content-Type value (before any ';',
+ * surrounding blanks ignored) with media_type, case-insensitively. */
+bool http_media_type_is(const char *content_type, const char *media_type)
+{
+    size_t len;
+    const char *end;
+
+    if (content_type == NULL)
+        return false;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    end = strchr(content_type, ';');
+    len = end != NULL ? (size_t)(end - content_type) : strlen(content_type);
+    while (len > 0 && (content_type[len - 1] == ' ' || content_type[len - 1] == '\t'))
+        len--;
+    return len == strlen(media_type) && strncasecmp(content_type, media_type, len) == 0;
+}
+
+/* http_status_reason - reason phrases for the statuses we send. */
+const char *http_status_reason(int status)
+{
+    static const struct {
+        int status;
+        const char *reason;
+    } reasons[] = {
+        {200, "OK"},
+        {204, "No Content"},
+        {302, "Found"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {413, "Payload Too Large"},
+        {415, "Unsupported Media Type"},
+        {422, "Unprocessable Entity"},
+        {429, "Too Many Requests"},
+        {499, "Client Closed Request"}, /* nginx's name: logged, never seen by the client */
+        {500, "Internal Server Error"},
+        {503, "Service Unavailable"},
+    };
+
+    for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+        if (reasons[i].status == status)
+            return reasons[i].reason;
+    return "Unknown";
+}

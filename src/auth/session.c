@@ -1,0 +1,244 @@
+/* session - resolving, refreshing, starting and ending sessions, with Better Auth's rules
+ * (PROTOCOL.md §3, §4, §11). The raw token only ever exists in the cookie and in memory; what
+ * the store sees is its stored form. */
+#include "config.h"
+
+#include "auth/session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/app.h"
+#include "util/arena.h"
+#include "auth/cookie.h"
+#include "util/digest.h"
+#include "auth/http.h"
+#include "util/random.h"
+
+/* session_now_ms - wall clock in Unix milliseconds. */
+int64_t session_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* session_stored_token - SHA-256 hex under hash storage, so a leaked session table yields no
+ * usable cookie; the raw token under plain storage (a database shared with Better Auth). */
+int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char digest[DIGEST_SHA256_LEN];
+
+    if (!app->hash_session_tokens) {
+        if (strlen(raw) >= SESSION_STORED_TOKEN_SIZE)
+            return -1;
+        strcpy(out, raw);
+        return 0;
+    }
+    if (digest_sha256(raw, strlen(raw), digest) != 0)
+        return -1;
+    for (size_t i = 0; i < DIGEST_SHA256_LEN; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[2 * DIGEST_SHA256_LEN] = '\0';
+    return 0;
+}
+
+/* query_flag_truthy - whether ?name=value is present with a non-empty value: Better Auth
+ * coerces with JavaScript truthiness of the string, so "false" and "0" count as true. */
+static bool query_flag_truthy(const char *query, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *p = query;
+
+    while (p != NULL && *p != '\0') {
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+            return p[nlen + 1] != '\0' && p[nlen + 1] != '&';
+        p = strchr(p, '&');
+        if (p != NULL)
+            p++;
+    }
+    return false;
+}
+
+/* read_presented_token - bearer first (when enabled and it verifies), then the cookie. The
+ * value is read into room for anything the cookie module accepts: a bare bearer value is the
+ * client's text, of any length up to COOKIE_VALUE_MAX, and one of a length we never issue is
+ * no session (COOKIE_INVALID), not an internal error. */
+static enum cookie_status read_presented_token(const struct app *app, const struct request *req,
+                                               struct session_state *st)
+{
+    char value[COOKIE_VALUE_MAX + 1];
+    enum cookie_status cs = COOKIE_ABSENT;
+    bool bearer = false;
+
+    if (app->bearer) {
+        cs = cookie_read_bearer(&app->cookies, req->authorization, value, sizeof(value));
+        bearer = cs == COOKIE_OK;
+    }
+    if (cs != COOKIE_OK && cs != COOKIE_FAIL)
+        cs = cookie_read_signed(&app->cookies, req->cookie, COOKIE_SESSION_TOKEN, value,
+                                sizeof(value));
+    if (cs == COOKIE_OK) {
+        if (strlen(value) == RANDOM_TOKEN_LEN) {
+            memcpy(st->token, value, RANDOM_TOKEN_LEN + 1);
+            st->via_bearer = bearer;
+        } else {
+            cs = COOKIE_INVALID;
+        }
+    }
+    explicit_bzero(value, sizeof(value));
+    return cs;
+}
+
+/* session_resolve - see session.h. */
+enum db_status session_resolve(const struct app *app, const struct request *req,
+                               struct response *resp, bool refresh, struct session_state *st)
+{
+    char stored[SESSION_STORED_TOKEN_SIZE];
+    char flag[8];
+    enum cookie_status cs;
+    enum db_status rc;
+    int64_t now;
+
+    memset(st, 0, sizeof(*st));
+    cs = read_presented_token(app, req, st);
+    if (cs == COOKIE_FAIL) {
+        st->failure = FAIL_COOKIE_VERIFY;
+        return DB_FAIL;
+    }
+    if (cs != COOKIE_OK || strlen(st->token) != RANDOM_TOKEN_LEN) {
+        /* Unsigned, tampered, garbage or of a length we never issue: not a session, and no
+         * database lookup is spent on it. */
+        st->found = SESSION_NONE;
+        st->token[0] = '\0';
+        return DB_OK;
+    }
+    if (session_stored_token(app, st->token, stored) != 0) {
+        st->failure = FAIL_TOKEN_DIGEST;
+        return DB_FAIL;
+    }
+
+    rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
+                                         &st->user);
+    if (rc == DB_NOTFOUND) {
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    if (rc != DB_OK)
+        return rc;
+
+    now = session_now_ms();
+    if (st->session.expires_at_ms < now) {
+        rc = app->store->ops->session_delete_token(app->store->impl, stored);
+        if (rc != DB_OK && rc != DB_NOTFOUND)
+            return rc;
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    st->found = SESSION_VALID;
+    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
+                                           sizeof(flag)) == COOKIE_OK &&
+                        strcmp(flag, "true") == 0;
+
+    if (refresh && !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
+        st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
+                (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
+            now) {
+        struct session_record refreshed;
+
+        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
+                                              SESSION_EXPIRES_IN_S, &refreshed);
+        if (rc == DB_NOTFOUND) {
+            st->found = SESSION_STALE; /* revoked between the two statements */
+            return DB_OK;
+        }
+        if (rc != DB_OK)
+            return rc;
+        st->session = refreshed;
+        if (session_resend_cookies(app, resp, st) != 0) {
+            st->failure = FAIL_COOKIE_SIGN;
+            return DB_FAIL;
+        }
+    }
+    /* Clients see their own raw token, never the stored digest. */
+    st->session.token = arena_strdup(resp->arena, st->token);
+    return DB_OK;
+}
+
+/* session_new - a new session's id, token and metadata. ipAddress and userAgent are empty
+ * strings, never NULL, when unknown (as Better Auth writes them). */
+int session_new(const struct app *app, const struct request *req, const char *user_id,
+                bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
+                char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1])
+{
+    if (random_token(raw_token, RANDOM_TOKEN_LEN) != 0 || random_token(id, RANDOM_TOKEN_LEN) != 0)
+        return -1;
+    if (session_stored_token(app, raw_token, stored) != 0)
+        return -1;
+    ns->id = id;
+    ns->token = stored;
+    ns->user_id = user_id;
+    ns->expires_in_s = remember ? SESSION_EXPIRES_IN_S : SESSION_SHORT_EXPIRES_S;
+    ns->ip_address = req->client_ip != NULL ? req->client_ip : "";
+    ns->user_agent = req->user_agent != NULL ? req->user_agent : "";
+    return 0;
+}
+
+/* set_cookies - session_set_cookies, with set-auth-token only when auth_token. */
+static int set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                       bool remember, bool auth_token)
+{
+    char line[COOKIE_LINE_SIZE];
+    char signed_token[COOKIE_SIGNED_SIZE];
+
+    if (cookie_session_line(&app->cookies, raw_token, remember, line, sizeof(line)) != 0)
+        return -1;
+    response_header(resp, "Set-Cookie", line);
+    if (!remember) {
+        if (cookie_dont_remember_line(&app->cookies, line, sizeof(line)) != 0)
+            return -1;
+        response_header(resp, "Set-Cookie", line);
+    }
+    if (auth_token) {
+        if (cookie_sign(&app->cookies, raw_token, signed_token, sizeof(signed_token)) != 0)
+            return -1;
+        response_header(resp, "set-auth-token", signed_token);
+        response_header(resp, "Access-Control-Expose-Headers", "set-auth-token");
+    }
+    return 0;
+}
+
+/* session_set_cookies - see session.h. */
+int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                        bool remember)
+{
+    return set_cookies(app, resp, raw_token, remember, app->bearer);
+}
+
+/* session_resend_cookies - see session.h. */
+int session_resend_cookies(const struct app *app, struct response *resp,
+                           const struct session_state *st)
+{
+    return set_cookies(app, resp, st->token, !st->dont_remember, app->bearer && st->via_bearer);
+}
+
+/* session_clear_cookies - see session.h. */
+void session_clear_cookies(const struct app *app, struct response *resp)
+{
+    const char *const *lines = cookie_deletion_lines(&app->cookies);
+
+    for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
+        response_header(resp, "Set-Cookie", lines[i]);
+}
+
+/* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt, and a
+ * session exactly freshAge old is no longer fresh (`now - createdAt >= freshAge`). */
+bool session_is_fresh(const struct session_record *s, int64_t now_ms)
+{
+    return now_ms - s->created_at_ms < (int64_t)SESSION_FRESH_AGE_S * 1000;
+}

@@ -1,0 +1,84 @@
+/* session - who is asking: the session behind a request's cookie or bearer token, Better
+ * Auth's sliding refresh, starting and ending sessions with their cookies, and the stored
+ * form of tokens (SHA-256 hex at rest by default). Handlers use this module; it uses the
+ * store and the cookie module. */
+#ifndef AUTHFCGI_SESSION_H
+#define AUTHFCGI_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/http.h"
+#include "util/random.h"
+#include "global/store.h"
+
+struct app;
+struct request;
+struct response;
+
+#define SESSION_EXPIRES_IN_S 604800  /* 7 days, Better Auth's session.expiresIn */
+#define SESSION_SHORT_EXPIRES_S 86400 /* rememberMe:false rows live 1 day */
+#define SESSION_UPDATE_AGE_S 86400   /* sliding refresh at most once a day */
+#define SESSION_FRESH_AGE_S 86400    /* "fresh" = created within a day */
+/* Room for a stored token: 64 hex digits of SHA-256, or the raw 32-character token. */
+#define SESSION_STORED_TOKEN_SIZE 65
+
+enum session_found {
+    SESSION_NONE,  /* no cookie/bearer, or one whose signature does not verify or is missing
+                      (a bare bearer token unless AUTHFCGI_BEARER_UNSIGNED): no lookup made */
+    SESSION_STALE, /* well signed, but no such row or it expired: the client should forget it */
+    SESSION_VALID,
+};
+
+struct session_state {
+    enum session_found found;
+    struct session_record session; /* when VALID; token field holds the RAW token */
+    struct user_record user;       /* when VALID */
+    char token[RANDOM_TOKEN_LEN + 1]; /* the raw token presented (VALID and STALE) */
+    bool via_bearer;
+    bool dont_remember; /* a valid dont_remember cookie came with the request */
+    enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was
+                                 not the store (FAIL_NONE when it was) */
+};
+
+/* session_stored_token - the form of a raw token kept in session.token. Returns 0 or -1. */
+int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE]);
+
+/* session_resolve - find the request's session. With refresh, a session last extended over
+ * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
+ * request carries dont_remember or a truthy ?disableRefresh. An expired row is deleted.
+ * Returns DB_OK (see st->found) or the store's RETRY/FAIL; DB_FAIL with st->failure set when
+ * a cookie could not be checked or signed or a token digested (router_session_failed). */
+enum db_status session_resolve(const struct app *app, const struct request *req,
+                               struct response *resp, bool refresh, struct session_state *st);
+
+/* session_new - fill a new_session for user_id with fresh id and token (raw token copied to
+ * raw_token; ns->token points into stored, which the caller provides). */
+int session_new(const struct app *app, const struct request *req, const char *user_id,
+                bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
+                char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1]);
+
+/* session_set_cookies - the Set-Cookie lines for a session just created (plus dont_remember
+ * when !remember, and set-auth-token when bearer tokens are on). Returns 0 or -1 (internal
+ * error). */
+int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
+                        bool remember);
+
+/* session_resend_cookies - the same lines again for the session the request presented (a
+ * refresh, update-user, a change-email link), with set-auth-token only when it came as a Bearer
+ * token: a request that authenticated with the HttpOnly cookie needs no token, and one in a
+ * header that page scripts can read would hand them what HttpOnly hides. Returns 0 or -1. */
+int session_resend_cookies(const struct app *app, struct response *resp,
+                           const struct session_state *st);
+
+/* session_clear_cookies - Better Auth's three deletion lines. */
+void session_clear_cookies(const struct app *app, struct response *resp);
+
+/* session_is_fresh - created within SESSION_FRESH_AGE_S. */
+bool session_is_fresh(const struct session_record *s, int64_t now_ms);
+
+/* session_now_ms - wall clock in Unix milliseconds. */
+int64_t session_now_ms(void);
+
+#endif

@@ -1,0 +1,852 @@
+/* master - the supervisor of `authfcgi serve`, after Postfix's master: bind the socket, fork
+ * the workers, reap and replace them, throttle respawning when they die before serving, reload
+ * on SIGHUP without failing a request, drain on SIGTERM. It never opens the database and
+ * never touches a request.
+ *
+ * Signal handlers only set a flag and write a byte to a self-pipe; everything else happens in
+ * the loop of master_run. Workers report over a status pipe when they are ready and when they
+ * have answered their first request: "ready" paces a reload (an old worker is stopped for each
+ * new one that is ready), "served" is the throttle's proof that a worker can work. */
+#include "config.h"
+
+#include "daemon/master.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "daemon/listener.h"
+#include "util/log.h"
+#include "daemon/mailer.h"
+#include "daemon/privilege.h"
+#include "global/settings.h"
+#include "daemon/worker.h"
+
+#define THROTTLE_MIN_MS 100
+#define THROTTLE_MAX_MS 10000
+/* During a drain, SIGTERM is repeated this often to workers that have not exited yet. */
+#define DRAIN_RESEND_MS 150
+/* A mailer that dies is started again after a delay that doubles while it keeps dying young
+ * (before MAILER_HEALTHY_MS), from MIN to MAX. */
+#define MAILER_RESPAWN_MIN_MS 1000
+#define MAILER_RESPAWN_MAX_MS 60000
+#define MAILER_HEALTHY_MS 60000
+
+struct child {
+    pid_t pid;
+    unsigned generation;
+    bool ready;    /* said WORKER_NOTE_READY */
+    bool served;   /* said WORKER_NOTE_SERVED */
+    bool retiring; /* sent SIGTERM: it must not be replaced */
+    bool mailer;   /* the outbox deliverer (mailer_run), not a worker */
+    int64_t spawned_ms;
+};
+
+struct master {
+    const char *config_path; /* borrowed from main */
+    struct settings *s;      /* owned: the configuration of the current generation */
+    struct settings *prev;   /* owned: the one before a reload, until the reload has proven
+                                itself (a worker of the new generation got ready) */
+    unsigned generation, prev_generation, generations_made;
+    int target; /* workers wanted in the current generation */
+
+    /* Borrowed from main: whom to drop to once the socket is bound. */
+    const struct privilege *privilege;
+
+    int listen_fd;
+    char *pid_file; /* owned: as written at start; a reload cannot move it */
+    int self_pipe[2];
+    int status_pipe[2];
+
+    struct child *children; /* owned */
+    size_t nchildren, capacity;
+
+    int64_t mailer_next_spawn_ms; /* one mailer runs while AUTHFCGI_MAIL_FROM is set */
+    int mailer_delay_ms;
+
+    int throttle_ms; /* 0 = respawn at once */
+    int64_t throttle_changed_ms;
+    int64_t next_spawn_ms;
+
+    bool stopping;
+    int64_t stop_deadline_ms;
+    int64_t last_term_ms;
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Signals: flags + self-pipe */
+
+/* SIGCHLD needs no flag: every pass of the loop reaps. */
+static volatile sig_atomic_t got_reload, got_stop;
+static volatile sig_atomic_t wake_fd = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        got_reload = 1;
+    else if (sig != SIGCHLD)
+        got_stop = sig;
+    if (wake_fd >= 0) {
+        ssize_t ignored = write(wake_fd, "", 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+static const int handled_signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
+#define NHANDLED (sizeof handled_signals / sizeof handled_signals[0])
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    for (size_t i = 0; i < NHANDLED; i++) {
+        sa.sa_flags = SA_RESTART | (handled_signals[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
+        sigaction(handled_signals[i], &sa, NULL);
+    }
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void drain_self_pipe(struct master *m)
+{
+    char buf[64];
+    while (read(m->self_pipe[0], buf, sizeof buf) > 0)
+        ;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Small helpers */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct child *find_child(struct master *m, pid_t pid)
+{
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].pid == pid)
+            return &m->children[i];
+    }
+    return NULL;
+}
+
+static void remove_child(struct master *m, struct child *c)
+{
+    *c = m->children[--m->nchildren];
+}
+
+/* Live workers of the current generation that will not be stopped. */
+static int count_current(const struct master *m, bool ready_only)
+{
+    int n = 0;
+    for (size_t i = 0; i < m->nchildren; i++) {
+        const struct child *c = &m->children[i];
+        if (c->generation == m->generation && !c->retiring && !c->mailer &&
+            (!ready_only || c->ready))
+            n++;
+    }
+    return n;
+}
+
+static void describe_status(int status, char *buf, size_t size)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, size, "exit:%d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, size, "signal:%d", WTERMSIG(status));
+    else
+        snprintf(buf, size, "unknown:%d", status);
+}
+
+static void signal_child(struct child *c, int sig)
+{
+    if (kill(c->pid, sig) != 0 && errno != ESRCH)
+        log_event(LOG_LEVEL_WARN, "signal_failed", "worker=%ld signal=%d errno=%d", (long)c->pid,
+                  sig, errno);
+}
+
+static void retire_child(struct child *c)
+{
+    c->retiring = true;
+    signal_child(c, SIGTERM);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Pid file */
+
+/* The pid file is written as root before privileges are dropped, often in a directory others
+ * can write to: it is never opened through a symbolic link (which would let someone point it
+ * at /etc/shadow), and anything at its path that is not a regular file is refused. */
+
+/* pid_file_read - the pid in path: 1 with *pid set, 0 when there is no file (or no pid in it),
+ * -1 when path is a symbolic link or not a regular file (err filled). */
+static int pid_file_read(const char *path, long *pid, char *err, size_t errlen)
+{
+    char buf[32];
+    struct stat st;
+
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "AUTHFCGI_PID_FILE: %s: %s", path,
+                 errno == ELOOP ? "is a symbolic link; refusing to follow it" : strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "AUTHFCGI_PID_FILE: %s is not a regular file; refusing it", path);
+        return -1;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return sscanf(buf, "%ld", pid) == 1 ? 1 : 0;
+}
+
+/* Refuse to start when the pid file names a live process (1) or is no file of ours
+ * (EXIT_CONFIG); a stale one is overwritten (0). */
+static int pid_file_check(const char *path)
+{
+    char err[600];
+    long pid = 0;
+
+    int rc = pid_file_read(path, &pid, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (rc == 1 && pid > 0 && pid != (long)getpid() &&
+        (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+        fprintf(stderr, "authfcgi: AUTHFCGI_PID_FILE: %s names running process %ld\n", path, pid);
+        return 1;
+    }
+    return 0;
+}
+
+/* Write a new file next to it and rename it over, so a reader never sees a partial pid. The
+ * temporary name is created exclusively (O_EXCL, O_NOFOLLOW): a link planted there fails the
+ * start instead of being written through. */
+static int pid_file_write(const char *path)
+{
+    char tmp[4096], line[32];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return -1;
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        return -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    int bad = write(fd, line, (size_t)n) != n;
+    bad |= close(fd) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* Remove the pid file only while it still names this process. After a drop of privileges the
+ * directory may not let us; say so (the next start overwrites a stale file). */
+static void pid_file_remove(const char *path)
+{
+    char err[600];
+    long pid = 0;
+
+    if (pid_file_read(path, &pid, err, sizeof err) == 1 && pid == (long)getpid() &&
+        unlink(path) != 0) {
+        log_event(LOG_LEVEL_WARN, "pid_file_not_removed", "path=%s errno=%d",
+                  path, errno);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Spawning */
+
+/* In the child, between fork and worker_run (or mailer_run): drop the master's handlers and
+ * pipes, die with the master, and keep the stop signals blocked so worker_run receives any that
+ * is pending. */
+static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_t master_pid,
+                                 bool mailer)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < NHANDLED; i++)
+        sigaction(handled_signals[i], &sa, NULL);
+    wake_fd = -1;
+    close(m->self_pipe[0]);
+    close(m->self_pipe[1]);
+    close(m->status_pipe[0]);
+#ifdef __linux__
+    /* An orphaned worker would serve forever on a socket nobody supervises. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != master_pid)
+        exit(0);
+#else
+    (void)master_pid;
+#endif
+    sigset_t mask = *premask;
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGUSR1);
+    sigprocmask(SIG_SETMASK, &mask, NULL);
+    /* The master dropped its privileges before forking anyone; never serve as root anyway. */
+    char err[256];
+    if (privilege_check(err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        exit(EXIT_CONFIG);
+    }
+    if (mailer) {
+        close(m->listen_fd);
+        close(m->status_pipe[1]);
+        exit(mailer_run(m->s, false));
+    }
+    exit(worker_run(m->s, m->listen_fd, m->status_pipe[1]));
+}
+
+static struct child *add_child(struct master *m)
+{
+    if (m->nchildren == m->capacity) {
+        size_t cap = m->capacity ? 2 * m->capacity : 16;
+        struct child *grown = realloc(m->children, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        m->children = grown;
+        m->capacity = cap;
+    }
+    struct child *c = &m->children[m->nchildren++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+static int spawn_worker(struct master *m, bool mailer)
+{
+    sigset_t all, premask;
+    struct child *c = add_child(m);
+    if (c == NULL)
+        return -1;
+
+    /* No handler of the master may run in the child before it has reset them. */
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &premask);
+    pid_t master_pid = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        child_main(m, &premask, master_pid, mailer);
+    int fork_errno = errno;
+    sigprocmask(SIG_SETMASK, &premask, NULL);
+
+    if (pid < 0) {
+        m->nchildren--;
+        log_event(LOG_LEVEL_ERROR, "fork_failed", "errno=%d", fork_errno);
+        return -1;
+    }
+    c->pid = pid;
+    c->generation = m->generation;
+    c->mailer = mailer;
+    c->spawned_ms = now_ms();
+    log_event(LOG_LEVEL_INFO, mailer ? "mailer_spawned" : "worker_spawned", "%s=%ld generation=%u",
+              mailer ? "mailer" : "worker", (long)pid, m->generation);
+    return 0;
+}
+
+/* A worker that died before serving anything: wait longer before the next respawn, doubling
+ * once per round of spawns (not once per death), and say so once per change. */
+static void throttle_up(struct master *m, const struct child *c)
+{
+    int64_t now = now_ms();
+
+    if (m->throttle_ms != 0 && c->spawned_ms < m->throttle_changed_ms)
+        return;
+    int next = m->throttle_ms == 0 ? THROTTLE_MIN_MS : m->throttle_ms * 2;
+    if (next > THROTTLE_MAX_MS)
+        next = THROTTLE_MAX_MS;
+    if (next != m->throttle_ms)
+        log_event(LOG_LEVEL_WARN, "respawn_throttled",
+                  "delay_ms=%d reason=\"workers exit before serving a request\"", next);
+    m->throttle_ms = next;
+    m->throttle_changed_ms = now;
+    m->next_spawn_ms = now + next;
+}
+
+static void throttle_clear(struct master *m)
+{
+    if (m->throttle_ms == 0)
+        return;
+    log_event(LOG_LEVEL_INFO, "respawn_throttle_cleared", NULL);
+    m->throttle_ms = 0;
+    m->next_spawn_ms = 0;
+}
+
+static bool mailer_running(const struct master *m)
+{
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].mailer && !m->children[i].retiring)
+            return true;
+    }
+    return false;
+}
+
+static bool mailer_missing(const struct master *m)
+{
+    return m->s->mail_from != NULL && !mailer_running(m);
+}
+
+static void spawn_missing(struct master *m)
+{
+    if (mailer_missing(m) && now_ms() >= m->mailer_next_spawn_ms && spawn_worker(m, true) != 0)
+        m->mailer_next_spawn_ms = now_ms() + MAILER_RESPAWN_MIN_MS;
+    if (now_ms() < m->next_spawn_ms)
+        return;
+    while (count_current(m, false) < m->target) {
+        if (spawn_worker(m, false) != 0) {
+            /* Out of processes or memory: the same backoff as for dying workers. */
+            struct child none = {.spawned_ms = now_ms()};
+            throttle_up(m, &none);
+            return;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Reload */
+
+static void free_settings(struct settings *s)
+{
+    if (s != NULL) {
+        settings_free(s);
+        free(s);
+    }
+}
+
+static bool same_string(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The socket, the pid file and the identity are fixed at start (changing them needs root,
+ * which the master gave up); say when a reload asks to change them. */
+static void warn_restart_only(const struct settings *old, const struct settings *new)
+{
+    const char *changed[8];
+    size_t n = 0;
+
+    if (!same_string(old->socket, new->socket))
+        changed[n++] = "AUTHFCGI_SOCKET";
+    if (old->socket_mode != new->socket_mode)
+        changed[n++] = "AUTHFCGI_SOCKET_MODE";
+    if (!same_string(old->socket_owner, new->socket_owner))
+        changed[n++] = "AUTHFCGI_SOCKET_OWNER";
+    if (!same_string(old->pid_file, new->pid_file))
+        changed[n++] = "AUTHFCGI_PID_FILE";
+    if (!same_string(old->user, new->user))
+        changed[n++] = "AUTHFCGI_USER";
+    if (!same_string(old->group, new->group))
+        changed[n++] = "AUTHFCGI_GROUP";
+    if (old->socket_remote != new->socket_remote)
+        changed[n++] = "AUTHFCGI_SOCKET_REMOTE";
+    for (size_t i = 0; i < n; i++)
+        log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
+                  "setting=%s reason=\"takes effect at the next start\"", changed[i]);
+}
+
+static void apply_log_settings(const struct settings *s)
+{
+    enum log_level level = LOG_LEVEL_INFO;
+    log_level_parse(s->log_level, &level);
+    log_set_level(level);
+    log_open("authfcgi", s->syslog);
+}
+
+/* SIGHUP: a new generation with the re-read configuration. Its workers start alongside the old
+ * ones, which are stopped one by one as new ones get ready (see on_worker_note). A
+ * configuration that does not load is logged and the running one kept. */
+static void reload(struct master *m)
+{
+    char err[512];
+    struct settings *next = calloc(1, sizeof *next);
+
+    if (next == NULL)
+        return;
+    if (settings_load(next, m->config_path, err, sizeof err) != 0 ||
+        worker_check_config(next, err, sizeof err) != 0) {
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u",
+                  err, m->generation);
+        free_settings(next); /* settings_free is safe on what a failed load left */
+        return;
+    }
+    warn_restart_only(m->s, next);
+    apply_log_settings(next);
+    /* The mailer runs with the configuration it was started with: replace it too. */
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].mailer && !m->children[i].retiring)
+            retire_child(&m->children[i]);
+    }
+    m->mailer_next_spawn_ms = 0;
+    free_settings(m->prev);
+    m->prev = m->s;
+    m->prev_generation = m->generation;
+    m->s = next;
+    m->generation = ++m->generations_made;
+    m->target = settings_effective_workers(next);
+    /* A new configuration deserves a fresh start. */
+    m->throttle_ms = 0;
+    m->next_spawn_ms = 0;
+    log_event(LOG_LEVEL_INFO, "reload", "generation=%u workers=%d", m->generation, m->target);
+}
+
+/* The new generation cannot start (its workers exit with a configuration error before any got
+ * ready): go back to the previous configuration and generation, which are still running. */
+static void reload_roll_back(struct master *m)
+{
+    log_event(LOG_LEVEL_ERROR, "reload_rolled_back",
+              "failed_generation=%u generation=%u reason=\"workers of the new configuration "
+              "exit with a configuration error\"",
+              m->generation, m->prev_generation);
+    for (size_t i = 0; i < m->nchildren; i++) {
+        if (m->children[i].generation == m->generation && !m->children[i].retiring)
+            retire_child(&m->children[i]);
+    }
+    free_settings(m->s);
+    m->s = m->prev;
+    m->prev = NULL;
+    m->generation = m->prev_generation;
+    m->target = settings_effective_workers(m->s);
+    apply_log_settings(m->s);
+}
+
+/* Stop old-generation workers as new ones get ready, keeping old (still serving) plus ready
+ * new workers at the target: capacity never drops during a reload, and no old worker is left
+ * once the new generation is complete. */
+static void retire_old_generation(struct master *m)
+{
+    int ready = count_current(m, true);
+    int old_active = 0;
+
+    for (size_t i = 0; i < m->nchildren; i++) {
+        const struct child *c = &m->children[i];
+        if (c->generation != m->generation && !c->retiring)
+            old_active++;
+    }
+    for (size_t i = 0; i < m->nchildren && old_active + ready > m->target; i++) {
+        struct child *c = &m->children[i];
+        if (c->generation != m->generation && !c->retiring) {
+            retire_child(c);
+            old_active--;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Worker notes and exits */
+
+static void on_worker_note(struct master *m, const struct worker_status_msg *msg)
+{
+    struct child *c = find_child(m, (pid_t)msg->pid);
+    if (c == NULL)
+        return;
+    if (msg->note == WORKER_NOTE_READY) {
+        c->ready = true;
+        if (c->generation == m->generation && m->prev != NULL) {
+            /* The reload works: the old configuration is no longer needed to roll back. */
+            free_settings(m->prev);
+            m->prev = NULL;
+        }
+    } else if (msg->note == WORKER_NOTE_SERVED) {
+        c->served = true;
+        if (c->generation == m->generation)
+            throttle_clear(m);
+    }
+}
+
+static void read_status_pipe(struct master *m)
+{
+    struct worker_status_msg msgs[64];
+    ssize_t n;
+
+    /* Notes are written whole (8 bytes < PIPE_BUF), so reads return whole notes. */
+    while ((n = read(m->status_pipe[0], msgs, sizeof msgs)) > 0) {
+        for (size_t i = 0; i < (size_t)n / sizeof msgs[0]; i++)
+            on_worker_note(m, &msgs[i]);
+    }
+}
+
+/* A mailer is replaced after a delay that grows while it keeps dying young; its exits never
+ * throttle the workers. */
+static void on_mailer_exit(struct master *m, const struct child *c, int status)
+{
+    char how[32];
+    bool expected = c->retiring || m->stopping;
+    int64_t now = now_ms();
+
+    describe_status(status, how, sizeof how);
+    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "mailer_exited", "mailer=%ld status=%s",
+              (long)c->pid, how);
+    if (expected)
+        return;
+    if (now - c->spawned_ms >= MAILER_HEALTHY_MS || m->mailer_delay_ms == 0)
+        m->mailer_delay_ms = MAILER_RESPAWN_MIN_MS;
+    else if ((m->mailer_delay_ms *= 2) > MAILER_RESPAWN_MAX_MS)
+        m->mailer_delay_ms = MAILER_RESPAWN_MAX_MS;
+    m->mailer_next_spawn_ms = now + m->mailer_delay_ms;
+}
+
+static void on_worker_exit(struct master *m, struct child *c, int status)
+{
+    if (c->mailer) {
+        on_mailer_exit(m, c, status);
+        return;
+    }
+    char how[32];
+    bool config_error = WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
+    bool expected = c->retiring || m->stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    describe_status(status, how, sizeof how);
+    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "worker_exited",
+              config_error ? "worker=%ld generation=%u status=%s served=%s reason=config"
+                           : "worker=%ld generation=%u status=%s served=%s",
+              (long)c->pid, c->generation, how, c->served ? "yes" : "no");
+    if (m->stopping || c->retiring || c->generation != m->generation)
+        return;
+    if (config_error && m->prev != NULL && !c->ready) {
+        reload_roll_back(m);
+        return;
+    }
+    if (!c->served)
+        throttle_up(m, c);
+}
+
+static void reap(struct master *m)
+{
+    pid_t pid;
+    int status;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        /* The child wrote its notes before exiting: read them before judging its exit. */
+        read_status_pipe(m);
+        struct child *c = find_child(m, pid);
+        if (c == NULL)
+            continue;
+        on_worker_exit(m, c, status);
+        remove_child(m, c);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Stopping */
+
+static void begin_stop(struct master *m, int sig)
+{
+    int64_t now = now_ms();
+
+    m->stopping = true;
+    m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
+    m->last_term_ms = now;
+    log_event(LOG_LEVEL_INFO, "stopping", "signal=%d workers=%zu timeout_ms=%d", sig, m->nchildren,
+              m->s->shutdown_timeout_ms);
+    /* New connections are refused from now on; queued ones go with the socket. */
+    listener_close(m->listen_fd);
+    m->listen_fd = -1;
+    for (size_t i = 0; i < m->nchildren; i++)
+        retire_child(&m->children[i]);
+}
+
+/* Repeat SIGTERM for workers that have not exited (a signal can land just before a worker
+ * starts waiting), and kill what is left at the deadline. */
+static void drain_tick(struct master *m)
+{
+    int64_t now = now_ms();
+
+    if (m->nchildren == 0)
+        return;
+    if (now >= m->stop_deadline_ms) {
+        if (m->stop_deadline_ms != INT64_MAX)
+            log_event(LOG_LEVEL_WARN, "shutdown_timeout", "killed=%zu", m->nchildren);
+        for (size_t i = 0; i < m->nchildren; i++)
+            signal_child(&m->children[i], SIGKILL);
+        m->stop_deadline_ms = INT64_MAX;
+        return;
+    }
+    if (now - m->last_term_ms >= DRAIN_RESEND_MS) {
+        for (size_t i = 0; i < m->nchildren; i++)
+            signal_child(&m->children[i], SIGTERM);
+        m->last_term_ms = now;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Loop */
+
+static int poll_timeout(const struct master *m)
+{
+    int64_t now = now_ms();
+
+    if (m->stopping) {
+        if (m->stop_deadline_ms == INT64_MAX)
+            return DRAIN_RESEND_MS;
+        int64_t until = m->stop_deadline_ms - now;
+        return (int)(until < DRAIN_RESEND_MS ? (until > 0 ? until : 0) : DRAIN_RESEND_MS);
+    }
+    int64_t wake = INT64_MAX;
+    if (count_current(m, false) < m->target && m->next_spawn_ms > now)
+        wake = m->next_spawn_ms - now;
+    if (mailer_missing(m) && m->mailer_next_spawn_ms - now < wake)
+        wake = m->mailer_next_spawn_ms > now ? m->mailer_next_spawn_ms - now : 0;
+    return wake == INT64_MAX ? -1 : (int)wake;
+}
+
+/* One pass over everything that may have happened, then sleep until something does. */
+static void run_loop(struct master *m)
+{
+    struct pollfd fds[2] = {
+        {.fd = m->self_pipe[0], .events = POLLIN},
+        {.fd = m->status_pipe[0], .events = POLLIN},
+    };
+
+    for (;;) {
+        drain_self_pipe(m);
+        read_status_pipe(m);
+        reap(m);
+        if (got_stop && !m->stopping)
+            begin_stop(m, got_stop);
+        if (got_reload) {
+            got_reload = 0;
+            if (!m->stopping)
+                reload(m);
+        }
+        if (m->stopping) {
+            if (m->nchildren == 0)
+                return;
+            drain_tick(m);
+        } else {
+            spawn_missing(m);
+            retire_old_generation(m);
+        }
+        if (poll(fds, 2, poll_timeout(m)) < 0 && errno != EINTR) {
+            log_event(LOG_LEVEL_ERROR, "poll_failed", "errno=%d", errno);
+            sleep(1);
+        }
+    }
+}
+
+/* Pipes are close-on-exec and non-blocking: the master must never block writing to itself,
+ * nor a worker on a full status pipe. */
+static int open_pipes(struct master *m)
+{
+    if (pipe2(m->self_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -1;
+    if (pipe2(m->status_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        close(m->self_pipe[0]);
+        close(m->self_pipe[1]);
+        return -1;
+    }
+    wake_fd = m->self_pipe[1];
+    return 0;
+}
+
+static void master_cleanup(struct master *m)
+{
+    listener_close(m->listen_fd);
+    if (m->pid_file != NULL)
+        pid_file_remove(m->pid_file);
+    wake_fd = -1;
+    for (int i = 0; i < 2; i++) {
+        close(m->self_pipe[i]);
+        close(m->status_pipe[i]);
+    }
+    free(m->children);
+    free(m->pid_file);
+    free_settings(m->prev);
+    free_settings(m->s);
+}
+
+/* Handlers first: a SIGTERM during start-up is then a clean stop, not a stale socket file. */
+static int master_start(struct master *m)
+{
+    char err[512];
+
+    if (open_pipes(m) != 0) {
+        fprintf(stderr, "authfcgi: cannot create pipes: %s\n", strerror(errno));
+        return 1;
+    }
+    install_signals();
+    int rc;
+    if (m->s->pid_file != NULL && (rc = pid_file_check(m->s->pid_file)) != 0)
+        return rc;
+    m->listen_fd = listener_open(m->s, err, sizeof err);
+    if (m->listen_fd < 0 || listener_check_exposure(m->listen_fd, m->s, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    if (m->s->pid_file != NULL) {
+        if (pid_file_write(m->s->pid_file) != 0 || (m->pid_file = strdup(m->s->pid_file)) == NULL) {
+            int e = errno;
+            fprintf(stderr, "authfcgi: AUTHFCGI_PID_FILE: cannot write %s: %s\n", m->s->pid_file,
+                    e == EEXIST ? "something was planted at its temporary name" : strerror(e));
+            return e == EEXIST || e == ELOOP ? EXIT_CONFIG : 1;
+        }
+    }
+    /* Everything that needs root is done: the workers and the mailer are forked from here. */
+    if (privilege_drop(m->privilege, err, sizeof err) != 0) {
+        fprintf(stderr, "authfcgi: %s\n", err);
+        return EXIT_CONFIG;
+    }
+    return 0;
+}
+
+/* master_run - see master.h. */
+int master_run(const char *config_path, struct settings *s, const struct privilege *privilege)
+{
+    struct master m = {
+        .config_path = config_path,
+        .privilege = privilege,
+        .s = s,
+        .listen_fd = -1,
+        .self_pipe = {-1, -1},
+        .status_pipe = {-1, -1},
+        .generation = 1,
+        .generations_made = 1,
+        .target = settings_effective_workers(s),
+    };
+
+    int rc = master_start(&m);
+    if (rc != 0) {
+        master_cleanup(&m);
+        return rc;
+    }
+    log_event(LOG_LEVEL_INFO, "master_started",
+              "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld", s->socket, m.target,
+              s->max_requests, (long)getuid(), (long)getgid());
+    run_loop(&m);
+    log_event(LOG_LEVEL_INFO, "master_exit", "status=0");
+    master_cleanup(&m);
+    return 0;
+}

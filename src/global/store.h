@@ -1,0 +1,234 @@
+/* store - the storage interface handlers use, as a table of functions, so handlers can be
+ * tested against a fake store scripted to fail (test/unit/fake_store.c). store_pg.c
+ * implements it over the db module. Every function returns an enum db_status: RETRY maps to
+ * 503, FAIL to 500, CONFLICT/NOTFOUND are answers the handler interprets.
+ *
+ * Records returned by the store live in the arena passed in (strings included); timestamps
+ * come back both as Better Auth's ISO text ("2026-11-25T18:43:11.675Z") and as Unix
+ * milliseconds for arithmetic. Session tokens cross this interface in their STORED form
+ * (SHA-256 hex under AUTHFCGI_SESSION_STORAGE=hash, the raw token under plain): hashing is the
+ * session module's business, not the store's. */
+#ifndef AUTHFCGI_STORE_H
+#define AUTHFCGI_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "global/db.h"
+
+struct arena;
+struct mail_message;
+
+struct user_record {
+    const char *id;
+    const char *name;
+    const char *email;
+    bool email_verified;
+    const char *image; /* NULL = SQL NULL */
+    const char *created_at;
+    const char *updated_at;
+};
+
+struct session_record {
+    const char *id;
+    const char *token; /* stored form */
+    const char *user_id;
+    const char *ip_address;
+    const char *user_agent;
+    const char *expires_at;
+    const char *created_at;
+    const char *updated_at;
+    int64_t expires_at_ms;
+    int64_t created_at_ms;
+};
+
+struct account_record {
+    const char *id;
+    const char *account_id;
+    const char *provider_id;
+    const char *user_id;
+    const char *created_at;
+    const char *updated_at;
+};
+
+/* What a handler asks to create. All strings borrowed for the duration of the call. */
+
+/* A mail queued together with the state change that causes it (one transaction: both commit
+ * or neither), and the verification row that makes its link work: the link's token is the
+ * row's identifier, and using the link uses the row up. */
+struct new_mail {
+    const struct mail_message *message; /* rendered (mail.h); queued with outbox_enqueue */
+    const char *verification_id;        /* id of the verification row */
+    const char *identifier; /* "reset-password:<token>" or "verify-email:<jti>" (mail_token.h) */
+    const char *value;      /* what the link stands for: the user id */
+    int64_t expires_in_s;   /* from now, as the database sees now */
+};
+
+struct new_session {
+    const char *id;
+    const char *token; /* stored form */
+    const char *user_id;
+    int64_t expires_in_s; /* from now, as the database sees now */
+    const char *ip_address;
+    const char *user_agent;
+};
+
+struct new_user {
+    const char *id;
+    const char *name;
+    const char *email;      /* already lower-cased */
+    const char *image;      /* NULL = none */
+    const char *account_id; /* id of the credential account row */
+    const char *password_hash;
+    const struct new_mail *mail; /* NULL, or the verification mail queued with the user */
+};
+
+/* A field of update-user: leave alone, set to a string, or set to SQL NULL (image only). */
+enum field_update { FIELD_KEEP, FIELD_SET, FIELD_SET_NULL };
+
+struct user_update {
+    enum field_update name_op;
+    const char *name;
+    enum field_update image_op;
+    const char *image;
+};
+
+/* The per-account sign-in policy (account_guard.c): at most max_failures attempts that were
+ * not a success per window_s; the first free_failures consecutive ones cost no delay, each
+ * further one makes the next attempt wait 1 s, 2 s, 4 s, ... up to max_delay_s. */
+struct account_guard_policy {
+    int window_s;
+    int max_failures;
+    int free_failures;
+    int max_delay_s;
+};
+
+struct store_ops {
+    /* ping - one round trip to the database (readyz). */
+    enum db_status (*ping)(void *impl);
+    /* retry_after - seconds to advertise with a 503. */
+    int (*retry_after)(void *impl);
+
+    /* sign_up - one transaction: user + credential account (+ session when s is non-NULL,
+     * + u->mail's verification row and outbox row when it is non-NULL). DB_CONFLICT when the
+     * e-mail exists (also under concurrent sign-ups). */
+    enum db_status (*sign_up)(void *impl, struct arena *a, const struct new_user *u,
+                              const struct new_session *s, struct user_record *user_out,
+                              struct session_record *session_out);
+    /* user_by_email - the user and its credential password hash (*password_hash NULL when the
+     * user has no credential account). DB_NOTFOUND for an unknown e-mail. */
+    enum db_status (*user_by_email)(void *impl, struct arena *a, const char *email,
+                                    struct user_record *user_out, const char **password_hash);
+    /* credential_of_user - the credential password hash of a user; DB_NOTFOUND when none. */
+    enum db_status (*credential_of_user)(void *impl, struct arena *a, const char *user_id,
+                                         const char **password_hash);
+
+    /* password_kinds - one stored credential hash of each kind in the account table (a
+     * format, with its cost where it has one), at most max of them, into hashes (arena
+     * strings); *count how many. A scan of the whole table: for a worker's first sign-in. */
+    enum db_status (*password_kinds)(void *impl, struct arena *a, const char **hashes, size_t max,
+                                     size_t *count);
+
+    /* session_create - insert one session row. */
+    enum db_status (*session_create)(void *impl, struct arena *a, const struct new_session *s,
+                                     struct session_record *out);
+    /* session_lookup - the session with this stored token and its user, whatever its expiry
+     * (the caller decides); DB_NOTFOUND when there is none. The hot path: one statement. */
+    enum db_status (*session_lookup)(void *impl, struct arena *a, const char *token,
+                                     struct session_record *session_out,
+                                     struct user_record *user_out);
+    /* session_refresh - expiresAt = now + expires_in_s, updatedAt = now; returns the new
+     * record. */
+    enum db_status (*session_refresh)(void *impl, struct arena *a, const char *session_id,
+                                      int64_t expires_in_s, struct session_record *out);
+    /* session_delete_token - delete the session with this stored token (any user). */
+    enum db_status (*session_delete_token)(void *impl, const char *token);
+    /* session_delete_of_user - delete the user's session whose stored token is token or
+     * whose id is handle (list-sessions hands out ids in place of other devices' tokens when
+     * tokens are stored hashed); DB_NOTFOUND when no such session is the user's. Returns the
+     * deleted session's id in *deleted_id (arena; deleted_id may be NULL) so the caller can
+     * tell if it was current. */
+    enum db_status (*session_delete_of_user)(void *impl, struct arena *a, const char *user_id,
+                                             const char *token, const char *handle,
+                                             const char **deleted_id);
+    /* session_list - the user's unexpired sessions, oldest first (as Better Auth lists them). */
+    enum db_status (*session_list)(void *impl, struct arena *a, const char *user_id,
+                                   struct session_record **out, size_t *count);
+    /* session_delete_all - every session of the user. */
+    enum db_status (*session_delete_all)(void *impl, const char *user_id);
+    /* session_delete_others - every session of the user except keep_id. */
+    enum db_status (*session_delete_others)(void *impl, const char *user_id, const char *keep_id);
+
+    /* password_set - one transaction: the credential password of the user, and when
+     * new_session is non-NULL, delete all the user's sessions and create new_session. */
+    enum db_status (*password_set)(void *impl, struct arena *a, const char *user_id,
+                                   const char *password_hash, const struct new_session *s,
+                                   struct session_record *session_out);
+    /* user_update - apply u and return the updated user. */
+    enum db_status (*user_update)(void *impl, struct arena *a, const char *user_id,
+                                  const struct user_update *u, struct user_record *out);
+    /* user_delete - delete the user; accounts and sessions go by cascade. */
+    enum db_status (*user_delete)(void *impl, const char *user_id);
+    /* account_list - the user's accounts. */
+    enum db_status (*account_list)(void *impl, struct arena *a, const char *user_id,
+                                   struct account_record **out, size_t *count);
+
+    /* ---- mail links (password reset, e-mail verification, change of e-mail) ---- */
+
+    /* mail_issue - one transaction: m's verification row and its outbox row. Expired rows of
+     * authfcgi's own identifiers (reset-password:, verify-email:) are purged on the way, a
+     * bounded batch at a time, as Better Auth purges opportunistically. */
+    enum db_status (*mail_issue)(void *impl, const struct new_mail *m);
+    /* verification_find - the value of the unexpired verification row called identifier
+     * (without using it up); DB_NOTFOUND when there is none or it expired. The database's
+     * clock decides expiry, as for sessions. */
+    enum db_status (*verification_find)(void *impl, struct arena *a, const char *identifier,
+                                        const char **value);
+    /* password_reset - one transaction, Better Auth's resetCredentialPassword: use up the
+     * unexpired verification row identifier (its value is the user id, returned in *user_id),
+     * delete all the user's sessions when revoke_sessions, then set the password of the
+     * user's credential account, creating one (id account_id, accountId = user id) when the
+     * user has none. DB_NOTFOUND, with nothing changed, when the row is gone, expired or
+     * already used (also by a concurrent reset), or its user no longer exists. */
+    enum db_status (*password_reset)(void *impl, struct arena *a, const char *identifier,
+                                     const char *account_id, const char *password_hash,
+                                     bool revoke_sessions, const char **user_id);
+    /* email_confirm - one transaction: use up the unexpired verification row identifier (a
+     * verify-email link), then change the user user_id whose e-mail is still email: with
+     * new_email NULL, emailVerified = true (updatedAt moves only when that is a change), and
+     * when it is a change (the address's first verification) every session of the user is
+     * deleted but keep_session_id's (NULL: none), the user locked first so that none can be
+     * created meanwhile; otherwise email = new_email, emailVerified and sessions kept. Returns
+     * the user as it is now. DB_NOTFOUND, with nothing changed, when the row is gone, expired
+     * or used, or the user no longer exists or has another e-mail; DB_CONFLICT when new_email
+     * is another user's. */
+    enum db_status (*email_confirm)(void *impl, struct arena *a, const char *identifier,
+                                    const char *user_id, const char *email, const char *new_email,
+                                    const char *keep_session_id, struct user_record *out);
+
+    /* rate_limit_hit - count one request against key in a window shared by every worker and
+     * host: *allowed, and when refused *retry_after_s. */
+    enum db_status (*rate_limit_hit)(void *impl, const char *key, int window_s, int max,
+                                     bool *allowed, int *retry_after_s);
+
+    /* account_guard_claim - take one sign-in attempt for the account key under p, counted as
+     * a failure until account_guard_success: *allowed, and when refused *retry_after_s.
+     * Shared by every worker and host; the database's clock decides. */
+    enum db_status (*account_guard_claim)(void *impl, const char *key,
+                                          const struct account_guard_policy *p, bool *allowed,
+                                          int *retry_after_s);
+    /* account_guard_success - the claimed attempt succeeded: it is no failure, and the delay
+     * starts over (DB_OK also when key has no row). */
+    enum db_status (*account_guard_success)(void *impl, const char *key);
+};
+
+struct store {
+    const struct store_ops *ops;
+    void *impl;
+};
+
+/* store_pg_init - a store over an open db handle; borrows db for the store's lifetime. */
+void store_pg_init(struct store *store, struct db *db);
+
+#endif
