@@ -180,9 +180,7 @@ static int load_settings(struct settings *s, const char *path, bool serving)
         settings_free(s);
         return EXIT_CONFIG;
     }
-    enum log_level level = LOG_LEVEL_INFO;
-    log_level_parse(s->log_level, &level);
-    log_set_level(level);
+    log_set_level(s->log_level);
     log_open("authfcgi", s->syslog);
     return 0;
 }

@@ -504,42 +504,21 @@ static void free_settings(struct settings *s)
     }
 }
 
-static bool same_string(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* The socket, the pid file and the identity are fixed at start (changing them needs root,
- * which the master gave up); say when a reload asks to change them. */
+/* What the settings table marks SETTING_ON_RESTART is fixed at start (changing it needs root,
+ * which the master gave up); say when a reload asks to change it. */
 static void warn_restart_only(const struct settings *old, const struct settings *new)
 {
-    const char *changed[8];
-    size_t n = 0;
-
-    if (!same_string(old->socket, new->socket))
-        changed[n++] = "AUTHFCGI_SOCKET";
-    if (old->socket_mode != new->socket_mode)
-        changed[n++] = "AUTHFCGI_SOCKET_MODE";
-    if (!same_string(old->socket_owner, new->socket_owner))
-        changed[n++] = "AUTHFCGI_SOCKET_OWNER";
-    if (!same_string(old->pid_file, new->pid_file))
-        changed[n++] = "AUTHFCGI_PID_FILE";
-    if (!same_string(old->user, new->user))
-        changed[n++] = "AUTHFCGI_USER";
-    if (!same_string(old->group, new->group))
-        changed[n++] = "AUTHFCGI_GROUP";
-    if (old->socket_remote != new->socket_remote)
-        changed[n++] = "AUTHFCGI_SOCKET_REMOTE";
-    for (size_t i = 0; i < n; i++)
-        log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
-                  "setting=%s reason=\"takes effect at the next start\"", changed[i]);
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (d->applies == SETTING_ON_RESTART && !settings_same(old, new, d))
+            log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
+                      "setting=%s reason=\"takes effect at the next start\"", d->name);
+    }
 }
 
 static void apply_log_settings(const struct settings *s)
 {
-    enum log_level level = LOG_LEVEL_INFO;
-    log_level_parse(s->log_level, &level);
-    log_set_level(level);
+    log_set_level(s->log_level);
     log_open("authfcgi", s->syslog);
 }
 

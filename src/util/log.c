@@ -13,7 +13,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,11 +27,12 @@
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
 
-static const char *const level_names[] = {
+const char *const log_level_names[] = {
     [LOG_LEVEL_ERROR] = "error",
     [LOG_LEVEL_WARN] = "warn",
     [LOG_LEVEL_INFO] = "info",
     [LOG_LEVEL_DEBUG] = "debug",
+    NULL, /* the end, for the setting's choices */
 };
 
 static const int level_priorities[] = {
@@ -56,18 +56,6 @@ void log_open(const char *ident, bool use_syslog)
 void log_set_level(enum log_level level)
 {
     log_threshold = level;
-}
-
-/* log_level_parse - "error", "warn", "info" or "debug" (any case) to its level. */
-int log_level_parse(const char *name, enum log_level *out)
-{
-    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
-        if (name != NULL && strcasecmp(name, level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 /* write(2) the whole line, retrying on EINTR and short writes; errors are dropped because
@@ -509,7 +497,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     char ts[40];
 
     format_timestamp(ts, sizeof ts);
-    int n = snprintf(l.buf, l.usable, "ts=%s level=%s pid=%ld event=%s", ts, level_names[level],
+    int n = snprintf(l.buf, l.usable, "ts=%s level=%s pid=%ld event=%s", ts, log_level_names[level],
                      (long)getpid(), event);
     l.len = n < 0 ? 0 : (size_t)n < l.usable ? (size_t)n : l.usable - 1;
     l.boundary = l.len;
@@ -526,7 +514,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     l.buf[l.len] = '\0';
     if (log_to_syslog) {
         /* syslog adds its own time stamp and pid. */
-        syslog(level_priorities[level], "level=%s event=%s%s", level_names[level], event,
+        syslog(level_priorities[level], "level=%s event=%s%s", log_level_names[level], event,
                l.buf + fields_at);
     }
     l.buf[l.len++] = '\n';
