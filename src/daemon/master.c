@@ -523,8 +523,9 @@ static void apply_log_settings(const struct settings *s)
 }
 
 /* SIGHUP: a new generation with the re-read configuration. Its workers start alongside the old
- * ones, which are stopped one by one as new ones get ready (see on_worker_note). A
- * configuration that does not load is logged and the running one kept. */
+ * ones, which are stopped one by one as new ones get ready (RELOAD_ROLLING, see
+ * on_worker_note); the mailer is replaced at once (RELOAD_REPLACE). A configuration that does
+ * not load is logged and the running one kept. */
 static void reload(struct master *m)
 {
     char err[512];
@@ -709,8 +710,8 @@ static void begin_stop(struct master *m, int sig)
         retire_child(&m->children[i]);
 }
 
-/* Repeat SIGTERM for workers that have not exited (a signal can land just before a worker
- * starts waiting), and kill what is left at the deadline. */
+/* Repeat the stop signal to children that have not exited (a signal can land just before a
+ * child starts waiting), and kill what is left at the deadline. */
 static void drain_tick(struct master *m)
 {
     int64_t now = now_ms();
