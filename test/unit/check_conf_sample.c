@@ -1,6 +1,7 @@
 /* check_conf_sample - deploy/authfcgi.conf.sample documents every setting of settings_table
- * (doc line, alias, whether a SIGHUP applies it, default) and nothing else, and authfcgi accepts it as a config file.
- * On a mismatch the expected text is written next to the test binary, ready to copy. */
+ * (doc line, alias, whether a SIGHUP applies it, default) and nothing else, and authfcgi
+ * accepts it as a config file. On a mismatch the expected text is written next to the test
+ * binary, ready to copy. */
 #include "config.h"
 
 #include <check.h>
