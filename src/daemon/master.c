@@ -655,20 +655,20 @@ static void on_child_exit(struct master *m, struct child *c, int status)
     char how[32], event[32];
     bool config_error = WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
     bool expected = c->retiring || m->stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    bool ok = proven(c, now_ms()); /* "served" in the log: a mailer serves by living a while */
 
     describe_status(status, how, sizeof how);
     snprintf(event, sizeof event, "%s_exited", k->name);
     log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, event,
               config_error ? "%s=%ld generation=%u status=%s served=%s reason=config"
                            : "%s=%ld generation=%u status=%s served=%s",
-              k->name, (long)c->pid, c->generation, how, c->served ? "yes" : "no");
+              k->name, (long)c->pid, c->generation, how, ok ? "yes" : "no");
     if (m->stopping || c->retiring || c->generation != m->generation)
         return;
     if (reload_fails(m, c, status)) {
         reload_roll_back(m);
         return;
     }
-    bool ok = proven(c, now_ms());
     if (ok && k->proven_after_ms != 0)
         throttle_clear(m, c->kind);
     if (!ok || k->always_wait)
