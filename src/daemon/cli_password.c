@@ -3,6 +3,7 @@
 
 #include "daemon/cli_password.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,22 +34,43 @@ static int read_line(FILE *f, char *buf, size_t size, size_t *len)
     return 0;
 }
 
+/* The terminal's modes while echo is off, for restore_and_die. */
+static struct termios saved_modes;
+
+/* restore_and_die - ^C at the prompt: echo back on, then die of the signal as usual. Only
+ * async-signal-safe calls. */
+static void restore_and_die(int sig)
+{
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_modes);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* ask - prompt on stderr and read a line from the terminal on stdin with echo off. */
 static int ask(const char *prompt, char *buf, size_t size, size_t *len)
 {
-    struct termios saved, quiet;
+    static const int deadly[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+    void (*before[sizeof deadly / sizeof deadly[0]])(int);
+    struct termios quiet;
 
-    if (tcgetattr(STDIN_FILENO, &saved) != 0)
+    if (tcgetattr(STDIN_FILENO, &saved_modes) != 0)
         return -1;
-    quiet = saved;
+    quiet = saved_modes;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ECHONL;
-    fputs(prompt, stderr);
-    fflush(stderr);
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
-        return -1;
-    int rc = read_line(stdin, buf, size, len);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++)
+        before[i] = signal(deadly[i], restore_and_die);
+    int rc = -1;
+    /* Echo goes off (and what was typed ahead is dropped) before the prompt shows: what is
+     * typed after it is never echoed nor lost. */
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0) {
+        fputs(prompt, stderr);
+        fflush(stderr);
+        rc = read_line(stdin, buf, size, len);
+    }
+    tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_modes);
+    for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++)
+        signal(deadly[i], before[i]);
     return rc;
 }
 

@@ -79,6 +79,47 @@ check $? "create with the password as an argument: refused (64), no row"
 [[ $(wc -l <<<"$ERR") -ge 1 && $(head -n1 <<<"$ERR") == "authfcgi: user: unexpected argument"* ]]
 check $? "usage error: one line first, then the usage"
 
+# On a terminal: asked twice, nothing echoed; two different answers are refused.
+tty_create() {
+	python3 - "$AUTHFCGI_BIN" "$@" <<-'PY'
+		import os, pty, signal, sys
+		email, first, second = sys.argv[2:5]
+		signal.alarm(60)  # a prompt that never comes must not hang the test
+		pid, fd = pty.fork()
+		if pid == 0:
+		    os.execv(sys.argv[1], [sys.argv[1], "user", "create", email])
+		seen = b""
+		def until(word):
+		    global seen
+		    while word not in seen:
+		        chunk = os.read(fd, 1024)
+		        if not chunk:
+		            sys.exit("no prompt %r in %r" % (word, seen))
+		        seen += chunk
+		until(b"New password: ")
+		os.write(fd, first.encode() + b"\n")
+		until(b"Repeat it: ")
+		os.write(fd, second.encode() + b"\n")
+		try:
+		    while True:
+		        chunk = os.read(fd, 1024)
+		        if not chunk:
+		            break
+		        seen += chunk
+		except OSError:
+		    pass
+		status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+		print(status, b"echoed" if first.encode() in seen else b"quiet")
+	PY
+}
+[[ $(tty_create tty@example.com 'typed password 1' 'typed password 1') == "0 b'quiet'" &&
+	$(sql "SELECT count(*) FROM \"user\" WHERE email = 'tty@example.com'") == 1 ]]
+check $? "create on a terminal: the password asked twice without echo"
+[[ $(tty_create tty2@example.com 'typed password 1' 'typed password 2') == "65 b'quiet'" &&
+	$(sql "SELECT count(*) FROM \"user\" WHERE email = 'tty2@example.com'") == 0 ]]
+check $? "create on a terminal, two different answers: 65, no row"
+u 0 delete tty@example.com
+
 # ---- list
 u 0 list --json && [[ $(json '",".join(x["email"] for x in d)') == "alice@example.com,bob@example.com" ]]
 check $? "list --json: every user, oldest first"
