@@ -12,7 +12,8 @@
 
 #include "global/settings.h"
 
-#define BEGIN_MARKER ".\\\" ---- settings: generated from src/global/settings.c, checked by test/unit/check_man\n"
+#define BEGIN_MARKER                                                                               \
+    ".\\\" ---- settings: generated from src/global/settings.c, checked by test/unit/check_man\n"
 #define END_MARKER ".\\\" ---- end of the generated settings\n"
 
 static char *read_all(const char *path)
