@@ -101,7 +101,7 @@ expect() {
 	if [[ $CODE == "$code" && ($# -lt 3 || $BODY == "$3") ]]; then
 		ok "$what: $code"
 	else
-		not_ok "$what: got $CODE '$BODY', want $code${3:+ '$3'}"
+		not_ok "$what: got $CODE '$BODY', want $code${3:+ \'$3\'}"
 	fi
 }
 
@@ -170,7 +170,7 @@ if [[ $raw == "$want"* ]] && grep -qx "Variable-REMOTE_USER: $EMAIL" <<<"$raw" &
 	! grep -qi 'evil\|Variable-HTTP_\|Set-Cookie' <<<"$raw"; then
 	ok "raw AUTHORIZER: Status first, the session's identity, nothing the client sent"
 else
-	not_ok "raw AUTHORIZER answer:"$'\n'"$(sed 's/^/# /' <<<"$raw")"
+	not_ok "raw AUTHORIZER answer:"$'\n'"# ${raw//$'\n'/$'\n'# }"
 fi
 raw=$(timeout 30 python3 "$RAW" "$POOL_SOCKET" request FILTER REQUEST_METHOD=GET \
 	REQUEST_URI=/api/auth/ok | tr -d '\r') || raw=
@@ -187,7 +187,7 @@ if [[ $raw == "Status: 200 OK"* ]] && grep -qx "X-Auth-User-Id: $user_id" <<<"$r
 	! grep -qi '^Variable-' <<<"$raw"; then
 	ok "nginx style (AUTHFCGI_AUTHORIZE=1): 200 with X-Auth-* headers"
 else
-	not_ok "nginx style answer:"$'\n'"$(sed 's/^/# /' <<<"$raw")"
+	not_ok "nginx style answer:"$'\n'"# ${raw//$'\n'/$'\n'# }"
 fi
 
 # --- the rules are settings: re-read on SIGHUP, checked at start ------------------------------
@@ -250,7 +250,7 @@ wait "$getter" || true
 echo 'COMMIT;' >&7
 exec 7>&-
 wait "$locker" || true
-code=$(cat "$TEST_TMP/headers" 2>/dev/null | head -n 1 | awk '{print $2}')
+code=$(awk 'NR == 1 { print $2 }' "$TEST_TMP/headers" 2>/dev/null || true)
 if [[ $seen == yes && $code == 5?? ]]; then
 	ok "a worker killed mid-check: lighttpd answers $code, not the file"
 else
