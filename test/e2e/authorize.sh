@@ -101,7 +101,8 @@ expect() {
 	if [[ $CODE == "$code" && ($# -lt 3 || $BODY == "$3") ]]; then
 		ok "$what: $code"
 	else
-		not_ok "$what: got $CODE '$BODY', want $code${3:+ \'$3\'}"
+		# shellcheck disable=SC2016 # the quotes are text around the expected body
+		not_ok "$what: got $CODE '$BODY', want $code${3:+ '$3'}"
 	fi
 }
 
