@@ -196,6 +196,18 @@ static const char *forbid(struct response *resp)
 /* ------------------------------------------------------------------------------------------
  * The decision */
 
+/* drop_set_cookies - an authorizer sets no cookie, whatever session_resolve may add (lighttpd
+ * and nginx drop it; mod_fcgid hands it to the client with the answer to another request). */
+static void drop_set_cookies(struct response *resp)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, "Set-Cookie") != 0)
+            resp->headers[kept++] = resp->headers[i];
+    resp->nheaders = kept;
+}
+
 /* decide_session - a rule that needs a session: resolve it (no refresh) and judge. */
 static const char *decide_session(struct app *app, struct request *req, struct response *resp,
                                   const struct target *t, struct verdict *v,
@@ -204,6 +216,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
     struct call c = {.app = app, .req = req, .resp = resp, .route = &authorize_route};
     enum db_status rc = session_resolve(app, req, resp, false, st);
 
+    drop_set_cookies(resp);
     if (rc != DB_OK) {
         router_failed(&c, rc, st->failure);
         return rc == DB_RETRY ? "unavailable" : "error";

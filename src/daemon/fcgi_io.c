@@ -346,8 +346,15 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->client_ip = "";
-    if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH]))
+    /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH
+     * but sends none (reading would stall until the timeout), and nginx's subrequest is told
+     * to send none. A body that may still come must not be taken for the next request. */
+    if (req->role == ROLE_AUTHORIZER || req->authorize != NULL) {
+        if (content_length(vars[VAR_CONTENT_LENGTH]) > 0)
+            io->req.keepConnection = 0;
+    } else if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH])) {
         return false;
+    }
     req->peer_gone = peer_gone;
     req->peer_ctx = io;
     /* Unread input must not be taken for the next request on a kept-alive connection. */

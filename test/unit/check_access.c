@@ -196,6 +196,58 @@ START_TEST(test_email_lists)
 }
 END_TEST
 
+/* ---- README's example -------------------------------------------------------------------- */
+
+/* readme_example - the indented block of README that starts with the example's comment line,
+ * unindented (malloc'd). */
+static char *readme_example(void)
+{
+    const char *srcdir = getenv("top_srcdir");
+    char path[1024], *text = malloc(1 << 20), *out = malloc(1 << 16);
+    size_t n = 0;
+
+    snprintf(path, sizeof path, "%s/README", srcdir != NULL ? srcdir : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    text[fread(text, 1, (1 << 20) - 1, f)] = '\0';
+    fclose(f);
+    const char *p = strstr(text, "    # /etc/authfcgi/access.rules\n");
+    ck_assert_msg(p != NULL, "README has no rules example");
+    while (strncmp(p, "    ", 4) == 0) {
+        size_t len = strcspn(p + 4, "\n") + 1;
+        memcpy(out + n, p + 4, len);
+        n += len;
+        p += 4 + len;
+    }
+    out[n] = '\0';
+    free(text);
+    return out;
+}
+
+START_TEST(test_readme_example)
+{
+    char *text = readme_example(), err[512];
+    struct access_rules *r;
+
+    ck_assert_msg(access_rules_parse(&r, "README", text, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/healthz")->decision, ACCESS_PUBLIC);
+    ck_assert_int_eq(access_rules_match(r, "OPTIONS", NULL, "/api/x")->decision, ACCESS_PUBLIC);
+    ck_assert_int_eq(access_rules_match(r, "HEAD", NULL, "/private/reports/1")->decision,
+                     ACCESS_VERIFIED);
+    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/admin")->decision, ACCESS_EMAIL);
+    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/administrator")->decision,
+                     ACCESS_SIGNED_IN);
+    ck_assert_int_eq(access_rules_match(r, "GET", "intranet.example.com", "/private/x")->decision,
+                     ACCESS_EMAIL);
+    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/archive/x")->decision,
+                     ACCESS_DENY);
+    ck_assert_int_eq(access_rules_match(r, "DELETE", NULL, "/private/x")->decision, ACCESS_DENY);
+    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/other")->decision, ACCESS_DENY);
+    access_rules_free(r);
+    free(text);
+}
+END_TEST
+
 /* ---- paths --------------------------------------------------------------------------------- */
 
 static const struct {
@@ -252,6 +304,7 @@ static Suite *access_suite(void)
     tcase_add_loop_test(t, test_match, 0, sizeof matches / sizeof matches[0]);
     tcase_add_test(t, test_root_prefix_and_default);
     tcase_add_test(t, test_email_lists);
+    tcase_add_test(t, test_readme_example);
     tcase_add_loop_test(t, test_normalize, 0, sizeof paths / sizeof paths[0]);
     suite_add_tcase(s, t);
     return s;
