@@ -197,12 +197,12 @@ _front_demo() {
 	local kind=$1 dir=$2
 	install -m 0644 "$FRONT_DEPLOY_DIR/protect/$kind.conf" "$dir/protect.conf.new" &&
 		mv -f "$dir/protect.conf.new" "$dir/protect.conf" || return 1
-	rm -rf "$dir/www/private" "$dir/www/members" &&
+	rm -rf "$dir/www/private" &&
 		cp -R "$FRONT_DEPLOY_DIR/demo/private" "$dir/www/private" || return 1
-	# Only Apache reads .htaccess: elsewhere /members/ would be open, so it is Apache's alone.
+	# Only Apache reads .htaccess: elsewhere /shared/ would be open, so it is Apache's alone.
 	if [[ $kind == apache ]]; then
-		cp -R "$FRONT_DEPLOY_DIR/demo/members" "$dir/www/members" &&
-			install -m 0644 "$FRONT_DEPLOY_DIR/protect/htaccess" "$dir/www/members/.htaccess" || return 1
+		rm -rf "$dir/www/shared" && cp -R "$FRONT_DEPLOY_DIR/demo/shared" "$dir/www/shared" &&
+			install -m 0644 "$FRONT_DEPLOY_DIR/protect/htaccess" "$dir/www/shared/.htaccess" || return 1
 	fi
 	chmod -R a+rX "$dir/www"
 }

@@ -201,8 +201,8 @@ protect_suite() {
 	json_denied "tampered cookie, JSON client" 401 UNAUTHORIZED -b "$jar.bad" "$FRONT_URL/private/whoami"
 
 	if [[ $KIND == apache ]]; then
-		denied "no cookie: /members/ (.htaccess)" "$FRONT_URL/members/"
-		expect "signed in: /members/ (.htaccess)" 200 -b "$jar" "$FRONT_URL/members/"
+		denied "no cookie: /shared/ (.htaccess)" "$FRONT_URL/shared/"
+		expect "signed in: /shared/ (.htaccess)" 200 -b "$jar" "$FRONT_URL/shared/"
 		if grep -qiE '^variable-' <<<"$HDRS"; then
 			not_ok "$KIND: .htaccess: Variable-* headers leak to the client"
 		else
