@@ -172,6 +172,17 @@ protect_suite() {
 	denied "no cookie: /private/whoami?x=1" "$FRONT_URL/private/whoami?x=1"
 	json_denied "no cookie, JSON client: 401" 401 UNAUTHORIZED "$FRONT_URL/private/whoami"
 	expect "public rule: open without a session" 200 "$FRONT_URL/private/open/"
+	# Other spellings of the protected paths: the server matches the path it serves.
+	local p codes=""
+	for p in /%70rivate/whoami //private/whoami /private/./whoami /open/../private/whoami \
+		/private//whoami /private/whoami/ /private/open/../whoami /private/open/%2e%2e/whoami; do
+		req --path-as-is -H 'Accept: application/json' "$FRONT_URL$p"
+		codes+=" $CODE"
+		if [[ $CODE == 200 || $BODY == *AUTH_USER* ]]; then
+			not_ok "$KIND: no cookie: $p answered $CODE: ${BODY:0:100}"
+		fi
+	done
+	ok "$KIND: no cookie: other spellings of /private/whoami not served ($codes)"
 
 	if ! sign_up "$jar" "$email"; then
 		not_ok "$KIND: sign-up through the JSON API: $CODE $BODY"
