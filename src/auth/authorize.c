@@ -72,8 +72,8 @@ static const char *read_target(struct request *req, struct target *t)
         query = req->original_uri[q] == '?' ? req->original_uri + q + 1 : "";
         t->method = req->original_method;
     }
-    if (*t->method == '\0')
-        return "no REQUEST_METHOD";
+    if (*t->method == '\0' || *path == '\0')
+        return "no REQUEST_METHOD or REQUEST_URI";
     t->raw = *query != '\0' ? arena_printf(a, "%s?%s", path, query) : path;
     t->path = access_normalize_path(a, path, strlen(path));
     return t->path == NULL ? "path" : NULL;

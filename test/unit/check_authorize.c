@@ -405,6 +405,21 @@ START_TEST(test_nginx_misconfigured)
 }
 END_TEST
 
+/* An Authorizer request without REQUEST_URI (the FastCGI spec leaves SCRIPT_NAME and PATH_INFO
+ * out too) is a front's mistake, answered 500; a path that does not normalise is refused. */
+START_TEST(test_fastcgi_without_uri)
+{
+    struct request req = {.role = ROLE_AUTHORIZER, .method = "GET", .path = ""};
+    struct response r = dispatch(req);
+
+    assert_answer(r, 500, E_INTERNAL);
+    r = authz("GET", "/a/%00/b", NULL, NULL);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = authz("GET", "http://127.0.0.1:3000/private/a", NULL, NULL);
+    assert_answer(r, 403, E_FORBIDDEN);
+}
+END_TEST
+
 /* ==== failing closed ====================================================================== */
 
 START_TEST(test_store_failure_never_200)
@@ -491,6 +506,7 @@ static Suite *authorize_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_nginx_answers);
     tcase_add_test(t, test_nginx_misconfigured);
+    tcase_add_test(t, test_fastcgi_without_uri);
     suite_add_tcase(s, t);
     t = tcase_create("fail closed");
     tcase_add_checked_fixture(t, setup, teardown);
