@@ -109,7 +109,7 @@ static bool wants_html(const struct request *req)
         if ((type == 9 && strncasecmp(p, "text/html", 9) == 0) ||
             (type == 21 && strncasecmp(p, "application/xhtml+xml", 21) == 0))
             html = q > html ? q : html;
-        else if (memchr(p, '*', type) == NULL && q > other)
+        else if (type > 0 && memchr(p, '*', type) == NULL && q > other)
             other = q;
         p += len + (p[len] == ',');
     }

@@ -132,9 +132,15 @@ START_TEST(test_no_cookie_browser_signs_in)
                      "/auth/sign-in?callbackURL=%2Fprivate%2Fa%3Fb%3D1%26c%3D%2520d");
     assert_no_identity(&r);
     assert_no_cookies(r);
-    r = authz("GET", "/private/a", NULL, "text/html");
-    ck_assert_str_eq(handler_harness_header(&r, "Location"),
-                     "/auth/sign-in?callbackURL=%2Fprivate%2Fa");
+    static const char *const browsers[] = {
+        "text/html", "TEXT/HTML ; charset=utf-8", "application/xhtml+xml",
+        "text/html;q=0.9, , application/json;q=0.8, ", "image/png;q=0.5,text/html;q=0.6"};
+    for (size_t i = 0; i < sizeof browsers / sizeof browsers[0]; i++) {
+        r = authz("GET", "/private/a", NULL, browsers[i]);
+        ck_assert_msg(r.status == 302, "%s: %d", browsers[i], r.status);
+        ck_assert_str_eq(handler_harness_header(&r, "Location"),
+                         "/auth/sign-in?callbackURL=%2Fprivate%2Fa");
+    }
 }
 END_TEST
 
