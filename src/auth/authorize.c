@@ -72,8 +72,8 @@ static const char *read_target(struct request *req, struct target *t)
         query = req->original_uri[q] == '?' ? req->original_uri + q + 1 : "";
         t->method = req->original_method;
     }
-    if (*t->method == '\0')
-        return "no REQUEST_METHOD";
+    if (*t->method == '\0' || *path == '\0')
+        return "no REQUEST_METHOD or REQUEST_URI";
     t->raw = *query != '\0' ? arena_printf(a, "%s?%s", path, query) : path;
     t->path = access_normalize_path(a, path, strlen(path));
     return t->path == NULL ? "path" : NULL;
@@ -109,7 +109,7 @@ static bool wants_html(const struct request *req)
         if ((type == 9 && strncasecmp(p, "text/html", 9) == 0) ||
             (type == 21 && strncasecmp(p, "application/xhtml+xml", 21) == 0))
             html = q > html ? q : html;
-        else if (memchr(p, '*', type) == NULL && q > other)
+        else if (type > 0 && memchr(p, '*', type) == NULL && q > other)
             other = q;
         p += len + (p[len] == ',');
     }

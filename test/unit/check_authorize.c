@@ -132,9 +132,15 @@ START_TEST(test_no_cookie_browser_signs_in)
                      "/auth/sign-in?callbackURL=%2Fprivate%2Fa%3Fb%3D1%26c%3D%2520d");
     assert_no_identity(&r);
     assert_no_cookies(r);
-    r = authz("GET", "/private/a", NULL, "text/html");
-    ck_assert_str_eq(handler_harness_header(&r, "Location"),
-                     "/auth/sign-in?callbackURL=%2Fprivate%2Fa");
+    static const char *const browsers[] = {
+        "text/html", "TEXT/HTML ; charset=utf-8", "application/xhtml+xml",
+        "text/html;q=0.9, , application/json;q=0.8, ", "image/png;q=0.5,text/html;q=0.6"};
+    for (size_t i = 0; i < sizeof browsers / sizeof browsers[0]; i++) {
+        r = authz("GET", "/private/a", NULL, browsers[i]);
+        ck_assert_msg(r.status == 302, "%s: %d", browsers[i], r.status);
+        ck_assert_str_eq(handler_harness_header(&r, "Location"),
+                         "/auth/sign-in?callbackURL=%2Fprivate%2Fa");
+    }
 }
 END_TEST
 
@@ -405,6 +411,21 @@ START_TEST(test_nginx_misconfigured)
 }
 END_TEST
 
+/* An Authorizer request without REQUEST_URI (the FastCGI spec leaves SCRIPT_NAME and PATH_INFO
+ * out too) is a front's mistake, answered 500; a path that does not normalise is refused. */
+START_TEST(test_fastcgi_without_uri)
+{
+    struct request req = {.role = ROLE_AUTHORIZER, .method = "GET", .path = ""};
+    struct response r = dispatch(req);
+
+    assert_answer(r, 500, E_INTERNAL);
+    r = authz("GET", "/a/%00/b", NULL, NULL);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = authz("GET", "http://127.0.0.1:3000/private/a", NULL, NULL);
+    assert_answer(r, 403, E_FORBIDDEN);
+}
+END_TEST
+
 /* ==== failing closed ====================================================================== */
 
 START_TEST(test_store_failure_never_200)
@@ -491,6 +512,7 @@ static Suite *authorize_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_nginx_answers);
     tcase_add_test(t, test_nginx_misconfigured);
+    tcase_add_test(t, test_fastcgi_without_uri);
     suite_add_tcase(s, t);
     t = tcase_create("fail closed");
     tcase_add_checked_fixture(t, setup, teardown);
