@@ -196,7 +196,7 @@ protect_suite() {
 	whoami_is "$jar" "$email" "$USER_ID" false
 
 	json_denied "verified rule, unverified user" 403 FORBIDDEN -b "$jar" "$FRONT_URL/private/verified/"
-	json_denied "deny rule: 403 even signed in" 403 FORBIDDEN -b "$jar" "$FRONT_URL/private/closed/"
+	json_denied "deny rule, even signed in" 403 FORBIDDEN -b "$jar" "$FRONT_URL/private/closed/"
 	json_denied "e-mail rule, another address" 403 FORBIDDEN -b "$jar" "$FRONT_URL/private/team/"
 	pg_psql -c "UPDATE \"user\" SET \"emailVerified\" = true WHERE id = '$USER_ID'"
 	expect "verified rule, verified user" 200 -b "$jar" "$FRONT_URL/private/verified/"
