@@ -204,7 +204,8 @@ _front_demo() {
 		rm -rf "$dir/www/shared" && cp -R "$FRONT_DEPLOY_DIR/demo/shared" "$dir/www/shared" &&
 			install -m 0644 "$FRONT_DEPLOY_DIR/protect/htaccess" "$dir/www/shared/.htaccess" || return 1
 	fi
-	chmod -R a+rX "$dir/www"
+	# u+w: the copy of a read-only tree (make distcheck) must stay removable by the next start.
+	chmod -R u+w,a+rX "$dir/www"
 }
 
 # front_render KIND DIR PORT - see the header.
