@@ -268,6 +268,12 @@ for KIND in ${PROTECT_FRONTS:-lighttpd nginx apache}; do
 	wait_http "$FRONT_URL/readyz" 20 || true
 	req -H 'Accept: text/html' "$FRONT_URL/auth/sign-in"
 	if [[ $CODE == 200 ]]; then PAGES=1 APACHE_DENIED=401; fi
+	# authfcgi answers every request with X-Request-Id; the server's own 404 has none.
+	if grep -qi '^x-request-id:' <<<"$HDRS"; then
+		ok "$KIND: /auth/ is forwarded to authfcgi ($CODE)"
+	else
+		not_ok "$KIND: /auth/sign-in not answered by authfcgi: $CODE"
+	fi
 	protect_suite
 	db_down_suite
 	front_stop
