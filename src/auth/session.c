@@ -15,6 +15,7 @@
 #include "util/digest.h"
 #include "auth/http.h"
 #include "util/random.h"
+#include "util/text.h"
 
 /* session_now_ms - wall clock in Unix milliseconds. */
 int64_t session_now_ms(void)
@@ -29,7 +30,6 @@ int64_t session_now_ms(void)
  * usable cookie; the raw token under plain storage (a database shared with Better Auth). */
 int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char digest[DIGEST_SHA256_LEN];
 
     if (!app->hash_session_tokens) {
@@ -40,11 +40,7 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
     }
     if (digest_sha256(raw, strlen(raw), digest) != 0)
         return -1;
-    for (size_t i = 0; i < DIGEST_SHA256_LEN; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[2 * DIGEST_SHA256_LEN] = '\0';
+    text_hex_encode(digest, DIGEST_SHA256_LEN, out);
     return 0;
 }
 

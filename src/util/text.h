@@ -4,6 +4,7 @@
 #ifndef AUTHFCGI_TEXT_H
 #define AUTHFCGI_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,10 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
 /* text_hex_value - 0..15 for a hex digit in either case (c as an unsigned char), else -1:
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
+
+/* text_hex_digit - the hex digit for v & 15: lower-case (what Node's toString("hex") writes),
+ * or upper-case when upper (percent-escapes, quoted-printable). The one hex alphabet. */
+char text_hex_digit(unsigned v, bool upper);
 
 /* text_hex_encode - the len bytes at data as 2 * len lower-case hex digits and a NUL in out. */
 void text_hex_encode(const unsigned char *data, size_t len, char *out);
