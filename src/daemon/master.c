@@ -30,6 +30,7 @@
 #endif
 
 #include "daemon/listener.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "daemon/mailer.h"
 #include "daemon/privilege.h"
@@ -136,13 +137,6 @@ static void drain_self_pipe(struct master *m)
 
 /* ------------------------------------------------------------------------------------------
  * Small helpers */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct child *find_child(struct master *m, pid_t pid)
 {
@@ -372,7 +366,7 @@ static int spawn_worker(struct master *m, bool mailer)
     c->pid = pid;
     c->generation = m->generation;
     c->mailer = mailer;
-    c->spawned_ms = now_ms();
+    c->spawned_ms = clock_monotonic_ms();
     log_event(LOG_LEVEL_INFO, mailer ? "mailer_spawned" : "worker_spawned", "%s=%ld generation=%u",
               mailer ? "mailer" : "worker", (long)pid, m->generation);
     return 0;
@@ -382,7 +376,7 @@ static int spawn_worker(struct master *m, bool mailer)
  * once per round of spawns (not once per death), and say so once per change. */
 static void throttle_up(struct master *m, const struct child *c)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->throttle_ms != 0 && c->spawned_ms < m->throttle_changed_ms)
         return;
@@ -422,14 +416,15 @@ static bool mailer_missing(const struct master *m)
 
 static void spawn_missing(struct master *m)
 {
-    if (mailer_missing(m) && now_ms() >= m->mailer_next_spawn_ms && spawn_worker(m, true) != 0)
-        m->mailer_next_spawn_ms = now_ms() + MAILER_RESPAWN_MIN_MS;
-    if (now_ms() < m->next_spawn_ms)
+    if (mailer_missing(m) && clock_monotonic_ms() >= m->mailer_next_spawn_ms &&
+        spawn_worker(m, true) != 0)
+        m->mailer_next_spawn_ms = clock_monotonic_ms() + MAILER_RESPAWN_MIN_MS;
+    if (clock_monotonic_ms() < m->next_spawn_ms)
         return;
     while (count_current(m, false) < m->target) {
         if (spawn_worker(m, false) != 0) {
             /* Out of processes or memory: the same backoff as for dying workers. */
-            struct child none = {.spawned_ms = now_ms()};
+            struct child none = {.spawned_ms = clock_monotonic_ms()};
             throttle_up(m, &none);
             return;
         }
@@ -605,7 +600,7 @@ static void on_mailer_exit(struct master *m, const struct child *c, int status)
 {
     char how[32];
     bool expected = c->retiring || m->stopping;
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     describe_status(status, how, sizeof how);
     log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "mailer_exited", "mailer=%ld status=%s",
@@ -665,7 +660,7 @@ static void reap(struct master *m)
 
 static void begin_stop(struct master *m, int sig)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     m->stopping = true;
     m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
@@ -683,7 +678,7 @@ static void begin_stop(struct master *m, int sig)
  * starts waiting), and kill what is left at the deadline. */
 static void drain_tick(struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->nchildren == 0)
         return;
@@ -707,7 +702,7 @@ static void drain_tick(struct master *m)
 
 static int poll_timeout(const struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->stopping) {
         if (m->stop_deadline_ms == INT64_MAX)
