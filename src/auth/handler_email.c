@@ -268,6 +268,18 @@ static void answer_invalid_reset_token(struct call *c)
     response_http_error(c->resp, HTTP_ERROR_RESET_TOKEN_INVALID);
 }
 
+/* reset_token_refused - answer a store call on a reset token's row that did not succeed:
+ * INVALID_TOKEN when the row is gone, expired or used, else the store's failure. Returns
+ * true when st was not DB_OK (and so answered). */
+static bool reset_token_refused(struct call *c, enum db_status st)
+{
+    if (st == DB_NOTFOUND)
+        answer_invalid_reset_token(c);
+    else if (st != DB_OK)
+        steps_store_failed(c, st);
+    return st != DB_OK;
+}
+
 /* handle_reset_password - POST /reset-password: the token from the body, else ?token=; the
  * password length before the token; the token looked at before the costly hash, then used up
  * in the transaction that sets the password (a second use, even a concurrent one, finds it
@@ -282,7 +294,6 @@ void handle_reset_password(struct call *c)
                                                          : NULL;
     char account_id[RANDOM_TOKEN_LEN + 1];
     const char *identifier, *hash, *user_id = NULL;
-    enum db_status st;
 
     if (token == NULL) {
         answer_invalid_reset_token(c);
@@ -292,15 +303,8 @@ void handle_reset_password(struct call *c)
         return;
     if ((identifier = reset_identifier(c, token)) == NULL)
         return;
-    st = call_store_verification_find(c, identifier, &user_id);
-    if (st == DB_NOTFOUND) {
-        answer_invalid_reset_token(c);
+    if (reset_token_refused(c, call_store_verification_find(c, identifier, &user_id)))
         return;
-    }
-    if (st != DB_OK) {
-        steps_store_failed(c, st);
-        return;
-    }
     if (random_token(account_id, RANDOM_TOKEN_LEN) != 0) {
         steps_fail(c, FAIL_RANDOM);
         return;
@@ -309,16 +313,10 @@ void handle_reset_password(struct call *c)
         steps_fail(c, FAIL_PASSWORD_HASH);
         return;
     }
-    st = call_store_password_reset(c, identifier, account_id, hash,
-                                   c->app->revoke_sessions_on_reset, &user_id);
-    if (st == DB_NOTFOUND) {
-        answer_invalid_reset_token(c);
+    if (reset_token_refused(c,
+                            call_store_password_reset(c, identifier, account_id, hash,
+                                                      c->app->revoke_sessions_on_reset, &user_id)))
         return;
-    }
-    if (st != DB_OK) {
-        steps_store_failed(c, st);
-        return;
-    }
     steps_answer_status_true(c);
 }
 
@@ -448,22 +446,19 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
  * confirms it. emailVerified does not go from false to true here; when the new address is
  * verified later, verify_address ends the sessions as for any first verification. */
 static void verify_change(struct call *c, const struct mail_claims *claims,
-                          const struct user_record *bound)
+                          const struct user_record *bound, const struct session_state *st)
 {
-    struct session_state st;
     struct user_record updated;
 
-    if (!resolve_session(c, true, &st))
-        return;
-    if (st.found == SESSION_VALID && strcmp(st.user.id, bound->id) != 0) {
+    if (st->found == SESSION_VALID && strcmp(st->user.id, bound->id) != 0) {
         verify_failed(c, HTTP_ERROR_INVALID_USER);
         return;
     }
     if (!confirm(c, claims, bound->id, NULL, &updated))
         return;
-    if (st.found == SESSION_VALID) {
+    if (st->found == SESSION_VALID) {
         c->resp->nheaders = 0;
-        if (session_resend_cookies(c->app, c->resp, &st) != 0) {
+        if (session_resend_cookies(c->app, c->resp, st) != 0) {
             steps_fail(c, FAIL_COOKIE_SIGN);
             return;
         }
@@ -480,16 +475,13 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
  * supported), so none made after the verification is ever touched. Sessions are resolved
  * without the sliding refresh: this answer sets no cookie, as Better Auth's sets none. */
 static void verify_address(struct call *c, const struct mail_claims *claims,
-                           const struct user_record *user)
+                           const struct user_record *user, const struct session_state *st)
 {
-    struct session_state st;
     struct user_record updated;
 
-    if (!resolve_session(c, false, &st))
-        return;
     if (!confirm(c, claims, user->id,
-                 st.found == SESSION_VALID && strcmp(st.user.id, user->id) == 0 ? st.session.id
-                                                                                : NULL,
+                 st->found == SESSION_VALID && strcmp(st->user.id, user->id) == 0 ? st->session.id
+                                                                                  : NULL,
                  &updated))
         return;
     verify_done(c, NULL);
@@ -502,6 +494,7 @@ void handle_verify_email(struct call *c)
     const struct value *token = &c->in.query[FIELD_TOKEN];
     struct mail_claims claims;
     struct user_record user;
+    struct session_state session;
     const char *hash;
     bool found;
     enum jwt_status js;
@@ -541,10 +534,13 @@ void handle_verify_email(struct call *c)
         verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
+    /* A change link re-sends the session cookie, so its session gets the sliding refresh. */
+    if (!resolve_session(c, claims.update_to != NULL, &session))
+        return;
     if (claims.update_to != NULL)
-        verify_change(c, &claims, &user);
+        verify_change(c, &claims, &user, &session);
     else
-        verify_address(c, &claims, &user);
+        verify_address(c, &claims, &user, &session);
 }
 
 /* ---- change of e-mail ---- */
