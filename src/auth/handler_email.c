@@ -173,12 +173,11 @@ static void mail_after_answer(struct call *c, enum mail_kind kind, const struct 
  * is not found: its link answers INVALID_TOKEN, and the row expires within the hour. */
 static const char *reset_identifier(struct call *c, const char *token)
 {
-    char *stored;
+    const char *stored;
 
     if (!c->app->hash_session_tokens)
         return arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
-    stored = arena_alloc(c->req->arena, SESSION_STORED_TOKEN_SIZE);
-    if (session_stored_token(c->app, token, stored) != 0) {
+    if ((stored = steps_stored_token(c, token)) == NULL) {
         steps_fail(c, FAIL_TOKEN_DIGEST);
         return NULL;
     }

@@ -113,12 +113,11 @@ void handle_list_sessions(struct call *c)
 void handle_revoke_session(struct call *c)
 {
     const struct value *token = &c->in.body[FIELD_TOKEN];
-    char stored[SESSION_STORED_TOKEN_SIZE];
-    const char *deleted_id = NULL;
+    const char *stored, *deleted_id = NULL;
     enum db_status rc;
 
     if (token->len < SESSION_STORED_TOKEN_SIZE) {
-        if (session_stored_token(c->app, token->str, stored) != 0) {
+        if ((stored = steps_stored_token(c, token->str)) == NULL) {
             router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }

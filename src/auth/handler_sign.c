@@ -400,7 +400,7 @@ void handle_sign_out(struct call *c)
     struct session_state st;
     struct json_object *obj;
     enum db_status rc;
-    char stored[SESSION_STORED_TOKEN_SIZE];
+    const char *stored;
 
     rc = session_resolve(c->app, c->req, c->resp, false, &st);
     if (rc != DB_OK) {
@@ -408,7 +408,7 @@ void handle_sign_out(struct call *c)
         return;
     }
     if (st.found == SESSION_VALID) {
-        if (session_stored_token(c->app, st.token, stored) != 0) {
+        if ((stored = steps_stored_token(c, st.token)) == NULL) {
             router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }

@@ -69,6 +69,14 @@ bool steps_new_session(struct call *c, const char *user_id, bool remember, struc
     return true;
 }
 
+/* steps_stored_token - see steps.h. */
+char *steps_stored_token(struct call *c, const char *raw)
+{
+    char *stored = arena_alloc(c->req->arena, SESSION_STORED_TOKEN_SIZE);
+
+    return session_stored_token(c->app, raw, stored) == 0 ? stored : NULL;
+}
+
 /* steps_start_session - see steps.h. */
 bool steps_start_session(struct call *c, const char *user_id, bool remember, const char **token)
 {

@@ -32,6 +32,11 @@ const char *steps_hash_password(struct call *c, const struct value *pw);
 bool steps_new_session(struct call *c, const char *user_id, bool remember, struct new_session *ns,
                        const char **raw);
 
+/* steps_stored_token - the stored form of the raw token raw (session_stored_token: the raw
+ * token itself under plain storage) in the request's arena. NULL when it could not be
+ * computed; nothing is answered (the caller's 500 is FAIL_TOKEN_DIGEST). */
+char *steps_stored_token(struct call *c, const char *raw);
+
 /* steps_start_session - create a session for user_id, add its cookies, and return the raw
  * token (request's arena) in *token. Returns false after answering the error. */
 bool steps_start_session(struct call *c, const char *user_id, bool remember, const char **token);

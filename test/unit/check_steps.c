@@ -235,12 +235,25 @@ static enum db_status watch_password_reset(void *impl, struct arena *a, const ch
                                         revoke_sessions, user_id);
 }
 
+static enum db_status watch_session_delete_token(void *impl, const char *token)
+{
+    see(token);
+    return fake_ops_copy.session_delete_token(impl, token);
+}
+
+static enum db_status watch_session_delete_of_user(void *impl, struct arena *a, const char *user_id,
+                                                   const char *token, const char *handle,
+                                                   const char **deleted_id)
+{
+    see(token);
+    return fake_ops_copy.session_delete_of_user(impl, a, user_id, token, handle, deleted_id);
+}
+
 static void watch_setup(void)
 {
     struct store *store;
 
     setup();
-    configure((struct config){.hash = true});
     store = fake_store_store(fs);
     fake_ops_copy = *store->ops;
     watching_ops = fake_ops_copy;
@@ -248,6 +261,8 @@ static void watch_setup(void)
     watching_ops.session_create = watch_session_create;
     watching_ops.password_set = watch_password_set;
     watching_ops.password_reset = watch_password_reset;
+    watching_ops.session_delete_token = watch_session_delete_token;
+    watching_ops.session_delete_of_user = watch_session_delete_of_user;
     store->ops = &watching_ops;
     secrets_seen = secrets_elsewhere = 0;
 }
@@ -259,10 +274,13 @@ static void assert_secrets_in_arena(unsigned expected)
                   secrets_elsewhere, secrets_seen);
 }
 
+/* Each test runs under plain storage (_i 0: the stored token is the raw token) and hash. */
 START_TEST(test_sign_up_secrets)
 {
-    struct response r =
-        POST_JSON("/sign-up/email", .body = "{\"email\":\"" ALICE_EMAIL
+    struct response r;
+
+    configure((struct config){.hash = _i == 1});
+    r = POST_JSON("/sign-up/email", .body = "{\"email\":\"" ALICE_EMAIL
                                             "\",\"password\":\"" PASSWORD "\",\"name\":\"Alice\"}");
 
     assert_status(r, 200);
@@ -274,6 +292,7 @@ START_TEST(test_sign_in_secrets)
 {
     struct response r;
 
+    configure((struct config){.hash = _i == 1});
     seed_alice();
     r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
     assert_status(r, 200);
@@ -285,6 +304,7 @@ START_TEST(test_change_password_secrets)
 {
     struct response r;
 
+    configure((struct config){.hash = _i == 1});
     seed_alice();
     seed_live("vsession000000000000000000000000", V_TOKEN, ALICE_ID);
     r = POST_JSON("/change-password", .cookie = V_COOKIE, .origin = FRONT,
@@ -301,6 +321,7 @@ START_TEST(test_reset_password_secrets)
     struct response r;
     char stored[SESSION_STORED_TOKEN_SIZE];
 
+    configure((struct config){.hash = _i == 1});
     seed_alice();
     ck_assert_int_eq(session_stored_token(&app, "ResetTokenResetTokenRese", stored), 0);
     fake_store_add_verification(fs, "VerificationRow0000000000000000r",
@@ -310,7 +331,35 @@ START_TEST(test_reset_password_secrets)
         "/reset-password", .origin = FRONT,
         .body = "{\"token\":\"ResetTokenResetTokenRese\",\"newPassword\":\"changed-pass-1\"}");
     assert_answer(r, 200, STATUS_TRUE);
-    assert_secrets_in_arena(2); /* the row's identifier (the token's digest), the hash */
+    assert_secrets_in_arena(2); /* the row's identifier, the hash */
+}
+END_TEST
+
+START_TEST(test_sign_out_secrets)
+{
+    struct response r;
+
+    configure((struct config){.hash = _i == 1});
+    seed_alice();
+    seed_live("vsession000000000000000000000000", V_TOKEN, ALICE_ID);
+    r = POST_JSON("/sign-out", .cookie = V_COOKIE, .origin = FRONT);
+    assert_status(r, 200);
+    assert_secrets_in_arena(1);
+}
+END_TEST
+
+START_TEST(test_revoke_session_secrets)
+{
+    struct response r;
+
+    configure((struct config){.hash = _i == 1});
+    seed_alice();
+    seed_live("vsession000000000000000000000000", V_TOKEN, ALICE_ID);
+    seed_live(A2_ID, A2_TOKEN, ALICE_ID);
+    r = POST_JSON("/revoke-session", .cookie = V_COOKIE, .origin = FRONT,
+                  .body = "{\"token\":\"" A2_TOKEN "\"}");
+    assert_answer(r, 200, STATUS_TRUE);
+    assert_secrets_in_arena(1);
 }
 END_TEST
 
@@ -333,10 +382,12 @@ int main(void)
 
     tc = tcase_create("secrets");
     tcase_add_checked_fixture(tc, watch_setup, teardown);
-    tcase_add_test(tc, test_sign_up_secrets);
-    tcase_add_test(tc, test_sign_in_secrets);
-    tcase_add_test(tc, test_change_password_secrets);
-    tcase_add_test(tc, test_reset_password_secrets);
+    tcase_add_loop_test(tc, test_sign_up_secrets, 0, 2);
+    tcase_add_loop_test(tc, test_sign_in_secrets, 0, 2);
+    tcase_add_loop_test(tc, test_change_password_secrets, 0, 2);
+    tcase_add_loop_test(tc, test_reset_password_secrets, 0, 2);
+    tcase_add_loop_test(tc, test_sign_out_secrets, 0, 2);
+    tcase_add_loop_test(tc, test_revoke_session_secrets, 0, 2);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
