@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <utf8proc.h>
 
@@ -42,26 +41,6 @@ int text_hex_value(int c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-/* text_list_next - see text.h. */
-bool text_list_next(const char **cursor, const char **start, size_t *len)
-{
-    const char *s = *cursor;
-
-    if (s == NULL)
-        return false;
-    const char *comma = strchr(s, ',');
-    const char *end = comma ? comma : s + strlen(s);
-
-    *cursor = comma ? comma + 1 : NULL;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *start = s;
-    *len = (size_t)(end - s);
-    return true;
 }
 
 char text_hex_digit(unsigned v, bool upper)

@@ -1,6 +1,6 @@
-/* text - small text helpers shared by request validation, the decoders, the store, the
- * password module and the settings readers: lengths as JavaScript counts them, hex digits,
- * comma-separated lists, timestamps as JSON shows them. */
+/* text - small text helpers shared by request validation, the decoders, the store and the
+ * password module: lengths as JavaScript counts them, hex digits, timestamps as JSON shows
+ * them. */
 #ifndef AUTHFCGI_TEXT_H
 #define AUTHFCGI_TEXT_H
 
@@ -19,12 +19,6 @@ int text_utf16_length(const char *s, size_t len, size_t *out);
 /* text_fail - format one line of error text into err (errlen bytes, truncated to fit) and
  * return -1: the failure path of the functions that report into a caller's buffer. */
 int text_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* text_list_next - the next entry of the comma-separated list at *cursor (start with the
- * list, NULL is an empty list): *start and *len span it with blanks (space, tab) trimmed, and
- * may be empty; *cursor moves past it. False at the end of the list. Settings such as
- * AUTHFCGI_TRUSTED_ORIGINS and AUTHFCGI_TRUSTED_PROXIES are read with it. */
-bool text_list_next(const char **cursor, const char **start, size_t *len);
 
 /* text_hex_value - 0..15 for a hex digit in either case (c as an unsigned char), else -1:
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */

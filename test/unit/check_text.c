@@ -134,24 +134,6 @@ START_TEST(test_hex_value_digits)
 }
 END_TEST
 
-/* Comma-separated lists: blanks trimmed, empty entries kept, NULL an empty list. */
-START_TEST(test_list_next)
-{
-    const char *cursor = " a ,\tb c\t,,", *start;
-    size_t len;
-    const char *want[] = {"a", "b c", "", ""};
-
-    for (size_t i = 0; i < 4; i++) {
-        ck_assert(text_list_next(&cursor, &start, &len));
-        ck_assert_uint_eq(len, strlen(want[i]));
-        ck_assert(strncmp(start, want[i], len) == 0);
-    }
-    ck_assert(!text_list_next(&cursor, &start, &len));
-    cursor = NULL;
-    ck_assert(!text_list_next(&cursor, &start, &len));
-}
-END_TEST
-
 /* The one hex alphabet: each case reads back, only the low four bits count, and encoding
  * writes lower-case pairs high nibble first. */
 START_TEST(test_hex_digit_and_encode)
@@ -225,7 +207,6 @@ static Suite *text_suite(void)
     tcase_add_loop_test(tc, test_hex_value, 0, 256);
     tcase_add_test(tc, test_hex_value_digits);
     tcase_add_test(tc, test_hex_digit_and_encode);
-    tcase_add_test(tc, test_list_next);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("iso_time");
