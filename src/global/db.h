@@ -97,8 +97,9 @@ bool db_conninfo_has_password(const char *conninfo);
 /* db_retry_after - seconds a client should wait after DB_RETRY (at least 1). */
 int db_retry_after(const struct db *db);
 
-/* db_classify - the one table from SQLSTATE (may be NULL) and connection health to outcome.
- * Exposed for unit tests. */
+/* db_classify - the outcome of a statement the server answered with an error, from the one
+ * SQLSTATE table (sqlstate may be NULL) and connection health (a dead connection is DB_RETRY
+ * whatever it said). Exposed for unit tests. */
 enum db_status db_classify(const char *sqlstate, bool connection_ok);
 
 const char *db_status_name(enum db_status st);
