@@ -134,7 +134,7 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
 
     now = session_now_ms();
     if (st->session.expires_at_ms < now) {
-        rc = app->store->ops->session_delete_token(app->store->impl, stored);
+        rc = db_housekeeping(app->store->ops->session_delete_token(app->store->impl, stored));
         if (rc != DB_OK && rc != DB_NOTFOUND)
             return rc;
         st->found = SESSION_STALE;
@@ -151,8 +151,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
             now) {
         struct session_record refreshed;
 
-        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
-                                              SESSION_EXPIRES_IN_S, &refreshed);
+        rc = db_housekeeping(app->store->ops->session_refresh(
+            app->store->impl, resp->arena, st->session.id, SESSION_EXPIRES_IN_S, &refreshed));
         if (rc == DB_NOTFOUND) {
             st->found = SESSION_STALE; /* revoked between the two statements */
             return DB_OK;

@@ -173,6 +173,8 @@ const char *db_status_name(enum db_status st)
         return "retry";
     case DB_FAIL:
         return "fail";
+    case DB_UNKNOWN:
+        return "outcome_unknown";
     }
     return "unknown";
 }
@@ -874,6 +876,10 @@ struct command {
     const struct stmt_def *stmt; /* NULL for text */
     const char *const *params;
     const char *text;
+    /* Its answer is the only word on whether a change was committed (COMMIT, or a write
+     * outside a transaction): once it is wholly sent, losing the connection (or the deadline)
+     * makes the outcome unknown rather than "not executed". */
+    bool commits;
 };
 
 static int command_send(struct db *db, const struct command *c)
@@ -924,6 +930,20 @@ static void log_failure(struct db *db, const char *what, const PGresult *r)
               db_reason(db, message, reason, sizeof reason));
 }
 
+/* outcome_unknown - a commit was sent and its answer never came: say so, once per case, so an
+ * operator can match the client's OUTCOME_UNKNOWN answer with the write it was about. */
+static enum db_status outcome_unknown(struct db *db, const struct command *c)
+{
+    const char *what = c->stmt != NULL ? c->stmt->name : c->text;
+
+    if (c->stmt == NULL && strcmp(c->text, "COMMIT") != 0)
+        what = "script";
+    log_event(LOG_LEVEL_WARN, "db_outcome_unknown", "stmt=%s class=%s reason=%s", what,
+              loss_names[db->last_loss],
+              "connection lost after the commit was sent: it may or may not have been made");
+    return DB_UNKNOWN;
+}
+
 /* run - one attempt at a command: connect if needed, send, wait for every result. */
 static enum db_status run(struct db *db, const struct command *c, int64_t connect_deadline,
                           int64_t deadline, PGresult **out, enum run_end *end)
@@ -937,27 +957,32 @@ static enum db_status run(struct db *db, const struct command *c, int64_t connec
 
     PGresult *r = NULL;
     int done;
+    /* Until the whole command has left, the server holds at most part of it, which it never
+     * runs (and a statement's implicit transaction commits only at the Sync that ends it). */
+    bool sent = false;
     if (!command_send(db, c))
         done = -1;
-    else if ((done = link_flush(db->conn, deadline)) > 0)
+    else if ((done = link_flush(db->conn, deadline)) > 0) {
+        sent = true;
         done = link_collect(db->conn, deadline, &r);
+    }
     if (done == 0) {
         link_drop(db, LOSS_TIMEOUT, "timeout expired waiting for the server", true);
         *end = RUN_TIMEOUT;
-        return DB_RETRY;
+        return sent && c->commits ? outcome_unknown(db, c) : DB_RETRY;
     }
     if (done < 0 || PQstatus(db->conn) != CONNECTION_OK) {
         link_lost(db, r);
         PQclear(r);
         *end = RUN_LOST;
-        return DB_RETRY;
+        return sent && c->commits ? outcome_unknown(db, c) : DB_RETRY;
     }
 
     *end = RUN_DONE;
     st = result_status(db, r, c->stmt == NULL);
     /* A script (migration) that fails needs its reason in the log whatever the class; a
      * statement's conflict or invalid input is an answer the caller handles. */
-    if (st == DB_FAIL || (c->stmt == NULL && st != DB_OK && st != DB_RETRY))
+    if (st == DB_FAIL || (c->stmt == NULL && st != DB_OK && st != DB_RETRY && st != DB_UNKNOWN))
         log_failure(db, c->stmt != NULL ? c->stmt->name : "script", r);
     *out = r;
     return st;
@@ -1141,7 +1166,11 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
         *out = NULL;
     if ((unsigned)id >= STMT__MAX || (stmt_table[id].nparams > 0 && params == NULL))
         abort(); /* not a statement of the table, or its parameters missing: a bug */
-    const struct command c = {.stmt = &stmt_table[id], .params = params};
+    const struct command c = {
+        .stmt = &stmt_table[id],
+        .params = params,
+        .commits = !stmt_table[id].read_only && !db->in_txn,
+    };
     int64_t deadline = now_ms() + db->timeout_ms;
     bool retry_safe = stmt_table[id].read_only && !db->in_txn;
     PGresult *r = NULL;
@@ -1161,7 +1190,7 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
 
 enum db_status db_exec_script(struct db *db, const char *sql)
 {
-    const struct command c = {.text = sql};
+    const struct command c = {.text = sql, .commits = !db->in_txn};
     int64_t now = now_ms();
     int64_t run_ms = db->timeout_ms > SCRIPT_TIMEOUT_MS ? db->timeout_ms : SCRIPT_TIMEOUT_MS;
     PGresult *r = NULL;
@@ -1175,7 +1204,7 @@ enum db_status db_exec_script(struct db *db, const char *sql)
 static enum db_status txn_command(struct db *db, const char *sql, enum run_end *end, char *tag,
                                   size_t taglen)
 {
-    const struct command c = {.text = sql};
+    const struct command c = {.text = sql, .commits = strcmp(sql, "COMMIT") == 0};
     int64_t deadline = now_ms() + db->timeout_ms;
     PGresult *r = NULL;
     enum db_status st = run(db, &c, deadline, deadline, &r, end);
@@ -1222,7 +1251,7 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
                   "transaction had failed and was rolled back");
         return DB_FAIL;
     }
-    /* A connection lost after COMMIT was sent leaves the outcome unknown: DB_RETRY, once. */
+    /* A connection lost after COMMIT was sent leaves the outcome unknown: DB_UNKNOWN (run). */
     return st;
 }
 
@@ -1234,6 +1263,22 @@ enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx)
     enum db_status st = txn_once(db, fn, ctx, &again);
     if (st == DB_RETRY && again)
         st = txn_once(db, fn, ctx, &again);
+    return st;
+}
+
+enum db_status db_housekeeping(enum db_status st)
+{
+    switch (st) {
+    case DB_UNKNOWN:
+        return DB_RETRY;
+    case DB_OK:
+    case DB_NOTFOUND:
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_RETRY:
+    case DB_FAIL:
+        break;
+    }
     return st;
 }
 

@@ -79,8 +79,9 @@ START_TEST(test_status_names)
         [DB_INVALID] = "invalid",
         [DB_RETRY] = "retry",
         [DB_FAIL] = "fail",
+        [DB_UNKNOWN] = "outcome_unknown",
     };
-    for (int st = DB_OK; st <= DB_FAIL; st++)
+    for (int st = DB_OK; st <= DB_UNKNOWN; st++)
         ck_assert_str_eq(db_status_name((enum db_status)st), want[st]);
 }
 END_TEST
@@ -312,6 +313,15 @@ START_TEST(test_sqlstate_both_ways)
 }
 END_TEST
 
+/* db_housekeeping: an unknown outcome of a write nobody asked for is "not executed". */
+START_TEST(test_housekeeping)
+{
+    for (int st = DB_OK; st <= DB_UNKNOWN; st++)
+        ck_assert_int_eq(db_housekeeping((enum db_status)st),
+                         st == DB_UNKNOWN ? DB_RETRY : (enum db_status)st);
+}
+END_TEST
+
 START_TEST(test_failure_class)
 {
     bool config = !failures[_i].config;
@@ -405,6 +415,7 @@ static Suite *classify_suite(void)
     tcase_add_loop_test(tc, test_failure_class, 0, sizeof failures / sizeof failures[0]);
     tcase_add_loop_test(tc, test_sqlstate_both_ways, 0,
                         sizeof connection_states / sizeof connection_states[0]);
+    tcase_add_test(tc, test_housekeeping);
     tcase_add_loop_test(tc, test_neon_url_as_pasted, 0, sizeof neon_urls / sizeof neon_urls[0]);
     tcase_add_test(tc, test_bad_parameter_is_a_config_error);
     tcase_add_test(tc, test_unreachable_is_no_config_error);
