@@ -642,7 +642,10 @@ static bool link_alive(struct db *db)
     if (poll(&p, 1, 0) > 0) {
         if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK)
             return false;
-        if (db->fatal_sqlstate[0] != '\0')
+        /* PQconsumeInput only reads; parsing (PQisBusy) hands an idle connection's ErrorResponse
+         * to notice_receiver, which records the FATAL. */
+        (void)PQisBusy(db->conn);
+        if (db->fatal_sqlstate[0] != '\0' || PQstatus(db->conn) != CONNECTION_OK)
             return false;
     }
     return true;
@@ -1228,12 +1231,15 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
         return st;
     }
 
+    /* in_txn stays set until COMMIT or ROLLBACK is over: a connection found dead just before
+     * either must not be replaced by a new one, where COMMIT would commit nothing and still
+     * answer "COMMIT". */
     db->in_txn = true;
     db->txn_generation = db->generation;
     st = fn(db, ctx);
-    db->in_txn = false;
 
     if (db->conn == NULL || db->generation != db->txn_generation) {
+        db->in_txn = false;
         *again = db->last_loss != LOSS_TIMEOUT;
         return DB_RETRY;
     }
@@ -1241,9 +1247,18 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
         /* Rolling back cannot fail in a way the caller could act on: a broken connection is
          * dropped by run() and the server discards the transaction with it. */
         (void)txn_command(db, "ROLLBACK", &end, NULL, 0);
+        db->in_txn = false;
         return st;
     }
     st = txn_command(db, "COMMIT", &end, tag, sizeof tag);
+    db->in_txn = false;
+    if (st == DB_RETRY) {
+        /* COMMIT never wholly left (the connection was found dead first, or broke while
+         * sending): the server rolled the unit back, which may run again unless the deadline
+         * was spent. */
+        *again = end != RUN_TIMEOUT;
+        return st;
+    }
     if (st == DB_OK && strcmp(tag, "COMMIT") != 0) {
         /* The server answers COMMIT of a failed transaction with ROLLBACK: fn ignored an
          * error it should have returned. */
