@@ -229,8 +229,13 @@ void response_empty(struct response *resp, int status)
     resp->body_len = 0;
 }
 
-/* http_media_type_is - compare the media type of a Content-Type value (before any ';',
- * surrounding blanks ignored) with media_type, case-insensitively. */
+/* http_is_space - see http.h. */
+bool http_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* http_media_type_is - see http.h. */
 bool http_media_type_is(const char *content_type, const char *media_type)
 {
     size_t len;
@@ -238,11 +243,11 @@ bool http_media_type_is(const char *content_type, const char *media_type)
 
     if (content_type == NULL)
         return false;
-    while (*content_type == ' ' || *content_type == '\t')
+    while (http_is_space(*content_type))
         content_type++;
     end = strchr(content_type, ';');
     len = end != NULL ? (size_t)(end - content_type) : strlen(content_type);
-    while (len > 0 && (content_type[len - 1] == ' ' || content_type[len - 1] == '\t'))
+    while (len > 0 && http_is_space(content_type[len - 1]))
         len--;
     return len == strlen(media_type) && strncasecmp(content_type, media_type, len) == 0;
 }

@@ -208,7 +208,12 @@ void response_too_many(struct response *resp, int retry_after);
 /* response_empty - a status with no body and no Content-Type (Better Auth's 404). */
 void response_empty(struct response *resp, int status);
 
-/* request_header_token - case-insensitive media type match before ';' (for Content-Type). */
+/* http_is_space - the white space better-call trims from a header value (JavaScript's trim
+ * within ASCII): space, \t, \n, \r, \v, \f. */
+bool http_is_space(char c);
+
+/* http_media_type_is - whether the media type of a Content-Type value (before any ';',
+ * http_is_space trimmed) is media_type, case-insensitively: better-call's test. NULL is none. */
 bool http_media_type_is(const char *content_type, const char *media_type);
 
 /* http_status_reason - "OK", "Not Found", ... for the Status line. */

@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Reconnect backoff: full jitter (a uniformly random wait in [0, ceiling]) with the ceiling
@@ -310,13 +311,6 @@ static void free_secret(char *s)
     }
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t rng_next(struct db *db)
 {
     uint64_t x = db->rng; /* xorshift64: jitter needs spread, not secrecy */
@@ -364,7 +358,7 @@ static int wait_socket(PGconn *conn, short events, int64_t deadline)
     if (fd < 0)
         return -1;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -452,7 +446,7 @@ static int64_t schedule_retry(struct db *db, int64_t min_ms)
         ceiling = BACKOFF_MAX_MS;
     db->failures++;
     int64_t delay = min_ms + (int64_t)(rng_next(db) % (uint64_t)(ceiling + 1));
-    db->retry_at_ms = now_ms() + delay;
+    db->retry_at_ms = clock_monotonic_ms() + delay;
     return delay;
 }
 
@@ -479,7 +473,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
         loss = LOSS_ADMIN_SHUTDOWN;
     log_event(LOG_LEVEL_WARN, "db_lost", "class=%s reason=%s", loss_names[loss],
               db_reason(db, message, reason, sizeof reason));
-    db->down_since_ms = now_ms();
+    db->down_since_ms = clock_monotonic_ms();
     PQfinish(db->conn);
     db->conn = NULL;
     db->link = LINK_LOST;
@@ -487,7 +481,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
     if (loss == LOSS_TIMEOUT)
         schedule_retry(db, 0);
     else
-        db->retry_at_ms = now_ms();
+        db->retry_at_ms = clock_monotonic_ms();
 }
 
 /* link_refused - a connection attempt failed: back off, and log when this starts an outage or
@@ -521,7 +515,7 @@ static void link_refused(struct db *db, enum db_loss loss, const char *message, 
               loss_names[loss], db->failures, (long long)delay);
     if (db->link != LINK_BACKOFF || db->last_loss != loss) {
         if (db->link != LINK_LOST && db->link != LINK_BACKOFF)
-            db->down_since_ms = now_ms();
+            db->down_since_ms = clock_monotonic_ms();
         log_event(LOG_LEVEL_WARN, "db_unavailable", "class=%s retry_in_ms=%lld reason=%s",
                   loss_names[loss], (long long)delay,
                   db_reason(db, message, reason, sizeof reason));
@@ -541,7 +535,8 @@ static void link_up(struct db *db)
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
                   host != NULL ? host : "",
                   port != NULL ? port : "", PQbackendPID(db->conn),
-                  db->unnamed ? "unnamed" : "named", (long long)(now_ms() - db->down_since_ms),
+                  db->unnamed ? "unnamed" : "named",
+                  (long long)(clock_monotonic_ms() - db->down_since_ms),
                   db->failures);
     } else {
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
@@ -861,7 +856,7 @@ static enum db_status link_ready(struct db *db, int64_t deadline)
         return db->conn != NULL && db->generation == db->txn_generation ? DB_OK : DB_RETRY;
     if (db->conn != NULL)
         return DB_OK;
-    if (now_ms() < db->retry_at_ms)
+    if (clock_monotonic_ms() < db->retry_at_ms)
         return DB_RETRY; /* backing off: answer at once, never wait */
     enum db_status st = link_connect(db, deadline);
     if (st == DB_OK && !db->budget_checked) {
@@ -1126,7 +1121,7 @@ bool db_conninfo_has_password(const char *conninfo)
 
 enum db_status db_connect(struct db *db)
 {
-    return link_ready(db, now_ms() + db->timeout_ms);
+    return link_ready(db, clock_monotonic_ms() + db->timeout_ms);
 }
 
 bool db_config_error(const struct db *db, char *err, size_t errlen)
@@ -1174,7 +1169,7 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
         .params = params,
         .commits = !stmt_table[id].read_only && !db->in_txn,
     };
-    int64_t deadline = now_ms() + db->timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + db->timeout_ms;
     bool retry_safe = stmt_table[id].read_only && !db->in_txn;
     PGresult *r = NULL;
     enum db_status st;
@@ -1184,7 +1179,8 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
         st = run(db, &c, deadline, deadline, &r, &end);
         /* A lost connection is found out at once (EOF), so the deadline normally has room for
          * one more try on a fresh connection; never after a timeout, which used it up. */
-        if (st != DB_RETRY || end != RUN_LOST || !retry_safe || attempt > 0 || now_ms() >= deadline)
+        if (st != DB_RETRY || end != RUN_LOST || !retry_safe || attempt > 0 ||
+            clock_monotonic_ms() >= deadline)
             break;
     }
     result_deliver(r, st, out);
@@ -1194,7 +1190,7 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
 enum db_status db_exec_script(struct db *db, const char *sql)
 {
     const struct command c = {.text = sql, .commits = !db->in_txn};
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
     int64_t run_ms = db->timeout_ms > SCRIPT_TIMEOUT_MS ? db->timeout_ms : SCRIPT_TIMEOUT_MS;
     PGresult *r = NULL;
     enum run_end end;
@@ -1208,7 +1204,7 @@ static enum db_status txn_command(struct db *db, const char *sql, enum run_end *
                                   size_t taglen)
 {
     const struct command c = {.text = sql, .commits = strcmp(sql, "COMMIT") == 0};
-    int64_t deadline = now_ms() + db->timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + db->timeout_ms;
     PGresult *r = NULL;
     enum db_status st = run(db, &c, deadline, deadline, &r, end);
     if (tag != NULL)
@@ -1299,7 +1295,7 @@ enum db_status db_housekeeping(enum db_status st)
 
 int db_retry_after(const struct db *db)
 {
-    int64_t left = db->retry_at_ms - now_ms();
+    int64_t left = db->retry_at_ms - clock_monotonic_ms();
     if (db->conn != NULL || left <= 0)
         return 1;
     return (int)((left + 999) / 1000);
