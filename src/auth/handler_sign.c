@@ -86,6 +86,39 @@ static void duplicate_sign_up(struct call *c, const char *email)
     answer_unverified_sign_up(c, NULL, email);
 }
 
+/* sign_up_settle - the sign-up was sent to the database but the answer to its COMMIT was lost
+ * (DB_UNKNOWN): look the address up again (db reconnects) to learn what happened. A row with
+ * the id this attempt drew means it committed: DB_OK, *user as the sign-up would have
+ * returned it (the session and mail committed with it). Another user's row means it did not
+ * and the address is taken: DB_CONFLICT. No row: nothing was committed, DB_RETRY. When the
+ * lookup fails too the outcome stays unknown. Logged, so an operator sees the case. */
+static enum db_status sign_up_settle(struct call *c, const char *email, const char *user_id,
+                                     struct user_record *user)
+{
+    const char *hash = NULL;
+    enum db_status st = call_store_user_by_email(c, email, user, &hash);
+    enum db_status outcome = DB_UNKNOWN;
+
+    switch (st) {
+    case DB_OK:
+        outcome = strcmp(user->id, user_id) == 0 ? DB_OK : DB_CONFLICT;
+        break;
+    case DB_NOTFOUND:
+        outcome = DB_RETRY;
+        break;
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_RETRY:
+    case DB_FAIL:
+    case DB_UNKNOWN:
+        break;
+    }
+    log_event(LOG_LEVEL_WARN, "sign_up_outcome_unknown", "lookup=%s settled=%s reason=%s",
+              db_status_name(st), outcome == DB_OK ? "committed" : db_status_name(outcome),
+              "the database connection was lost after COMMIT was sent");
+    return outcome;
+}
+
 /* A sign-up being prepared: what the store's one transaction writes. */
 struct sign_up {
     struct new_user user;
@@ -193,6 +226,8 @@ void handle_sign_up(struct call *c)
     if (!prepare_sign_up(c, email, &su))
         return;
     st = call_store_sign_up(c, &su.user, su.start_session ? &su.session : NULL, &user, &session);
+    if (st == DB_UNKNOWN)
+        st = sign_up_settle(c, email, su.user.id, &user);
     if (st == DB_CONFLICT) {
         duplicate_sign_up(c, email);
         return;

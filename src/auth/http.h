@@ -153,6 +153,7 @@ enum http_error {
     /* the server's side: only router_fail and router_store_error answer these */
     HTTP_ERROR_INTERNAL,
     HTTP_ERROR_UNAVAILABLE,
+    HTTP_ERROR_OUTCOME_UNKNOWN,
     HTTP_ERROR__MAX
 };
 
@@ -204,6 +205,11 @@ void response_error(struct response *resp, int status, const char *code, const c
 
 /* response_unavailable - 503 SERVICE_UNAVAILABLE with Retry-After: retry_after seconds. */
 void response_unavailable(struct response *resp, int retry_after);
+
+/* response_outcome_unknown - 503 OUTCOME_UNKNOWN with Retry-After: the change was sent to the
+ * database but its answer never came, so it may or may not have been made; the client should
+ * look (sign in, get-session, list-sessions...) before repeating it. */
+void response_outcome_unknown(struct response *resp, int retry_after);
 
 /* response_too_many - Better Auth's rate-limit answer: 429 {"message":"Too many requests.
  * Please try again later."} (no code) with X-Retry-After: retry_after seconds (at least 1). */

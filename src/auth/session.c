@@ -109,7 +109,7 @@ static enum db_status find_live_session(const struct app *app, const struct requ
         return rc;
     *now = session_now_ms();
     if (st->session.expires_at_ms < *now) {
-        rc = app->store->ops->session_delete_token(app->store->impl, stored);
+        rc = db_housekeeping(app->store->ops->session_delete_token(app->store->impl, stored));
         if (rc != DB_OK && rc != DB_NOTFOUND)
             return rc;
         st->found = SESSION_STALE;
@@ -141,8 +141,8 @@ static enum db_status refresh_session(const struct app *app, struct response *re
     struct session_record refreshed;
     enum db_status rc;
 
-    rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
-                                          SESSION_EXPIRES_IN_S, &refreshed);
+    rc = db_housekeeping(app->store->ops->session_refresh(
+        app->store->impl, resp->arena, st->session.id, SESSION_EXPIRES_IN_S, &refreshed));
     if (rc == DB_NOTFOUND) {
         st->found = SESSION_STALE;
         return DB_OK;

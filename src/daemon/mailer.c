@@ -352,6 +352,25 @@ static void db_fine(struct mailer *m)
     m->db_down = false;
 }
 
+/* worth_repeating - whether marking a row again can still succeed: after DB_RETRY nothing
+ * was recorded; after DB_UNKNOWN it may have been, and marking it sent twice is harmless
+ * (outbox_mark_sent). */
+static bool worth_repeating(enum db_status st)
+{
+    switch (st) {
+    case DB_RETRY:
+    case DB_UNKNOWN:
+        return true;
+    case DB_OK:
+    case DB_NOTFOUND:
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_FAIL:
+        break;
+    }
+    return false;
+}
+
 /* record_sent - the command accepted the message: this must reach the database, or the row
  * is sent again when its lease ends. Keep trying (whatever signal came meanwhile) until the
  * lease is nearly over. */
@@ -362,7 +381,7 @@ static void record_sent(struct mailer *m, const struct outbox_item *item, int64_
 
     while ((st = outbox_mark_sent(m->db, item->id)) != DB_OK) {
         db_problem(m, "mark_sent", st);
-        if (st != DB_RETRY || clock_monotonic_ms() >= give_up) {
+        if (!worth_repeating(st) || clock_monotonic_ms() >= give_up) {
             log_event(LOG_LEVEL_ERROR, "mail_mark_lost",
                       "id=%lld message_id=%s status=%s reason=\"sent but not recorded: it will "
                       "be sent again when its lease ends\"",

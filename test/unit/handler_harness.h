@@ -48,6 +48,9 @@
 #define E_CREDENTIALS                                                                              \
     "{\"message\":\"Invalid email or password\",\"code\":\"INVALID_EMAIL_OR_PASSWORD\"}"
 #define E_UNAVAILABLE "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}"
+#define E_OUTCOME_UNKNOWN                                                                          \
+    "{\"message\":\"The change may or may not have been made; check before repeating "             \
+    "it\",\"code\":\"OUTCOME_UNKNOWN\"}"
 #define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
 #define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
 
