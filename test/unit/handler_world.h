@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "global/settings.h"
 
@@ -94,10 +95,7 @@ struct config {
     const char *trusted_proxies;
 };
 
-extern struct fake_store *fs;
-extern struct arena *arena;
-extern struct settings settings;
-extern struct app app;
+/* The world itself (fs, arena, settings, app) is harness_app.h's. */
 /* parsed - the last body body_json parsed. */
 extern struct json_object *parsed;
 
