@@ -7,6 +7,7 @@
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
+source "$top_srcdir/test/lib/stack.sh"
 
 tmpdir_new
 pg_start
@@ -227,11 +228,6 @@ expect "...saying why (class=refused)" grep -q 'event=db_unavailable class=refus
 
 # Every statement of the table prepares against the migrated schema, and the db module's
 # live behaviour (conflicts, terminated backends, deadlines) holds.
-if "$top_builddir/test/integration/check_db_live" >"$TEST_TMP/live" 2>&1; then
-	ok "check_db_live: every statement prepares; conflict, termination and deadline handling"
-else
-	not_ok "check_db_live"
-	sed 's/^/# /' "$TEST_TMP/live"
-fi
+stack_check_program check_db_live "every statement prepares; conflict, termination and deadline handling"
 
 finish

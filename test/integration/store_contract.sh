@@ -15,11 +15,7 @@ tmpdir_new
 export AUTHFCGI_DB_TIMEOUT_MS=10000
 stack_db
 
-if "$top_builddir/test/integration/check_store_contract" >"$TEST_TMP/check" 2>&1; then
-	ok "check_store_contract: the store contract over store_pg, named and unnamed (unnamed only behind a pooler)"
-else
-	not_ok "check_store_contract"
-fi
-sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
+stack_check_program check_store_contract \
+	"the store contract over store_pg, named and unnamed (unnamed only behind a pooler)"
 
 finish

@@ -1,8 +1,9 @@
 #!/bin/bash
 # stack.sh - the start-up the database and end-to-end tests share: a migrated throwaway
-# PostgreSQL (stack_db), a pool behind one web server (stack_front), and the sanitizer check
-# of a log (stack_sanitizer_clean). Source after common.sh and pg.sh (pool.sh and front.sh
-# too for stack_front).
+# PostgreSQL (stack_db), one of the check programs run against it (stack_check_program), a
+# pool behind one web server (stack_front), and the sanitizer check of a log
+# (stack_sanitizer_clean). Source after common.sh and pg.sh (pool.sh and front.sh too for
+# stack_front).
 
 # stack_db - pg_start, then `authfcgi migrate` against it; a failed migration shows its log
 # and ends the test.
@@ -14,6 +15,21 @@ stack_db() {
 		finish
 	fi
 	ok "authfcgi migrate"
+}
+
+# stack_check_program NAME WHAT [VAR=VALUE...] - run test/integration/NAME (a check suite
+# built by make check) against the database of stack_db, with the VAR=VALUE pairs in its
+# environment: one result line "NAME: WHAT", and the suite's output in the log without the
+# connection lines.
+stack_check_program() {
+	local name=$1 what=$2
+	shift 2
+	if env "$@" "$top_builddir/test/integration/$name" >"$TEST_TMP/$name.out" 2>&1; then
+		ok "$name: $what"
+	else
+		not_ok "$name"
+	fi
+	sed 's/^/# /' "$TEST_TMP/$name.out" | grep -v 'event=db_connected' || true
 }
 
 # stack_front KIND PORT - pool_start with the environment as it is, then front_start KIND
