@@ -474,9 +474,6 @@ START_TEST(test_now_ms)
 }
 END_TEST
 
-#define LOOP(tc, fn, table)                                                                        \
-    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
-
 int main(void)
 {
     Suite *s = suite_create("session");

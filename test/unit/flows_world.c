@@ -229,14 +229,3 @@ void assert_same_answer_work(const struct work *a, const struct work *b, const c
     ck_assert_msg(after_a == 1 && after_b == 1, "%s: %u and %u store calls after the answer", pair,
                   after_a, after_b);
 }
-
-int flows_world_main(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -285,14 +285,3 @@ const char *get_session_json(const char *raw)
     return arena_printf(arena, "{\"session\":%s,\"user\":%s}", session_json(s, raw),
                         user_json(s->user_id));
 }
-
-int handler_world_main(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
