@@ -9,12 +9,5 @@ source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
 
-watchdog 240
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
-stack_check_program check_flows_store \
+stack_db_suite check_flows_store \
 	"mail_issue, verification_find, password_reset, email_confirm, sign_up with a mail"
-
-finish

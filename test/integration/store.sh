@@ -7,12 +7,6 @@ source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/stack.sh"
 
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
 # libpq sends PGTZ as the session's TimeZone: a half-hour offset catches any local-time slip.
-stack_check_program check_store "every store operation, named and unnamed, hashed and plain tokens" \
+stack_db_suite check_store "every store operation, named and unnamed, hashed and plain tokens" \
 	PGTZ=Asia/Kolkata
-
-finish

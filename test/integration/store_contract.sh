@@ -10,12 +10,5 @@ source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
 
-watchdog 240
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
-stack_check_program check_store_contract \
+stack_db_suite check_store_contract \
 	"the store contract over store_pg, named and unnamed (unnamed only behind a pooler)"
-
-finish
