@@ -71,14 +71,6 @@ applied_versions() {
 		tr '\n' ' '
 }
 
-# expect MSG CMD... - one result line: ok when CMD succeeds. (Bare `[[ ]]; check $?` would
-# trip set -e on failure.)
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 # has LINE FILE - FILE has exactly this line.
 has() {
 	grep -qxF -- "$1" "$2"

@@ -124,11 +124,11 @@ body() {
 	body 70
 } >"$TEST_TMP/self/b.h"
 self=$(too_long "$TEST_TMP/self")
-expect() {
+catches() {
 	if grep -qx -- "$2" <<<"$self"; then ok "checker catches $1"; else not_ok "checker catches $1"; fi
 }
-expect "a 61-line function" 'a.c: over_limit is 61 lines (limit 60)'
-expect "a long function in a header" 'b.h: header_over is 70 lines (limit 60)'
+catches "a 61-line function" 'a.c: over_limit is 61 lines (limit 60)'
+catches "a long function in a header" 'b.h: header_over is 70 lines (limit 60)'
 if [[ $(wc -l <<<"$self") == 2 ]]; then
 	ok "checker passes a 60-line function, a 100-line table and an 80-line struct"
 else
