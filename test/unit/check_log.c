@@ -414,7 +414,7 @@ static void world_new(void)
 {
     struct settings s = harness_settings();
 
-    s.session_storage = "hash";
+    s.session_storage = SESSION_STORAGE_HASH;
     s.mail_from = "Test <no-reply@example.com>";
     harness_app_new(&s);
 }

@@ -63,7 +63,7 @@ static void world_new(void)
 {
     struct settings s = harness_settings();
 
-    s.session_storage = "hash";
+    s.session_storage = SESSION_STORAGE_HASH;
     harness_app_new(&s);
     handler_harness_seed_alice(fs, &app);
     random_fails = hmac_fails = false;

@@ -36,7 +36,7 @@ static struct settings configured(bool hash, bool bearer)
 {
     struct settings s = harness_settings();
 
-    s.session_storage = hash ? "hash" : "plain";
+    s.session_storage = hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
     s.bearer = bearer;
     s.delete_user = true;
     return s;

@@ -31,7 +31,7 @@ static struct settings configured(struct config cfg)
 {
     struct settings s = harness_settings();
 
-    s.session_storage = cfg.hash ? "hash" : "plain";
+    s.session_storage = cfg.hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
     s.rate_limit = cfg.rate_limit;
     s.mail_from = cfg.no_mail ? NULL : MAIL_FROM;
     s.change_email = cfg.change_email;

@@ -40,7 +40,7 @@ static struct settings configured(struct config cfg)
 
     if (cfg.base_url != NULL)
         s.base_url = (char *)cfg.base_url;
-    s.session_storage = cfg.hash ? "hash" : "plain";
+    s.session_storage = cfg.hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
     s.bearer = cfg.bearer;
     s.bearer_unsigned = cfg.bearer_unsigned;
     s.rate_limit = cfg.rate_limit;

@@ -19,8 +19,8 @@ struct settings harness_settings(void)
         .secret = SECRET,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = "plain",
-        .password_hash = "yescrypt",
+        .session_storage = SESSION_STORAGE_PLAIN,
+        .password_hash = PASSWORD_HASH_YESCRYPT,
         .password_cost = 1,
     };
 }

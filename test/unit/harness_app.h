@@ -22,7 +22,7 @@ extern struct app app;
 extern bool app_ready;
 
 /* harness_settings - SECRET, BASE_URL, FRONT as the trusted origin, session tokens stored as
- * given ("plain", as Better Auth stores them), yescrypt at cost 1 (fast); nothing else on. */
+ * given (plain, as Better Auth stores them), yescrypt at cost 1 (fast); nothing else on. */
 struct settings harness_settings(void);
 
 /* harness_app_new - a new world: an empty fake store, a 64 KiB arena and app built from a copy
