@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <check.h>
+
 #include "auth/app.h"
 #include "util/arena.h"
 #include "auth/http.h"
@@ -111,6 +113,15 @@ void handler_harness_check_cookies(const struct response *r, size_t n, const cha
         const char *one_[1] = {(line)};                                                            \
         handler_harness_check_cookies(&(r), 1, one_);                                              \
     } while (0)
+
+/* ---- running a suite ------------------------------------------------------------------------ */
+
+/* LOOP - a loop test over every row of table. */
+#define LOOP(tc, fn, table)                                                                        \
+    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
+
+/* harness_run - run suite s (the runner takes it over) and answer main's exit status. */
+int harness_run(Suite *s);
 
 /* ---- log lines ------------------------------------------------------------------------------ */
 
