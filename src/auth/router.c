@@ -114,9 +114,23 @@ static const char *route_name(const struct call *c)
 /* router_store_error - see router.h. */
 void router_store_error(struct call *c, enum db_status st)
 {
-    if (st == DB_RETRY) {
-        response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
+    struct store *store = c->app->store;
+
+    switch (st) {
+    case DB_RETRY:
+        response_unavailable(c->resp, store->ops->retry_after(store->impl));
         return;
+    case DB_UNKNOWN:
+        log_event(LOG_LEVEL_WARN, "request_failed", "route=%s status=%s reason=%s", route_name(c),
+                  db_status_name(st), "the database connection was lost after the change was sent");
+        response_outcome_unknown(c->resp, store->ops->retry_after(store->impl));
+        return;
+    case DB_OK:       /* a caller's bug: nothing failed */
+    case DB_NOTFOUND: /* an answer the caller should have given */
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_FAIL:
+        break;
     }
     log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s status=%s", route_name(c),
               db_status_name(st));

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "util/arena.h"
+#include "util/clock.h"
 #include "util/client_ip.h"
 #include "daemon/fcgi_peek.h"
 #include "auth/http.h"
@@ -55,13 +56,6 @@ struct fcgi_io {
     int64_t conn_start_ms; /* when the connection was accepted, or its last request began */
     unsigned char peek[FCGI_PEEK_MAX]; /* params_ready's look at what libfcgi will read */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int set_nonblocking(int fd)
 {
@@ -379,7 +373,7 @@ static void close_connection(struct fcgi_io *io)
 /* drop_connection - close_connection, saying why. */
 static void drop_connection(struct fcgi_io *io, const char *phase)
 {
-    int64_t ms = now_ms() - io->conn_start_ms;
+    int64_t ms = clock_monotonic_ms() - io->conn_start_ms;
     bool timeout = ms >= io->limits.timeout_ms;
 
     log_event(timeout ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "fcgi_connection_dropped",
@@ -417,7 +411,7 @@ static bool params_ready(struct fcgi_io *io)
                 return false;
             }
         }
-        int64_t left = io->conn_start_ms + io->limits.timeout_ms - now_ms();
+        int64_t left = io->conn_start_ms + io->limits.timeout_ms - clock_monotonic_ms();
         if (left <= 0) {
             drop_connection(io, "params");
             return false;
@@ -519,7 +513,7 @@ static enum fcgi_accept wait_readable(struct fcgi_io *io)
     if (n < 0 && errno == EINTR)
         return FCGI_ACCEPT_INTERRUPTED;
     if (n == 0) {
-        io->conn_start_ms = now_ms() - io->limits.timeout_ms;
+        io->conn_start_ms = clock_monotonic_ms() - io->limits.timeout_ms;
         drop_connection(io, "idle");
         return FCGI_ACCEPT_INTERRUPTED;
     }
@@ -549,7 +543,7 @@ enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct 
         /* keepConnection: FCGX_Accept_r first finishes the previous request, which must not
          * close the connection handed to it. detached: on a broken connection libfcgi closes at
          * once instead of lingering. Both are libfcgi's own fields (fcgiapp.h). */
-        io->conn_start_ms = now_ms();
+        io->conn_start_ms = clock_monotonic_ms();
         if (!params_ready(io))
             continue;
         io->req.keepConnection = 1;
