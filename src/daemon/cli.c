@@ -97,10 +97,17 @@ int cli_store_fail(enum db_status st, const char *what)
         return cli_fail(EX_DATAERR, "%s: the database refused the data", what);
     case DB_RETRY:
         return cli_fail(EX_TEMPFAIL,
-                        "%s: the database became unavailable, "
-                        "see its state and try again",
+                        "%s: the database became unavailable; nothing was changed, "
+                        "try again",
                         what);
-    default:
-        return cli_fail(EX_SOFTWARE, "%s: database error (%s)", what, db_status_name(st));
+    case DB_UNKNOWN:
+        return cli_fail(EX_TEMPFAIL,
+                        "%s: the database connection was lost after the change was "
+                        "sent; it may or may not be made (see authfcgi user show)",
+                        what);
+    case DB_OK:
+    case DB_FAIL:
+        break;
     }
+    return cli_fail(EX_SOFTWARE, "%s: database error (%s)", what, db_status_name(st));
 }

@@ -34,7 +34,8 @@ int cli_open_db(const struct settings *s, struct db **db);
 
 /* cli_store_fail - the exit status and line for a store operation's failure st on what (a
  * user's address or id): DB_NOTFOUND EX_NOUSER, DB_CONFLICT and DB_INVALID EX_DATAERR,
- * DB_RETRY EX_TEMPFAIL, anything else EX_SOFTWARE. */
+ * DB_RETRY (nothing changed) and DB_UNKNOWN (a commit whose answer was lost) EX_TEMPFAIL,
+ * DB_FAIL EX_SOFTWARE. */
 int cli_store_fail(enum db_status st, const char *what);
 
 #endif

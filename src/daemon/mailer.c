@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "global/db.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "global/outbox.h"
 #include "util/random.h"
@@ -36,13 +37,6 @@
 #define PURGE_INTERVAL_MS (3600 * 1000)
 
 static volatile sig_atomic_t stop_signal;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Running the command */
@@ -114,7 +108,7 @@ static bool wait_child(pid_t pid, int64_t deadline_ms, int *status)
             *status = 0;
             return true; /* cannot happen for our own child; do not spin */
         }
-        if (now_ms() >= deadline_ms)
+        if (clock_monotonic_ms() >= deadline_ms)
             break;
         struct timespec ts = {0, REAP_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);
@@ -212,7 +206,7 @@ static void converse(struct exchange *x, int in_fd, int out_fd, int64_t deadline
         close_fd(&in_fd);
     while (in_fd >= 0 || out_fd >= 0) {
         struct pollfd fds[2] = {{.fd = in_fd, .events = POLLOUT}, {.fd = out_fd, .events = POLLIN}};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         if (left <= 0)
             break;
         int n = poll(fds, 2, (int)left);
@@ -259,7 +253,7 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
                                     char *detail, size_t size)
 {
     struct exchange x = {.message = message, .len = strlen(message)};
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
     pid_t pid;
     int in_fd, out_fd, status = 0;
 
@@ -358,6 +352,25 @@ static void db_fine(struct mailer *m)
     m->db_down = false;
 }
 
+/* worth_repeating - whether marking a row again can still succeed: after DB_RETRY nothing
+ * was recorded; after DB_UNKNOWN it may have been, and marking it sent twice is harmless
+ * (outbox_mark_sent). */
+static bool worth_repeating(enum db_status st)
+{
+    switch (st) {
+    case DB_RETRY:
+    case DB_UNKNOWN:
+        return true;
+    case DB_OK:
+    case DB_NOTFOUND:
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_FAIL:
+        break;
+    }
+    return false;
+}
+
 /* record_sent - the command accepted the message: this must reach the database, or the row
  * is sent again when its lease ends. Keep trying (whatever signal came meanwhile) until the
  * lease is nearly over. */
@@ -368,7 +381,7 @@ static void record_sent(struct mailer *m, const struct outbox_item *item, int64_
 
     while ((st = outbox_mark_sent(m->db, item->id)) != DB_OK) {
         db_problem(m, "mark_sent", st);
-        if (st != DB_RETRY || now_ms() >= give_up) {
+        if (!worth_repeating(st) || clock_monotonic_ms() >= give_up) {
             log_event(LOG_LEVEL_ERROR, "mail_mark_lost",
                       "id=%lld message_id=%s status=%s reason=\"sent but not recorded: it will "
                       "be sent again when its lease ends\"",
@@ -415,7 +428,7 @@ static void record_failure(struct mailer *m, const struct outbox_item *item, con
 static void deliver(struct mailer *m, const struct outbox_item *item)
 {
     char detail[OUTPUT_KEEP + 128];
-    int64_t claimed = now_ms();
+    int64_t claimed = clock_monotonic_ms();
 
     enum mailer_send_status r = mailer_send(m->s->sendmail, item->message,
                                             m->s->sendmail_timeout_ms, detail, sizeof detail);
@@ -423,7 +436,7 @@ static void deliver(struct mailer *m, const struct outbox_item *item)
         record_sent(m, item, claimed);
         log_event(LOG_LEVEL_INFO, "mail_sent", "id=%lld message_id=%s kind=%s attempt=%d ms=%lld",
                   (long long)item->id, item->message_id, item->kind, item->attempts,
-                  (long long)(now_ms() - claimed));
+                  (long long)(clock_monotonic_ms() - claimed));
         return;
     }
     record_failure(m, item, detail);
@@ -440,7 +453,7 @@ static void purge(struct mailer *m)
 /* run - claim and deliver until stopped or (once) until nothing is due. */
 static int run(struct mailer *m, bool once)
 {
-    int64_t next_purge = now_ms() + 60 * 1000;
+    int64_t next_purge = clock_monotonic_ms() + 60 * 1000;
     uint32_t r = 0;
 
     /* A --once run purges on one run in 60: cron every minute purges about hourly. */
@@ -459,9 +472,9 @@ static int run(struct mailer *m, bool once)
             db_fine(m);
             if (once)
                 break;
-            if (now_ms() >= next_purge) {
+            if (clock_monotonic_ms() >= next_purge) {
                 purge(m);
-                next_purge = now_ms() + PURGE_INTERVAL_MS;
+                next_purge = clock_monotonic_ms() + PURGE_INTERVAL_MS;
             }
             sleep_ms(m->s->mail_poll_ms);
             continue;

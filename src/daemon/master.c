@@ -34,6 +34,7 @@
 #endif
 
 #include "daemon/listener.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "daemon/mailer.h"
 #include "daemon/privilege.h"
@@ -193,13 +194,6 @@ static void drain_self_pipe(struct master *m)
 
 /* ------------------------------------------------------------------------------------------
  * Small helpers */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct child *find_child(struct master *m, pid_t pid)
 {
@@ -452,7 +446,7 @@ static int spawn_child(struct master *m, enum child_kind_id kind)
     c->pid = pid;
     c->kind = kind;
     c->generation = m->generation;
-    c->spawned_ms = now_ms();
+    c->spawned_ms = clock_monotonic_ms();
     c->respawn_mark = respawn_mark(&m->respawn[kind]);
     char event[32];
     snprintf(event, sizeof event, "%s_spawned", child_kinds[kind].name);
@@ -468,7 +462,7 @@ static void throttle_up(struct master *m, enum child_kind_id kind, uint64_t mark
     const struct child_kind *k = &child_kinds[kind];
     struct respawn *r = &m->respawn[kind];
 
-    if (respawn_backoff(r, &k->respawn, mark, now_ms()) && k->throttle_reason != NULL)
+    if (respawn_backoff(r, &k->respawn, mark, clock_monotonic_ms()) && k->throttle_reason != NULL)
         log_event(LOG_LEVEL_WARN, "respawn_throttled", "delay_ms=%d reason=\"%s\"", r->delay_ms,
                   k->throttle_reason);
 }
@@ -483,7 +477,7 @@ static void spawn_missing(struct master *m)
 {
     for (int k = 0; k < CHILD_KINDS; k++) {
         struct respawn *r = &m->respawn[k];
-        while (now_ms() >= r->next_ms && count_current(m, k, false) < m->target[k]) {
+        while (clock_monotonic_ms() >= r->next_ms && count_current(m, k, false) < m->target[k]) {
             if (spawn_child(m, k) != 0) {
                 /* Out of processes or memory: the same backoff as for dying children. */
                 throttle_up(m, k, respawn_mark(r));
@@ -655,7 +649,8 @@ static void on_child_exit(struct master *m, struct child *c, int status)
     char how[32], event[32];
     bool config_error = WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
     bool expected = c->retiring || m->stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    bool ok = proven(c, now_ms()); /* "served" in the log: a mailer serves by living a while */
+    /* "served" in the log: a mailer serves by living a while */
+    bool ok = proven(c, clock_monotonic_ms());
 
     describe_status(status, how, sizeof how);
     snprintf(event, sizeof event, "%s_exited", k->name);
@@ -696,7 +691,7 @@ static void reap(struct master *m)
 
 static void begin_stop(struct master *m, int sig)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     m->stopping = true;
     m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
@@ -714,7 +709,7 @@ static void begin_stop(struct master *m, int sig)
  * child starts waiting), and kill what is left at the deadline. */
 static void drain_tick(struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->nchildren == 0)
         return;
@@ -738,7 +733,7 @@ static void drain_tick(struct master *m)
 
 static int poll_timeout(const struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->stopping) {
         if (m->stop_deadline_ms == INT64_MAX)

@@ -15,6 +15,7 @@
 
 #include "util/arena.h"
 #include "util/random.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 /* RFC 5322 §2.1.1: lines SHOULD stay within 78 characters and MUST within 998. */
@@ -491,7 +492,6 @@ static void qp_put(struct strbuf *b, size_t *col, const char *unit, size_t n)
  * alter the body. */
 char *mail_quoted_printable(const char *body)
 {
-    static const char hex[] = "0123456789ABCDEF";
     struct strbuf b = {0};
     size_t col = 0;
 
@@ -509,7 +509,7 @@ char *mail_quoted_printable(const char *body)
         if (literal) {
             qp_put(&b, &col, p, 1);
         } else {
-            char unit[3] = {'=', hex[c >> 4], hex[c & 15]};
+            char unit[3] = {'=', text_hex_digit(c >> 4, true), text_hex_digit(c, true)};
             qp_put(&b, &col, unit, 3);
         }
     }

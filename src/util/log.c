@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/text.h"
 #include "util/utf8.h"
 
 /* Longer lines are truncated; PIPE_BUF (4096) keeps writes to a pipe atomic. */
@@ -152,7 +153,6 @@ static size_t utf8_length(const unsigned char *p, size_t n)
 static size_t escape_unit(const unsigned char *p, size_t n, char out[4], size_t *out_len,
                           bool *plain)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char c = p[0];
     size_t k;
 
@@ -180,8 +180,8 @@ static size_t escape_unit(const unsigned char *p, size_t n, char out[4], size_t 
         return k;
     }
     out[1] = 'x';
-    out[2] = hex[c >> 4];
-    out[3] = hex[c & 15];
+    out[2] = text_hex_digit(c >> 4, false);
+    out[3] = text_hex_digit(c, false);
     *out_len = 4;
     return 1;
 }

@@ -45,13 +45,18 @@ int text_hex_value(int c)
     return -1;
 }
 
+char text_hex_digit(unsigned v, bool upper)
+{
+    static const char lower_digits[] = "0123456789abcdef", upper_digits[] = "0123456789ABCDEF";
+
+    return (upper ? upper_digits : lower_digits)[v & 15];
+}
+
 void text_hex_encode(const unsigned char *data, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-
     for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15];
+        out[2 * i] = text_hex_digit(data[i] >> 4, false);
+        out[2 * i + 1] = text_hex_digit(data[i], false);
     }
     out[2 * len] = '\0';
 }

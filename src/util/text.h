@@ -24,6 +24,10 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
 
+/* text_hex_digit - the hex digit for v & 15: lower-case (what Node's toString("hex") writes),
+ * or upper-case when upper (percent-escapes, quoted-printable). The one hex alphabet. */
+char text_hex_digit(unsigned v, bool upper);
+
 /* text_hex_encode - the len bytes at data as 2 * len lower-case hex digits and a NUL in out. */
 void text_hex_encode(const unsigned char *data, size_t len, char *out);
 

@@ -134,6 +134,25 @@ START_TEST(test_hex_value_digits)
 }
 END_TEST
 
+/* The one hex alphabet: each case reads back, only the low four bits count, and encoding
+ * writes lower-case pairs high nibble first. */
+START_TEST(test_hex_digit_and_encode)
+{
+    const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(bytes) + 1];
+
+    for (unsigned v = 0; v < 16; v++) {
+        ck_assert_int_eq(text_hex_value((unsigned char)text_hex_digit(v, false)), (int)v);
+        ck_assert_int_eq(text_hex_value((unsigned char)text_hex_digit(v, true)), (int)v);
+        ck_assert_int_eq(text_hex_digit(v + 16, true), text_hex_digit(v, true));
+    }
+    ck_assert_int_eq(text_hex_digit(10, false), 'a');
+    ck_assert_int_eq(text_hex_digit(10, true), 'A');
+    text_hex_encode(bytes, sizeof(bytes), out);
+    ck_assert_str_eq(out, "000fa5ff");
+}
+END_TEST
+
 /* Expected texts printed by Node's Date.prototype.toISOString(), which is what Better Auth's
  * JSON carries. */
 static const struct {
@@ -227,6 +246,7 @@ static Suite *text_suite(void)
     tc = tcase_create("hex_value");
     tcase_add_loop_test(tc, test_hex_value, 0, 256);
     tcase_add_test(tc, test_hex_value_digits);
+    tcase_add_test(tc, test_hex_digit_and_encode);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("iso_time");

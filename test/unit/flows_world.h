@@ -14,6 +14,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/mail_token.h"
 #include "global/settings.h"
@@ -62,12 +63,7 @@ struct config {
     bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
 };
 
-extern struct fake_store *fs;
-extern struct arena *arena;
-extern struct settings settings;
-extern struct app app;
-/* app_ready - whether app holds an app_init'ed app (teardown frees it then). */
-extern bool app_ready;
+/* The world itself (fs, arena, settings, app, app_ready) is harness_app.h's. */
 
 /* A browser signed in as N: its cookie and the trusted Origin. */
 #define AS_N .cookie = N_COOKIE, .origin = FRONT
@@ -143,6 +139,6 @@ struct work work_of(void);
 void assert_same_answer_work(const struct work *a, const struct work *b, const char *pair);
 
 /* flows_world_main - run suite s and answer main's exit status. */
-int flows_world_main(Suite *s);
+#define flows_world_main harness_run
 
 #endif
