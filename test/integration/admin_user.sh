@@ -193,6 +193,27 @@ check $? "delete: the user, its accounts and sessions gone"
 u 67 delete bob@example.com
 check $? "delete again: 67"
 
+# ---- a change whose answer is lost: test/lib/drop_proxy.py cuts the connection right after
+# PostgreSQL answered the DELETE (autocommit: it is made), then the COMMIT of a create.
+u 0 create lost@example.com <<<"$PW"
+python3 "$top_srcdir/test/lib/drop_proxy.py" "$TEST_TMP/proxy.port" "$PGPORT" \
+	'P:DELETE FROM "user"' Q:COMMIT >"$TEST_TMP/proxy.log" 2>&1 &
+proxy_pid=$!
+on_exit "kill $proxy_pid 2>/dev/null"
+deadline=$((SECONDS + 20))
+while [[ ! -s $TEST_TMP/proxy.port ]] && ((SECONDS < deadline)) && kill -0 "$proxy_pid" 2>/dev/null; do
+	sleep 0.1
+done
+PROXY_URL="postgresql://postgres@127.0.0.1:$(cat "$TEST_TMP/proxy.port")/authfcgi?sslmode=disable&gssencmode=disable"
+DATABASE_URL=$PROXY_URL u 75 delete lost@example.com &&
+	[[ $(wc -l <<<"$ERR") == 1 && $ERR == *"may or may not be made"* &&
+		$(sql "SELECT count(*) FROM \"user\" WHERE email = 'lost@example.com'") == 0 ]]
+check $? "delete whose answer is lost: 75, one line saying it may be made (it was)"
+DATABASE_URL=$PROXY_URL u 75 create lost2@example.com <<<"$PW" && [[ $ERR == *"may or may not be made"* ]]
+check $? "create whose COMMIT answer is lost: 75, one line saying it may be made"
+grep -c '^dropped' "$TEST_TMP/proxy.log" | grep -qx 2
+check $? "the proxy dropped both answers"
+
 # ---- usage, configuration, database
 u 64 frobnicate && u 64 show && u 64 list --name x && u 64
 check $? "usage errors: 64"
