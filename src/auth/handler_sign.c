@@ -54,9 +54,24 @@ static bool remember_me(const struct call *c)
     return !(v->kind == VALUE_BOOLEAN && !v->boolean);
 }
 
-/* handler_start_session - see handlers.h. */
-bool handler_start_session(struct call *c, const char *user_id, bool remember,
-                           const char **token)
+/* cache_new_session - the cookie cache line for a session just created (rec from the store,
+ * raw its token), as Better Auth's setSessionCookie adds it. */
+static bool cache_new_session(struct call *c, const struct session_record *rec,
+                              const struct user_record *user, const char *raw, bool remember)
+{
+    struct session_record s = *rec;
+
+    s.token = raw;
+    if (session_cache_cookie(c->app, c->resp, &s, user, remember) != 0) {
+        router_fail(c, FAIL_COOKIE_SIGN);
+        return false;
+    }
+    return true;
+}
+
+/* start_session - handler_start_session, with the cookie cache line when user is non-NULL. */
+static bool start_session(struct call *c, const char *user_id, const struct user_record *user,
+                          bool remember, const char **token)
 {
     char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], id[RANDOM_TOKEN_LEN + 1];
     struct new_session ns;
@@ -76,8 +91,16 @@ bool handler_start_session(struct call *c, const char *user_id, bool remember,
         router_fail(c, FAIL_COOKIE_SIGN);
         return false;
     }
+    if (user != NULL && !cache_new_session(c, &rec, user, raw, remember))
+        return false;
     *token = arena_strdup(c->resp->arena, raw);
     return true;
+}
+
+/* handler_start_session - see handlers.h. */
+bool handler_start_session(struct call *c, const char *user_id, bool remember, const char **token)
+{
+    return start_session(c, user_id, NULL, remember, token);
 }
 
 /* lowered_email - the request's e-mail, lower-cased as Better Auth stores and looks it up. */
@@ -241,6 +264,8 @@ void handle_sign_up(struct call *c)
         router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
+    if (!cache_new_session(c, &session, &user, raw, remember))
+        return;
     obj = json_object_new_object();
     json_object_object_add(obj, "token", json_object_new_string(raw));
     json_object_object_add(obj, "user", json_view_user(&user));
@@ -404,7 +429,7 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
-    if (!handler_start_session(c, user.id, remember_me(c), &token))
+    if (!start_session(c, user.id, &user, remember_me(c), &token))
         return;
     obj = json_object_new_object();
     if (callback->kind == VALUE_STRING && callback->len > 0) {

@@ -12,6 +12,7 @@
 #include "auth/app.h"
 #include "util/arena.h"
 #include "auth/cookie.h"
+#include "auth/cookie_cache.h"
 #include "util/digest.h"
 #include "auth/http.h"
 #include "util/random.h"
@@ -95,12 +96,92 @@ static enum cookie_status read_presented_token(const struct app *app, const stru
     return cs;
 }
 
+/* has_dont_remember - a valid dont_remember cookie came with the request. */
+static bool has_dont_remember(const struct app *app, const struct request *req)
+{
+    char flag[8];
+
+    return cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
+                              sizeof(flag)) == COOKIE_OK &&
+           strcmp(flag, "true") == 0;
+}
+
+/* from_cookie_cache - the answer of the session_data cookie, where the cache applies (see
+ * session.h): 1 when it answered (st VALID), 0 to ask the database (a stale cookie gets its
+ * deletion line, as Better Auth's get-session sends it), -1 on an internal error. */
+static int from_cookie_cache(const struct app *app, const struct request *req,
+                             struct response *resp, struct session_state *st)
+{
+    bool applies = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+                   req->role == ROLE_AUTHORIZER;
+
+    if (!app->cookie_cache || !applies || query_flag_truthy(req->query, "disableCookieCache"))
+        return 0;
+    switch (cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
+                              &st->session, &st->user)) {
+    case CACHE_HIT:
+        st->found = SESSION_VALID;
+        st->dont_remember = has_dont_remember(app, req);
+        return 1;
+    case CACHE_STALE:
+        response_header(resp, "Set-Cookie", cookie_deletion_lines(&app->cookies)[1]);
+        break;
+    case CACHE_ABSENT:
+        break;
+    case CACHE_FAIL:
+        return -1;
+    }
+    memset(&st->session, 0, sizeof(st->session));
+    memset(&st->user, 0, sizeof(st->user));
+    return 0;
+}
+
+/* session_cache_cookie - see session.h. */
+int session_cache_cookie(const struct app *app, struct response *resp,
+                         const struct session_record *s, const struct user_record *u, bool remember)
+{
+    char *line;
+
+    if (!app->cookie_cache)
+        return 0;
+    if (cookie_cache_line(resp->arena, &app->cookies, s, u, session_now_ms(),
+                          app->cookie_cache_max_age, remember, &line) != 0)
+        return -1;
+    if (line != NULL)
+        response_header(resp, "Set-Cookie", line);
+    return 0;
+}
+
+/* refresh_session - the sliding refresh of a valid session: a new expiry in the database, the
+ * session cookie (and the cookie cache) sent again. */
+static enum db_status refresh_session(const struct app *app, struct response *resp,
+                                      struct session_state *st)
+{
+    struct session_record refreshed;
+    enum db_status rc = app->store->ops->session_refresh(
+        app->store->impl, resp->arena, st->session.id, SESSION_EXPIRES_IN_S, &refreshed);
+
+    if (rc == DB_NOTFOUND) {
+        st->found = SESSION_STALE; /* revoked between the two statements */
+        return DB_OK;
+    }
+    if (rc != DB_OK)
+        return rc;
+    st->session = refreshed;
+    st->session.token = arena_strdup(resp->arena, st->token);
+    if (session_resend_cookies(app, resp, st) != 0 ||
+        session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
+        st->failure = FAIL_COOKIE_SIGN;
+        return DB_FAIL;
+    }
+    return DB_OK;
+}
+
 /* session_resolve - see session.h. */
 enum db_status session_resolve(const struct app *app, const struct request *req,
                                struct response *resp, bool refresh, struct session_state *st)
 {
     char stored[SESSION_STORED_TOKEN_SIZE];
-    char flag[8];
     enum cookie_status cs;
     enum db_status rc;
     int64_t now;
@@ -117,6 +198,13 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->found = SESSION_NONE;
         st->token[0] = '\0';
         return DB_OK;
+    }
+    switch (from_cookie_cache(app, req, resp, st)) {
+    case 1:
+        return DB_OK;
+    case -1:
+        st->failure = FAIL_COOKIE_VERIFY;
+        return DB_FAIL;
     }
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;
@@ -141,32 +229,20 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         return DB_OK;
     }
     st->found = SESSION_VALID;
-    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
-                                           sizeof(flag)) == COOKIE_OK &&
-                        strcmp(flag, "true") == 0;
-
-    if (refresh && !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
-        st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
-                (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
-            now) {
-        struct session_record refreshed;
-
-        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
-                                              SESSION_EXPIRES_IN_S, &refreshed);
-        if (rc == DB_NOTFOUND) {
-            st->found = SESSION_STALE; /* revoked between the two statements */
-            return DB_OK;
-        }
-        if (rc != DB_OK)
-            return rc;
-        st->session = refreshed;
-        if (session_resend_cookies(app, resp, st) != 0) {
-            st->failure = FAIL_COOKIE_SIGN;
-            return DB_FAIL;
-        }
-    }
+    st->dont_remember = has_dont_remember(app, req);
     /* Clients see their own raw token, never the stored digest. */
     st->session.token = arena_strdup(resp->arena, st->token);
+    if (!refresh || st->dont_remember || query_flag_truthy(req->query, "disableRefresh"))
+        return DB_OK;
+    if (st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
+            (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
+        now)
+        return refresh_session(app, resp, st);
+    /* Read from the database: Better Auth's get-session writes the cookie cache then. */
+    if (session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
+        st->failure = FAIL_COOKIE_SIGN;
+        return DB_FAIL;
+    }
     return DB_OK;
 }
 
