@@ -168,30 +168,27 @@ static int signature_ok(struct arena *a, const char *secret, size_t secret_len,
     return CRYPTO_memcmp(expected, json_object_get_string(sig), JWT_MAC_B64_LEN) == 0;
 }
 
-/* payload_usable - the checks after the signature: the version, the token, both expiries. */
-static bool payload_usable(struct json_object *payload, const struct session_record *s,
-                           const char *token, int64_t expires_at_ms, int64_t now_ms)
+/* version_ok - updatedAt a number, and the version (absent = "1") the one we write. */
+static bool version_ok(struct json_object *payload)
 {
     struct json_object *version = NULL;
 
     if (member_of_type(payload, "updatedAt", json_type_int) == NULL)
         return false;
-    if (json_object_object_get_ex(payload, "version", &version) &&
-        (!json_object_is_type(version, json_type_string) ||
-         strcmp(json_object_get_string(version), CACHE_VERSION) != 0))
-        return false;
-    return strcmp(s->token, token) == 0 && expires_at_ms >= now_ms && s->expires_at_ms >= now_ms;
+    return !json_object_object_get_ex(payload, "version", &version) ||
+           (json_object_is_type(version, json_type_string) &&
+            strcmp(json_object_get_string(version), CACHE_VERSION) == 0);
 }
 
-/* cookie_cache_decode - see cookie_cache.h. */
-enum cookie_cache_status cookie_cache_decode(struct arena *a, const char *secret, size_t secret_len,
-                                             const char *value, const char *token, int64_t now_ms,
-                                             struct session_record *s, struct user_record *u)
+/* verify - what does not depend on the request or the time: value is well formed, signed
+ * with secret, of our version; then s, u and *expires_at_ms are filled (CACHE_HIT). */
+static enum cookie_cache_status verify(struct arena *a, const char *secret, size_t secret_len,
+                                       const char *value, struct session_record *s,
+                                       struct user_record *u, int64_t *expires_at_ms)
 {
     size_t len = strlen(value);
     struct json_object *outer, *payload, *expires, *sig;
     enum cookie_cache_status st = CACHE_STALE;
-    int64_t expires_at_ms;
     int ok;
 
     memset(s, 0, sizeof(*s));
@@ -202,19 +199,99 @@ enum cookie_cache_status cookie_cache_decode(struct arena *a, const char *secret
     sig = member_of_type(outer, "signature", json_type_string);
     if (payload == NULL || expires == NULL || sig == NULL)
         goto done;
-    expires_at_ms = json_object_get_int64(expires);
-    ok = signature_ok(a, secret, secret_len, payload, expires_at_ms, sig);
+    *expires_at_ms = json_object_get_int64(expires);
+    ok = signature_ok(a, secret, secret_len, payload, *expires_at_ms, sig);
     if (ok < 0)
         st = CACHE_FAIL;
     if (ok <= 0)
         goto done;
     if (read_session(a, member_of_type(payload, "session", json_type_object), s) == 0 &&
         read_user(a, member_of_type(payload, "user", json_type_object), u) == 0 &&
-        payload_usable(payload, s, token, expires_at_ms, now_ms))
+        version_ok(payload))
         st = CACHE_HIT;
 done:
     json_object_put(outer);
     return st;
+}
+
+/* usable - what does: the request's token, and neither expiry passed at now_ms. */
+static bool usable(const struct session_record *s, const char *token, int64_t expires_at_ms,
+                   int64_t now_ms)
+{
+    return strcmp(s->token, token) == 0 && expires_at_ms >= now_ms && s->expires_at_ms >= now_ms;
+}
+
+/* cookie_cache_decode - see cookie_cache.h. */
+enum cookie_cache_status cookie_cache_decode(struct arena *a, const char *secret, size_t secret_len,
+                                             const char *value, const char *token, int64_t now_ms,
+                                             struct session_record *s, struct user_record *u)
+{
+    int64_t expires_at_ms = 0;
+    enum cookie_cache_status st = verify(a, secret, secret_len, value, s, u, &expires_at_ms);
+
+    if (st == CACHE_HIT && !usable(s, token, expires_at_ms, now_ms))
+        st = CACHE_STALE;
+    return st;
+}
+
+/* The last value this worker verified. A browser sends the same session_data cookie with
+ * every request while it lives, and verifying it (base64, JSON, HMAC) costs more than the
+ * rest of an authorizer check: a value byte for byte equal, under the same secret, needs only
+ * the checks of usable() again. Not thread-safe, like the worker that uses it. */
+static struct {
+    struct arena *arena; /* owns everything below; reset for each new value */
+    const char *value;   /* NULL = nothing remembered */
+    const char *secret;
+    size_t secret_len;
+    struct session_record s;
+    struct user_record u;
+    int64_t expires_at_ms;
+} memo;
+
+/* memo_hit - whether value under c's secret is the one remembered. */
+static bool memo_hit(const struct cookie_config *c, const char *value)
+{
+    return memo.value != NULL && strcmp(memo.value, value) == 0 &&
+           memo.secret_len == c->secret_len && memcmp(memo.secret, c->secret, c->secret_len) == 0;
+}
+
+/* memo_store - verify value into the memo (remembered only when it verifies). */
+static enum cookie_cache_status memo_store(const struct cookie_config *c, const char *value)
+{
+    enum cookie_cache_status st;
+
+    memo.value = NULL;
+    if (memo.arena == NULL && (memo.arena = arena_create(8 * 1024)) == NULL)
+        return CACHE_FAIL;
+    arena_reset(memo.arena);
+    st = verify(memo.arena, c->secret, c->secret_len, value, &memo.s, &memo.u, &memo.expires_at_ms);
+    if (st == CACHE_HIT) {
+        memo.secret = arena_strndup(memo.arena, c->secret, c->secret_len);
+        memo.secret_len = c->secret_len;
+        memo.value = arena_strdup(memo.arena, value);
+    }
+    return st;
+}
+
+/* copy_records - the memo's records, their strings copied into a. */
+static void copy_records(struct arena *a, struct session_record *s, struct user_record *u)
+{
+    *s = memo.s;
+    *u = memo.u;
+    s->id = arena_strdup(a, s->id);
+    s->token = arena_strdup(a, s->token);
+    s->user_id = arena_strdup(a, s->user_id);
+    s->ip_address = arena_strdup(a, s->ip_address);
+    s->user_agent = arena_strdup(a, s->user_agent);
+    s->expires_at = arena_strdup(a, s->expires_at);
+    s->created_at = arena_strdup(a, s->created_at);
+    s->updated_at = arena_strdup(a, s->updated_at);
+    u->id = arena_strdup(a, u->id);
+    u->name = arena_strdup(a, u->name);
+    u->email = arena_strdup(a, u->email);
+    u->image = arena_strdup(a, u->image);
+    u->created_at = arena_strdup(a, u->created_at);
+    u->updated_at = arena_strdup(a, u->updated_at);
 }
 
 /* cookie_cache_read - see cookie_cache.h. */
@@ -226,11 +303,18 @@ enum cookie_cache_status cookie_cache_read(struct arena *a, const struct cookie_
     enum cookie_status cs =
         cookie_get(header, cookie_name(c, COOKIE_SESSION_DATA), value, sizeof(value));
 
+    enum cookie_cache_status st;
+
     if (cs == COOKIE_ABSENT)
         return CACHE_ABSENT;
     if (cs != COOKIE_OK)
         return CACHE_STALE;
-    return cookie_cache_decode(a, c->secret, c->secret_len, value, token, now_ms, s, u);
+    if (!memo_hit(c, value) && (st = memo_store(c, value)) != CACHE_HIT)
+        return st;
+    if (!usable(&memo.s, token, memo.expires_at_ms, now_ms))
+        return CACHE_STALE;
+    copy_records(a, s, u);
+    return CACHE_HIT;
 }
 
 /* cookie_cache_line - see cookie_cache.h. */

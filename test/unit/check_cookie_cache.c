@@ -400,6 +400,36 @@ START_TEST(test_read_header)
 }
 END_TEST
 
+/* The worker remembers the last value it verified: a second read of it must still apply the
+ * token, the expiries and the secret of the config asked with. */
+START_TEST(test_read_remembered)
+{
+    struct cookie_config c, other;
+    struct session_record s;
+    struct user_record u;
+    const struct fixture *f = &fixtures[0];
+    char *header = arena_printf(arena, "better-auth.session_data=%s", f->value);
+
+    cookie_config_init(&c, SECRET, false);
+    cookie_config_init(&other, "another-secret-of-at-least-32-chars!", false);
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(cookie_cache_read(arena, &c, header, f->token, f->updated_at_ms, &s, &u),
+                         CACHE_HIT);
+        ck_assert_str_eq(s.token, f->token);
+        ck_assert_str_eq(u.name, "Cache \xc3\x9c");
+        ck_assert_int_eq(
+            cookie_cache_read(arena, &c, header, fixtures[2].token, f->updated_at_ms, &s, &u),
+            CACHE_STALE);
+        ck_assert_int_eq(
+            cookie_cache_read(arena, &c, header, f->token, f->expires_at_ms + 1, &s, &u),
+            CACHE_STALE);
+        ck_assert_int_eq(
+            cookie_cache_read(arena, &other, header, f->token, f->updated_at_ms, &s, &u),
+            CACHE_STALE);
+    }
+}
+END_TEST
+
 #define LOOP(tc, fn, n) tcase_add_loop_test(tc, fn, 0, (int)(n))
 
 int main(void)
@@ -425,6 +455,7 @@ int main(void)
     tcase_add_test(own, test_line);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
+    tcase_add_test(own, test_read_remembered);
     suite_add_tcase(s, own);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
