@@ -192,13 +192,13 @@ code=$(curl -s -m 10 -D "$hdrs" -o "$LOG_DIR/signup.body" -w '%{http_code}' \
 [[ $code == 200 ]] || die "sign-up answered $code: $(cat "$LOG_DIR/signup.body")"
 TOKEN_COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(better-auth\.session_token=[^;]*\).*/\1/p' "$hdrs" | head -n 1)
 [[ -n $TOKEN_COOKIE ]] || die "sign-up set no session cookie"
-# check PATH COOKIE - the protected file must come back (else the authorizer is not there).
-check() {
+# must_serve PATH COOKIE - the protected file must come back (else the authorizer is not there).
+must_serve() {
 	local got
 	got=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H "Cookie: $2" -H 'Accept: application/json' "$URL$1")
 	[[ $got == 200 ]] || die "$1 with the session cookie answered $got, not 200 (an authfcgi without AUTHFCGI_AUTHORIZE support?)"
 }
-check /private/1k.html "$TOKEN_COOKIE"
+must_serve /private/1k.html "$TOKEN_COOKIE"
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Accept: application/json' "$URL/private/1k.html")
 [[ $code == 401 ]] || die "/private/1k.html without a cookie answered $code, not 401"
 
@@ -238,7 +238,7 @@ curl -s -m 10 -D "$hdrs" -o /dev/null -H "Cookie: $TOKEN_COOKIE" "$URL/api/auth/
 DATA_COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(better-auth\.session_data=[^;]*\).*/\1/p' "$hdrs" | head -n 1)
 [[ -n $DATA_COOKIE ]] || die "get-session with the cache on set no session_data cookie"
 BOTH="$TOKEN_COOKIE; $DATA_COOKIE"
-check /private/1k.html "$BOTH"
+must_serve /private/1k.html "$BOTH"
 run_wrk cached /private/1k.html page "$BOTH"
 run_wrk get-session-cached /api/auth/get-session get-session "$BOTH"
 run_wrk trivial2 /trivial/1k.html page ""
