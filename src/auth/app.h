@@ -12,6 +12,7 @@
 #include "auth/origin.h"
 #include "auth/password.h"
 
+struct access_rules;
 struct mail_config;
 struct settings;
 struct store;
@@ -43,12 +44,19 @@ struct app {
     bool verify_on_sign_up;        /* mail a verification link on sign-up (always when required) */
     bool verify_on_sign_in;        /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool revoke_sessions_on_reset; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
+    /* The authorizer (authorize.h): the access rules (AUTHFCGI_ACCESS_RULES) and where a
+     * browser signs in (AUTHFCGI_SIGN_IN_URL); the page's own path is never sent there. */
+    struct access_rules *access;
+    char *sign_in_url;
+    char *sign_in_path;    /* normalised */
+    bool sign_in_absolute; /* on another origin: the return target is made absolute */
 };
 
 /* app_init - derive the per-worker configuration from s (already validated for serving) and
  * borrow store; reads the mail templates when mail is configured. Refuses
  * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION without AUTHFCGI_MAIL_FROM (nobody could ever verify,
- * so nobody could sign in). Returns 0, or -1 with one line in err (nothing allocated). */
+ * so nobody could sign in), and a bad access rules file or sign-in URL. Returns 0, or -1 with one
+ * line in err (nothing allocated). */
 int app_init(struct app *app, const struct settings *s, struct store *store, char *err,
              size_t errlen);
 

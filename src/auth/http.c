@@ -150,6 +150,7 @@ static const char *const fail_reason_names[FAIL__MAX] = {
     [FAIL_MAIL_RENDER] = "mail_render",
     [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
     [FAIL_LOCATION_UNSAFE] = "location_unsafe",
+    [FAIL_ROLE] = "fastcgi_role",
 };
 
 /* http_fail_reason_name - see http.h. */

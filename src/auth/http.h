@@ -15,7 +15,8 @@ struct json_object;
 #define REQUEST_MAX_BODY (64 * 1024)
 #define RESPONSE_MAX_HEADERS 16
 
-enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER };
+/* FCGI_ROLE. ROLE_OTHER (FILTER, or a name we do not know) is never served: 500. */
+enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER, ROLE_OTHER };
 
 struct request {
     enum request_role role;
@@ -33,6 +34,14 @@ struct request {
     const char *sec_fetch_mode;
     const char *sec_fetch_dest;
     const char *x_forwarded_for;
+    const char *accept;           /* the authorizer: a browser is sent to sign in */
+    const char *x_requested_with; /* "XMLHttpRequest": never a page load */
+    const char *host;             /* the Host header, for host= access rules */
+    /* nginx auth_request (authorize.h): FastCGI params a client cannot set. authorize is
+     * AUTHFCGI_AUTHORIZE as given (NULL when absent); the original request's URI and method. */
+    const char *authorize;
+    const char *original_uri;
+    const char *original_method;
     /* The web server's id for the request (REQUEST_ID, else UNIQUE_ID), unchecked: see
      * request_id.h. Never a client's header. NULL when absent. */
     const char *request_id;
@@ -165,6 +174,7 @@ enum fail_reason {
     FAIL_MAIL_RENDER,     /* rendering a mail */
     FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
     FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
+    FAIL_ROLE,            /* a FastCGI role authfcgi does not play (FILTER) */
     FAIL__MAX
 };
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth/app.h"
+#include "auth/authorize.h"
 #include "util/arena.h"
 #include "util/client_ip.h"
 #include "auth/handlers.h"
@@ -284,6 +285,15 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
 
     client_ip_resolve(&app->proxies, req->remote_addr, req->x_forwarded_for, ip);
     req->client_ip = ip;
+    if (req->role == ROLE_OTHER) {
+        /* A FILTER (or a role libfcgi learnt later) answered as a responder could say 200. */
+        router_fail(&c, FAIL_ROLE);
+        return;
+    }
+    if (authorize_wanted(req)) {
+        authorize_dispatch(app, req, resp);
+        return;
+    }
     if (!check_rate_limit(app, req, resp))
         return;
     route = router_find(req->method, req->path);

@@ -147,6 +147,12 @@ enum cgi_var {
     VAR_SEC_FETCH_MODE,
     VAR_SEC_FETCH_DEST,
     VAR_X_FORWARDED_FOR,
+    VAR_ACCEPT,
+    VAR_X_REQUESTED_WITH,
+    VAR_HOST,
+    VAR_AUTHORIZE,
+    VAR_ORIGINAL_URI,
+    VAR_ORIGINAL_METHOD,
     VAR_REQUEST_ID,
     VAR_UNIQUE_ID,
     VAR__COUNT
@@ -176,6 +182,14 @@ static const struct {
     [VAR_SEC_FETCH_MODE] = CGI_NAME("HTTP_SEC_FETCH_MODE"),
     [VAR_SEC_FETCH_DEST] = CGI_NAME("HTTP_SEC_FETCH_DEST"),
     [VAR_X_FORWARDED_FOR] = CGI_NAME("HTTP_X_FORWARDED_FOR"),
+    [VAR_ACCEPT] = CGI_NAME("HTTP_ACCEPT"),
+    [VAR_X_REQUESTED_WITH] = CGI_NAME("HTTP_X_REQUESTED_WITH"),
+    [VAR_HOST] = CGI_NAME("HTTP_HOST"),
+    /* nginx's auth_request location sets these (authorize.h); a client's headers arrive as
+     * HTTP_*, so none of them can be a client's. */
+    [VAR_AUTHORIZE] = CGI_NAME("AUTHFCGI_AUTHORIZE"),
+    [VAR_ORIGINAL_URI] = CGI_NAME("AUTHFCGI_ORIGINAL_URI"),
+    [VAR_ORIGINAL_METHOD] = CGI_NAME("AUTHFCGI_ORIGINAL_METHOD"),
     [VAR_REQUEST_ID] = CGI_NAME("REQUEST_ID"), /* fastcgi_param REQUEST_ID $request_id; */
     [VAR_UNIQUE_ID] = CGI_NAME("UNIQUE_ID"),   /* Apache's mod_unique_id */
 };
@@ -289,6 +303,16 @@ static bool peer_gone(void *ctx)
     return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN));
 }
 
+/* role_of - libfcgi names the role of every request it hands over (FCGI_ROLE); a missing one
+ * is a responder's (libfcgi before 2.4 set none). Anything but RESPONDER and AUTHORIZER is
+ * never answered as a responder would: an AUTHORIZER served as one would answer 200. */
+static enum request_role role_of(const char *role)
+{
+    if (role == NULL || strcmp(role, "RESPONDER") == 0)
+        return ROLE_RESPONDER;
+    return strcmp(role, "AUTHORIZER") == 0 ? ROLE_AUTHORIZER : ROLE_OTHER;
+}
+
 static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
 {
     const char *vars[VAR__COUNT];
@@ -297,7 +321,7 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     const char *role = vars[VAR_ROLE];
     memset(req, 0, sizeof *req);
     req->arena = arena;
-    req->role = role != NULL && strcmp(role, "AUTHORIZER") == 0 ? ROLE_AUTHORIZER : ROLE_RESPONDER;
+    req->role = role_of(role);
     req->method = arena_strdup(arena, vars[VAR_METHOD] != NULL ? vars[VAR_METHOD] : "");
     split_uri(vars, req, arena);
     /* Copies: libfcgi frees its environment when the request is finished. */
@@ -311,13 +335,26 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->sec_fetch_mode = arena_strdup(arena, vars[VAR_SEC_FETCH_MODE]);
     req->sec_fetch_dest = arena_strdup(arena, vars[VAR_SEC_FETCH_DEST]);
     req->x_forwarded_for = arena_strdup(arena, vars[VAR_X_FORWARDED_FOR]);
+    req->accept = arena_strdup(arena, vars[VAR_ACCEPT]);
+    req->x_requested_with = arena_strdup(arena, vars[VAR_X_REQUESTED_WITH]);
+    req->host = arena_strdup(arena, vars[VAR_HOST]);
+    req->authorize = arena_strdup(arena, vars[VAR_AUTHORIZE]);
+    req->original_uri = arena_strdup(arena, vars[VAR_ORIGINAL_URI]);
+    req->original_method = arena_strdup(arena, vars[VAR_ORIGINAL_METHOD]);
     req->request_id = arena_strdup(
         arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID] : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->client_ip = "";
-    if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH]))
+    /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH
+     * but sends none (reading would stall until the timeout), and nginx's subrequest is told
+     * to send none. A body that may still come must not be taken for the next request. */
+    if (req->role == ROLE_AUTHORIZER || req->authorize != NULL) {
+        if (content_length(vars[VAR_CONTENT_LENGTH]) > 0)
+            io->req.keepConnection = 0;
+    } else if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH])) {
         return false;
+    }
     req->peer_gone = peer_gone;
     req->peer_ctx = io;
     /* Unread input must not be taken for the next request on a kept-alive connection. */

@@ -194,6 +194,14 @@ const struct setting_def settings_table[] = {
      "for KIND reset-password, verify-email, change-email; placeholders `{{url}}` (alone on its "
      "line), `{{name}}`, `{{email}}`",
      check_no_control},
+    {"AUTHFCGI_ACCESS_RULES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(access_rules),
+     "file of access rules for the authorizer (README, \"Access rules\"), checked at start and "
+     "re-read on SIGHUP; unset = every authorizer check requires a signed-in user",
+     check_no_control},
+    {"AUTHFCGI_SIGN_IN_URL", NULL, SETTING_STRING, "/auth/sign-in", 0, 0, FIELD(sign_in_url),
+     "where the authorizer sends a browser without a session (with ?callbackURL=the page it "
+     "asked for): a path, or an absolute URL of a trusted origin (a site's own sign-in page)",
+     check_no_control},
 };
 
 const size_t settings_count = sizeof settings_table / sizeof settings_table[0];

@@ -61,6 +61,9 @@ struct settings {
     int sendmail_timeout_ms;
     int mail_max_attempts;
     int mail_poll_ms;
+    /* The authorizer (protect any path). */
+    char *access_rules; /* rules file, or NULL = signed-in everywhere */
+    char *sign_in_url;
 };
 
 enum setting_type {
