@@ -112,8 +112,10 @@ static bool has_dont_remember(const struct app *app, const struct request *req)
 static int from_cookie_cache(const struct app *app, const struct request *req,
                              struct response *resp, struct session_state *st)
 {
+    /* An authorizer check (the FastCGI role, or nginx's AUTHFCGI_AUTHORIZE) asks about a
+     * request of any method, which changes nothing here. */
     bool applies = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
-                   req->role == ROLE_AUTHORIZER;
+                   req->role == ROLE_AUTHORIZER || req->authorize != NULL;
 
     if (!app->cookie_cache || !applies || query_flag_truthy(req->query, "disableCookieCache"))
         return 0;

@@ -217,6 +217,52 @@ START_TEST(test_update_user_rewrites_cache)
 }
 END_TEST
 
+/* The authorizer answers from the cookie too: the FastCGI Authorizer role (any method) and
+ * nginx's auth_request, without a store call; a session revoked meanwhile is still let in
+ * until the cookie expires, and without the cookie it is not. */
+START_TEST(test_authorizer_from_cache)
+{
+    struct response r;
+    const char *cookies;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
+    fake_store_reset_calls(fs);
+    r = dispatch((struct request){.role = ROLE_AUTHORIZER,
+                                  .method = "POST",
+                                  .path = "/private/a",
+                                  .cookie = cookies,
+                                  .accept = "application/json"});
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "Variable-AUTH_USER_ID"), ALICE_ID);
+    ck_assert_str_eq(handler_harness_header(&r, "Variable-AUTH_SESSION_ID"), H_ID);
+    r = dispatch((struct request){.method = "GET",
+                                  .path = "/authfcgi-authorize",
+                                  .authorize = "1",
+                                  .original_uri = "/private/a",
+                                  .original_method = "GET",
+                                  .cookie = cookies,
+                                  .accept = "application/json"});
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "X-Auth-User-Email"), ALICE_EMAIL);
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+
+    r = dispatch((struct request){.method = "GET",
+                                  .path = "/authfcgi-authorize",
+                                  .authorize = "1",
+                                  .original_uri = "/private/a",
+                                  .original_method = "GET",
+                                  .cookie = H_COOKIE,
+                                  .accept = "application/json"});
+    assert_answer(r, 401, E_UNAUTHORIZED);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers");
@@ -230,6 +276,7 @@ int main(void)
     tcase_add_test(tc, test_cache_off_by_default);
     tcase_add_test(tc, test_sign_in_writes_cache);
     tcase_add_test(tc, test_update_user_rewrites_cache);
+    tcase_add_test(tc, test_authorizer_from_cache);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
