@@ -84,6 +84,8 @@ source "$SRC/test/lib/pg.sh"
 source "$SRC/test/lib/pool.sh"
 # shellcheck source=test/lib/front.sh
 source "$SRC/test/lib/front.sh"
+# shellcheck source=contrib/bench/ticks.sh
+source "$BENCH/ticks.sh"
 
 tmpdir_new
 if [[ -n $LOG_DIR ]]; then
@@ -144,20 +146,6 @@ for ((i = 0; i < 100; i++)); do [[ -S $BASELINE_SOCKET ]] && break; sleep 0.05; 
 [[ -S $BASELINE_SOCKET ]] || die "baseline did not start: $(cat "$LOG_DIR/baseline.log")"
 
 # ---- measurements
-
-# tree_ticks PID - CPU clock ticks used so far by PID and all its descendants, including the
-# children they have already reaped (cutime/cstime), so workers that were replaced during a
-# run still count.
-tree_ticks() {
-	local p t=0 st
-	for p in $(ps -eo pid=,ppid= | awk -v r="$1" '{ parent[$1] = $2 }
-		END { for (p in parent) for (q = p; q > 1; q = parent[q]) if (q == r) { print p; break } }'); do
-		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		st=${st##*) }
-		t=$((t + $(awk '{ print $12 + $13 + $14 + $15 }' <<<"$st")))
-	done
-	echo "$t"
-}
 
 # run_wrk KEY URL MODE CONNS [SERVER_PID] - one wrk run; fields rps p50 p99 bad (latencies in
 # ms). With SERVER_PID, also the CPU time per request (us) of that server's process tree, of

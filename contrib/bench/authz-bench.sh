@@ -71,6 +71,8 @@ source "$SRC/test/lib/common.sh"
 source "$SRC/test/lib/pg.sh"
 # shellcheck source=test/lib/pool.sh
 source "$SRC/test/lib/pool.sh"
+# shellcheck source=contrib/bench/ticks.sh
+source "$BENCH/ticks.sh"
 
 tmpdir_new
 if [[ -n $LOG_DIR ]]; then
@@ -91,6 +93,8 @@ mkdir -p "$BIN"
 
 # ---- database and the pool (cookie cache off first)
 pg_start
+PG_POSTMASTER=$(head -n 1 "$PG_DATADIR/postmaster.pid")
+CLK_TCK=$(getconf CLK_TCK)
 "$AUTHFCGI_BIN" migrate >"$LOG_DIR/migrate.log" 2>&1 || {
 	cat "$LOG_DIR/migrate.log" >&2
 	die "authfcgi migrate failed"
@@ -204,16 +208,22 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Accept: application/json
 
 # ---- measurements
 declare -A R # R[key,field]
-# run_wrk KEY PATH MODE COOKIE - one wrk run; sets R[KEY,rps|p50|p99|bad] (latencies in ms).
+# run_wrk KEY PATH MODE COOKIE [AUTHORIZER_PID] - one wrk run; sets R[KEY,rps|p50|p99|bad]
+# (latencies in ms) and the CPU time per request (us) of nginx, of the authorizer's process
+# tree (the pool or allow; the pool also for get-session) and of PostgreSQL (the whole
+# cluster): R[KEY,cpu_nginx|cpu_authz|cpu_pg|cpu].
 run_wrk() {
-	local key=$1 path=$2 mode=$3 cookie=$4 out line kv
+	local key=$1 path=$2 mode=$3 cookie=$4 authz=${5:-} out line kv i t0=() t1=()
+	local roots=("$NGINX_PID" "$authz" "$PG_POSTMASTER") names=(nginx authz pg)
 	out=$LOG_DIR/wrk-$key.txt
+	for i in 0 1 2; do t0[i]=$([[ -n ${roots[i]} ]] && tree_ticks "${roots[i]}" || echo 0); done
 	BENCH_MODE=$mode BENCH_COOKIE=$cookie timeout $((DURATION + 60)) \
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
 		-s "$BENCH/protect.lua" "$URL$path" >"$out" 2>&1 || {
 		cat "$out" >&2
 		die "wrk failed ($key)"
 	}
+	for i in 0 1 2; do t1[i]=$([[ -n ${roots[i]} ]] && tree_ticks "${roots[i]}" || echo 0); done
 	line=$(grep '^BENCH ' "$out") || die "no BENCH line in $out"
 	local -A w=()
 	for kv in ${line#BENCH }; do w[${kv%%=*}]=${kv#*=}; done
@@ -221,16 +231,25 @@ run_wrk() {
 	R[$key,p50]=$(awk -v u="${w[p50_us]}" 'BEGIN { printf "%.1f", u / 1000 }')
 	R[$key,p99]=$(awk -v u="${w[p99_us]}" 'BEGIN { printf "%.1f", u / 1000 }')
 	R[$key,bad]=$((w[bad] + w[errors]))
-	say "$key: ${R[$key,rps]} req/s, p50 ${R[$key,p50]} ms, p99 ${R[$key,p99]} ms, bad ${R[$key,bad]}"
+	local total=0 us
+	for i in 0 1 2; do
+		us=$(awk -v d=$((t1[i] - t0[i])) -v n="${w[requests]}" -v hz="$CLK_TCK" \
+			'BEGIN { if (n > 0) printf "%.0f", d * 1e6 / hz / n; else print 0 }')
+		R[$key,cpu_${names[i]}]=$us
+		total=$((total + us))
+	done
+	R[$key,cpu]=$total
+	say "$key: ${R[$key,rps]} req/s, p50 ${R[$key,p50]} ms, p99 ${R[$key,p99]} ms, bad ${R[$key,bad]}; CPU per request: nginx ${R[$key,cpu_nginx]} us, authorizer ${R[$key,cpu_authz]} us, PostgreSQL ${R[$key,cpu_pg]} us"
 }
 
 run_wrk static /static/1k.html page ""
-run_wrk trivial /trivial/1k.html page ""
-run_wrk get-session /api/auth/get-session get-session "$TOKEN_COOKIE"
-run_wrk database /private/1k.html page "$TOKEN_COOKIE"
+run_wrk trivial /trivial/1k.html page "" "$ALLOW_PID"
+run_wrk get-session /api/auth/get-session get-session "$TOKEN_COOKIE" "$POOL_PID"
+run_wrk database /private/1k.html page "$TOKEN_COOKIE" "$POOL_PID"
 
 # The same pool with the cookie cache on; get-session hands out the session_data cookie.
 pool_stop 15
+# shellcheck disable=SC2119 # no extra arguments for serve
 AUTHFCGI_COOKIE_CACHE=true pool_start || die "authfcgi serve (cookie cache on) did not start"
 say "authfcgi serve restarted with the cookie cache on (pid $POOL_PID)"
 hdrs=$LOG_DIR/get-session.headers
@@ -239,9 +258,9 @@ DATA_COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(better-auth\.session_data=[^;]*\).*
 [[ -n $DATA_COOKIE ]] || die "get-session with the cache on set no session_data cookie"
 BOTH="$TOKEN_COOKIE; $DATA_COOKIE"
 must_serve /private/1k.html "$BOTH"
-run_wrk cached /private/1k.html page "$BOTH"
-run_wrk get-session-cached /api/auth/get-session get-session "$BOTH"
-run_wrk trivial2 /trivial/1k.html page ""
+run_wrk cached /private/1k.html page "$BOTH" "$POOL_PID"
+run_wrk get-session-cached /api/auth/get-session get-session "$BOTH" "$POOL_PID"
+run_wrk trivial2 /trivial/1k.html page "" "$ALLOW_PID"
 
 # ---- the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -268,3 +287,12 @@ row "authfcgi get-session, cache off" get-session "" ""
 row "authfcgi get-session, cache on (cookie presented)" get-session-cached "" ""
 echo
 echo "non-2xx in all runs: $BAD (target 0: $( ((BAD == 0)) && echo met || echo MISSED))"
+echo
+echo "CPU time per request (µs, from /proc; wrk not counted): what each way costs the machine, less"
+echo "sensitive than req/s to whatever else shares it."
+echo
+echo "| what | nginx | authorizer | PostgreSQL | total | total vs trivial |"
+echo "|---|---:|---:|---:|---:|---:|"
+for k in static trivial trivial2 cached database get-session get-session-cached; do
+	echo "| $k | ${R[$k,cpu_nginx]} | ${R[$k,cpu_authz]} | ${R[$k,cpu_pg]} | ${R[$k,cpu]} | $(ratio "${R[$k,cpu]}" "$(((R[trivial,cpu] + R[trivial2,cpu]) / 2))") |"
+done
