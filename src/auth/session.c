@@ -106,38 +106,6 @@ static bool has_dont_remember(const struct app *app, const struct request *req)
            strcmp(flag, "true") == 0;
 }
 
-/* from_cookie_cache - the answer of the session_data cookie, where the cache applies (see
- * session.h): 1 when it answered (st VALID), 0 to ask the database (a stale cookie gets its
- * deletion line, as Better Auth's get-session sends it), -1 on an internal error. */
-static int from_cookie_cache(const struct app *app, const struct request *req,
-                             struct response *resp, struct session_state *st)
-{
-    /* An authorizer check (the FastCGI role, or nginx's AUTHFCGI_AUTHORIZE) asks about a
-     * request of any method, which changes nothing here. */
-    bool applies = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
-                   req->role == ROLE_AUTHORIZER || req->authorize != NULL;
-
-    if (!app->cookie_cache || !applies || query_flag_truthy(req->query, "disableCookieCache"))
-        return 0;
-    switch (cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
-                              &st->session, &st->user)) {
-    case CACHE_HIT:
-        st->found = SESSION_VALID;
-        st->dont_remember = has_dont_remember(app, req);
-        return 1;
-    case CACHE_STALE:
-        response_header(resp, "Set-Cookie", cookie_deletion_lines(&app->cookies)[1]);
-        break;
-    case CACHE_ABSENT:
-        break;
-    case CACHE_FAIL:
-        return -1;
-    }
-    memset(&st->session, 0, sizeof(st->session));
-    memset(&st->user, 0, sizeof(st->user));
-    return 0;
-}
-
 /* session_cache_cookie - see session.h. */
 int session_cache_cookie(const struct app *app, struct response *resp,
                          const struct session_record *s, const struct user_record *u, bool remember)
@@ -154,29 +122,55 @@ int session_cache_cookie(const struct app *app, struct response *resp,
     return 0;
 }
 
-/* refresh_session - the sliding refresh of a valid session: a new expiry in the database, the
- * session cookie (and the cookie cache) sent again. */
-static enum db_status refresh_session(const struct app *app, struct response *resp,
-                                      struct session_state *st)
+/* from_cookie_cache - true when the session_data cookie answered, where the cache applies (see
+ * session.h): then *rc is DB_OK (st VALID), or DB_FAIL with st->failure on an internal error.
+ * False to ask the database; a stale cookie then gets its deletion line, as Better Auth's
+ * get-session sends it. */
+static bool from_cookie_cache(const struct app *app, const struct request *req,
+                              struct response *resp, struct session_state *st, enum db_status *rc)
 {
-    struct session_record refreshed;
-    enum db_status rc = app->store->ops->session_refresh(
-        app->store->impl, resp->arena, st->session.id, SESSION_EXPIRES_IN_S, &refreshed);
+    /* An authorizer check (the FastCGI role, or nginx's AUTHFCGI_AUTHORIZE) asks about a
+     * request of any method, which changes nothing here. */
+    bool applies = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+                   req->role == ROLE_AUTHORIZER || req->authorize != NULL;
 
-    if (rc == DB_NOTFOUND) {
-        st->found = SESSION_STALE; /* revoked between the two statements */
-        return DB_OK;
+    if (!app->cookie_cache || !applies || query_flag_truthy(req->query, "disableCookieCache"))
+        return false;
+    switch (cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
+                              &st->session, &st->user)) {
+    case CACHE_HIT:
+        st->found = SESSION_VALID;
+        st->dont_remember = has_dont_remember(app, req);
+        *rc = DB_OK;
+        return true;
+    case CACHE_FAIL:
+        st->failure = FAIL_COOKIE_VERIFY;
+        *rc = DB_FAIL;
+        return true;
+    case CACHE_STALE:
+        response_header(resp, "Set-Cookie", cookie_deletion_lines(&app->cookies)[1]);
+        break;
+    case CACHE_ABSENT:
+        break;
     }
-    if (rc != DB_OK)
-        return rc;
-    st->session = refreshed;
-    st->session.token = arena_strdup(resp->arena, st->token);
-    if (session_resend_cookies(app, resp, st) != 0 ||
-        session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
+    memset(&st->session, 0, sizeof(st->session));
+    memset(&st->user, 0, sizeof(st->user));
+    return false;
+}
+
+/* write_cookie_cache - Better Auth's get-session writes the cookie cache for a session it read
+ * from the database (refreshed or not), but not with dont_remember or ?disableRefresh.
+ * Returns 0, or -1 with st->failure set. */
+static int write_cookie_cache(const struct app *app, const struct request *req,
+                              struct response *resp, struct session_state *st)
+{
+    if (st->dont_remember || query_flag_truthy(req->query, "disableRefresh"))
+        return 0;
+    if (session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
         st->failure = FAIL_COOKIE_SIGN;
-        return DB_FAIL;
+        return -1;
     }
-    return DB_OK;
+    return 0;
 }
 
 /* session_resolve - see session.h. */
@@ -201,13 +195,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token[0] = '\0';
         return DB_OK;
     }
-    switch (from_cookie_cache(app, req, resp, st)) {
-    case 1:
-        return DB_OK;
-    case -1:
-        st->failure = FAIL_COOKIE_VERIFY;
-        return DB_FAIL;
-    }
+    if (from_cookie_cache(app, req, resp, st, &rc))
+        return rc;
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;
         return DB_FAIL;
@@ -232,19 +221,31 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
     }
     st->found = SESSION_VALID;
     st->dont_remember = has_dont_remember(app, req);
+
+    if (refresh && !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
+        st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
+                (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
+            now) {
+        struct session_record refreshed;
+
+        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
+                                              SESSION_EXPIRES_IN_S, &refreshed);
+        if (rc == DB_NOTFOUND) {
+            st->found = SESSION_STALE; /* revoked between the two statements */
+            return DB_OK;
+        }
+        if (rc != DB_OK)
+            return rc;
+        st->session = refreshed;
+        if (session_resend_cookies(app, resp, st) != 0) {
+            st->failure = FAIL_COOKIE_SIGN;
+            return DB_FAIL;
+        }
+    }
     /* Clients see their own raw token, never the stored digest. */
     st->session.token = arena_strdup(resp->arena, st->token);
-    if (!refresh || st->dont_remember || query_flag_truthy(req->query, "disableRefresh"))
-        return DB_OK;
-    if (st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
-            (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
-        now)
-        return refresh_session(app, resp, st);
-    /* Read from the database: Better Auth's get-session writes the cookie cache then. */
-    if (session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
-        st->failure = FAIL_COOKIE_SIGN;
+    if (refresh && write_cookie_cache(app, req, resp, st) != 0)
         return DB_FAIL;
-    }
     return DB_OK;
 }
 
