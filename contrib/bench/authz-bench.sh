@@ -21,6 +21,7 @@
 #     --connections N     wrk -c (64)
 #     --threads N         wrk -t (2)
 #     --workers N         authfcgi workers (AUTHFCGI_WORKERS; 0 = its default, 2 per CPU)
+#     --log-level LEVEL   AUTHFCGI_LOG_LEVEL (info, authfcgi's default: one line per check)
 #     --log-dir DIR       keep wrk outputs and server logs there (default: a temp dir, removed)
 # Environment: AUTHFCGI_BIN (default ./var/build/authfcgi, built by ./deploy/quickstart up;
 # use an optimised build without sanitizers), CC. Needs wrk, curl, nginx (with
@@ -29,7 +30,7 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/contrib/bench
-DURATION=10 CONNECTIONS=64 THREADS=2 WORKERS=0 LOG_DIR=""
+DURATION=10 CONNECTIONS=64 THREADS=2 WORKERS=0 LOG_DIR="" LOG_LEVEL=info
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 while (($#)); do
@@ -39,6 +40,7 @@ while (($#)); do
 	--threads) THREADS=$2 && shift ;;
 	--workers) WORKERS=$2 && shift ;;
 	--log-dir) LOG_DIR=$2 && shift ;;
+	--log-level) LOG_LEVEL=$2 && shift ;;
 	-h | --help) usage && exit 0 ;;
 	*) usage >&2 && exit 2 ;;
 	esac
@@ -100,6 +102,7 @@ CLK_TCK=$(getconf CLK_TCK)
 	die "authfcgi migrate failed"
 }
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_COOKIE_CACHE=false
+export AUTHFCGI_LOG_LEVEL=$LOG_LEVEL
 export AUTHFCGI_COOKIE_CACHE_MAX_AGE=900 # outlives every run of one invocation
 POOL_LOG=$LOG_DIR/authfcgi.log
 : >"$POOL_LOG"
@@ -148,6 +151,7 @@ http {
         root $NGX/www;
         location /api/auth/ {
             include /etc/nginx/fastcgi_params;
+            fastcgi_param REQUEST_ID \$request_id;
             fastcgi_pass unix:$POOL_SOCKET;
         }
         location /static/ { }
@@ -171,6 +175,7 @@ http {
             fastcgi_param AUTHFCGI_AUTHORIZE 1;
             fastcgi_param AUTHFCGI_ORIGINAL_URI \$request_uri;
             fastcgi_param AUTHFCGI_ORIGINAL_METHOD \$request_method;
+            fastcgi_param REQUEST_ID \$request_id;
             fastcgi_pass unix:$POOL_SOCKET;
         }
     }
@@ -272,7 +277,7 @@ BAD=0
 for k in static trivial get-session database cached get-session-cached trivial2; do BAD=$((BAD + R[$k,bad])); done
 echo
 echo "$("$AUTHFCGI_BIN" version 2>/dev/null | head -n 1) on $(. /etc/os-release && echo "$PRETTY_NAME"), $(nproc) vCPU; $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s through nginx $(nginx -v 2>&1 | sed 's|.*/||'); $NWORKERS authfcgi workers, $NWORKERS trivial-authorizer workers; rate limit off;"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s through nginx $(nginx -v 2>&1 | sed 's|.*/||'); $NWORKERS authfcgi workers, $NWORKERS trivial-authorizer workers; rate limit off; AUTHFCGI_LOG_LEVEL=$LOG_LEVEL;"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') on the same host; load average (1/5/15 min) at start: $START_LOAD, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| what | req/s | p50 ms | p99 ms | non-2xx | ratio | target |"
