@@ -11,7 +11,8 @@
 #   get-session  authfcgi's own GET /api/auth/get-session (cache off, session_token only)
 # Targets: cached >= 0.90 of trivial; database >= 0.85 of get-session; no non-2xx anywhere.
 # The pool is restarted between the cache-off and cache-on runs (same socket, same workers);
-# trivial is measured before and after, and cached is compared with the mean of the two. Prints
+# trivial is measured right before and after cached, with the same cookies, and cached is
+# compared with the mean of the two. Prints
 # one Markdown table (raw wrk outputs in the log directory).
 # A benchmark, not a test: on a 2-core machine wrk, nginx, the workers and PostgreSQL share
 # the cores, so only the ratios within one run mean much (../shared/CEILINGS.md).
@@ -248,7 +249,6 @@ run_wrk() {
 }
 
 run_wrk static /static/1k.html page ""
-run_wrk trivial /trivial/1k.html page "" "$ALLOW_PID"
 run_wrk get-session /api/auth/get-session get-session "$TOKEN_COOKIE" "$POOL_PID"
 run_wrk database /private/1k.html page "$TOKEN_COOKIE" "$POOL_PID"
 
@@ -263,9 +263,11 @@ DATA_COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: \(better-auth\.session_data=[^;]*\).*
 [[ -n $DATA_COOKIE ]] || die "get-session with the cache on set no session_data cookie"
 BOTH="$TOKEN_COOKIE; $DATA_COOKIE"
 must_serve /private/1k.html "$BOTH"
+# The trivial authorizer gets the same Cookie header: nginx passes it on either way.
+run_wrk trivial /trivial/1k.html page "$BOTH" "$ALLOW_PID"
 run_wrk cached /private/1k.html page "$BOTH" "$POOL_PID"
+run_wrk trivial2 /trivial/1k.html page "$BOTH" "$ALLOW_PID"
 run_wrk get-session-cached /api/auth/get-session get-session "$BOTH" "$POOL_PID"
-run_wrk trivial2 /trivial/1k.html page "" "$ALLOW_PID"
 
 # ---- the table
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
