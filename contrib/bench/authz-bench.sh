@@ -104,11 +104,16 @@ CLK_TCK=$(getconf CLK_TCK)
 }
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_COOKIE_CACHE=false
 export AUTHFCGI_LOG_LEVEL=$LOG_LEVEL
+# Below info the pool logs no worker_ready line to wait for: wait for the socket and the
+# workers instead (AUTHFCGI_WORKERS=0 means 2 per CPU).
+[[ $LOG_LEVEL == info || $LOG_LEVEL == debug ]] || export POOL_WAIT=socket
+WANT_WORKERS=$((WORKERS > 0 ? WORKERS : 2 * $(nproc)))
 export AUTHFCGI_COOKIE_CACHE_MAX_AGE=900 # outlives every run of one invocation
 POOL_LOG=$LOG_DIR/authfcgi.log
 : >"$POOL_LOG"
 # shellcheck disable=SC2119 # no extra arguments for serve
 pool_start || die "authfcgi serve did not start"
+pool_wait_workers "$WANT_WORKERS" 20 || die "authfcgi serve did not start its workers"
 NWORKERS=$(pool_worker_pids | grep -c .)
 say "authfcgi serve: $NWORKERS workers (pid $POOL_PID), cookie cache off"
 
@@ -156,7 +161,11 @@ http {
             fastcgi_pass unix:$POOL_SOCKET;
         }
         location /static/ { }
-        location /trivial/ { auth_request /_allow; }
+        # /trivial/ and /private/ are configured alike but for the socket their checks go to.
+        location /trivial/ {
+            auth_request /_allow;
+            auth_request_set \$auth_user_id \$upstream_http_x_auth_user_id;
+        }
         location /private/ {
             auth_request /_authfcgi;
             auth_request_set \$auth_user_id \$upstream_http_x_auth_user_id;
@@ -166,6 +175,10 @@ http {
             include /etc/nginx/fastcgi_params;
             fastcgi_pass_request_body off;
             fastcgi_param CONTENT_LENGTH "";
+            fastcgi_param AUTHFCGI_AUTHORIZE 1;
+            fastcgi_param AUTHFCGI_ORIGINAL_URI \$request_uri;
+            fastcgi_param AUTHFCGI_ORIGINAL_METHOD \$request_method;
+            fastcgi_param REQUEST_ID \$request_id;
             fastcgi_pass unix:$ALLOW_SOCKET;
         }
         location = /_authfcgi {
@@ -256,6 +269,7 @@ run_wrk database /private/1k.html page "$TOKEN_COOKIE" "$POOL_PID"
 pool_stop 15
 # shellcheck disable=SC2119 # no extra arguments for serve
 AUTHFCGI_COOKIE_CACHE=true pool_start || die "authfcgi serve (cookie cache on) did not start"
+pool_wait_workers "$WANT_WORKERS" 20 || die "authfcgi serve did not start its workers"
 say "authfcgi serve restarted with the cookie cache on (pid $POOL_PID)"
 hdrs=$LOG_DIR/get-session.headers
 curl -s -m 10 -D "$hdrs" -o /dev/null -H "Cookie: $TOKEN_COOKIE" "$URL/api/auth/get-session"
