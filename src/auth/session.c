@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "auth/app.h"
@@ -306,10 +307,35 @@ int session_resend_cookies(const struct app *app, struct response *resp,
     return set_cookies(app, resp, st->token, !st->dont_remember, app->bearer && st->via_bearer);
 }
 
-/* session_clear_cookies - see session.h. */
+/* is_session_cookie_line - whether a Set-Cookie value sets one of the three cookies. */
+static bool is_session_cookie_line(const struct app *app, const char *value)
+{
+    static const enum cookie_kind kinds[] = {COOKIE_SESSION_TOKEN, COOKIE_SESSION_DATA,
+                                             COOKIE_DONT_REMEMBER};
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *name = cookie_name(&app->cookies, kinds[i]);
+        size_t n = strlen(name);
+
+        if (strncmp(value, name, n) == 0 && value[n] == '=')
+            return true;
+    }
+    return false;
+}
+
+/* session_clear_cookies - see session.h. Lines this answer already had for the same cookies
+ * go first (Better Auth's expireCookie): a refreshed session cookie or cookie cache written
+ * while resolving the session must not travel, still valid, beside its deletion. */
 void session_clear_cookies(const struct app *app, struct response *resp)
 {
     const char *const *lines = cookie_deletion_lines(&app->cookies);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, "Set-Cookie") != 0 ||
+            !is_session_cookie_line(app, resp->headers[i].value))
+            resp->headers[kept++] = resp->headers[i];
+    resp->nheaders = kept;
 
     for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
         response_header(resp, "Set-Cookie", lines[i]);

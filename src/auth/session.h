@@ -85,7 +85,8 @@ int session_set_cookies(const struct app *app, struct response *resp, const char
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
 
-/* session_clear_cookies - Better Auth's three deletion lines. */
+/* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
+ * already had for those cookies. */
 void session_clear_cookies(const struct app *app, struct response *resp);
 
 /* session_is_fresh - created within SESSION_FRESH_AGE_S. */

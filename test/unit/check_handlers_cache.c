@@ -263,6 +263,21 @@ START_TEST(test_authorizer_from_cache)
 }
 END_TEST
 
+/* revoke-sessions resolves the session from the database (which writes the cache) and then
+ * ends it: only the three deletion lines go out, never a valid session_data beside them. */
+START_TEST(test_no_valid_cache_beside_deletion)
+{
+    struct response r;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = POST("/revoke-sessions", .cookie = H_COOKIE, .origin = FRONT);
+    assert_answer(r, 200, STATUS_TRUE);
+    assert_deletion(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers");
@@ -277,6 +292,7 @@ int main(void)
     tcase_add_test(tc, test_sign_in_writes_cache);
     tcase_add_test(tc, test_update_user_rewrites_cache);
     tcase_add_test(tc, test_authorizer_from_cache);
+    tcase_add_test(tc, test_no_valid_cache_beside_deletion);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
