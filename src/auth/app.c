@@ -43,12 +43,11 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
         app_free(app);
         return -1;
     }
-    app->passwords.format = s->password_hash != NULL && strcmp(s->password_hash, "betterauth") == 0
-                                ? PASSWORD_BETTERAUTH
-                                : PASSWORD_YESCRYPT;
+    app->passwords.format =
+        s->password_hash == PASSWORD_HASH_BETTERAUTH ? PASSWORD_BETTERAUTH : PASSWORD_YESCRYPT;
     app->passwords.cost = (unsigned long)s->password_cost;
     password_kinds_init(&app->hash_kinds, &app->passwords);
-    app->hash_session_tokens = s->session_storage == NULL || strcmp(s->session_storage, "plain") != 0;
+    app->hash_session_tokens = s->session_storage == SESSION_STORAGE_HASH;
     app->bearer = s->bearer;
     app->cookie_cache = s->cookie_cache;
     app->cookie_cache_max_age = s->cookie_cache_max_age;

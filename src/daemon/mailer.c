@@ -126,15 +126,13 @@ static bool wait_child(pid_t pid, int64_t deadline_ms, int *status)
     return false;
 }
 
-/* mailer_send - see mailer.h. */
-enum mailer_send_status mailer_send(const char *command, const char *message, int timeout_ms,
-                                    char *detail, size_t size)
+/* spawn_command - command running in its own process group, with *in_fd (non-blocking) on its
+ * stdin and *out_fd (non-blocking) reading its stdout and stderr. Returns 0, or -1 with detail
+ * filled. */
+static int spawn_command(const char *command, pid_t *pid, int *in_fd, int *out_fd, char *detail,
+                         size_t size)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1};
-    char output[OUTPUT_KEEP + 1];
-    size_t kept = 0, len = strlen(message), written = 0;
-    int64_t deadline = now_ms() + timeout_ms;
-    bool write_failed = false;
 
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
         snprintf(detail, size, "cannot create a pipe: %s", strerror(errno));
@@ -142,30 +140,76 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
             if (in[i] >= 0)
                 close(in[i]);
         }
-        return MAILER_SPAWN_FAILED;
+        return -1;
     }
-    pid_t pid = fork();
-    if (pid == 0)
+    *pid = fork();
+    if (*pid == 0)
         child_exec(command, in[0], out[1]);
     int fork_errno = errno;
     close(in[0]);
     close(out[1]);
-    if (pid < 0) {
+    if (*pid < 0) {
         close(in[1]);
         close(out[0]);
         snprintf(detail, size, "cannot start the command: %s", strerror(fork_errno));
-        return MAILER_SPAWN_FAILED;
+        return -1;
     }
     /* Also here: whichever of parent and child runs first, the group exists before a kill. */
-    setpgid(pid, pid);
+    setpgid(*pid, *pid);
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
+    *in_fd = in[1];
+    *out_fd = out[0];
+    return 0;
+}
 
-    int in_fd = in[1], out_fd = out[0];
-    if (len == 0) {
-        close(in_fd);
-        in_fd = -1;
+/* The conversation with the command: the message going in, the start of its output. */
+struct exchange {
+    const char *message;
+    size_t len, written;
+    bool write_failed; /* EPIPE: the command stopped reading */
+    char output[OUTPUT_KEEP + 1];
+    size_t kept;
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* feed - write what the command takes of the message; close its stdin at the end. */
+static void feed(struct exchange *x, int *in_fd, short revents)
+{
+    ssize_t w = write(*in_fd, x->message + x->written, x->len - x->written);
+    if (w > 0)
+        x->written += (size_t)w;
+    else if (w < 0 && errno != EAGAIN && errno != EINTR)
+        x->write_failed = true;
+    if (x->written == x->len || x->write_failed || (revents & (POLLERR | POLLHUP)))
+        close_fd(in_fd);
+}
+
+/* drain - read the command's output, keeping its first OUTPUT_KEEP bytes. */
+static void drain(struct exchange *x, int *out_fd)
+{
+    char buf[4096];
+    ssize_t r = read(*out_fd, buf, sizeof buf);
+    if (r > 0) {
+        size_t take = (size_t)r < OUTPUT_KEEP - x->kept ? (size_t)r : OUTPUT_KEEP - x->kept;
+        memcpy(x->output + x->kept, buf, take);
+        x->kept += take;
+    } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(out_fd);
     }
+}
+
+/* converse - feed and drain until both pipes are closed or the deadline; closes both. */
+static void converse(struct exchange *x, int in_fd, int out_fd, int64_t deadline)
+{
+    if (x->len == 0)
+        close_fd(&in_fd);
     while (in_fd >= 0 || out_fd >= 0) {
         struct pollfd fds[2] = {{.fd = in_fd, .events = POLLOUT}, {.fd = out_fd, .events = POLLIN}};
         int64_t left = deadline - now_ms();
@@ -176,56 +220,54 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
             break;
         if (n <= 0)
             continue;
-        if (in_fd >= 0 && fds[0].revents != 0) {
-            ssize_t w = write(in_fd, message + written, len - written);
-            if (w > 0)
-                written += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                write_failed = true; /* EPIPE: the command stopped reading */
-            if (written == len || write_failed || (fds[0].revents & (POLLERR | POLLHUP))) {
-                close(in_fd);
-                in_fd = -1;
-            }
-        }
-        if (out_fd >= 0 && fds[1].revents != 0) {
-            char buf[4096];
-            ssize_t r = read(out_fd, buf, sizeof buf);
-            if (r > 0) {
-                size_t take = (size_t)r < OUTPUT_KEEP - kept ? (size_t)r : OUTPUT_KEEP - kept;
-                memcpy(output + kept, buf, take);
-                kept += take;
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(out_fd);
-                out_fd = -1;
-            }
-        }
+        if (in_fd >= 0 && fds[0].revents != 0)
+            feed(x, &in_fd, fds[0].revents);
+        if (out_fd >= 0 && fds[1].revents != 0)
+            drain(x, &out_fd);
     }
-    if (in_fd >= 0)
-        close(in_fd);
-    if (out_fd >= 0)
-        close(out_fd);
+    close_fd(&in_fd);
+    close_fd(&out_fd);
+}
 
-    int status = 0;
-    bool exited = wait_child(pid, deadline, &status);
-    summarize(output, kept);
-    const char *sep = kept > 0 ? ": " : "";
+/* verdict - what the command's end says about the message; detail gets the one-line summary. */
+static enum mailer_send_status verdict(struct exchange *x, bool exited, int status, int timeout_ms,
+                                       char *detail, size_t size)
+{
+    summarize(x->output, x->kept);
+    const char *sep = x->kept > 0 ? ": " : "";
     if (!exited) {
-        snprintf(detail, size, "timed out after %d ms, killed%s%s", timeout_ms, sep, output);
+        snprintf(detail, size, "timed out after %d ms, killed%s%s", timeout_ms, sep, x->output);
         return MAILER_TIMEOUT;
     }
     if (WIFSIGNALED(status)) {
-        snprintf(detail, size, "killed by signal %d%s%s", WTERMSIG(status), sep, output);
+        snprintf(detail, size, "killed by signal %d%s%s", WTERMSIG(status), sep, x->output);
         return MAILER_COMMAND_FAILED;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 0 && written < len) {
+    if (code == 0 && x->written < x->len) {
         /* Exit 0 without the whole message is not an accepted message. */
-        snprintf(detail, size, "exit 0 after reading %zu of %zu bytes%s%s", written, len, sep,
-                 output);
+        snprintf(detail, size, "exit 0 after reading %zu of %zu bytes%s%s", x->written, x->len, sep,
+                 x->output);
         return MAILER_COMMAND_FAILED;
     }
-    snprintf(detail, size, "exit %d%s%s", code, sep, output);
+    snprintf(detail, size, "exit %d%s%s", code, sep, x->output);
     return code == 0 ? MAILER_SENT : MAILER_COMMAND_FAILED;
+}
+
+/* mailer_send - see mailer.h. */
+enum mailer_send_status mailer_send(const char *command, const char *message, int timeout_ms,
+                                    char *detail, size_t size)
+{
+    struct exchange x = {.message = message, .len = strlen(message)};
+    int64_t deadline = now_ms() + timeout_ms;
+    pid_t pid;
+    int in_fd, out_fd, status = 0;
+
+    if (spawn_command(command, &pid, &in_fd, &out_fd, detail, size) != 0)
+        return MAILER_SPAWN_FAILED;
+    converse(&x, in_fd, out_fd, deadline);
+    bool exited = wait_child(pid, deadline, &status);
+    return verdict(&x, exited, status, timeout_ms, detail, size);
 }
 
 /* mailer_backoff_s - see mailer.h. */
@@ -451,8 +493,7 @@ int mailer_run(const struct settings *s, bool once)
         .application_name = "authfcgi-mail",
     };
     if (db_open(&m.db, &opt, err, sizeof err) != 0) {
-        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s", err);
         return EXIT_CONFIG;
     }
     /* As for workers: an unreachable database is an outage to wait out, a first connection
@@ -460,8 +501,7 @@ int mailer_run(const struct settings *s, bool once)
      * error. */
     enum db_status st = db_connect(m.db);
     if (st != DB_OK && db_config_error(m.db, err, sizeof err)) {
-        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s", err);
         db_close(m.db);
         return EXIT_CONFIG;
     }

@@ -32,10 +32,10 @@ static void init_app(const char *secret)
         .secret = (char *)secret,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = "plain",
+        .session_storage = SESSION_STORAGE_PLAIN,
         .rate_limit = true,
         .account_guard = true,
-        .password_hash = "yescrypt",
+        .password_hash = PASSWORD_HASH_YESCRYPT,
         .password_cost = 1,
         .delete_user = true,
     };

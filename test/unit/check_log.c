@@ -424,8 +424,8 @@ static void world_new(void)
         .secret = SECRET,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = "hash",
-        .password_hash = "yescrypt",
+        .session_storage = SESSION_STORAGE_HASH,
+        .password_hash = PASSWORD_HASH_YESCRYPT,
         .password_cost = 1,
         .mail_from = "Test <no-reply@example.com>",
     };

@@ -32,9 +32,9 @@ static void setup(void)
         .secret = SECRET,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = "plain",
+        .session_storage = SESSION_STORAGE_PLAIN,
         .rate_limit = true,
-        .password_hash = "yescrypt",
+        .password_hash = PASSWORD_HASH_YESCRYPT,
         .password_cost = 1,
         .delete_user = true,
     };

@@ -46,9 +46,9 @@ static void configure(bool hash, bool bearer)
         .secret = SECRET,
         .base_url = BASE_URL,
         .trusted_origins = FRONT,
-        .session_storage = hash ? "hash" : "plain",
+        .session_storage = hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN,
         .bearer = bearer,
-        .password_hash = "yescrypt",
+        .password_hash = PASSWORD_HASH_YESCRYPT,
         .password_cost = 1,
         .delete_user = true,
     };

@@ -174,6 +174,46 @@ START_TEST(test_iso_time_out_of_range)
 }
 END_TEST
 
+/* Comma lists (trusted origins, trusted proxies): items trimmed of spaces and tabs, empty
+ * items kept, the end said once. */
+START_TEST(test_next_item)
+{
+    const char *cursor = " a ,\tb c\t,, ,d", *start;
+    const char *want[] = {"a", "b c", "", "", "d"};
+    size_t len;
+
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ck_assert(text_next_item(&cursor, &start, &len));
+        ck_assert_uint_eq(len, strlen(want[i]));
+        ck_assert(strncmp(start, want[i], len) == 0);
+    }
+    ck_assert(!text_next_item(&cursor, &start, &len));
+    cursor = NULL;
+    ck_assert(!text_next_item(&cursor, &start, &len));
+    cursor = "";
+    ck_assert(text_next_item(&cursor, &start, &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert(!text_next_item(&cursor, &start, &len));
+}
+END_TEST
+
+START_TEST(test_parse_int64)
+{
+    int64_t v = 7;
+
+    ck_assert_int_eq(text_parse_int64("9223372036854775807", &v), 0);
+    ck_assert(v == INT64_MAX);
+    ck_assert_int_eq(text_parse_int64("-42", &v), 0);
+    ck_assert(v == -42);
+    v = 7;
+    ck_assert_int_eq(text_parse_int64("9223372036854775808", &v), -1);
+    ck_assert_int_eq(text_parse_int64("", &v), -1);
+    ck_assert_int_eq(text_parse_int64(NULL, &v), -1);
+    ck_assert_int_eq(text_parse_int64("12x", &v), -1);
+    ck_assert(v == 7);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -192,6 +232,11 @@ static Suite *text_suite(void)
     tc = tcase_create("iso_time");
     tcase_add_loop_test(tc, test_iso_time, 0, sizeof(iso_cases) / sizeof(iso_cases[0]));
     tcase_add_test(tc, test_iso_time_out_of_range);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lists_and_numbers");
+    tcase_add_test(tc, test_next_item);
+    tcase_add_test(tc, test_parse_int64);
     suite_add_tcase(s, tc);
     return s;
 }
