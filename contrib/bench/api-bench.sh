@@ -71,6 +71,8 @@ COST=${AUTHFCGI_PASSWORD_COST:-0}
 export AUTHFCGI_PASSWORD_COST=$COST
 
 bench_logs "$LOG_DIR"
+# shellcheck source=contrib/bench/ticks.sh
+source "$BENCH/ticks.sh"
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "logs in $LOG_DIR; load average at start: $START_LOAD"
 
@@ -119,20 +121,6 @@ for ((i = 0; i < 100; i++)); do [[ -S $BASELINE_SOCKET ]] && break; sleep 0.05; 
 [[ -S $BASELINE_SOCKET ]] || die "baseline did not start: $(cat "$LOG_DIR/baseline.log")"
 
 # ---- measurements
-
-# tree_ticks PID - CPU clock ticks used so far by PID and all its descendants, including the
-# children they have already reaped (cutime/cstime), so workers that were replaced during a
-# run still count.
-tree_ticks() {
-	local p t=0 st
-	for p in $(ps -eo pid=,ppid= | awk -v r="$1" '{ parent[$1] = $2 }
-		END { for (p in parent) for (q = p; q > 1; q = parent[q]) if (q == r) { print p; break } }'); do
-		st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-		st=${st##*) }
-		t=$((t + $(awk '{ print $12 + $13 + $14 + $15 }' <<<"$st")))
-	done
-	echo "$t"
-}
 
 # run_wrk KEY URL MODE CONNS [SERVER_PID] - one wrk run; fields rps p50 p99 bad (latencies in
 # ms). With SERVER_PID, also the CPU time per request (us) of that server's process tree, of

@@ -49,6 +49,8 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     password_kinds_init(&app->hash_kinds, &app->passwords);
     app->hash_session_tokens = s->session_storage == SESSION_STORAGE_HASH;
     app->bearer = s->bearer;
+    app->cookie_cache = s->cookie_cache;
+    app->cookie_cache_max_age = s->cookie_cache_max_age;
     app->rate_limit = s->rate_limit;
     app->account_guard = s->rate_limit && s->account_guard;
     app->delete_user = s->delete_user;

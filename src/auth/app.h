@@ -31,6 +31,8 @@ struct app {
     bool hash_kinds_read;
     bool hash_session_tokens; /* AUTHFCGI_SESSION_STORAGE=hash: session.token holds SHA-256 hex */
     bool bearer;              /* Authorization: Bearer accepted, set-auth-token sent */
+    bool cookie_cache;        /* AUTHFCGI_COOKIE_CACHE: the session_data cookie */
+    int cookie_cache_max_age; /* AUTHFCGI_COOKIE_CACHE_MAX_AGE, seconds */
     bool rate_limit;          /* AUTHFCGI_RATE_LIMIT */
     bool account_guard;       /* AUTHFCGI_ACCOUNT_GUARD, only with rate limits on */
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */

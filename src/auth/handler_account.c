@@ -90,7 +90,10 @@ void handle_change_password(struct call *c)
         c->resp->nheaders = 0; /* a refresh cookie of the revoked session must not survive */
         /* The row lives 7 days, but like Better Auth's setSessionCookie the cookie stays a
          * browser-session one when the client said "don't remember me". */
-        if (session_set_cookies(c->app, c->resp, raw, !c->session.dont_remember) != 0) {
+        created.token = raw;
+        if (session_set_cookies(c->app, c->resp, raw, !c->session.dont_remember) != 0 ||
+            session_cache_cookie(c->app, c->resp, &created, &c->session.user,
+                                 !c->session.dont_remember) != 0) {
             json_object_put(obj);
             router_fail(c, FAIL_COOKIE_SIGN);
             return;
@@ -139,7 +142,9 @@ void handle_update_user(struct call *c)
      * without Max-Age and with dont_remember again for a rememberMe:false session: sending
      * Max-Age there would make a "don't remember me" login outlive the browser. */
     c->resp->nheaders = 0;
-    if (session_resend_cookies(c->app, c->resp, &c->session) != 0) {
+    if (session_resend_cookies(c->app, c->resp, &c->session) != 0 ||
+        session_cache_cookie(c->app, c->resp, &c->session.session, &updated,
+                             !c->session.dont_remember) != 0) {
         router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }

@@ -57,7 +57,8 @@ void handle_get_session(struct call *c)
         response_json(c->resp, 200, NULL);
         return;
     }
-    clear_stray_cache_cookie(c);
+    if (!c->app->cookie_cache)
+        clear_stray_cache_cookie(c);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
         return;

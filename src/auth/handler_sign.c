@@ -175,9 +175,10 @@ static bool prepare_sign_up(struct call *c, const char *email, struct sign_up *s
 }
 
 /* answer_signed_up - the new user's answer: with a session its cookies and token, else the
- * unverified answer. */
+ * unverified answer. session is the store's row for the cookie cache; NULL when a lost COMMIT
+ * was settled by a lookup (no row came back: get-session writes the cache line later). */
 static void answer_signed_up(struct call *c, const struct sign_up *su,
-                             const struct user_record *user)
+                             const struct session_record *session, const struct user_record *user)
 {
     struct json_object *obj;
 
@@ -191,6 +192,8 @@ static void answer_signed_up(struct call *c, const struct sign_up *su,
         router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
+    if (!steps_cache_session(c, session, user, su->raw_token, su->remember))
+        return;
     obj = json_object_new_object();
     json_object_object_add(obj, "token", json_object_new_string(su->raw_token));
     json_object_object_add(obj, "user", json_view_user(user));
@@ -211,7 +214,7 @@ void handle_sign_up(struct call *c)
     struct user_record user;
     struct session_record session;
     const char *existing_hash;
-    bool taken;
+    bool taken, settled = false;
     enum db_status st;
     char *email = steps_lowered_email(c, c->in.body[FIELD_EMAIL].str);
 
@@ -226,8 +229,10 @@ void handle_sign_up(struct call *c)
     if (!prepare_sign_up(c, email, &su))
         return;
     st = call_store_sign_up(c, &su.user, su.start_session ? &su.session : NULL, &user, &session);
-    if (st == DB_UNKNOWN)
+    if (st == DB_UNKNOWN) {
         st = sign_up_settle(c, email, su.user.id, &user);
+        settled = true;
+    }
     if (st == DB_CONFLICT) {
         duplicate_sign_up(c, email);
         return;
@@ -236,7 +241,7 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
-    answer_signed_up(c, &su, &user);
+    answer_signed_up(c, &su, settled ? NULL : &session, &user);
 }
 
 /* upgrade_hash - after a successful sign-in with an old-format hash, store the configured
@@ -423,7 +428,7 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
-    if (!steps_start_session(c, user.id, remember_me(c), &token))
+    if (!steps_start_session(c, &user, remember_me(c), &token))
         return;
     answer_signed_in(c, &user, token);
 }

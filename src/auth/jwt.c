@@ -15,8 +15,6 @@
 
 /* base64url of {"alg":"HS256"}: the only header we write, the one Better Auth writes. */
 #define HEADER_B64 "eyJhbGciOiJIUzI1NiJ9"
-/* An HMAC-SHA256 (DIGEST_SHA256_LEN bytes) is 43 base64url characters. */
-#define MAC_B64_LEN 43
 /* The longest token we look at; ours are a few hundred bytes. */
 #define TOKEN_MAX 8192
 
@@ -90,10 +88,9 @@ long jwt_base64url_decode(const char *in, size_t len, unsigned char *out)
     return (long)o;
 }
 
-/* mac_b64 - base64url of HMAC-SHA256(secret, data[0..len)) into out (MAC_B64_LEN + 1 bytes).
- * Returns 0 or -1. */
-static int mac_b64(const char *secret, size_t secret_len, const char *data, size_t len,
-                   char out[MAC_B64_LEN + 1])
+/* jwt_mac_b64 - see jwt.h. */
+int jwt_mac_b64(const char *secret, size_t secret_len, const char *data, size_t len,
+                char out[JWT_MAC_B64_LEN + 1])
 {
     unsigned char mac[DIGEST_SHA256_LEN];
 
@@ -109,21 +106,21 @@ char *jwt_sign(struct arena *a, const char *secret, size_t secret_len, const cha
 {
     size_t plen = strlen(payload_json);
     size_t hlen = sizeof(HEADER_B64) - 1;
-    char *token = arena_alloc(a, hlen + 1 + 4 * ((plen + 2) / 3) + 1 + MAC_B64_LEN + 1);
+    char *token = arena_alloc(a, hlen + 1 + 4 * ((plen + 2) / 3) + 1 + JWT_MAC_B64_LEN + 1);
     size_t n = hlen;
 
     memcpy(token, HEADER_B64, hlen);
     token[n++] = '.';
     n += jwt_base64url_encode((const unsigned char *)payload_json, plen, token + n);
     /* The signature covers "header.payload", written after it with its NUL. */
-    if (mac_b64(secret, secret_len, token, n, token + n + 1) != 0)
+    if (jwt_mac_b64(secret, secret_len, token, n, token + n + 1) != 0)
         return NULL;
     token[n] = '.';
     return token;
 }
 
-/* parse_part - the JSON object base64url-encoded in len bytes at b64, or NULL. */
-static struct json_object *parse_part(const char *b64, size_t len)
+/* jwt_parse_b64_object - see jwt.h. */
+struct json_object *jwt_parse_b64_object(const char *b64, size_t len)
 {
     unsigned char buf[TOKEN_MAX];
     struct json_tokener *tok;
@@ -193,7 +190,7 @@ enum jwt_status jwt_verify(const char *secret, size_t secret_len, const char *to
                            int64_t now_s, struct json_object **claims)
 {
     const char *dot1, *dot2, *sig;
-    char expected[MAC_B64_LEN + 1];
+    char expected[JWT_MAC_B64_LEN + 1];
     struct json_object *header, *payload;
     enum jwt_status st;
 
@@ -207,19 +204,19 @@ enum jwt_status jwt_verify(const char *secret, size_t secret_len, const char *to
     if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
         return JWT_INVALID;
     sig = dot2 + 1;
-    header = parse_part(token, (size_t)(dot1 - token));
+    header = jwt_parse_b64_object(token, (size_t)(dot1 - token));
     if (header == NULL)
         return JWT_INVALID;
     st = header_ok(header) ? JWT_OK : JWT_INVALID;
     json_object_put(header);
     if (st != JWT_OK)
         return st;
-    if (mac_b64(secret, secret_len, token, (size_t)(dot2 - token), expected) != 0)
+    if (jwt_mac_b64(secret, secret_len, token, (size_t)(dot2 - token), expected) != 0)
         return JWT_FAIL;
-    if ((size_t)(token + len - sig) != MAC_B64_LEN ||
-        CRYPTO_memcmp(sig, expected, MAC_B64_LEN) != 0)
+    if ((size_t)(token + len - sig) != JWT_MAC_B64_LEN ||
+        CRYPTO_memcmp(sig, expected, JWT_MAC_B64_LEN) != 0)
         return JWT_INVALID;
-    payload = parse_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    payload = jwt_parse_b64_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));
     if (payload == NULL)
         return JWT_INVALID;
     st = claims_status(payload, now_s);

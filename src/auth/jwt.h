@@ -36,6 +36,20 @@ char *jwt_sign(struct arena *a, const char *secret, size_t secret_len, const cha
 enum jwt_status jwt_verify(const char *secret, size_t secret_len, const char *token, size_t len,
                            int64_t now_s, struct json_object **claims);
 
+/* An HMAC-SHA256 is 43 base64url characters. */
+#define JWT_MAC_B64_LEN 43
+
+/* jwt_mac_b64 - base64url (no padding) of HMAC-SHA256(secret, data[0..len)) into out, which
+ * holds JWT_MAC_B64_LEN + 1 bytes. Returns 0, or -1 when libcrypto fails. */
+int jwt_mac_b64(const char *secret, size_t secret_len, const char *data, size_t len,
+                char out[JWT_MAC_B64_LEN + 1]);
+
+/* jwt_parse_b64_object - the JSON object base64url-encoded (strictly, as
+ * jwt_base64url_decode) in len bytes at b64, as JSON.parse reads it (one value, nothing
+ * after it); NULL when it is not one or len is over 8192. The caller releases it with
+ * json_object_put. */
+struct json_object *jwt_parse_b64_object(const char *b64, size_t len);
+
 /* jwt_base64url_encode - RFC 4648 §5 without padding into out, which must hold
  * 4 * ((len + 2) / 3) + 1 bytes. Returns the length written (NUL not counted). Exposed for
  * tests. */

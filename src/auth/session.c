@@ -7,12 +7,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "auth/app.h"
 #include "util/arena.h"
 #include "util/clock.h"
 #include "auth/cookie.h"
+#include "auth/cookie_cache.h"
 #include "util/digest.h"
 #include "auth/http.h"
 #include "util/random.h"
@@ -89,6 +91,16 @@ static enum cookie_status read_presented_token(const struct app *app, const stru
     return cs;
 }
 
+/* has_dont_remember - a valid dont_remember cookie came with the request. */
+static bool has_dont_remember(const struct app *app, const struct request *req)
+{
+    char flag[8];
+
+    return cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
+                              sizeof(flag)) == COOKIE_OK &&
+           strcmp(flag, "true") == 0;
+}
+
 /* find_live_session - the session behind stored and its user: SESSION_VALID (with the
  * dont_remember flag read), or SESSION_STALE when there is no such row or it had expired at
  * *now, the time read once the row was found. Returns DB_OK or the store's failure. */
@@ -96,7 +108,6 @@ static enum db_status find_live_session(const struct app *app, const struct requ
                                         struct response *resp, const char *stored, int64_t *now,
                                         struct session_state *st)
 {
-    char flag[8];
     enum db_status rc;
 
     rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
@@ -116,9 +127,7 @@ static enum db_status find_live_session(const struct app *app, const struct requ
         return DB_OK;
     }
     st->found = SESSION_VALID;
-    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
-                                           sizeof(flag)) == COOKIE_OK &&
-                        strcmp(flag, "true") == 0;
+    st->dont_remember = has_dont_remember(app, req);
     return DB_OK;
 }
 
@@ -157,6 +166,73 @@ static enum db_status refresh_session(const struct app *app, struct response *re
     return DB_OK;
 }
 
+/* session_cache_cookie - see session.h. */
+int session_cache_cookie(const struct app *app, struct response *resp,
+                         const struct session_record *s, const struct user_record *u, bool remember)
+{
+    char *line;
+
+    if (!app->cookie_cache)
+        return 0;
+    if (cookie_cache_line(resp->arena, &app->cookies, s, u, session_now_ms(),
+                          app->cookie_cache_max_age, remember, &line) != 0)
+        return -1;
+    if (line != NULL)
+        response_header(resp, "Set-Cookie", line);
+    return 0;
+}
+
+/* from_cookie_cache - true when the session_data cookie answered, where the cache applies (see
+ * session.h): then *rc is DB_OK (st VALID), or DB_FAIL with st->failure on an internal error.
+ * False to ask the database; a stale cookie then gets its deletion line, as Better Auth's
+ * get-session sends it. */
+static bool from_cookie_cache(const struct app *app, const struct request *req,
+                              struct response *resp, struct session_state *st, enum db_status *rc)
+{
+    /* An authorizer check (the FastCGI role, or nginx's AUTHFCGI_AUTHORIZE) asks about a
+     * request of any method, which changes nothing here. */
+    bool applies = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ||
+                   req->role == ROLE_AUTHORIZER || req->authorize != NULL;
+
+    if (!app->cookie_cache || !applies || query_flag_truthy(req->query, "disableCookieCache"))
+        return false;
+    switch (cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
+                              &st->session, &st->user)) {
+    case CACHE_HIT:
+        st->found = SESSION_VALID;
+        st->dont_remember = has_dont_remember(app, req);
+        *rc = DB_OK;
+        return true;
+    case CACHE_FAIL:
+        st->failure = FAIL_COOKIE_VERIFY;
+        *rc = DB_FAIL;
+        return true;
+    case CACHE_STALE:
+        response_header(resp, "Set-Cookie", cookie_deletion_lines(&app->cookies)[1]);
+        break;
+    case CACHE_ABSENT:
+        break;
+    }
+    memset(&st->session, 0, sizeof(st->session));
+    memset(&st->user, 0, sizeof(st->user));
+    return false;
+}
+
+/* write_cookie_cache - Better Auth's get-session writes the cookie cache for a session it read
+ * from the database (refreshed or not), but not with dont_remember or ?disableRefresh.
+ * Returns 0, or -1 with st->failure set. */
+static int write_cookie_cache(const struct app *app, const struct request *req,
+                              struct response *resp, struct session_state *st)
+{
+    if (st->dont_remember || query_flag_truthy(req->query, "disableRefresh"))
+        return 0;
+    if (session_cache_cookie(app, resp, &st->session, &st->user, true) != 0) {
+        st->failure = FAIL_COOKIE_SIGN;
+        return -1;
+    }
+    return 0;
+}
+
 /* session_resolve - see session.h. The stored form of the token (the raw token itself under
  * plain storage) is held in the request's arena, which wipes it when the request ends. */
 enum db_status session_resolve(const struct app *app, const struct request *req,
@@ -180,6 +256,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token[0] = '\0';
         return DB_OK;
     }
+    if (from_cookie_cache(app, req, resp, st, &rc))
+        return rc;
     stored = arena_alloc(resp->arena, SESSION_STORED_TOKEN_SIZE);
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;
@@ -192,6 +270,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         return rc;
     /* Clients see their own raw token, never the stored digest. */
     st->session.token = arena_strdup(resp->arena, st->token);
+    if (refresh && write_cookie_cache(app, req, resp, st) != 0)
+        return DB_FAIL;
     return DB_OK;
 }
 
@@ -252,10 +332,35 @@ int session_resend_cookies(const struct app *app, struct response *resp,
     return set_cookies(app, resp, st->token, !st->dont_remember, app->bearer && st->via_bearer);
 }
 
-/* session_clear_cookies - see session.h. */
+/* is_session_cookie_line - whether a Set-Cookie value sets one of the three cookies. */
+static bool is_session_cookie_line(const struct app *app, const char *value)
+{
+    static const enum cookie_kind kinds[] = {COOKIE_SESSION_TOKEN, COOKIE_SESSION_DATA,
+                                             COOKIE_DONT_REMEMBER};
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *name = cookie_name(&app->cookies, kinds[i]);
+        size_t n = strlen(name);
+
+        if (strncmp(value, name, n) == 0 && value[n] == '=')
+            return true;
+    }
+    return false;
+}
+
+/* session_clear_cookies - see session.h. Lines this answer already had for the same cookies
+ * go first (Better Auth's expireCookie): a refreshed session cookie or cookie cache written
+ * while resolving the session must not travel, still valid, beside its deletion. */
 void session_clear_cookies(const struct app *app, struct response *resp)
 {
     const char *const *lines = cookie_deletion_lines(&app->cookies);
+    size_t kept = 0;
+
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, "Set-Cookie") != 0 ||
+            !is_session_cookie_line(app, resp->headers[i].value))
+            resp->headers[kept++] = resp->headers[i];
+    resp->nheaders = kept;
 
     for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
         response_header(resp, "Set-Cookie", lines[i]);

@@ -54,6 +54,19 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
 enum db_status session_resolve(const struct app *app, const struct request *req,
                                struct response *resp, bool refresh, struct session_state *st);
 
+/* session_cache_cookie - with AUTHFCGI_COOKIE_CACHE, the session_data Set-Cookie line for
+ * session s (its token field holding the RAW token) and user u, as Better Auth adds it wherever
+ * it sets the session cookie (remember false: a browser-session cookie believed 60 s); nothing
+ * with the cache off or for a value too long for one cookie. Returns 0 or -1 (internal error).
+ *
+ * The cache itself is read by session_resolve: for GET and HEAD requests and authorizer
+ * checks, unless ?disableCookieCache is truthy, a valid session_data cookie of the presented
+ * token answers without the database (no sliding refresh then); a stale one is deleted and the
+ * database asked. A session read from the database with refresh gets the cookie written. */
+int session_cache_cookie(const struct app *app, struct response *resp,
+                         const struct session_record *s, const struct user_record *u,
+                         bool remember);
+
 /* session_new - fill a new_session for user_id with fresh id and token (raw token copied to
  * raw_token; ns->token points into stored, which the caller provides). */
 int session_new(const struct app *app, const struct request *req, const char *user_id,
@@ -73,7 +86,8 @@ int session_set_cookies(const struct app *app, struct response *resp, const char
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
 
-/* session_clear_cookies - Better Auth's three deletion lines. */
+/* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
+ * already had for those cookies. */
 void session_clear_cookies(const struct app *app, struct response *resp);
 
 /* session_is_fresh - created within SESSION_FRESH_AGE_S. */

@@ -75,13 +75,14 @@ char *steps_stored_token(struct call *c, const char *raw)
 }
 
 /* steps_start_session - see steps.h. */
-bool steps_start_session(struct call *c, const char *user_id, bool remember, const char **token)
+bool steps_start_session(struct call *c, const struct user_record *user, bool remember,
+                         const char **token)
 {
     struct new_session ns;
     struct session_record rec;
     enum db_status st;
 
-    if (!steps_new_session(c, user_id, remember, &ns, token)) {
+    if (!steps_new_session(c, user->id, remember, &ns, token)) {
         router_fail(c, FAIL_SESSION_TOKEN);
         return false;
     }
@@ -91,6 +92,23 @@ bool steps_start_session(struct call *c, const char *user_id, bool remember, con
         return false;
     }
     if (session_set_cookies(c->app, c->resp, *token, remember) != 0) {
+        router_fail(c, FAIL_COOKIE_SIGN);
+        return false;
+    }
+    return steps_cache_session(c, &rec, user, *token, remember);
+}
+
+/* steps_cache_session - see steps.h. */
+bool steps_cache_session(struct call *c, const struct session_record *rec,
+                         const struct user_record *user, const char *raw, bool remember)
+{
+    struct session_record s;
+
+    if (rec == NULL)
+        return true;
+    s = *rec;
+    s.token = raw; /* the cookie carries the raw token, as the session cookie does */
+    if (session_cache_cookie(c->app, c->resp, &s, user, remember) != 0) {
         router_fail(c, FAIL_COOKIE_SIGN);
         return false;
     }

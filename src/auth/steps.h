@@ -37,9 +37,17 @@ bool steps_new_session(struct call *c, const char *user_id, bool remember, struc
  * computed; nothing is answered (the caller's 500 is FAIL_TOKEN_DIGEST). */
 char *steps_stored_token(struct call *c, const char *raw);
 
-/* steps_start_session - create a session for user_id, add its cookies, and return the raw
- * token (request's arena) in *token. Returns false after answering the error. */
-bool steps_start_session(struct call *c, const char *user_id, bool remember, const char **token);
+/* steps_start_session - create a session for user, add its cookies (the cookie cache's too),
+ * and return the raw token (request's arena) in *token. Returns false after answering the
+ * error. */
+bool steps_start_session(struct call *c, const struct user_record *user, bool remember,
+                         const char **token);
+
+/* steps_cache_session - add the cookie cache line (when AUTHFCGI_COOKIE_CACHE is on) for the
+ * session row rec just created for user, whose raw token is raw, as Better Auth's
+ * setSessionCookie adds it; rec NULL adds nothing. Returns false after answering the error. */
+bool steps_cache_session(struct call *c, const struct session_record *rec,
+                         const struct user_record *user, const char *raw, bool remember);
 
 /* steps_lowered_email - a copy of the e-mail s in the request's arena, lower-cased as Better
  * Auth stores, looks up and compares addresses. */

@@ -135,6 +135,15 @@ const struct setting_def settings_table[] = {
      "also accept the bare session token as a Bearer token, not only the signed token.signature "
      "of set-auth-token (Better Auth's default; off = its requireSignature: true)",
      NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_COOKIE_CACHE", NULL, SETTING_BOOL, "false", 0, 0, FIELD(cookie_cache),
+     "Better Auth's session cookie cache: get-session and the authorizer answer from a signed "
+     "session_data cookie without the database; a revoked session stays valid until it "
+     "expires (AUTHFCGI_COOKIE_CACHE_MAX_AGE)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_COOKIE_CACHE_MAX_AGE", NULL, SETTING_INT, "300", 1, 86400,
+     FIELD(cookie_cache_max_age),
+     "seconds a session_data cookie is believed (Better Auth's cookieCache.maxAge)", NULL, NULL,
+     SETTING_ON_RELOAD},
     {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
      "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL, NULL,
      SETTING_ON_RELOAD},

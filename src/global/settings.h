@@ -48,6 +48,8 @@ struct settings {
     enum session_storage session_storage;
     bool bearer;
     bool bearer_unsigned; /* a bare token counts as Bearer, not only token.signature */
+    bool cookie_cache;    /* Better Auth's session_data cookie cache */
+    int cookie_cache_max_age; /* its max age, seconds */
     bool rate_limit;
     bool account_guard;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */

@@ -12,11 +12,19 @@
 //
 // Node's fetch keeps no cookies and sends no Origin, so each browser below emulates one
 // (test/client/browser.mjs; PROTOCOL.md §13).
+//
+// With FLOW_COOKIE_CACHE=1 the server runs with AUTHFCGI_COOKIE_CACHE=true (Better Auth's
+// session.cookieCache): sign-up sets better-auth.session_data, and a device whose session was
+// ended or changed from another one keeps seeing its cached session until the cookie expires,
+// as with Better Auth; its getSession({ query: { disableCookieCache: true } }) sees the truth.
 import {
     assert, assertEq, assertError, assertOk, Browser, runSteps, SESSION_COOKIE, show, USER_KEYS,
 } from "./browser.mjs";
 
 const DONT_REMEMBER_COOKIE = "better-auth.dont_remember";
+const DATA_COOKIE = "better-auth.session_data";
+const CACHE = process.env.FLOW_COOKIE_CACHE === "1";
+const FRESH = { query: { disableCookieCache: true } };
 const SESSION_KEYS = ["createdAt", "expiresAt", "id", "ipAddress", "token", "updatedAt",
     "userAgent", "userId"];
 const ID_RE = /^[A-Za-z0-9]{32}$/;
@@ -83,14 +91,23 @@ function assertSessionCookie(b, token, what, { persistent = true } = {}) {
     else assert(!c.attrs.has("max-age"), `${what}: rememberMe:false cookie has a Max-Age`);
 }
 
-async function expectNoSession(b, what) {
-    const res = await b.client.getSession();
+// expectNoSession - b has no session. elsewhere: it was ended from another device, so with
+// the cookie cache b still sees it (from its session_data cookie) until it asks past the cache.
+async function expectNoSession(b, what, { elsewhere = false } = {}) {
+    if (CACHE && elsewhere) {
+        const cached = await b.client.getSession();
+        assertOk(cached, `${what} (cached)`);
+        assert(cached.data, `${what}: the cookie cache no longer answers: ${show(cached.data)}`);
+    }
+    const res = await b.client.getSession(CACHE && elsewhere ? FRESH : undefined);
     assertOk(res, what);
     assertEq(res.data, null, `${what}: getSession data`);
 }
 
-async function expectSession(b, token, userId, what) {
-    const res = await b.client.getSession();
+// expectSession - b has this session; fresh: read past the cookie cache (the user was changed
+// from another device).
+async function expectSession(b, token, userId, what, { fresh = false } = {}) {
+    const res = await b.client.getSession(fresh && CACHE ? FRESH : undefined);
     assertOk(res, what);
     assert(res.data, `${what}: getSession data is ${show(res.data)}`);
     assertKeys(res.data, ["session", "user"], what);
@@ -126,6 +143,9 @@ const steps = [
         assertUser(res.data.user, "signUp user", { email, name: name1 });
         assertEq(res.data.user.image, null, "signUp user.image");
         assertSessionCookie(alice, res.data.token, "after signUp");
+        if (CACHE) assertEq(alice.jar.get(DATA_COOKIE)?.attrs.get("max-age"), "300",
+            "session_data cookie Max-Age after signUp");
+        else assert(!alice.jar.has(DATA_COOKIE), "a session_data cookie with the cache off");
         st.user = res.data.user;
         st.token = res.data.token;
     }],
@@ -238,7 +258,7 @@ const steps = [
         assertSessionCookie(alice, res.data.token, "after changePassword revokeOtherSessions");
         st.token = res.data.token;
         await expectSession(alice, st.token, st.user.id, "alice after revokeOtherSessions");
-        await expectNoSession(phone, "phone after revokeOtherSessions");
+        await expectNoSession(phone, "phone after revokeOtherSessions", { elsewhere: true });
         const list = await alice.client.listSessions();
         assertOk(list, "listSessions after revokeOtherSessions");
         assertEq(list.data.length, 1, "sessions left");
@@ -264,7 +284,8 @@ const steps = [
         assertEq(d.user.name, "Client Flow Renamed", "user.name after updateUser");
         assertEq(d.user.image, image, "user.image after updateUser");
         assert(d.user.updatedAt.getTime() >= st.user.updatedAt.getTime(), "updatedAt went back");
-        const p = await expectSession(phone, st.phoneToken, st.user.id, "phone after updateUser");
+        const p = await expectSession(phone, st.phoneToken, st.user.id, "phone after updateUser",
+            { fresh: true });
         assertEq(p.user.name, "Client Flow Renamed", "user.name seen by the other device");
     }],
     ["update user with an e-mail: 400 EMAIL_CAN_NOT_BE_UPDATED", async () => {
@@ -282,7 +303,7 @@ const steps = [
         assertEq(show(res.data), '{"success":true,"message":"User deleted"}', "deleteUser data");
         assert(!alice.jar.has(SESSION_COOKIE), "session cookie still in the jar after deleteUser");
         await expectNoSession(alice, "after deleteUser");
-        await expectNoSession(phone, "other device after deleteUser");
+        await expectNoSession(phone, "other device after deleteUser", { elsewhere: true });
         const again = await alice.client.signIn.email({ email, password: password3 });
         assertError(again, 401, "INVALID_EMAIL_OR_PASSWORD", "signIn after deleteUser");
         const upd = await alice.client.updateUser({ name: "ghost" });

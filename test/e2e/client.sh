@@ -1,8 +1,9 @@
 #!/bin/bash
 # test/e2e/client.sh - the official Better Auth client (better-auth/client, pinned in
 # test/client/package-lock.json) runs a whole account's life (test/client/flow.mjs) against
-# authfcgi behind lighttpd, nginx and Apache. Each front gets a pool whose base URL is that
-# front's URL, so the Origin the emulated browser sends is the site's own.
+# authfcgi behind lighttpd, nginx and Apache, and once more behind nginx with the cookie cache
+# on (AUTHFCGI_COOKIE_CACHE). Each front gets a pool whose base URL is that front's URL, so the
+# Origin the emulated browser sends is the site's own.
 # Needs node and the client's node_modules (test/lib/client.sh installs them).
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
@@ -28,31 +29,37 @@ stack_db
 # three fronts share 127.0.0.1): rate limits have their own tests.
 export AUTHFCGI_DELETE_USER=on AUTHFCGI_RATE_LIMIT=off
 
-for kind in lighttpd nginx apache; do
+for run in lighttpd nginx apache nginx+cache; do
+	kind=${run%+cache}
+	if [[ $run == *+cache ]]; then
+		export AUTHFCGI_COOKIE_CACHE=true FLOW_COOKIE_CACHE=1
+	else
+		export AUTHFCGI_COOKIE_CACHE=false FLOW_COOKIE_CACHE=0
+	fi
 	port=$(free_port)
 	export AUTHFCGI_BASE_URL=http://127.0.0.1:$port
 	if [[ $kind != apache ]]; then
 		# A pool for this front's base URL (Apache's mod_fcgid spawns its own workers).
 		pool_stop 10
 		if ! pool_start; then
-			not_ok "$kind: authfcgi serve starts"
+			not_ok "$run: authfcgi serve starts"
 			continue
 		fi
 	else
 		pool_stop 10
 	fi
 	if ! front_start "$kind" "$port"; then
-		not_ok "$kind: starts on port $port"
+		not_ok "$run: starts on port $port"
 		continue
 	fi
 	wait_http "$FRONT_URL/readyz" 20 || true
-	log=$TEST_TMP/flow-$kind.log
+	log=$TEST_TMP/flow-$run.log
 	if (cd "$CLIENT_DIR" && timeout 120 node flow.mjs "$FRONT_URL") >"$log" 2>&1; then
 		sed 's/^/# /' "$log"
-		ok "$kind: official client flow ($(grep -c '^PASS' "$log") steps)"
+		ok "$run: official client flow ($(grep -c '^PASS' "$log") steps)"
 	else
 		sed 's/^/# /' "$log"
-		not_ok "$kind: official client flow"
+		not_ok "$run: official client flow"
 		show_log "${POOL_LOG:-}" 20
 		show_log "$FRONT_ERROR_LOG" 20
 	fi
