@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/page_view.h"
 #include "global/mail.h"
 #include "global/settings.h"
 
@@ -38,6 +39,11 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
         app_free(app);
         return -1;
     }
+    if (s->pages &&
+        page_view_new(&app->pages, s->pages_template_dir, err, errlen) != 0) {
+        app_free(app);
+        return -1;
+    }
     app->passwords.format = s->password_hash != NULL && strcmp(s->password_hash, "betterauth") == 0
                                 ? PASSWORD_BETTERAUTH
                                 : PASSWORD_YESCRYPT;
@@ -63,5 +69,6 @@ void app_free(struct app *app)
     client_ip_proxies_free(&app->proxies);
     if (app->mail != NULL)
         mail_config_free(app->mail);
+    page_view_free(app->pages);
     memset(app, 0, sizeof(*app));
 }

@@ -13,6 +13,7 @@
 #include "auth/password.h"
 
 struct mail_config;
+struct page_view;
 struct settings;
 struct store;
 
@@ -41,10 +42,13 @@ struct app {
     bool verify_on_sign_up;        /* mail a verification link on sign-up (always when required) */
     bool verify_on_sign_in;        /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool revoke_sessions_on_reset; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
+    /* The built-in pages under /auth/ (pages.h); NULL when AUTHFCGI_PAGES is off. */
+    struct page_view *pages;
 };
 
 /* app_init - derive the per-worker configuration from s (already validated for serving) and
- * borrow store; reads the mail templates when mail is configured. Refuses
+ * borrow store; reads the mail templates when mail is configured, and the page templates
+ * when the pages are on. Refuses
  * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION without AUTHFCGI_MAIL_FROM (nobody could ever verify,
  * so nobody could sign in). Returns 0, or -1 with one line in err (nothing allocated). */
 int app_init(struct app *app, const struct settings *s, struct store *store, char *err,

@@ -59,6 +59,9 @@ struct settings {
     int sendmail_timeout_ms;
     int mail_max_attempts;
     int mail_poll_ms;
+    /* The built-in pages under /auth/. */
+    bool pages;
+    char *pages_template_dir;
 };
 
 enum setting_type {
