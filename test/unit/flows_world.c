@@ -47,6 +47,8 @@ int build(struct config cfg, char *err, size_t errlen)
         .send_verification_on_sign_up = cfg.on_sign_up,
         .send_verification_on_sign_in = cfg.on_sign_in,
         .revoke_sessions_on_reset = !cfg.keep_sessions,
+        .pages = !cfg.no_pages,
+        .pages_template_dir = (char *)cfg.pages_template_dir,
     };
     return app_init(&app, &settings, fake_store_store(fs), err, errlen);
 }

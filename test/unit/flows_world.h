@@ -60,6 +60,8 @@ struct config {
     bool keep_sessions; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET=off (Better Auth's default) */
     bool rate_limit;
     bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
+    bool no_pages;                  /* AUTHFCGI_PAGES=off */
+    const char *pages_template_dir; /* AUTHFCGI_PAGES_TEMPLATE_DIR */
 };
 
 extern struct fake_store *fs;
