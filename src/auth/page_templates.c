@@ -112,7 +112,8 @@ static const char *const builtin[PAGE_TEMPLATE__MAX] = {
         ".hint{font-weight:400;font-size:.875rem;color:#4b5563}\n"
         ".links{list-style:none;padding:0;margin:1rem 0 0}\n"
         ".links li{margin:.25rem 0}\n"
-        "a{color:#1d4ed8}\n",
+        "a{color:#1d4ed8}\n"
+        "@media (max-width:24rem){body{padding:.5rem}main{margin:0;padding:1rem}}\n",
 };
 /* clang-format on */
 

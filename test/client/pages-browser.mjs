@@ -61,10 +61,11 @@ function path(page) {
     return u.pathname + u.search;
 }
 
-// narrow - the page fits 320 CSS pixels: nothing scrolls sideways.
-async function narrow(page) {
+// narrow - the page fits 320 CSS pixels: nothing scrolls sideways (screenshot label-320.png).
+async function narrow(page, label) {
     await page.setViewport({ width: 320, height: 640 });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.screenshot({ path: `${shots}/${label}-320.png`, fullPage: true });
     await page.setViewport({ width: 800, height: 900 });
     expect(width <= 320, `at 320px the page is ${width}px wide`);
 }
@@ -111,12 +112,12 @@ async function flow(browser, js) {
         expect(await page.$("label[for=email]"), "no label for the e-mail input");
         expect(await page.$("input#email[autocomplete=username]"), "no autocomplete=username");
         expect(await page.$("input#password[autocomplete=current-password]"), "no autocomplete=current-password");
-        await narrow(page);
+        await narrow(page, `${mode}-sign-in-page`);
     });
     await step(page, mode, "sign-up page", async () => {
         await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("a[href^='/auth/sign-up']")]);
         expect(path(page).startsWith("/auth/sign-up"), `the link led to ${path(page)}`);
-        await narrow(page);
+        await narrow(page, `${mode}-sign-up-page`);
     });
     await step(page, mode, "sign up", async () => {
         await fill(page, { "#name": "Browser Tester", "#email": email, "#password": PASSWORD });
@@ -137,7 +138,7 @@ async function flow(browser, js) {
         expect(pw === "", "the password field is filled again");
         const described = await page.$eval("#password", (el) => el.getAttribute("aria-describedby"));
         expect(described === "form-error", "the password input does not point at the error");
-        await narrow(page);
+        await narrow(page, `${mode}-wrong-password`);
     });
     await step(page, mode, "sign in", async () => {
         await fill(page, { "#password": PASSWORD });

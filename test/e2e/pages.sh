@@ -4,7 +4,7 @@
 # the return target with a session, sign out, a wrong password re-rendered (401, e-mail kept,
 # password not), sign in, a form from another site refused, a foreign return target refused,
 # and the whole forgot-password way through the mail (authfcgi mail --once into
-# fake-sendmail) to a new password.
+# fake-sendmail) to a new password; Apache's ErrorDocument 401 params sent with cgi-fcgi.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -111,6 +111,15 @@ expect "GET /auth/nope: 404" 404
 req "foreign target" GET "/auth/sign-in?callbackURL=https%3A%2F%2Fevil.example%2F"
 expect "a foreign return target: 403" 403
 hides "the foreign target is dropped from the page" "evil.example"
+
+# Apache's ErrorDocument 401 /auth/sign-in: an internal redirect keeps the original request in
+# REQUEST_URI and says so in REDIRECT_URL; the page served is SCRIPT_NAME, and the original URL
+# is its return target. No web server here does that: cgi-fcgi sends the params Apache would.
+out=$(env -i REQUEST_METHOD=GET 'REQUEST_URI=/private/?x=1' SCRIPT_NAME=/auth/sign-in \
+	QUERY_STRING= REDIRECT_URL=/private/ REDIRECT_QUERY_STRING=x=1 REDIRECT_STATUS=401 \
+	REMOTE_ADDR=127.0.0.1 HTTP_ACCEPT=text/html cgi-fcgi -bind -connect "$POOL_SOCKET" 2>&1) || true
+[[ $out == *'action="/auth/sign-in?callbackURL=%2Fprivate%2F%3Fx%3D1"'* ]]
+check $? "ErrorDocument: the sign-in page takes REDIRECT_URL as its return target"
 
 # ---- sign up, out, in ----------------------------------------------------------------------
 
