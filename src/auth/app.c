@@ -39,8 +39,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
         app_free(app);
         return -1;
     }
-    if (s->pages &&
-        page_view_new(&app->pages, s->pages_template_dir, err, errlen) != 0) {
+    if (s->pages && page_view_new(&app->pages, s->pages_template_dir, err, errlen) != 0) {
         app_free(app);
         return -1;
     }

@@ -219,33 +219,40 @@ static void form_member(void *ctx, const char *name, size_t name_len, const char
 /* ------------------------------------------------------------------------------------------
  * The JSON body of the route */
 
-/* json_member - add "key":value; value is a JSON string of len bytes at s (escaped here), or
- * the literal raw when s is NULL. */
-static void json_member(struct json_body *b, const char *key, const char *s, size_t len,
-                        const char *raw)
+/* json_quote - len bytes at s as a JSON string: '"', '\' and control characters escaped. */
+static const char *json_quote(struct arena *a, const char *s, size_t len)
 {
-    char *v = arena_alloc(b->a, len * 6 + 3), *o = v;
+    char *out = arena_alloc(a, len * 6 + 3), *o = out;
 
-    if (s == NULL) {
-        v = (char *)raw;
-    } else {
-        *o++ = '"';
-        for (size_t i = 0; i < len; i++) {
-            unsigned char c = (unsigned char)s[i];
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
 
-            if (c == '"' || c == '\\') {
-                *o++ = '\\';
-                *o++ = (char)c;
-            } else if (c < 0x20) {
-                o += sprintf(o, "\\u%04x", c);
-            } else {
-                *o++ = (char)c;
-            }
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            o += sprintf(o, "\\u%04x", c);
+        } else {
+            *o++ = (char)c;
         }
-        *o++ = '"';
-        *o = '\0';
     }
-    b->text = arena_printf(b->a, "%s%s\"%s\":%s", b->text, b->text[1] != '\0' ? "," : "", key, v);
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+/* json_member - add "key":value, value being JSON text. */
+static void json_member(struct json_body *b, const char *key, const char *value)
+{
+    b->text =
+        arena_printf(b->a, "%s%s\"%s\":%s", b->text, b->text[1] != '\0' ? "," : "", key, value);
+}
+
+/* json_string - add "key":"s" for len bytes at s. */
+static void json_string(struct json_body *b, const char *key, const char *s, size_t len)
+{
+    json_member(b, key, json_quote(b->a, s, len));
 }
 
 /* json_field - a form field as a string member; an absent field stays absent, so the route's
@@ -253,7 +260,7 @@ static void json_member(struct json_body *b, const char *key, const char *s, siz
 static void json_field(struct json_body *b, const char *key, const struct form_value *v)
 {
     if (v->str != NULL)
-        json_member(b, key, v->str, v->len, NULL);
+        json_string(b, key, v->str, v->len);
 }
 
 /* json_target - the return target as callbackURL: the route checks it (403
@@ -261,7 +268,7 @@ static void json_field(struct json_body *b, const char *key, const struct form_v
 static void json_target(struct page_call *pc, struct json_body *b)
 {
     if (pc->target != NULL)
-        json_member(b, "callbackURL", pc->target, strlen(pc->target), NULL);
+        json_string(b, "callbackURL", pc->target, strlen(pc->target));
 }
 
 static void sign_in_body(struct page_call *pc, struct json_body *b)
@@ -271,7 +278,7 @@ static void sign_in_body(struct page_call *pc, struct json_body *b)
     json_field(b, "email", &pc->form.email);
     json_field(b, "password", &pc->form.password);
     if (r->str != NULL)
-        json_member(b, "rememberMe", NULL, 0, strcmp(r->str, "false") == 0 ? "false" : "true");
+        json_member(b, "rememberMe", strcmp(r->str, "false") == 0 ? "false" : "true");
     json_target(pc, b);
 }
 
@@ -304,7 +311,7 @@ static void forgot_body(struct page_call *pc, struct json_body *b)
     const char *to = page_url(pc, PAGES_PREFIX "reset-password");
 
     json_field(b, "email", &pc->form.email);
-    json_member(b, "redirectTo", to, strlen(to), NULL);
+    json_string(b, "redirectTo", to, strlen(to));
     json_target(pc, b);
 }
 

@@ -266,7 +266,8 @@ static void split_uri(const char *const vars[VAR__COUNT], struct request *req, s
     const char *redirected = vars[VAR_REDIRECT_URL];
 
     /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in) keeps the original request
-     * in REQUEST_URI (whose path is REDIRECT_URL); the document it serves is SCRIPT_NAME. */
+     * in REQUEST_URI (whose path is REDIRECT_URL); the document it serves is SCRIPT_NAME
+     * (PATH_INFO, QUERY_STRING). */
     if (uri != NULL && redirected != NULL && vars[VAR_SCRIPT_NAME] != NULL &&
         strncmp(uri, redirected, strlen(redirected)) == 0 &&
         (uri[strlen(redirected)] == '\0' || uri[strlen(redirected)] == '?'))

@@ -17,6 +17,8 @@
 #include "flows_world.h"
 #include "util/html.h"
 
+#include <json-c/json.h>
+
 #define FORM "application/x-www-form-urlencoded"
 #define ALICE_FORM "email=alice.632735%40example.com&password=" PASSWORD
 #define WRONG_FORM "email=alice.632735%40example.com&password=wrongpass999"
@@ -68,6 +70,19 @@ static bool session_cookie_set(const struct response *r)
             strstr(handler_harness_header_nth(r, "Set-Cookie", i), "Max-Age=0") == NULL)
             return true;
     return false;
+}
+
+/* jstr_name - user.name of a sign-in answer. */
+static const char *jstr_name(struct response r)
+{
+    struct json_object *o = json_tokener_parse(r.body), *user, *name;
+    const char *v;
+
+    ck_assert(json_object_object_get_ex(o, "user", &user));
+    ck_assert(json_object_object_get_ex(user, "name", &name));
+    v = arena_strdup(arena, json_object_get_string(name));
+    json_object_put(o);
+    return v;
 }
 
 /* ---- the helpers ------------------------------------------------------------------------- */
@@ -368,6 +383,22 @@ START_TEST(test_sign_up)
 }
 END_TEST
 
+/* Quotes, backslashes and controls in a field reach the route as they were typed: the form's
+ * password then works for the JSON API too. */
+START_TEST(test_form_values_reach_route_intact)
+{
+    struct response r;
+
+    r = SEND("/sign-up", .body = "name=C%22%5C%01&email=carol.632735%40example.com&password="
+                                 "pa%22ss%5Cw%09rd%E2%82%AC");
+    assert_status(r, 303);
+    r = POST_JSON("/sign-in/email", .body = "{\"email\":\"carol.632735@example.com\","
+                                            "\"password\":\"pa\\\"ss\\\\w\\trd\u20ac\"}");
+    assert_status(r, 200);
+    ck_assert_str_eq(jstr_name(r), "C\"\\\x01");
+}
+END_TEST
+
 /* With AUTHFCGI_REQUIRE_EMAIL_VERIFICATION sign-up starts no session: the page says to read the
  * mail. */
 START_TEST(test_sign_up_requires_verification)
@@ -546,6 +577,7 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_rate_limit_shared_with_api);
     tcase_add_test(tc, test_cross_site_forms_refused);
     tcase_add_test(tc, test_sign_up);
+    tcase_add_test(tc, test_form_values_reach_route_intact);
     tcase_add_test(tc, test_sign_up_requires_verification);
     tcase_add_test(tc, test_sign_out);
     tcase_add_test(tc, test_forgot_and_reset);
