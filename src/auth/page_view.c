@@ -5,6 +5,7 @@
 #include "auth/page_view.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -49,6 +49,7 @@ struct page_call {
     struct response *resp;
     const struct page *page;
     const char *target;  /* the return target as asked (raw), NULL = none: "/" */
+    size_t target_len;   /* its bytes (a "%00" in the query makes it longer than strlen) */
     bool target_refused; /* it is not one the JSON API would accept */
     struct page_form form;
 };
@@ -154,6 +155,7 @@ char *pages_query_encode(struct arena *a, const char *value)
 
 struct query_read {
     const char *callback, *token, *error;
+    size_t callback_len;
 };
 
 /* query_member - the first callbackURL, token and error of the query. */
@@ -163,7 +165,8 @@ static void query_member(void *ctx, const char *name, size_t name_len, const cha
     struct query_read *q = ctx;
     const char **slot = NULL;
 
-    (void)value_len;
+    if (name_len == 11 && memcmp(name, "callbackURL", 11) == 0 && q->callback == NULL)
+        q->callback_len = value_len;
     if (name_len == 11 && memcmp(name, "callbackURL", 11) == 0)
         slot = &q->callback;
     else if (name_len == 5 && memcmp(name, "token", 5) == 0)
@@ -180,16 +183,19 @@ static void read_target(struct page_call *pc, const struct query_read *q)
 {
     const struct request *req = pc->req;
     const char *t = q->callback;
+    size_t len = q->callback_len;
 
     if (t == NULL && req->redirect_url != NULL && *req->redirect_url != '\0' &&
         strncmp(req->redirect_url, PAGES_PREFIX, strlen(PAGES_PREFIX)) != 0) {
         t = req->redirect_url;
         if (req->redirect_query != NULL && *req->redirect_query != '\0')
             t = arena_printf(req->arena, "%s?%s", t, req->redirect_query);
+        len = strlen(t);
     }
     pc->target = t;
+    pc->target_len = len;
     pc->target_refused =
-        t != NULL && !origin_redirect_allowed(&pc->app->origins, req->arena, t, strlen(t));
+        t != NULL && !origin_redirect_allowed(&pc->app->origins, req->arena, t, len);
 }
 
 /* form_member - the form's fields; the last of a name wins. */
@@ -268,7 +274,7 @@ static void json_field(struct json_body *b, const char *key, const struct form_v
 static void json_target(struct page_call *pc, struct json_body *b)
 {
     if (pc->target != NULL)
-        json_string(b, "callbackURL", pc->target, strlen(pc->target));
+        json_string(b, "callbackURL", pc->target, pc->target_len);
 }
 
 static void sign_in_body(struct page_call *pc, struct json_body *b)

@@ -167,6 +167,14 @@ START_TEST(test_page_refuses_foreign_target)
     has(r, "role=\"alert\"");
     has(r, "action=\"/auth/sign-in\"");
     lacks(r, "evil");
+    /* The whole value is judged, not what a C string of it would say. */
+    r = PAGE("/sign-in", .query = "callbackURL=%2Fprivate%00%2F%2Fevil.example");
+    assert_html(&r, 403);
+    seed_alice();
+    r = SEND("/sign-in", .query = "callbackURL=%2Fprivate%00%2F%2Fevil.example",
+             .body = ALICE_FORM);
+    assert_html(&r, 403);
+    assert_no_cookies(r);
 }
 END_TEST
 
