@@ -32,10 +32,12 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/contrib/bench
+BENCH_NAME=api-bench
+# shellcheck source=contrib/bench/lib.sh
+source "$BENCH/lib.sh"
 FRONTS="nginx lighttpd" DURATION=10 CONNECTIONS=64 THREADS=2 WORKERS=0 SIGNIN_RATE=10 LOG_DIR=""
 SIGN_IN=1
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 while (($#)); do
 	case $1 in
 	--fronts) FRONTS=$2 && shift ;;
@@ -51,11 +53,6 @@ while (($#)); do
 	esac
 	shift
 done
-die() {
-	echo "api-bench: $*" >&2
-	exit 1
-}
-int_in() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 int_in "$DURATION" 1 120 || die "--duration must be 1..120 seconds"
 int_in "$CONNECTIONS" 1 1024 || die "--connections must be 1..1024"
 int_in "$THREADS" 1 64 || die "--threads must be 1..64"
@@ -66,32 +63,14 @@ for t in wrk curl pkg-config "${CC:-cc}"; do
 	command -v "$t" >/dev/null || die "$t not installed"
 done
 
-export top_srcdir=$SRC
-top_builddir=${top_builddir:-$SRC/var/build}
-AUTHFCGI_BIN=${AUTHFCGI_BIN:-$top_builddir/authfcgi}
-[[ -x $AUTHFCGI_BIN ]] || die "no binary at $AUTHFCGI_BIN: run ./deploy/quickstart up (or set AUTHFCGI_BIN)"
+bench_binary "$BENCH_BUILDDIR/authfcgi"
 if ldd "$AUTHFCGI_BIN" 2>/dev/null | grep -q 'libasan'; then
 	echo "api-bench: warning: $AUTHFCGI_BIN is a sanitizer build; its figures say little" >&2
 fi
 COST=${AUTHFCGI_PASSWORD_COST:-0}
 export AUTHFCGI_PASSWORD_COST=$COST
 
-# shellcheck source=test/lib/common.sh
-source "$SRC/test/lib/common.sh"
-# shellcheck source=test/lib/pg.sh
-source "$SRC/test/lib/pg.sh"
-# shellcheck source=test/lib/pool.sh
-source "$SRC/test/lib/pool.sh"
-# shellcheck source=test/lib/front.sh
-source "$SRC/test/lib/front.sh"
-
-tmpdir_new
-if [[ -n $LOG_DIR ]]; then
-	mkdir -p "$LOG_DIR" && LOG_DIR=$(cd "$LOG_DIR" && pwd)
-else
-	LOG_DIR=$TEST_TMP/logs && mkdir -p "$LOG_DIR"
-fi
-say() { printf 'api-bench: %s\n' "$*" >&2; }
+bench_logs "$LOG_DIR"
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "logs in $LOG_DIR; load average at start: $START_LOAD"
 
@@ -121,13 +100,9 @@ declare -A R # R[front,test,field]
 hash_ceiling start
 
 # ---- database, pool, baseline
-pg_start
+bench_db
 PG_POSTMASTER=$(head -n 1 "$PG_DATADIR/postmaster.pid")
 CLK_TCK=$(getconf CLK_TCK)
-"$AUTHFCGI_BIN" migrate >"$LOG_DIR/migrate.log" 2>&1 || {
-	cat "$LOG_DIR/migrate.log" >&2
-	die "authfcgi migrate failed"
-}
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_WORKERS=$WORKERS
 POOL_LOG=$LOG_DIR/authfcgi.log
 : >"$POOL_LOG"

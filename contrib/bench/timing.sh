@@ -27,9 +27,11 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_NAME=timing
+# shellcheck source=contrib/bench/lib.sh
+source "$SRC/contrib/bench/lib.sh"
 SAMPLES=200 OLD_COST=6 WORKERS=2 LOG_DIR=""
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 while (($#)); do
 	case $1 in
 	--samples) SAMPLES=$2 && shift ;;
@@ -41,52 +43,20 @@ while (($#)); do
 	esac
 	shift
 done
-die() {
-	echo "timing: $*" >&2
-	exit 1
-}
-int_in() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 int_in "$SAMPLES" 1 100000 || die "--samples must be 1..100000"
 int_in "$OLD_COST" 1 11 || die "--old-cost must be 1..11"
 int_in "$WORKERS" 1 64 || die "--workers must be 1..64"
 for t in curl python3; do command -v "$t" >/dev/null || die "$t not installed"; done
 
-export top_srcdir=$SRC
-if [[ -z ${AUTHFCGI_BIN:-} ]]; then
-	AUTHFCGI_BIN=$SRC/authfcgi
-	[[ -x $AUTHFCGI_BIN ]] || AUTHFCGI_BIN=$SRC/var/build/authfcgi
-fi
-[[ -x $AUTHFCGI_BIN ]] || die "no binary at $AUTHFCGI_BIN (build it, or set AUTHFCGI_BIN)"
-AUTHFCGI_BIN=$(cd "$(dirname "$AUTHFCGI_BIN")" && pwd)/$(basename "$AUTHFCGI_BIN")
-export AUTHFCGI_BIN
-
-# shellcheck source=test/lib/common.sh
-source "$SRC/test/lib/common.sh"
-# shellcheck source=test/lib/pg.sh
-source "$SRC/test/lib/pg.sh"
-# shellcheck source=test/lib/pool.sh
-source "$SRC/test/lib/pool.sh"
-# shellcheck source=test/lib/front.sh
-source "$SRC/test/lib/front.sh"
-
-tmpdir_new
-if [[ -n $LOG_DIR ]]; then
-	mkdir -p "$LOG_DIR" && LOG_DIR=$(cd "$LOG_DIR" && pwd)
-else
-	LOG_DIR=$TEST_TMP/logs && mkdir -p "$LOG_DIR"
-fi
-say() { printf 'timing: %s\n' "$*" >&2; }
+bench_binary "$SRC/authfcgi" "$BENCH_BUILDDIR/authfcgi"
+bench_logs "$LOG_DIR"
 say "binary $AUTHFCGI_BIN; logs in $LOG_DIR; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-pg_start
+bench_db
 # The test harness turns durability off; a commit that waits for the WAL flush, as in
 # production, is part of what the mailing branch would make a client wait for.
 pg_psql -q -c "ALTER SYSTEM SET fsync = on" -c "ALTER SYSTEM SET synchronous_commit = on" \
 	-c "SELECT pg_reload_conf()" >/dev/null || die "cannot turn durability on"
-"$AUTHFCGI_BIN" migrate >"$LOG_DIR/migrate.log" 2>&1 || {
-	cat "$LOG_DIR/migrate.log" >&2
-	die "authfcgi migrate failed"
-}
 PORT=$(free_port)
 export AUTHFCGI_BASE_URL=http://127.0.0.1:$PORT
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_CHANGE_EMAIL=on

@@ -63,8 +63,8 @@ enum db_status account_guard_claim(const struct app *app, const char *email, boo
         *failure = FAIL_ACCOUNT_KEY;
         return DB_FAIL;
     }
-    return app->store->ops->account_guard_claim(app->store->impl, key, &account_guard_policy,
-                                                allowed, retry_after_s);
+    return db_housekeeping(app->store->ops->account_guard_claim(
+        app->store->impl, key, &account_guard_policy, allowed, retry_after_s));
 }
 
 /* account_guard_success - see account_guard.h. */
@@ -77,5 +77,5 @@ enum db_status account_guard_success(const struct app *app, const char *email,
         *failure = FAIL_ACCOUNT_KEY;
         return DB_FAIL;
     }
-    return app->store->ops->account_guard_success(app->store->impl, key);
+    return db_housekeeping(app->store->ops->account_guard_success(app->store->impl, key));
 }

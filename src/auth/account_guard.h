@@ -29,7 +29,8 @@ int account_guard_key(const struct app *app, const char *email, char out[ACCOUNT
  * lower-cased) be made now? *allowed false means answer as the rate limiter does (429,
  * X-Retry-After: *retry_after_s). The attempt counts as a failure unless
  * account_guard_success follows. DB_FAIL with *failure = FAIL_ACCOUNT_KEY when the key
- * cannot be computed; otherwise the store's status (*failure untouched). */
+ * cannot be computed; otherwise the store's status (*failure untouched), DB_UNKNOWN reported
+ * as DB_RETRY (db_housekeeping: the counter is not what the client asked to change). */
 enum db_status account_guard_claim(const struct app *app, const char *email, bool *allowed,
                                    int *retry_after_s, enum fail_reason *failure);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/authorize.h"
 #include "auth/page_view.h"
 #include "global/mail.h"
 #include "global/settings.h"
@@ -43,12 +44,15 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
         app_free(app);
         return -1;
     }
-    app->passwords.format = s->password_hash != NULL && strcmp(s->password_hash, "betterauth") == 0
-                                ? PASSWORD_BETTERAUTH
-                                : PASSWORD_YESCRYPT;
+    if (authorize_init(app, s, err, errlen) != 0) {
+        app_free(app);
+        return -1;
+    }
+    app->passwords.format =
+        s->password_hash == PASSWORD_HASH_BETTERAUTH ? PASSWORD_BETTERAUTH : PASSWORD_YESCRYPT;
     app->passwords.cost = (unsigned long)s->password_cost;
     password_kinds_init(&app->hash_kinds, &app->passwords);
-    app->hash_session_tokens = s->session_storage == NULL || strcmp(s->session_storage, "plain") != 0;
+    app->hash_session_tokens = s->session_storage == SESSION_STORAGE_HASH;
     app->bearer = s->bearer;
     app->rate_limit = s->rate_limit;
     app->account_guard = s->rate_limit && s->account_guard;
@@ -69,5 +73,6 @@ void app_free(struct app *app)
     if (app->mail != NULL)
         mail_config_free(app->mail);
     page_view_free(app->pages);
+    authorize_free(app);
     memset(app, 0, sizeof(*app));
 }

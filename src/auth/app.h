@@ -12,6 +12,7 @@
 #include "auth/origin.h"
 #include "auth/password.h"
 
+struct access_rules;
 struct mail_config;
 struct page_view;
 struct settings;
@@ -44,13 +45,20 @@ struct app {
     bool revoke_sessions_on_reset; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
     /* The built-in pages under /auth/ (pages.h); NULL when AUTHFCGI_PAGES is off. */
     struct page_view *pages;
+    /* The authorizer (authorize.h): the access rules (AUTHFCGI_ACCESS_RULES) and where a
+     * browser signs in (AUTHFCGI_SIGN_IN_URL); the page's own path is never sent there. */
+    struct access_rules *access;
+    char *sign_in_url;
+    char *sign_in_path;    /* normalised */
+    bool sign_in_absolute; /* on another origin: the return target is made absolute */
 };
 
 /* app_init - derive the per-worker configuration from s (already validated for serving) and
  * borrow store; reads the mail templates when mail is configured, and the page templates
  * when the pages are on. Refuses
  * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION without AUTHFCGI_MAIL_FROM (nobody could ever verify,
- * so nobody could sign in). Returns 0, or -1 with one line in err (nothing allocated). */
+ * so nobody could sign in), and a bad access rules file or sign-in URL. Returns 0, or -1 with one
+ * line in err (nothing allocated). */
 int app_init(struct app *app, const struct settings *s, struct store *store, char *err,
              size_t errlen);
 

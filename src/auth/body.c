@@ -270,37 +270,18 @@ static void query_member(void *ctx, const char *name, size_t name_len, const cha
         out->query[f] = (struct value){.kind = VALUE_STRING, .str = value, .len = value_len};
 }
 
-static bool is_http_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /* trim - the span of s without surrounding whitespace. */
 static const char *trim(const char *s, size_t *len)
 {
     size_t n = strlen(s);
-    while (n > 0 && is_http_space(*s)) {
+    while (n > 0 && http_is_space(*s)) {
         s++;
         n--;
     }
-    while (n > 0 && is_http_space(s[n - 1]))
+    while (n > 0 && http_is_space(s[n - 1]))
         n--;
     *len = n;
     return s;
-}
-
-/* media_type_is - better-call's test: the lower-cased type before ';', trimmed, equals. */
-static bool media_type_is(const char *content_type, const char *media)
-{
-    const char *semi = strchr(content_type, ';');
-    size_t n = semi ? (size_t)(semi - content_type) : strlen(content_type);
-    while (n > 0 && is_http_space(*content_type)) {
-        content_type++;
-        n--;
-    }
-    while (n > 0 && is_http_space(content_type[n - 1]))
-        n--;
-    return n == strlen(media) && strncasecmp(content_type, media, n) == 0;
 }
 
 /* set_error - e's row of the table, with message where the row has none of its own. */
@@ -364,8 +345,8 @@ int body_parse(const struct request *req, enum body_schema schema, struct body_f
     if (ct_len == 0 || req->body == NULL || req->body_len == 0)
         return 0;
 
-    bool json = media_type_is(ct, "application/json");
-    bool form = def->form && media_type_is(ct, "application/x-www-form-urlencoded");
+    bool json = http_media_type_is(ct, "application/json");
+    bool form = def->form && http_media_type_is(ct, "application/x-www-form-urlencoded");
     if (!json && !form) {
         set_error(err, HTTP_ERROR_UNSUPPORTED_MEDIA_TYPE,
                   arena_printf(req->arena,

@@ -108,7 +108,6 @@ static bool is_uri_unreserved(unsigned char ch)
 /* cookie_encode_component - one byte at a time; UTF-8 sequences come out as JavaScript's. */
 int cookie_encode_component(const char *in, char *out, size_t outlen)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
 
     for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
@@ -120,8 +119,8 @@ int cookie_encode_component(const char *in, char *out, size_t outlen)
             out[o++] = (char)*p;
         } else {
             out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 0x0F];
+            out[o++] = text_hex_digit(*p >> 4, true);
+            out[o++] = text_hex_digit(*p, true);
         }
     }
     if (o >= outlen)

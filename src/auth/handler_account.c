@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "auth/app.h"
+#include "auth/call_store.h"
 #include "auth/handlers.h"
 #include "auth/http.h"
 #include "auth/json_view.h"
@@ -15,6 +16,7 @@
 #include "auth/password.h"
 #include "auth/router.h"
 #include "auth/session.h"
+#include "auth/steps.h"
 #include "global/store.h"
 
 /* check_current_password - verify pw against the user's credential: false after answering
@@ -27,8 +29,7 @@ static bool check_current_password(struct call *c, const struct value *pw, bool 
     enum password_status ps;
     enum db_status st;
 
-    st = c->app->store->ops->credential_of_user(c->app->store->impl, c->resp->arena,
-                                                c->session.user.id, &hash);
+    st = call_store_credential_of_user(c, c->session.user.id, &hash);
     if (st == DB_NOTFOUND || (st == DB_OK && hash == NULL)) {
         if (say_missing)
             response_http_error(c->resp, HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND);
@@ -60,33 +61,26 @@ void handle_change_password(struct call *c)
     const struct value *next = &c->in.body[FIELD_NEW_PASSWORD];
     const struct value *revoke = &c->in.body[FIELD_REVOKE_OTHER_SESSIONS];
     bool revoke_all = revoke->kind == VALUE_BOOLEAN && revoke->boolean;
-    char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], sid[RANDOM_TOKEN_LEN + 1];
-    char hash[PASSWORD_HASH_SIZE];
+    const char *hash, *raw = NULL;
     struct session_record created;
     struct new_session ns;
     struct json_object *obj;
     enum db_status st;
 
-    if (!handler_password_length(c, next, true) || !handler_password_length(c, current, false))
+    if (!steps_password_length(c, next, true) || !steps_password_length(c, current, false))
         return;
     if (!check_current_password(c, current, true))
         return;
-    if (password_hash(&c->app->passwords, next->str, next->len, hash, sizeof(hash)) !=
-        PASSWORD_OK) {
-        explicit_bzero(hash, sizeof(hash));
+    if ((hash = steps_hash_password(c, next)) == NULL) {
         router_fail(c, FAIL_PASSWORD_HASH);
         return;
     }
-    if (revoke_all &&
-        session_new(c->app, c->req, c->session.user.id, true, &ns, raw, stored, sid) != 0) {
-        explicit_bzero(hash, sizeof(hash));
+    if (revoke_all && !steps_new_session(c, c->session.user.id, true, &ns, &raw)) {
         router_fail(c, FAIL_SESSION_TOKEN);
         return;
     }
-    st = c->app->store->ops->password_set(c->app->store->impl, c->resp->arena, c->session.user.id,
-                                          hash, revoke_all ? &ns : NULL,
-                                          revoke_all ? &created : NULL);
-    explicit_bzero(hash, sizeof(hash));
+    st = call_store_password_set(c, c->session.user.id, hash, revoke_all ? &ns : NULL,
+                                 revoke_all ? &created : NULL);
     if (st != DB_OK) {
         router_store_error(c, st);
         return;
@@ -116,7 +110,6 @@ void handle_update_user(struct call *c)
     const struct value *image = &c->in.body[FIELD_IMAGE];
     struct user_update u = {FIELD_KEEP, NULL, FIELD_KEEP, NULL};
     struct user_record updated;
-    struct json_object *obj;
     enum db_status st;
 
     if (body_value_truthy(&c->in.body[FIELD_EMAIL])) {
@@ -137,8 +130,7 @@ void handle_update_user(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_NO_FIELDS_TO_UPDATE);
         return;
     }
-    st = c->app->store->ops->user_update(c->app->store->impl, c->resp->arena, c->session.user.id,
-                                         &u, &updated);
+    st = call_store_user_update(c, c->session.user.id, &u, &updated);
     if (st != DB_OK) {
         router_store_error(c, st);
         return;
@@ -151,9 +143,7 @@ void handle_update_user(struct call *c)
         router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
-    obj = json_object_new_object();
-    json_object_object_add(obj, "status", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
+    steps_answer_status_true(c);
 }
 
 /* handle_delete_user - POST /delete-user (only when AUTHFCGI_DELETE_USER=on): with the right
@@ -167,7 +157,7 @@ void handle_delete_user(struct call *c)
     enum db_status st;
 
     if (has_password) {
-        if (!handler_password_length(c, pw, false) || !check_current_password(c, pw, false))
+        if (!steps_password_length(c, pw, false) || !check_current_password(c, pw, false))
             return;
     }
     if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {
@@ -179,7 +169,7 @@ void handle_delete_user(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_SESSION_EXPIRED);
         return;
     }
-    st = c->app->store->ops->user_delete(c->app->store->impl, c->session.user.id);
+    st = call_store_user_delete(c, c->session.user.id);
     if (st != DB_OK && st != DB_NOTFOUND) {
         router_store_error(c, st);
         return;
@@ -219,8 +209,7 @@ void handle_list_accounts(struct call *c)
     struct account_record *list = NULL;
     size_t count = 0;
     struct json_object *arr;
-    enum db_status st = c->app->store->ops->account_list(c->app->store->impl, c->resp->arena,
-                                                         c->session.user.id, &list, &count);
+    enum db_status st = call_store_account_list(c, c->session.user.id, &list, &count);
 
     if (st != DB_OK && st != DB_NOTFOUND) {
         router_store_error(c, st);
@@ -236,11 +225,8 @@ void handle_list_accounts(struct call *c)
 void handle_verify_password(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
-    struct json_object *obj;
 
-    if (!handler_password_length(c, pw, false) || !check_current_password(c, pw, false))
+    if (!steps_password_length(c, pw, false) || !check_current_password(c, pw, false))
         return;
-    obj = json_object_new_object();
-    json_object_object_add(obj, "status", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
+    steps_answer_status_true(c);
 }

@@ -1,7 +1,8 @@
 /* handler_email - the mail links (PROTOCOL.md §8, §9): request-password-reset and the two
- * reset-password endpoints, send-verification-email and verify-email, change-email, and the
- * verification mail sign-up and sign-in send. A mail is rendered here and queued in the outbox
- * by the store in the transaction of the change it belongs to; delivery is `authfcgi mail`'s.
+ * reset-password endpoints, send-verification-email and verify-email, change-email (the
+ * verification mail of sign-up and sign-in is prepared by steps.c). A mail is rendered by
+ * steps.c and queued in the outbox by the store in the transaction of the change it belongs
+ * to; delivery is `authfcgi mail`'s.
  *
  * Links come from the configured base URL (origins.api_base), never from the request. Every
  * link works once: a reset token is a verification row, used up by the reset; a verify-email
@@ -15,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "auth/app.h"
+#include "auth/call_store.h"
 #include "util/arena.h"
 #include "util/email.h"
 #include "auth/handlers.h"
@@ -28,39 +30,24 @@
 #include "util/random.h"
 #include "auth/router.h"
 #include "auth/session.h"
+#include "auth/steps.h"
 #include "global/store.h"
 
 static const char reset_requested[] =
     "If this email exists in our system, check your email for the reset link";
 
-/* store_failed - the 503/500 of a failing store, and nothing else: no refreshed session cookie
- * or redirect survives into it (as get-session's 503). */
-static void store_failed(struct call *c, enum db_status st)
+/* resolve_session - session_resolve, with refresh or not; false after answering its failure
+ * (no half-made cookie survives into the 5xx). */
+static bool resolve_session(struct call *c, bool refresh, struct session_state *st)
 {
-    c->resp->nheaders = 0;
-    router_store_error(c, st);
-}
+    enum db_status rc = session_resolve(c->app, c->req, c->resp, refresh, st);
 
-/* failed - store_failed's twin for a failure that is not the store's. */
-static void failed(struct call *c, enum fail_reason why)
-{
-    c->resp->nheaders = 0;
-    router_fail(c, why);
-}
-
-/* session_failed - store_failed for session_resolve's failures. */
-static void session_failed(struct call *c, enum db_status rc, const struct session_state *st)
-{
-    c->resp->nheaders = 0;
-    router_failed(c, rc, st->failure);
-}
-
-static void answer_status_true(struct call *c)
-{
-    struct json_object *obj = json_object_new_object();
-
-    json_object_object_add(obj, "status", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
+    if (rc != DB_OK) {
+        c->resp->nheaders = 0;
+        router_failed(c, rc, st->failure);
+        return false;
+    }
+    return true;
 }
 
 /* redirect - Better Auth's endpoint redirects: 302, a Location composed by origin_safe_location
@@ -80,93 +67,13 @@ static const char *string_of(const struct value *v)
     return v->kind == VALUE_STRING ? v->str : NULL;
 }
 
-/* lowered - an arena copy of an e-mail, lower-cased as Better Auth compares and stores it. */
-static char *lowered(struct call *c, const char *s)
-{
-    char *email = arena_strdup(c->req->arena, s);
-
-    email_lowercase(email, strlen(email));
-    return email;
-}
-
-/* prepare_mail - render kind for recipient into out, with a fresh verification row
- * identifier -> user_id that lives as long as the link. False after answering 500. */
-static bool prepare_mail(struct call *c, enum mail_kind kind, const char *recipient,
-                         const char *name, const char *url, const char *identifier,
-                         const char *user_id, struct new_mail *out)
-{
-    struct arena *a = c->req->arena;
-    struct mail_message *msg = arena_alloc(a, sizeof(*msg));
-    char *row_id = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
-    struct mail_fields fields = {.recipient = recipient, .url = url, .name = name};
-    const char *why = "unknown";
-
-    if (random_token(row_id, RANDOM_TOKEN_LEN) != 0) {
-        failed(c, FAIL_RANDOM);
-        return false;
-    }
-    if (mail_render(c->app->mail, kind, &fields, time(NULL), a, msg, &why) != 0) {
-        log_event(LOG_LEVEL_ERROR, "mail_render_failed", "kind=%s reason=\"%s\"",
-                  mail_kind_name(kind), why);
-        failed(c, FAIL_MAIL_RENDER);
-        return false;
-    }
-    *out = (struct new_mail){
-        .message = msg,
-        .verification_id = row_id,
-        .identifier = identifier,
-        .value = user_id,
-        .expires_in_s = MAIL_TOKEN_TTL_S,
-    };
-    return true;
-}
-
-/* verification_mail - a verify-email link for user: to the user's own address, or with
- * new_email to that address as a change-email link. callback NULL or "" stands for "/". */
-static bool verification_mail(struct call *c, const struct user_record *user, const char *new_email,
-                              const char *callback, struct new_mail *out)
-{
-    struct arena *a = c->req->arena;
-    char *jti = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
-    struct mail_claims claims = {
-        .email = user->email,
-        .update_to = new_email,
-        .request_type = new_email != NULL ? MAIL_TOKEN_CHANGE_EMAIL : NULL,
-        .user_id = user->id,
-        .jti = jti,
-    };
-    const char *jwt;
-
-    if (random_token(jti, RANDOM_TOKEN_LEN) != 0) {
-        failed(c, FAIL_RANDOM);
-        return false;
-    }
-    jwt = mail_token_sign(a, c->app->cookies.secret, c->app->cookies.secret_len, &claims,
-                          (int64_t)time(NULL));
-    if (jwt == NULL) {
-        failed(c, FAIL_JWT_SIGN);
-        return false;
-    }
-    return prepare_mail(c, new_email != NULL ? MAIL_CHANGE_EMAIL : MAIL_VERIFY_EMAIL,
-                        new_email != NULL ? new_email : user->email, user->name,
-                        mail_token_verify_link(a, c->app->origins.api_base, jwt, callback),
-                        arena_printf(a, MAIL_TOKEN_VERIFY_PREFIX "%s", jti), user->id, out);
-}
-
-/* handler_verification_mail - see handlers.h. */
-bool handler_verification_mail(struct call *c, const struct user_record *user, const char *callback,
-                               struct new_mail *out)
-{
-    return verification_mail(c, user, NULL, callback, out);
-}
-
 /* issue - queue m with its row; false after answering the store's error. */
 static bool issue(struct call *c, const struct new_mail *m)
 {
-    enum db_status st = c->app->store->ops->mail_issue(c->app->store->impl, m);
+    enum db_status st = call_store_mail_issue(c, m);
 
     if (st != DB_OK) {
-        store_failed(c, st);
+        steps_store_failed(c, st);
         return false;
     }
     log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(m->message->kind));
@@ -215,14 +122,13 @@ static void queue_later(void *ctx)
     const char *ignored = NULL;
     bool prepared = l->kind == MAIL_RESET_PASSWORD
                         ? reset_mail(c, &l->user, l->option, &mail)
-                        : verification_mail(c, &l->user, l->new_email, l->option, &mail);
+                        : steps_verification_mail(c, &l->user, l->new_email, l->option, &mail);
 
     if (!l->send) {
         if (l->kind == MAIL_CHANGE_EMAIL) /* logged here: a log line is work too */
             log_event(LOG_LEVEL_INFO, "change_email_taken", NULL);
         if (prepared)
-            (void)c->app->store->ops->verification_find(c->app->store->impl, c->req->arena,
-                                                        mail.identifier, &ignored);
+            (void)call_store_verification_find(c, mail.identifier, &ignored);
         return;
     }
     if (!prepared) { /* not the store's failure: router_fail logged what failed */
@@ -230,7 +136,7 @@ static void queue_later(void *ctx)
                   mail_kind_name(l->kind));
         return;
     }
-    st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
+    st = call_store_mail_issue(c, &mail);
     if (st == DB_OK)
         log_event(LOG_LEVEL_INFO, "mail_queued", "kind=%s", mail_kind_name(l->kind));
     else
@@ -267,18 +173,15 @@ static void mail_after_answer(struct call *c, enum mail_kind kind, const struct 
  * is not found: its link answers INVALID_TOKEN, and the row expires within the hour. */
 static const char *reset_identifier(struct call *c, const char *token)
 {
-    char stored[SESSION_STORED_TOKEN_SIZE];
-    const char *identifier;
+    const char *stored;
 
     if (!c->app->hash_session_tokens)
         return arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", token);
-    if (session_stored_token(c->app, token, stored) != 0) {
-        failed(c, FAIL_TOKEN_DIGEST);
+    if ((stored = steps_stored_token(c, token)) == NULL) {
+        steps_fail(c, FAIL_TOKEN_DIGEST);
         return NULL;
     }
-    identifier = arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", stored);
-    explicit_bzero(stored, sizeof stored);
-    return identifier;
+    return arena_printf(c->req->arena, MAIL_TOKEN_RESET_PREFIX "%s", stored);
 }
 
 static void answer_reset_requested(struct call *c)
@@ -291,24 +194,22 @@ static void answer_reset_requested(struct call *c)
 }
 
 /* reset_mail - a reset link for user: a fresh 24-character token naming a verification row
- * (an hour), the link with redirect_to, the rendered mail. False after answering 500. */
+ * (an hour), the link with redirect_to, the rendered mail. The token, a live link, is held
+ * in the request's arena, wiped when the request ends. False after answering 500. */
 static bool reset_mail(struct call *c, const struct user_record *user, const char *redirect_to,
                        struct new_mail *out)
 {
-    char token[RANDOM_RESET_TOKEN_LEN + 1];
+    char *token = arena_alloc(c->req->arena, RANDOM_RESET_TOKEN_LEN + 1);
     const char *url, *identifier;
-    bool prepared;
 
     if (random_token(token, RANDOM_RESET_TOKEN_LEN) != 0) {
-        failed(c, FAIL_RANDOM);
+        steps_fail(c, FAIL_RANDOM);
         return false;
     }
     url = mail_token_reset_link(c->req->arena, c->app->origins.api_base, token, redirect_to);
     identifier = reset_identifier(c, token);
-    prepared = identifier != NULL && prepare_mail(c, MAIL_RESET_PASSWORD, user->email, user->name,
-                                                  url, identifier, user->id, out);
-    explicit_bzero(token, sizeof(token));
-    return prepared;
+    return identifier != NULL && steps_prepare_mail(c, MAIL_RESET_PASSWORD, user->email, user->name,
+                                                    url, identifier, user->id, out);
 }
 
 /* handle_request_password_reset - POST /request-password-reset: the same 200 after the same
@@ -318,22 +219,19 @@ static bool reset_mail(struct call *c, const struct user_record *user, const cha
 void handle_request_password_reset(struct call *c)
 {
     struct user_record user;
-    const char *hash = NULL;
-    enum db_status st;
+    const char *hash;
+    bool found;
     char *email;
 
     if (c->app->mail == NULL) {
         response_http_error(c->resp, HTTP_ERROR_RESET_PASSWORD_DISABLED);
         return;
     }
-    email = lowered(c, c->in.body[FIELD_EMAIL].str);
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, email, &user, &hash);
-    if (st != DB_OK && st != DB_NOTFOUND) {
-        store_failed(c, st);
+    email = steps_lowered_email(c, c->in.body[FIELD_EMAIL].str);
+    if (!steps_find_user(c, email, &user, &hash, &found))
         return;
-    }
-    mail_after_answer(c, MAIL_RESET_PASSWORD, st == DB_OK ? &user : NULL, email, NULL,
-                      string_of(&c->in.body[FIELD_REDIRECT_TO]), st == DB_OK);
+    mail_after_answer(c, MAIL_RESET_PASSWORD, found ? &user : NULL, email, NULL,
+                      string_of(&c->in.body[FIELD_REDIRECT_TO]), found);
     answer_reset_requested(c);
 }
 
@@ -351,10 +249,9 @@ void handle_reset_password_callback(struct call *c)
     if (callback[0] != '\0') {
         if ((identifier = reset_identifier(c, c->param)) == NULL)
             return;
-        st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
-                                                   &user_id);
+        st = call_store_verification_find(c, identifier, &user_id);
         if (st != DB_OK && st != DB_NOTFOUND) {
-            store_failed(c, st);
+            steps_store_failed(c, st);
             return;
         }
     }
@@ -370,6 +267,18 @@ static void answer_invalid_reset_token(struct call *c)
     response_http_error(c->resp, HTTP_ERROR_RESET_TOKEN_INVALID);
 }
 
+/* reset_token_refused - answer a store call on a reset token's row that did not succeed:
+ * INVALID_TOKEN when the row is gone, expired or used, else the store's failure. Returns
+ * true when st was not DB_OK (and so answered). */
+static bool reset_token_refused(struct call *c, enum db_status st)
+{
+    if (st == DB_NOTFOUND)
+        answer_invalid_reset_token(c);
+    else if (st != DB_OK)
+        steps_store_failed(c, st);
+    return st != DB_OK;
+}
+
 /* handle_reset_password - POST /reset-password: the token from the body, else ?token=; the
  * password length before the token; the token looked at before the costly hash, then used up
  * in the transaction that sets the password (a second use, even a concurrent one, finds it
@@ -382,50 +291,32 @@ void handle_reset_password(struct call *c)
     const char *token = body_value_truthy(body_token)    ? body_token->str
                         : body_value_truthy(query_token) ? query_token->str
                                                          : NULL;
-    char hash[PASSWORD_HASH_SIZE], account_id[RANDOM_TOKEN_LEN + 1];
-    const char *identifier, *user_id = NULL;
-    enum db_status st;
+    char account_id[RANDOM_TOKEN_LEN + 1];
+    const char *identifier, *hash, *user_id = NULL;
 
     if (token == NULL) {
         answer_invalid_reset_token(c);
         return;
     }
-    if (!handler_password_length(c, pw, true))
+    if (!steps_password_length(c, pw, true))
         return;
     if ((identifier = reset_identifier(c, token)) == NULL)
         return;
-    st = c->app->store->ops->verification_find(c->app->store->impl, c->req->arena, identifier,
-                                               &user_id);
-    if (st == DB_NOTFOUND) {
-        answer_invalid_reset_token(c);
+    if (reset_token_refused(c, call_store_verification_find(c, identifier, &user_id)))
         return;
-    }
-    if (st != DB_OK) {
-        store_failed(c, st);
-        return;
-    }
     if (random_token(account_id, RANDOM_TOKEN_LEN) != 0) {
-        failed(c, FAIL_RANDOM);
+        steps_fail(c, FAIL_RANDOM);
         return;
     }
-    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
-        explicit_bzero(hash, sizeof(hash));
-        failed(c, FAIL_PASSWORD_HASH);
+    if ((hash = steps_hash_password(c, pw)) == NULL) {
+        steps_fail(c, FAIL_PASSWORD_HASH);
         return;
     }
-    st = c->app->store->ops->password_reset(c->app->store->impl, c->req->arena, identifier,
-                                            account_id, hash, c->app->revoke_sessions_on_reset,
-                                            &user_id);
-    explicit_bzero(hash, sizeof(hash));
-    if (st == DB_NOTFOUND) {
-        answer_invalid_reset_token(c);
+    if (reset_token_refused(c,
+                            call_store_password_reset(c, identifier, account_id, hash,
+                                                      c->app->revoke_sessions_on_reset, &user_id)))
         return;
-    }
-    if (st != DB_OK) {
-        store_failed(c, st);
-        return;
-    }
-    answer_status_true(c);
+    steps_answer_status_true(c);
 }
 
 /* ---- e-mail verification ---- */
@@ -442,19 +333,15 @@ static void answer_verification_disabled(struct call *c)
 static void send_anonymously(struct call *c)
 {
     struct user_record user;
-    const char *hash = NULL;
-    enum db_status st;
-    char *email = lowered(c, c->in.body[FIELD_EMAIL].str);
+    const char *hash;
+    bool found;
+    char *email = steps_lowered_email(c, c->in.body[FIELD_EMAIL].str);
 
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, email, &user, &hash);
-    if (st != DB_OK && st != DB_NOTFOUND) {
-        store_failed(c, st);
+    if (!steps_find_user(c, email, &user, &hash, &found))
         return;
-    }
-    mail_after_answer(c, MAIL_VERIFY_EMAIL, st == DB_OK ? &user : NULL, email, NULL,
-                      string_of(&c->in.body[FIELD_CALLBACK_URL]),
-                      st == DB_OK && !user.email_verified);
-    answer_status_true(c);
+    mail_after_answer(c, MAIL_VERIFY_EMAIL, found ? &user : NULL, email, NULL,
+                      string_of(&c->in.body[FIELD_CALLBACK_URL]), found && !user.email_verified);
+    steps_answer_status_true(c);
 }
 
 /* handle_send_verification_email - POST /send-verification-email. With a session only for the
@@ -465,22 +352,18 @@ void handle_send_verification_email(struct call *c)
     const struct value *email = &c->in.body[FIELD_EMAIL];
     struct session_state st;
     struct new_mail mail;
-    enum db_status rc;
 
     if (c->app->mail == NULL) {
         answer_verification_disabled(c);
         return;
     }
-    rc = session_resolve(c->app, c->req, c->resp, true, &st);
-    if (rc != DB_OK) {
-        session_failed(c, rc, &st);
+    if (!resolve_session(c, true, &st))
         return;
-    }
     if (st.found != SESSION_VALID) {
         send_anonymously(c);
         return;
     }
-    if (strcmp(lowered(c, st.user.email), lowered(c, email->str)) != 0) {
+    if (strcmp(steps_lowered_email(c, st.user.email), steps_lowered_email(c, email->str)) != 0) {
         response_http_error(c->resp, HTTP_ERROR_EMAIL_MISMATCH);
         return;
     }
@@ -488,10 +371,11 @@ void handle_send_verification_email(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_EMAIL_ALREADY_VERIFIED);
         return;
     }
-    if (!verification_mail(c, &st.user, NULL, string_of(&c->in.body[FIELD_CALLBACK_URL]), &mail) ||
+    if (!steps_verification_mail(c, &st.user, NULL, string_of(&c->in.body[FIELD_CALLBACK_URL]),
+                                 &mail) ||
         !issue(c, &mail))
         return;
-    answer_status_true(c);
+    steps_answer_status_true(c);
 }
 
 /* verify_failed - Better Auth's redirectOnError: with a callbackURL, a 302 to it with
@@ -534,9 +418,8 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
 {
     const char *identifier =
         arena_printf(c->req->arena, MAIL_TOKEN_VERIFY_PREFIX "%s", claims->jti);
-    enum db_status st =
-        c->app->store->ops->email_confirm(c->app->store->impl, c->req->arena, identifier, user_id,
-                                          claims->email, claims->update_to, keep_session_id, out);
+    enum db_status st = call_store_email_confirm(c, identifier, user_id, claims->email,
+                                                 claims->update_to, keep_session_id, out);
 
     if (st == DB_NOTFOUND) {
         /* Used already, or the user's address moved on since the link was sent. */
@@ -549,7 +432,7 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
         return false;
     }
     if (st != DB_OK) {
-        store_failed(c, st);
+        steps_store_failed(c, st);
         return false;
     }
     return true;
@@ -562,26 +445,20 @@ static bool confirm(struct call *c, const struct mail_claims *claims, const char
  * confirms it. emailVerified does not go from false to true here; when the new address is
  * verified later, verify_address ends the sessions as for any first verification. */
 static void verify_change(struct call *c, const struct mail_claims *claims,
-                          const struct user_record *bound)
+                          const struct user_record *bound, const struct session_state *st)
 {
-    struct session_state st;
     struct user_record updated;
-    enum db_status rc = session_resolve(c->app, c->req, c->resp, true, &st);
 
-    if (rc != DB_OK) {
-        session_failed(c, rc, &st);
-        return;
-    }
-    if (st.found == SESSION_VALID && strcmp(st.user.id, bound->id) != 0) {
+    if (st->found == SESSION_VALID && strcmp(st->user.id, bound->id) != 0) {
         verify_failed(c, HTTP_ERROR_INVALID_USER);
         return;
     }
     if (!confirm(c, claims, bound->id, NULL, &updated))
         return;
-    if (st.found == SESSION_VALID) {
+    if (st->found == SESSION_VALID) {
         c->resp->nheaders = 0;
-        if (session_resend_cookies(c->app, c->resp, &st) != 0) {
-            failed(c, FAIL_COOKIE_SIGN);
+        if (session_resend_cookies(c->app, c->resp, st) != 0) {
+            steps_fail(c, FAIL_COOKIE_SIGN);
             return;
         }
     }
@@ -597,19 +474,13 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
  * supported), so none made after the verification is ever touched. Sessions are resolved
  * without the sliding refresh: this answer sets no cookie, as Better Auth's sets none. */
 static void verify_address(struct call *c, const struct mail_claims *claims,
-                           const struct user_record *user)
+                           const struct user_record *user, const struct session_state *st)
 {
-    struct session_state st;
     struct user_record updated;
-    enum db_status rc = session_resolve(c->app, c->req, c->resp, false, &st);
 
-    if (rc != DB_OK) {
-        session_failed(c, rc, &st);
-        return;
-    }
     if (!confirm(c, claims, user->id,
-                 st.found == SESSION_VALID && strcmp(st.user.id, user->id) == 0 ? st.session.id
-                                                                                : NULL,
+                 st->found == SESSION_VALID && strcmp(st->user.id, user->id) == 0 ? st->session.id
+                                                                                  : NULL,
                  &updated))
         return;
     verify_done(c, NULL);
@@ -622,9 +493,10 @@ void handle_verify_email(struct call *c)
     const struct value *token = &c->in.query[FIELD_TOKEN];
     struct mail_claims claims;
     struct user_record user;
-    const char *hash = NULL;
+    struct session_state session;
+    const char *hash;
+    bool found;
     enum jwt_status js;
-    enum db_status st;
 
     js = mail_token_read(c->req->arena, c->app->cookies.secret, c->app->cookies.secret_len,
                          token->str, token->len, (int64_t)time(NULL), &claims);
@@ -633,7 +505,7 @@ void handle_verify_email(struct call *c)
         return;
     }
     if (js == JWT_FAIL) {
-        failed(c, FAIL_JWT_READ);
+        steps_fail(c, FAIL_JWT_READ);
         return;
     }
     /* A token without our jti is not one of our links (Better Auth's own are replayable). */
@@ -646,9 +518,9 @@ void handle_verify_email(struct call *c)
         verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, claims.email, &user,
-                                           &hash);
-    if (st == DB_NOTFOUND) {
+    if (!steps_find_user(c, claims.email, &user, &hash, &found))
+        return;
+    if (!found) {
         /* Better Auth finds a change link's user by id and calls a link whose address is no
          * longer the user's INVALID_TOKEN; by address, gone mostly means just that. */
         if (claims.update_to != NULL)
@@ -657,18 +529,17 @@ void handle_verify_email(struct call *c)
             verify_failed(c, HTTP_ERROR_USER_NOT_FOUND);
         return;
     }
-    if (st != DB_OK) {
-        store_failed(c, st);
-        return;
-    }
     if (claims.user_id != NULL && strcmp(claims.user_id, user.id) != 0) {
         verify_failed(c, HTTP_ERROR_LINK_TOKEN_INVALID);
         return;
     }
+    /* A change link re-sends the session cookie, so its session gets the sliding refresh. */
+    if (!resolve_session(c, claims.update_to != NULL, &session))
+        return;
     if (claims.update_to != NULL)
-        verify_change(c, &claims, &user);
+        verify_change(c, &claims, &user, &session);
     else
-        verify_address(c, &claims, &user);
+        verify_address(c, &claims, &user, &session);
 }
 
 /* ---- change of e-mail ---- */
@@ -679,10 +550,10 @@ void handle_verify_email(struct call *c)
 void handle_change_email(struct call *c)
 {
     const char *callback = string_of(&c->in.body[FIELD_CALLBACK_URL]);
-    char *new_email = lowered(c, c->in.body[FIELD_NEW_EMAIL].str);
+    char *new_email = steps_lowered_email(c, c->in.body[FIELD_NEW_EMAIL].str);
     struct user_record taken;
-    const char *hash = NULL;
-    enum db_status st;
+    const char *hash;
+    bool found;
 
     if (!c->app->change_email) {
         response_http_error(c->resp, HTTP_ERROR_CHANGE_EMAIL_DISABLED);
@@ -696,15 +567,10 @@ void handle_change_email(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED);
         return;
     }
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->req->arena, new_email, &taken,
-                                           &hash);
-    if (st != DB_OK && st != DB_NOTFOUND) {
-        store_failed(c, st);
+    if (!steps_find_user(c, new_email, &taken, &hash, &found))
         return;
-    }
     /* A free address's link is queued after the answer, and a taken one's only prepared, so
      * that neither answers sooner (mail_after_answer). */
-    mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, NULL, new_email, callback,
-                      st == DB_NOTFOUND);
-    answer_status_true(c);
+    mail_after_answer(c, MAIL_CHANGE_EMAIL, &c->session.user, NULL, new_email, callback, !found);
+    steps_answer_status_true(c);
 }

@@ -8,6 +8,7 @@
 
 #include "auth/app.h"
 #include "auth/body.h"
+#include "auth/call_store.h"
 #include "auth/handlers.h"
 #include "auth/http.h"
 #include "auth/origin.h"
@@ -70,7 +71,7 @@ void handle_healthz(struct call *c)
 void handle_readyz(struct call *c)
 {
     struct json_object *obj;
-    enum db_status st = c->app->store->ops->ping(c->app->store->impl);
+    enum db_status st = call_store_ping(c);
 
     if (st != DB_OK) {
         router_store_error(c, DB_RETRY); /* any failure: not ready, come back later */

@@ -7,21 +7,15 @@
 #include <json-c/json.h>
 
 #include "auth/app.h"
+#include "auth/call_store.h"
 #include "auth/cookie.h"
 #include "auth/handlers.h"
 #include "auth/http.h"
 #include "auth/json_view.h"
 #include "auth/router.h"
 #include "auth/session.h"
+#include "auth/steps.h"
 #include "global/store.h"
-
-static void answer_status_true(struct call *c)
-{
-    struct json_object *obj = json_object_new_object();
-
-    json_object_object_add(obj, "status", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
-}
 
 /* no_store - get-session's answers must never be cached by a browser or a proxy. */
 static void no_store(struct response *resp)
@@ -96,8 +90,7 @@ void handle_list_sessions(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_SESSION_NOT_FRESH);
         return;
     }
-    rc = c->app->store->ops->session_list(c->app->store->impl, c->resp->arena,
-                                          c->session.user.id, &list, &count);
+    rc = call_store_session_list(c, c->session.user.id, &list, &count);
     if (rc != DB_OK && rc != DB_NOTFOUND) {
         router_store_error(c, rc);
         return;
@@ -120,18 +113,17 @@ void handle_list_sessions(struct call *c)
 void handle_revoke_session(struct call *c)
 {
     const struct value *token = &c->in.body[FIELD_TOKEN];
-    char stored[SESSION_STORED_TOKEN_SIZE];
-    const char *deleted_id = NULL;
+    const char *stored, *deleted_id = NULL;
     enum db_status rc;
 
     if (token->len < SESSION_STORED_TOKEN_SIZE) {
-        if (session_stored_token(c->app, token->str, stored) != 0) {
+        if ((stored = steps_stored_token(c, token->str)) == NULL) {
             router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }
-        rc = c->app->store->ops->session_delete_of_user(
-            c->app->store->impl, c->resp->arena, c->session.user.id, stored,
-            c->app->hash_session_tokens ? token->str : NULL, &deleted_id);
+        rc = call_store_session_delete_of_user(c, c->session.user.id, stored,
+                                               c->app->hash_session_tokens ? token->str : NULL,
+                                               &deleted_id);
         if (rc != DB_OK && rc != DB_NOTFOUND) {
             router_store_error(c, rc);
             return;
@@ -139,32 +131,31 @@ void handle_revoke_session(struct call *c)
         if (rc == DB_OK && strcmp(deleted_id, c->session.session.id) == 0)
             session_clear_cookies(c->app, c->resp);
     }
-    answer_status_true(c);
+    steps_answer_status_true(c);
 }
 
 /* handle_revoke_sessions - POST /revoke-sessions: every session, the current one included. */
 void handle_revoke_sessions(struct call *c)
 {
-    enum db_status rc =
-        c->app->store->ops->session_delete_all(c->app->store->impl, c->session.user.id);
+    enum db_status rc = call_store_session_delete_all(c, c->session.user.id);
 
     if (rc != DB_OK && rc != DB_NOTFOUND) {
         router_store_error(c, rc);
         return;
     }
     session_clear_cookies(c->app, c->resp);
-    answer_status_true(c);
+    steps_answer_status_true(c);
 }
 
 /* handle_revoke_other_sessions - POST /revoke-other-sessions: all but the current one. */
 void handle_revoke_other_sessions(struct call *c)
 {
-    enum db_status rc = c->app->store->ops->session_delete_others(
-        c->app->store->impl, c->session.user.id, c->session.session.id);
+    enum db_status rc =
+        call_store_session_delete_others(c, c->session.user.id, c->session.session.id);
 
     if (rc != DB_OK && rc != DB_NOTFOUND) {
         router_store_error(c, rc);
         return;
     }
-    answer_status_true(c);
+    steps_answer_status_true(c);
 }

@@ -1,5 +1,4 @@
-/* handler_sign - sign-up, sign-in and sign-out by e-mail and password (PROTOCOL.md §8), and
- * the password-length and session-start steps other handlers share. With
+/* handler_sign - sign-up, sign-in and sign-out by e-mail and password (PROTOCOL.md §8). With
  * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION sign-up starts no session and mails a verification link,
  * and sign-in refuses an unverified address after checking the password. */
 #include "config.h"
@@ -10,6 +9,7 @@
 
 #include "auth/account_guard.h"
 #include "auth/app.h"
+#include "auth/call_store.h"
 #include "util/arena.h"
 #include "util/email.h"
 #include "auth/handlers.h"
@@ -21,30 +21,9 @@
 #include "util/random.h"
 #include "auth/router.h"
 #include "auth/session.h"
+#include "auth/steps.h"
 #include "global/store.h"
 #include "util/text.h"
-
-#define PASSWORD_MIN_UNITS 8
-#define PASSWORD_MAX_UNITS 128
-
-/* handler_password_length - see handlers.h. */
-bool handler_password_length(struct call *c, const struct value *pw, bool check_min)
-{
-    size_t units = 0;
-
-    /* body_validate only lets valid UTF-8 through, so this cannot fail on client input. */
-    if (text_utf16_length(pw->str, pw->len, &units) != 0)
-        units = pw->len;
-    if (check_min && units < PASSWORD_MIN_UNITS) {
-        response_http_error(c->resp, HTTP_ERROR_PASSWORD_TOO_SHORT);
-        return false;
-    }
-    if (units > PASSWORD_MAX_UNITS) {
-        response_http_error(c->resp, HTTP_ERROR_PASSWORD_TOO_LONG);
-        return false;
-    }
-    return true;
-}
 
 /* remember_me - rememberMe defaults to true; only an explicit false makes a short session. */
 static bool remember_me(const struct call *c)
@@ -52,42 +31,6 @@ static bool remember_me(const struct call *c)
     const struct value *v = &c->in.body[FIELD_REMEMBER_ME];
 
     return !(v->kind == VALUE_BOOLEAN && !v->boolean);
-}
-
-/* handler_start_session - see handlers.h. */
-bool handler_start_session(struct call *c, const char *user_id, bool remember,
-                           const char **token)
-{
-    char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], id[RANDOM_TOKEN_LEN + 1];
-    struct new_session ns;
-    struct session_record rec;
-    enum db_status st;
-
-    if (session_new(c->app, c->req, user_id, remember, &ns, raw, stored, id) != 0) {
-        router_fail(c, FAIL_SESSION_TOKEN);
-        return false;
-    }
-    st = c->app->store->ops->session_create(c->app->store->impl, c->resp->arena, &ns, &rec);
-    if (st != DB_OK) {
-        router_store_error(c, st);
-        return false;
-    }
-    if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
-        router_fail(c, FAIL_COOKIE_SIGN);
-        return false;
-    }
-    *token = arena_strdup(c->resp->arena, raw);
-    return true;
-}
-
-/* lowered_email - the request's e-mail, lower-cased as Better Auth stores and looks it up. */
-static char *lowered_email(struct call *c)
-{
-    const struct value *v = &c->in.body[FIELD_EMAIL];
-    char *email = arena_strndup(c->req->arena, v->str, v->len);
-
-    email_lowercase(email, v->len);
-    return email;
 }
 
 /* iso_now - the current time as Better Auth's JSON shows it, in the arena. */
@@ -135,16 +78,123 @@ static void answer_unverified_sign_up(struct call *c, const struct user_record *
  * synthetic answer after the same hash work a new user costs. */
 static void duplicate_sign_up(struct call *c, const char *email)
 {
-    const struct value *pw = &c->in.body[FIELD_PASSWORD];
-    char hash[PASSWORD_HASH_SIZE];
-
     if (!c->app->require_email_verification) {
         response_http_error(c->resp, HTTP_ERROR_USER_ALREADY_EXISTS);
         return;
     }
-    (void)password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash));
-    explicit_bzero(hash, sizeof(hash));
+    (void)steps_hash_password(c, &c->in.body[FIELD_PASSWORD]);
     answer_unverified_sign_up(c, NULL, email);
+}
+
+/* sign_up_settle - the sign-up was sent to the database but the answer to its COMMIT was lost
+ * (DB_UNKNOWN): look the address up again (db reconnects) to learn what happened. A row with
+ * the id this attempt drew means it committed: DB_OK, *user as the sign-up would have
+ * returned it (the session and mail committed with it). Another user's row means it did not
+ * and the address is taken: DB_CONFLICT. No row: nothing was committed, DB_RETRY. When the
+ * lookup fails too the outcome stays unknown. Logged, so an operator sees the case. */
+static enum db_status sign_up_settle(struct call *c, const char *email, const char *user_id,
+                                     struct user_record *user)
+{
+    const char *hash = NULL;
+    enum db_status st = call_store_user_by_email(c, email, user, &hash);
+    enum db_status outcome = DB_UNKNOWN;
+
+    switch (st) {
+    case DB_OK:
+        outcome = strcmp(user->id, user_id) == 0 ? DB_OK : DB_CONFLICT;
+        break;
+    case DB_NOTFOUND:
+        outcome = DB_RETRY;
+        break;
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_RETRY:
+    case DB_FAIL:
+    case DB_UNKNOWN:
+        break;
+    }
+    log_event(LOG_LEVEL_WARN, "sign_up_outcome_unknown", "lookup=%s settled=%s reason=%s",
+              db_status_name(st), outcome == DB_OK ? "committed" : db_status_name(outcome),
+              "the database connection was lost after COMMIT was sent");
+    return outcome;
+}
+
+/* A sign-up being prepared: what the store's one transaction writes. */
+struct sign_up {
+    struct new_user user;
+    struct new_session session; /* when start_session */
+    struct new_mail mail;       /* when send_mail */
+    const char *raw_token;      /* the new session's token (request's arena), when start_session */
+    bool remember;
+    /* Better Auth: no automatic sign-in while verification is required. */
+    bool start_session;
+    bool send_mail;
+};
+
+/* prepare_sign_up - the new user for email with its ids, password hash, session and
+ * verification mail, in su. Returns false after answering the error. */
+static bool prepare_sign_up(struct call *c, const char *email, struct sign_up *su)
+{
+    const struct value *image = &c->in.body[FIELD_IMAGE];
+    const char *name = c->in.body[FIELD_NAME].str;
+    char *user_id = arena_alloc(c->req->arena, RANDOM_TOKEN_LEN + 1);
+    char *account_id = arena_alloc(c->req->arena, RANDOM_TOKEN_LEN + 1);
+    const char *hash = steps_hash_password(c, &c->in.body[FIELD_PASSWORD]);
+    enum fail_reason why = FAIL__MAX;
+
+    if (hash == NULL)
+        why = FAIL_PASSWORD_HASH;
+    else if (random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
+             random_token(account_id, RANDOM_TOKEN_LEN) != 0)
+        why = FAIL_RANDOM;
+    else if (su->start_session &&
+             !steps_new_session(c, user_id, su->remember, &su->session, &su->raw_token))
+        why = FAIL_SESSION_TOKEN;
+    if (why != FAIL__MAX) {
+        router_fail(c, why);
+        return false;
+    }
+    if (su->send_mail) {
+        struct user_record to_be = {.id = user_id, .name = name, .email = email};
+        const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
+
+        if (!steps_verification_mail(
+                c, &to_be, NULL, callback->kind == VALUE_STRING ? callback->str : NULL, &su->mail))
+            return false;
+    }
+    su->user = (struct new_user){
+        .id = user_id,
+        .name = name,
+        .email = email,
+        .image = image->kind == VALUE_STRING ? image->str : NULL,
+        .account_id = account_id,
+        .password_hash = hash,
+        .mail = su->send_mail ? &su->mail : NULL,
+    };
+    return true;
+}
+
+/* answer_signed_up - the new user's answer: with a session its cookies and token, else the
+ * unverified answer. */
+static void answer_signed_up(struct call *c, const struct sign_up *su,
+                             const struct user_record *user)
+{
+    struct json_object *obj;
+
+    if (su->send_mail)
+        log_event(LOG_LEVEL_INFO, "mail_queued", "kind=verify-email");
+    if (!su->start_session) {
+        answer_unverified_sign_up(c, user, su->user.email);
+        return;
+    }
+    if (session_set_cookies(c->app, c->resp, su->raw_token, su->remember) != 0) {
+        router_fail(c, FAIL_COOKIE_SIGN);
+        return;
+    }
+    obj = json_object_new_object();
+    json_object_object_add(obj, "token", json_object_new_string(su->raw_token));
+    json_object_object_add(obj, "user", json_view_user(user));
+    response_json(c->resp, 200, obj);
 }
 
 /* handle_sign_up - POST /sign-up/email: user + credential account + session (+ verification
@@ -153,76 +203,31 @@ static void duplicate_sign_up(struct call *c, const char *email)
  * constraint. */
 void handle_sign_up(struct call *c)
 {
-    const struct value *pw = &c->in.body[FIELD_PASSWORD];
-    const struct value *image = &c->in.body[FIELD_IMAGE];
-    const struct value *name = &c->in.body[FIELD_NAME];
-    char user_id[RANDOM_TOKEN_LEN + 1], account_id[RANDOM_TOKEN_LEN + 1];
-    char raw[RANDOM_TOKEN_LEN + 1], stored[SESSION_STORED_TOKEN_SIZE], sid[RANDOM_TOKEN_LEN + 1];
-    char hash[PASSWORD_HASH_SIZE];
+    struct sign_up su = {
+        .remember = remember_me(c),
+        .start_session = !c->app->require_email_verification,
+        .send_mail = c->app->verify_on_sign_up && c->app->mail != NULL,
+    };
     struct user_record user;
     struct session_record session;
-    struct new_session ns;
-    struct new_user nu;
-    struct new_mail mail;
-    struct json_object *obj;
-    const char *existing_hash = NULL;
-    bool remember = remember_me(c);
-    /* Better Auth: no automatic sign-in while verification is required. */
-    bool start_session = !c->app->require_email_verification;
-    enum fail_reason why = FAIL__MAX;
-    bool send_mail = c->app->verify_on_sign_up && c->app->mail != NULL;
+    const char *existing_hash;
+    bool taken;
     enum db_status st;
-    char *email = lowered_email(c);
+    char *email = steps_lowered_email(c, c->in.body[FIELD_EMAIL].str);
 
-    if (!handler_password_length(c, pw, true))
+    if (!steps_password_length(c, &c->in.body[FIELD_PASSWORD], true))
         return;
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
-                                           &existing_hash);
-    if (st == DB_OK) {
+    if (!steps_find_user(c, email, &user, &existing_hash, &taken))
+        return;
+    if (taken) {
         duplicate_sign_up(c, email);
         return;
     }
-    if (st != DB_NOTFOUND) {
-        router_store_error(c, st);
+    if (!prepare_sign_up(c, email, &su))
         return;
-    }
-    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK)
-        why = FAIL_PASSWORD_HASH;
-    else if (random_token(user_id, RANDOM_TOKEN_LEN) != 0 ||
-             random_token(account_id, RANDOM_TOKEN_LEN) != 0)
-        why = FAIL_RANDOM;
-    else if (start_session &&
-             session_new(c->app, c->req, user_id, remember, &ns, raw, stored, sid) != 0)
-        why = FAIL_SESSION_TOKEN;
-    if (why != FAIL__MAX) {
-        explicit_bzero(hash, sizeof(hash));
-        router_fail(c, why);
-        return;
-    }
-    if (send_mail) {
-        struct user_record to_be = {.id = user_id, .name = name->str, .email = email};
-
-        if (!handler_verification_mail(c, &to_be,
-                                       c->in.body[FIELD_CALLBACK_URL].kind == VALUE_STRING
-                                           ? c->in.body[FIELD_CALLBACK_URL].str
-                                           : NULL,
-                                       &mail)) {
-            explicit_bzero(hash, sizeof(hash));
-            return;
-        }
-    }
-    nu = (struct new_user){
-        .id = user_id,
-        .name = name->str,
-        .email = email,
-        .image = image->kind == VALUE_STRING ? image->str : NULL,
-        .account_id = account_id,
-        .password_hash = hash,
-        .mail = send_mail ? &mail : NULL,
-    };
-    st = c->app->store->ops->sign_up(c->app->store->impl, c->resp->arena, &nu,
-                                     start_session ? &ns : NULL, &user, &session);
-    explicit_bzero(hash, sizeof(hash));
+    st = call_store_sign_up(c, &su.user, su.start_session ? &su.session : NULL, &user, &session);
+    if (st == DB_UNKNOWN)
+        st = sign_up_settle(c, email, su.user.id, &user);
     if (st == DB_CONFLICT) {
         duplicate_sign_up(c, email);
         return;
@@ -231,36 +236,21 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
-    if (send_mail)
-        log_event(LOG_LEVEL_INFO, "mail_queued", "kind=verify-email");
-    if (!start_session) {
-        answer_unverified_sign_up(c, &user, email);
-        return;
-    }
-    if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
-        router_fail(c, FAIL_COOKIE_SIGN);
-        return;
-    }
-    obj = json_object_new_object();
-    json_object_object_add(obj, "token", json_object_new_string(raw));
-    json_object_object_add(obj, "user", json_view_user(&user));
-    response_json(c->resp, 200, obj);
+    answer_signed_up(c, &su, &user);
 }
 
 /* upgrade_hash - after a successful sign-in with an old-format hash, store the configured
  * format. A failure here must not fail the sign-in: it is logged and retried next time. */
 static void upgrade_hash(struct call *c, const char *user_id, const struct value *pw)
 {
-    char hash[PASSWORD_HASH_SIZE];
+    const char *hash = steps_hash_password(c, pw);
     enum db_status st;
 
-    if (password_hash(&c->app->passwords, pw->str, pw->len, hash, sizeof(hash)) != PASSWORD_OK) {
+    if (hash == NULL) {
         log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=hash");
         return;
     }
-    st = c->app->store->ops->password_set(c->app->store->impl, c->resp->arena, user_id, hash,
-                                          NULL, NULL);
-    explicit_bzero(hash, sizeof(hash));
+    st = call_store_password_set(c, user_id, hash, NULL, NULL);
     if (st != DB_OK)
         log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=%s", db_status_name(st));
 }
@@ -275,9 +265,9 @@ static void refuse_unverified(struct call *c, const struct user_record *user)
     enum db_status st;
 
     if (c->app->verify_on_sign_in && c->app->mail != NULL) {
-        if (!handler_verification_mail(c, user, link_callback, &mail))
+        if (!steps_verification_mail(c, user, NULL, link_callback, &mail))
             return;
-        st = c->app->store->ops->mail_issue(c->app->store->impl, &mail);
+        st = call_store_mail_issue(c, &mail);
         if (st != DB_OK) {
             router_store_error(c, st);
             return;
@@ -338,8 +328,7 @@ static struct password_kinds *hash_kinds(struct call *c)
 
     if (c->app->hash_kinds_read)
         return &c->app->hash_kinds;
-    st = c->app->store->ops->password_kinds(c->app->store->impl, c->req->arena, hashes,
-                                            sizeof(hashes) / sizeof(hashes[0]), &count);
+    st = call_store_password_kinds(c, hashes, sizeof(hashes) / sizeof(hashes[0]), &count);
     if (st != DB_OK) {
         router_store_error(c, st);
         return NULL;
@@ -352,61 +341,41 @@ static struct password_kinds *hash_kinds(struct call *c)
     return &c->app->hash_kinds;
 }
 
-/* handle_sign_in - POST /sign-in/email. Unknown e-mail, missing credential, unreadable hash
- * and wrong password give the same 401 after the same hash work, whatever kinds of hash the
- * database holds (password_verify_equally). */
-void handle_sign_in(struct call *c)
+/* check_password - the user behind email and whether the password is theirs. Unknown e-mail,
+ * missing credential, unreadable hash and wrong password give the same 401 after the same
+ * hash work, whatever kinds of hash the database holds (password_verify_equally). Returns true
+ * for the right password (*needs_upgrade when its hash is of an old format); otherwise c's
+ * response holds the answer. */
+static bool check_password(struct call *c, const char *email, struct user_record *user,
+                           bool *needs_upgrade)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
-    const struct value *email_value = &c->in.body[FIELD_EMAIL];
-    const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
-    struct user_record user;
-    const char *hash = NULL, *token;
-    bool needs_upgrade = false;
-    struct password_kinds *kinds;
-    struct json_object *obj;
+    struct password_kinds *kinds = hash_kinds(c);
+    const char *hash;
+    bool found;
     enum password_status ps;
-    enum db_status st;
-    char *email;
 
-    if (!email_is_valid(email_value->str, email_value->len)) {
-        response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL);
-        return;
-    }
-    if (!handler_password_length(c, pw, false))
-        return;
-    email = lowered_email(c);
-    if (!guard_account(c, email))
-        return;
-    kinds = hash_kinds(c);
-    if (kinds == NULL)
-        return;
-    st = c->app->store->ops->user_by_email(c->app->store->impl, c->resp->arena, email, &user,
-                                           &hash);
-    if (st != DB_OK && st != DB_NOTFOUND) {
-        router_store_error(c, st);
-        return;
-    }
-    ps = password_verify_equally(&c->app->passwords, kinds, pw->str, pw->len,
-                                 st == DB_OK ? hash : NULL, &needs_upgrade);
+    if (kinds == NULL || !steps_find_user(c, email, user, &hash, &found))
+        return false;
+    ps = password_verify_equally(&c->app->passwords, kinds, pw->str, pw->len, found ? hash : NULL,
+                                 needs_upgrade);
     if (ps != PASSWORD_OK) {
-        if (st == DB_OK && hash != NULL && (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH))
+        if (found && hash != NULL && (ps == PASSWORD_FAIL || ps == PASSWORD_BAD_HASH))
             log_event(LOG_LEVEL_WARN, "password_verify_failed", "reason=%s",
                       ps == PASSWORD_FAIL ? "internal" : "unknown_hash_format");
         response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL_OR_PASSWORD);
-        return;
+        return false;
     }
-    if (!guard_success(c, email))
-        return;
-    if (needs_upgrade)
-        upgrade_hash(c, user.id, pw);
-    if (c->app->require_email_verification && !user.email_verified) {
-        refuse_unverified(c, &user);
-        return;
-    }
-    if (!handler_start_session(c, user.id, remember_me(c), &token))
-        return;
-    obj = json_object_new_object();
+    return true;
+}
+
+/* answer_signed_in - 200 with the new session's token and the user; with a non-empty
+ * callbackURL also "redirect":true, its "url" and a Location. */
+static void answer_signed_in(struct call *c, const struct user_record *user, const char *token)
+{
+    const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
+    struct json_object *obj = json_object_new_object();
+
     if (callback->kind == VALUE_STRING && callback->len > 0) {
         /* The client follows "url" as the browser follows Location: both are composed alike. */
         const char *url = origin_safe_location(&c->app->origins, c->resp->arena,
@@ -423,8 +392,40 @@ void handle_sign_in(struct call *c)
         if (callback->kind == VALUE_STRING)
             json_object_object_add(obj, "url", json_object_new_string(""));
     }
-    json_object_object_add(obj, "user", json_view_user(&user));
+    json_object_object_add(obj, "user", json_view_user(user));
     response_json(c->resp, 200, obj);
+}
+
+/* handle_sign_in - POST /sign-in/email: the per-account limit, the password (check_password),
+ * an upgrade of an old-format hash, the verification rule, then a new session. */
+void handle_sign_in(struct call *c)
+{
+    const struct value *pw = &c->in.body[FIELD_PASSWORD];
+    const struct value *email_value = &c->in.body[FIELD_EMAIL];
+    struct user_record user;
+    const char *token;
+    bool needs_upgrade = false;
+    char *email;
+
+    if (!email_is_valid(email_value->str, email_value->len)) {
+        response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL);
+        return;
+    }
+    if (!steps_password_length(c, pw, false))
+        return;
+    email = steps_lowered_email(c, email_value->str);
+    if (!guard_account(c, email) || !check_password(c, email, &user, &needs_upgrade) ||
+        !guard_success(c, email))
+        return;
+    if (needs_upgrade)
+        upgrade_hash(c, user.id, pw);
+    if (c->app->require_email_verification && !user.email_verified) {
+        refuse_unverified(c, &user);
+        return;
+    }
+    if (!steps_start_session(c, user.id, remember_me(c), &token))
+        return;
+    answer_signed_in(c, &user, token);
 }
 
 /* handle_sign_out - POST /sign-out: always 200 and the deletion cookies; the presented
@@ -434,7 +435,7 @@ void handle_sign_out(struct call *c)
     struct session_state st;
     struct json_object *obj;
     enum db_status rc;
-    char stored[SESSION_STORED_TOKEN_SIZE];
+    const char *stored;
 
     rc = session_resolve(c->app, c->req, c->resp, false, &st);
     if (rc != DB_OK) {
@@ -442,11 +443,11 @@ void handle_sign_out(struct call *c)
         return;
     }
     if (st.found == SESSION_VALID) {
-        if (session_stored_token(c->app, st.token, stored) != 0) {
+        if ((stored = steps_stored_token(c, st.token)) == NULL) {
             router_fail(c, FAIL_TOKEN_DIGEST);
             return;
         }
-        rc = c->app->store->ops->session_delete_token(c->app->store->impl, stored);
+        rc = call_store_session_delete_token(c, stored);
         if (rc != DB_OK && rc != DB_NOTFOUND) {
             router_store_error(c, rc);
             return;

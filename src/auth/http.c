@@ -133,6 +133,9 @@ const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
     [HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED] = {400, NULL, "Verification email isn't enabled"},
     [HTTP_ERROR_INTERNAL] = {500, "INTERNAL_SERVER_ERROR", "Internal server error"},
     [HTTP_ERROR_UNAVAILABLE] = {503, "SERVICE_UNAVAILABLE", "Service unavailable"},
+    [HTTP_ERROR_OUTCOME_UNKNOWN] = {503, "OUTCOME_UNKNOWN",
+                                    "The change may or may not have been made; check before "
+                                    "repeating it"},
 };
 
 static const char *const fail_reason_names[FAIL__MAX] = {
@@ -150,6 +153,7 @@ static const char *const fail_reason_names[FAIL__MAX] = {
     [FAIL_MAIL_RENDER] = "mail_render",
     [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
     [FAIL_LOCATION_UNSAFE] = "location_unsafe",
+    [FAIL_ROLE] = "fastcgi_role",
 };
 
 /* http_fail_reason_name - see http.h. */
@@ -184,15 +188,27 @@ void response_error(struct response *resp, int status, const char *code, const c
     response_json(resp, status, obj);
 }
 
-/* response_unavailable - the one answer for "database unavailable": never a 200, never a
- * libpq message, always a hint when to come back. */
-void response_unavailable(struct response *resp, int retry_after)
+/* response_503 - e's answer with Retry-After: never a 200, never a libpq message, always a
+ * hint when to come back. */
+static void response_503(struct response *resp, enum http_error e, int retry_after)
 {
     char seconds[16];
 
     snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
-    response_http_error(resp, HTTP_ERROR_UNAVAILABLE);
+    response_http_error(resp, e);
     response_header(resp, "Retry-After", seconds);
+}
+
+/* response_unavailable - the one answer for "database unavailable". */
+void response_unavailable(struct response *resp, int retry_after)
+{
+    response_503(resp, HTTP_ERROR_UNAVAILABLE, retry_after);
+}
+
+/* response_outcome_unknown - see http.h. */
+void response_outcome_unknown(struct response *resp, int retry_after)
+{
+    response_503(resp, HTTP_ERROR_OUTCOME_UNKNOWN, retry_after);
 }
 
 /* response_too_many - see http.h; the per-account sign-in limit answers the same way, so a
@@ -214,8 +230,13 @@ void response_empty(struct response *resp, int status)
     resp->body_len = 0;
 }
 
-/* http_media_type_is - compare the media type of a Content-Type value (before any ';',
- * surrounding blanks ignored) with media_type, case-insensitively. */
+/* http_is_space - see http.h. */
+bool http_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* http_media_type_is - see http.h. */
 bool http_media_type_is(const char *content_type, const char *media_type)
 {
     size_t len;
@@ -223,11 +244,11 @@ bool http_media_type_is(const char *content_type, const char *media_type)
 
     if (content_type == NULL)
         return false;
-    while (*content_type == ' ' || *content_type == '\t')
+    while (http_is_space(*content_type))
         content_type++;
     end = strchr(content_type, ';');
     len = end != NULL ? (size_t)(end - content_type) : strlen(content_type);
-    while (len > 0 && (content_type[len - 1] == ' ' || content_type[len - 1] == '\t'))
+    while (len > 0 && http_is_space(content_type[len - 1]))
         len--;
     return len == strlen(media_type) && strncasecmp(content_type, media_type, len) == 0;
 }

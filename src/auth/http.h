@@ -15,7 +15,8 @@ struct json_object;
 #define REQUEST_MAX_BODY (64 * 1024)
 #define RESPONSE_MAX_HEADERS 16
 
-enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER };
+/* FCGI_ROLE. ROLE_OTHER (FILTER, or a name we do not know) is never served: 500. */
+enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER, ROLE_OTHER };
 
 struct request {
     enum request_role role;
@@ -33,6 +34,14 @@ struct request {
     const char *sec_fetch_mode;
     const char *sec_fetch_dest;
     const char *x_forwarded_for;
+    const char *accept;           /* the authorizer: a browser is sent to sign in */
+    const char *x_requested_with; /* "XMLHttpRequest": never a page load */
+    const char *host;             /* the Host header, for host= access rules */
+    /* nginx auth_request (authorize.h): FastCGI params a client cannot set. authorize is
+     * AUTHFCGI_AUTHORIZE as given (NULL when absent); the original request's URI and method. */
+    const char *authorize;
+    const char *original_uri;
+    const char *original_method;
     /* The web server's id for the request (REQUEST_ID, else UNIQUE_ID), unchecked: see
      * request_id.h. Never a client's header. NULL when absent. */
     const char *request_id;
@@ -149,6 +158,7 @@ enum http_error {
     /* the server's side: only router_fail and router_store_error answer these */
     HTTP_ERROR_INTERNAL,
     HTTP_ERROR_UNAVAILABLE,
+    HTTP_ERROR_OUTCOME_UNKNOWN,
     HTTP_ERROR__MAX
 };
 
@@ -170,6 +180,7 @@ enum fail_reason {
     FAIL_MAIL_RENDER,     /* rendering a mail */
     FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
     FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
+    FAIL_ROLE,            /* a FastCGI role authfcgi does not play (FILTER) */
     FAIL__MAX
 };
 
@@ -200,6 +211,11 @@ void response_error(struct response *resp, int status, const char *code, const c
 /* response_unavailable - 503 SERVICE_UNAVAILABLE with Retry-After: retry_after seconds. */
 void response_unavailable(struct response *resp, int retry_after);
 
+/* response_outcome_unknown - 503 OUTCOME_UNKNOWN with Retry-After: the change was sent to the
+ * database but its answer never came, so it may or may not have been made; the client should
+ * look (sign in, get-session, list-sessions...) before repeating it. */
+void response_outcome_unknown(struct response *resp, int retry_after);
+
 /* response_too_many - Better Auth's rate-limit answer: 429 {"message":"Too many requests.
  * Please try again later."} (no code) with X-Retry-After: retry_after seconds (at least 1). */
 void response_too_many(struct response *resp, int retry_after);
@@ -207,7 +223,12 @@ void response_too_many(struct response *resp, int retry_after);
 /* response_empty - a status with no body and no Content-Type (Better Auth's 404). */
 void response_empty(struct response *resp, int status);
 
-/* request_header_token - case-insensitive media type match before ';' (for Content-Type). */
+/* http_is_space - the white space better-call trims from a header value (JavaScript's trim
+ * within ASCII): space, \t, \n, \r, \v, \f. */
+bool http_is_space(char c);
+
+/* http_media_type_is - whether the media type of a Content-Type value (before any ';',
+ * http_is_space trimmed) is media_type, case-insensitively: better-call's test. NULL is none. */
 bool http_media_type_is(const char *content_type, const char *media_type);
 
 /* http_status_reason - "OK", "Not Found", ... for the Status line. */

@@ -8,6 +8,7 @@
 #include "util/arena.h"
 #include "auth/http.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/url.h"
 
 #include <stdio.h>
@@ -38,25 +39,6 @@ static char *parse_origin_entry(struct arena *a, const char *s, size_t len)
     return url_origin(a, &u);
 }
 
-/* next_entry - the next comma-separated entry of *cursor, blanks trimmed (may be empty);
- * false at the end of the list. */
-static bool next_entry(const char **cursor, const char **start, size_t *len)
-{
-    const char *s = *cursor;
-    if (s == NULL)
-        return false;
-    const char *comma = strchr(s, ',');
-    const char *end = comma ? comma : s + strlen(s);
-    *cursor = comma ? comma + 1 : NULL;
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *start = s;
-    *len = (size_t)(end - s);
-    return true;
-}
-
 /* read_trusted_list - the base URL's origin, then every entry of list, into trusted[] (arena
  * strings). Returns the count, or 0 with err filled. */
 static size_t read_trusted_list(struct arena *a, const struct url *base, const char *list,
@@ -66,7 +48,7 @@ static size_t read_trusted_list(struct arena *a, const struct url *base, const c
     trusted[count++] = url_origin(a, base);
     const char *cursor = list, *entry;
     size_t len;
-    while (next_entry(&cursor, &entry, &len)) {
+    while (text_next_item(&cursor, &entry, &len)) {
         if (len == 0)
             continue;
         char *origin = parse_origin_entry(a, entry, len);

@@ -15,6 +15,7 @@
 #include <utf8proc.h>
 
 #include "util/random.h"
+#include "util/text.h"
 
 /* Better Auth (@better-auth/utils/password): key = scrypt(NFKC(password), salt, N=16384,
  * r=16, p=1, dkLen=64), where the salt is the 32-character hex TEXT of 16 random bytes, used
@@ -86,18 +87,6 @@ static enum password_status normalise(const char *pw, size_t len, struct normali
     return PASSWORD_OK;
 }
 
-/* hex_encode - lowercase hex of len bytes, NUL-terminated (out holds 2 * len + 1). */
-static void hex_encode(const unsigned char *in, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 0x0F];
-    }
-    out[2 * len] = '\0';
-}
-
 /* is_lower_hex - the len bytes at s are all 0-9a-f (what Node's toString("hex") writes). */
 static bool is_lower_hex(const char *s, size_t len)
 {
@@ -155,7 +144,7 @@ static enum password_status betterauth_key(const struct normalised *pw, const ch
     if (EVP_PBE_scrypt(pw->bytes, pw->len, (const unsigned char *)salt_hex, BA_SALT_HEX,
                        BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, BA_SCRYPT_MAXMEM, key,
                        sizeof(key)) == 1) {
-        hex_encode(key, sizeof(key), key_hex);
+        text_hex_encode(key, sizeof(key), key_hex);
         st = PASSWORD_OK;
     }
     explicit_bzero(key, sizeof(key));
@@ -282,7 +271,7 @@ static enum password_status hash_betterauth(const struct normalised *pw, char *o
         return PASSWORD_FAIL;
     if (random_bytes(salt, sizeof(salt)) != 0)
         return PASSWORD_FAIL;
-    hex_encode(salt, sizeof(salt), salt_hex);
+    text_hex_encode(salt, sizeof(salt), salt_hex);
     st = betterauth_key(pw, salt_hex, key_hex);
     if (st == PASSWORD_OK) {
         memcpy(out, salt_hex, BA_SALT_HEX);

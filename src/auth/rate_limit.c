@@ -46,6 +46,6 @@ enum db_status rate_limit_check(const struct app *app, const struct request *req
     char key[512];
 
     snprintf(key, sizeof(key), "%s|%s", req->client_ip, route_path);
-    return app->store->ops->rate_limit_hit(app->store->impl, key, rule.window_s, rule.max,
-                                           allowed, retry_after_s);
+    return db_housekeeping(app->store->ops->rate_limit_hit(app->store->impl, key, rule.window_s,
+                                                           rule.max, allowed, retry_after_s));
 }

@@ -27,7 +27,8 @@ struct rate_limit_rule rate_limit_rule_for(const char *route_path, bool hashes);
 
 /* rate_limit_check - count req (whose client_ip is known) against its route's rule, keyed
  * "<client ip>|<route path>". *allowed false means answer 429 with X-Retry-After:
- * *retry_after_s. Returns the store's status (DB_OK when counted). */
+ * *retry_after_s. Returns the store's status (DB_OK when counted), DB_UNKNOWN reported as
+ * DB_RETRY (db_housekeeping: whether the hit was counted, the request itself did not run). */
 enum db_status rate_limit_check(const struct app *app, const struct request *req,
                                 const char *route_path, bool hashes, bool *allowed,
                                 int *retry_after_s);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth/app.h"
+#include "auth/authorize.h"
 #include "util/arena.h"
 #include "util/client_ip.h"
 #include "auth/handlers.h"
@@ -125,9 +126,23 @@ static const char *route_name(const struct call *c)
 /* router_store_error - see router.h. */
 void router_store_error(struct call *c, enum db_status st)
 {
-    if (st == DB_RETRY) {
-        response_unavailable(c->resp, c->app->store->ops->retry_after(c->app->store->impl));
+    struct store *store = c->app->store;
+
+    switch (st) {
+    case DB_RETRY:
+        response_unavailable(c->resp, store->ops->retry_after(store->impl));
         return;
+    case DB_UNKNOWN:
+        log_event(LOG_LEVEL_WARN, "request_failed", "route=%s status=%s reason=%s", route_name(c),
+                  db_status_name(st), "the database connection was lost after the change was sent");
+        response_outcome_unknown(c->resp, store->ops->retry_after(store->impl));
+        return;
+    case DB_OK:       /* a caller's bug: nothing failed */
+    case DB_NOTFOUND: /* an answer the caller should have given */
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_FAIL:
+        break;
     }
     log_event(LOG_LEVEL_ERROR, "request_failed", "route=%s status=%s", route_name(c),
               db_status_name(st));
@@ -296,6 +311,15 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
 
     client_ip_resolve(&app->proxies, req->remote_addr, req->x_forwarded_for, ip);
     req->client_ip = ip;
+    if (req->role == ROLE_OTHER) {
+        /* A FILTER (or a role libfcgi learnt later) answered as a responder could say 200. */
+        router_fail(&c, FAIL_ROLE);
+        return;
+    }
+    if (authorize_wanted(req)) {
+        authorize_dispatch(app, req, resp);
+        return;
+    }
     if (pages_owns(app, req->path)) {
         pages_serve(app, req, resp);
         return;

@@ -73,9 +73,11 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
 /* The one 5xx answer, in two halves: router_store_error for the store's failures,
  * router_fail for every other. Both leave the headers already set as they are. */
 
-/* router_store_error - answer a store failure: 503 + Retry-After for DB_RETRY; any other
- * status is logged (event=request_failed route=... status=...) and answered a bare 500 (no
- * internals in the body). */
+/* router_store_error - answer a store failure: 503 SERVICE_UNAVAILABLE + Retry-After for
+ * DB_RETRY (nothing was done: repeat it); 503 OUTCOME_UNKNOWN + Retry-After for DB_UNKNOWN
+ * (the change may have been made: look before repeating), logged as event=request_failed
+ * route=... status=outcome_unknown; any other status is logged (event=request_failed
+ * route=... status=...) and answered a bare 500 (no internals in the body). */
 void router_store_error(struct call *c, enum db_status st);
 
 /* router_fail - answer 500 for a failure that is not the database's, logged as

@@ -11,25 +11,23 @@
 
 #include "auth/app.h"
 #include "util/arena.h"
+#include "util/clock.h"
 #include "auth/cookie.h"
 #include "util/digest.h"
 #include "auth/http.h"
 #include "util/random.h"
+#include "util/text.h"
 
-/* session_now_ms - wall clock in Unix milliseconds. */
+/* session_now_ms - the clock sessions expire by: the wall clock, as the database's. */
 int64_t session_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_wall_ms();
 }
 
 /* session_stored_token - SHA-256 hex under hash storage, so a leaked session table yields no
  * usable cookie; the raw token under plain storage (a database shared with Better Auth). */
 int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char digest[DIGEST_SHA256_LEN];
 
     if (!app->hash_session_tokens) {
@@ -40,11 +38,7 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
     }
     if (digest_sha256(raw, strlen(raw), digest) != 0)
         return -1;
-    for (size_t i = 0; i < DIGEST_SHA256_LEN; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[2 * DIGEST_SHA256_LEN] = '\0';
+    text_hex_encode(digest, DIGEST_SHA256_LEN, out);
     return 0;
 }
 
@@ -95,15 +89,83 @@ static enum cookie_status read_presented_token(const struct app *app, const stru
     return cs;
 }
 
-/* session_resolve - see session.h. */
+/* find_live_session - the session behind stored and its user: SESSION_VALID (with the
+ * dont_remember flag read), or SESSION_STALE when there is no such row or it had expired at
+ * *now, the time read once the row was found. Returns DB_OK or the store's failure. */
+static enum db_status find_live_session(const struct app *app, const struct request *req,
+                                        struct response *resp, const char *stored, int64_t *now,
+                                        struct session_state *st)
+{
+    char flag[8];
+    enum db_status rc;
+
+    rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
+                                         &st->user);
+    if (rc == DB_NOTFOUND) {
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    if (rc != DB_OK)
+        return rc;
+    *now = session_now_ms();
+    if (st->session.expires_at_ms < *now) {
+        rc = db_housekeeping(app->store->ops->session_delete_token(app->store->impl, stored));
+        if (rc != DB_OK && rc != DB_NOTFOUND)
+            return rc;
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    st->found = SESSION_VALID;
+    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
+                                           sizeof(flag)) == COOKIE_OK &&
+                        strcmp(flag, "true") == 0;
+    return DB_OK;
+}
+
+/* refresh_is_due - Better Auth's sliding refresh: the session was last extended more than
+ * SESSION_UPDATE_AGE_S before now, and neither dont_remember nor ?disableRefresh holds it. */
+static bool refresh_is_due(const struct request *req, const struct session_state *st, int64_t now)
+{
+    return !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
+           st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
+                   (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
+               now;
+}
+
+/* refresh_session - extend st's session by SESSION_EXPIRES_IN_S and send its cookies again;
+ * SESSION_STALE when it was revoked between the two statements. Returns DB_OK, the store's
+ * failure, or DB_FAIL with st->failure. */
+static enum db_status refresh_session(const struct app *app, struct response *resp,
+                                      struct session_state *st)
+{
+    struct session_record refreshed;
+    enum db_status rc;
+
+    rc = db_housekeeping(app->store->ops->session_refresh(
+        app->store->impl, resp->arena, st->session.id, SESSION_EXPIRES_IN_S, &refreshed));
+    if (rc == DB_NOTFOUND) {
+        st->found = SESSION_STALE;
+        return DB_OK;
+    }
+    if (rc != DB_OK)
+        return rc;
+    st->session = refreshed;
+    if (session_resend_cookies(app, resp, st) != 0) {
+        st->failure = FAIL_COOKIE_SIGN;
+        return DB_FAIL;
+    }
+    return DB_OK;
+}
+
+/* session_resolve - see session.h. The stored form of the token (the raw token itself under
+ * plain storage) is held in the request's arena, which wipes it when the request ends. */
 enum db_status session_resolve(const struct app *app, const struct request *req,
                                struct response *resp, bool refresh, struct session_state *st)
 {
-    char stored[SESSION_STORED_TOKEN_SIZE];
-    char flag[8];
+    char *stored;
     enum cookie_status cs;
     enum db_status rc;
-    int64_t now;
+    int64_t now = 0;
 
     memset(st, 0, sizeof(*st));
     cs = read_presented_token(app, req, st);
@@ -118,53 +180,16 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token[0] = '\0';
         return DB_OK;
     }
+    stored = arena_alloc(resp->arena, SESSION_STORED_TOKEN_SIZE);
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;
         return DB_FAIL;
     }
-
-    rc = app->store->ops->session_lookup(app->store->impl, resp->arena, stored, &st->session,
-                                         &st->user);
-    if (rc == DB_NOTFOUND) {
-        st->found = SESSION_STALE;
-        return DB_OK;
-    }
-    if (rc != DB_OK)
+    rc = find_live_session(app, req, resp, stored, &now, st);
+    if (rc == DB_OK && st->found == SESSION_VALID && refresh && refresh_is_due(req, st, now))
+        rc = refresh_session(app, resp, st);
+    if (rc != DB_OK || st->found != SESSION_VALID)
         return rc;
-
-    now = session_now_ms();
-    if (st->session.expires_at_ms < now) {
-        rc = app->store->ops->session_delete_token(app->store->impl, stored);
-        if (rc != DB_OK && rc != DB_NOTFOUND)
-            return rc;
-        st->found = SESSION_STALE;
-        return DB_OK;
-    }
-    st->found = SESSION_VALID;
-    st->dont_remember = cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER, flag,
-                                           sizeof(flag)) == COOKIE_OK &&
-                        strcmp(flag, "true") == 0;
-
-    if (refresh && !st->dont_remember && !query_flag_truthy(req->query, "disableRefresh") &&
-        st->session.expires_at_ms - (int64_t)SESSION_EXPIRES_IN_S * 1000 +
-                (int64_t)SESSION_UPDATE_AGE_S * 1000 <=
-            now) {
-        struct session_record refreshed;
-
-        rc = app->store->ops->session_refresh(app->store->impl, resp->arena, st->session.id,
-                                              SESSION_EXPIRES_IN_S, &refreshed);
-        if (rc == DB_NOTFOUND) {
-            st->found = SESSION_STALE; /* revoked between the two statements */
-            return DB_OK;
-        }
-        if (rc != DB_OK)
-            return rc;
-        st->session = refreshed;
-        if (session_resend_cookies(app, resp, st) != 0) {
-            st->failure = FAIL_COOKIE_SIGN;
-            return DB_FAIL;
-        }
-    }
     /* Clients see their own raw token, never the stored digest. */
     st->session.token = arena_strdup(resp->arena, st->token);
     return DB_OK;

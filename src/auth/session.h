@@ -48,7 +48,8 @@ int session_stored_token(const struct app *app, const char *raw, char out[SESSIO
 /* session_resolve - find the request's session. With refresh, a session last extended over
  * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
  * request carries dont_remember or a truthy ?disableRefresh. An expired row is deleted.
- * Returns DB_OK (see st->found) or the store's RETRY/FAIL; DB_FAIL with st->failure set when
+ * Returns DB_OK (see st->found) or the store's RETRY/FAIL, never UNKNOWN (its writes are
+ * housekeeping: db_housekeeping); DB_FAIL with st->failure set when
  * a cookie could not be checked or signed or a token digested (router_session_failed). */
 enum db_status session_resolve(const struct app *app, const struct request *req,
                                struct response *resp, bool refresh, struct session_state *st);

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "util/arena.h"
+#include "util/clock.h"
 #include "util/client_ip.h"
 #include "daemon/fcgi_peek.h"
 #include "auth/http.h"
@@ -55,13 +56,6 @@ struct fcgi_io {
     int64_t conn_start_ms; /* when the connection was accepted, or its last request began */
     unsigned char peek[FCGI_PEEK_MAX]; /* params_ready's look at what libfcgi will read */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int set_nonblocking(int fd)
 {
@@ -147,6 +141,12 @@ enum cgi_var {
     VAR_SEC_FETCH_MODE,
     VAR_SEC_FETCH_DEST,
     VAR_X_FORWARDED_FOR,
+    VAR_ACCEPT,
+    VAR_X_REQUESTED_WITH,
+    VAR_HOST,
+    VAR_AUTHORIZE,
+    VAR_ORIGINAL_URI,
+    VAR_ORIGINAL_METHOD,
     VAR_REQUEST_ID,
     VAR_UNIQUE_ID,
     VAR_REDIRECT_URL,
@@ -178,6 +178,14 @@ static const struct {
     [VAR_SEC_FETCH_MODE] = CGI_NAME("HTTP_SEC_FETCH_MODE"),
     [VAR_SEC_FETCH_DEST] = CGI_NAME("HTTP_SEC_FETCH_DEST"),
     [VAR_X_FORWARDED_FOR] = CGI_NAME("HTTP_X_FORWARDED_FOR"),
+    [VAR_ACCEPT] = CGI_NAME("HTTP_ACCEPT"),
+    [VAR_X_REQUESTED_WITH] = CGI_NAME("HTTP_X_REQUESTED_WITH"),
+    [VAR_HOST] = CGI_NAME("HTTP_HOST"),
+    /* nginx's auth_request location sets these (authorize.h); a client's headers arrive as
+     * HTTP_*, so none of them can be a client's. */
+    [VAR_AUTHORIZE] = CGI_NAME("AUTHFCGI_AUTHORIZE"),
+    [VAR_ORIGINAL_URI] = CGI_NAME("AUTHFCGI_ORIGINAL_URI"),
+    [VAR_ORIGINAL_METHOD] = CGI_NAME("AUTHFCGI_ORIGINAL_METHOD"),
     [VAR_REQUEST_ID] = CGI_NAME("REQUEST_ID"), /* fastcgi_param REQUEST_ID $request_id; */
     [VAR_UNIQUE_ID] = CGI_NAME("UNIQUE_ID"),   /* Apache's mod_unique_id */
     [VAR_REDIRECT_URL] = CGI_NAME("REDIRECT_URL"), /* Apache's internal redirect */
@@ -301,6 +309,16 @@ static bool peer_gone(void *ctx)
     return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE || errno == ENOTCONN));
 }
 
+/* role_of - libfcgi names the role of every request it hands over (FCGI_ROLE); a missing one
+ * is a responder's (libfcgi before 2.4 set none). Anything but RESPONDER and AUTHORIZER is
+ * never answered as a responder would: an AUTHORIZER served as one would answer 200. */
+static enum request_role role_of(const char *role)
+{
+    if (role == NULL || strcmp(role, "RESPONDER") == 0)
+        return ROLE_RESPONDER;
+    return strcmp(role, "AUTHORIZER") == 0 ? ROLE_AUTHORIZER : ROLE_OTHER;
+}
+
 static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *arena)
 {
     const char *vars[VAR__COUNT];
@@ -309,7 +327,7 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     const char *role = vars[VAR_ROLE];
     memset(req, 0, sizeof *req);
     req->arena = arena;
-    req->role = role != NULL && strcmp(role, "AUTHORIZER") == 0 ? ROLE_AUTHORIZER : ROLE_RESPONDER;
+    req->role = role_of(role);
     req->method = arena_strdup(arena, vars[VAR_METHOD] != NULL ? vars[VAR_METHOD] : "");
     split_uri(vars, req, arena);
     /* Copies: libfcgi frees its environment when the request is finished. */
@@ -323,6 +341,12 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->sec_fetch_mode = arena_strdup(arena, vars[VAR_SEC_FETCH_MODE]);
     req->sec_fetch_dest = arena_strdup(arena, vars[VAR_SEC_FETCH_DEST]);
     req->x_forwarded_for = arena_strdup(arena, vars[VAR_X_FORWARDED_FOR]);
+    req->accept = arena_strdup(arena, vars[VAR_ACCEPT]);
+    req->x_requested_with = arena_strdup(arena, vars[VAR_X_REQUESTED_WITH]);
+    req->host = arena_strdup(arena, vars[VAR_HOST]);
+    req->authorize = arena_strdup(arena, vars[VAR_AUTHORIZE]);
+    req->original_uri = arena_strdup(arena, vars[VAR_ORIGINAL_URI]);
+    req->original_method = arena_strdup(arena, vars[VAR_ORIGINAL_METHOD]);
     req->request_id = arena_strdup(
         arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID] : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
@@ -330,8 +354,15 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
     req->redirect_query = arena_strdup(arena, vars[VAR_REDIRECT_QUERY_STRING]);
     req->client_ip = "";
-    if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH]))
+    /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH
+     * but sends none (reading would stall until the timeout), and nginx's subrequest is told
+     * to send none. A body that may still come must not be taken for the next request. */
+    if (req->role == ROLE_AUTHORIZER || req->authorize != NULL) {
+        if (content_length(vars[VAR_CONTENT_LENGTH]) > 0)
+            io->req.keepConnection = 0;
+    } else if (!read_body(io, req, arena, vars[VAR_CONTENT_LENGTH])) {
         return false;
+    }
     req->peer_gone = peer_gone;
     req->peer_ctx = io;
     /* Unread input must not be taken for the next request on a kept-alive connection. */
@@ -356,7 +387,7 @@ static void close_connection(struct fcgi_io *io)
 /* drop_connection - close_connection, saying why. */
 static void drop_connection(struct fcgi_io *io, const char *phase)
 {
-    int64_t ms = now_ms() - io->conn_start_ms;
+    int64_t ms = clock_monotonic_ms() - io->conn_start_ms;
     bool timeout = ms >= io->limits.timeout_ms;
 
     log_event(timeout ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "fcgi_connection_dropped",
@@ -394,7 +425,7 @@ static bool params_ready(struct fcgi_io *io)
                 return false;
             }
         }
-        int64_t left = io->conn_start_ms + io->limits.timeout_ms - now_ms();
+        int64_t left = io->conn_start_ms + io->limits.timeout_ms - clock_monotonic_ms();
         if (left <= 0) {
             drop_connection(io, "params");
             return false;
@@ -496,7 +527,7 @@ static enum fcgi_accept wait_readable(struct fcgi_io *io)
     if (n < 0 && errno == EINTR)
         return FCGI_ACCEPT_INTERRUPTED;
     if (n == 0) {
-        io->conn_start_ms = now_ms() - io->limits.timeout_ms;
+        io->conn_start_ms = clock_monotonic_ms() - io->limits.timeout_ms;
         drop_connection(io, "idle");
         return FCGI_ACCEPT_INTERRUPTED;
     }
@@ -526,7 +557,7 @@ enum fcgi_accept fcgi_io_accept(struct fcgi_io *io, struct request *req, struct 
         /* keepConnection: FCGX_Accept_r first finishes the previous request, which must not
          * close the connection handed to it. detached: on a broken connection libfcgi closes at
          * once instead of lingering. Both are libfcgi's own fields (fcgiapp.h). */
-        io->conn_start_ms = now_ms();
+        io->conn_start_ms = clock_monotonic_ms();
         if (!params_ready(io))
             continue;
         io->req.keepConnection = 1;

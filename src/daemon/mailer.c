@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "global/db.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "global/outbox.h"
 #include "util/random.h"
@@ -36,13 +37,6 @@
 #define PURGE_INTERVAL_MS (3600 * 1000)
 
 static volatile sig_atomic_t stop_signal;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Running the command */
@@ -114,7 +108,7 @@ static bool wait_child(pid_t pid, int64_t deadline_ms, int *status)
             *status = 0;
             return true; /* cannot happen for our own child; do not spin */
         }
-        if (now_ms() >= deadline_ms)
+        if (clock_monotonic_ms() >= deadline_ms)
             break;
         struct timespec ts = {0, REAP_POLL_MS * 1000000L};
         nanosleep(&ts, NULL);
@@ -126,15 +120,13 @@ static bool wait_child(pid_t pid, int64_t deadline_ms, int *status)
     return false;
 }
 
-/* mailer_send - see mailer.h. */
-enum mailer_send_status mailer_send(const char *command, const char *message, int timeout_ms,
-                                    char *detail, size_t size)
+/* spawn_command - command running in its own process group, with *in_fd (non-blocking) on its
+ * stdin and *out_fd (non-blocking) reading its stdout and stderr. Returns 0, or -1 with detail
+ * filled. */
+static int spawn_command(const char *command, pid_t *pid, int *in_fd, int *out_fd, char *detail,
+                         size_t size)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1};
-    char output[OUTPUT_KEEP + 1];
-    size_t kept = 0, len = strlen(message), written = 0;
-    int64_t deadline = now_ms() + timeout_ms;
-    bool write_failed = false;
 
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
         snprintf(detail, size, "cannot create a pipe: %s", strerror(errno));
@@ -142,33 +134,79 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
             if (in[i] >= 0)
                 close(in[i]);
         }
-        return MAILER_SPAWN_FAILED;
+        return -1;
     }
-    pid_t pid = fork();
-    if (pid == 0)
+    *pid = fork();
+    if (*pid == 0)
         child_exec(command, in[0], out[1]);
     int fork_errno = errno;
     close(in[0]);
     close(out[1]);
-    if (pid < 0) {
+    if (*pid < 0) {
         close(in[1]);
         close(out[0]);
         snprintf(detail, size, "cannot start the command: %s", strerror(fork_errno));
-        return MAILER_SPAWN_FAILED;
+        return -1;
     }
     /* Also here: whichever of parent and child runs first, the group exists before a kill. */
-    setpgid(pid, pid);
+    setpgid(*pid, *pid);
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
+    *in_fd = in[1];
+    *out_fd = out[0];
+    return 0;
+}
 
-    int in_fd = in[1], out_fd = out[0];
-    if (len == 0) {
-        close(in_fd);
-        in_fd = -1;
+/* The conversation with the command: the message going in, the start of its output. */
+struct exchange {
+    const char *message;
+    size_t len, written;
+    bool write_failed; /* EPIPE: the command stopped reading */
+    char output[OUTPUT_KEEP + 1];
+    size_t kept;
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* feed - write what the command takes of the message; close its stdin at the end. */
+static void feed(struct exchange *x, int *in_fd, short revents)
+{
+    ssize_t w = write(*in_fd, x->message + x->written, x->len - x->written);
+    if (w > 0)
+        x->written += (size_t)w;
+    else if (w < 0 && errno != EAGAIN && errno != EINTR)
+        x->write_failed = true;
+    if (x->written == x->len || x->write_failed || (revents & (POLLERR | POLLHUP)))
+        close_fd(in_fd);
+}
+
+/* drain - read the command's output, keeping its first OUTPUT_KEEP bytes. */
+static void drain(struct exchange *x, int *out_fd)
+{
+    char buf[4096];
+    ssize_t r = read(*out_fd, buf, sizeof buf);
+    if (r > 0) {
+        size_t take = (size_t)r < OUTPUT_KEEP - x->kept ? (size_t)r : OUTPUT_KEEP - x->kept;
+        memcpy(x->output + x->kept, buf, take);
+        x->kept += take;
+    } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close_fd(out_fd);
     }
+}
+
+/* converse - feed and drain until both pipes are closed or the deadline; closes both. */
+static void converse(struct exchange *x, int in_fd, int out_fd, int64_t deadline)
+{
+    if (x->len == 0)
+        close_fd(&in_fd);
     while (in_fd >= 0 || out_fd >= 0) {
         struct pollfd fds[2] = {{.fd = in_fd, .events = POLLOUT}, {.fd = out_fd, .events = POLLIN}};
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         if (left <= 0)
             break;
         int n = poll(fds, 2, (int)left);
@@ -176,56 +214,54 @@ enum mailer_send_status mailer_send(const char *command, const char *message, in
             break;
         if (n <= 0)
             continue;
-        if (in_fd >= 0 && fds[0].revents != 0) {
-            ssize_t w = write(in_fd, message + written, len - written);
-            if (w > 0)
-                written += (size_t)w;
-            else if (w < 0 && errno != EAGAIN && errno != EINTR)
-                write_failed = true; /* EPIPE: the command stopped reading */
-            if (written == len || write_failed || (fds[0].revents & (POLLERR | POLLHUP))) {
-                close(in_fd);
-                in_fd = -1;
-            }
-        }
-        if (out_fd >= 0 && fds[1].revents != 0) {
-            char buf[4096];
-            ssize_t r = read(out_fd, buf, sizeof buf);
-            if (r > 0) {
-                size_t take = (size_t)r < OUTPUT_KEEP - kept ? (size_t)r : OUTPUT_KEEP - kept;
-                memcpy(output + kept, buf, take);
-                kept += take;
-            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                close(out_fd);
-                out_fd = -1;
-            }
-        }
+        if (in_fd >= 0 && fds[0].revents != 0)
+            feed(x, &in_fd, fds[0].revents);
+        if (out_fd >= 0 && fds[1].revents != 0)
+            drain(x, &out_fd);
     }
-    if (in_fd >= 0)
-        close(in_fd);
-    if (out_fd >= 0)
-        close(out_fd);
+    close_fd(&in_fd);
+    close_fd(&out_fd);
+}
 
-    int status = 0;
-    bool exited = wait_child(pid, deadline, &status);
-    summarize(output, kept);
-    const char *sep = kept > 0 ? ": " : "";
+/* verdict - what the command's end says about the message; detail gets the one-line summary. */
+static enum mailer_send_status verdict(struct exchange *x, bool exited, int status, int timeout_ms,
+                                       char *detail, size_t size)
+{
+    summarize(x->output, x->kept);
+    const char *sep = x->kept > 0 ? ": " : "";
     if (!exited) {
-        snprintf(detail, size, "timed out after %d ms, killed%s%s", timeout_ms, sep, output);
+        snprintf(detail, size, "timed out after %d ms, killed%s%s", timeout_ms, sep, x->output);
         return MAILER_TIMEOUT;
     }
     if (WIFSIGNALED(status)) {
-        snprintf(detail, size, "killed by signal %d%s%s", WTERMSIG(status), sep, output);
+        snprintf(detail, size, "killed by signal %d%s%s", WTERMSIG(status), sep, x->output);
         return MAILER_COMMAND_FAILED;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 0 && written < len) {
+    if (code == 0 && x->written < x->len) {
         /* Exit 0 without the whole message is not an accepted message. */
-        snprintf(detail, size, "exit 0 after reading %zu of %zu bytes%s%s", written, len, sep,
-                 output);
+        snprintf(detail, size, "exit 0 after reading %zu of %zu bytes%s%s", x->written, x->len, sep,
+                 x->output);
         return MAILER_COMMAND_FAILED;
     }
-    snprintf(detail, size, "exit %d%s%s", code, sep, output);
+    snprintf(detail, size, "exit %d%s%s", code, sep, x->output);
     return code == 0 ? MAILER_SENT : MAILER_COMMAND_FAILED;
+}
+
+/* mailer_send - see mailer.h. */
+enum mailer_send_status mailer_send(const char *command, const char *message, int timeout_ms,
+                                    char *detail, size_t size)
+{
+    struct exchange x = {.message = message, .len = strlen(message)};
+    int64_t deadline = clock_monotonic_ms() + timeout_ms;
+    pid_t pid;
+    int in_fd, out_fd, status = 0;
+
+    if (spawn_command(command, &pid, &in_fd, &out_fd, detail, size) != 0)
+        return MAILER_SPAWN_FAILED;
+    converse(&x, in_fd, out_fd, deadline);
+    bool exited = wait_child(pid, deadline, &status);
+    return verdict(&x, exited, status, timeout_ms, detail, size);
 }
 
 /* mailer_backoff_s - see mailer.h. */
@@ -316,6 +352,25 @@ static void db_fine(struct mailer *m)
     m->db_down = false;
 }
 
+/* worth_repeating - whether marking a row again can still succeed: after DB_RETRY nothing
+ * was recorded; after DB_UNKNOWN it may have been, and marking it sent twice is harmless
+ * (outbox_mark_sent). */
+static bool worth_repeating(enum db_status st)
+{
+    switch (st) {
+    case DB_RETRY:
+    case DB_UNKNOWN:
+        return true;
+    case DB_OK:
+    case DB_NOTFOUND:
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_FAIL:
+        break;
+    }
+    return false;
+}
+
 /* record_sent - the command accepted the message: this must reach the database, or the row
  * is sent again when its lease ends. Keep trying (whatever signal came meanwhile) until the
  * lease is nearly over. */
@@ -326,7 +381,7 @@ static void record_sent(struct mailer *m, const struct outbox_item *item, int64_
 
     while ((st = outbox_mark_sent(m->db, item->id)) != DB_OK) {
         db_problem(m, "mark_sent", st);
-        if (st != DB_RETRY || now_ms() >= give_up) {
+        if (!worth_repeating(st) || clock_monotonic_ms() >= give_up) {
             log_event(LOG_LEVEL_ERROR, "mail_mark_lost",
                       "id=%lld message_id=%s status=%s reason=\"sent but not recorded: it will "
                       "be sent again when its lease ends\"",
@@ -373,7 +428,7 @@ static void record_failure(struct mailer *m, const struct outbox_item *item, con
 static void deliver(struct mailer *m, const struct outbox_item *item)
 {
     char detail[OUTPUT_KEEP + 128];
-    int64_t claimed = now_ms();
+    int64_t claimed = clock_monotonic_ms();
 
     enum mailer_send_status r = mailer_send(m->s->sendmail, item->message,
                                             m->s->sendmail_timeout_ms, detail, sizeof detail);
@@ -381,7 +436,7 @@ static void deliver(struct mailer *m, const struct outbox_item *item)
         record_sent(m, item, claimed);
         log_event(LOG_LEVEL_INFO, "mail_sent", "id=%lld message_id=%s kind=%s attempt=%d ms=%lld",
                   (long long)item->id, item->message_id, item->kind, item->attempts,
-                  (long long)(now_ms() - claimed));
+                  (long long)(clock_monotonic_ms() - claimed));
         return;
     }
     record_failure(m, item, detail);
@@ -398,7 +453,7 @@ static void purge(struct mailer *m)
 /* run - claim and deliver until stopped or (once) until nothing is due. */
 static int run(struct mailer *m, bool once)
 {
-    int64_t next_purge = now_ms() + 60 * 1000;
+    int64_t next_purge = clock_monotonic_ms() + 60 * 1000;
     uint32_t r = 0;
 
     /* A --once run purges on one run in 60: cron every minute purges about hourly. */
@@ -417,9 +472,9 @@ static int run(struct mailer *m, bool once)
             db_fine(m);
             if (once)
                 break;
-            if (now_ms() >= next_purge) {
+            if (clock_monotonic_ms() >= next_purge) {
                 purge(m);
-                next_purge = now_ms() + PURGE_INTERVAL_MS;
+                next_purge = clock_monotonic_ms() + PURGE_INTERVAL_MS;
             }
             sleep_ms(m->s->mail_poll_ms);
             continue;
@@ -451,8 +506,7 @@ int mailer_run(const struct settings *s, bool once)
         .application_name = "authfcgi-mail",
     };
     if (db_open(&m.db, &opt, err, sizeof err) != 0) {
-        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s", err);
         return EXIT_CONFIG;
     }
     /* As for workers: an unreachable database is an outage to wait out, a first connection
@@ -460,8 +514,7 @@ int mailer_run(const struct settings *s, bool once)
      * error. */
     enum db_status st = db_connect(m.db);
     if (st != DB_OK && db_config_error(m.db, err, sizeof err)) {
-        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "mail_config_error", "setting=DATABASE_URL reason=%s", err);
         db_close(m.db);
         return EXIT_CONFIG;
     }

@@ -180,11 +180,21 @@ static int load_settings(struct settings *s, const char *path, bool serving)
         settings_free(s);
         return EXIT_CONFIG;
     }
-    enum log_level level = LOG_LEVEL_INFO;
-    log_level_parse(s->log_level, &level);
-    log_set_level(level);
+    log_set_level(s->log_level);
     log_open("authfcgi", s->syslog);
     return 0;
+}
+
+/* load_db_settings - load_settings for the commands that need the database, not the secret. */
+static int load_db_settings(struct settings *s, const char *path)
+{
+    int rc = load_settings(s, path, false);
+    if (rc == 0 && s->database_url == NULL) {
+        fprintf(stderr, "authfcgi: DATABASE_URL: not set\n");
+        settings_free(s);
+        rc = EXIT_CONFIG;
+    }
+    return rc;
 }
 
 /* The start-up check of `serve`: a wrong CA, host name or password stops it here with one
@@ -277,14 +287,9 @@ static int run_migrate(const char *config_path, bool status_only)
     char err[512];
     struct db *db;
 
-    int rc = load_settings(&s, config_path, false);
+    int rc = load_db_settings(&s, config_path);
     if (rc != 0)
         return rc;
-    if (s.database_url == NULL) {
-        fprintf(stderr, "authfcgi: DATABASE_URL: not set\n");
-        settings_free(&s);
-        return EXIT_CONFIG;
-    }
     /* Unnamed statements: nothing is prepared against tables that do not exist yet. */
     struct db_options opt = {
         .conninfo = s.database_url,
@@ -318,14 +323,9 @@ static int run_mail(const char *config_path, bool once)
 {
     struct settings s;
 
-    int rc = load_settings(&s, config_path, false);
+    int rc = load_db_settings(&s, config_path);
     if (rc != 0)
         return rc;
-    if (s.database_url == NULL) {
-        fprintf(stderr, "authfcgi: DATABASE_URL: not set\n");
-        settings_free(&s);
-        return EXIT_CONFIG;
-    }
     if ((rc = drop_privilege(&s)) == 0)
         rc = mailer_run(&s, once);
     settings_free(&s);

@@ -6,7 +6,11 @@
  * Signal handlers only set a flag and write a byte to a self-pipe; everything else happens in
  * the loop of master_run. Workers report over a status pipe when they are ready and when they
  * have answered their first request: "ready" paces a reload (an old worker is stopped for each
- * new one that is ready), "served" is the throttle's proof that a worker can work. */
+ * new one that is ready), "served" is the throttle's proof that a worker can work.
+ *
+ * Every kind of child (the workers, the mailer) is a row of child_kinds: how it runs, how many
+ * are wanted, how its respawning backs off, what SIGHUP and SIGTERM do to it. The rest of the
+ * file has one code path for all of them. */
 #include "config.h"
 
 #include "daemon/master.h"
@@ -30,30 +34,89 @@
 #endif
 
 #include "daemon/listener.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "daemon/mailer.h"
 #include "daemon/privilege.h"
+#include "daemon/respawn.h"
 #include "global/settings.h"
 #include "daemon/worker.h"
 
-#define THROTTLE_MIN_MS 100
-#define THROTTLE_MAX_MS 10000
-/* During a drain, SIGTERM is repeated this often to workers that have not exited yet. */
+/* During a drain, the stop signal is repeated this often to children that have not exited. */
 #define DRAIN_RESEND_MS 150
-/* A mailer that dies is started again after a delay that doubles while it keeps dying young
- * (before MAILER_HEALTHY_MS), from MIN to MAX. */
-#define MAILER_RESPAWN_MIN_MS 1000
-#define MAILER_RESPAWN_MAX_MS 60000
-#define MAILER_HEALTHY_MS 60000
+
+struct master;
+
+/* What a SIGHUP does to the running children of a kind. */
+enum on_reload {
+    /* The new generation starts alongside; an old child is stopped for each new one that
+     * says WORKER_NOTE_READY, so capacity never drops. */
+    RELOAD_ROLLING,
+    /* Stopped at once and started again with the new configuration. */
+    RELOAD_REPLACE,
+};
+
+struct child_kind {
+    const char *name; /* in log events: NAME_spawned NAME=PID, NAME_exited */
+    /* wanted - how many run with settings s. */
+    int (*wanted)(const struct settings *s);
+    /* run - the child's life after child_main's common set-up; returns its exit status. */
+    int (*run)(struct master *m);
+    /* A child that dies before it proves itself makes the next start wait (respawn.h). */
+    struct respawn_policy respawn;
+    int proven_after_ms;         /* 0 = proven by WORKER_NOTE_SERVED; else by living this long */
+    bool always_wait;            /* a proven child's successor waits respawn.min_ms too */
+    const char *throttle_reason; /* for respawn_throttled lines; NULL = not logged */
+    enum on_reload on_reload;
+    /* At SIGTERM: sent, repeated every DRAIN_RESEND_MS, SIGKILL at the shutdown timeout. */
+    int stop_signal;
+};
+
+enum child_kind_id { CHILD_WORKER, CHILD_MAILER, CHILD_KINDS };
+
+static int workers_wanted(const struct settings *s);
+static int mailers_wanted(const struct settings *s);
+static int run_worker(struct master *m);
+static int run_mailer(struct master *m);
+
+static const struct child_kind child_kinds[CHILD_KINDS] = {
+    [CHILD_WORKER] =
+        {
+            .name = "worker",
+            .wanted = workers_wanted,
+            .run = run_worker,
+            .respawn = {.min_ms = 100, .max_ms = 10000},
+            .proven_after_ms = 0,
+            .always_wait = false,
+            .throttle_reason = "workers exit before serving a request",
+            .on_reload = RELOAD_ROLLING,
+            .stop_signal = SIGTERM,
+        },
+    /* One mailer while AUTHFCGI_MAIL_FROM is set. It sends no notes: it has proven itself when
+     * it lived a minute, and even then waits a second before it is started again. */
+    [CHILD_MAILER] =
+        {
+            .name = "mailer",
+            .wanted = mailers_wanted,
+            .run = run_mailer,
+            .respawn = {.min_ms = 1000, .max_ms = 60000},
+            .proven_after_ms = 60000,
+            .always_wait = true,
+            .throttle_reason = NULL,
+            .on_reload = RELOAD_REPLACE,
+            .stop_signal = SIGTERM,
+        },
+};
 
 struct child {
     pid_t pid;
+    enum child_kind_id kind;
     unsigned generation;
     bool ready;    /* said WORKER_NOTE_READY */
     bool served;   /* said WORKER_NOTE_SERVED */
-    bool retiring; /* sent SIGTERM: it must not be replaced */
-    bool mailer;   /* the outbox deliverer (mailer_run), not a worker */
+    bool retiring; /* sent its stop signal: it must not be replaced */
     int64_t spawned_ms;
+    uint64_t respawn_mark; /* its round, for respawn_backoff */
 };
 
 struct master {
@@ -62,7 +125,7 @@ struct master {
     struct settings *prev;   /* owned: the one before a reload, until the reload has proven
                                 itself (a worker of the new generation got ready) */
     unsigned generation, prev_generation, generations_made;
-    int target; /* workers wanted in the current generation */
+    int target[CHILD_KINDS]; /* children wanted in the current generation */
 
     /* Borrowed from main: whom to drop to once the socket is bound. */
     const struct privilege *privilege;
@@ -75,12 +138,7 @@ struct master {
     struct child *children; /* owned */
     size_t nchildren, capacity;
 
-    int64_t mailer_next_spawn_ms; /* one mailer runs while AUTHFCGI_MAIL_FROM is set */
-    int mailer_delay_ms;
-
-    int throttle_ms; /* 0 = respawn at once */
-    int64_t throttle_changed_ms;
-    int64_t next_spawn_ms;
+    struct respawn respawn[CHILD_KINDS];
 
     bool stopping;
     int64_t stop_deadline_ms;
@@ -137,13 +195,6 @@ static void drain_self_pipe(struct master *m)
 /* ------------------------------------------------------------------------------------------
  * Small helpers */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct child *find_child(struct master *m, pid_t pid)
 {
     for (size_t i = 0; i < m->nchildren; i++) {
@@ -158,17 +209,23 @@ static void remove_child(struct master *m, struct child *c)
     *c = m->children[--m->nchildren];
 }
 
-/* Live workers of the current generation that will not be stopped. */
-static int count_current(const struct master *m, bool ready_only)
+/* Live children of a kind, of the current generation, that will not be stopped. */
+static int count_current(const struct master *m, enum child_kind_id kind, bool ready_only)
 {
     int n = 0;
     for (size_t i = 0; i < m->nchildren; i++) {
         const struct child *c = &m->children[i];
-        if (c->generation == m->generation && !c->retiring && !c->mailer &&
+        if (c->kind == kind && c->generation == m->generation && !c->retiring &&
             (!ready_only || c->ready))
             n++;
     }
     return n;
+}
+
+static void set_targets(struct master *m)
+{
+    for (int k = 0; k < CHILD_KINDS; k++)
+        m->target[k] = child_kinds[k].wanted(m->s);
 }
 
 static void describe_status(int status, char *buf, size_t size)
@@ -184,14 +241,14 @@ static void describe_status(int status, char *buf, size_t size)
 static void signal_child(struct child *c, int sig)
 {
     if (kill(c->pid, sig) != 0 && errno != ESRCH)
-        log_event(LOG_LEVEL_WARN, "signal_failed", "worker=%ld signal=%d errno=%d", (long)c->pid,
-                  sig, errno);
+        log_event(LOG_LEVEL_WARN, "signal_failed", "%s=%ld signal=%d errno=%d",
+                  child_kinds[c->kind].name, (long)c->pid, sig, errno);
 }
 
 static void retire_child(struct child *c)
 {
     c->retiring = true;
-    signal_child(c, SIGTERM);
+    signal_child(c, child_kinds[c->kind].stop_signal);
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -281,19 +338,41 @@ static void pid_file_remove(const char *path)
 
     if (pid_file_read(path, &pid, err, sizeof err) == 1 && pid == (long)getpid() &&
         unlink(path) != 0) {
-        log_event(LOG_LEVEL_WARN, "pid_file_not_removed", "path=%s errno=%d",
-                  path, errno);
+        log_event(LOG_LEVEL_WARN, "pid_file_not_removed", "path=%s errno=%d", path, errno);
     }
 }
 
 /* ------------------------------------------------------------------------------------------
  * Spawning */
 
-/* In the child, between fork and worker_run (or mailer_run): drop the master's handlers and
- * pipes, die with the master, and keep the stop signals blocked so worker_run receives any that
- * is pending. */
+static int workers_wanted(const struct settings *s)
+{
+    return settings_effective_workers(s);
+}
+
+static int mailers_wanted(const struct settings *s)
+{
+    return s->mail_from != NULL ? 1 : 0;
+}
+
+static int run_worker(struct master *m)
+{
+    return worker_run(m->s, m->listen_fd, m->status_pipe[1]);
+}
+
+/* The mailer neither serves the socket nor sends notes. */
+static int run_mailer(struct master *m)
+{
+    close(m->listen_fd);
+    close(m->status_pipe[1]);
+    return mailer_run(m->s, false);
+}
+
+/* In the child, between fork and its kind's run: drop the master's handlers and pipes, die
+ * with the master, and keep the stop signals blocked so the run receives any that is
+ * pending. */
 static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_t master_pid,
-                                 bool mailer)
+                                 enum child_kind_id kind)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -324,12 +403,7 @@ static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_
         fprintf(stderr, "authfcgi: %s\n", err);
         exit(EXIT_CONFIG);
     }
-    if (mailer) {
-        close(m->listen_fd);
-        close(m->status_pipe[1]);
-        exit(mailer_run(m->s, false));
-    }
-    exit(worker_run(m->s, m->listen_fd, m->status_pipe[1]));
+    exit(child_kinds[kind].run(m));
 }
 
 static struct child *add_child(struct master *m)
@@ -347,7 +421,7 @@ static struct child *add_child(struct master *m)
     return c;
 }
 
-static int spawn_worker(struct master *m, bool mailer)
+static int spawn_child(struct master *m, enum child_kind_id kind)
 {
     sigset_t all, premask;
     struct child *c = add_child(m);
@@ -360,7 +434,7 @@ static int spawn_worker(struct master *m, bool mailer)
     pid_t master_pid = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        child_main(m, &premask, master_pid, mailer);
+        child_main(m, &premask, master_pid, kind);
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &premask, NULL);
 
@@ -370,68 +444,45 @@ static int spawn_worker(struct master *m, bool mailer)
         return -1;
     }
     c->pid = pid;
+    c->kind = kind;
     c->generation = m->generation;
-    c->mailer = mailer;
-    c->spawned_ms = now_ms();
-    log_event(LOG_LEVEL_INFO, mailer ? "mailer_spawned" : "worker_spawned", "%s=%ld generation=%u",
-              mailer ? "mailer" : "worker", (long)pid, m->generation);
+    c->spawned_ms = clock_monotonic_ms();
+    c->respawn_mark = respawn_mark(&m->respawn[kind]);
+    char event[32];
+    snprintf(event, sizeof event, "%s_spawned", child_kinds[kind].name);
+    log_event(LOG_LEVEL_INFO, event, "%s=%ld generation=%u", child_kinds[kind].name, (long)pid,
+              m->generation);
     return 0;
 }
 
-/* A worker that died before serving anything: wait longer before the next respawn, doubling
- * once per round of spawns (not once per death), and say so once per change. */
-static void throttle_up(struct master *m, const struct child *c)
+/* A child that died unproven (or, for an always_wait kind, any child): its kind's next
+ * start waits longer (respawn.h), said once per change. */
+static void throttle_up(struct master *m, enum child_kind_id kind, uint64_t mark)
 {
-    int64_t now = now_ms();
+    const struct child_kind *k = &child_kinds[kind];
+    struct respawn *r = &m->respawn[kind];
 
-    if (m->throttle_ms != 0 && c->spawned_ms < m->throttle_changed_ms)
-        return;
-    int next = m->throttle_ms == 0 ? THROTTLE_MIN_MS : m->throttle_ms * 2;
-    if (next > THROTTLE_MAX_MS)
-        next = THROTTLE_MAX_MS;
-    if (next != m->throttle_ms)
-        log_event(LOG_LEVEL_WARN, "respawn_throttled",
-                  "delay_ms=%d reason=\"workers exit before serving a request\"", next);
-    m->throttle_ms = next;
-    m->throttle_changed_ms = now;
-    m->next_spawn_ms = now + next;
+    if (respawn_backoff(r, &k->respawn, mark, clock_monotonic_ms()) && k->throttle_reason != NULL)
+        log_event(LOG_LEVEL_WARN, "respawn_throttled", "delay_ms=%d reason=\"%s\"", r->delay_ms,
+                  k->throttle_reason);
 }
 
-static void throttle_clear(struct master *m)
+static void throttle_clear(struct master *m, enum child_kind_id kind)
 {
-    if (m->throttle_ms == 0)
-        return;
-    log_event(LOG_LEVEL_INFO, "respawn_throttle_cleared", NULL);
-    m->throttle_ms = 0;
-    m->next_spawn_ms = 0;
-}
-
-static bool mailer_running(const struct master *m)
-{
-    for (size_t i = 0; i < m->nchildren; i++) {
-        if (m->children[i].mailer && !m->children[i].retiring)
-            return true;
-    }
-    return false;
-}
-
-static bool mailer_missing(const struct master *m)
-{
-    return m->s->mail_from != NULL && !mailer_running(m);
+    if (respawn_clear(&m->respawn[kind]) && child_kinds[kind].throttle_reason != NULL)
+        log_event(LOG_LEVEL_INFO, "respawn_throttle_cleared", NULL);
 }
 
 static void spawn_missing(struct master *m)
 {
-    if (mailer_missing(m) && now_ms() >= m->mailer_next_spawn_ms && spawn_worker(m, true) != 0)
-        m->mailer_next_spawn_ms = now_ms() + MAILER_RESPAWN_MIN_MS;
-    if (now_ms() < m->next_spawn_ms)
-        return;
-    while (count_current(m, false) < m->target) {
-        if (spawn_worker(m, false) != 0) {
-            /* Out of processes or memory: the same backoff as for dying workers. */
-            struct child none = {.spawned_ms = now_ms()};
-            throttle_up(m, &none);
-            return;
+    for (int k = 0; k < CHILD_KINDS; k++) {
+        struct respawn *r = &m->respawn[k];
+        while (clock_monotonic_ms() >= r->next_ms && count_current(m, k, false) < m->target[k]) {
+            if (spawn_child(m, k) != 0) {
+                /* Out of processes or memory: the same backoff as for dying children. */
+                throttle_up(m, k, respawn_mark(r));
+                break;
+            }
         }
     }
 }
@@ -447,48 +498,28 @@ static void free_settings(struct settings *s)
     }
 }
 
-static bool same_string(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* The socket, the pid file and the identity are fixed at start (changing them needs root,
- * which the master gave up); say when a reload asks to change them. */
+/* What the settings table marks SETTING_ON_RESTART is fixed at start (changing it needs root,
+ * which the master gave up); say when a reload asks to change it. */
 static void warn_restart_only(const struct settings *old, const struct settings *new)
 {
-    const char *changed[8];
-    size_t n = 0;
-
-    if (!same_string(old->socket, new->socket))
-        changed[n++] = "AUTHFCGI_SOCKET";
-    if (old->socket_mode != new->socket_mode)
-        changed[n++] = "AUTHFCGI_SOCKET_MODE";
-    if (!same_string(old->socket_owner, new->socket_owner))
-        changed[n++] = "AUTHFCGI_SOCKET_OWNER";
-    if (!same_string(old->pid_file, new->pid_file))
-        changed[n++] = "AUTHFCGI_PID_FILE";
-    if (!same_string(old->user, new->user))
-        changed[n++] = "AUTHFCGI_USER";
-    if (!same_string(old->group, new->group))
-        changed[n++] = "AUTHFCGI_GROUP";
-    if (old->socket_remote != new->socket_remote)
-        changed[n++] = "AUTHFCGI_SOCKET_REMOTE";
-    for (size_t i = 0; i < n; i++)
-        log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
-                  "setting=%s reason=\"takes effect at the next start\"", changed[i]);
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (d->applies == SETTING_ON_RESTART && !settings_same(old, new, d))
+            log_event(LOG_LEVEL_WARN, "reload_setting_ignored",
+                      "setting=%s reason=\"takes effect at the next start\"", d->name);
+    }
 }
 
 static void apply_log_settings(const struct settings *s)
 {
-    enum log_level level = LOG_LEVEL_INFO;
-    log_level_parse(s->log_level, &level);
-    log_set_level(level);
+    log_set_level(s->log_level);
     log_open("authfcgi", s->syslog);
 }
 
 /* SIGHUP: a new generation with the re-read configuration. Its workers start alongside the old
- * ones, which are stopped one by one as new ones get ready (see on_worker_note). A
- * configuration that does not load is logged and the running one kept. */
+ * ones, which are stopped one by one as new ones get ready (RELOAD_ROLLING, see
+ * on_worker_note); the mailer is replaced at once (RELOAD_REPLACE). A configuration that does
+ * not load is logged and the running one kept. */
 static void reload(struct master *m)
 {
     char err[512];
@@ -498,29 +529,28 @@ static void reload(struct master *m)
         return;
     if (settings_load(next, m->config_path, err, sizeof err) != 0 ||
         worker_check_config(next, err, sizeof err) != 0) {
-        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u",
-                  err, m->generation);
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u", err,
+                  m->generation);
         free_settings(next); /* settings_free is safe on what a failed load left */
         return;
     }
     warn_restart_only(m->s, next);
     apply_log_settings(next);
-    /* The mailer runs with the configuration it was started with: replace it too. */
     for (size_t i = 0; i < m->nchildren; i++) {
-        if (m->children[i].mailer && !m->children[i].retiring)
-            retire_child(&m->children[i]);
+        struct child *c = &m->children[i];
+        if (child_kinds[c->kind].on_reload == RELOAD_REPLACE && !c->retiring)
+            retire_child(c);
     }
-    m->mailer_next_spawn_ms = 0;
     free_settings(m->prev);
     m->prev = m->s;
     m->prev_generation = m->generation;
     m->s = next;
     m->generation = ++m->generations_made;
-    m->target = settings_effective_workers(next);
+    set_targets(m);
     /* A new configuration deserves a fresh start. */
-    m->throttle_ms = 0;
-    m->next_spawn_ms = 0;
-    log_event(LOG_LEVEL_INFO, "reload", "generation=%u workers=%d", m->generation, m->target);
+    memset(m->respawn, 0, sizeof m->respawn);
+    log_event(LOG_LEVEL_INFO, "reload", "generation=%u workers=%d", m->generation,
+              m->target[CHILD_WORKER]);
 }
 
 /* The new generation cannot start (its workers exit with a configuration error before any got
@@ -539,26 +569,26 @@ static void reload_roll_back(struct master *m)
     m->s = m->prev;
     m->prev = NULL;
     m->generation = m->prev_generation;
-    m->target = settings_effective_workers(m->s);
+    set_targets(m);
     apply_log_settings(m->s);
 }
 
-/* Stop old-generation workers as new ones get ready, keeping old (still serving) plus ready
- * new workers at the target: capacity never drops during a reload, and no old worker is left
- * once the new generation is complete. */
-static void retire_old_generation(struct master *m)
+/* Stop old-generation children of a rolling kind as new ones get ready, keeping old (still
+ * serving) plus ready new ones at the target: capacity never drops during a reload, and no old
+ * child is left once the new generation is complete. */
+static void retire_old_generation(struct master *m, enum child_kind_id kind)
 {
-    int ready = count_current(m, true);
+    int ready = count_current(m, kind, true);
     int old_active = 0;
 
     for (size_t i = 0; i < m->nchildren; i++) {
         const struct child *c = &m->children[i];
-        if (c->generation != m->generation && !c->retiring)
+        if (c->kind == kind && c->generation != m->generation && !c->retiring)
             old_active++;
     }
-    for (size_t i = 0; i < m->nchildren && old_active + ready > m->target; i++) {
+    for (size_t i = 0; i < m->nchildren && old_active + ready > m->target[kind]; i++) {
         struct child *c = &m->children[i];
-        if (c->generation != m->generation && !c->retiring) {
+        if (c->kind == kind && c->generation != m->generation && !c->retiring) {
             retire_child(c);
             old_active--;
         }
@@ -583,7 +613,7 @@ static void on_worker_note(struct master *m, const struct worker_status_msg *msg
     } else if (msg->note == WORKER_NOTE_SERVED) {
         c->served = true;
         if (c->generation == m->generation)
-            throttle_clear(m);
+            throttle_clear(m, c->kind);
     }
 }
 
@@ -599,49 +629,45 @@ static void read_status_pipe(struct master *m)
     }
 }
 
-/* A mailer is replaced after a delay that grows while it keeps dying young; its exits never
- * throttle the workers. */
-static void on_mailer_exit(struct master *m, const struct child *c, int status)
+static bool proven(const struct child *c, int64_t now)
 {
-    char how[32];
-    bool expected = c->retiring || m->stopping;
-    int64_t now = now_ms();
-
-    describe_status(status, how, sizeof how);
-    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "mailer_exited", "mailer=%ld status=%s",
-              (long)c->pid, how);
-    if (expected)
-        return;
-    if (now - c->spawned_ms >= MAILER_HEALTHY_MS || m->mailer_delay_ms == 0)
-        m->mailer_delay_ms = MAILER_RESPAWN_MIN_MS;
-    else if ((m->mailer_delay_ms *= 2) > MAILER_RESPAWN_MAX_MS)
-        m->mailer_delay_ms = MAILER_RESPAWN_MAX_MS;
-    m->mailer_next_spawn_ms = now + m->mailer_delay_ms;
+    int after = child_kinds[c->kind].proven_after_ms;
+    return after == 0 ? c->served : now - c->spawned_ms >= after;
 }
 
-static void on_worker_exit(struct master *m, struct child *c, int status)
+/* A child of the new generation of a rolling kind exits with a configuration error before any
+ * got ready: the reload cannot work. */
+static bool reload_fails(const struct master *m, const struct child *c, int status)
 {
-    if (c->mailer) {
-        on_mailer_exit(m, c, status);
-        return;
-    }
-    char how[32];
+    return child_kinds[c->kind].on_reload == RELOAD_ROLLING && m->prev != NULL && !c->ready &&
+           WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
+}
+
+static void on_child_exit(struct master *m, struct child *c, int status)
+{
+    const struct child_kind *k = &child_kinds[c->kind];
+    char how[32], event[32];
     bool config_error = WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG;
     bool expected = c->retiring || m->stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* "served" in the log: a mailer serves by living a while */
+    bool ok = proven(c, clock_monotonic_ms());
 
     describe_status(status, how, sizeof how);
-    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, "worker_exited",
-              config_error ? "worker=%ld generation=%u status=%s served=%s reason=config"
-                           : "worker=%ld generation=%u status=%s served=%s",
-              (long)c->pid, c->generation, how, c->served ? "yes" : "no");
+    snprintf(event, sizeof event, "%s_exited", k->name);
+    log_event(expected ? LOG_LEVEL_INFO : LOG_LEVEL_WARN, event,
+              config_error ? "%s=%ld generation=%u status=%s served=%s reason=config"
+                           : "%s=%ld generation=%u status=%s served=%s",
+              k->name, (long)c->pid, c->generation, how, ok ? "yes" : "no");
     if (m->stopping || c->retiring || c->generation != m->generation)
         return;
-    if (config_error && m->prev != NULL && !c->ready) {
+    if (reload_fails(m, c, status)) {
         reload_roll_back(m);
         return;
     }
-    if (!c->served)
-        throttle_up(m, c);
+    if (ok && k->proven_after_ms != 0)
+        throttle_clear(m, c->kind);
+    if (!ok || k->always_wait)
+        throttle_up(m, c->kind, c->respawn_mark);
 }
 
 static void reap(struct master *m)
@@ -655,7 +681,7 @@ static void reap(struct master *m)
         struct child *c = find_child(m, pid);
         if (c == NULL)
             continue;
-        on_worker_exit(m, c, status);
+        on_child_exit(m, c, status);
         remove_child(m, c);
     }
 }
@@ -665,7 +691,7 @@ static void reap(struct master *m)
 
 static void begin_stop(struct master *m, int sig)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     m->stopping = true;
     m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
@@ -679,11 +705,11 @@ static void begin_stop(struct master *m, int sig)
         retire_child(&m->children[i]);
 }
 
-/* Repeat SIGTERM for workers that have not exited (a signal can land just before a worker
- * starts waiting), and kill what is left at the deadline. */
+/* Repeat the stop signal to children that have not exited (a signal can land just before a
+ * child starts waiting), and kill what is left at the deadline. */
 static void drain_tick(struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->nchildren == 0)
         return;
@@ -697,7 +723,7 @@ static void drain_tick(struct master *m)
     }
     if (now - m->last_term_ms >= DRAIN_RESEND_MS) {
         for (size_t i = 0; i < m->nchildren; i++)
-            signal_child(&m->children[i], SIGTERM);
+            signal_child(&m->children[i], child_kinds[m->children[i].kind].stop_signal);
         m->last_term_ms = now;
     }
 }
@@ -707,7 +733,7 @@ static void drain_tick(struct master *m)
 
 static int poll_timeout(const struct master *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
 
     if (m->stopping) {
         if (m->stop_deadline_ms == INT64_MAX)
@@ -716,10 +742,11 @@ static int poll_timeout(const struct master *m)
         return (int)(until < DRAIN_RESEND_MS ? (until > 0 ? until : 0) : DRAIN_RESEND_MS);
     }
     int64_t wake = INT64_MAX;
-    if (count_current(m, false) < m->target && m->next_spawn_ms > now)
-        wake = m->next_spawn_ms - now;
-    if (mailer_missing(m) && m->mailer_next_spawn_ms - now < wake)
-        wake = m->mailer_next_spawn_ms > now ? m->mailer_next_spawn_ms - now : 0;
+    for (int k = 0; k < CHILD_KINDS; k++) {
+        int64_t next = m->respawn[k].next_ms;
+        if (count_current(m, k, false) < m->target[k] && next - now < wake)
+            wake = next > now ? next - now : 0;
+    }
     return wake == INT64_MAX ? -1 : (int)wake;
 }
 
@@ -748,7 +775,10 @@ static void run_loop(struct master *m)
             drain_tick(m);
         } else {
             spawn_missing(m);
-            retire_old_generation(m);
+            for (int k = 0; k < CHILD_KINDS; k++) {
+                if (child_kinds[k].on_reload == RELOAD_ROLLING)
+                    retire_old_generation(m, k);
+            }
         }
         if (poll(fds, 2, poll_timeout(m)) < 0 && errno != EINTR) {
             log_event(LOG_LEVEL_ERROR, "poll_failed", "errno=%d", errno);
@@ -834,8 +864,8 @@ int master_run(const char *config_path, struct settings *s, const struct privile
         .status_pipe = {-1, -1},
         .generation = 1,
         .generations_made = 1,
-        .target = settings_effective_workers(s),
     };
+    set_targets(&m);
 
     int rc = master_start(&m);
     if (rc != 0) {
@@ -843,8 +873,8 @@ int master_run(const char *config_path, struct settings *s, const struct privile
         return rc;
     }
     log_event(LOG_LEVEL_INFO, "master_started",
-              "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld", s->socket, m.target,
-              s->max_requests, (long)getuid(), (long)getgid());
+              "socket=%s workers=%d max_requests=%d uid=%ld gid=%ld", s->socket,
+              m.target[CHILD_WORKER], s->max_requests, (long)getuid(), (long)getgid());
     run_loop(&m);
     log_event(LOG_LEVEL_INFO, "master_exit", "status=0");
     master_cleanup(&m);

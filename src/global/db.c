@@ -20,6 +20,7 @@
 
 #include <libpq-fe.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Reconnect backoff: full jitter (a uniformly random wait in [0, ceiling]) with the ceiling
@@ -103,31 +104,50 @@ struct db_result {
 enum run_end {
     RUN_DONE,        /* the server answered (whatever the answer) */
     RUN_UNAVAILABLE, /* no connection: refused, backing off, or lost inside a transaction */
-    RUN_LOST,        /* the connection died under the command: nothing is known to have run */
+    RUN_LOST,        /* the connection died under the command before it was answered */
     RUN_TIMEOUT,     /* the deadline passed; the command was cancelled and the connection dropped */
 };
 
 /* ------------------------------------------------------------------------------------------ */
 /* classification */
 
-/* One table from SQLSTATE to outcome; the first matching prefix wins, so exact codes come
- * before the classes that contain them. */
-static const struct {
+/* The one SQLSTATE table: what a statement's error means to the caller (status) and, for the
+ * states a failed or dropped connection reports, the class it is logged with (loss; LOSS_NONE:
+ * decided by libpq's message, see by_text) and whether waiting cannot fix it (config). The
+ * first matching prefix wins, so exact codes come before the classes that contain them. */
+static const struct sqlstate_row {
     const char *prefix;
     enum db_status status;
-} classify_table[] = {
-    {"23505", DB_CONFLICT}, /* unique_violation */
-    {"23", DB_INVALID},     /* other integrity violations: not null, foreign key, check */
-    {"22", DB_INVALID},     /* data exceptions: bad input syntax, value out of range */
-    {"08", DB_RETRY},       /* connection exceptions */
-    {"57P01", DB_RETRY},    /* admin_shutdown (pg_terminate_backend, fast shutdown) */
-    {"57P02", DB_RETRY},    /* crash_shutdown */
-    {"57P03", DB_RETRY},    /* cannot_connect_now (starting up, shutting down) */
-    {"57014", DB_RETRY},    /* query_canceled: our own deadline cancelled it */
-    {"53300", DB_RETRY},    /* too_many_connections */
-    {"40001", DB_RETRY},    /* serialization_failure */
-    {"40P01", DB_RETRY},    /* deadlock_detected */
+    enum db_loss loss;
+    bool config;
+} sqlstate_table[] = {
+    {"23505", DB_CONFLICT, LOSS_NONE, false},        /* unique_violation */
+    {"23", DB_INVALID, LOSS_NONE, false},            /* not null, foreign key, check */
+    {"22", DB_INVALID, LOSS_NONE, false},            /* bad input syntax, value out of range */
+    {"08", DB_RETRY, LOSS_NONE, false},              /* connection exceptions */
+    {"57P01", DB_RETRY, LOSS_ADMIN_SHUTDOWN, false}, /* pg_terminate_backend, fast shutdown */
+    {"57P02", DB_RETRY, LOSS_ADMIN_SHUTDOWN, false}, /* crash_shutdown */
+    {"57P03", DB_RETRY, LOSS_REFUSED, false},        /* cannot_connect_now: starting, stopping */
+    {"57014", DB_RETRY, LOSS_NONE, false},           /* query_canceled: our own deadline */
+    {"53300", DB_RETRY, LOSS_REFUSED, false},        /* too_many_connections */
+    {"40001", DB_RETRY, LOSS_NONE, false},           /* serialization_failure */
+    {"40P01", DB_RETRY, LOSS_NONE, false},           /* deadlock_detected */
+    {"28", DB_FAIL, LOSS_AUTH, true},                /* invalid authorization (28P01 password) */
+    {"3D000", DB_FAIL, LOSS_AUTH, true},             /* invalid_catalog_name: no such database */
 };
+
+/* sqlstate_find - the table's row for a well-formed SQLSTATE, or NULL. */
+static const struct sqlstate_row *sqlstate_find(const char *sqlstate)
+{
+    if (sqlstate == NULL || strlen(sqlstate) != 5)
+        return NULL;
+    for (size_t i = 0; i < sizeof sqlstate_table / sizeof sqlstate_table[0]; i++) {
+        const char *p = sqlstate_table[i].prefix;
+        if (strncmp(sqlstate, p, strlen(p)) == 0)
+            return &sqlstate_table[i];
+    }
+    return NULL;
+}
 
 enum db_status db_classify(const char *sqlstate, bool connection_ok)
 {
@@ -135,14 +155,8 @@ enum db_status db_classify(const char *sqlstate, bool connection_ok)
      * termination (Neon suspending a compute) often says nothing at all. */
     if (!connection_ok)
         return DB_RETRY;
-    if (sqlstate == NULL || strlen(sqlstate) != 5)
-        return DB_FAIL;
-    for (size_t i = 0; i < sizeof classify_table / sizeof classify_table[0]; i++) {
-        const char *p = classify_table[i].prefix;
-        if (strncmp(sqlstate, p, strlen(p)) == 0)
-            return classify_table[i].status;
-    }
-    return DB_FAIL;
+    const struct sqlstate_row *row = sqlstate_find(sqlstate);
+    return row != NULL ? row->status : DB_FAIL;
 }
 
 const char *db_status_name(enum db_status st)
@@ -160,95 +174,94 @@ const char *db_status_name(enum db_status st)
         return "retry";
     case DB_FAIL:
         return "fail";
+    case DB_UNKNOWN:
+        return "outcome_unknown";
     }
     return "unknown";
 }
 
-/* loss_class - the log class of a failed connection from what libpq knows, and whether it is
- * a configuration error (*config: waiting will not fix it, so a process that has not connected
- * yet stops at start rather than answering 503 for ever). libpq gives no SQLSTATE for
- * connection failures, so its (untranslated: we never call setlocale) message text is the only
- * evidence. Only failures that no outage, restart or cold start can produce are marked config:
- * a TLS handshake cut short ("SSL SYSCALL error: EOF detected") is class tls but transient, and
- * a message this table does not know is never config. The first matching needle wins. */
+/* libpq gives no SQLSTATE for connection failures, so its (untranslated: we never call
+ * setlocale) message text is the only evidence of why one failed. Only failures that no
+ * outage, restart or cold start can produce are marked config: a TLS handshake cut short
+ * ("SSL SYSCALL error: EOF detected") is class tls but transient, and a message this table
+ * does not know is never config. The first matching needle wins. */
+static const struct {
+    const char *needle;
+    enum db_loss loss;
+    bool config;
+} by_text[] = {
+    /* TLS: the server is not the one the connection string names and trusts. (OpenSSL's
+     * "certificate verify failed" covers an unknown CA and an expired certificate.) */
+    {"certificate verify failed", LOSS_TLS, true},
+    {"does not match host name", LOSS_TLS, true},
+    {"root certificate file", LOSS_TLS, true},
+    {"server does not support SSL, but SSL was required", LOSS_TLS, true},
+    {"certificate present, but not private key", LOSS_TLS, true},
+    {"could not open certificate file", LOSS_TLS, true},
+    {"could not load private key file", LOSS_TLS, true},
+    /* Neon's proxy, reached without SNI and without options=endpoint%3D<id> */
+    {"Endpoint ID is not specified", LOSS_TLS, true},
+    /* authentication and authorization */
+    {"authentication failed", LOSS_AUTH, true}, /* password (28P01), peer, ident */
+    {"no pg_hba.conf entry", LOSS_AUTH, true},
+    {"pg_hba.conf rejects connection", LOSS_AUTH, true},
+    {"no password supplied", LOSS_AUTH, true},
+    {"channel binding", LOSS_AUTH, true},
+    {"is not permitted to log in", LOSS_AUTH, true},
+    {"\" does not exist", LOSS_AUTH, true}, /* role or database */
+    {"no such database", LOSS_AUTH, true},  /* PgBouncer */
+    {"no such user", LOSS_AUTH, true},      /* PgBouncer */
+    /* connection parameters libpq or the server refuse */
+    {"invalid sslmode value", LOSS_CONFIG, true},
+    {"invalid gssencmode value", LOSS_CONFIG, true},
+    {"invalid channel_binding value", LOSS_CONFIG, true},
+    {"invalid target_session_attrs value", LOSS_CONFIG, true},
+    {"invalid integer value", LOSS_CONFIG, true},
+    {"invalid port number", LOSS_CONFIG, true},
+    {"hostaddr values", LOSS_CONFIG, true},
+    {"could not parse network address", LOSS_CONFIG, true},
+    {"unsupported startup parameter", LOSS_CONFIG, true}, /* PgBouncer and options= */
+    {"unrecognized configuration parameter", LOSS_CONFIG, true},
+    {"invalid value for parameter", LOSS_CONFIG, true},
+    /* transient: the server is going, coming back, full or out of reach */
+    {"terminating connection due to administrator command", LOSS_ADMIN_SHUTDOWN, false},
+    {"terminating connection due to unexpected postmaster exit", LOSS_ADMIN_SHUTDOWN, false},
+    {"the database system is shutting down", LOSS_REFUSED, false},
+    {"the database system is starting up", LOSS_REFUSED, false},
+    {"the database system is in recovery mode", LOSS_REFUSED, false},
+    {"too many clients", LOSS_REFUSED, false},
+    {"remaining connection slots are reserved", LOSS_REFUSED, false},
+    {"no more connections allowed", LOSS_REFUSED, false}, /* PgBouncer's max_client_conn */
+    {"Connection refused", LOSS_REFUSED, false},
+    {"No such file or directory", LOSS_REFUSED, false},
+    {"could not translate host name", LOSS_REFUSED, false},
+    /* the server went away in the middle of the handshake (or, for an established
+     * connection, ended it without a word: link_drop calls that admin_shutdown) */
+    {"server closed the connection unexpectedly", LOSS_REFUSED, false},
+    {"SSL SYSCALL error: EOF detected", LOSS_REFUSED, false},
+    {"unexpected eof while reading", LOSS_REFUSED, false},
+    {"SSL connection has been closed unexpectedly", LOSS_REFUSED, false},
+    {"Connection reset by peer", LOSS_REFUSED, false},
+    {"timeout expired", LOSS_TIMEOUT, false},
+    {"timed out", LOSS_TIMEOUT, false},
+    {"SSL", LOSS_TLS, false},
+    {"certificate", LOSS_TLS, false},
+    {"GSSAPI", LOSS_TLS, false},
+    {"authentication", LOSS_AUTH, false},
+    {"password", LOSS_AUTH, false},
+    {"pg_hba.conf", LOSS_AUTH, false},
+};
+
+/* loss_class - the log class of a failed connection, and whether it is a configuration error
+ * (*config: waiting will not fix it, so a process that has not connected yet stops at start
+ * rather than answering 503 for ever): the SQLSTATE table's when it names one, else by_text's. */
 static enum db_loss loss_class(const char *sqlstate, const char *message, bool *config)
 {
-    static const struct {
-        const char *needle;
-        enum db_loss loss;
-        bool config;
-    } by_text[] = {
-        /* TLS: the server is not the one the connection string names and trusts. (OpenSSL's
-         * "certificate verify failed" covers an unknown CA and an expired certificate.) */
-        {"certificate verify failed", LOSS_TLS, true},
-        {"does not match host name", LOSS_TLS, true},
-        {"root certificate file", LOSS_TLS, true},
-        {"server does not support SSL, but SSL was required", LOSS_TLS, true},
-        {"certificate present, but not private key", LOSS_TLS, true},
-        {"could not open certificate file", LOSS_TLS, true},
-        {"could not load private key file", LOSS_TLS, true},
-        /* Neon's proxy, reached without SNI and without options=endpoint%3D<id> */
-        {"Endpoint ID is not specified", LOSS_TLS, true},
-        /* authentication and authorization */
-        {"authentication failed", LOSS_AUTH, true}, /* password (28P01), peer, ident */
-        {"no pg_hba.conf entry", LOSS_AUTH, true},
-        {"pg_hba.conf rejects connection", LOSS_AUTH, true},
-        {"no password supplied", LOSS_AUTH, true},
-        {"channel binding", LOSS_AUTH, true},
-        {"is not permitted to log in", LOSS_AUTH, true},
-        {"\" does not exist", LOSS_AUTH, true}, /* role or database */
-        {"no such database", LOSS_AUTH, true},  /* PgBouncer */
-        {"no such user", LOSS_AUTH, true},      /* PgBouncer */
-        /* connection parameters libpq or the server refuse */
-        {"invalid sslmode value", LOSS_CONFIG, true},
-        {"invalid gssencmode value", LOSS_CONFIG, true},
-        {"invalid channel_binding value", LOSS_CONFIG, true},
-        {"invalid target_session_attrs value", LOSS_CONFIG, true},
-        {"invalid integer value", LOSS_CONFIG, true},
-        {"invalid port number", LOSS_CONFIG, true},
-        {"hostaddr values", LOSS_CONFIG, true},
-        {"could not parse network address", LOSS_CONFIG, true},
-        {"unsupported startup parameter", LOSS_CONFIG, true}, /* PgBouncer and options= */
-        {"unrecognized configuration parameter", LOSS_CONFIG, true},
-        {"invalid value for parameter", LOSS_CONFIG, true},
-        /* transient: the server is going, coming back, full or out of reach */
-        {"terminating connection due to administrator command", LOSS_ADMIN_SHUTDOWN, false},
-        {"terminating connection due to unexpected postmaster exit", LOSS_ADMIN_SHUTDOWN, false},
-        {"the database system is shutting down", LOSS_REFUSED, false},
-        {"the database system is starting up", LOSS_REFUSED, false},
-        {"the database system is in recovery mode", LOSS_REFUSED, false},
-        {"too many clients", LOSS_REFUSED, false},
-        {"remaining connection slots are reserved", LOSS_REFUSED, false},
-        {"no more connections allowed", LOSS_REFUSED, false}, /* PgBouncer's max_client_conn */
-        {"Connection refused", LOSS_REFUSED, false},
-        {"No such file or directory", LOSS_REFUSED, false},
-        {"could not translate host name", LOSS_REFUSED, false},
-        /* the server went away in the middle of the handshake (or, for an established
-         * connection, ended it without a word: link_drop calls that admin_shutdown) */
-        {"server closed the connection unexpectedly", LOSS_REFUSED, false},
-        {"SSL SYSCALL error: EOF detected", LOSS_REFUSED, false},
-        {"unexpected eof while reading", LOSS_REFUSED, false},
-        {"SSL connection has been closed unexpectedly", LOSS_REFUSED, false},
-        {"Connection reset by peer", LOSS_REFUSED, false},
-        {"timeout expired", LOSS_TIMEOUT, false},
-        {"timed out", LOSS_TIMEOUT, false},
-        {"SSL", LOSS_TLS, false},
-        {"certificate", LOSS_TLS, false},
-        {"GSSAPI", LOSS_TLS, false},
-        {"authentication", LOSS_AUTH, false},
-        {"password", LOSS_AUTH, false},
-        {"pg_hba.conf", LOSS_AUTH, false},
-    };
+    const struct sqlstate_row *row = sqlstate_find(sqlstate);
     *config = false;
-    if (sqlstate != NULL && sqlstate[0] != '\0') {
-        if (strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0)
-            return LOSS_ADMIN_SHUTDOWN;
-        if (strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "53300") == 0)
-            return LOSS_REFUSED;
-        if (strncmp(sqlstate, "28", 2) == 0 || strcmp(sqlstate, "3D000") == 0) {
-            *config = true;
-            return LOSS_AUTH;
-        }
+    if (row != NULL && row->loss != LOSS_NONE) {
+        *config = row->config;
+        return row->loss;
     }
     if (message != NULL)
         for (size_t i = 0; i < sizeof by_text / sizeof by_text[0]; i++)
@@ -298,13 +311,6 @@ static void free_secret(char *s)
     }
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t rng_next(struct db *db)
 {
     uint64_t x = db->rng; /* xorshift64: jitter needs spread, not secrecy */
@@ -352,7 +358,7 @@ static int wait_socket(PGconn *conn, short events, int64_t deadline)
     if (fd < 0)
         return -1;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_monotonic_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -440,7 +446,7 @@ static int64_t schedule_retry(struct db *db, int64_t min_ms)
         ceiling = BACKOFF_MAX_MS;
     db->failures++;
     int64_t delay = min_ms + (int64_t)(rng_next(db) % (uint64_t)(ceiling + 1));
-    db->retry_at_ms = now_ms() + delay;
+    db->retry_at_ms = clock_monotonic_ms() + delay;
     return delay;
 }
 
@@ -467,7 +473,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
         loss = LOSS_ADMIN_SHUTDOWN;
     log_event(LOG_LEVEL_WARN, "db_lost", "class=%s reason=%s", loss_names[loss],
               db_reason(db, message, reason, sizeof reason));
-    db->down_since_ms = now_ms();
+    db->down_since_ms = clock_monotonic_ms();
     PQfinish(db->conn);
     db->conn = NULL;
     db->link = LINK_LOST;
@@ -475,7 +481,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
     if (loss == LOSS_TIMEOUT)
         schedule_retry(db, 0);
     else
-        db->retry_at_ms = now_ms();
+        db->retry_at_ms = clock_monotonic_ms();
 }
 
 /* link_refused - a connection attempt failed: back off, and log when this starts an outage or
@@ -509,7 +515,7 @@ static void link_refused(struct db *db, enum db_loss loss, const char *message, 
               loss_names[loss], db->failures, (long long)delay);
     if (db->link != LINK_BACKOFF || db->last_loss != loss) {
         if (db->link != LINK_LOST && db->link != LINK_BACKOFF)
-            db->down_since_ms = now_ms();
+            db->down_since_ms = clock_monotonic_ms();
         log_event(LOG_LEVEL_WARN, "db_unavailable", "class=%s retry_in_ms=%lld reason=%s",
                   loss_names[loss], (long long)delay,
                   db_reason(db, message, reason, sizeof reason));
@@ -529,7 +535,8 @@ static void link_up(struct db *db)
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
                   host != NULL ? host : "",
                   port != NULL ? port : "", PQbackendPID(db->conn),
-                  db->unnamed ? "unnamed" : "named", (long long)(now_ms() - db->down_since_ms),
+                  db->unnamed ? "unnamed" : "named",
+                  (long long)(clock_monotonic_ms() - db->down_since_ms),
                   db->failures);
     } else {
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
@@ -630,7 +637,10 @@ static bool link_alive(struct db *db)
     if (poll(&p, 1, 0) > 0) {
         if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK)
             return false;
-        if (db->fatal_sqlstate[0] != '\0')
+        /* PQconsumeInput only reads; parsing (PQisBusy) hands an idle connection's ErrorResponse
+         * to notice_receiver, which records the FATAL. */
+        (void)PQisBusy(db->conn);
+        if (db->fatal_sqlstate[0] != '\0' || PQstatus(db->conn) != CONNECTION_OK)
             return false;
     }
     return true;
@@ -651,6 +661,44 @@ static void link_lost(struct db *db, const PGresult *r)
     link_drop(db, loss_class(sqlstate, message, &config), message, false);
 }
 
+/* prepare_results - read the pipeline's answers to link_prepare_all's PREPAREs and its Sync.
+ * 1 done (*st DB_FAIL when a statement did not prepare: logged), 0 deadline passed, -1 broken. */
+static int prepare_results(struct db *db, int64_t deadline, enum db_status *st)
+{
+    PGconn *conn = db->conn;
+    PGresult *r = NULL;
+
+    for (int i = 0; i < STMT__MAX; i++) {
+        if (link_next_result(conn, deadline, &r) == 0)
+            return 0;
+        if (r == NULL || PQstatus(conn) != CONNECTION_OK)
+            return -1;
+        ExecStatusType rs = PQresultStatus(r);
+        if (rs != PGRES_COMMAND_OK && rs != PGRES_PIPELINE_ABORTED && *st == DB_OK) {
+            char reason[REASON_MAX];
+            const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            log_event(LOG_LEVEL_ERROR, "db_prepare_failed", "stmt=%s sqlstate=%s reason=%s hint=%s",
+                      stmt_table[i].name, sqlstate != NULL ? sqlstate : "none",
+                      db_reason(db, PQresultErrorMessage(r), reason, sizeof reason),
+                      "is the schema migrated? run: authfcgi migrate");
+            *st = DB_FAIL;
+        }
+        PQclear(r);
+        /* Each pipelined command's results end with a NULL. */
+        if (link_next_result(conn, deadline, &r) == 0)
+            return 0;
+        if (r != NULL) {
+            PQclear(r);
+            return -1;
+        }
+    }
+    if (link_next_result(conn, deadline, &r) == 0)
+        return 0;
+    bool synced = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    return synced ? 1 : -1;
+}
+
 /* link_prepare_all - prepare every statement of the table on the fresh connection, in one
  * round trip (pipeline mode): a worker reconnecting to a distant server should not pay one
  * round trip per statement. */
@@ -658,7 +706,7 @@ static enum db_status link_prepare_all(struct db *db, int64_t deadline)
 {
     PGconn *conn = db->conn;
     enum db_status st = DB_OK;
-    PGresult *r = NULL;
+    int done = -1;
 
     if (!PQenterPipelineMode(conn))
         goto broken;
@@ -668,44 +716,11 @@ static enum db_status link_prepare_all(struct db *db, int64_t deadline)
             goto broken;
     if (!PQpipelineSync(conn))
         goto broken;
-    int f = link_flush(conn, deadline);
-    if (f == 0)
+    if ((done = link_flush(conn, deadline)) > 0)
+        done = prepare_results(db, deadline, &st);
+    if (done == 0)
         goto timeout;
-    if (f < 0)
-        goto broken;
-
-    for (int i = 0; i < STMT__MAX; i++) {
-        if (link_next_result(conn, deadline, &r) == 0)
-            goto timeout;
-        if (r == NULL || PQstatus(conn) != CONNECTION_OK)
-            goto broken;
-        ExecStatusType rs = PQresultStatus(r);
-        if (rs != PGRES_COMMAND_OK && rs != PGRES_PIPELINE_ABORTED && st == DB_OK) {
-            char reason[REASON_MAX];
-            const char *sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            log_event(LOG_LEVEL_ERROR, "db_prepare_failed", "stmt=%s sqlstate=%s reason=%s hint=%s",
-                      stmt_table[i].name, sqlstate != NULL ? sqlstate : "none",
-                      db_reason(db, PQresultErrorMessage(r), reason, sizeof reason),
-                      "is the schema migrated? run: authfcgi migrate");
-            st = DB_FAIL;
-        }
-        PQclear(r);
-        /* Each pipelined command's results end with a NULL. */
-        if (link_next_result(conn, deadline, &r) == 0)
-            goto timeout;
-        if (r != NULL) {
-            PQclear(r);
-            goto broken;
-        }
-    }
-    if (link_next_result(conn, deadline, &r) == 0)
-        goto timeout;
-    if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
-        PQclear(r);
-        goto broken;
-    }
-    PQclear(r);
-    if (!PQexitPipelineMode(conn))
+    if (done < 0 || !PQexitPipelineMode(conn))
         goto broken;
     if (st != DB_OK) {
         /* The schema does not match this build: a configuration problem, not an outage. Keep
@@ -841,7 +856,7 @@ static enum db_status link_ready(struct db *db, int64_t deadline)
         return db->conn != NULL && db->generation == db->txn_generation ? DB_OK : DB_RETRY;
     if (db->conn != NULL)
         return DB_OK;
-    if (now_ms() < db->retry_at_ms)
+    if (clock_monotonic_ms() < db->retry_at_ms)
         return DB_RETRY; /* backing off: answer at once, never wait */
     enum db_status st = link_connect(db, deadline);
     if (st == DB_OK && !db->budget_checked) {
@@ -859,6 +874,10 @@ struct command {
     const struct stmt_def *stmt; /* NULL for text */
     const char *const *params;
     const char *text;
+    /* Its answer is the only word on whether a change was committed (COMMIT, or a write
+     * outside a transaction): once it is wholly sent, losing the connection (or the deadline)
+     * makes the outcome unknown rather than "not executed". */
+    bool commits;
 };
 
 static int command_send(struct db *db, const struct command *c)
@@ -909,6 +928,20 @@ static void log_failure(struct db *db, const char *what, const PGresult *r)
               db_reason(db, message, reason, sizeof reason));
 }
 
+/* outcome_unknown - a commit was sent and its answer never came: say so, once per case, so an
+ * operator can match the client's OUTCOME_UNKNOWN answer with the write it was about. */
+static enum db_status outcome_unknown(struct db *db, const struct command *c)
+{
+    const char *what = c->stmt != NULL ? c->stmt->name : c->text;
+
+    if (c->stmt == NULL && strcmp(c->text, "COMMIT") != 0)
+        what = "script";
+    log_event(LOG_LEVEL_WARN, "db_outcome_unknown", "stmt=%s class=%s reason=%s", what,
+              loss_names[db->last_loss],
+              "connection lost after the commit was sent: it may or may not have been made");
+    return DB_UNKNOWN;
+}
+
 /* run - one attempt at a command: connect if needed, send, wait for every result. */
 static enum db_status run(struct db *db, const struct command *c, int64_t connect_deadline,
                           int64_t deadline, PGresult **out, enum run_end *end)
@@ -922,27 +955,32 @@ static enum db_status run(struct db *db, const struct command *c, int64_t connec
 
     PGresult *r = NULL;
     int done;
+    /* Until the whole command has left, the server holds at most part of it, which it never
+     * runs (and a statement's implicit transaction commits only at the Sync that ends it). */
+    bool sent = false;
     if (!command_send(db, c))
         done = -1;
-    else if ((done = link_flush(db->conn, deadline)) > 0)
+    else if ((done = link_flush(db->conn, deadline)) > 0) {
+        sent = true;
         done = link_collect(db->conn, deadline, &r);
+    }
     if (done == 0) {
         link_drop(db, LOSS_TIMEOUT, "timeout expired waiting for the server", true);
         *end = RUN_TIMEOUT;
-        return DB_RETRY;
+        return sent && c->commits ? outcome_unknown(db, c) : DB_RETRY;
     }
     if (done < 0 || PQstatus(db->conn) != CONNECTION_OK) {
         link_lost(db, r);
         PQclear(r);
         *end = RUN_LOST;
-        return DB_RETRY;
+        return sent && c->commits ? outcome_unknown(db, c) : DB_RETRY;
     }
 
     *end = RUN_DONE;
     st = result_status(db, r, c->stmt == NULL);
     /* A script (migration) that fails needs its reason in the log whatever the class; a
      * statement's conflict or invalid input is an answer the caller handles. */
-    if (st == DB_FAIL || (c->stmt == NULL && st != DB_OK && st != DB_RETRY))
+    if (st == DB_FAIL || (c->stmt == NULL && st != DB_OK && st != DB_RETRY && st != DB_UNKNOWN))
         log_failure(db, c->stmt != NULL ? c->stmt->name : "script", r);
     *out = r;
     return st;
@@ -1083,7 +1121,7 @@ bool db_conninfo_has_password(const char *conninfo)
 
 enum db_status db_connect(struct db *db)
 {
-    return link_ready(db, now_ms() + db->timeout_ms);
+    return link_ready(db, clock_monotonic_ms() + db->timeout_ms);
 }
 
 bool db_config_error(const struct db *db, char *err, size_t errlen)
@@ -1126,8 +1164,12 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
         *out = NULL;
     if ((unsigned)id >= STMT__MAX || (stmt_table[id].nparams > 0 && params == NULL))
         abort(); /* not a statement of the table, or its parameters missing: a bug */
-    const struct command c = {.stmt = &stmt_table[id], .params = params};
-    int64_t deadline = now_ms() + db->timeout_ms;
+    const struct command c = {
+        .stmt = &stmt_table[id],
+        .params = params,
+        .commits = !stmt_table[id].read_only && !db->in_txn,
+    };
+    int64_t deadline = clock_monotonic_ms() + db->timeout_ms;
     bool retry_safe = stmt_table[id].read_only && !db->in_txn;
     PGresult *r = NULL;
     enum db_status st;
@@ -1137,7 +1179,8 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
         st = run(db, &c, deadline, deadline, &r, &end);
         /* A lost connection is found out at once (EOF), so the deadline normally has room for
          * one more try on a fresh connection; never after a timeout, which used it up. */
-        if (st != DB_RETRY || end != RUN_LOST || !retry_safe || attempt > 0 || now_ms() >= deadline)
+        if (st != DB_RETRY || end != RUN_LOST || !retry_safe || attempt > 0 ||
+            clock_monotonic_ms() >= deadline)
             break;
     }
     result_deliver(r, st, out);
@@ -1146,8 +1189,8 @@ enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
 
 enum db_status db_exec_script(struct db *db, const char *sql)
 {
-    const struct command c = {.text = sql};
-    int64_t now = now_ms();
+    const struct command c = {.text = sql, .commits = !db->in_txn};
+    int64_t now = clock_monotonic_ms();
     int64_t run_ms = db->timeout_ms > SCRIPT_TIMEOUT_MS ? db->timeout_ms : SCRIPT_TIMEOUT_MS;
     PGresult *r = NULL;
     enum run_end end;
@@ -1160,8 +1203,8 @@ enum db_status db_exec_script(struct db *db, const char *sql)
 static enum db_status txn_command(struct db *db, const char *sql, enum run_end *end, char *tag,
                                   size_t taglen)
 {
-    const struct command c = {.text = sql};
-    int64_t deadline = now_ms() + db->timeout_ms;
+    const struct command c = {.text = sql, .commits = strcmp(sql, "COMMIT") == 0};
+    int64_t deadline = clock_monotonic_ms() + db->timeout_ms;
     PGresult *r = NULL;
     enum db_status st = run(db, &c, deadline, deadline, &r, end);
     if (tag != NULL)
@@ -1184,12 +1227,15 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
         return st;
     }
 
+    /* in_txn stays set until COMMIT or ROLLBACK is over: a connection found dead just before
+     * either must not be replaced by a new one, where COMMIT would commit nothing and still
+     * answer "COMMIT". */
     db->in_txn = true;
     db->txn_generation = db->generation;
     st = fn(db, ctx);
-    db->in_txn = false;
 
     if (db->conn == NULL || db->generation != db->txn_generation) {
+        db->in_txn = false;
         *again = db->last_loss != LOSS_TIMEOUT;
         return DB_RETRY;
     }
@@ -1197,9 +1243,18 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
         /* Rolling back cannot fail in a way the caller could act on: a broken connection is
          * dropped by run() and the server discards the transaction with it. */
         (void)txn_command(db, "ROLLBACK", &end, NULL, 0);
+        db->in_txn = false;
         return st;
     }
     st = txn_command(db, "COMMIT", &end, tag, sizeof tag);
+    db->in_txn = false;
+    if (st == DB_RETRY) {
+        /* COMMIT never wholly left (the connection was found dead first, or broke while
+         * sending): the server rolled the unit back, which may run again unless the deadline
+         * was spent. */
+        *again = end != RUN_TIMEOUT;
+        return st;
+    }
     if (st == DB_OK && strcmp(tag, "COMMIT") != 0) {
         /* The server answers COMMIT of a failed transaction with ROLLBACK: fn ignored an
          * error it should have returned. */
@@ -1207,7 +1262,7 @@ static enum db_status txn_once(struct db *db, db_txn_fn fn, void *ctx, bool *aga
                   "transaction had failed and was rolled back");
         return DB_FAIL;
     }
-    /* A connection lost after COMMIT was sent leaves the outcome unknown: DB_RETRY, once. */
+    /* A connection lost after COMMIT was sent leaves the outcome unknown: DB_UNKNOWN (run). */
     return st;
 }
 
@@ -1222,9 +1277,25 @@ enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx)
     return st;
 }
 
+enum db_status db_housekeeping(enum db_status st)
+{
+    switch (st) {
+    case DB_UNKNOWN:
+        return DB_RETRY;
+    case DB_OK:
+    case DB_NOTFOUND:
+    case DB_CONFLICT:
+    case DB_INVALID:
+    case DB_RETRY:
+    case DB_FAIL:
+        break;
+    }
+    return st;
+}
+
 int db_retry_after(const struct db *db)
 {
-    int64_t left = db->retry_at_ms - now_ms();
+    int64_t left = db->retry_at_ms - clock_monotonic_ms();
     if (db->conn != NULL || left <= 0)
         return 1;
     return (int)((left + 999) / 1000);

@@ -13,14 +13,21 @@
 #include "global/stmt.h"
 
 /* Every outcome a caller can act on. NOTFOUND is a normal answer, never an error; RETRY means
- * "the database is unavailable right now" (answer 503 + Retry-After), never "not found". */
+ * "the database is unavailable right now" (answer 503 + Retry-After), never "not found".
+ * RETRY and UNKNOWN differ in what is known to have happened: after RETRY nothing was
+ * committed, so the same work may simply run again; after UNKNOWN a commit was sent (COMMIT, or
+ * one write statement outside a transaction) and the connection was lost or the deadline
+ * passed before its answer: it may or may not have been made. Callers switch over every value
+ * (no default), so a new one is a compile error until it is handled. */
 enum db_status {
     DB_OK,
     DB_NOTFOUND, /* the statement ran and matched no row */
     DB_CONFLICT, /* unique violation (23505) */
     DB_INVALID,  /* the data was refused: check, not-null, foreign key, bad input (22xxx, 23xxx) */
-    DB_RETRY,    /* connection lost / refused / timed out / server shutting down / serialization */
+    DB_RETRY,    /* not executed: connection lost before the commit was sent, refused, timed out
+                  * connecting, server shutting down, serialization failure, deadlock */
     DB_FAIL,     /* anything else: a bug or a schema mismatch; logged with its SQLSTATE */
+    DB_UNKNOWN,  /* outcome unknown: lost (or past the deadline) after the commit was sent */
 };
 
 struct db_options {
@@ -71,7 +78,9 @@ int db_probe(const struct db_options *opt, char *err, size_t errlen);
 /* db_exec - run one statement of the table with text parameters (NULL = SQL NULL; the array
  * holds stmt_table[id].nparams entries). *out receives the result on DB_OK and DB_NOTFOUND
  * when out is non-NULL, otherwise it is freed. Outside a transaction a read-only statement
- * that loses its connection is retried once on a fresh one. */
+ * that loses its connection is retried once on a fresh one, and a write that loses it (or
+ * runs past the deadline) after being sent is DB_UNKNOWN; inside one, a lost connection is
+ * DB_RETRY (the server rolls the transaction back). */
 enum db_status db_exec(struct db *db, enum stmt id, const char *const *params,
                        struct db_result **out);
 
@@ -82,7 +91,9 @@ enum db_status db_exec_script(struct db *db, const char *sql);
 
 /* db_transaction - BEGIN; fn(db, ctx); COMMIT. fn returns DB_OK to commit; anything else rolls
  * back and is returned. When the connection is lost before COMMIT was sent, nothing was
- * committed, so the whole unit is run once more on a fresh connection. */
+ * committed, so the whole unit is run once more on a fresh connection (fn must only write to
+ * its outputs); DB_RETRY when that fails too. DB_UNKNOWN when the connection was lost, or the
+ * deadline passed, after COMMIT was sent (logged as db_outcome_unknown). */
 typedef enum db_status (*db_txn_fn)(struct db *db, void *ctx);
 enum db_status db_transaction(struct db *db, db_txn_fn fn, void *ctx);
 
@@ -94,11 +105,18 @@ bool db_conninfo_is_pooler(const char *conninfo);
  * must be private. False when conninfo does not parse. */
 bool db_conninfo_has_password(const char *conninfo);
 
+/* db_housekeeping - st, with DB_UNKNOWN reported as DB_RETRY: for a write that is never the
+ * change a client asked for (a rate-limit or sign-in counter, a session's refresh, removing an
+ * expired session). Whether or not it was made, nothing the client asked for was done, and
+ * repeating it is harmless. */
+enum db_status db_housekeeping(enum db_status st);
+
 /* db_retry_after - seconds a client should wait after DB_RETRY (at least 1). */
 int db_retry_after(const struct db *db);
 
-/* db_classify - the one table from SQLSTATE (may be NULL) and connection health to outcome.
- * Exposed for unit tests. */
+/* db_classify - the outcome of a statement the server answered with an error, from the one
+ * SQLSTATE table (sqlstate may be NULL) and connection health (a dead connection is DB_RETRY
+ * whatever it said: the caller knows whether a commit was in flight). Exposed for unit tests. */
 enum db_status db_classify(const char *sqlstate, bool connection_ok);
 
 const char *db_status_name(enum db_status st);

@@ -15,6 +15,7 @@
 
 #include "util/arena.h"
 #include "util/random.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 /* RFC 5322 §2.1.1: lines SHOULD stay within 78 characters and MUST within 998. */
@@ -491,7 +492,6 @@ static void qp_put(struct strbuf *b, size_t *col, const char *unit, size_t n)
  * alter the body. */
 char *mail_quoted_printable(const char *body)
 {
-    static const char hex[] = "0123456789ABCDEF";
     struct strbuf b = {0};
     size_t col = 0;
 
@@ -509,7 +509,7 @@ char *mail_quoted_printable(const char *body)
         if (literal) {
             qp_put(&b, &col, p, 1);
         } else {
-            char unit[3] = {'=', hex[c >> 4], hex[c & 15]};
+            char unit[3] = {'=', text_hex_digit(c >> 4, true), text_hex_digit(c, true)};
             qp_put(&b, &col, unit, 3);
         }
     }
@@ -840,32 +840,46 @@ static int put_headers(struct strbuf *b, const struct mail_config *c, const char
 }
 
 /* mail_render - see mail.h. */
+/* check_fields - NULL when the fields can go into a mail of kind, else why not. */
+static const char *check_fields(enum mail_kind kind, const struct mail_fields *f)
+{
+    if ((unsigned)kind >= MAIL_KIND__MAX)
+        return "unknown mail kind";
+    if (f->recipient == NULL || !addr_spec_ok(f->recipient, strlen(f->recipient)))
+        return "recipient is not a plain e-mail address";
+    if (!url_ok(f->url))
+        return "URL is not printable ASCII without spaces";
+    if ((f->name != NULL && !utf8_is_valid(f->name, strlen(f->name))) ||
+        (f->email != NULL && !utf8_is_valid(f->email, strlen(f->email))))
+        return "name or e-mail is not valid UTF-8";
+    return NULL;
+}
+
+/* put_body - the body in the encoding its headers announce; the copy it encodes into holds the
+ * link, and is wiped. */
+static void put_body(struct strbuf *msg, const struct strbuf *body, const char *encoding)
+{
+    if (strcmp(encoding, "quoted-printable") != 0) {
+        sb_put(msg, body->p, body->len);
+        return;
+    }
+    char *encoded = mail_quoted_printable(body->p);
+    sb_puts(msg, encoded);
+    explicit_bzero(encoded, strlen(encoded));
+    free(encoded);
+}
+
 int mail_render(const struct mail_config *c, enum mail_kind kind, const struct mail_fields *f,
                 time_t now, struct arena *a, struct mail_message *out, const char **why)
 {
     struct strbuf subject = {0}, body = {0}, msg = {0};
     char token[MESSAGE_ID_TOKEN_LEN + 1];
-    char *message_id = NULL, *encoded_body = NULL;
+    char *message_id = NULL;
     int rc = -1;
 
     memset(out, 0, sizeof *out);
-    if ((unsigned)kind >= MAIL_KIND__MAX) {
-        *why = "unknown mail kind";
+    if ((*why = check_fields(kind, f)) != NULL)
         return -1;
-    }
-    if (f->recipient == NULL || !addr_spec_ok(f->recipient, strlen(f->recipient))) {
-        *why = "recipient is not a plain e-mail address";
-        return -1;
-    }
-    if (!url_ok(f->url)) {
-        *why = "URL is not printable ASCII without spaces";
-        return -1;
-    }
-    if ((f->name != NULL && !utf8_is_valid(f->name, strlen(f->name))) ||
-        (f->email != NULL && !utf8_is_valid(f->email, strlen(f->email)))) {
-        *why = "name or e-mail is not valid UTF-8";
-        return -1;
-    }
     if (random_token(token, MESSAGE_ID_TOKEN_LEN) != 0) {
         *why = "no random bytes for the Message-ID";
         return -1;
@@ -887,12 +901,7 @@ int mail_render(const struct mail_config *c, enum mail_kind kind, const struct m
     const char *encoding = body_encoding(body.p);
     if (put_headers(&msg, c, f->recipient, subject.p, message_id, now, encoding, why) != 0)
         goto done;
-    if (strcmp(encoding, "quoted-printable") == 0) {
-        encoded_body = mail_quoted_printable(body.p);
-        sb_puts(&msg, encoded_body);
-    } else {
-        sb_put(&msg, body.p, body.len);
-    }
+    put_body(&msg, &body, encoding);
 
     out->kind = kind;
     out->recipient = arena_strdup(a, f->recipient);
@@ -901,10 +910,6 @@ int mail_render(const struct mail_config *c, enum mail_kind kind, const struct m
     out->text = arena_strndup(a, msg.p, msg.len);
     rc = 0;
 done:
-    if (encoded_body != NULL) {
-        explicit_bzero(encoded_body, strlen(encoded_body));
-        free(encoded_body);
-    }
     free(message_id);
     free(name);
     free(email);

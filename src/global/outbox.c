@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/text.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
 #define INT_TEXT_SIZE 24
@@ -38,21 +39,6 @@ enum db_status outbox_enqueue(struct db *db, const struct mail_message *m)
     return st == DB_NOTFOUND ? DB_FAIL : st;
 }
 
-static int parse_int64(const char *s, int64_t *out)
-{
-    char *end;
-    long long v;
-
-    if (s == NULL || *s == '\0')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = (int64_t)v;
-    return 0;
-}
-
 static char *copy(const char *s)
 {
     char *p = strdup(s);
@@ -76,8 +62,8 @@ enum db_status outbox_claim(struct db *db, int lease_s, struct outbox_item *out)
         const char *v[OUTBOX_COL__COUNT];
         for (int c = 0; c < OUTBOX_COL__COUNT; c++)
             v[c] = db_result_value(r, 0, c);
-        if (parse_int64(v[OUTBOX_COL_ID], &out->id) != 0 ||
-            parse_int64(v[OUTBOX_COL_ATTEMPTS], &attempts) != 0 || attempts < 1 ||
+        if (text_parse_int64(v[OUTBOX_COL_ID], &out->id) != 0 ||
+            text_parse_int64(v[OUTBOX_COL_ATTEMPTS], &attempts) != 0 || attempts < 1 ||
             attempts > INT32_MAX || v[OUTBOX_COL_MESSAGE_ID] == NULL ||
             v[OUTBOX_COL_RECIPIENT] == NULL || v[OUTBOX_COL_KIND] == NULL ||
             v[OUTBOX_COL_MESSAGE] == NULL) {

@@ -30,180 +30,202 @@
  * "NAME: ". */
 static const char *check_database_url(const char *v);
 static const char *check_base_url(const char *v);
-static const char *check_origins(const char *v);
-static const char *check_socket(const char *v);
 static const char *check_owner(const char *v);
 static const char *check_name(const char *v);
-static const char *check_log_level(const char *v);
-static const char *check_session_storage(const char *v);
-static const char *check_password_hash(const char *v);
 static const char *check_trusted_proxies(const char *v);
 static const char *check_command(const char *v);
 static const char *check_no_control(const char *v);
 
 #define FIELD(f) offsetof(struct settings, f)
 
-const struct setting_def settings_table[] = {
-    {"DATABASE_URL", NULL, SETTING_SECRET, NULL, 0, 0, FIELD(database_url),
-     "PostgreSQL connection string (postgresql://... URL or key=value); a Neon URL works as "
-     "pasted",
-     check_database_url},
-    {"AUTHFCGI_SECRET", "BETTER_AUTH_SECRET", SETTING_SECRET, NULL, 0, 0, FIELD(secret),
-     "secret for signing cookies and tokens, at least 32 bytes (openssl rand -base64 32)", NULL},
-    {"AUTHFCGI_BASE_URL", "BETTER_AUTH_URL", SETTING_STRING, "http://127.0.0.1:8080", 0, 0,
-     FIELD(base_url), "public URL of the site serving /api/auth", check_base_url},
-    {"AUTHFCGI_TRUSTED_ORIGINS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_origins),
-     "comma-separated origins allowed besides the base URL's", check_origins},
-    {"AUTHFCGI_WORKERS", NULL, SETTING_INT, "0", 0, MAX_WORKERS, FIELD(workers),
-     "worker processes of `authfcgi serve`; 0 = 2 per CPU", NULL},
-    {"AUTHFCGI_SOCKET", NULL, SETTING_STRING, "/run/authfcgi/authfcgi.sock", 0, 0, FIELD(socket),
-     "where `authfcgi serve` listens: a unix socket path, 127.0.0.1:PORT, [::1]:PORT, or "
-     "systemd (socket activation)",
-     check_socket},
-    {"AUTHFCGI_SOCKET_MODE", NULL, SETTING_OCTAL, "0660", 0, 0777, FIELD(socket_mode),
-     "permission bits of the unix socket (octal)", NULL},
-    {"AUTHFCGI_SOCKET_OWNER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(socket_owner),
-     "user[:group] owning the unix socket (set as root, before privileges are dropped; restart "
-     "to change)",
-     check_owner},
-    {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
-     "pid file of `authfcgi serve`, written before privileges are dropped (never through a "
-     "symbolic link); none when unset (restart to change)",
-     NULL},
-    {"AUTHFCGI_USER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(user),
-     "started as root, run as this user: `serve` binds its socket and writes its pid file, then "
-     "drops to it before starting workers; managed workers and `authfcgi mail` drop at start. "
-     "Nothing serves as root: unset, a start as root is refused (restart to change)",
-     check_name},
-    {"AUTHFCGI_GROUP", NULL, SETTING_STRING, NULL, 0, 0, FIELD(group),
-     "group for AUTHFCGI_USER (its supplementary groups are kept); default its primary group "
-     "(restart to change)",
-     check_name},
-    {"AUTHFCGI_SOCKET_REMOTE", NULL, SETTING_BOOL, "false", 0, 0, FIELD(socket_remote),
-     "allow a TCP socket on an address other than loopback (127.0.0.0/8, ::1); then set "
-     "FCGI_WEB_SERVER_ADDRS (restart to change)",
-     NULL},
-    {"FCGI_WEB_SERVER_ADDRS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(web_server_addrs),
-     "comma-separated addresses or CIDR ranges (IPv4 and IPv6) of the web servers that may "
-     "connect over TCP; other peers are disconnected unanswered; unset = any (libfcgi's variable)",
-     check_trusted_proxies},
-    {"AUTHFCGI_FCGI_TIMEOUT_MS", NULL, SETTING_INT, "30000", 50, 3600000, FIELD(fcgi_timeout_ms),
-     "ms a FastCGI connection may stall (no byte of an incomplete request, a response not read, "
-     "an idle kept-alive connection) before the worker drops it",
-     NULL},
-    {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "100000", 0, INT_MAX, FIELD(max_requests),
-     "requests a worker of `authfcgi serve` answers before it is replaced; 0 = never", NULL},
-    {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
-     "deadline in ms for connecting and for each database statement", NULL},
-    {"AUTHFCGI_DB_POOLER", NULL, SETTING_POOLER, "auto", 0, 0, FIELD(db_pooler),
-     "auto|off|transaction: transaction = unnamed statements for PgBouncer/Neon pooling; "
-     "auto = transaction when the host name contains -pooler",
-     NULL},
-    {"AUTHFCGI_SHUTDOWN_TIMEOUT_MS", NULL, SETTING_INT, "10000", 0, 3600000,
-     FIELD(shutdown_timeout_ms),
-     "on SIGTERM, ms the requests in flight get to finish before workers are killed", NULL},
-    {"AUTHFCGI_SYSLOG", NULL, SETTING_BOOL, "false", 0, 0, FIELD(syslog),
-     "also send log lines to syslog (facility daemon)", NULL},
-    {"AUTHFCGI_LOG_LEVEL", NULL, SETTING_STRING, "info", 0, 0, FIELD(log_level),
-     "error|warn|info|debug", check_log_level},
-    {"AUTHFCGI_SESSION_STORAGE", NULL, SETTING_STRING, "hash", 0, 0, FIELD(session_storage),
-     "hash|plain: session.token and a reset link's verification row hold the SHA-256 of the "
-     "token (hash) or the token itself, as Better Auth does (plain; for a database shared "
-     "with a running Better Auth server)",
-     check_session_storage},
-    {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
-     "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",
-     NULL},
-    {"AUTHFCGI_BEARER_UNSIGNED", NULL, SETTING_BOOL, "false", 0, 0, FIELD(bearer_unsigned),
-     "also accept the bare session token as a Bearer token, not only the signed token.signature "
-     "of set-auth-token (Better Auth's default; off = its requireSignature: true)",
-     NULL},
-    {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
-     "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL},
-    {"AUTHFCGI_ACCOUNT_GUARD", NULL, SETTING_BOOL, "true", 0, 0, FIELD(account_guard),
-     "with AUTHFCGI_RATE_LIMIT, slow down failed sign-ins per account whatever the client "
-     "address: 5 free, then waits doubling from 1 s to 15 min, at most 100 per 24 h (NIST "
-     "800-63B; Better Auth has none)",
-     NULL},
-    {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
-     "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
-     "address",
-     check_trusted_proxies},
-    {"AUTHFCGI_PASSWORD_HASH", NULL, SETTING_STRING, "yescrypt", 0, 0, FIELD(password_hash),
-     "yescrypt|betterauth: format of new password hashes (betterauth = Better Auth's scrypt, for "
-     "a database shared with it)",
-     check_password_hash},
-    {"AUTHFCGI_PASSWORD_COST", NULL, SETTING_INT, "0", 0, 11, FIELD(password_cost),
-     "yescrypt cost (each step doubles the work); 0 = libxcrypt's default", NULL},
-    {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
-     "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL},
-    {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
-     "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
-     "new address, and the address changes when it is opened",
-     NULL},
-    {"AUTHFCGI_REQUIRE_EMAIL_VERIFICATION", NULL, SETTING_BOOL, "false", 0, 0,
-     FIELD(require_email_verification),
-     "sign-in answers 403 EMAIL_NOT_VERIFIED until the address is verified; sign-up then starts "
-     "no session and mails a verification link (needs AUTHFCGI_MAIL_FROM)",
-     NULL},
-    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP", NULL, SETTING_BOOL, "false", 0, 0,
-     FIELD(send_verification_on_sign_up),
-     "mail a verification link on every sign-up (always done with "
-     "AUTHFCGI_REQUIRE_EMAIL_VERIFICATION; Better Auth's sendOnSignUp)",
-     NULL},
-    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN", NULL, SETTING_BOOL, "false", 0, 0,
-     FIELD(send_verification_on_sign_in),
-     "with AUTHFCGI_REQUIRE_EMAIL_VERIFICATION, mail a new link when an unverified user signs in "
-     "with the right password (Better Auth's sendOnSignIn)",
-     NULL},
-    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "true", 0, 0,
-     FIELD(revoke_sessions_on_reset),
-     "a password reset signs the user out everywhere (OWASP ASVS); off = Better Auth's default "
-     "(revokeSessionsOnPasswordReset: false), sessions survive the reset",
-     NULL},
-    {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
-     "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "
-     "serve` also runs the mailer",
-     mail_check_from},
-    {"AUTHFCGI_SENDMAIL", NULL, SETTING_STRING, "/usr/sbin/sendmail -t -i", 0, 0, FIELD(sendmail),
-     "command (run with /bin/sh -c) that takes one message on stdin and exits 0 once it has "
-     "accepted it",
-     check_command},
-    {"AUTHFCGI_SENDMAIL_TIMEOUT_MS", NULL, SETTING_INT, "30000", 100, 3600000,
-     FIELD(sendmail_timeout_ms),
-     "ms the sendmail command gets per message before it is killed and the mail retried later",
-     NULL},
-    {"AUTHFCGI_MAIL_MAX_ATTEMPTS", NULL, SETTING_INT, "8", 1, 100, FIELD(mail_max_attempts),
-     "delivery attempts before a mail is marked failed (8 with the doubling backoff from 30 s: "
-     "about an hour, the life of its link)",
-     NULL},
-    {"AUTHFCGI_MAIL_POLL_MS", NULL, SETTING_INT, "1000", 100, 3600000, FIELD(mail_poll_ms),
-     "how often the mailer looks for due mail when idle (each look is one query: on Neon, a "
-     "long interval lets an idle compute suspend)",
-     NULL},
-    {"AUTHFCGI_MAIL_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_template_dir),
-     "directory of mail templates overriding the built-in ones: `KIND.subject` and `KIND.txt` "
-     "for KIND reset-password, verify-email, change-email; placeholders `{{url}}` (alone on its "
-     "line), `{{name}}`, `{{email}}`",
-     check_no_control},
-    {"AUTHFCGI_PAGES", NULL, SETTING_BOOL, "true", 0, 0, FIELD(pages),
-     "serve the built-in pages under /auth/ (sign-in, sign-up, sign-out, forgot-password, "
-     "reset-password, style.css); off = 404, for a site with its own front end",
-     NULL},
-    {"AUTHFCGI_PAGES_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pages_template_dir),
-     "directory of page templates overriding the built-in ones: `layout.html`, `sign-in.html`, "
-     "`sign-up.html`, `sign-out.html`, `forgot-password.html`, `reset-password.html`, "
-     "`message.html`, `style.css` (README \"Built-in pages\")",
-     check_no_control},
-};
-
-const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
-
+/* The choices of the SETTING_ENUM rows, indexed by the enums of settings.h (and log.h). */
 static const char *const pooler_names[] = {
     [DB_POOLER_AUTO] = "auto",
     [DB_POOLER_OFF] = "off",
     [DB_POOLER_TRANSACTION] = "transaction",
+    [DB_POOLER_TRANSACTION + 1] = NULL,
 };
+static const char *const session_storage_names[] = {
+    [SESSION_STORAGE_HASH] = "hash",
+    [SESSION_STORAGE_PLAIN] = "plain",
+    [SESSION_STORAGE_PLAIN + 1] = NULL,
+};
+static const char *const password_hash_names[] = {
+    [PASSWORD_HASH_YESCRYPT] = "yescrypt",
+    [PASSWORD_HASH_BETTERAUTH] = "betterauth",
+    [PASSWORD_HASH_BETTERAUTH + 1] = NULL,
+};
+
+const struct setting_def settings_table[] = {
+    {"DATABASE_URL", NULL, SETTING_SECRET, NULL, 0, 0, FIELD(database_url),
+     "PostgreSQL connection string (postgresql://... URL or key=value); a Neon URL works as "
+     "pasted",
+     check_database_url, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SECRET", "BETTER_AUTH_SECRET", SETTING_SECRET, NULL, 0, 0, FIELD(secret),
+     "secret for signing cookies and tokens, at least 32 bytes (openssl rand -base64 32)", NULL,
+     NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_BASE_URL", "BETTER_AUTH_URL", SETTING_STRING, "http://127.0.0.1:8080", 0, 0,
+     FIELD(base_url), "public URL of the site serving /api/auth", check_base_url, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_TRUSTED_ORIGINS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_origins),
+     "comma-separated origins allowed besides the base URL's", check_no_control, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_WORKERS", NULL, SETTING_INT, "0", 0, MAX_WORKERS, FIELD(workers),
+     "worker processes of `authfcgi serve`; 0 = 2 per CPU", NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SOCKET", NULL, SETTING_STRING, "/run/authfcgi/authfcgi.sock", 0, 0, FIELD(socket),
+     "where `authfcgi serve` listens: a unix socket path, 127.0.0.1:PORT, [::1]:PORT, or "
+     "systemd (socket activation)",
+     check_no_control, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_SOCKET_MODE", NULL, SETTING_OCTAL, "0660", 0, 0777, FIELD(socket_mode),
+     "permission bits of the unix socket (octal)", NULL, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_SOCKET_OWNER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(socket_owner),
+     "user[:group] owning the unix socket (set as root, before privileges are dropped)",
+     check_owner, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_PID_FILE", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pid_file),
+     "pid file of `authfcgi serve`, written before privileges are dropped (never through a "
+     "symbolic link); none when unset",
+     NULL, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_USER", NULL, SETTING_STRING, NULL, 0, 0, FIELD(user),
+     "started as root, run as this user: `serve` binds its socket and writes its pid file, then "
+     "drops to it before starting workers; managed workers and `authfcgi mail` drop at start. "
+     "Nothing serves as root: unset, a start as root is refused",
+     check_name, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_GROUP", NULL, SETTING_STRING, NULL, 0, 0, FIELD(group),
+     "group for AUTHFCGI_USER (its supplementary groups are kept); default its primary group",
+     check_name, NULL, SETTING_ON_RESTART},
+    {"AUTHFCGI_SOCKET_REMOTE", NULL, SETTING_BOOL, "false", 0, 0, FIELD(socket_remote),
+     "allow a TCP socket on an address other than loopback (127.0.0.0/8, ::1); then set "
+     "FCGI_WEB_SERVER_ADDRS",
+     NULL, NULL, SETTING_ON_RESTART},
+    {"FCGI_WEB_SERVER_ADDRS", NULL, SETTING_STRING, NULL, 0, 0, FIELD(web_server_addrs),
+     "comma-separated addresses or CIDR ranges (IPv4 and IPv6) of the web servers that may "
+     "connect over TCP; other peers are disconnected unanswered; unset = any (libfcgi's variable)",
+     check_trusted_proxies, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_FCGI_TIMEOUT_MS", NULL, SETTING_INT, "30000", 50, 3600000, FIELD(fcgi_timeout_ms),
+     "ms a FastCGI connection may stall (no byte of an incomplete request, a response not read, "
+     "an idle kept-alive connection) before the worker drops it",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_MAX_REQUESTS", NULL, SETTING_INT, "100000", 0, INT_MAX, FIELD(max_requests),
+     "requests a worker of `authfcgi serve` answers before it is replaced; 0 = never", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_DB_TIMEOUT_MS", NULL, SETTING_INT, "2000", 50, 600000, FIELD(db_timeout_ms),
+     "deadline in ms for connecting and for each database statement", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_DB_POOLER", NULL, SETTING_ENUM, "auto", 0, 0, FIELD(db_pooler),
+     "auto|off|transaction: transaction = unnamed statements for PgBouncer/Neon pooling; "
+     "auto = transaction when the host name contains -pooler",
+     NULL, pooler_names, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SHUTDOWN_TIMEOUT_MS", NULL, SETTING_INT, "10000", 0, 3600000,
+     FIELD(shutdown_timeout_ms),
+     "on SIGTERM, ms the requests in flight get to finish before workers are killed", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_SYSLOG", NULL, SETTING_BOOL, "false", 0, 0, FIELD(syslog),
+     "also send log lines to syslog (facility daemon)", NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_LOG_LEVEL", NULL, SETTING_ENUM, "info", 0, 0, FIELD(log_level),
+     "error|warn|info|debug", NULL, log_level_names, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SESSION_STORAGE", NULL, SETTING_ENUM, "hash", 0, 0, FIELD(session_storage),
+     "hash|plain: session.token and a reset link's verification row hold the SHA-256 of the "
+     "token (hash) or the token itself, as Better Auth does (plain; for a database shared "
+     "with a running Better Auth server)",
+     NULL, session_storage_names, SETTING_ON_RELOAD},
+    {"AUTHFCGI_BEARER", NULL, SETTING_BOOL, "true", 0, 0, FIELD(bearer),
+     "accept Authorization: Bearer tokens and send set-auth-token (Better Auth's bearer plugin)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_BEARER_UNSIGNED", NULL, SETTING_BOOL, "false", 0, 0, FIELD(bearer_unsigned),
+     "also accept the bare session token as a Bearer token, not only the signed token.signature "
+     "of set-auth-token (Better Auth's default; off = its requireSignature: true)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_RATE_LIMIT", NULL, SETTING_BOOL, "true", 0, 0, FIELD(rate_limit),
+     "Better Auth's request limits, counted in PostgreSQL across all workers and hosts", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_ACCOUNT_GUARD", NULL, SETTING_BOOL, "true", 0, 0, FIELD(account_guard),
+     "with AUTHFCGI_RATE_LIMIT, slow down failed sign-ins per account whatever the client "
+     "address: 5 free, then waits doubling from 1 s to 15 min, at most 100 per 24 h (NIST "
+     "800-63B; Better Auth has none)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_TRUSTED_PROXIES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(trusted_proxies),
+     "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
+     "address",
+     check_trusted_proxies, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_PASSWORD_HASH", NULL, SETTING_ENUM, "yescrypt", 0, 0, FIELD(password_hash),
+     "yescrypt|betterauth: format of new password hashes (betterauth = Better Auth's scrypt, for "
+     "a database shared with it)",
+     NULL, password_hash_names, SETTING_ON_RELOAD},
+    {"AUTHFCGI_PASSWORD_COST", NULL, SETTING_INT, "0", 0, 11, FIELD(password_cost),
+     "yescrypt cost (each step doubles the work); 0 = libxcrypt's default", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
+     "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL, NULL,
+     SETTING_ON_RELOAD},
+    {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
+     "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
+     "new address, and the address changes when it is opened",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_REQUIRE_EMAIL_VERIFICATION", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(require_email_verification),
+     "sign-in answers 403 EMAIL_NOT_VERIFIED until the address is verified; sign-up then starts "
+     "no session and mails a verification link (needs AUTHFCGI_MAIL_FROM)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_UP", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(send_verification_on_sign_up),
+     "mail a verification link on every sign-up (always done with "
+     "AUTHFCGI_REQUIRE_EMAIL_VERIFICATION; Better Auth's sendOnSignUp)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN", NULL, SETTING_BOOL, "false", 0, 0,
+     FIELD(send_verification_on_sign_in),
+     "with AUTHFCGI_REQUIRE_EMAIL_VERIFICATION, mail a new link when an unverified user signs in "
+     "with the right password (Better Auth's sendOnSignIn)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_REVOKE_SESSIONS_ON_RESET", NULL, SETTING_BOOL, "true", 0, 0,
+     FIELD(revoke_sessions_on_reset),
+     "a password reset signs the user out everywhere (OWASP ASVS); off = Better Auth's default "
+     "(revokeSessionsOnPasswordReset: false), sessions survive the reset",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_MAIL_FROM", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_from),
+     "sender of authfcgi's mails, `addr@domain` or `Name <addr@domain>`; when set, `authfcgi "
+     "serve` also runs the mailer",
+     mail_check_from, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SENDMAIL", NULL, SETTING_STRING, "/usr/sbin/sendmail -t -i", 0, 0, FIELD(sendmail),
+     "command (run with /bin/sh -c) that takes one message on stdin and exits 0 once it has "
+     "accepted it",
+     check_command, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SENDMAIL_TIMEOUT_MS", NULL, SETTING_INT, "30000", 100, 3600000,
+     FIELD(sendmail_timeout_ms),
+     "ms the sendmail command gets per message before it is killed and the mail retried later",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_MAIL_MAX_ATTEMPTS", NULL, SETTING_INT, "8", 1, 100, FIELD(mail_max_attempts),
+     "delivery attempts before a mail is marked failed (8 with the doubling backoff from 30 s: "
+     "about an hour, the life of its link)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_MAIL_POLL_MS", NULL, SETTING_INT, "1000", 100, 3600000, FIELD(mail_poll_ms),
+     "how often the mailer looks for due mail when idle (each look is one query: on Neon, a "
+     "long interval lets an idle compute suspend)",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_MAIL_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(mail_template_dir),
+     "directory of mail templates overriding the built-in ones: `KIND.subject` and `KIND.txt` "
+     "for KIND reset-password, verify-email, change-email; placeholders `{{url}}` (alone on its "
+     "line), `{{name}}`, `{{email}}`",
+     check_no_control, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_ACCESS_RULES", NULL, SETTING_STRING, NULL, 0, 0, FIELD(access_rules),
+     "file of access rules for the authorizer (README, \"Access rules\"), checked at start and "
+     "re-read on SIGHUP; unset = every authorizer check requires a signed-in user",
+     check_no_control, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_SIGN_IN_URL", NULL, SETTING_STRING, "/auth/sign-in", 0, 0, FIELD(sign_in_url),
+     "where the authorizer sends a browser without a session (with ?callbackURL=the page it "
+     "asked for): a path, or an absolute URL of a trusted origin (a site's own sign-in page)",
+     check_no_control, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_PAGES", NULL, SETTING_BOOL, "true", 0, 0, FIELD(pages),
+     "serve the built-in pages under /auth/ (sign-in, sign-up, sign-out, forgot-password, "
+     "reset-password, style.css); off = 404, for a site with its own front end",
+     NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_PAGES_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pages_template_dir),
+     "directory of page templates overriding the built-in ones: `layout.html`, `sign-in.html`, "
+     "`sign-up.html`, `sign-out.html`, `forgot-password.html`, `reset-password.html`, "
+     "`message.html`, `style.css` (README \"Built-in pages\")",
+     check_no_control, NULL, SETTING_ON_RELOAD},
+};
+
+const size_t settings_count = sizeof settings_table / sizeof settings_table[0];
 
 /* ------------------------------------------------------------------------------------------
  * Row checks */
@@ -250,20 +272,6 @@ static const char *check_base_url(const char *v)
     return NULL;
 }
 
-static const char *check_origins(const char *v)
-{
-    if (has_control_chars(v))
-        return "must not contain control characters";
-    return NULL;
-}
-
-static const char *check_socket(const char *v)
-{
-    if (has_control_chars(v))
-        return "must not contain control characters";
-    return NULL;
-}
-
 static const char *check_owner(const char *v)
 {
     const char *colon = strchr(v, ':');
@@ -280,24 +288,6 @@ static const char *check_name(const char *v)
     if (*v == '\0' || has_control_chars(v) || strpbrk(v, " :") != NULL)
         return "must be a user or group name (or a number)";
     return NULL;
-}
-
-static const char *check_log_level(const char *v)
-{
-    enum log_level level;
-    return log_level_parse(v, &level) == 0 ? NULL : "must be one of error, warn, info, debug";
-}
-
-static const char *check_session_storage(const char *v)
-{
-    return strcmp(v, "hash") == 0 || strcmp(v, "plain") == 0 ? NULL : "must be hash or plain";
-}
-
-static const char *check_password_hash(const char *v)
-{
-    return strcmp(v, "yescrypt") == 0 || strcmp(v, "betterauth") == 0
-               ? NULL
-               : "must be yescrypt or betterauth";
 }
 
 /* check_trusted_proxies - parsed here once so a bad entry fails at start, not in a worker. */
@@ -411,15 +401,34 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
-static int parse_pooler(const char *v, enum db_pooler_mode *out)
+/* One of the row's choices, any case, stored as the enum value that is its index. */
+static int parse_choice(const struct setting_def *d, const char *v, void *field)
 {
-    for (size_t i = 0; i < sizeof pooler_names / sizeof pooler_names[0]; i++) {
-        if (strcasecmp(v, pooler_names[i]) == 0) {
-            *out = (enum db_pooler_mode)i;
+    for (int i = 0; d->choices[i] != NULL; i++) {
+        if (strcasecmp(v, d->choices[i]) == 0) {
+            *(int *)field = i; /* the enums are int-sized: asserted below */
             return 0;
         }
     }
     return -1;
+}
+
+_Static_assert(sizeof(enum db_pooler_mode) == sizeof(int), "int-sized enum");
+_Static_assert(sizeof(enum log_level) == sizeof(int), "int-sized enum");
+_Static_assert(sizeof(enum session_storage) == sizeof(int), "int-sized enum");
+_Static_assert(sizeof(enum password_hash_format) == sizeof(int), "int-sized enum");
+
+/* "a, b or c" into buf. */
+static void list_choices(char *buf, size_t size, const struct setting_def *d)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; d->choices[i] != NULL && used < size; i++) {
+        const char *sep = i == 0 ? "" : d->choices[i + 1] == NULL ? " or " : ", ";
+        int n = snprintf(buf + used, size - used, "%s%s", sep, d->choices[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
 }
 
 static int set_string(struct settings *s, const struct setting_def *d, const char *v,
@@ -471,10 +480,10 @@ static int set_value(struct settings *s, const struct setting_def *d, const char
             return 0;
         *why = "must be true or false";
         return -1;
-    case SETTING_POOLER:
-        if (parse_pooler(v, field_ptr(s, d)) == 0)
+    case SETTING_ENUM:
+        if (parse_choice(d, v, field_ptr(s, d)) == 0)
             return 0;
-        *why = "must be auto, off or transaction";
+        *why = "must be one of the choices";
         return -1;
     }
     *why = "unknown setting type";
@@ -499,6 +508,10 @@ static int apply(struct settings *s, const struct setting_def *d, const char *v,
     if (d->type == SETTING_INT) {
         snprintf(err, errlen, "%s: must be an integer from %ld to %ld, got %s (%s)", d->name,
                  d->min, d->max, shown, source);
+    } else if (d->type == SETTING_ENUM) {
+        char choices[128];
+        list_choices(choices, sizeof choices, d);
+        snprintf(err, errlen, "%s: must be %s, got %s (%s)", d->name, choices, shown, source);
     } else {
         snprintf(err, errlen, "%s: %s, got %s (%s)", d->name, why, shown, source);
     }
@@ -732,6 +745,27 @@ bool settings_db_unnamed(const struct settings *s)
     }
     /* libpq's own parser reads the host list; only db.c may include libpq. */
     return s->database_url != NULL && db_conninfo_is_pooler(s->database_url);
+}
+
+/* settings_same - strings by content (both unset is the same), the rest by value. */
+bool settings_same(const struct settings *a, const struct settings *b, const struct setting_def *d)
+{
+    const void *x = (const char *)a + d->offset, *y = (const char *)b + d->offset;
+
+    switch (d->type) {
+    case SETTING_STRING:
+    case SETTING_SECRET: {
+        const char *p = *(char *const *)x, *q = *(char *const *)y;
+        return p == q || (p != NULL && q != NULL && strcmp(p, q) == 0);
+    }
+    case SETTING_BOOL:
+        return *(const bool *)x == *(const bool *)y;
+    case SETTING_INT:
+    case SETTING_OCTAL:
+    case SETTING_ENUM:
+        break;
+    }
+    return *(const int *)x == *(const int *)y;
 }
 
 /* settings_free - release every string (secrets wiped first); *s is zeroed. */

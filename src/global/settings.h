@@ -10,10 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/log.h"
+
 /* sysexits.h EX_CONFIG: bad configuration at start. */
 #define EXIT_CONFIG 78
 
+/* The enumerated settings; each value's name is in settings.c's choices for its row. */
 enum db_pooler_mode { DB_POOLER_AUTO, DB_POOLER_OFF, DB_POOLER_TRANSACTION };
+/* What session.token and a reset link's verification row hold: the token's SHA-256, or the
+ * token itself as Better Auth does. */
+enum session_storage { SESSION_STORAGE_HASH, SESSION_STORAGE_PLAIN };
+/* The format of new password hashes. */
+enum password_hash_format { PASSWORD_HASH_YESCRYPT, PASSWORD_HASH_BETTERAUTH };
 
 struct settings {
     char *database_url;
@@ -30,21 +38,21 @@ struct settings {
     bool socket_remote;     /* a TCP socket may listen on a non-loopback address */
     char *web_server_addrs; /* FCGI_WEB_SERVER_ADDRS: TCP peers allowed, or NULL = any */
     int fcgi_timeout_ms;    /* a stalled FastCGI connection is dropped after this long */
-    int max_requests; /* 0 = never retire */
+    int max_requests;       /* 0 = never retire */
     int db_timeout_ms;
     enum db_pooler_mode db_pooler;
     int shutdown_timeout_ms;
     bool syslog;
-    char *log_level;
+    enum log_level log_level;
     /* The Better Auth API. */
-    char *session_storage; /* "hash" or "plain" */
+    enum session_storage session_storage;
     bool bearer;
     bool bearer_unsigned; /* a bare token counts as Bearer, not only token.signature */
     bool rate_limit;
     bool account_guard;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */
-    char *password_hash;   /* "yescrypt" or "betterauth" */
-    int password_cost;     /* yescrypt cost; 0 = libxcrypt's default */
+    enum password_hash_format password_hash;
+    int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
@@ -59,6 +67,9 @@ struct settings {
     int sendmail_timeout_ms;
     int mail_max_attempts;
     int mail_poll_ms;
+    /* The authorizer (protect any path). */
+    char *access_rules; /* rules file, or NULL = signed-in everywhere */
+    char *sign_in_url;
     /* The built-in pages under /auth/. */
     bool pages;
     char *pages_template_dir;
@@ -70,7 +81,15 @@ enum setting_type {
     SETTING_INT,
     SETTING_OCTAL,
     SETTING_BOOL,
-    SETTING_POOLER,
+    SETTING_ENUM, /* one of the row's choices, any case; the field is the C enum */
+};
+
+/* When a changed value takes effect in `authfcgi serve`. */
+enum setting_apply {
+    SETTING_ON_RELOAD,  /* SIGHUP applies it */
+    SETTING_ON_RESTART, /* fixed at start (the socket, the pid file, the identity: changing
+                           them needs root, which the master gave up); a SIGHUP warns and
+                           keeps the running value */
 };
 
 struct setting_def {
@@ -84,6 +103,10 @@ struct setting_def {
     /* check - extra rule for a SETTING_STRING/SETTING_SECRET value (never called for an
      * unset one): NULL when acceptable, else why not ("must be an http(s) URL"). */
     const char *(*check)(const char *value);
+    /* choices - for SETTING_ENUM: the accepted names, indexed by the enum's values,
+     * NULL-terminated; NULL for the other types. */
+    const char *const *choices;
+    enum setting_apply applies;
 };
 
 extern const struct setting_def settings_table[];
@@ -106,6 +129,9 @@ int settings_effective_workers(const struct settings *s);
  * endpoints; see db_conninfo_is_pooler). The one place this decision is made; db setup and
  * tests call it. */
 bool settings_db_unnamed(const struct settings *s);
+
+/* settings_same - do a and b hold the same value for the setting of row d? */
+bool settings_same(const struct settings *a, const struct settings *b, const struct setting_def *d);
 
 /* settings_find - the table row for name or alias (case-insensitive), or NULL. */
 const struct setting_def *settings_find(const char *name);

@@ -1,7 +1,11 @@
 /* store - the storage interface handlers use, as a table of functions, so handlers can be
  * tested against a fake store scripted to fail (test/unit/fake_store.c). store_pg.c
- * implements it over the db module. Every function returns an enum db_status: RETRY maps to
- * 503, FAIL to 500, CONFLICT/NOTFOUND are answers the handler interprets.
+ * implements it over the db module. Every function returns an enum db_status: RETRY (nothing
+ * was done) maps to 503 SERVICE_UNAVAILABLE, UNKNOWN (a change was sent and its answer lost)
+ * to 503 OUTCOME_UNKNOWN unless the caller can look again (sign-up), FAIL to 500,
+ * CONFLICT/NOTFOUND are answers the handler interprets. Operations that only read never
+ * return UNKNOWN; callers of writes that are housekeeping (the rate-limit and sign-in
+ * counters, a session's refresh) turn it into RETRY (db_housekeeping).
  *
  * Records returned by the store live in the arena passed in (strings included); timestamps
  * come back both as Better Auth's ISO text ("2026-11-25T18:43:11.675Z") and as Unix

@@ -28,22 +28,6 @@ static enum db_status bad_row(enum stmt id, const char *what)
     return DB_FAIL;
 }
 
-/* parse_int64 - a whole decimal number (as PostgreSQL prints bigint). Returns 0 or -1. */
-static int parse_int64(const char *s, int64_t *out)
-{
-    char *end;
-    long long v;
-
-    if (s == NULL || s[0] == '\0')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = (int64_t)v;
-    return 0;
-}
-
 /* copy_required - the arena copy of a NOT NULL text column; NULL when it is missing. */
 static const char *copy_required(struct arena *a, const struct db_result *r, int row, int col)
 {
@@ -682,7 +666,8 @@ static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_
     if (st == DB_OK) {
         ok = db_result_value(r, 0, 0);
         after = db_result_value(r, 0, 1);
-        if (ok == NULL || parse_int64(after, &seconds) != 0 || seconds < 0 || seconds > INT32_MAX) {
+        if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
+            seconds > INT32_MAX) {
             st = bad_row(STMT_RATE_LIMIT_HIT, "allowed/retry_after");
         } else {
             *allowed = ok[0] == 't';
@@ -714,7 +699,8 @@ static enum db_status pg_account_guard_claim(void *impl, const char *key,
     if (st == DB_OK) {
         ok = db_result_value(r, 0, 0);
         after = db_result_value(r, 0, 1);
-        if (ok == NULL || parse_int64(after, &seconds) != 0 || seconds < 0 || seconds > INT32_MAX) {
+        if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
+            seconds > INT32_MAX) {
             st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "allowed/retry_after");
         } else {
             *allowed = ok[0] == 't';

@@ -131,6 +131,20 @@ void *arena_alloc(struct arena *a, size_t n)
     return p;
 }
 
+/* arena_holds - see arena.h. Compares addresses as integers: p need not come from the arena. */
+bool arena_holds(const struct arena *a, const void *p, size_t n)
+{
+    uintptr_t at = (uintptr_t)p;
+
+    for (const struct chunk *c = a->head; c != NULL; c = c->next) {
+        uintptr_t start = (uintptr_t)c->data;
+
+        if (at >= start && at - start <= c->used && n <= c->used - (at - start))
+            return true;
+    }
+    return false;
+}
+
 /* arena_strndup - the first n bytes of s (or fewer, up to its NUL), NUL-terminated. */
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {

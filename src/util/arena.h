@@ -1,10 +1,13 @@
 /* arena - per-request memory: bump allocation, released all at once by arena_reset, which also
- * wipes what was used (request bodies hold passwords). Out of memory aborts the process: a
- * worker that cannot allocate is replaced by its supervisor. */
+ * wipes what was used (request bodies hold passwords). That makes the request's arena the home
+ * of every secret a request holds (password hashes, raw tokens): nothing to wipe by hand, on
+ * any path. Out of memory aborts the process: a worker that cannot allocate is replaced by its
+ * supervisor. */
 #ifndef AUTHFCGI_ARENA_H
 #define AUTHFCGI_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -19,5 +22,9 @@ void *arena_alloc(struct arena *a, size_t n);                  /* zeroed, aligne
 char *arena_strdup(struct arena *a, const char *s);            /* NULL stays NULL */
 char *arena_strndup(struct arena *a, const char *s, size_t n); /* at most n bytes of s */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* arena_holds - whether the n bytes at p lie within what a handed out since its last reset,
+ * i.e. whether arena_reset will wipe them: how a caller checks where a secret lives. */
+bool arena_holds(const struct arena *a, const void *p, size_t n);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
+
 /* An address as 4 or 16 bytes. IPv4-mapped IPv6 addresses are stored as IPv4, as Better
  * Auth's ipToBytes does, so "::ffff:10.1.2.3" is inside 10.0.0.0/8. */
 struct address {
@@ -21,11 +23,6 @@ struct client_ip_net {
     struct address net;
     unsigned prefix; /* 0..len*8 */
 };
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
 
 static const unsigned char ipv4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
 
@@ -127,25 +124,6 @@ static bool net_parse(const char *text, size_t len, struct client_ip_net *out)
     return true;
 }
 
-/* next_entry - the next comma-separated entry of *cursor with blanks trimmed; false at the
- * end of the list. Empty entries are returned with *len 0. */
-static bool next_entry(const char **cursor, const char **start, size_t *len)
-{
-    const char *s = *cursor;
-    if (s == NULL)
-        return false;
-    const char *comma = strchr(s, ',');
-    const char *end = comma ? comma : s + strlen(s);
-    *cursor = comma ? comma + 1 : NULL;
-    while (s < end && is_blank(*s))
-        s++;
-    while (end > s && is_blank(end[-1]))
-        end--;
-    *start = s;
-    *len = (size_t)(end - s);
-    return true;
-}
-
 /* client_ip_proxies_parse - see client_ip.h. */
 int client_ip_proxies_parse(struct client_ip_proxies *out, const char *list, char *err,
                             size_t errlen)
@@ -167,7 +145,7 @@ int client_ip_proxies_parse(struct client_ip_proxies *out, const char *list, cha
     size_t count = 0;
     const char *cursor = list, *entry;
     size_t len;
-    while (next_entry(&cursor, &entry, &len)) {
+    while (text_next_item(&cursor, &entry, &len)) {
         if (len == 0)
             continue;
         if (!net_parse(entry, len, &nets[count])) {
@@ -276,7 +254,7 @@ void client_ip_resolve(const struct client_ip_proxies *proxies, const char *remo
     size_t lens[MAX_HOPS], n = 0;
     const char *cursor = forwarded_for, *entry;
     size_t len;
-    while (next_entry(&cursor, &entry, &len)) {
+    while (text_next_item(&cursor, &entry, &len)) {
         if (len == 0)
             continue;
         if (n == MAX_HOPS) { /* keep the right-most hops: those are the ones we trust */

@@ -13,11 +13,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "util/text.h"
 #include "util/utf8.h"
 
 /* Longer lines are truncated; PIPE_BUF (4096) keeps writes to a pipe atomic. */
@@ -28,11 +28,12 @@
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static bool log_to_syslog;
 
-static const char *const level_names[] = {
+const char *const log_level_names[] = {
     [LOG_LEVEL_ERROR] = "error",
     [LOG_LEVEL_WARN] = "warn",
     [LOG_LEVEL_INFO] = "info",
     [LOG_LEVEL_DEBUG] = "debug",
+    NULL, /* the end, for the setting's choices */
 };
 
 static const int level_priorities[] = {
@@ -56,18 +57,6 @@ void log_open(const char *ident, bool use_syslog)
 void log_set_level(enum log_level level)
 {
     log_threshold = level;
-}
-
-/* log_level_parse - "error", "warn", "info" or "debug" (any case) to its level. */
-int log_level_parse(const char *name, enum log_level *out)
-{
-    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
-        if (name != NULL && strcasecmp(name, level_names[i]) == 0) {
-            *out = (enum log_level)i;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 /* write(2) the whole line, retrying on EINTR and short writes; errors are dropped because
@@ -164,7 +153,6 @@ static size_t utf8_length(const unsigned char *p, size_t n)
 static size_t escape_unit(const unsigned char *p, size_t n, char out[4], size_t *out_len,
                           bool *plain)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char c = p[0];
     size_t k;
 
@@ -192,8 +180,8 @@ static size_t escape_unit(const unsigned char *p, size_t n, char out[4], size_t 
         return k;
     }
     out[1] = 'x';
-    out[2] = hex[c >> 4];
-    out[3] = hex[c & 15];
+    out[2] = text_hex_digit(c >> 4, false);
+    out[3] = text_hex_digit(c, false);
     *out_len = 4;
     return 1;
 }
@@ -285,16 +273,74 @@ static enum length_modifier length_modifier(const char **p)
     return LEN_NONE;
 }
 
-/* spec_add - append to a conversion's copy; formats are ours and short, so a spec that does not
- * fit is a bug that only loses the digits that did not fit. */
-static void spec_add(char *spec, size_t size, size_t *len, const char *s)
-{
-    size_t n = strlen(s);
+/* One printf conversion as read from a format: its copy for snprintf (flags, width, precision,
+ * length), the precision alone (strings honour it), the length and the conversion character
+ * ('\0' when the format ends inside the conversion). */
+struct conversion {
+    char spec[48];
+    size_t spec_len;
+    int precision; /* -1 = none */
+    enum length_modifier len;
+    char conv;
+};
 
-    if (*len + n < size) {
-        memcpy(spec + *len, s, n + 1);
-        *len += n;
+/* spec_add - append the n bytes at s to a conversion's copy; formats are ours and short, so a
+ * spec that does not fit is a bug that only loses the digits that did not fit. */
+static void spec_add(struct conversion *c, const char *s, size_t n)
+{
+    if (c->spec_len + n < sizeof c->spec) {
+        memcpy(c->spec + c->spec_len, s, n);
+        c->spec_len += n;
+        c->spec[c->spec_len] = '\0';
     }
+}
+
+/* spec_add_int - a '*' width or precision, as the digits of its argument. */
+static void spec_add_int(struct conversion *c, const char *prefix, int v)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%s%d", prefix, v);
+    spec_add(c, digits, (size_t)n);
+}
+
+/* read_conversion - the conversion after a '%' at *pp, which is moved past it; a '*' width or
+ * precision takes its int argument. */
+static void read_conversion(const char **pp, va_list *ap, struct conversion *c)
+{
+    const char *p = *pp;
+    size_t n;
+
+    *c = (struct conversion){.spec = "%", .spec_len = 1, .precision = -1};
+    n = strspn(p, "-+ #0'");
+    spec_add(c, p, n);
+    p += n;
+    if (*p == '*') {
+        spec_add_int(c, "", va_arg(*ap, int));
+        p++;
+    }
+    n = strspn(p, "0123456789");
+    spec_add(c, p, n);
+    p += n;
+    if (*p == '.') {
+        p++;
+        if (*p == '*') {
+            c->precision = va_arg(*ap, int);
+            p++;
+        } else {
+            c->precision = 0;
+            while (*p >= '0' && *p <= '9')
+                c->precision = c->precision * 10 + (*p++ - '0');
+        }
+        if (c->precision >= 0)
+            spec_add_int(c, ".", c->precision);
+    }
+    const char *len_start = p;
+    c->len = length_modifier(&p);
+    spec_add(c, len_start, (size_t)(p - len_start));
+    c->conv = *p;
+    if (*p != '\0')
+        p++;
+    *pp = p;
 }
 
 /* put_number - one numeric conversion through snprintf, as printf would write it. */
@@ -353,113 +399,63 @@ static void put_number(struct line *l, const char *spec, enum length_modifier le
 }
 #pragma GCC diagnostic pop
 
-/* format_fields - fmt's own text as written; each %s (and %c, %m) argument through put_value,
- * numbers as printf writes them. Widths of strings are ignored, their precision honoured. */
+/* put_conversion - the argument of conversion c: strings (%s, %c, %m) through put_value,
+ * numbers as printf writes them. False for a conversion this does not know. */
+static bool put_conversion(struct line *l, struct conversion *c, va_list *ap, int saved_errno)
+{
+    switch (c->conv) {
+    case 's': {
+        const char *s = va_arg(*ap, const char *);
+        size_t n = s == NULL ? 0 : c->precision >= 0 ? strnlen(s, (size_t)c->precision) : strlen(s);
+        put_value(l, s != NULL ? s : "", n);
+        return true;
+    }
+    case 'c': {
+        char ch = (char)va_arg(*ap, int);
+        put_value(l, &ch, 1);
+        return true;
+    }
+    case 'm': {
+        const char *s = strerror(saved_errno);
+        put_value(l, s, strlen(s));
+        return true;
+    }
+    case 'n':
+        (void)va_arg(*ap, void *); /* never written to */
+        return true;
+    }
+    if (strchr("diouxXpeEfFgGaA", c->conv) == NULL)
+        return false;
+    spec_add(c, &c->conv, 1);
+    put_number(l, c->spec, c->len, c->conv, ap);
+    return true;
+}
+
+/* format_fields - fmt's own text as written, each conversion through put_conversion. Widths of
+ * strings are ignored, their precision honoured. */
 static void format_fields(struct line *l, const char *fmt, va_list *ap, int saved_errno)
 {
     const char *p = fmt;
+    struct conversion c;
 
     while (*p != '\0' && !l->full) {
         if (*p != '%') {
-            const char *next = strchr(p, '%');
-            size_t n = next != NULL ? (size_t)(next - p) : strlen(p);
+            size_t n = strcspn(p, "%");
             put_literal(l, p, n);
             p += n;
-            continue;
-        }
-        p++;
-        if (*p == '%') {
+        } else if (p[1] == '%') {
             put_literal(l, "%", 1);
+            p += 2;
+        } else {
             p++;
-            continue;
-        }
-        char spec[48] = "%", digits[24];
-        size_t sl = 1;
-        int precision = -1;
-        enum length_modifier len = LEN_NONE;
-
-        while (*p != '\0' && strchr("-+ #0'", *p) != NULL) {
-            char flag[2] = {*p++, '\0'};
-            spec_add(spec, sizeof spec, &sl, flag);
-        }
-        if (*p == '*') {
-            snprintf(digits, sizeof digits, "%d", va_arg(*ap, int));
-            spec_add(spec, sizeof spec, &sl, digits);
-            p++;
-        }
-        while (*p >= '0' && *p <= '9') {
-            char digit[2] = {*p++, '\0'};
-            spec_add(spec, sizeof spec, &sl, digit);
-        }
-        if (*p == '.') {
-            p++;
-            if (*p == '*') {
-                precision = va_arg(*ap, int);
-                p++;
-            } else {
-                precision = 0;
-                while (*p >= '0' && *p <= '9')
-                    precision = precision * 10 + (*p++ - '0');
+            read_conversion(&p, ap, &c);
+            if (c.conv == '\0')
+                break;
+            if (!put_conversion(l, &c, ap, saved_errno)) {
+                /* Unknown conversion: the remaining arguments' types are unknown too. */
+                put_literal(l, "?", 1);
+                return;
             }
-            if (precision >= 0) {
-                snprintf(digits, sizeof digits, ".%d", precision);
-                spec_add(spec, sizeof spec, &sl, digits);
-            }
-        }
-        const char *len_start = p;
-        len = length_modifier(&p);
-        char modifier[3] = {0};
-        memcpy(modifier, len_start, (size_t)(p - len_start));
-        spec_add(spec, sizeof spec, &sl, modifier);
-
-        char conv = *p;
-        if (conv == '\0')
-            break;
-        p++;
-        switch (conv) {
-        case 's': {
-            const char *s = va_arg(*ap, const char *);
-            size_t n = s == NULL ? 0 : precision >= 0 ? strnlen(s, (size_t)precision) : strlen(s);
-            put_value(l, s != NULL ? s : "", n);
-            break;
-        }
-        case 'c': {
-            char ch = (char)va_arg(*ap, int);
-            put_value(l, &ch, 1);
-            break;
-        }
-        case 'm': {
-            const char *s = strerror(saved_errno);
-            put_value(l, s, strlen(s));
-            break;
-        }
-        case 'n':
-            (void)va_arg(*ap, void *); /* never written to */
-            break;
-        case 'd':
-        case 'i':
-        case 'o':
-        case 'u':
-        case 'x':
-        case 'X':
-        case 'p':
-        case 'e':
-        case 'E':
-        case 'f':
-        case 'F':
-        case 'g':
-        case 'G':
-        case 'a':
-        case 'A': {
-            char c[2] = {conv, '\0'};
-            spec_add(spec, sizeof spec, &sl, c);
-            put_number(l, spec, len, conv, ap);
-            break;
-        }
-        default:
-            /* Unknown conversion: the remaining arguments' types are unknown too. */
-            put_literal(l, "?", 1);
-            return;
         }
     }
 }
@@ -509,7 +505,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     char ts[40];
 
     format_timestamp(ts, sizeof ts);
-    int n = snprintf(l.buf, l.usable, "ts=%s level=%s pid=%ld event=%s", ts, level_names[level],
+    int n = snprintf(l.buf, l.usable, "ts=%s level=%s pid=%ld event=%s", ts, log_level_names[level],
                      (long)getpid(), event);
     l.len = n < 0 ? 0 : (size_t)n < l.usable ? (size_t)n : l.usable - 1;
     l.boundary = l.len;
@@ -526,7 +522,7 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     l.buf[l.len] = '\0';
     if (log_to_syslog) {
         /* syslog adds its own time stamp and pid. */
-        syslog(level_priorities[level], "level=%s event=%s%s", level_names[level], event,
+        syslog(level_priorities[level], "level=%s event=%s%s", log_level_names[level], event,
                l.buf + fields_at);
     }
     l.buf[l.len++] = '\n';

@@ -23,9 +23,9 @@ void log_open(const char *ident, bool use_syslog);
 /* log_set_level - lines above this level are dropped (default LOG_LEVEL_INFO). */
 void log_set_level(enum log_level level);
 
-/* log_level_parse - "error", "warn", "info" or "debug" (any case) to *out. Returns 0, or -1
- * for any other name (out untouched). */
-int log_level_parse(const char *name, enum log_level *out);
+/* log_level_names - "error", "warn", "info", "debug": indexed by enum log_level,
+ * NULL-terminated (the AUTHFCGI_LOG_LEVEL setting's choices). */
+extern const char *const log_level_names[];
 
 /* log_event - write one line. fmt may be NULL when the event has no fields. A string inside
  * quotes of the format's own text ("reason=\"%s\"") is escaped but not quoted again. The

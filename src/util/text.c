@@ -5,9 +5,11 @@
 
 #include "util/text.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <utf8proc.h>
 
@@ -43,13 +45,18 @@ int text_hex_value(int c)
     return -1;
 }
 
+char text_hex_digit(unsigned v, bool upper)
+{
+    static const char lower_digits[] = "0123456789abcdef", upper_digits[] = "0123456789ABCDEF";
+
+    return (upper ? upper_digits : lower_digits)[v & 15];
+}
+
 void text_hex_encode(const unsigned char *data, size_t len, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-
     for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15];
+        out[2 * i] = text_hex_digit(data[i] >> 4, false);
+        out[2 * i + 1] = text_hex_digit(data[i], false);
     }
     out[2 * len] = '\0';
 }
@@ -118,4 +125,42 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* text_next_item - see text.h. */
+bool text_next_item(const char **cursor, const char **start, size_t *len)
+{
+    const char *s = *cursor;
+    if (s == NULL)
+        return false;
+    const char *comma = strchr(s, ',');
+    const char *end = comma ? comma : s + strlen(s);
+    *cursor = comma ? comma + 1 : NULL;
+    while (s < end && is_blank(*s))
+        s++;
+    while (end > s && is_blank(end[-1]))
+        end--;
+    *start = s;
+    *len = (size_t)(end - s);
+    return true;
+}
+
+/* text_parse_int64 - see text.h. */
+int text_parse_int64(const char *s, int64_t *out)
+{
+    char *end;
+
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = (int64_t)v;
+    return 0;
 }

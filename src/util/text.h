@@ -4,6 +4,7 @@
 #ifndef AUTHFCGI_TEXT_H
 #define AUTHFCGI_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ int text_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
  * what %XX escapes, JSON's \uXXXX and signed cookies are read with. */
 int text_hex_value(int c);
 
+/* text_hex_digit - the hex digit for v & 15: lower-case (what Node's toString("hex") writes),
+ * or upper-case when upper (percent-escapes, quoted-printable). The one hex alphabet. */
+char text_hex_digit(unsigned v, bool upper);
+
 /* text_hex_encode - the len bytes at data as 2 * len lower-case hex digits and a NUL in out. */
 void text_hex_encode(const unsigned char *data, size_t len, char *out);
 
@@ -34,5 +39,14 @@ void text_hex_encode(const unsigned char *data, size_t len, char *out);
  * 1970 too). out holds TEXT_ISO_TIME_SIZE bytes. Returns 0, or -1 for a time gmtime cannot
  * represent (out is then ""). */
 int text_iso_time(int64_t ms, char out[TEXT_ISO_TIME_SIZE]);
+
+/* text_next_item - the next comma-separated item of the list at *cursor, spaces and tabs
+ * around it trimmed (*len may be 0: an empty item); false at the end of the list. *cursor moves
+ * past the item (NULL after the last). */
+bool text_next_item(const char **cursor, const char **start, size_t *len);
+
+/* text_parse_int64 - a whole decimal number, as PostgreSQL prints a bigint: 0 with *out, or -1
+ * for NULL, "", anything else, or a value out of range. */
+int text_parse_int64(const char *s, int64_t *out);
 
 #endif

@@ -60,8 +60,7 @@ static void buf_adds(struct buf *b, const char *s)
 
 static void buf_add_pct(struct buf *b, unsigned char c)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    char esc[3] = {'%', text_hex_digit(c >> 4, true), text_hex_digit(c, true)};
     buf_add(b, esc, 3);
 }
 
@@ -239,14 +238,13 @@ static void serialize_ipv6(struct buf *b, const unsigned char bytes[16])
             i += best_len - 1;
             continue;
         }
-        static const char hex[] = "0123456789abcdef";
         char tmp[5];
         int n = 0;
         bool started = false;
         for (int shift = 12; shift >= 0; shift -= 4) {
             unsigned d = (pieces[i] >> shift) & 15;
             if (d || started || shift == 0) {
-                tmp[n++] = hex[d];
+                tmp[n++] = text_hex_digit(d, false);
                 started = true;
             }
         }

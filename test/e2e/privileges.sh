@@ -136,6 +136,12 @@ mkdir -p "$TEST_TMP/pid/dir.pid"
 run_cmd pid-dir env AUTHFCGI_SOCKET="$TEST_TMP/pid/a.sock" AUTHFCGI_PID_FILE="$TEST_TMP/pid/dir.pid" \
 	"$AUTHFCGI_BIN" serve
 expect "a pid file that is a directory: refused, exit 78 (got $RC)" test "$RC" = 78
+# A value that is none of an enumerated setting's choices: refused at start, naming them.
+run_cmd bad-enum env AUTHFCGI_SOCKET="$TEST_TMP/pid/a.sock" AUTHFCGI_SESSION_STORAGE=sha256 \
+	"$AUTHFCGI_BIN" serve
+expect "AUTHFCGI_SESSION_STORAGE=sha256: refused, exit 78 (got $RC)" test "$RC" = 78
+expect "...one line naming the setting and its choices" \
+	one_line '^authfcgi: AUTHFCGI_SESSION_STORAGE: must be hash or plain, got "sha256"'
 
 # 3. Exposure. ------------------------------------------------------------------------------
 port=$(free_port)

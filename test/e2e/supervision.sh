@@ -199,12 +199,19 @@ check "$rc" "the load goes on after the reload: $(($(run_count) - at_new)) respo
 run_stop "SIGHUP under load (${at_hup:-?} responses before the signal, $((at_new - ${at_hup:-0})) during the reload, $(($(run_count) - at_new)) after)"
 
 # --- retirement after AUTHFCGI_MAX_REQUESTS (set by a reload) ------------------------------
-echo "AUTHFCGI_MAX_REQUESTS = 20" >>"$CONFIG"
+# The same reload asks for a restart-only setting (settings table): it is named and kept.
+printf 'AUTHFCGI_MAX_REQUESTS = 20\nAUTHFCGI_SOCKET_MODE = 0600\n' >>"$CONFIG"
 kill -HUP "$POOL_PID"
 if wait_generation 3; then
 	ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 running"
 else
 	not_ok "reload to AUTHFCGI_MAX_REQUESTS=20: generation 3 not complete"
+fi
+ignored=$(grep -o 'event=reload_setting_ignored setting=[A-Z_]*' "$POOL_LOG" | cut -d= -f3 | tr '\n' ' ')
+if [[ $ignored == "AUTHFCGI_SOCKET_MODE " ]]; then
+	ok "a reload changing AUTHFCGI_SOCKET_MODE logs reload_setting_ignored for it alone"
+else
+	not_ok "reload_setting_ignored lines name: '$ignored' (want AUTHFCGI_SOCKET_MODE)"
 fi
 before=$(pool_worker_pids | sort)
 retired_before=$(grep -c 'event=worker_exit reason=retired' "$POOL_LOG" || true)

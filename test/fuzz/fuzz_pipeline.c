@@ -2,15 +2,18 @@
  * store, as fcgi_io would hand it over, and what every answer must satisfy whatever was asked:
  * a status authfcgi knows, header values that cannot split a response, a JSON body that
  * parses, no 2xx after the store failed, and no Location a browser would follow off the
- * site's origin and the trusted origins.
+ * site's origin and the trusted origins; an authorizer check (authorize.h) sets no cookie and
+ * no Variable-HTTP_*, and says 200 only with the identity of a session or on a public rule.
  *
  * Input (text, so that the e2e cases make readable seeds):
  *     METHOD TARGET            TARGET = path[?query]
  *     Name: value              any number of headers (see header_slot), then an empty line
  *     body                     the rest, bytes as they are
- * Pseudo-headers set what is not an HTTP header: Remote-Addr, Fcgi-Role (AUTHORIZER),
- * Body-Too-Large (any value), and Fail: "OP STATUS SKIP" (decimal numbers) makes the
- * (SKIP+1)-th next call of store operation OP fail with DB_RETRY (STATUS odd) or DB_FAIL. */
+ * Pseudo-headers set what is not an HTTP header: Remote-Addr, Fcgi-Role (AUTHORIZER, or
+ * FILTER for any other role), nginx's authorizer params Authfcgi-Authorize,
+ * Authfcgi-Original-Uri and Authfcgi-Original-Method, Body-Too-Large (any value), and
+ * Fail: "OP STATUS SKIP" (decimal numbers) makes the (SKIP+1)-th next call of store operation
+ * OP fail with DB_RETRY (STATUS odd) or DB_FAIL. */
 #include "config.h"
 
 #include <json-c/json.h>
@@ -71,6 +74,12 @@ static const char **header_slot(struct request *req, const char *name, size_t le
         {"Sec-Fetch-Dest", offsetof(struct request, sec_fetch_dest)},
         {"X-Forwarded-For", offsetof(struct request, x_forwarded_for)},
         {"Remote-Addr", offsetof(struct request, remote_addr)},
+        {"Accept", offsetof(struct request, accept)},
+        {"X-Requested-With", offsetof(struct request, x_requested_with)},
+        {"Host", offsetof(struct request, host)},
+        {"Authfcgi-Authorize", offsetof(struct request, authorize)},
+        {"Authfcgi-Original-Uri", offsetof(struct request, original_uri)},
+        {"Authfcgi-Original-Method", offsetof(struct request, original_method)},
     };
 
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -133,8 +142,9 @@ static void parse_request(struct arena *a, const char *data, size_t size, struct
         if (slot != NULL)
             *slot = arena_strndup(a, v, vlen);
         else if (nlen == 9 && strncasecmp(line, "Fcgi-Role", 9) == 0)
-            req->role =
-                vlen >= 4 && strncasecmp(v, "AUTH", 4) == 0 ? ROLE_AUTHORIZER : ROLE_RESPONDER;
+            req->role = vlen >= 4 && strncasecmp(v, "AUTH", 4) == 0   ? ROLE_AUTHORIZER
+                        : vlen >= 4 && strncasecmp(v, "FILT", 4) == 0 ? ROLE_OTHER
+                                                                      : ROLE_RESPONDER;
         else if (nlen == 14 && strncasecmp(line, "Body-Too-Large", 14) == 0)
             req->body_too_large = true;
         else if (nlen == 4 && strncasecmp(line, "Fail", 4) == 0) {
@@ -220,6 +230,22 @@ static void check_response(struct arena *a, const struct response *r, bool store
                r->body != NULL ? (int)r->body_len : 0, r->body != NULL ? r->body : "");
 }
 
+/* check_authorizer - what an authorizer answer may never hold. Every allowed check either
+ * names its user or is a public rule's (no identity at all): never half an identity. */
+static void check_authorizer(const struct response *r)
+{
+    size_t identity = 0;
+
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const char *name = r->headers[i].name;
+        FUZZ_CHECK(strcasecmp(name, "Set-Cookie") != 0, "an authorizer sets a cookie");
+        FUZZ_CHECK(strncasecmp(name, "Variable-HTTP_", 14) != 0, "%s", name);
+        identity += strncasecmp(name, "Variable-", 9) == 0 || strncasecmp(name, "X-Auth-", 7) == 0;
+    }
+    FUZZ_CHECK(identity == 0 || r->status == 200, "identity with status %d", r->status);
+    FUZZ_CHECK(identity == 0 || identity == 5 || identity == 6, "%zu identity headers", identity);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct arena *a = arena_create(16 * 1024);
@@ -236,6 +262,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The scripted failure was delivered when the operation ran more than SKIP times. */
     bool store_failed = fail.set && fake_store_calls(fs, fail.op) > fail.skip;
     check_response(a, &resp, store_failed);
+    if (req.role != ROLE_RESPONDER || req.authorize != NULL)
+        check_authorizer(&resp);
+    FUZZ_CHECK(req.role != ROLE_OTHER || resp.status == 500, "role FILTER: %d", resp.status);
     fuzz_world_free(fs);
     arena_destroy(a);
     return 0;

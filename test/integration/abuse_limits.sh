@@ -20,12 +20,7 @@ source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 600
 tmpdir_new
-for tool in curl jq lighttpd; do
-	command -v "$tool" >/dev/null || {
-		not_ok "$tool installed (deploy/quickstart installs it)"
-		finish
-	}
-done
+need_tools curl jq lighttpd
 
 stack_db
 port=$(free_port)

@@ -21,12 +21,7 @@ watchdog 600
 tmpdir_new
 FIX=$top_srcdir/test/fixtures
 
-for tool in curl jq lighttpd; do
-	command -v "$tool" >/dev/null || {
-		not_ok "$tool installed (deploy/quickstart installs it)"
-		finish
-	}
-done
+need_tools curl jq lighttpd
 
 pg_start
 

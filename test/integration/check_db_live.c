@@ -1,7 +1,8 @@
 /* check_db_live - the db module against a real, migrated PostgreSQL ($DATABASE_URL; run by
  * test/integration/migrate.sh): every statement of the table prepares, read-only statements
  * run, transactions roll back on a conflict, a terminated backend is replaced without the
- * caller seeing an error, and a blocked statement ends at its deadline. */
+ * caller seeing an error, a connection found dead just before COMMIT reruns the unit (never
+ * sends COMMIT to a new connection), and a blocked statement ends at its deadline. */
 #include "config.h"
 
 #include <check.h>
@@ -146,6 +147,42 @@ START_TEST(test_transaction_rerun_after_loss)
 }
 END_TEST
 
+/* A verification row written inside the unit; on the first run the backend is then
+ * terminated, and its FATAL message has arrived, before COMMIT could be sent. */
+struct idle_loss {
+    const char *id;
+    int calls;
+};
+
+static enum db_status write_then_lose(struct db *db, void *ctx)
+{
+    struct idle_loss *t = ctx;
+    const char *params[] = {t->id, t->id, "test", "60"};
+    enum db_status st = db_exec(db, STMT_VERIFICATION_INSERT, params, NULL);
+    if (st == DB_OK && t->calls++ == 0)
+        kill_backends("authfcgi_test_precommit");
+    return st;
+}
+
+START_TEST(test_lost_before_commit_is_not_committed_elsewhere)
+{
+    /* The connection is found dead when COMMIT is about to be sent: nothing was committed,
+     * and COMMIT must not go to a new connection (where it would commit nothing and answer
+     * "COMMIT" all the same). The unit runs again and its row is there. */
+    struct arena *a = arena_create(1024);
+    struct idle_loss t = {.id = testdb_fresh(a)};
+    struct db *db = testdb_open(false, 5000, "authfcgi_test_precommit");
+    char where[128];
+    ck_assert_int_eq(db_connect(db), DB_OK);
+    ck_assert_int_eq(db_transaction(db, write_then_lose, &t), DB_OK);
+    ck_assert_int_eq(t.calls, 2);
+    snprintf(where, sizeof where, "id = '%s'", t.id);
+    testdb_count_is(db, "verification", where, 1);
+    db_close(db);
+    arena_destroy(a);
+}
+END_TEST
+
 struct blocked {
     struct db *victim;
     enum db_status st;
@@ -200,6 +237,7 @@ static Suite *live_suite(void)
     tcase_add_test(tc, test_conflict_rolls_back);
     tcase_add_test(tc, test_terminated_backend_is_replaced);
     tcase_add_test(tc, test_transaction_rerun_after_loss);
+    tcase_add_test(tc, test_lost_before_commit_is_not_committed_elsewhere);
     tcase_add_test(tc, test_deadline);
     suite_add_tcase(s, tc);
     return s;

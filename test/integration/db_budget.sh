@@ -22,12 +22,6 @@ PG_MAX_CONNECTIONS=5 pg_start
 	finish
 }
 
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 PASSWORD='Budget-Pw-not-in-logs-7'
 pg_add_role app "$PASSWORD"
 DATABASE_URL=$(pg_url "app:$PASSWORD")

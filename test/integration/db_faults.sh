@@ -28,13 +28,6 @@ pool_start
 front_start lighttpd "$(free_port)"
 wait_http "$FRONT_URL/readyz" 20 || true
 
-# expect MSG CMD... - one result line: ok when CMD succeeds.
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 # readyz - one GET /readyz; sets CODE, MS (wall time), RETRY_AFTER and BODY.
 readyz() {
 	local out t0 t1

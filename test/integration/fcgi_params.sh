@@ -36,13 +36,6 @@ kib() {
 	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/status"
 }
 
-# expect MSG CMD... - one result line: ok when CMD succeeds.
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 first=$(status)
 expect "a real request is answered before ($first)" test "$first" != 0
 worker=$(pool_worker_pids)

@@ -9,16 +9,5 @@ source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
 
-watchdog 240
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
-if "$top_builddir/test/integration/check_flows_store" >"$TEST_TMP/check" 2>&1; then
-	ok "check_flows_store: mail_issue, verification_find, password_reset, email_confirm, sign_up with a mail"
-else
-	not_ok "check_flows_store"
-fi
-sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
-
-finish
+stack_db_suite check_flows_store \
+	"mail_issue, verification_find, password_reset, email_confirm, sign_up with a mail"

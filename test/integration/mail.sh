@@ -17,12 +17,7 @@ watchdog 300
 export AUTHFCGI_DB_TIMEOUT_MS=10000
 stack_db
 
-if "$top_builddir/test/integration/check_outbox" >"$TEST_TMP/check" 2>&1; then
-	ok "check_outbox: enqueue atomic with the change, leases, fencing, concurrent claimers"
-else
-	not_ok "check_outbox"
-fi
-sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
+stack_check_program check_outbox "enqueue atomic with the change, leases, fencing, concurrent claimers"
 
 MAILDIR=$TEST_TMP/maildir
 unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here

@@ -7,6 +7,7 @@
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
+source "$top_srcdir/test/lib/stack.sh"
 
 tmpdir_new
 pg_start
@@ -68,14 +69,6 @@ dump_schema() {
 applied_versions() {
 	pg_psql -d "$1" -At -c 'SELECT version FROM authfcgi_schema_migrations ORDER BY version' |
 		tr '\n' ' '
-}
-
-# expect MSG CMD... - one result line: ok when CMD succeeds. (Bare `[[ ]]; check $?` would
-# trip set -e on failure.)
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
 }
 
 # has LINE FILE - FILE has exactly this line.
@@ -227,11 +220,6 @@ expect "...saying why (class=refused)" grep -q 'event=db_unavailable class=refus
 
 # Every statement of the table prepares against the migrated schema, and the db module's
 # live behaviour (conflicts, terminated backends, deadlines) holds.
-if "$top_builddir/test/integration/check_db_live" >"$TEST_TMP/live" 2>&1; then
-	ok "check_db_live: every statement prepares; conflict, termination and deadline handling"
-else
-	not_ok "check_db_live"
-	sed 's/^/# /' "$TEST_TMP/live"
-fi
+stack_check_program check_db_live "every statement prepares; conflict, termination and deadline handling"
 
 finish

@@ -35,12 +35,6 @@ pool_start
 front_start lighttpd "$(free_port)"
 pool_wait_workers 8 10 || true
 
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 # The load: 8 clients on /readyz until $TEST_TMP/stop exists; one line per response.
 python3 - "$FRONT_URL/readyz" "$TEST_TMP/stop" >"$TEST_TMP/responses" <<'EOF' &
 import os, sys, threading, time, urllib.error, urllib.request

@@ -7,16 +7,6 @@ source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
 source "$top_srcdir/test/lib/stack.sh"
 
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
 # libpq sends PGTZ as the session's TimeZone: a half-hour offset catches any local-time slip.
-if PGTZ=Asia/Kolkata "$top_builddir/test/integration/check_store" >"$TEST_TMP/check" 2>&1; then
-	ok "check_store: every store operation, named and unnamed, hashed and plain tokens"
-else
-	not_ok "check_store"
-fi
-sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
-
-finish
+stack_db_suite check_store "every store operation, named and unnamed, hashed and plain tokens" \
+	PGTZ=Asia/Kolkata

@@ -10,16 +10,5 @@ source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
 
-watchdog 240
-tmpdir_new
-export AUTHFCGI_DB_TIMEOUT_MS=10000
-stack_db
-
-if "$top_builddir/test/integration/check_store_contract" >"$TEST_TMP/check" 2>&1; then
-	ok "check_store_contract: the store contract over store_pg, named and unnamed (unnamed only behind a pooler)"
-else
-	not_ok "check_store_contract"
-fi
-sed 's/^/# /' "$TEST_TMP/check" | grep -v 'event=db_connected' || true
-
-finish
+stack_db_suite check_store_contract \
+	"the store contract over store_pg, named and unnamed (unnamed only behind a pooler)"

@@ -27,12 +27,6 @@ FULL_URL="$GOOD_URL?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=$PG_TLS_C
 WRONG_CA_URL="$GOOD_URL?sslrootcert=$PG_TLS_OTHER_CA"
 WRONG_HOST_URL=${GOOD_URL/"$PG_TLS_HOST"/wrong.authfcgi.test}
 
-expect() {
-	local msg=$1
-	shift
-	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
-}
-
 # run_cmd NAME CMD... - run CMD with a 30 s bound; RC and OUT (stdout+stderr file).
 run_cmd() {
 	local name=$1

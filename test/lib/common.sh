@@ -150,6 +150,25 @@ check() {
 	if ((status == 0)); then ok "$@"; else not_ok "$@"; fi
 }
 
+# expect MSG CMD... - one result line: ok when CMD succeeds. (A bare `[[ ]]; check $?` would
+# trip set -e on failure; a failing CMD does not end the test.)
+expect() {
+	local msg=$1
+	shift
+	if "$@"; then ok "$msg"; else not_ok "$msg"; fi
+}
+
+# need_tools TOOL... - each TOOL is on PATH, else a failed result line ends the test (CI
+# installs everything the tests use: a missing tool is a failure, not a skip).
+need_tools() {
+	local tool
+	for tool; do
+		command -v "$tool" >/dev/null && continue
+		not_ok "$tool installed (deploy/quickstart installs it)"
+		finish
+	done
+}
+
 # show_log FILE [LINES] - print the tail of a log, for the reader of a failed test's log.
 show_log() {
 	local f=$1 n=${2:-40}

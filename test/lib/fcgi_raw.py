@@ -5,6 +5,9 @@ connection closed without an answer) and the CVE-2025-23016 payloads of libfcgi'
 (`hostile CASE`, see CASES), which only check that the connection ends.
 
     fcgi_raw.py SOCKET get PATH
+    fcgi_raw.py SOCKET request ROLE NAME=VALUE...
+                                      a request in ROLE (RESPONDER, AUTHORIZER, FILTER) with
+                                      exactly these params; prints the answer's STDOUT as is
     fcgi_raw.py SOCKET hostile CASE
     fcgi_raw.py SOCKET cases          the case names, one a line
 
@@ -17,6 +20,7 @@ import sys
 
 FCGI_BEGIN_REQUEST, FCGI_END_REQUEST, FCGI_PARAMS, FCGI_STDIN, FCGI_STDOUT = 1, 3, 4, 5, 6
 RESPONDER = 1
+ROLES = {"RESPONDER": 1, "AUTHORIZER": 2, "FILTER": 3}
 TIMEOUT = 20
 
 
@@ -41,8 +45,8 @@ def pair(name, value):
     return length(len(name)) + length(len(value)) + name + value
 
 
-def begin():
-    return record(FCGI_BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, 0))
+def begin(role=RESPONDER):
+    return record(FCGI_BEGIN_REQUEST, struct.pack(">HB5x", role, 0))
 
 
 def params_of(path):
@@ -100,6 +104,16 @@ def get(where, path):
     return 200 if out else 0
 
 
+def request(where, role, assignments):
+    """One request in role with the given NAME=VALUE params; returns the STDOUT bytes."""
+    params = b"".join(pair(*a.encode().split(b"=", 1)) for a in assignments)
+    s = connect(where)
+    s.sendall(begin(ROLES[role]) + stream(FCGI_PARAMS, params) + stream(FCGI_STDIN, b""))
+    out = drain(s)
+    s.close()
+    return out
+
+
 # The filler that follows an oversized length: what a vulnerable ReadParams copies into a
 # buffer of the wrapped-around size (heap overflow) or into NULL (a failed huge malloc).
 FILL = b"A" * 4096
@@ -148,6 +162,8 @@ def main(argv):
     where, cmd = argv[1], argv[2]
     if cmd == "get":
         print(get(where, argv[3]))
+    elif cmd == "request":
+        sys.stdout.buffer.write(request(where, argv[3], argv[4:]))
     elif cmd == "hostile":
         hostile(where, argv[3])
     elif cmd == "cases":

@@ -1,8 +1,9 @@
 #!/bin/bash
 # stack.sh - the start-up the database and end-to-end tests share: a migrated throwaway
-# PostgreSQL (stack_db), a pool behind one web server (stack_front), and the sanitizer check
-# of a log (stack_sanitizer_clean). Source after common.sh and pg.sh (pool.sh and front.sh
-# too for stack_front).
+# PostgreSQL (stack_db), one of the check programs run against it (stack_check_program, or
+# stack_db_suite for a test that does nothing else), a pool behind one web server (stack_front), and the sanitizer check of a log
+# (stack_sanitizer_clean). Source after common.sh and pg.sh (pool.sh and front.sh too for
+# stack_front).
 
 # stack_db - pg_start, then `authfcgi migrate` against it; a failed migration shows its log
 # and ends the test.
@@ -14,6 +15,34 @@ stack_db() {
 		finish
 	fi
 	ok "authfcgi migrate"
+}
+
+# stack_check_program NAME WHAT [VAR=VALUE...] - run test/integration/NAME (a check suite
+# built by make check) against the database of stack_db, with the VAR=VALUE pairs in its
+# environment: one result line "NAME: WHAT", and the suite's output in the log without the
+# connection lines.
+stack_check_program() {
+	local name=$1 what=$2
+	shift 2
+	# shellcheck disable=SC2154 # top_builddir comes from common.sh
+	if env "$@" "$top_builddir/test/integration/$name" >"$TEST_TMP/$name.out" 2>&1; then
+		ok "$name: $what"
+	else
+		not_ok "$name"
+	fi
+	sed 's/^/# /' "$TEST_TMP/$name.out" | grep -v 'event=db_connected' || true
+}
+
+# stack_db_suite NAME WHAT [VAR=VALUE...] - the whole of a test that runs one check program
+# against a migrated PostgreSQL: a bound of 240 s, stack_db with a database timeout of 10 s
+# (generous, for a loaded machine), stack_check_program NAME WHAT VAR=VALUE..., finish.
+stack_db_suite() {
+	watchdog 240
+	tmpdir_new
+	export AUTHFCGI_DB_TIMEOUT_MS=10000
+	stack_db
+	stack_check_program "$@"
+	finish
 }
 
 # stack_front KIND PORT - pool_start with the environment as it is, then front_start KIND

@@ -17,42 +17,28 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "global/settings.h"
 
-static struct fake_store *fs;
-static struct settings settings;
-static struct app app;
 static enum fail_reason why; /* what the guard blames, when it is not the store */
 
-static void init_app(const char *secret)
+/* guarded - the settings of the suite: rate limits with the account guard, under secret. */
+static struct settings guarded(const char *secret)
 {
-    char err[256];
+    struct settings s = harness_settings();
 
-    settings = (struct settings){
-        .secret = (char *)secret,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = "plain",
-        .rate_limit = true,
-        .account_guard = true,
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .delete_user = true,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof(err)) == 0, "%s",
-                  err);
+    s.secret = (char *)secret;
+    s.rate_limit = true;
+    s.account_guard = true;
+    s.delete_user = true;
+    return s;
 }
 
 static void setup(void)
 {
-    fs = fake_store_new();
-    init_app(SECRET);
-}
+    struct settings s = guarded(SECRET);
 
-static void teardown(void)
-{
-    app_free(&app);
-    fake_store_free(fs);
+    harness_app_new(&s);
 }
 
 /* expected_key - HMAC-SHA256(HMAC-SHA256(secret, "authfcgi account guard v1"), email) in
@@ -105,8 +91,9 @@ START_TEST(test_key_depends_on_secret)
     char key[ACCOUNT_GUARD_KEY_SIZE], want[ACCOUNT_GUARD_KEY_SIZE];
     static const char other_secret[] = "another-secret-0123456789-abcdefghijklmn";
 
-    app_free(&app);
-    init_app(other_secret);
+    struct settings s = guarded(other_secret);
+
+    harness_app_rebuild(&s);
     ck_assert_int_eq(account_guard_key(&app, ALICE_EMAIL, key), 0);
     expected_key(other_secret, ALICE_EMAIL, want);
     ck_assert_str_eq(key, want);
@@ -204,7 +191,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_app_free);
     tcase_add_test(tc, test_policy);
     tcase_add_test(tc, test_key);
     tcase_add_test(tc, test_key_depends_on_secret);

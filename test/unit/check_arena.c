@@ -1,7 +1,7 @@
 /* check_arena - the per-request allocator's contract (arena.h): zeroed, aligned, disjoint
  * allocations across chunk boundaries and oversized requests, string copies that own their
- * bytes, and a reset that wipes what was handed out (request bodies hold passwords) and leaves
- * the arena usable. */
+ * bytes, a reset that wipes what was handed out (request bodies hold passwords) and leaves
+ * the arena usable, and arena_holds, which says what a reset will wipe. */
 #include "config.h"
 
 #include <check.h>
@@ -139,6 +139,29 @@ START_TEST(test_reset_wipes)
 }
 END_TEST
 
+/* arena_holds tells where a secret lives: in any chunk (the first, a later one, an oversized
+ * one) up to what was handed out, never on the stack, and nowhere once the arena is reset. */
+START_TEST(test_holds)
+{
+    char on_stack[16] = "not the arena's";
+    char *first = arena_strdup(arena, "first chunk");
+    char *huge = arena_alloc(arena, 4 * SMALL_CHUNK);
+    char *later;
+
+    for (int i = 0; i < 20; i++)
+        (void)arena_alloc(arena, 100);
+    later = arena_strdup(arena, "a later chunk");
+    ck_assert(arena_holds(arena, first, strlen(first) + 1));
+    ck_assert(arena_holds(arena, huge, 4 * SMALL_CHUNK));
+    ck_assert(arena_holds(arena, later, strlen(later) + 1));
+    ck_assert(!arena_holds(arena, on_stack, sizeof(on_stack)));
+    ck_assert(!arena_holds(arena, huge, 4 * SMALL_CHUNK + 2 * SMALL_CHUNK));
+    arena_reset(arena);
+    ck_assert(!arena_holds(arena, first, 1));
+    ck_assert(!arena_holds(arena, later, 1));
+}
+END_TEST
+
 /* After a reset (also one that follows an oversized allocation and several chunks) the arena
  * hands out zeroed memory again, and keeps doing so over many request cycles. */
 START_TEST(test_reset_reuse)
@@ -189,6 +212,7 @@ int main(void)
     tcase_add_test(tc, test_printf);
     tcase_add_test(tc, test_reset_wipes);
     tcase_add_test(tc, test_reset_reuse);
+    tcase_add_test(tc, test_holds);
     tcase_add_test(tc, test_tiny_chunk_and_null_destroy);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -1,6 +1,7 @@
 /* check_conf_sample - deploy/authfcgi.conf.sample documents every setting of settings_table
- * (doc line, alias, default) and nothing else, and authfcgi accepts it as a config file.
- * On a mismatch the expected text is written next to the test binary, ready to copy. */
+ * (doc line, alias, whether a SIGHUP applies it, default) and nothing else, and authfcgi
+ * accepts it as a config file. On a mismatch the expected text is written next to the test
+ * binary, ready to copy. */
 #include "config.h"
 
 #include <check.h>
@@ -36,7 +37,8 @@ static char *read_all(const char *path)
     return buf;
 }
 
-/* The generated part: per setting its doc line, its alias, and `#NAME = default`. */
+/* The generated part: per setting its doc line, its alias, whether it is restart-only, and
+ * `#NAME = default`. */
 static char *expected_settings(void)
 {
     char *text = NULL;
@@ -48,6 +50,8 @@ static char *expected_settings(void)
         fprintf(out, "\n# %s\n", d->doc);
         if (d->alias != NULL)
             fprintf(out, "# (the environment may also use %s)\n", d->alias);
+        if (d->applies == SETTING_ON_RESTART)
+            fprintf(out, "# (restart to change: a SIGHUP keeps the running value)\n");
         if (d->default_value != NULL && *d->default_value != '\0')
             fprintf(out, "#%s = %s\n", d->name, d->default_value);
         else

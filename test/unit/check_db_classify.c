@@ -37,6 +37,10 @@ static const struct {
     {"53300", true, DB_RETRY}, /* too_many_connections */
     {"40001", true, DB_RETRY}, /* serialization_failure */
     {"40P01", true, DB_RETRY}, /* deadlock_detected */
+    /* a connection refused for a reason waiting cannot fix, answered on a live one */
+    {"28P01", true, DB_FAIL}, /* invalid_password */
+    {"28000", true, DB_FAIL}, /* invalid_authorization_specification */
+    {"3D000", true, DB_FAIL}, /* invalid_catalog_name */
     /* a dead connection is "retry" whatever it said, and when it said nothing (Neon) */
     {NULL, false, DB_RETRY},
     {"", false, DB_RETRY},
@@ -69,10 +73,15 @@ END_TEST
 START_TEST(test_status_names)
 {
     static const char *const want[] = {
-        [DB_OK] = "ok",           [DB_NOTFOUND] = "notfound", [DB_CONFLICT] = "conflict",
-        [DB_INVALID] = "invalid", [DB_RETRY] = "retry",       [DB_FAIL] = "fail",
+        [DB_OK] = "ok",
+        [DB_NOTFOUND] = "notfound",
+        [DB_CONFLICT] = "conflict",
+        [DB_INVALID] = "invalid",
+        [DB_RETRY] = "retry",
+        [DB_FAIL] = "fail",
+        [DB_UNKNOWN] = "outcome_unknown",
     };
-    for (int st = DB_OK; st <= DB_FAIL; st++)
+    for (int st = DB_OK; st <= DB_UNKNOWN; st++)
         ck_assert_str_eq(db_status_name((enum db_status)st), want[st]);
 }
 END_TEST
@@ -252,6 +261,14 @@ static const struct {
     {NULL, "timeout expired", "timeout", false},
     {NULL, "FATAL:  terminating connection due to administrator command", "admin_shutdown", false},
     {"57P01", NULL, "admin_shutdown", false},
+    {"57P02", NULL, "admin_shutdown", false},
+    {"28000", NULL, "auth", true},
+    /* a SQLSTATE the table gives a class wins over the text; one it does not leaves it to
+     * the text */
+    {"57P01", "Connection refused", "admin_shutdown", false},
+    {"08006", "server closed the connection unexpectedly", "refused", false},
+    {"08006", "timeout expired", "timeout", false},
+    {"23505", "SSL error: tlsv1 alert protocol version", "tls", false},
     {"53300", NULL, "refused", false},
     {"57P03", NULL, "refused", false},
     /* the server going away during the handshake (a restart): refused, whatever layer saw it */
@@ -278,6 +295,32 @@ static const struct {
      "other", false},
     {NULL, NULL, "other", false},
 };
+
+/* The one SQLSTATE table read both ways: a state that names a transient connection class is
+ * "retry" for a statement too, and one that marks a configuration error is not. */
+static const char *const connection_states[] = {"57P01", "57P02", "57P03", "53300",
+                                                "28P01", "28000", "3D000"};
+
+START_TEST(test_sqlstate_both_ways)
+{
+    const char *state = connection_states[_i];
+    bool config;
+    const char *class = db_failure_class(state, NULL, &config);
+
+    ck_assert_msg(strcmp(class, "other") != 0, "%s has no class", state);
+    ck_assert_msg(db_classify(state, true) == (config ? DB_FAIL : DB_RETRY), "%s: %s (%s)", state,
+                  db_status_name(db_classify(state, true)), class);
+}
+END_TEST
+
+/* db_housekeeping: an unknown outcome of a write nobody asked for is "not executed". */
+START_TEST(test_housekeeping)
+{
+    for (int st = DB_OK; st <= DB_UNKNOWN; st++)
+        ck_assert_int_eq(db_housekeeping((enum db_status)st),
+                         st == DB_UNKNOWN ? DB_RETRY : (enum db_status)st);
+}
+END_TEST
 
 START_TEST(test_failure_class)
 {
@@ -370,6 +413,9 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_unreachable_is_retry_then_backs_off_at_once);
     tcase_add_loop_test(tc, test_pooler_host, 0, sizeof poolers / sizeof poolers[0]);
     tcase_add_loop_test(tc, test_failure_class, 0, sizeof failures / sizeof failures[0]);
+    tcase_add_loop_test(tc, test_sqlstate_both_ways, 0,
+                        sizeof connection_states / sizeof connection_states[0]);
+    tcase_add_test(tc, test_housekeeping);
     tcase_add_loop_test(tc, test_neon_url_as_pasted, 0, sizeof neon_urls / sizeof neon_urls[0]);
     tcase_add_test(tc, test_bad_parameter_is_a_config_error);
     tcase_add_test(tc, test_unreachable_is_no_config_error);

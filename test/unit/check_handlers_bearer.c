@@ -248,9 +248,6 @@ END_TEST
 
 /* ==== the suite =========================================================================== */
 
-#define LOOP(tc, fn, table)                                                                        \
-    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
-
 int main(void)
 {
     Suite *s = suite_create("handlers");

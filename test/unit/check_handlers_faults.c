@@ -215,10 +215,156 @@ START_TEST(test_store_failure_rate_limit)
 }
 END_TEST
 
-/* ==== the suite =========================================================================== */
+/* What a write whose outcome is unknown (DB_UNKNOWN: the answer to its COMMIT was lost)
+ * answers: 503 OUTCOME_UNKNOWN with Retry-After, so the client looks before repeating it;
+ * but 503 SERVICE_UNAVAILABLE for the housekeeping writes (counters, a session's refresh),
+ * which are never the change the client asked for, and for a sign-up whose lookup finds no
+ * row (nothing was committed). Read-only operations never report it, so are not tried. */
+static const char *unknown_answer(enum fake_op op)
+{
+    switch (op) {
+    case FAKE_OP_PING:
+    case FAKE_OP_USER_BY_EMAIL:
+    case FAKE_OP_CREDENTIAL_OF_USER:
+    case FAKE_OP_SESSION_LOOKUP:
+    case FAKE_OP_SESSION_LIST:
+    case FAKE_OP_ACCOUNT_LIST:
+    case FAKE_OP_VERIFICATION_FIND:
+    case FAKE_OP_PASSWORD_KINDS:
+    case FAKE_OP__MAX:
+        return NULL;
+    case FAKE_OP_RATE_LIMIT_HIT:
+    case FAKE_OP_ACCOUNT_GUARD_CLAIM:
+    case FAKE_OP_ACCOUNT_GUARD_SUCCESS:
+    case FAKE_OP_SESSION_REFRESH:
+    case FAKE_OP_SIGN_UP:
+        return E_UNAVAILABLE;
+    case FAKE_OP_SESSION_CREATE:
+    case FAKE_OP_SESSION_DELETE_TOKEN:
+    case FAKE_OP_SESSION_DELETE_OF_USER:
+    case FAKE_OP_SESSION_DELETE_ALL:
+    case FAKE_OP_SESSION_DELETE_OTHERS:
+    case FAKE_OP_PASSWORD_SET:
+    case FAKE_OP_USER_UPDATE:
+    case FAKE_OP_USER_DELETE:
+    case FAKE_OP_MAIL_ISSUE:
+    case FAKE_OP_PASSWORD_RESET:
+    case FAKE_OP_EMAIL_CONFIRM:
+        break;
+    }
+    return E_OUTCOME_UNKNOWN;
+}
 
-#define LOOP(tc, fn, table)                                                                        \
-    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
+START_TEST(test_store_outcome_unknown)
+{
+    const struct scenario *sc = &scenarios[_i];
+    unsigned used[FAKE_OP__MAX];
+    struct response r = run_scenario(sc, -1, DB_OK);
+
+    for (int op = 0; op < FAKE_OP__MAX; op++)
+        used[op] = fake_store_calls(fs, (enum fake_op)op);
+    for (int op = 0; op < FAKE_OP__MAX; op++) {
+        const char *want = unknown_answer((enum fake_op)op);
+
+        if (used[op] == 0 || want == NULL)
+            continue;
+        /* Sign-out's deletion is the change asked for; an expired session's, housekeeping. */
+        if (op == FAKE_OP_SESSION_DELETE_TOKEN && strstr(sc->name, "expired") != NULL)
+            want = E_UNAVAILABLE;
+        r = run_scenario(sc, op, DB_UNKNOWN);
+        ck_assert_msg(r.status == 503 && r.body != NULL && strcmp(r.body, want) == 0,
+                      "%s, %s -> unknown: status %d, body %s", sc->name,
+                      fake_op_name((enum fake_op)op), r.status, r.body != NULL ? r.body : "(none)");
+        ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "7");
+        ck_assert_msg(handler_harness_header_count(&r, "Set-Cookie") == 0, "%s, %s: Set-Cookie",
+                      sc->name, fake_op_name((enum fake_op)op));
+    }
+}
+END_TEST
+
+/* ==== sign-up whose COMMIT answer was lost ================================================= */
+
+#define ALICE_SIGN_UP                                                                              \
+    "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD "\",\"name\":\"Alice\"}"
+
+/* It committed: the lookup finds the row with the id this attempt drew, and the answer is the
+ * sign-up's own (token, user, cookie), logged for the operator. */
+START_TEST(test_sign_up_unknown_committed)
+{
+    struct response r;
+    struct fake_user *u;
+    const char *token, *log;
+
+    fake_store_fail_after(fs, FAKE_OP_SIGN_UP, DB_UNKNOWN, 0);
+    harness_capture_start();
+    r = POST_JSON("/sign-up/email", .body = ALICE_SIGN_UP);
+    log = harness_capture_end();
+    assert_status(r, 200);
+    u = fake_store_user_by_email(fs, ALICE_EMAIL);
+    ck_assert_ptr_nonnull(u);
+    token = jstr(body_json(&r), "token");
+    ck_assert_msg(is_token(token), "token %s", token);
+    assert_answer(r, 200,
+                  arena_printf(arena, "{\"token\":\"%s\",\"user\":%s}", token, user_json(u->id)));
+    assert_one_cookie(r, session_line(token, true));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_USER_BY_EMAIL), 2);
+    ck_assert_uint_eq(fake_store_session_count(fs, u->id), 1);
+    ck_assert_msg(strstr(log, "event=sign_up_outcome_unknown lookup=ok settled=committed") != NULL,
+                  "log: %s", log);
+}
+END_TEST
+
+/* It did not commit, and nobody else took the address: nothing was done, 503 to retry. */
+START_TEST(test_sign_up_unknown_not_committed)
+{
+    struct response r;
+    const char *log;
+
+    fake_store_fail(fs, FAKE_OP_SIGN_UP, DB_UNKNOWN, 0);
+    harness_capture_start();
+    r = POST_JSON("/sign-up/email", .body = ALICE_SIGN_UP);
+    log = harness_capture_end();
+    assert_answer(r, 503, E_UNAVAILABLE);
+    ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "7");
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_user_count(fs), 0);
+    ck_assert_msg(strstr(log, "lookup=notfound settled=retry") != NULL, "log: %s", log);
+}
+END_TEST
+
+/* Another sign-up took the address meanwhile (its row has another id): ours cannot have
+ * committed, and the answer is the duplicate's. */
+START_TEST(test_sign_up_unknown_taken)
+{
+    struct response r;
+
+    seed_alice();
+    fake_store_fail(fs, FAKE_OP_USER_BY_EMAIL, DB_NOTFOUND, 0); /* the first look misses it */
+    fake_store_fail(fs, FAKE_OP_SIGN_UP, DB_UNKNOWN, 0);
+    r = POST_JSON("/sign-up/email", .body = ALICE_SIGN_UP);
+    assert_answer(r, 422, E_EXISTS);
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_user_count(fs), 1);
+    ck_assert_str_eq(fake_store_user_by_email(fs, ALICE_EMAIL)->id, ALICE_ID);
+}
+END_TEST
+
+/* The lookup fails too: the outcome stays unknown, and the client is told so. */
+START_TEST(test_sign_up_unknown_lookup_fails)
+{
+    struct response r;
+
+    fake_store_fail_after(fs, FAKE_OP_SIGN_UP, DB_UNKNOWN, 0);
+    fake_store_fail(fs, FAKE_OP_USER_BY_EMAIL, DB_RETRY, 1);
+    r = POST_JSON("/sign-up/email", .body = ALICE_SIGN_UP);
+    assert_answer(r, 503, E_OUTCOME_UNKNOWN);
+    ck_assert_str_eq(handler_harness_header(&r, "Retry-After"), "7");
+    assert_no_cookies(r);
+    ck_assert_uint_eq(fake_store_user_count(fs), 1);
+}
+END_TEST
+
+/* ==== the suite =========================================================================== */
 
 int main(void)
 {
@@ -229,6 +375,11 @@ int main(void)
     LOOP(tc, test_store_failures, scenarios);
     tcase_add_test(tc, test_store_failure_get_session_after_refresh);
     tcase_add_test(tc, test_store_failure_rate_limit);
+    LOOP(tc, test_store_outcome_unknown, scenarios);
+    tcase_add_test(tc, test_sign_up_unknown_committed);
+    tcase_add_test(tc, test_sign_up_unknown_not_committed);
+    tcase_add_test(tc, test_sign_up_unknown_taken);
+    tcase_add_test(tc, test_sign_up_unknown_lookup_fails);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }

@@ -227,6 +227,8 @@ static const struct {
     {"Application/JSON", "application/json", true},
     {"application/json; charset=utf-8", "application/json", true},
     {" \tapplication/json \t; charset=utf-8", "application/json", true},
+    /* better-call trims as JavaScript does: the request body parser (body.c) relies on it. */
+    {"\r\n\v\fapplication/json\f\v\r\n; charset=utf-8", "application/json", true},
     {"application/x-www-form-urlencoded", "application/x-www-form-urlencoded", true},
     {"application/jsonx", "application/json", false},
     {"application/js", "application/json", false},

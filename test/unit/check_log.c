@@ -17,6 +17,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "util/log.h"
 #include "auth/request_id.h"
@@ -409,34 +410,13 @@ END_TEST
 #define LEAK_TOKEN "LeakyResetTokenQ7Vb2Lk9Xw4T"
 #define QUERY_TOKEN "QueryTokenZq7Vb2Lk9Xw4Tn6Rs"
 
-static struct fake_store *fs;
-static struct arena *arena;
-static struct settings settings;
-static struct app app;
-
 static void world_new(void)
 {
-    char err[256];
+    struct settings s = harness_settings();
 
-    fs = fake_store_new();
-    arena = arena_create(64 * 1024);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = "hash",
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .mail_from = "Test <no-reply@example.com>",
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
-}
-
-static void world_free(void)
-{
-    app_free(&app);
-    fake_store_free(fs);
-    arena_destroy(arena);
+    s.session_storage = SESSION_STORAGE_HASH;
+    s.mail_from = "Test <no-reply@example.com>";
+    harness_app_new(&s);
 }
 
 static const struct {
@@ -630,12 +610,12 @@ static Suite *log_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("paths");
-    tcase_add_checked_fixture(tc, world_new, world_free);
+    tcase_add_checked_fixture(tc, world_new, harness_app_free);
     tcase_add_loop_test(tc, test_no_path_in_request_logs, 0, sizeof leaky / sizeof leaky[0]);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("request ids");
-    tcase_add_checked_fixture(tc, world_new, world_free);
+    tcase_add_checked_fixture(tc, world_new, harness_app_free);
     tcase_add_loop_test(tc, test_request_id_on_every_line_of_a_request, 0, 2);
     tcase_add_test(tc, test_request_id_is_a_value);
     suite_add_tcase(s, tc);

@@ -13,40 +13,18 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/rate_limit.h"
 #include "global/settings.h"
 
-static struct fake_store *fs;
-static struct arena *arena;
-static struct settings settings;
-static struct app app;
-
 static void setup(void)
 {
-    char err[256];
+    struct settings s = harness_settings();
 
-    fs = fake_store_new();
-    arena = arena_create(16 * 1024);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = "plain",
-        .rate_limit = true,
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .delete_user = true,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof(err)) == 0, "%s",
-                  err);
-}
-
-static void teardown(void)
-{
-    app_free(&app);
-    fake_store_free(fs);
-    arena_destroy(arena);
+    s.rate_limit = true;
+    s.delete_user = true;
+    harness_app_new(&s);
 }
 
 /* ---- rules ------------------------------------------------------------------------------- */
@@ -204,9 +182,6 @@ START_TEST(test_store_failure)
 }
 END_TEST
 
-#define LOOP(tc, fn, table)                                                                        \
-    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
-
 int main(void)
 {
     Suite *s = suite_create("rate_limit");
@@ -214,7 +189,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_app_free);
     LOOP(tc, test_rule_for, rules);
     tcase_add_test(tc, test_strict_route);
     tcase_add_test(tc, test_default_route);

@@ -1,6 +1,7 @@
 /* check_readme - the settings table in README is the code's settings table: the rows between
- * the markers are exactly what settings_table says (name, alias, default, doc line). On a
- * mismatch the expected rows are written next to the test binary, ready to paste. */
+ * the markers are exactly what settings_table says (name, alias, default, whether a SIGHUP
+ * applies a change, doc line). On a mismatch the expected rows are written next to the test
+ * binary, ready to paste. */
 #include "config.h"
 
 #include <check.h>
@@ -21,7 +22,7 @@ static char *expected_rows(void)
     FILE *out = open_memstream(&text, &len);
 
     ck_assert_ptr_nonnull(out);
-    fprintf(out, "| setting | default | what it does |\n|---|---|---|\n");
+    fprintf(out, "| setting | default | on SIGHUP | what it does |\n|---|---|---|---|\n");
     for (size_t i = 0; i < settings_count; i++) {
         const struct setting_def *d = &settings_table[i];
 
@@ -32,6 +33,7 @@ static char *expected_rows(void)
             fprintf(out, " | `%s` | ", d->default_value);
         else
             fprintf(out, " | | ");
+        fputs(d->applies == SETTING_ON_RESTART ? "restart to change | " : "applied | ", out);
         /* A '|' inside a doc line would split the cell. */
         for (const char *p = d->doc; *p != '\0'; p++) {
             if (*p == '|')

@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/mail_token.h"
 #include "util/random.h"
@@ -149,33 +150,17 @@ static void load_payloads(void)
 
 /* ---- the world of one test --------------------------------------------------------------- */
 
-static struct fake_store *fs;
-static struct arena *arena;
-static struct settings settings;
-static struct app app;
-
 static void setup(void)
 {
-    char err[256];
+    struct settings s = harness_settings();
     int64_t now;
 
-    fs = fake_store_new();
-    arena = arena_create(64 * 1024);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = "plain",
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .mail_from = MAIL_FROM,
-        .change_email = true,
-        .delete_user = true,
-        .send_verification_on_sign_up = true,
-        .pages = true,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof(err)) == 0, "%s",
-                  err);
+    s.mail_from = MAIL_FROM;
+    s.change_email = true;
+    s.delete_user = true;
+    s.send_verification_on_sign_up = true;
+    s.pages = true;
+    harness_app_new(&s);
     /* Alice, unverified, signed in as N an hour ago; a live reset token of hers. */
     handler_harness_seed_alice(fs, &app);
     now = fake_store_now_ms();
@@ -183,13 +168,6 @@ static void setup(void)
                            now + 7 * DAY_MS - HOUR_MS);
     fake_store_add_verification(fs, "VerificationRow0000000000000000a",
                                 "reset-password:" RESET_TOKEN, ALICE_ID, now + HOUR_MS);
-}
-
-static void teardown(void)
-{
-    app_free(&app);
-    fake_store_free(fs);
-    arena_destroy(arena);
 }
 
 static struct response dispatch(struct request req)
@@ -735,7 +713,7 @@ int main(void)
     int failed;
 
     load_payloads();
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_app_free);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_fixture);
     tcase_add_test(tc, test_safe_values_redirect);

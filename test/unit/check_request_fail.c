@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "global/settings.h"
 
@@ -58,26 +59,12 @@ int __wrap_EVP_MAC_init(EVP_MAC_CTX *ctx, const unsigned char *key, size_t keyle
 
 /* ---- the world --------------------------------------------------------------------------- */
 
-static struct fake_store *fs;
-static struct arena *arena;
-static struct settings settings;
-static struct app app;
-
 static void world_new(void)
 {
-    char err[256];
+    struct settings s = harness_settings();
 
-    fs = fake_store_new();
-    arena = arena_create(64 * 1024);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = "hash",
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
+    s.session_storage = SESSION_STORAGE_HASH;
+    harness_app_new(&s);
     handler_harness_seed_alice(fs, &app);
     random_fails = hmac_fails = false;
 }
@@ -85,9 +72,7 @@ static void world_new(void)
 static void world_free(void)
 {
     random_fails = hmac_fails = false;
-    app_free(&app);
-    fake_store_free(fs);
-    arena_destroy(arena);
+    harness_app_free();
 }
 
 /* ---- the cases --------------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "util/random.h"
 #include "auth/session.h"
@@ -29,50 +30,31 @@
 /* SHA-256("abc"), FIPS 180-2. */
 #define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-static struct fake_store *fs;
-static struct arena *arena;
-static struct settings settings;
-static struct app app;
-static bool app_ready;
 static struct response resp;
+
+static struct settings configured(bool hash, bool bearer)
+{
+    struct settings s = harness_settings();
+
+    s.session_storage = hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
+    s.bearer = bearer;
+    s.delete_user = true;
+    return s;
+}
 
 static void configure(bool hash, bool bearer)
 {
-    char err[256];
+    struct settings s = configured(hash, bearer);
 
-    if (app_ready)
-        app_free(&app);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = hash ? "hash" : "plain",
-        .bearer = bearer,
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .delete_user = true,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof(err)) == 0, "%s",
-                  err);
-    app_ready = true;
+    harness_app_rebuild(&s);
 }
 
 static void setup(void)
 {
-    fs = fake_store_new();
-    arena = arena_create(16 * 1024);
-    app_ready = false;
-    configure(false, false);
-    response_init(&resp, arena);
-}
+    struct settings s = configured(false, false);
 
-static void teardown(void)
-{
-    if (app_ready)
-        app_free(&app);
-    app_ready = false;
-    fake_store_free(fs);
-    arena_destroy(arena);
+    harness_app_new(&s);
+    response_init(&resp, arena);
 }
 
 /* seed_h - Alice and a session with H_TOKEN in the configured stored form, created
@@ -492,9 +474,6 @@ START_TEST(test_now_ms)
 }
 END_TEST
 
-#define LOOP(tc, fn, table)                                                                        \
-    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
-
 int main(void)
 {
     Suite *s = suite_create("session");
@@ -502,7 +481,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, harness_app_free);
     tcase_add_test(tc, test_stored_token_plain);
     tcase_add_test(tc, test_stored_token_hash);
     LOOP(tc, test_resolve_no_lookup, no_lookup);

@@ -1,5 +1,6 @@
 /* check_settings - the settings table and loader: defaults, environment and aliases, the
- * config file, one-line errors naming the setting, bounds, and the pooler decision. */
+ * config file, one-line errors naming the setting (and an enumeration's choices), bounds, the
+ * restart-only column, and the pooler decision. */
 #include "config.h"
 
 #include <check.h>
@@ -15,6 +16,8 @@
 #define SECRET40 "0123456789abcdef0123456789abcdef01234567"
 
 static char err[512];
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Every test starts from an environment with none of our settings in it. */
 static void clear_env(void)
@@ -56,6 +59,14 @@ START_TEST(table_is_well_formed)
         ck_assert_msg(strchr(d->doc, '\n') == NULL, "%s doc is not one line", d->name);
         if (d->type == SETTING_INT || d->type == SETTING_OCTAL)
             ck_assert_msg(d->min <= d->max, "%s: min > max", d->name);
+        /* An enumeration has its choices, and its default is one of them. */
+        ck_assert_msg((d->type == SETTING_ENUM) == (d->choices != NULL), "%s: choices", d->name);
+        if (d->type == SETTING_ENUM) {
+            bool found = false;
+            for (size_t k = 0; d->choices[k] != NULL; k++)
+                found |= strcmp(d->choices[k], d->default_value) == 0;
+            ck_assert_msg(found, "%s: default is not a choice", d->name);
+        }
         for (size_t j = 0; j < i; j++) {
             ck_assert_msg(strcmp(d->name, settings_table[j].name) != 0, "%s twice", d->name);
             ck_assert_msg(d->offset != settings_table[j].offset, "%s shares a field", d->name);
@@ -80,7 +91,9 @@ START_TEST(defaults)
     ck_assert_int_eq(s.shutdown_timeout_ms, 10000);
     ck_assert_int_eq(s.max_requests, 100000);
     ck_assert(!s.syslog);
-    ck_assert_str_eq(s.log_level, "info");
+    ck_assert_int_eq(s.log_level, LOG_LEVEL_INFO);
+    ck_assert_int_eq(s.session_storage, SESSION_STORAGE_HASH);
+    ck_assert_int_eq(s.password_hash, PASSWORD_HASH_YESCRYPT);
     ck_assert_ptr_nonnull(s.socket);
     /* Issue 9: only the signed bearer token, and a reset signs the user out everywhere. */
     ck_assert(s.bearer);
@@ -255,6 +268,8 @@ static const struct bad_case bad_values[] = {
     {"AUTHFCGI_DB_POOLER", "session"},
     {"AUTHFCGI_SYSLOG", "maybe"},
     {"AUTHFCGI_LOG_LEVEL", "verbose"},
+    {"AUTHFCGI_SESSION_STORAGE", "sha256"},
+    {"AUTHFCGI_PASSWORD_HASH", "bcrypt"},
     {"AUTHFCGI_BASE_URL", "ftp://example.com"},
     {"AUTHFCGI_BASE_URL", "https://"},
     {"AUTHFCGI_BASE_URL", "https://example.com/a b"},
@@ -275,6 +290,73 @@ START_TEST(bad_value_is_one_line_naming_the_setting)
     ck_assert_int_eq(settings_load(&s, NULL, err, sizeof err), -1);
     assert_one_line_naming(c->name);
     ck_assert_msg(strstr(err, "environment") != NULL, "source not named: %s", err);
+}
+END_TEST
+
+/* Every enumerated setting: a value that is none of its choices (an empty one means the
+ * default) stops the start with one line naming the setting and every allowed value. */
+START_TEST(bad_enum_names_every_choice)
+{
+    for (size_t i = 0; i < settings_count; i++) {
+        const struct setting_def *d = &settings_table[i];
+        if (d->type != SETTING_ENUM)
+            continue;
+        struct settings s;
+        clear_env();
+        setenv(d->name, "no-such-choice", 1);
+        ck_assert_int_eq(settings_load(&s, NULL, err, sizeof err), -1);
+        assert_one_line_naming(d->name);
+        ck_assert_msg(strstr(err, "\"no-such-choice\"") != NULL, "value not shown: %s", err);
+        for (size_t k = 0; d->choices[k] != NULL; k++)
+            ck_assert_msg(strstr(err, d->choices[k]) != NULL, "%s not named: %s", d->choices[k],
+                          err);
+    }
+    clear_env();
+    setenv("AUTHFCGI_LOG_LEVEL", "verbose", 1);
+    ck_assert_int_eq(settings_load(&(struct settings){0}, NULL, err, sizeof err), -1);
+    ck_assert_str_eq(err, "AUTHFCGI_LOG_LEVEL: must be error, warn, info or debug, got "
+                          "\"verbose\" (from the environment)");
+}
+END_TEST
+
+/* What SIGHUP cannot change is marked in the table; master warns from that column. */
+START_TEST(restart_only_column)
+{
+    static const char *const restart_only[] = {
+        "AUTHFCGI_SOCKET", "AUTHFCGI_SOCKET_MODE", "AUTHFCGI_SOCKET_OWNER",  "AUTHFCGI_PID_FILE",
+        "AUTHFCGI_USER",   "AUTHFCGI_GROUP",       "AUTHFCGI_SOCKET_REMOTE",
+    };
+    size_t marked = 0;
+    for (size_t i = 0; i < settings_count; i++)
+        marked += settings_table[i].applies == SETTING_ON_RESTART;
+    ck_assert_uint_eq(marked, N(restart_only));
+    for (int i = 0; i < N(restart_only); i++)
+        ck_assert_int_eq(settings_find(restart_only[i])->applies, SETTING_ON_RESTART);
+    ck_assert_int_eq(settings_find("AUTHFCGI_WORKERS")->applies, SETTING_ON_RELOAD);
+}
+END_TEST
+
+/* settings_same compares by value: strings by content, unset equal only to unset. */
+START_TEST(same_compares_values)
+{
+    struct settings a = {0}, b = {0};
+    char one[] = "/run/a.sock", two[] = "/run/a.sock";
+    const struct setting_def *sock = settings_find("AUTHFCGI_SOCKET");
+
+    ck_assert(settings_same(&a, &b, sock));
+    a.socket = one;
+    ck_assert(!settings_same(&a, &b, sock));
+    b.socket = two;
+    ck_assert(settings_same(&a, &b, sock));
+    two[1] = 'x';
+    ck_assert(!settings_same(&a, &b, sock));
+    a.socket_mode = 0660;
+    ck_assert(!settings_same(&a, &b, settings_find("AUTHFCGI_SOCKET_MODE")));
+    a.socket_remote = true;
+    ck_assert(!settings_same(&a, &b, settings_find("AUTHFCGI_SOCKET_REMOTE")));
+    b.log_level = LOG_LEVEL_DEBUG;
+    ck_assert(!settings_same(&a, &b, settings_find("AUTHFCGI_LOG_LEVEL")));
+    ck_assert(settings_same(&a, &b, settings_find("AUTHFCGI_WORKERS")));
 }
 END_TEST
 
@@ -358,6 +440,12 @@ static const struct good_case good_values[] = {
     {"AUTHFCGI_DB_POOLER", "auto", AT(db_pooler), DB_POOLER_AUTO},
     {"AUTHFCGI_DB_POOLER", "off", AT(db_pooler), DB_POOLER_OFF},
     {"AUTHFCGI_DB_POOLER", "Transaction", AT(db_pooler), DB_POOLER_TRANSACTION},
+    {"AUTHFCGI_LOG_LEVEL", "error", AT(log_level), LOG_LEVEL_ERROR},
+    {"AUTHFCGI_LOG_LEVEL", "DEBUG", AT(log_level), LOG_LEVEL_DEBUG},
+    {"AUTHFCGI_SESSION_STORAGE", "plain", AT(session_storage), SESSION_STORAGE_PLAIN},
+    {"AUTHFCGI_SESSION_STORAGE", "hash", AT(session_storage), SESSION_STORAGE_HASH},
+    {"AUTHFCGI_PASSWORD_HASH", "betterauth", AT(password_hash), PASSWORD_HASH_BETTERAUTH},
+    {"AUTHFCGI_PASSWORD_HASH", "yescrypt", AT(password_hash), PASSWORD_HASH_YESCRYPT},
 };
 
 START_TEST(good_values_and_bounds)
@@ -367,7 +455,7 @@ START_TEST(good_values_and_bounds)
     clear_env();
     setenv(c->name, c->value, 1);
     ck_assert_msg(settings_load(&s, NULL, err, sizeof err) == 0, "%s", err);
-    int got = c->offset == AT(db_pooler) ? (int)s.db_pooler : *(int *)((char *)&s + c->offset);
+    int got = *(int *)((char *)&s + c->offset);
     ck_assert_int_eq(got, c->expect);
     settings_free(&s);
 }
@@ -440,14 +528,14 @@ START_TEST(find_is_case_insensitive_and_knows_aliases)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 static Suite *settings_suite(void)
 {
     Suite *s = suite_create("settings");
     TCase *t = tcase_create("table");
     tcase_add_test(t, table_is_well_formed);
     tcase_add_test(t, find_is_case_insensitive_and_knows_aliases);
+    tcase_add_test(t, restart_only_column);
+    tcase_add_test(t, same_compares_values);
     suite_add_tcase(s, t);
 
     t = tcase_create("load");
@@ -463,6 +551,7 @@ static Suite *settings_suite(void)
 
     t = tcase_create("errors");
     tcase_add_loop_test(t, bad_value_is_one_line_naming_the_setting, 0, N(bad_values));
+    tcase_add_test(t, bad_enum_names_every_choice);
     tcase_add_test(t, bad_alias_value_names_the_setting);
     tcase_add_test(t, secrets_never_echoed);
     tcase_add_test(t, serving_rules);

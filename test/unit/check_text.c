@@ -134,6 +134,25 @@ START_TEST(test_hex_value_digits)
 }
 END_TEST
 
+/* The one hex alphabet: each case reads back, only the low four bits count, and encoding
+ * writes lower-case pairs high nibble first. */
+START_TEST(test_hex_digit_and_encode)
+{
+    const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(bytes) + 1];
+
+    for (unsigned v = 0; v < 16; v++) {
+        ck_assert_int_eq(text_hex_value((unsigned char)text_hex_digit(v, false)), (int)v);
+        ck_assert_int_eq(text_hex_value((unsigned char)text_hex_digit(v, true)), (int)v);
+        ck_assert_int_eq(text_hex_digit(v + 16, true), text_hex_digit(v, true));
+    }
+    ck_assert_int_eq(text_hex_digit(10, false), 'a');
+    ck_assert_int_eq(text_hex_digit(10, true), 'A');
+    text_hex_encode(bytes, sizeof(bytes), out);
+    ck_assert_str_eq(out, "000fa5ff");
+}
+END_TEST
+
 /* Expected texts printed by Node's Date.prototype.toISOString(), which is what Better Auth's
  * JSON carries. */
 static const struct {
@@ -174,6 +193,46 @@ START_TEST(test_iso_time_out_of_range)
 }
 END_TEST
 
+/* Comma lists (trusted origins, trusted proxies): items trimmed of spaces and tabs, empty
+ * items kept, the end said once. */
+START_TEST(test_next_item)
+{
+    const char *cursor = " a ,\tb c\t,, ,d", *start;
+    const char *want[] = {"a", "b c", "", "", "d"};
+    size_t len;
+
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ck_assert(text_next_item(&cursor, &start, &len));
+        ck_assert_uint_eq(len, strlen(want[i]));
+        ck_assert(strncmp(start, want[i], len) == 0);
+    }
+    ck_assert(!text_next_item(&cursor, &start, &len));
+    cursor = NULL;
+    ck_assert(!text_next_item(&cursor, &start, &len));
+    cursor = "";
+    ck_assert(text_next_item(&cursor, &start, &len));
+    ck_assert_uint_eq(len, 0);
+    ck_assert(!text_next_item(&cursor, &start, &len));
+}
+END_TEST
+
+START_TEST(test_parse_int64)
+{
+    int64_t v = 7;
+
+    ck_assert_int_eq(text_parse_int64("9223372036854775807", &v), 0);
+    ck_assert(v == INT64_MAX);
+    ck_assert_int_eq(text_parse_int64("-42", &v), 0);
+    ck_assert(v == -42);
+    v = 7;
+    ck_assert_int_eq(text_parse_int64("9223372036854775808", &v), -1);
+    ck_assert_int_eq(text_parse_int64("", &v), -1);
+    ck_assert_int_eq(text_parse_int64(NULL, &v), -1);
+    ck_assert_int_eq(text_parse_int64("12x", &v), -1);
+    ck_assert(v == 7);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
     Suite *s = suite_create("text");
@@ -187,11 +246,17 @@ static Suite *text_suite(void)
     tc = tcase_create("hex_value");
     tcase_add_loop_test(tc, test_hex_value, 0, 256);
     tcase_add_test(tc, test_hex_value_digits);
+    tcase_add_test(tc, test_hex_digit_and_encode);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("iso_time");
     tcase_add_loop_test(tc, test_iso_time, 0, sizeof(iso_cases) / sizeof(iso_cases[0]));
     tcase_add_test(tc, test_iso_time_out_of_range);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("lists_and_numbers");
+    tcase_add_test(tc, test_next_item);
+    tcase_add_test(tc, test_parse_int64);
     suite_add_tcase(s, tc);
     return s;
 }

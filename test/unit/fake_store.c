@@ -21,6 +21,7 @@ struct fake_rate {
 struct fake_script {
     bool armed;
     bool always;
+    bool after; /* do the work, then answer status (fake_store_fail_after) */
     unsigned skip;
     enum db_status status;
 };
@@ -448,9 +449,23 @@ static bool enter(struct fake_store *fs, enum fake_op op, enum db_status *st)
         sc->skip--;
         return false;
     }
+    if (sc->after)
+        return false; /* leave answers */
     sc->armed = false;
     *st = sc->status;
     return true;
+}
+
+/* leave - the status an operation that did its work answers: st, or the scripted one of
+ * fake_store_fail_after when st is DB_OK and the script's turn has come. */
+static enum db_status leave(struct fake_store *fs, enum fake_op op, enum db_status st)
+{
+    struct fake_script *sc = &fs->scripts[op];
+
+    if (!sc->armed || !sc->after || sc->skip > 0 || st != DB_OK)
+        return st;
+    sc->armed = false;
+    return sc->status;
 }
 
 #define FAKE_ENTER(fs, op)                                                                         \
@@ -497,7 +512,7 @@ static enum db_status op_sign_up(void *impl, struct arena *a, const struct new_u
                                                 ns->user_agent, now, now + ns->expires_in_s * 1000);
         session_out(a, s, session_rec);
     }
-    return DB_OK;
+    return leave(fs, FAKE_OP_SIGN_UP, DB_OK);
 }
 
 static enum db_status op_user_by_email(void *impl, struct arena *a, const char *email,
@@ -1191,6 +1206,12 @@ struct store *fake_store_store(struct fake_store *fs)
 void fake_store_fail(struct fake_store *fs, enum fake_op op, enum db_status st, unsigned skip)
 {
     fs->scripts[op] = (struct fake_script){.armed = true, .skip = skip, .status = st};
+}
+
+void fake_store_fail_after(struct fake_store *fs, enum fake_op op, enum db_status st, unsigned skip)
+{
+    fs->scripts[op] =
+        (struct fake_script){.armed = true, .after = true, .skip = skip, .status = st};
 }
 
 void fake_store_fail_always(struct fake_store *fs, enum fake_op op, enum db_status st)

@@ -118,6 +118,13 @@ struct store *fake_store_store(struct fake_store *fs);
  * row (as a rolled-back transaction). One script per op; a new one replaces the old. */
 void fake_store_fail(struct fake_store *fs, enum fake_op op, enum db_status st, unsigned skip);
 
+/* fake_store_fail_after - make the (skip + 1)-th next call of op (or the first successful one
+ * after it) do its work, rows written, and then return st: a COMMIT whose answer was lost (st
+ * DB_UNKNOWN). Only FAKE_OP_SIGN_UP honours it so far (the one operation whose caller looks
+ * again). */
+void fake_store_fail_after(struct fake_store *fs, enum fake_op op, enum db_status st,
+                           unsigned skip);
+
 /* fake_store_fail_always - every call of op returns st until fake_store_clear_failures. */
 void fake_store_fail_always(struct fake_store *fs, enum fake_op op, enum db_status st);
 void fake_store_clear_failures(struct fake_store *fs);

@@ -16,6 +16,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/mail_token.h"
 #include "auth/password.h"
@@ -25,60 +26,48 @@
 #include "flows_world.h"
 #include "util/random.h"
 
-struct fake_store *fs;
-struct arena *arena;
-struct settings settings;
-struct app app;
-bool app_ready;
+/* configured - the settings a worker reads for cfg. */
+static struct settings configured(struct config cfg)
+{
+    struct settings s = harness_settings();
+
+    s.session_storage = cfg.hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
+    s.rate_limit = cfg.rate_limit;
+    s.mail_from = cfg.no_mail ? NULL : MAIL_FROM;
+    s.change_email = cfg.change_email;
+    s.require_email_verification = cfg.require;
+    s.send_verification_on_sign_up = cfg.on_sign_up;
+    s.send_verification_on_sign_in = cfg.on_sign_in;
+    s.revoke_sessions_on_reset = !cfg.keep_sessions;
+    s.pages = !cfg.no_pages;
+    s.pages_template_dir = (char *)cfg.pages_template_dir;
+    return s;
+}
 
 int build(struct config cfg, char *err, size_t errlen)
 {
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = BASE_URL,
-        .trusted_origins = FRONT,
-        .session_storage = cfg.hash ? "hash" : "plain",
-        .rate_limit = cfg.rate_limit,
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .mail_from = cfg.no_mail ? NULL : MAIL_FROM,
-        .change_email = cfg.change_email,
-        .require_email_verification = cfg.require,
-        .send_verification_on_sign_up = cfg.on_sign_up,
-        .send_verification_on_sign_in = cfg.on_sign_in,
-        .revoke_sessions_on_reset = !cfg.keep_sessions,
-        .pages = !cfg.no_pages,
-        .pages_template_dir = (char *)cfg.pages_template_dir,
-    };
-    return app_init(&app, &settings, fake_store_store(fs), err, errlen);
+    struct settings s = configured(cfg);
+
+    return harness_app_build(&s, err, errlen);
 }
 
 void configure(struct config cfg)
 {
-    char err[256];
+    struct settings s = configured(cfg);
 
-    if (app_ready)
-        app_free(&app);
-    app_ready = false;
-    ck_assert_msg(build(cfg, err, sizeof(err)) == 0, "%s", err);
-    app_ready = true;
+    harness_app_rebuild(&s);
 }
 
 void setup(void)
 {
-    fs = fake_store_new();
-    arena = arena_create(64 * 1024);
-    app_ready = false;
-    configure((struct config){.change_email = true});
+    struct settings s = configured((struct config){.change_email = true});
+
+    harness_app_new(&s);
 }
 
 void teardown(void)
 {
-    if (app_ready)
-        app_free(&app);
-    app_ready = false;
-    fake_store_free(fs);
-    arena_destroy(arena);
+    harness_app_free();
 }
 
 /* ---- requests and responses -------------------------------------------------------------- */
@@ -241,15 +230,4 @@ void assert_same_answer_work(const struct work *a, const struct work *b, const c
      * one round trip each. */
     ck_assert_msg(after_a == 1 && after_b == 1, "%s: %u and %u store calls after the answer", pair,
                   after_a, after_b);
-}
-
-int flows_world_main(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -14,6 +14,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/mail_token.h"
 #include "global/settings.h"
@@ -59,17 +60,12 @@ struct config {
     bool on_sign_in;    /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool keep_sessions; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET=off (Better Auth's default) */
     bool rate_limit;
-    bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
-    bool no_pages;                  /* AUTHFCGI_PAGES=off */
+    bool hash;     /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
+    bool no_pages; /* AUTHFCGI_PAGES=off */
     const char *pages_template_dir; /* AUTHFCGI_PAGES_TEMPLATE_DIR */
 };
 
-extern struct fake_store *fs;
-extern struct arena *arena;
-extern struct settings settings;
-extern struct app app;
-/* app_ready - whether app holds an app_init'ed app (teardown frees it then). */
-extern bool app_ready;
+/* The world itself (fs, arena, settings, app, app_ready) is harness_app.h's. */
 
 /* A browser signed in as N: its cookie and the trusted Origin. */
 #define AS_N .cookie = N_COOKIE, .origin = FRONT
@@ -145,6 +141,6 @@ struct work work_of(void);
 void assert_same_answer_work(const struct work *a, const struct work *b, const char *pair);
 
 /* flows_world_main - run suite s and answer main's exit status. */
-int flows_world_main(Suite *s);
+#define flows_world_main harness_run
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -108,6 +109,19 @@ void handler_harness_check_cookies(const struct response *r, size_t n, const cha
                   first != NULL ? first : "none");
     for (size_t i = 0; i < n; i++)
         ck_assert_str_eq(handler_harness_header_nth(r, "Set-Cookie", i), lines[i]);
+}
+
+/* ---- running a suite ------------------------------------------------------------------------ */
+
+int harness_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 /* ---- log lines ------------------------------------------------------------------------------ */

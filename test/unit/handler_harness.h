@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <check.h>
+
 #include "auth/app.h"
 #include "util/arena.h"
 #include "auth/http.h"
@@ -48,6 +50,9 @@
 #define E_CREDENTIALS                                                                              \
     "{\"message\":\"Invalid email or password\",\"code\":\"INVALID_EMAIL_OR_PASSWORD\"}"
 #define E_UNAVAILABLE "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}"
+#define E_OUTCOME_UNKNOWN                                                                          \
+    "{\"message\":\"The change may or may not have been made; check before repeating "             \
+    "it\",\"code\":\"OUTCOME_UNKNOWN\"}"
 #define E_INTERNAL "{\"message\":\"Internal server error\",\"code\":\"INTERNAL_SERVER_ERROR\"}"
 #define E_VALIDATION(msg) "{\"message\":\"" msg "\",\"code\":\"VALIDATION_ERROR\"}"
 
@@ -108,6 +113,15 @@ void handler_harness_check_cookies(const struct response *r, size_t n, const cha
         const char *one_[1] = {(line)};                                                            \
         handler_harness_check_cookies(&(r), 1, one_);                                              \
     } while (0)
+
+/* ---- running a suite ------------------------------------------------------------------------ */
+
+/* LOOP - a loop test over every row of table. */
+#define LOOP(tc, fn, table)                                                                        \
+    tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
+
+/* harness_run - run suite s (the runner takes it over) and answer main's exit status. */
+int harness_run(Suite *s);
 
 /* ---- log lines ------------------------------------------------------------------------------ */
 

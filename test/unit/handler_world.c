@@ -17,6 +17,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "auth/password.h"
 #include "auth/router.h"
@@ -30,58 +31,47 @@ const char *const deletion[3] = {
     "better-auth.dont_remember=; Max-Age=0" ATTRS,
 };
 
-struct fake_store *fs;
-struct arena *arena;
-struct settings settings;
-struct app app;
-static bool app_ready;
 struct json_object *parsed;
+
+/* configured - the settings a worker reads for cfg. */
+static struct settings configured(struct config cfg)
+{
+    struct settings s = harness_settings();
+
+    if (cfg.base_url != NULL)
+        s.base_url = (char *)cfg.base_url;
+    s.session_storage = cfg.hash ? SESSION_STORAGE_HASH : SESSION_STORAGE_PLAIN;
+    s.bearer = cfg.bearer;
+    s.bearer_unsigned = cfg.bearer_unsigned;
+    s.rate_limit = cfg.rate_limit;
+    s.account_guard = cfg.guard;
+    s.trusted_proxies = (char *)cfg.trusted_proxies;
+    s.delete_user = !cfg.no_delete;
+    return s;
+}
 
 /* configure - (re)build the app as a worker would from settings. The transcripts' main group
  * ran without the bearer plugin and without rate limiting, with tokens stored as given. */
 void configure(struct config cfg)
 {
-    char err[256];
+    struct settings s = configured(cfg);
 
-    if (app_ready)
-        app_free(&app);
-    settings = (struct settings){
-        .secret = SECRET,
-        .base_url = (char *)(cfg.base_url != NULL ? cfg.base_url : BASE_URL),
-        .trusted_origins = FRONT,
-        .session_storage = cfg.hash ? "hash" : "plain",
-        .bearer = cfg.bearer,
-        .bearer_unsigned = cfg.bearer_unsigned,
-        .rate_limit = cfg.rate_limit,
-        .account_guard = cfg.guard,
-        .trusted_proxies = (char *)cfg.trusted_proxies,
-        .password_hash = "yescrypt",
-        .password_cost = 1,
-        .delete_user = !cfg.no_delete,
-    };
-    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof(err)) == 0, "%s",
-                  err);
-    app_ready = true;
+    harness_app_rebuild(&s);
 }
 
 void world_new(void)
 {
-    fs = fake_store_new();
-    arena = arena_create(64 * 1024);
-    app_ready = false;
+    struct settings s = configured((struct config){0});
+
     parsed = NULL;
-    configure((struct config){0});
+    harness_app_new(&s);
 }
 
 void world_free(void)
 {
     json_object_put(parsed);
     parsed = NULL;
-    if (app_ready)
-        app_free(&app);
-    app_ready = false;
-    fake_store_free(fs);
-    arena_destroy(arena);
+    harness_app_free();
 }
 
 void setup(void)
@@ -294,15 +284,4 @@ const char *get_session_json(const char *raw)
     ck_assert_ptr_nonnull(s);
     return arena_printf(arena, "{\"session\":%s,\"user\":%s}", session_json(s, raw),
                         user_json(s->user_id));
-}
-
-int handler_world_main(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

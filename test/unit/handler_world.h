@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "fake_store.h"
 #include "handler_harness.h"
+#include "harness_app.h"
 #include "auth/http.h"
 #include "global/settings.h"
 
@@ -94,10 +95,7 @@ struct config {
     const char *trusted_proxies;
 };
 
-extern struct fake_store *fs;
-extern struct arena *arena;
-extern struct settings settings;
-extern struct app app;
+/* The world itself (fs, arena, settings, app) is harness_app.h's. */
 /* parsed - the last body body_json parsed. */
 extern struct json_object *parsed;
 
@@ -146,6 +144,6 @@ const char *get_session_json(const char *raw);
 #define assert_deletion(r) handler_harness_check_cookies(&(r), 3, deletion)
 
 /* handler_world_main - run suite s and answer main's exit status. */
-int handler_world_main(Suite *s);
+#define handler_world_main harness_run
 
 #endif
