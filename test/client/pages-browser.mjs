@@ -71,8 +71,18 @@ async function narrow(page, label) {
 }
 
 // signedInAs - the return target shows the e-mail (get-session's JSON, or whoami's).
-async function signedInAs(page, email) {
+async function signedInAs(page, email, js, mode, name) {
     if (area === "private") {
+        // The demo page fills in the e-mail from whoami with script; without it, it links there.
+        if (js) {
+            let who = "";
+            for (let waited = 0; waited < 5000 && who !== email; waited += 50) {
+                who = await page.$eval("#who", (el) => el.textContent).catch(() => "");
+                if (who !== email) await new Promise((r) => setTimeout(r, 50));
+            }
+            expect(who === email, `/private/ shows "${who}", not ${email}`);
+        }
+        await page.screenshot({ path: `${shots}/${mode}-${name}-private.png`, fullPage: true });
         await page.goto(`${site}/private/whoami`, { waitUntil: "load" });
     }
     const text = await page.evaluate(() => document.body.innerText);
@@ -123,14 +133,20 @@ async function flow(browser, js) {
         await fill(page, { "#name": "Browser Tester", "#email": email, "#password": PASSWORD });
         await submit(page);
         expect(path(page) === TARGET, `after sign-up the browser is on ${path(page)}`);
-        await signedInAs(page, email);
+        await signedInAs(page, email, js, mode, "sign-up");
     });
     await signOut(page, mode);
     await step(page, mode, "wrong password", async () => {
         await openSignIn(page);
         await fill(page, { "#email": email, "#password": "not-the-password" });
         await submit(page);
-        const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+        // autofocus takes effect at a rendering update after the load: wait for it (polled
+        // from here, since page script may be off), at most 5 s.
+        let focused = "";
+        for (let waited = 0; waited < 5000 && focused !== "form-error"; waited += 50) {
+            focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+            if (focused !== "form-error") await new Promise((r) => setTimeout(r, 50));
+        }
         expect(focused === "form-error", `focus is on "${focused}", not the error`);
         const kept = await page.$eval("#email", (el) => el.value);
         expect(kept === email, `the e-mail field holds "${kept}"`);
@@ -144,7 +160,7 @@ async function flow(browser, js) {
         await fill(page, { "#password": PASSWORD });
         await submit(page);
         expect(path(page) === TARGET, `after sign-in the browser is on ${path(page)}`);
-        await signedInAs(page, email);
+        await signedInAs(page, email, js, mode, "sign-in");
     });
     await signOut(page, mode);
     if (area === "private") {
