@@ -549,6 +549,7 @@ static void dispatch(struct page_call *pc, struct response *inner)
     r.body_len = strlen(r.body);
     r.redirect_url = NULL;
     r.redirect_query = NULL;
+    r.redirect_status = NULL;
     response_init(inner, pc->resp->arena);
     router_dispatch(pc->app, &r, inner);
     if (inner->deferred != NULL)
@@ -582,6 +583,19 @@ static void post_form(struct page_call *pc)
     }
 }
 
+/* error_document_status - 200, or the 4xx of the error whose document the page is (Apache's
+ * ErrorDocument 401 /auth/sign-in sets REDIRECT_STATUS): the denied request must not turn
+ * into a 200, which Apache would send when the document says so. */
+static int error_document_status(const struct request *req)
+{
+    const char *s = req->redirect_status;
+
+    if (s != NULL && strlen(s) == 3 && s[0] == '4' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+        s[2] <= '9')
+        return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+    return 200;
+}
+
 /* show_form - GET: the empty form; 403 with the error when the return target is refused (it
  * is dropped from the form). The reset page reads its token (or the API's error) from the
  * query, where the mail's link put it. */
@@ -597,7 +611,7 @@ static void show_form(struct page_call *pc, const struct query_read *q)
     if (pc->target_refused)
         answer_form(pc, 403, "The address to return to after this page is not allowed here.");
     else
-        answer_form(pc, 200, NULL);
+        answer_form(pc, error_document_status(pc->req), NULL);
 }
 
 static void serve_style(struct page_call *pc)

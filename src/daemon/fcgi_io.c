@@ -151,6 +151,7 @@ enum cgi_var {
     VAR_UNIQUE_ID,
     VAR_REDIRECT_URL,
     VAR_REDIRECT_QUERY_STRING,
+    VAR_REDIRECT_STATUS,
     VAR__COUNT
 };
 
@@ -190,6 +191,7 @@ static const struct {
     [VAR_UNIQUE_ID] = CGI_NAME("UNIQUE_ID"),   /* Apache's mod_unique_id */
     [VAR_REDIRECT_URL] = CGI_NAME("REDIRECT_URL"), /* Apache's internal redirect */
     [VAR_REDIRECT_QUERY_STRING] = CGI_NAME("REDIRECT_QUERY_STRING"),
+    [VAR_REDIRECT_STATUS] = CGI_NAME("REDIRECT_STATUS"),
 };
 #undef CGI_NAME
 /* clang-format on */
@@ -353,6 +355,7 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
     req->redirect_query = arena_strdup(arena, vars[VAR_REDIRECT_QUERY_STRING]);
+    req->redirect_status = arena_strdup(arena, vars[VAR_REDIRECT_STATUS]);
     req->client_ip = "";
     /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH
      * but sends none (reading would stall until the timeout), and nginx's subrequest is told

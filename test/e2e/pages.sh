@@ -120,6 +120,8 @@ out=$(env -i REQUEST_METHOD=GET 'REQUEST_URI=/private/?x=1' SCRIPT_NAME=/auth/si
 	REMOTE_ADDR=127.0.0.1 HTTP_ACCEPT=text/html cgi-fcgi -bind -connect "$POOL_SOCKET" 2>&1) || true
 [[ $out == *'action="/auth/sign-in?callbackURL=%2Fprivate%2F%3Fx%3D1"'* ]]
 check $? "ErrorDocument: the sign-in page takes REDIRECT_URL as its return target"
+[[ $out == "Status: 401"* ]]
+check $? "ErrorDocument: the page keeps the error's status (REDIRECT_STATUS 401)"
 
 # ---- sign up, out, in ----------------------------------------------------------------------
 

@@ -504,6 +504,14 @@ START_TEST(test_redirect_url_is_return_target)
     r = PAGE("/sign-in", .redirect_url = "/private/", .redirect_query = "x=1");
     assert_html(&r, 200);
     has(r, "action=\"/auth/sign-in?callbackURL=%2Fprivate%2F%3Fx%3D1\"");
+    /* As the document of the error, the page keeps its status: the denied request is no 200. */
+    r = PAGE("/sign-in", .redirect_url = "/private/", .redirect_status = "401");
+    assert_html(&r, 401);
+    has(r, "<form method=\"post\" action=\"/auth/sign-in?callbackURL=%2Fprivate%2F\">");
+    r = PAGE("/sign-in", .redirect_url = "/private/", .redirect_status = "200");
+    assert_html(&r, 200);
+    r = PAGE("/sign-in", .redirect_url = "/private/", .redirect_status = "4x1");
+    assert_html(&r, 200);
     /* callbackURL wins; a page's own path is no return target. */
     r = PAGE("/sign-in", .query = "callbackURL=%2Fa", .redirect_url = "/private/");
     has(r, "action=\"/auth/sign-in?callbackURL=%2Fa\"");
