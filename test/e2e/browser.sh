@@ -36,7 +36,7 @@ rm -rf "$SHOTS"
 
 # FRONT AREA: the return target is get-session's JSON (pages), or the protected demo area
 # /private/ (private: opening it sends the browser to sign in, whoami shows the e-mail).
-FLOWS=("lighttpd pages")
+FLOWS=("lighttpd pages" "lighttpd private" "nginx private" "apache private")
 
 # run_flow KIND AREA - a front (and for lighttpd and nginx a pool) for this flow, whose base
 # URL is the front's, then pages-browser.mjs with JavaScript on and off.
