@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "auth/authorize.h"
+#include "auth/page_view.h"
 #include "global/mail.h"
 #include "global/settings.h"
 
@@ -36,6 +37,10 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     }
     if (s->mail_from != NULL &&
         mail_config_new(&app->mail, s->mail_from, s->mail_template_dir, err, errlen) != 0) {
+        app_free(app);
+        return -1;
+    }
+    if (s->pages && page_view_new(&app->pages, s->pages_template_dir, err, errlen) != 0) {
         app_free(app);
         return -1;
     }
@@ -69,6 +74,7 @@ void app_free(struct app *app)
     client_ip_proxies_free(&app->proxies);
     if (app->mail != NULL)
         mail_config_free(app->mail);
+    page_view_free(app->pages);
     authorize_free(app);
     memset(app, 0, sizeof(*app));
 }

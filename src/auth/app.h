@@ -14,6 +14,7 @@
 
 struct access_rules;
 struct mail_config;
+struct page_view;
 struct settings;
 struct store;
 
@@ -44,6 +45,8 @@ struct app {
     bool verify_on_sign_up;        /* mail a verification link on sign-up (always when required) */
     bool verify_on_sign_in;        /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool revoke_sessions_on_reset; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET */
+    /* The built-in pages under /auth/ (pages.h); NULL when AUTHFCGI_PAGES is off. */
+    struct page_view *pages;
     /* The authorizer (authorize.h): the access rules (AUTHFCGI_ACCESS_RULES) and where a
      * browser signs in (AUTHFCGI_SIGN_IN_URL); the page's own path is never sent there. */
     struct access_rules *access;
@@ -53,7 +56,8 @@ struct app {
 };
 
 /* app_init - derive the per-worker configuration from s (already validated for serving) and
- * borrow store; reads the mail templates when mail is configured. Refuses
+ * borrow store; reads the mail templates when mail is configured, and the page templates
+ * when the pages are on. Refuses
  * AUTHFCGI_REQUIRE_EMAIL_VERIFICATION without AUTHFCGI_MAIL_FROM (nobody could ever verify,
  * so nobody could sign in), and a bad access rules file or sign-in URL. Returns 0, or -1 with one
  * line in err (nothing allocated). */

@@ -263,6 +263,7 @@ const char *http_status_reason(int status)
         {200, "OK"},
         {204, "No Content"},
         {302, "Found"},
+        {303, "See Other"},
         {400, "Bad Request"},
         {401, "Unauthorized"},
         {403, "Forbidden"},

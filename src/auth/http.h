@@ -45,6 +45,12 @@ struct request {
     /* The web server's id for the request (REQUEST_ID, else UNIQUE_ID), unchecked: see
      * request_id.h. Never a client's header. NULL when absent. */
     const char *request_id;
+    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in): the original path and
+     * query (REDIRECT_URL, REDIRECT_QUERY_STRING) and the error's status (REDIRECT_STATUS,
+     * "401"). FastCGI params, never a client's header; NULL when absent. */
+    const char *redirect_url;
+    const char *redirect_query;
+    const char *redirect_status;
     const char *remote_addr; /* FastCGI REMOTE_ADDR, "" when absent */
     const char *client_ip;   /* resolved by the dispatcher (client_ip module); "" when unknown */
     const char *body;        /* NUL-terminated copy; NULL when there is none */

@@ -16,6 +16,7 @@
 #include "auth/http.h"
 #include "util/log.h"
 #include "auth/origin.h"
+#include "auth/pages.h"
 #include "auth/rate_limit.h"
 
 #define BASE_PATH "/api/auth"
@@ -96,6 +97,17 @@ const struct route *router_find(const char *method, const char *path)
         if (path_matches(route_table[i].path, path) && strcmp(route_table[i].method, method) == 0)
             return &route_table[i];
     return NULL;
+}
+
+/* router_route - see router.h. */
+const struct route *router_route(const struct app *app, const char *method, const char *path)
+{
+    const struct route *route = router_find(method, path);
+
+    if (route != NULL && !app->delete_user &&
+        (route->handler == handle_delete_user || route->handler == handle_delete_user_callback))
+        return NULL;
+    return route;
 }
 
 /* router_param - see router.h. */
@@ -308,11 +320,14 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
         authorize_dispatch(app, req, resp);
         return;
     }
+    if (pages_owns(app, req->path)) {
+        pages_serve(app, req, resp);
+        return;
+    }
     if (!check_rate_limit(app, req, resp))
         return;
-    route = router_find(req->method, req->path);
-    if (route == NULL || (!app->delete_user && (route->handler == handle_delete_user ||
-                                                route->handler == handle_delete_user_callback))) {
+    route = router_route(app, req->method, req->path);
+    if (route == NULL) {
         response_empty(resp, 404);
         return;
     }

@@ -58,11 +58,16 @@ extern const size_t route_count;
  * header comment says; router_param gives its value. */
 const struct route *router_find(const char *method, const char *path);
 
+/* router_route - router_find, minus the routes a setting turns off (AUTHFCGI_DELETE_USER):
+ * the route this app answers for method and path, or NULL. */
+const struct route *router_route(const struct app *app, const char *method, const char *path);
+
 /* router_param - the part of path matching route's parameter segment, or NULL when the route
  * has none. Points into path. */
 const char *router_param(const struct route *route, const char *path);
 
-/* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. */
+/* router_dispatch - run the pipeline and the matching handler, or answer 404 empty. A path
+ * under /auth/ goes to the built-in pages instead (pages.h), when they are on. */
 void router_dispatch(struct app *app, struct request *req, struct response *resp);
 
 /* The one 5xx answer, in two halves: router_store_error for the store's failures,

@@ -149,6 +149,9 @@ enum cgi_var {
     VAR_ORIGINAL_METHOD,
     VAR_REQUEST_ID,
     VAR_UNIQUE_ID,
+    VAR_REDIRECT_URL,
+    VAR_REDIRECT_QUERY_STRING,
+    VAR_REDIRECT_STATUS,
     VAR__COUNT
 };
 
@@ -186,6 +189,9 @@ static const struct {
     [VAR_ORIGINAL_METHOD] = CGI_NAME("AUTHFCGI_ORIGINAL_METHOD"),
     [VAR_REQUEST_ID] = CGI_NAME("REQUEST_ID"), /* fastcgi_param REQUEST_ID $request_id; */
     [VAR_UNIQUE_ID] = CGI_NAME("UNIQUE_ID"),   /* Apache's mod_unique_id */
+    [VAR_REDIRECT_URL] = CGI_NAME("REDIRECT_URL"), /* Apache's internal redirect */
+    [VAR_REDIRECT_QUERY_STRING] = CGI_NAME("REDIRECT_QUERY_STRING"),
+    [VAR_REDIRECT_STATUS] = CGI_NAME("REDIRECT_STATUS"),
 };
 #undef CGI_NAME
 /* clang-format on */
@@ -267,7 +273,15 @@ static bool read_body(struct fcgi_io *io, struct request *req, struct arena *are
 static void split_uri(const char *const vars[VAR__COUNT], struct request *req, struct arena *arena)
 {
     const char *uri = vars[VAR_URI];
+    const char *redirected = vars[VAR_REDIRECT_URL];
 
+    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in) keeps the original request
+     * in REQUEST_URI (whose path is REDIRECT_URL); the document it serves is SCRIPT_NAME
+     * (PATH_INFO, QUERY_STRING). */
+    if (uri != NULL && redirected != NULL && vars[VAR_SCRIPT_NAME] != NULL &&
+        strncmp(uri, redirected, strlen(redirected)) == 0 &&
+        (uri[strlen(redirected)] == '\0' || uri[strlen(redirected)] == '?'))
+        uri = NULL;
     if (uri != NULL) {
         const char *q = strchr(uri, '?');
         req->path =
@@ -339,6 +353,9 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
         arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID] : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
+    req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
+    req->redirect_query = arena_strdup(arena, vars[VAR_REDIRECT_QUERY_STRING]);
+    req->redirect_status = arena_strdup(arena, vars[VAR_REDIRECT_STATUS]);
     req->client_ip = "";
     /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH
      * but sends none (reading would stall until the timeout), and nginx's subrequest is told

@@ -72,6 +72,9 @@ struct settings {
     /* The authorizer (protect any path). */
     char *access_rules; /* rules file, or NULL = signed-in everywhere */
     char *sign_in_url;
+    /* The built-in pages under /auth/. */
+    bool pages;
+    char *pages_template_dir;
 };
 
 enum setting_type {

@@ -56,6 +56,7 @@ void fuzz_app_init(void)
         .mail_from = "Example <noreply@example.com>",
         .change_email = true,
         .send_verification_on_sign_in = true,
+        .pages = true,
     };
     if (app_init(&fuzz_app, &fuzz_settings, fake_store_store(placeholder), err, sizeof err) != 0) {
         fprintf(stderr, "fuzz_app_init: %s\n", err);

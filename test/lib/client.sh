@@ -11,12 +11,14 @@
 
 CLIENT_SRC=$top_srcdir/test/client
 
-# _client_modules_ok DIR - DIR/node_modules holds the better-auth version package.json pins.
+# _client_modules_ok DIR - DIR/node_modules holds every version package.json pins
+# (better-auth, and puppeteer-core for the browser test).
 _client_modules_ok() {
 	(cd "$1" && node -e '
-		const want = require("./package.json").dependencies["better-auth"];
-		const have = require("./node_modules/better-auth/package.json").version;
-		process.exit(have === want ? 0 : 1);' 2>/dev/null)
+		const deps = require("./package.json").dependencies;
+		const ok = Object.entries(deps).every(([name, want]) =>
+			require(`./node_modules/${name}/package.json`).version === want);
+		process.exit(ok ? 0 : 1);' 2>/dev/null)
 }
 
 # _client_npm_ci DIR - install the locked modules; bounded, quiet unless it fails.

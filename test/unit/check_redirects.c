@@ -1,6 +1,7 @@
-/* check_redirects - no Location leaves the site (issue 9): every hostile value of
+/* check_redirects - no Location leaves the site (issues 9 and 11): every hostile value of
  * test/fixtures/hostile-redirects.txt, sent as every redirect parameter to every route that
- * redirects or mails a link that redirects, through router_dispatch over the fake store, both on
+ * redirects or mails a link that redirects, and as the return target of every built-in page
+ * (?callbackURL=, Apache's REDIRECT_URL), through router_dispatch over the fake store, both on
  * the route's success path and on its error path. Each answer must be a refusal (4xx with a JSON
  * body and no Location) or a 200/302 whose every Location, and sign-in's "url", is written as
  * an absolute http(s) URL or a root-relative path and lands on a trusted origin when resolved
@@ -158,6 +159,7 @@ static void setup(void)
     s.change_email = true;
     s.delete_user = true;
     s.send_verification_on_sign_up = true;
+    s.pages = true;
     harness_app_new(&s);
     /* Alice, unverified, signed in as N an hour ago; a live reset token of hers. */
     handler_harness_seed_alice(fs, &app);
@@ -262,21 +264,53 @@ static void check_lands(const char *what, const struct payload *p, const char *k
     }
 }
 
-/* judge - a refusal (4xx, JSON, no Location), or an answer whose redirects stay on the site. */
+/* is_page - an HTML answer of the built-in pages (/auth/...). */
+static bool is_page(const struct response *r)
+{
+    const char *ct = handler_harness_header(r, "Content-Type");
+
+    return ct != NULL && strncmp(ct, "text/html", 9) == 0;
+}
+
+/* check_page_urls - every href and form action of a page lands on the site too. */
+static void check_page_urls(const char *what, const struct payload *p, const struct response *r)
+{
+    static const char *const attrs[] = {" href=\"", " action=\""};
+
+    for (size_t a = 0; a < 2; a++) {
+        for (const char *at = strstr(r->body, attrs[a]); at != NULL;
+             at = strstr(at + 1, attrs[a])) {
+            const char *start = at + strlen(attrs[a]), *end = strchr(start, '"');
+            char *url = arena_strndup(arena, start, (size_t)(end - start)), *amp;
+
+            while ((amp = strstr(url, "&amp;")) != NULL) /* the one reference a URL may hold */
+                memmove(amp + 1, amp + 5, strlen(amp + 5) + 1);
+            check_lands(what, p, attrs[a] + 1, url);
+        }
+    }
+}
+
+/* judge - a refusal (4xx, JSON or a page, no Location), or an answer whose redirects stay on
+ * the site. */
 static void judge(const char *what, const struct payload *p, const struct response *r)
 {
     size_t locations = handler_harness_header_count(r, "Location");
 
+    if (r->body != NULL && is_page(r))
+        check_page_urls(what, p, r);
     if (r->status >= 400 && r->status < 500) {
-        ck_assert_msg(r->body != NULL && r->body[0] == '{' && locations == 0,
-                      "%s, value \"%s\": %d without a JSON body, or with a Location", what, p->line,
-                      r->status);
+        ck_assert_msg(r->body != NULL && (r->body[0] == '{' || is_page(r)) && locations == 0,
+                      "%s, value \"%s\": %d without a JSON body or page, or with a Location", what,
+                      p->line, r->status);
         return;
     }
-    ck_assert_msg(r->status == 200 || r->status == 302, "%s, value \"%s\": status %d, body %s",
-                  what, p->line, r->status, r->body != NULL ? r->body : "(none)");
-    ck_assert_msg(r->status != 302 || locations == 1, "%s: a 302 with %zu Location headers", what,
-                  locations);
+    ck_assert_msg(r->status == 200 || r->status == 302 || r->status == 303,
+                  "%s, value \"%s\": status %d, body %s", what, p->line, r->status,
+                  r->body != NULL ? r->body : "(none)");
+    ck_assert_msg(r->status == 200 || locations == 1, "%s: a %d with %zu Location headers", what,
+                  r->status, locations);
+    if (is_page(r))
+        return;
     for (size_t i = 0; i < locations; i++)
         check_lands(what, p, "Location", handler_harness_header_nth(r, "Location", i));
     if (r->body != NULL && r->body_len > 0) {
@@ -513,10 +547,107 @@ static void error_page(const char *what, const struct payload *p)
     judge(what, p, &r);
 }
 
+/* ---- the built-in pages (/auth/...) ------------------------------------------------------ */
+
+#define PAGE_FORM "application/x-www-form-urlencoded"
+#define ALICE_FORM "email=alice.632735%40example.com&password=" PASSWORD
+
+static const char *callback_query(const struct payload *p)
+{
+    return arena_printf(arena, "callbackURL=%s", query_encoded(p));
+}
+
+/* page_post - the form of page posted with the value as its return target: in the query as
+ * callbackURL, or (redirect) as Apache's REDIRECT_URL. */
+static struct response page_post(const char *page, const struct payload *p, bool redirect,
+                                 const char *body, const char *cookie)
+{
+    return dispatch((struct request){.method = "POST",
+                                     .path = page,
+                                     .content_type = PAGE_FORM,
+                                     .query = redirect ? "" : callback_query(p),
+                                     .redirect_url = redirect ? p->bytes : NULL,
+                                     .cookie = cookie,
+                                     .origin = cookie != NULL ? FRONT : NULL,
+                                     .body = body});
+}
+
+static void page_sign_in_get(const char *what, const struct payload *p)
+{
+    struct response r = dispatch(
+        (struct request){.method = "GET", .path = "/auth/sign-in", .query = callback_query(p)});
+
+    judge(what, p, &r);
+    r = dispatch(
+        (struct request){.method = "GET", .path = "/auth/sign-in", .redirect_url = p->bytes});
+    judge(arena_printf(arena, "%s, as REDIRECT_URL", what), p, &r);
+}
+
+static void page_sign_in(const char *what, const struct payload *p)
+{
+    struct response r = page_post("/auth/sign-in", p, false, ALICE_FORM, NULL);
+
+    judge(what, p, &r);
+    r = page_post("/auth/sign-in", p, true, ALICE_FORM, NULL);
+    judge(arena_printf(arena, "%s, as REDIRECT_URL", what), p, &r);
+    r = page_post("/auth/sign-in", p, false, "email=alice.632735%40example.com&password=wrong",
+                  NULL);
+    judge(arena_printf(arena, "%s, wrong password", what), p, &r);
+}
+
+static void page_sign_up(const char *what, const struct payload *p)
+{
+    struct response r =
+        page_post("/auth/sign-up", p, false,
+                  "name=Carol&email=carol.632735%40example.com&password=" PASSWORD, NULL);
+
+    judge(what, p, &r);
+}
+
+static void page_sign_out(const char *what, const struct payload *p)
+{
+    struct response r = page_post("/auth/sign-out", p, false, "", N_COOKIE);
+
+    judge(what, p, &r);
+}
+
+/* page_forgot - the reset mail's link, opened, stays on the site whatever the page was given. */
+static void page_forgot(const char *what, const struct payload *p)
+{
+    struct response r =
+        page_post("/auth/forgot-password", p, false, "email=alice.632735%40example.com", NULL);
+    const char *text, *start, *end;
+    struct url u;
+
+    judge(what, p, &r);
+    if (fake_store_mail_count(fs) == 0)
+        return;
+    text = fake_store_mail_at(fs, fake_store_mail_count(fs) - 1)->text;
+    start = strstr(text, "\n" API_BASE "/") + 1;
+    end = strchr(start, '\n');
+    ck_assert_int_eq(url_parse(arena, start, (size_t)(end - start), NULL, &u), URL_OK);
+    r = dispatch((struct request){.method = "GET", .path = u.path, .query = u.query});
+    judge(arena_printf(arena, "%s, its link", what), p, &r);
+}
+
+static void page_reset(const char *what, const struct payload *p)
+{
+    struct response r = page_post("/auth/reset-password", p, false,
+                                  "token=" RESET_TOKEN "&newPassword=newpassword456", NULL);
+
+    judge(what, p, &r);
+}
+
 static const struct {
     const char *what;
     void (*run)(const char *what, const struct payload *p);
 } routes[] = {
+    {"GET /auth/sign-in", page_sign_in_get},
+    {"POST /auth/sign-in", page_sign_in},
+    {"POST /auth/sign-up", page_sign_up},
+    {"POST /auth/sign-out", page_sign_out},
+    {"POST /auth/forgot-password", page_forgot},
+    {"POST /auth/reset-password", page_reset},
     {"GET /verify-email, bad token", verify_email_bad_token},
     {"GET /verify-email, live token", verify_email_good_token},
     {"GET /reset-password/:token, live token", reset_link_live},

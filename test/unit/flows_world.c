@@ -39,6 +39,8 @@ static struct settings configured(struct config cfg)
     s.send_verification_on_sign_up = cfg.on_sign_up;
     s.send_verification_on_sign_in = cfg.on_sign_in;
     s.revoke_sessions_on_reset = !cfg.keep_sessions;
+    s.pages = !cfg.no_pages;
+    s.pages_template_dir = (char *)cfg.pages_template_dir;
     return s;
 }
 

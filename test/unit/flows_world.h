@@ -60,7 +60,9 @@ struct config {
     bool on_sign_in;    /* AUTHFCGI_SEND_VERIFICATION_ON_SIGN_IN */
     bool keep_sessions; /* AUTHFCGI_REVOKE_SESSIONS_ON_RESET=off (Better Auth's default) */
     bool rate_limit;
-    bool hash; /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
+    bool hash;     /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
+    bool no_pages; /* AUTHFCGI_PAGES=off */
+    const char *pages_template_dir; /* AUTHFCGI_PAGES_TEMPLATE_DIR */
 };
 
 /* The world itself (fs, arena, settings, app, app_ready) is harness_app.h's. */
