@@ -147,6 +147,11 @@ const struct setting_def settings_table[] = {
      "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
      "address",
      check_trusted_proxies, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_METRICS_ALLOW", NULL, SETTING_STRING, "127.0.0.1, ::1", 0, 0, FIELD(metrics_allow),
+     "comma-separated addresses/CIDR ranges (the FastCGI REMOTE_ADDR, never X-Forwarded-For) "
+     "that may read the Prometheus metrics at GET /authfcgi/metrics; others get 403; empty = "
+     "no metrics page (404)",
+     check_trusted_proxies, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_PASSWORD_HASH", NULL, SETTING_ENUM, "yescrypt", 0, 0, FIELD(password_hash),
      "yescrypt|betterauth: format of new password hashes (betterauth = Better Auth's scrypt, for "
      "a database shared with it)",
@@ -721,6 +726,12 @@ int settings_effective_workers(const struct settings *s)
     if (cpus < 1)
         cpus = 1;
     return cpus > MAX_WORKERS / 2 ? MAX_WORKERS : (int)(2 * cpus);
+}
+
+/* settings_max_workers - see settings.h. */
+int settings_max_workers(void)
+{
+    return MAX_WORKERS;
 }
 
 /* settings_db_unnamed - the pooler decision. */
