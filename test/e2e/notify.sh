@@ -47,6 +47,7 @@ wait_note '^listening$' 0 20 >/dev/null || {
 	finish
 }
 export AUTHFCGI_WORKERS=2 AUTHFCGI_DB_TIMEOUT_MS=2000
+# shellcheck disable=SC2119 # no extra serve arguments
 NOTIFY_SOCKET=$name pool_start || {
 	not_ok "authfcgi serve starts with the database down"
 	finish
