@@ -124,7 +124,7 @@ static void write_outbox(struct metrics_text *t, struct db *db)
     metrics_text_sample(t, "authfcgi_outbox_messages", f, (double)failed);
 }
 
-/* metrics_page_answer - see metrics_page.h. */
+/* metrics_page_answer - see metrics_page.h. allow is empty for AUTHFCGI_METRICS_ALLOW=none. */
 void metrics_page_answer(const struct client_ip_proxies *allow, struct db *db,
                          const struct request *req, struct response *resp)
 {

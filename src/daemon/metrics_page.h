@@ -1,6 +1,6 @@
 /* metrics_page - GET /authfcgi/metrics: the pool's figures (util/metrics.h) in Prometheus text,
  * answered by whichever worker gets the request, to the addresses AUTHFCGI_METRICS_ALLOW
- * lists (403 for others; 404 when it lists none). Outside Better Auth's /api/auth. */
+ * lists (403 for others; 404 when it is `none`). Outside Better Auth's /api/auth. */
 #ifndef AUTHFCGI_METRICS_PAGE_H
 #define AUTHFCGI_METRICS_PAGE_H
 

@@ -64,8 +64,9 @@ static void on_stop_signal(int sig)
         stop_signal = sig;
 }
 
-/* Block the stop signals for good and route them to a flag; *wait_mask is the mask under which
- * they are delivered: only while fcgi_io waits for a request. No SA_RESTART, so the wait ends. */
+/* Block the stop signals (and SIGALRM, the DB_TRY_MS timer) for good and route them to flags;
+ * *wait_mask is the mask under which they are delivered: only while fcgi_io waits for a
+ * request. No SA_RESTART, so the wait ends. */
 static void install_signals(sigset_t *wait_mask)
 {
     static const int stop_signals[] = {SIGTERM, SIGINT, SIGUSR1, SIGALRM};
@@ -271,7 +272,8 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     w.arena = arena_create(WORKER_ARENA_CHUNK);
     /* Checked when the settings were loaded: a failure here is out of memory. */
     if (client_ip_proxies_parse(&w.web_servers, s->web_server_addrs, err, sizeof err) != 0 ||
-        client_ip_proxies_parse(&w.metrics_allow, s->metrics_allow, err, sizeof err) != 0) {
+        (!settings_metrics_off(s->metrics_allow) &&
+         client_ip_proxies_parse(&w.metrics_allow, s->metrics_allow, err, sizeof err) != 0)) {
         worker_cleanup(&w);
         return WORKER_EXIT_CONFIG;
     }

@@ -122,6 +122,9 @@ int settings_check_serving(const struct settings *s, char *err, size_t errlen);
 /* settings_effective_workers - the workers setting with 0 resolved to 2 per online CPU. */
 int settings_effective_workers(const struct settings *s);
 
+/* settings_metrics_off - AUTHFCGI_METRICS_ALLOW says `none`: no metrics page. */
+bool settings_metrics_off(const char *metrics_allow);
+
 /* settings_max_workers - the most AUTHFCGI_WORKERS allows. */
 int settings_max_workers(void);
 

@@ -9,7 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "auth/http.h"
 #include "auth/router.h"
+#include "daemon/metrics_page.h"
+#include "util/arena.h"
+#include "util/client_ip.h"
 #include "util/metrics.h"
 #include "util/metrics_text.h"
 
@@ -124,6 +128,45 @@ START_TEST(test_shared_cache)
 }
 END_TEST
 
+/* page_status - the status metrics_page_answer gives a GET from remote_addr under allow (a
+ * list, or NULL for AUTHFCGI_METRICS_ALLOW=none); *body gets the body (arena-owned). */
+static int page_status(struct arena *a, const char *allow, const char *remote_addr,
+                       const char **body)
+{
+    struct client_ip_proxies list = {0};
+    struct request req = {.method = "GET",
+                          .path = METRICS_PAGE_PATH,
+                          .query = "",
+                          .remote_addr = remote_addr,
+                          .arena = a};
+    struct response resp;
+    char err[128];
+
+    ck_assert_int_eq(client_ip_proxies_parse(&list, allow, err, sizeof err), 0);
+    response_init(&resp, a);
+    ck_assert(metrics_page_wanted(&req));
+    metrics_page_answer(&list, NULL, &req, &resp);
+    client_ip_proxies_free(&list);
+    *body = resp.body != NULL ? resp.body : "";
+    return resp.status;
+}
+
+START_TEST(test_page_allowed_addresses)
+{
+    struct arena *a = arena_create(4096);
+    const char *body;
+
+    ck_assert_int_eq(page_status(a, "127.0.0.1, ::1", "203.0.113.9", &body), 403);
+    ck_assert_ptr_null(strstr(body, "authfcgi_"));
+    ck_assert_int_eq(page_status(a, "127.0.0.1, ::1", "", &body), 403);
+    ck_assert_int_eq(page_status(a, NULL, "127.0.0.1", &body), 404);
+    ck_assert_int_eq(page_status(a, "127.0.0.1, ::1", "::1", &body), 200);
+    ck_assert_ptr_nonnull(strstr(body, "# TYPE authfcgi_requests_total counter\n"));
+    ck_assert_int_eq(page_status(a, "10.0.0.0/8", "10.1.2.3", &body), 200);
+    arena_destroy(a);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -138,6 +181,7 @@ static Suite *metrics_suite(void)
     tc = tcase_create("shared");
     tcase_add_test(tc, test_shared_slots_fold);
     tcase_add_test(tc, test_shared_cache);
+    tcase_add_test(tc, test_page_allowed_addresses);
     suite_add_tcase(s, tc);
     return s;
 }
