@@ -122,5 +122,33 @@ out=$(/usr/bin/python3 "$top_srcdir/test/lib/fcgi_raw.py" "$POOL_SOCKET" request
 	REQUEST_METHOD=GET REQUEST_URI=/authfcgi/metrics SCRIPT_NAME=/authfcgi/metrics \
 	REMOTE_ADDR=::1 SERVER_PROTOCOL=HTTP/1.1 | tr -d '\r')
 expect "REMOTE_ADDR ::1 (loopback) gets the page" grep -q authfcgi_requests_total <<<"$out"
+
+# Without a master (mod_fcgid, lighttpd's bin-path, spawn-fcgi: a listening socket on fd 0),
+# the page has that one process's figures.
+managed_sock=$TEST_TMP/managed.sock
+managed='import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+os.dup2(s.fileno(), 0)
+os.execv(sys.argv[2], sys.argv[2:])'
+/usr/bin/python3 -c "$managed" "$managed_sock" "$AUTHFCGI_BIN" >"$TEST_TMP/managed.log" 2>&1 </dev/null &
+managed_pid=$!
+on_exit "kill $managed_pid 2>/dev/null"
+for ((i = 0; i < 200; i++)); do
+	[[ -S $managed_sock ]] && break
+	sleep 0.05
+done
+for ((i = 0; i < 3; i++)); do
+	/usr/bin/python3 "$top_srcdir/test/lib/fcgi_raw.py" "$managed_sock" get /api/auth/ok >/dev/null
+done
+/usr/bin/python3 "$top_srcdir/test/lib/fcgi_raw.py" "$managed_sock" request RESPONDER \
+	REQUEST_METHOD=GET REQUEST_URI=/authfcgi/metrics SCRIPT_NAME=/authfcgi/metrics \
+	REMOTE_ADDR=127.0.0.1 SERVER_PROTOCOL=HTTP/1.1 | tr -d '\r' | sed '1,/^$/d' >"$TEST_TMP/managed.prom"
+expect "managed worker: its own figures (1 worker, its 3 GET /ok)" test \
+	"$(value managed authfcgi_workers) $(value managed "$ok_series")" = "1 3"
+kill "$managed_pid"
+wait "$managed_pid" 2>/dev/null || true
 stack_sanitizer_clean pool "$POOL_LOG"
+stack_sanitizer_clean managed "$TEST_TMP/managed.log"
 finish
