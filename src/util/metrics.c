@@ -23,11 +23,16 @@ const double metrics_bucket_bounds[METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05,
 
 typedef _Atomic uint64_t counter;
 
+/* A slot's counters are one array, so folding and summing are one loop: the requests by
+ * route and class, the latency buckets, the latency sum, then the enum metrics_counter ones. */
+#define AT_REQUEST(route, cls) ((size_t)(route)*METRICS_CLASSES + (size_t)(cls))
+#define AT_LATENCY (AT_REQUEST(METRICS_ROUTES, 0))
+#define AT_LATENCY_SUM (AT_LATENCY + METRICS_BUCKETS + 1)
+#define AT_COUNTER (AT_LATENCY_SUM + 1)
+#define SLOT_COUNTERS (AT_COUNTER + METRIC__COUNT)
+
 struct slot {
-    counter requests[METRICS_ROUTES][METRICS_CLASSES];
-    counter latency[METRICS_BUCKETS + 1];
-    counter latency_sum_us;
-    counter counters[METRIC__COUNT];
+    counter c[SLOT_COUNTERS];
     _Atomic int db_connected;
     _Atomic int kind; /* enum metrics_kind; set by the master */
 };
@@ -103,10 +108,6 @@ void metrics_slot_use(int index)
                                                                       : &private_slot;
 }
 
-/* Every counter of a slot, as one array: the fold and the sum walk them alike. */
-#define SLOT_COUNTERS(s) ((counter *)(s))
-#define SLOT_NCOUNTERS (offsetof(struct slot, db_connected) / sizeof(counter))
-
 /* metrics_slot_release - see metrics.h. */
 void metrics_slot_release(int index)
 {
@@ -114,9 +115,9 @@ void metrics_slot_release(int index)
         return;
     struct slot *s = &pool->slots[index];
     atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_acq_rel);
-    for (size_t i = 0; i < SLOT_NCOUNTERS; i++) {
-        add(&SLOT_COUNTERS(&pool->retired)[i], get(&SLOT_COUNTERS(s)[i]));
-        atomic_store_explicit(&SLOT_COUNTERS(s)[i], 0, memory_order_relaxed);
+    for (size_t i = 0; i < SLOT_COUNTERS; i++) {
+        add(&pool->retired.c[i], get(&s->c[i]));
+        atomic_store_explicit(&s->c[i], 0, memory_order_relaxed);
     }
     atomic_store(&s->db_connected, 0);
     atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_acq_rel);
@@ -126,7 +127,7 @@ void metrics_slot_release(int index)
 /* metrics_count - see metrics.h. */
 void metrics_count(enum metrics_counter c)
 {
-    add(&mine->counters[c], 1);
+    add(&mine->c[AT_COUNTER + c], 1);
 }
 
 /* metrics_request - see metrics.h. */
@@ -136,11 +137,11 @@ void metrics_request(int route, int status, int64_t elapsed_us)
     size_t b = 0;
 
     if (route >= 0 && route < METRICS_ROUTES && cls >= 0 && cls < METRICS_CLASSES)
-        add(&mine->requests[route][cls], 1);
+        add(&mine->c[AT_REQUEST(route, cls)], 1);
     while (b < METRICS_BUCKETS && (double)elapsed_us / 1e6 > metrics_bucket_bounds[b])
         b++;
-    add(&mine->latency[b], 1);
-    add(&mine->latency_sum_us, elapsed_us > 0 ? (uint64_t)elapsed_us : 0);
+    add(&mine->c[AT_LATENCY + b], 1);
+    add(&mine->c[AT_LATENCY_SUM], elapsed_us > 0 ? (uint64_t)elapsed_us : 0);
 }
 
 /* metrics_db_connected - see metrics.h. */
@@ -156,34 +157,40 @@ void metrics_worker_restart(enum metrics_restart why)
         add(&pool->restarts[why], 1);
 }
 
-static void sum_slot(struct metrics_totals *out, struct slot *s)
+static void sum_slot(uint64_t *acc, struct slot *s)
 {
-    uint64_t *dst = &out->requests[0][0];
-    _Static_assert(offsetof(struct metrics_totals, latency) ==
-                           offsetof(struct slot, latency) / sizeof(counter) * sizeof(uint64_t) &&
-                       offsetof(struct metrics_totals, counters) ==
-                           offsetof(struct slot, counters) / sizeof(counter) * sizeof(uint64_t),
-                   "metrics_totals starts with a slot's counters, in its order");
-    for (size_t i = 0; i < SLOT_NCOUNTERS; i++)
-        dst[i] += get(&SLOT_COUNTERS(s)[i]);
+    for (size_t i = 0; i < SLOT_COUNTERS; i++)
+        acc[i] += get(&s->c[i]);
+}
+
+/* unpack - the summed array into the named fields of out. */
+static void unpack(struct metrics_totals *out, const uint64_t *acc)
+{
+    memcpy(out->requests, acc, sizeof out->requests);
+    memcpy(out->latency, acc + AT_LATENCY, sizeof out->latency);
+    out->latency_sum_us = acc[AT_LATENCY_SUM];
+    memcpy(out->counters, acc + AT_COUNTER, sizeof out->counters);
 }
 
 static void sum_all(struct metrics_totals *out)
 {
+    uint64_t acc[SLOT_COUNTERS] = {0};
+
     memset(out, 0, sizeof *out);
     if (pool == NULL) {
-        sum_slot(out, &private_slot);
+        sum_slot(acc, &private_slot);
+        unpack(out, acc);
         return;
     }
     out->supervised = pool->supervised;
-    sum_slot(out, &pool->retired);
+    sum_slot(acc, &pool->retired);
     size_t used = atomic_load(&pool->used);
     for (size_t i = 0; i < used && i < pool->nslots; i++) {
         struct slot *s = &pool->slots[i];
         int kind = atomic_load(&s->kind);
         if (kind == METRICS_FREE)
             continue;
-        sum_slot(out, s);
+        sum_slot(acc, s);
         if (kind == METRICS_WORKER) {
             out->workers++;
             out->db_connected_workers +=
@@ -192,6 +199,7 @@ static void sum_all(struct metrics_totals *out)
     }
     for (size_t i = 0; i < METRICS_RESTART__COUNT; i++)
         out->restarts[i] = get(&pool->restarts[i]);
+    unpack(out, acc);
 }
 
 /* metrics_snapshot - see metrics.h. */
