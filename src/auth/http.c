@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "util/arena.h"
+#include "util/metrics.h"
 
 /* JSON.stringify style: no spaces, '/' left alone. */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -218,6 +219,7 @@ void response_too_many(struct response *resp, int retry_after)
     char seconds[16];
 
     snprintf(seconds, sizeof(seconds), "%d", retry_after > 0 ? retry_after : 1);
+    metrics_count(METRIC_RATE_LIMITED);
     response_http_error(resp, HTTP_ERROR_TOO_MANY_REQUESTS);
     response_header(resp, "X-Retry-After", seconds);
 }

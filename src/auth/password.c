@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <utf8proc.h>
 
+#include "util/metrics.h"
 #include "util/random.h"
 #include "util/text.h"
 
@@ -141,6 +142,7 @@ static enum password_status betterauth_key(const struct normalised *pw, const ch
 
     if (trace_fn != NULL)
         trace_fn("scrypt", trace_ctx);
+    metrics_count(METRIC_PASSWORD_HASHES);
     if (EVP_PBE_scrypt(pw->bytes, pw->len, (const unsigned char *)salt_hex, BA_SALT_HEX,
                        BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, BA_SCRYPT_MAXMEM, key,
                        sizeof(key)) == 1) {
@@ -182,6 +184,7 @@ static enum password_status crypt_compute(const struct normalised *pw, const cha
     if (data == NULL)
         return PASSWORD_FAIL;
     traced(setting);
+    metrics_count(METRIC_PASSWORD_HASHES);
     errno = 0;
     h = crypt_rn(pw->bytes, setting, data, (int)sizeof(*data));
     if (h == NULL || h[0] == '*')

@@ -36,8 +36,10 @@
 #include "daemon/listener.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "daemon/mailer.h"
 #include "daemon/privilege.h"
+#include "daemon/readiness.h"
 #include "daemon/respawn.h"
 #include "global/settings.h"
 #include "daemon/worker.h"
@@ -117,6 +119,7 @@ struct child {
     bool retiring; /* sent its stop signal: it must not be replaced */
     int64_t spawned_ms;
     uint64_t respawn_mark; /* its round, for respawn_backoff */
+    int metrics_slot;      /* its slot of the shared counters (util/metrics.h), or -1 */
 };
 
 struct master {
@@ -140,6 +143,7 @@ struct master {
 
     struct respawn respawn[CHILD_KINDS];
 
+    struct readiness readiness; /* what systemd is told (Type=notify) */
     bool stopping;
     int64_t stop_deadline_ms;
     int64_t last_term_ms;
@@ -372,7 +376,7 @@ static int run_mailer(struct master *m)
  * with the master, and keep the stop signals blocked so the run receives any that is
  * pending. */
 static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_t master_pid,
-                                 enum child_kind_id kind)
+                                 enum child_kind_id kind, int metrics_slot)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -384,6 +388,7 @@ static _Noreturn void child_main(struct master *m, const sigset_t *premask, pid_
     close(m->self_pipe[0]);
     close(m->self_pipe[1]);
     close(m->status_pipe[0]);
+    metrics_slot_use(metrics_slot);
 #ifdef __linux__
     /* An orphaned worker would serve forever on a socket nobody supervises. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -432,13 +437,15 @@ static int spawn_child(struct master *m, enum child_kind_id kind)
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &premask);
     pid_t master_pid = getpid();
+    int slot = metrics_slot_take(kind == CHILD_WORKER ? METRICS_WORKER : METRICS_OTHER);
     pid_t pid = fork();
     if (pid == 0)
-        child_main(m, &premask, master_pid, kind);
+        child_main(m, &premask, master_pid, kind, slot);
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &premask, NULL);
 
     if (pid < 0) {
+        metrics_slot_release(slot);
         m->nchildren--;
         log_event(LOG_LEVEL_ERROR, "fork_failed", "errno=%d", fork_errno);
         return -1;
@@ -448,6 +455,7 @@ static int spawn_child(struct master *m, enum child_kind_id kind)
     c->generation = m->generation;
     c->spawned_ms = clock_monotonic_ms();
     c->respawn_mark = respawn_mark(&m->respawn[kind]);
+    c->metrics_slot = slot;
     char event[32];
     snprintf(event, sizeof event, "%s_spawned", child_kinds[kind].name);
     log_event(LOG_LEVEL_INFO, event, "%s=%ld generation=%u", child_kinds[kind].name, (long)pid,
@@ -614,6 +622,8 @@ static void on_worker_note(struct master *m, const struct worker_status_msg *msg
         c->served = true;
         if (c->generation == m->generation)
             throttle_clear(m, c->kind);
+    } else if (msg->note == WORKER_NOTE_DB_UP) {
+        readiness_db_reached(&m->readiness);
     }
 }
 
@@ -660,6 +670,10 @@ static void on_child_exit(struct master *m, struct child *c, int status)
               k->name, (long)c->pid, c->generation, how, ok ? "yes" : "no");
     if (m->stopping || c->retiring || c->generation != m->generation)
         return;
+    if (c->kind == CHILD_WORKER)
+        metrics_worker_restart(WIFEXITED(status) && WEXITSTATUS(status) == 0
+                                   ? METRICS_RESTART_RETIRED
+                                   : METRICS_RESTART_FAILED);
     if (reload_fails(m, c, status)) {
         reload_roll_back(m);
         return;
@@ -682,6 +696,7 @@ static void reap(struct master *m)
         if (c == NULL)
             continue;
         on_child_exit(m, c, status);
+        metrics_slot_release(c->metrics_slot);
         remove_child(m, c);
     }
 }
@@ -694,6 +709,7 @@ static void begin_stop(struct master *m, int sig)
     int64_t now = clock_monotonic_ms();
 
     m->stopping = true;
+    readiness_stopping(&m->readiness);
     m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
     m->last_term_ms = now;
     log_event(LOG_LEVEL_INFO, "stopping", "signal=%d workers=%zu timeout_ms=%d", sig, m->nchildren,
@@ -766,8 +782,10 @@ static void run_loop(struct master *m)
             begin_stop(m, got_stop);
         if (got_reload) {
             got_reload = 0;
-            if (!m->stopping)
+            if (!m->stopping) {
+                readiness_reloading(&m->readiness, m->generations_made + 1);
                 reload(m);
+            }
         }
         if (m->stopping) {
             if (m->nchildren == 0)
@@ -779,6 +797,8 @@ static void run_loop(struct master *m)
                 if (child_kinds[k].on_reload == RELOAD_ROLLING)
                     retire_old_generation(m, k);
             }
+            readiness_update(&m->readiness, count_current(m, CHILD_WORKER, true),
+                             m->target[CHILD_WORKER], m->generation);
         }
         if (poll(fds, 2, poll_timeout(m)) < 0 && errno != EINTR) {
             log_event(LOG_LEVEL_ERROR, "poll_failed", "errno=%d", errno);
@@ -828,6 +848,11 @@ static int master_start(struct master *m)
         return 1;
     }
     install_signals();
+    readiness_init(&m->readiness);
+    /* Before any fork: the workers count into it, whichever answers the metrics page reads
+     * it. Slots for two full generations (a rolling reload) of the largest pool. */
+    if (metrics_create(2 * (size_t)settings_max_workers() + 8) != 0)
+        log_event(LOG_LEVEL_WARN, "metrics_unavailable", "errno=%d", errno);
     int rc;
     if (m->s->pid_file != NULL && (rc = pid_file_check(m->s->pid_file)) != 0)
         return rc;

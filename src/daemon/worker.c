@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,8 +21,10 @@
 #include "util/client_ip.h"
 #include "global/db.h"
 #include "daemon/fcgi_io.h"
+#include "daemon/metrics_page.h"
 #include "auth/http.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "auth/request_id.h"
 #include "auth/router.h"
 #include "global/store.h"
@@ -29,8 +32,15 @@
 /* Most requests fit one chunk, so the steady state allocates nothing. */
 #define WORKER_ARENA_CHUNK (REQUEST_MAX_BODY + 64 * 1024)
 
+/* Until it has reached the database once, a supervised worker tries again this often while
+ * idle: the master tells systemd it is ready only then (WORKER_NOTE_DB_UP), and a pool started
+ * before its database would otherwise try only when a request comes. */
+#define DB_TRY_MS 250
+
 /* The stop signal received, or 0. Written only by the handler. */
 static volatile sig_atomic_t stop_signal;
+/* The DB_TRY_MS timer (SIGALRM) fired. */
+static volatile sig_atomic_t db_try_due;
 
 struct worker {
     const struct settings *settings;
@@ -39,21 +49,27 @@ struct worker {
     struct app app;
     struct arena *arena;
     struct fcgi_io *io;
-    struct client_ip_proxies web_servers; /* FCGI_WEB_SERVER_ADDRS */
+    struct client_ip_proxies web_servers;   /* FCGI_WEB_SERVER_ADDRS */
+    struct client_ip_proxies metrics_allow; /* AUTHFCGI_METRICS_ALLOW */
+    bool db_reached;                        /* said WORKER_NOTE_DB_UP */
     int status_fd;
     unsigned long served;
 };
 
 static void on_stop_signal(int sig)
 {
-    stop_signal = sig;
+    if (sig == SIGALRM)
+        db_try_due = 1;
+    else
+        stop_signal = sig;
 }
 
-/* Block the stop signals for good and route them to a flag; *wait_mask is the mask under which
- * they are delivered: only while fcgi_io waits for a request. No SA_RESTART, so the wait ends. */
+/* Block the stop signals (and SIGALRM, the DB_TRY_MS timer) for good and route them to flags;
+ * *wait_mask is the mask under which they are delivered: only while fcgi_io waits for a
+ * request. No SA_RESTART, so the wait ends. */
 static void install_signals(sigset_t *wait_mask)
 {
-    static const int stop_signals[] = {SIGTERM, SIGINT, SIGUSR1};
+    static const int stop_signals[] = {SIGTERM, SIGINT, SIGUSR1, SIGALRM};
     sigset_t stop, previous;
     struct sigaction sa;
 
@@ -125,6 +141,27 @@ static int open_database(struct worker *w)
     return 0;
 }
 
+/* db_try - until the database was reached once: try it (db_connect keeps its back-off), and
+ * tell the master when it answers. */
+static void db_try(struct worker *w)
+{
+    if (w->db_reached || w->status_fd < 0 || db_connect(w->db) != DB_OK)
+        return;
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    w->db_reached = true;
+    notify_master(w, WORKER_NOTE_DB_UP);
+}
+
+static void db_try_start(struct worker *w)
+{
+    struct itimerval every = {{0, DB_TRY_MS * 1000}, {0, DB_TRY_MS * 1000}};
+
+    db_try(w);
+    if (!w->db_reached && w->status_fd >= 0)
+        setitimer(ITIMER_REAL, &every, NULL);
+}
+
 static double elapsed_ms(const struct timespec *since)
 {
     struct timespec now;
@@ -141,12 +178,18 @@ static void serve_one(struct worker *w, struct request *req)
     clock_gettime(CLOCK_MONOTONIC, &start);
     request_id_begin(req->request_id);
     response_init(&resp, w->arena);
-    router_dispatch(&w->app, req, &resp);
+    int route = metrics_page_route(req);
+    if (metrics_page_wanted(req))
+        metrics_page_answer(&w->metrics_allow, w->db, req, &resp);
+    else
+        router_dispatch(&w->app, req, &resp);
     request_id_stamp(&resp);
     if (fcgi_io_respond(w->io, &resp) != 0)
         log_event(LOG_LEVEL_DEBUG, "response_not_delivered", "status=%d", resp.status);
+    double ms = elapsed_ms(&start);
+    metrics_request(route, resp.status, (int64_t)(ms * 1000));
     log_event(LOG_LEVEL_DEBUG, "request", "method=%s status=%d ms=%.1f", req->method, resp.status,
-              elapsed_ms(&start));
+              ms);
     /* The web server has the whole answer and the request is ended: work a handler deferred
      * no longer delays it (the next request waits for it, on this worker only). */
     response_run_deferred(&resp);
@@ -171,8 +214,13 @@ static const char *serve(struct worker *w)
         switch (fcgi_io_accept(w->io, &req, w->arena)) {
         case FCGI_ACCEPT_OK:
             serve_one(w, &req);
+            db_try(w);
             break;
         case FCGI_ACCEPT_INTERRUPTED:
+            if (db_try_due) {
+                db_try_due = 0;
+                db_try(w);
+            }
             break;
         case FCGI_ACCEPT_ERROR:
             return NULL;
@@ -185,6 +233,7 @@ static void worker_cleanup(struct worker *w)
 {
     fcgi_io_close(w->io);
     client_ip_proxies_free(&w->web_servers);
+    client_ip_proxies_free(&w->metrics_allow);
     arena_destroy(w->arena);
     app_free(&w->app);
     db_close(w->db);
@@ -208,6 +257,8 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     sigset_t wait_mask;
 
     install_signals(&wait_mask);
+    if (status_fd < 0)
+        metrics_slot_use(-1); /* no master: this process's figures only */
     if (open_database(&w) != 0)
         return WORKER_EXIT_CONFIG;
     store_pg_init(&w.store, w.db);
@@ -220,7 +271,9 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     }
     w.arena = arena_create(WORKER_ARENA_CHUNK);
     /* Checked when the settings were loaded: a failure here is out of memory. */
-    if (client_ip_proxies_parse(&w.web_servers, s->web_server_addrs, err, sizeof err) != 0) {
+    if (client_ip_proxies_parse(&w.web_servers, s->web_server_addrs, err, sizeof err) != 0 ||
+        (!settings_metrics_off(s->metrics_allow) &&
+         client_ip_proxies_parse(&w.metrics_allow, s->metrics_allow, err, sizeof err) != 0)) {
         worker_cleanup(&w);
         return WORKER_EXIT_CONFIG;
     }
@@ -232,6 +285,7 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     }
     log_event(LOG_LEVEL_INFO, "worker_ready", "max_requests=%d", s->max_requests);
     notify_master(&w, WORKER_NOTE_READY);
+    db_try_start(&w);
 
     const char *reason = serve(&w);
     if (stop_signal != 0 && reason != NULL)

@@ -17,6 +17,7 @@
 enum worker_note {
     WORKER_NOTE_READY = 1,  /* started: about to wait for its first request */
     WORKER_NOTE_SERVED = 2, /* answered its first request (the throttle's proof of health) */
+    WORKER_NOTE_DB_UP = 3,  /* reached the database for the first time (systemd's READY=1) */
 };
 
 /* One message: fixed size, sent with a single write(2), so it is atomic on a pipe. */

@@ -22,6 +22,7 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/metrics.h"
 
 /* Reconnect backoff: full jitter (a uniformly random wait in [0, ceiling]) with the ceiling
  * doubling from BASE to MAX, so workers that lost the database together spread their
@@ -71,6 +72,7 @@ struct db {
     char *password; /* decoded password, only to redact it from messages; wiped */
     char *application_name;
     int timeout_ms;
+    bool ever_up; /* a connection was made before: the next one is a reconnect (metrics) */
     bool unnamed;
 
     PGconn *conn;                   /* NULL while disconnected */
@@ -477,6 +479,7 @@ static void link_drop(struct db *db, enum db_loss loss, const char *message, boo
     PQfinish(db->conn);
     db->conn = NULL;
     db->link = LINK_LOST;
+    metrics_db_connected(false);
     db->last_loss = loss;
     if (loss == LOSS_TIMEOUT)
         schedule_retry(db, 0);
@@ -544,6 +547,10 @@ static void link_up(struct db *db)
                   port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named");
     }
+    if (db->ever_up)
+        metrics_count(METRIC_DB_RECONNECTS);
+    db->ever_up = true;
+    metrics_db_connected(true);
     db->link = LINK_UP;
     db->failures = 0;
     db->last_loss = LOSS_NONE;
@@ -965,6 +972,7 @@ static enum db_status run(struct db *db, const struct command *c, int64_t connec
         done = link_collect(db->conn, deadline, &r);
     }
     if (done == 0) {
+        metrics_count(METRIC_DB_TIMEOUTS);
         link_drop(db, LOSS_TIMEOUT, "timeout expired waiting for the server", true);
         *end = RUN_TIMEOUT;
         return sent && c->commits ? outcome_unknown(db, c) : DB_RETRY;
@@ -1085,8 +1093,10 @@ void db_close(struct db *db)
 {
     if (db == NULL)
         return;
-    if (db->conn != NULL)
+    if (db->conn != NULL) {
         PQfinish(db->conn);
+        metrics_db_connected(false);
+    }
     free_secret(db->conninfo);
     free_secret(db->password);
     free(db->application_name);

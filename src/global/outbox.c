@@ -139,3 +139,19 @@ enum db_status outbox_purge(struct db *db, int days)
     snprintf(daytext, sizeof daytext, "%d", days);
     return db_exec(db, STMT_OUTBOX_PURGE, params, NULL);
 }
+
+/* outbox_counts - see outbox.h. */
+enum db_status outbox_counts(struct db *db, int64_t *pending, int64_t *failed)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, STMT_OUTBOX_COUNTS, NULL, &r);
+
+    if (st == DB_OK) {
+        const char *p = db_result_value(r, 0, 0), *f = db_result_value(r, 0, 1);
+        if (p == NULL || f == NULL || text_parse_int64(p, pending) != 0 ||
+            text_parse_int64(f, failed) != 0)
+            st = DB_FAIL;
+    }
+    db_result_free(r);
+    return st;
+}

@@ -58,4 +58,8 @@ enum db_status outbox_mark_failed(struct db *db, const struct outbox_item *item,
  * when there was none. */
 enum db_status outbox_purge(struct db *db, int days);
 
+/* outbox_counts - how many rows wait for delivery (pending or being sent) and how many
+ * failed for good. */
+enum db_status outbox_counts(struct db *db, int64_t *pending, int64_t *failed);
+
 #endif

@@ -33,6 +33,7 @@ static const char *check_base_url(const char *v);
 static const char *check_owner(const char *v);
 static const char *check_name(const char *v);
 static const char *check_trusted_proxies(const char *v);
+static const char *check_metrics_allow(const char *v);
 static const char *check_command(const char *v);
 static const char *check_no_control(const char *v);
 
@@ -156,6 +157,11 @@ const struct setting_def settings_table[] = {
      "comma-separated addresses/CIDR ranges whose X-Forwarded-For is believed for the client "
      "address",
      check_trusted_proxies, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_METRICS_ALLOW", NULL, SETTING_STRING, "127.0.0.1, ::1", 0, 0, FIELD(metrics_allow),
+     "comma-separated addresses/CIDR ranges (the FastCGI REMOTE_ADDR, never X-Forwarded-For) "
+     "that may read the Prometheus metrics at GET /authfcgi/metrics; others get 403; `none` = "
+     "no metrics page (404)",
+     check_metrics_allow, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_PASSWORD_HASH", NULL, SETTING_ENUM, "yescrypt", 0, 0, FIELD(password_hash),
      "yescrypt|betterauth: format of new password hashes (betterauth = Better Auth's scrypt, for "
      "a database shared with it)",
@@ -309,6 +315,18 @@ static const char *check_trusted_proxies(const char *v)
         return why;
     client_ip_proxies_free(&proxies);
     return NULL;
+}
+
+/* check_metrics_allow - an address list, or "none". */
+static const char *check_metrics_allow(const char *v)
+{
+    return settings_metrics_off(v) ? NULL : check_trusted_proxies(v);
+}
+
+/* settings_metrics_off - see settings.h. */
+bool settings_metrics_off(const char *metrics_allow)
+{
+    return metrics_allow == NULL || strcasecmp(metrics_allow, "none") == 0;
 }
 
 static const char *check_command(const char *v)
@@ -739,6 +757,12 @@ int settings_effective_workers(const struct settings *s)
     if (cpus < 1)
         cpus = 1;
     return cpus > MAX_WORKERS / 2 ? MAX_WORKERS : (int)(2 * cpus);
+}
+
+/* settings_max_workers - see settings.h. */
+int settings_max_workers(void)
+{
+    return MAX_WORKERS;
 }
 
 /* settings_db_unnamed - the pooler decision. */

@@ -53,6 +53,7 @@ struct settings {
     bool rate_limit;
     bool account_guard;
     char *trusted_proxies; /* comma list of addresses / CIDR ranges */
+    char *metrics_allow;   /* AUTHFCGI_METRICS_ALLOW: who may read /authfcgi/metrics */
     enum password_hash_format password_hash;
     int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
@@ -125,6 +126,12 @@ int settings_check_serving(const struct settings *s, char *err, size_t errlen);
 
 /* settings_effective_workers - the workers setting with 0 resolved to 2 per online CPU. */
 int settings_effective_workers(const struct settings *s);
+
+/* settings_metrics_off - AUTHFCGI_METRICS_ALLOW says `none`: no metrics page. */
+bool settings_metrics_off(const char *metrics_allow);
+
+/* settings_max_workers - the most AUTHFCGI_WORKERS allows. */
+int settings_max_workers(void);
 
 /* settings_db_unnamed - true when statements must run unnamed (no PREPARE): pooler mode
  * "transaction", or "auto" with a DATABASE_URL host containing "-pooler" (Neon's pooled

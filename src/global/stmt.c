@@ -469,6 +469,16 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 1,
         .read_only = false,
     },
+    /* The metrics page (daemon/metrics_page.c), at most every few seconds for the pool: the
+     * pending rows are few (the partial index of 004), failed ones are purged with sent ones. */
+    [STMT_OUTBOX_COUNTS] = {
+        .name = "authfcgi_outbox_counts",
+        .sql = "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')), "
+               "count(*) FILTER (WHERE status = 'failed') FROM authfcgi_outbox "
+               "WHERE status IN ('pending', 'sending', 'failed')",
+        .nparams = 0,
+        .read_only = true,
+    },
 
     /* SHOW max_connections, as a SELECT so that it prepares like every other statement. */
     [STMT_CONNECTION_BUDGET] = {

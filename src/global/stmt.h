@@ -50,6 +50,7 @@ enum stmt {
     STMT_OUTBOX_DEFER,  /* id, attempts (the claim's), delay s, error -> (none) */
     STMT_OUTBOX_FAIL,   /* id, attempts (the claim's), error -> (none) */
     STMT_OUTBOX_PURGE,  /* days -> (none) */
+    STMT_OUTBOX_COUNTS, /* -> pending (or sending), failed */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */

@@ -5,8 +5,9 @@
 # and deploy/authfcgi.conf.sample filled in as the config file (0640 root:Group=, as the unit's
 # install notes say). As root, the service runs as its User=/Group= (the test's unprivileged
 # user when that user does not exist here) and the socket gets SocketGroup=/SocketMode=.
-# nginx in front. Then the unit's ExecReload (SIGHUP) keeps serving and its stop signal ends
-# the pool with status 0.
+# nginx in front. Type=notify: with a stand-in for systemd's $NOTIFY_SOCKET, the pool says
+# READY=1. Then the unit's ExecReload (SIGHUP) keeps serving and its stop signal ends the pool
+# with status 0.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -42,6 +43,7 @@ fi
 if grep -q '^Requires=authfcgi.socket' "$SERVICE"; then ok "service requires the socket"; else
 	not_ok "authfcgi.service lacks Requires=authfcgi.socket"
 fi
+expect "Type=notify" test "$(unit_value "$SERVICE" Type)" = notify
 
 pg_start
 "$AUTHFCGI_BIN" migrate >"$TEST_TMP/migrate.log" 2>&1 || {
@@ -89,7 +91,18 @@ san_env=()
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 	[[ -n ${!v:-} ]] && san_env+=(-E "$v")
 done
-env -i PATH=/usr/bin:/bin systemd-socket-activate -l "$sock" -E "$environment" "${san_env[@]}" \
+# Type=notify: systemd's notify socket, played by a datagram listener.
+notes=$TEST_TMP/notify.log
+notify_name=@authfcgi-test-units-$$-$RANDOM
+: >"$notes"
+/usr/bin/python3 "$top_srcdir/test/lib/notify_listener.py" "$notify_name" "$notes" &
+on_exit "kill $! 2>/dev/null"
+for ((i = 0; i < 200; i++)); do
+	grep -q '^listening$' "$notes" && break
+	sleep 0.05
+done
+env -i PATH=/usr/bin:/bin systemd-socket-activate -l "$sock" -E "$environment" \
+	-E "NOTIFY_SOCKET=$notify_name" "${san_env[@]}" \
 	"${as_unit_user[@]}" "${argv[@]}" >"$log" 2>&1 </dev/null &
 svc_pid=$!
 on_exit "kill -KILL $svc_pid 2>/dev/null; kill -KILL \$(ps -o pid= --ppid $svc_pid) 2>/dev/null"
@@ -110,6 +123,14 @@ if wait_http "$FRONT_URL/readyz" 20; then ok "socket-activated pool answers /rea
 	not_ok "socket-activated pool does not answer /readyz"
 	show_log "$log"
 	finish
+fi
+for ((i = 0; i < 400; i++)); do
+	grep -q '^READY=1' "$notes" && break
+	sleep 0.05
+done
+if grep -q '^READY=1' "$notes"; then ok "Type=notify: READY=1 sent"; else
+	not_ok "Type=notify: no READY=1 within 20 s"
+	show_log "$notes"
 fi
 body=$(curl -s -m 5 "$FRONT_URL/api/auth/ok")
 if [[ $body == '{"ok":true}' ]]; then ok "GET /api/auth/ok through nginx -> {\"ok\":true}"; else

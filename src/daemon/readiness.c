@@ -1,0 +1,65 @@
+/* readiness - the master's sd_notify states (readiness.h). The database matters for READY
+ * because systemd orders units after this one by it: a unit that starts once authfcgi is
+ * "ready" should find it able to sign someone in, not answering 503. */
+#include "config.h"
+
+#include "daemon/readiness.h"
+
+#include <stdio.h>
+
+#include "daemon/sd_notify.h"
+#include "util/log.h"
+
+/* readiness_init - see readiness.h. */
+void readiness_init(struct readiness *r)
+{
+    *r = (struct readiness){.state = READINESS_STARTING};
+    if (sd_notify_init())
+        sd_notify_send("STATUS=starting workers\n");
+}
+
+/* readiness_db_reached - see readiness.h. */
+void readiness_db_reached(struct readiness *r)
+{
+    r->db_reached = true;
+}
+
+/* readiness_update - see readiness.h. */
+void readiness_update(struct readiness *r, int ready, int wanted, unsigned generation)
+{
+    char text[160];
+
+    if (r->state == READINESS_READY || r->state == READINESS_STOPPING || ready < wanted)
+        return;
+    if (!r->db_reached) {
+        if (!r->said_waiting)
+            sd_notify_send("STATUS=workers up, waiting for the database\n");
+        r->said_waiting = true;
+        return;
+    }
+    snprintf(text, sizeof text, "READY=1\nSTATUS=serving: %d workers, generation %u\n", ready,
+             generation);
+    sd_notify_send(text);
+    log_event(LOG_LEVEL_INFO, "ready", "workers=%d generation=%u", ready, generation);
+    r->state = READINESS_READY;
+}
+
+/* readiness_reloading - see readiness.h. Before the first READY=1 a reload changes nothing
+ * systemd waits for. */
+void readiness_reloading(struct readiness *r, unsigned generation)
+{
+    char status[80];
+
+    if (r->state != READINESS_READY)
+        return;
+    snprintf(status, sizeof status, "reloading the configuration (generation %u)", generation);
+    sd_notify_reloading(status);
+    r->state = READINESS_RELOADING;
+}
+
+/* readiness_stopping - see readiness.h. */
+void readiness_stopping(struct readiness *r)
+{
+    sd_notify_send("STOPPING=1\nSTATUS=stopping: draining the workers\n");
+    r->state = READINESS_STOPPING;
+}
