@@ -63,7 +63,10 @@ fi
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'authfcgi-*' | head -n 1)
 [[ -n $src ]] || die "no authfcgi-VERSION directory in $tarball"
 rm -rf "$src/debian"
-cp -a "$HERE/debian" "$src/debian"
+cp -R "$HERE/debian" "$src/debian"
+# From a read-only source tree (make distcheck) the copies are read-only too; the build writes
+# into both.
+chmod -R u+w "$src"
 
 need dpkg-dev debhelper fakeroot
 build_deps=$(cd "$src" && dpkg-checkbuilddeps 2>&1 | sed -n 's/.*Unmet build dependencies: //p') || true
