@@ -13,7 +13,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-out=$PWD builddir= tarball= lintian=1
+out=$PWD builddir='' tarball='' lintian=1
 die() {
 	printf 'debian/build.sh: %s\n' "$*" >&2
 	exit 1
@@ -71,7 +71,7 @@ chmod -R u+w "$src"
 need dpkg-dev debhelper fakeroot
 build_deps=$(cd "$src" && dpkg-checkbuilddeps 2>&1 | sed -n 's/.*Unmet build dependencies: //p') || true
 if [[ -n $build_deps ]]; then
-	# shellcheck disable=SC2086 # the list is words; version constraints are dropped
+	# shellcheck disable=SC2086,SC2046 # the list is words; version constraints are dropped
 	need $(printf '%s\n' $build_deps | grep -v '^[(<>=]' | grep -v ')$')
 fi
 

@@ -27,7 +27,7 @@ need_tools nginx wrk curl
 tmpdir_new
 SECRET=test-secret-0123456789-0123456789-abcdef
 EMAIL=two-hosts@example.com
-PASSWORD=password-of-two-hosts
+PASSWORD='password-of-two-hosts'
 stack_db
 
 # wait_for SECS CMD... - until CMD succeeds (false after SECS seconds).
@@ -78,9 +78,8 @@ if ((!NETNS)); then
 fi
 
 # host_start N - pool N on HOST_ADDR[N]:FCGI_PORT (in its namespace when there are some);
-# sets HOST_PID[N], HOST_LOG[N].
+# sets HOST_PID[N].
 HOST_PID=()
-HOST_LOG=()
 host_start() {
 	local n=$1 log=$TEST_TMP/host$1.log prefix=()
 	: >"$log"
@@ -92,7 +91,6 @@ host_start() {
 		"${prefix[@]}" "$AUTHFCGI_BIN" serve >"$log" 2>&1 </dev/null &
 	HOST_PID[n]=$!
 	disown "${HOST_PID[n]}" # killed on purpose below: no "Killed" line from bash
-	HOST_LOG[n]=$log
 	on_exit "host_stop $n"
 	wait_for 20 grep -q 'event=worker_ready' "$log" || {
 		show_log "$log"
@@ -114,8 +112,9 @@ host_stop() {
 	local pids
 	pids=$(host_pids "$1")
 	[[ -n $pids ]] || return 0
-	# shellcheck disable=SC2086 # a list of pids
+	# shellcheck disable=SC2086,SC2046 # lists of pids
 	kill -TERM $pids 2>/dev/null
+	# shellcheck disable=SC2046 # a list of pids
 	wait_for 15 host_gone "$1" || kill -KILL $(host_pids "$1") 2>/dev/null
 }
 host_start 1
