@@ -275,4 +275,6 @@ else
 	not_ok "$bad of $total requests failed through the shared upstream"
 fi
 host_stop 2
+stack_sanitizer_clean "pool 1" "$TEST_TMP/host1.log"
+stack_sanitizer_clean "pool 2" "$TEST_TMP/host2.log"
 finish
