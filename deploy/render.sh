@@ -8,7 +8,8 @@
 #       in:  FRONT_UPSTREAM   pool address for lighttpd/nginx: /abs/unix.sock or host:port
 #            FRONT_WORKER_BIN authfcgi binary that Apache's mod_fcgid spawns (managed mode)
 #            FRONT_FCGID_MAX_PROCS (16), FRONT_FCGID_MAX_REQUESTS (AUTHFCGI_MAX_REQUESTS or 100000, its default)
-#       out: FRONT_CONF (the rendered file), FRONT_CMD (array: run it in the foreground),
+#       out: FRONT_CONF (the rendered file), FRONT_CMD (array: run it in the foreground; for
+#            nginx a wrapper that starts fcgiwrap for the demo CGI, then execs the server),
 #            FRONT_ERROR_LOG, FRONT_EXE (basename of the server binary, to verify pids)
 #   front_worker_bin BIN DIR        print a path to BIN that Apache's user can execute
 # Started as root, every server runs its workers as www-data (FRONT_USER): the pool's socket
@@ -189,6 +190,24 @@ _front_apache_env() {
 	done
 }
 
+# _front_demo KIND DIR - the protected demo area: DIR/protect.conf is deploy/protect/KIND.conf
+# as it is (the README shows these files; the rendered config includes it), DIR/www/private
+# the demo pages and the whoami CGI (deploy/demo), readable by the servers' workers.
+_front_demo() {
+	local kind=$1 dir=$2
+	install -m 0644 "$FRONT_DEPLOY_DIR/protect/$kind.conf" "$dir/protect.conf.new" &&
+		mv -f "$dir/protect.conf.new" "$dir/protect.conf" || return 1
+	rm -rf "$dir/www/private" &&
+		cp -R "$FRONT_DEPLOY_DIR/demo/private" "$dir/www/private" || return 1
+	# Only Apache reads .htaccess: elsewhere /shared/ would be open, so it is Apache's alone.
+	if [[ $kind == apache ]]; then
+		rm -rf "$dir/www/shared" && cp -R "$FRONT_DEPLOY_DIR/demo/shared" "$dir/www/shared" &&
+			install -m 0644 "$FRONT_DEPLOY_DIR/protect/htaccess" "$dir/www/shared/.htaccess" || return 1
+	fi
+	# u+w: the copy of a read-only tree (make distcheck) must stay removable by the next start.
+	chmod -R u+w,a+rX "$dir/www"
+}
+
 # front_render KIND DIR PORT - see the header.
 front_render() {
 	local kind=$1 dir=$2 port=$3 exe
@@ -197,6 +216,7 @@ front_render() {
 		return 1
 	}
 	mkdir -p "$dir/www" "$dir/tmp" "$dir/run" || return 1
+	_front_demo "$kind" "$dir" || return 1
 	FRONT_ERROR_LOG=$dir/error.log
 	case $kind in
 	lighttpd)
@@ -237,7 +257,12 @@ front_render() {
 		render_template "$FRONT_DEPLOY_DIR/nginx.conf.in" "$FRONT_CONF" \
 			"DIR=$dir" "PORT=$port" "UPSTREAM=$upstream" "FASTCGI_PARAMS=$params" \
 			"USER_LINE=$user_line" || return 1
-		FRONT_CMD=("$exe" -p "$dir/" -e "$FRONT_ERROR_LOG" -c "$FRONT_CONF")
+		FRONT_SERVER_CMD=("$exe" -p "$dir/" -e "$FRONT_ERROR_LOG" -c "$FRONT_CONF")
+		# nginx runs no CGI: deploy/with-cgi starts fcgiwrap for the demo's whoami first.
+		mkdir -p "$dir/cgi" || return 1
+		((EUID == 0)) && { chown "$FRONT_USER:" "$dir/cgi" || return 1; }
+		FRONT_CMD=("$FRONT_DEPLOY_DIR/with-cgi" "$dir/cgi/fcgiwrap.sock" "$dir/www/private/whoami"
+			"${FRONT_SERVER_CMD[@]}")
 		;;
 	apache)
 		[[ -n ${FRONT_WORKER_BIN:-} && -x $FRONT_WORKER_BIN ]] || {
@@ -290,7 +315,7 @@ front_configtest() {
 	local out
 	case ${FRONT_EXE:-} in
 	lighttpd) out=$("${FRONT_CMD[0]}" -tt -f "$FRONT_CONF" 2>&1) ;;
-	nginx) out=$("${FRONT_CMD[@]}" -t 2>&1) ;;
+	nginx) out=$("${FRONT_SERVER_CMD[@]}" -t 2>&1) ;;
 	apache2) out=$("${FRONT_CMD[@]}" -t 2>&1) ;;
 	*) return 1 ;;
 	esac || {

@@ -29,6 +29,12 @@ enum password_format {
 #define PASSWORD_COST_MIN 1
 #define PASSWORD_COST_MAX 11
 
+/* A new password's length in UTF-16 code units, counted before normalisation (Better Auth's
+ * minPasswordLength and maxPasswordLength defaults): sign-up, reset, change and `authfcgi user`
+ * apply them. */
+#define PASSWORD_MIN_UNITS 8
+#define PASSWORD_MAX_UNITS 128
+
 /* Enough for any hash password_hash writes, with its NUL. */
 #define PASSWORD_HASH_SIZE 256
 

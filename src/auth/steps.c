@@ -21,9 +21,6 @@
 #include "util/random.h"
 #include "util/text.h"
 
-#define PASSWORD_MIN_UNITS 8
-#define PASSWORD_MAX_UNITS 128
-
 /* steps_password_length - see steps.h. */
 bool steps_password_length(struct call *c, const struct value *pw, bool check_min)
 {

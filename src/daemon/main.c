@@ -2,7 +2,8 @@
  * managed mode where a web server hands us a listening socket on fd 0 and supervises us.
  *
  * Exit statuses (sysexits.h): 0 success, 1 runtime failure, 64 usage error, 78 bad
- * configuration (with one line on stderr naming the setting). */
+ * configuration (with one line on stderr naming the setting); `user` and `config-test` use
+ * more of sysexits.h (cli.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "global/db.h"
+#include "daemon/cli_user.h"
+#include "daemon/config_test.h"
 #include "daemon/fcgi_io.h"
 #include "daemon/listener.h"
 #include "util/log.h"
@@ -47,6 +50,9 @@ static const char usage_text[] =
     "                                              apply (or list) database migrations\n"
     "       authfcgi mail [--once] [--config FILE]\n"
     "                                              deliver the mail outbox (AUTHFCGI_SENDMAIL)\n"
+    "       authfcgi user COMMAND ...                 list, show, create, set-password,\n"
+    "                                              verify-email, revoke-sessions, delete users\n"
+    "       authfcgi config-test [--config FILE]   show and check the configuration\n"
     "       authfcgi version\n"
     "       authfcgi [--config FILE]               with a listening socket on fd 0 (mod_fcgid,\n"
     "                                              lighttpd bin-path, spawn-fcgi): one worker\n"
@@ -359,6 +365,11 @@ int main(int argc, char **argv)
     struct options o;
 
     ensure_standard_fds();
+    /* The administration commands parse their own arguments. */
+    if (argc > 1 && strcmp(argv[1], "user") == 0)
+        return cli_user_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "config-test") == 0)
+        return config_test_main(argc - 1, argv + 1);
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc;

@@ -50,19 +50,44 @@ static int fail(const char *version, const char *what, enum db_status st)
     return -1;
 }
 
-static int migrate_status(struct db *db, FILE *out)
+/* applied_list - the recorded migrations into *list (NULL when the table does not exist yet:
+ * none applied). Returns 0, or -1 after logging why. */
+static int applied_list(struct db *db, struct db_result **list)
 {
-    struct db_result *list = NULL;
-    size_t pending = 0;
     enum db_status st = db_exec(db, STMT_MIGRATION_TABLE_EXISTS, NULL, NULL);
+
+    *list = NULL;
     if (st == DB_OK) {
-        st = db_exec(db, STMT_MIGRATION_LIST, NULL, &list);
+        st = db_exec(db, STMT_MIGRATION_LIST, NULL, list);
         if (st != DB_OK && st != DB_NOTFOUND)
             return fail("-", "list", st);
     } else if (st != DB_NOTFOUND) {
         return fail("-", "check", st);
     }
+    return 0;
+}
 
+int migrate_pending(struct db *db, size_t *pending)
+{
+    struct db_result *list = NULL;
+
+    if (applied_list(db, &list) != 0)
+        return -1;
+    *pending = 0;
+    for (size_t i = 0; i < migrations_count; i++)
+        if (applied_at(list, migrations[i].version) == NULL)
+            (*pending)++;
+    db_result_free(list);
+    return 0;
+}
+
+static int migrate_status(struct db *db, FILE *out)
+{
+    struct db_result *list = NULL;
+    size_t pending = 0;
+
+    if (applied_list(db, &list) != 0)
+        return -1;
     for (size_t i = 0; i < migrations_count; i++) {
         const char *at = applied_at(list, migrations[i].version);
         if (at != NULL) {

@@ -27,4 +27,8 @@ extern const size_t migrations_count;
  * statement table, which refers to tables that only exist once migrated. */
 int migrate_run(struct db *db, bool status_only, FILE *out);
 
+/* migrate_pending - how many migrations of this build the database has not applied (all of
+ * them on an empty database). Returns 0, or -1 after logging why. Same db rule as above. */
+int migrate_pending(struct db *db, size_t *pending);
+
 #endif

@@ -481,5 +481,27 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 0,
         .read_only = true,
     },
+
+    /* ---- `authfcgi user` ---- */
+    [STMT_USER_BY_ID] = {
+        .name = "authfcgi_user_by_id",
+        .sql = "SELECT " USER_COLUMNS("") " FROM \"user\" WHERE id = $1",
+        .nparams = 1,
+        .read_only = true,
+        .binary = true,
+    },
+    /* Each filter is off when its parameter is NULL. The pattern is matched against the
+     * lower-cased address ('\\' escapes a literal % or _); the time is UTC. */
+    [STMT_USER_LIST] = {
+        .name = "authfcgi_user_list",
+        .sql = "SELECT " USER_COLUMNS("") " FROM \"user\" "
+               "WHERE ($1::text IS NULL OR lower(email) LIKE $1::text ESCAPE '\\') "
+               "AND ($2::boolean IS NULL OR \"emailVerified\" = $2::boolean) "
+               "AND ($3::timestamp IS NULL OR \"createdAt\" >= $3::timestamp AT TIME ZONE 'UTC') "
+               "ORDER BY \"createdAt\", id",
+        .nparams = 3,
+        .read_only = true,
+        .binary = true,
+    },
 };
 /* clang-format on */

@@ -53,6 +53,10 @@ enum stmt {
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */
+    /* `authfcgi user` (store_admin.c). */
+    STMT_USER_BY_ID, /* id -> user */
+    STMT_USER_LIST,  /* lower-case LIKE pattern or NULL, verified 't'/'f' or NULL, created since
+                        (UTC timestamp text) or NULL -> users, oldest first */
     STMT__MAX
 };
 

@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 #include "global/outbox.h"
+#include "global/store_admin.h"
 #include "util/text.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
@@ -751,4 +752,11 @@ void store_pg_init(struct store *store, struct db *db)
 {
     store->ops = &pg_ops;
     store->impl = db;
+}
+
+/* store_pg_read_user - see store_admin.h. */
+enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  struct user_record *out)
+{
+    return read_user(a, r, row, 0, id, out);
 }

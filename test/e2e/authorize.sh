@@ -234,6 +234,12 @@ pg_psql <"$fifo" >/dev/null 2>&1 &
 locker=$!
 exec 7>"$fifo"
 echo 'BEGIN; LOCK TABLE session IN ACCESS EXCLUSIVE MODE; SELECT 1;' >&7
+# The check starts only once the lock is held: before that it would simply be answered.
+deadline=$((SECONDS + 30))
+until [[ $(pg_psql -At -c "SELECT count(*) FROM pg_locks WHERE relation = 'session'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1 ]]; do
+	((SECONDS < deadline)) || break
+	sleep 0.1
+done
 get -b "$JAR" /members/a.txt &
 getter=$!
 deadline=$((SECONDS + 30)) seen=no
