@@ -78,7 +78,8 @@ has() { grep -qx "$1" "$TEST_TMP/files"; }
 missing=()
 for f in /usr/bin/authfcgi /etc/authfcgi/authfcgi.conf /lib/systemd/system/authfcgi.service \
 	/lib/systemd/system/authfcgi.socket /usr/share/doc/authfcgi/examples/nginx.conf.in \
-	/usr/share/doc/authfcgi/examples/authfcgi.conf.sample /usr/share/doc/authfcgi/README.Debian; do
+	/usr/share/doc/authfcgi/examples/authfcgi.conf.sample /usr/share/doc/authfcgi/README.Debian \
+	/usr/share/doc/authfcgi/README; do
 	has "$f" || missing+=("$f")
 done
 # Whatever man pages `make install` installs must be in the package too.
