@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "auth/cookie.h"
@@ -60,6 +61,11 @@ void handle_get_session(struct call *c)
     clear_stray_cache_cookie(c);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
+        return;
+    }
+    if (c->app->admin) { /* the plugin's fields (admin.h) */
+        if ((obj = admin_session_view(c, &st)) != NULL)
+            response_json(c->resp, 200, obj);
         return;
     }
     obj = json_object_new_object();

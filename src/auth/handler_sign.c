@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "auth/account_guard.h"
+#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "util/arena.h"
@@ -236,6 +237,8 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
+    if (c->app->admin)
+        admin_after_sign_up(c, user.id); /* the default role (admin.h) */
     answer_signed_up(c, &su, &user);
 }
 
@@ -423,6 +426,8 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
+    if (c->app->admin && !admin_sign_in_allowed(c, user.id)) /* bans (admin.h) */
+        return;
     if (!steps_start_session(c, user.id, remember_me(c), &token))
         return;
     answer_signed_in(c, &user, token);
