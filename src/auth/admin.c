@@ -64,8 +64,8 @@ struct json_object *admin_session_view(struct call *c, const struct session_stat
 {
     struct admin_user u;
     const char *by = NULL, *stored = steps_stored_token(c, st->token);
-    enum db_status rc = stored != NULL ? call_store_admin_session_impersonator(c, stored, &by)
-                                       : DB_FAIL;
+    enum db_status rc =
+        stored != NULL ? call_store_admin_session_impersonator(c, stored, &by) : DB_FAIL;
     struct json_object *obj;
 
     if (rc == DB_NOTFOUND)
@@ -111,8 +111,7 @@ struct json_object *admin_view_user(const struct admin_user *u)
     return o;
 }
 
-struct json_object *admin_view_session(const struct session_record *s,
-                                       const char *impersonated_by)
+struct json_object *admin_view_session(const struct session_record *s, const char *impersonated_by)
 {
     struct json_object *o = json_view_session(s);
 

@@ -38,8 +38,7 @@ struct json_object *admin_session_view(struct call *c, const struct session_stat
 struct json_object *admin_view_user(const struct admin_user *u);
 
 /* admin_view_session - Better Auth's session object with impersonatedBy (NULL: null). */
-struct json_object *admin_view_session(const struct session_record *s,
-                                       const char *impersonated_by);
+struct json_object *admin_view_session(const struct session_record *s, const char *impersonated_by);
 
 /* admin_caller - the signed-in caller with its admin columns. Returns false after answering:
  * 401 with an empty body (Better Auth's admin middleware) without a session, or the store's

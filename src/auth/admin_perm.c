@@ -12,8 +12,8 @@ struct statement {
 };
 
 static const char *const admin_user_actions[] = {
-    "create", "list",         "set-role",  "ban", "impersonate", "delete",
-    "set-password", "set-email", "set-phone", "get", "update", NULL};
+    "create",       "list",      "set-role",  "ban", "impersonate", "delete",
+    "set-password", "set-email", "set-phone", "get", "update",      NULL};
 static const char *const admin_session_actions[] = {"list", "revoke", "delete", NULL};
 static const char *const no_actions[] = {NULL};
 
@@ -52,8 +52,7 @@ static bool statement_has(const struct statement *st, const char *action)
 }
 
 /* role_authorizes - role.authorize(ask), connector AND. */
-static bool role_authorizes(const struct role_def *r, const struct admin_perm_ask *ask,
-                            size_t nask)
+static bool role_authorizes(const struct role_def *r, const struct admin_perm_ask *ask, size_t nask)
 {
     if (nask == 0)
         return false; /* "Not authorized": no resource was authorized */

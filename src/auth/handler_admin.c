@@ -73,11 +73,11 @@ static const char *query_string(const struct call *c, enum field f)
  * empty list. */
 static bool list_query(const struct call *c, struct admin_user_query *q)
 {
-    static const char *const text_fields[] = {"email", "name", "id", "role", "banReason",
-                                              "banned", "emailVerified", "image", NULL};
-    static const char *const sort_fields[] = {"email",     "name",      "id",        "role",
-                                              "banReason", "image",     "createdAt", "updatedAt",
-                                              "banExpires", "banned",   "emailVerified", NULL};
+    static const char *const text_fields[] = {
+        "email", "name", "id", "role", "banReason", "banned", "emailVerified", "image", NULL};
+    static const char *const sort_fields[] = {
+        "email",     "name",      "id",         "role",   "banReason",     "image",
+        "createdAt", "updatedAt", "banExpires", "banned", "emailVerified", NULL};
     const char *search = query_string(c, FIELD_SEARCH_VALUE);
 
     *q = (struct admin_user_query){0};
@@ -151,8 +151,8 @@ static bool new_admin_user(struct call *c, const char *email, struct new_user *u
         steps_fail(c, FAIL_RANDOM);
         return false;
     }
-    *u = (struct new_user){.id = id, .name = c->in.body[FIELD_NAME].str, .email = email,
-                           .account_id = account_id};
+    *u = (struct new_user){
+        .id = id, .name = c->in.body[FIELD_NAME].str, .email = email, .account_id = account_id};
     if (pw->kind == VALUE_STRING && pw->len > 0 &&
         (u->password_hash = steps_hash_password(c, pw)) == NULL) {
         steps_fail(c, FAIL_PASSWORD_HASH);

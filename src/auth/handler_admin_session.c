@@ -261,8 +261,8 @@ static bool admin_session_back(struct call *c, const char *admin_id, char *raw, 
 
 /* stop_answer - the admin's session cookie back (remembered as before), the admin cookie
  * expired, {"session","user"}. */
-static void stop_answer(struct call *c, const char *raw, bool remember,
-                        struct session_record *s, const struct admin_user *admin)
+static void stop_answer(struct call *c, const char *raw, bool remember, struct session_record *s,
+                        const struct admin_user *admin)
 {
     struct json_object *obj;
 
@@ -309,8 +309,7 @@ void handle_admin_stop_impersonating(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_NOT_IMPERSONATING);
         return;
     }
-    if (!admin_session_back(c, by, raw, &remember, &s, &u) ||
-        !admin_find_user(c, by, &admin))
+    if (!admin_session_back(c, by, raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
         return;
     st = call_store_session_delete_token(c, stored);
     if (st != DB_OK && st != DB_NOTFOUND) {
