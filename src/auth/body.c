@@ -176,10 +176,8 @@ static const struct field_rule admin_get_user_query[] = {
 };
 
 static const struct field_rule admin_create_user_body[] = {
-    {FIELD_EMAIL, TYPE_STRING, true},
-    {FIELD_PASSWORD, TYPE_STRING, false},
-    {FIELD_NAME, TYPE_STRING, true},
-    {FIELD_ROLE, TYPE_STRING_OR_LIST, false},
+    {FIELD_EMAIL, TYPE_STRING, true}, {FIELD_PASSWORD, TYPE_STRING, false},
+    {FIELD_NAME, TYPE_STRING, true},  {FIELD_ROLE, TYPE_STRING_OR_LIST, false},
     {FIELD_DATA, TYPE_RECORD, false},
 };
 
@@ -192,9 +190,9 @@ static const char *const search_fields[] = {"email", "name", NULL};
 static const char *const search_operators[] = {"contains", "starts_with", "ends_with", NULL};
 static const char *const sort_directions[] = {"asc", "desc", NULL};
 /* whereOperators of @better-auth/core 1.7.25 */
-static const char *const filter_operators[] = {"eq", "ne", "lt", "lte", "gt", "gte", "in",
-                                               "not_in", "contains", "starts_with",
-                                               "ends_with", NULL};
+static const char *const filter_operators[] = {"eq",       "ne",          "lt",        "lte",
+                                               "gt",       "gte",         "in",        "not_in",
+                                               "contains", "starts_with", "ends_with", NULL};
 
 /* The options of each TYPE_ENUM field. */
 static const char *const *const field_options[FIELD__MAX] = {
@@ -210,16 +208,11 @@ static const char *const nonempty_messages[FIELD__MAX] = {
 };
 
 static const struct field_rule admin_list_users_query[] = {
-    {FIELD_SEARCH_VALUE, TYPE_STRING, false},
-    {FIELD_SEARCH_FIELD, TYPE_ENUM, false},
-    {FIELD_SEARCH_OPERATOR, TYPE_ENUM, false},
-    {FIELD_LIMIT, TYPE_ANY, false},
-    {FIELD_OFFSET, TYPE_ANY, false},
-    {FIELD_SORT_BY, TYPE_STRING, false},
-    {FIELD_SORT_DIRECTION, TYPE_ENUM, false},
-    {FIELD_FILTER_FIELD, TYPE_STRING, false},
-    {FIELD_FILTER_VALUE, TYPE_ANY, false},
-    {FIELD_FILTER_OPERATOR, TYPE_ENUM, false},
+    {FIELD_SEARCH_VALUE, TYPE_STRING, false},  {FIELD_SEARCH_FIELD, TYPE_ENUM, false},
+    {FIELD_SEARCH_OPERATOR, TYPE_ENUM, false}, {FIELD_LIMIT, TYPE_ANY, false},
+    {FIELD_OFFSET, TYPE_ANY, false},           {FIELD_SORT_BY, TYPE_STRING, false},
+    {FIELD_SORT_DIRECTION, TYPE_ENUM, false},  {FIELD_FILTER_FIELD, TYPE_STRING, false},
+    {FIELD_FILTER_VALUE, TYPE_ANY, false},     {FIELD_FILTER_OPERATOR, TYPE_ENUM, false},
 };
 
 static const struct field_rule admin_ban_user_body[] = {
@@ -288,10 +281,10 @@ const struct body_schema_def body_schemas[SCHEMA__MAX] = {
     [SCHEMA_VERIFY_EMAIL] = {"/verify-email", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
                              RULES(verify_email_query)},
     [SCHEMA_ERROR] = {"/error", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT, RULES(error_query)},
-    [SCHEMA_ADMIN_USER_ID] = {"/admin/unban-user", false, SHAPE_OBJECT,
-                              RULES(admin_user_id_body), SHAPE_NONE, NO_RULES},
-    [SCHEMA_ADMIN_SET_ROLE] = {"/admin/set-role", false, SHAPE_OBJECT,
-                               RULES(admin_set_role_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_USER_ID] = {"/admin/unban-user", false, SHAPE_OBJECT, RULES(admin_user_id_body),
+                              SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_SET_ROLE] = {"/admin/set-role", false, SHAPE_OBJECT, RULES(admin_set_role_body),
+                               SHAPE_NONE, NO_RULES},
     [SCHEMA_ADMIN_GET_USER] = {"/admin/get-user", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
                                RULES(admin_get_user_query)},
     [SCHEMA_ADMIN_CREATE_USER] = {"/admin/create-user", false, SHAPE_OBJECT,
@@ -300,14 +293,13 @@ const struct body_schema_def body_schemas[SCHEMA__MAX] = {
                                   RULES(admin_update_user_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_ADMIN_LIST_USERS] = {"/admin/list-users", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
                                  RULES(admin_list_users_query)},
-    [SCHEMA_ADMIN_BAN_USER] = {"/admin/ban-user", false, SHAPE_OBJECT,
-                               RULES(admin_ban_user_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_BAN_USER] = {"/admin/ban-user", false, SHAPE_OBJECT, RULES(admin_ban_user_body),
+                               SHAPE_NONE, NO_RULES},
     [SCHEMA_ADMIN_REVOKE_USER_SESSION] = {"/admin/revoke-user-session", false, SHAPE_OBJECT,
                                           RULES(admin_revoke_user_session_body), SHAPE_NONE,
                                           NO_RULES},
     [SCHEMA_ADMIN_SET_USER_PASSWORD] = {"/admin/set-user-password", false, SHAPE_OBJECT,
-                                        RULES(admin_set_user_password_body), SHAPE_NONE,
-                                        NO_RULES},
+                                        RULES(admin_set_user_password_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_ADMIN_HAS_PERMISSION] = {"/admin/has-permission", false, SHAPE_OBJECT,
                                      RULES(admin_has_permission_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_NONE] = {"", false, SHAPE_NONE, NO_RULES, SHAPE_NONE, NO_RULES},
@@ -555,8 +547,7 @@ static void enum_issue(struct issues *is, const char *where, const char *name,
     size_t len = (size_t)snprintf(msg, sizeof msg, "Invalid option: expected one of ");
 
     for (size_t i = 0; options[i] != NULL && len < sizeof msg; i++)
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s\"%s\"", i ? "|" : "",
-                                options[i]);
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s\"%s\"", i ? "|" : "", options[i]);
     add_issue(is, where, name, msg);
 }
 
@@ -634,8 +625,9 @@ static void check_field(struct issues *is, const char *where, const struct field
             add_issue(is, where, name, "Invalid string: must not contain U+0000");
         else if (rule->type == TYPE_NONEMPTY_STRING && v->len == 0)
             add_issue(is, where, name,
-                      nonempty_messages[rule->field] != NULL ? nonempty_messages[rule->field]
-                                              : "Too small: expected string to have >=1 characters");
+                      nonempty_messages[rule->field] != NULL
+                          ? nonempty_messages[rule->field]
+                          : "Too small: expected string to have >=1 characters");
         return;
     }
 }

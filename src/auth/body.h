@@ -139,7 +139,7 @@ enum body_schema {
     SCHEMA_RESET_PASSWORD,
     SCHEMA_SEND_VERIFICATION_EMAIL,
     SCHEMA_VERIFY_EMAIL,
-    SCHEMA_ERROR, /* GET /error: read as given, never refused */
+    SCHEMA_ERROR,         /* GET /error: read as given, never refused */
     SCHEMA_ADMIN_USER_ID, /* {userId}: unban, list/revoke user sessions, impersonate, remove */
     SCHEMA_ADMIN_SET_ROLE,
     SCHEMA_ADMIN_GET_USER,
@@ -150,7 +150,7 @@ enum body_schema {
     SCHEMA_ADMIN_REVOKE_USER_SESSION,
     SCHEMA_ADMIN_SET_USER_PASSWORD,
     SCHEMA_ADMIN_HAS_PERMISSION,
-    SCHEMA_NONE,  /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
+    SCHEMA_NONE, /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
     SCHEMA__MAX
 };
 

@@ -66,13 +66,11 @@ enum db_status call_store_email_confirm(struct call *c, const char *identifier, 
 enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
                                          struct admin_user *out);
 enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
-                                            const struct admin_change *ch,
-                                            struct admin_user *out);
+                                            const struct admin_change *ch, struct admin_user *out);
 enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
                                             const char *role, struct admin_user *out);
 enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
-                                          struct admin_user **out, size_t *count,
-                                          int64_t *total);
+                                          struct admin_user **out, size_t *count, int64_t *total);
 enum db_status call_store_admin_session_impersonate(struct call *c, const struct new_session *s,
                                                     const char *admin_id,
                                                     struct session_record *out);

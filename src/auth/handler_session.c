@@ -30,9 +30,8 @@ static void no_store(struct response *resp)
 static void clear_stray_cache_cookie(struct call *c)
 {
     char value[COOKIE_SIGNED_SIZE];
-    enum cookie_status cs =
-        cookie_get(c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value,
-                   sizeof(value));
+    enum cookie_status cs = cookie_get(
+        c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value, sizeof(value));
 
     if (cs == COOKIE_OK || cs == COOKIE_INVALID)
         response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[1]);

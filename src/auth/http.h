@@ -49,7 +49,7 @@ struct request {
     const char *client_ip;   /* resolved by the dispatcher (client_ip module); "" when unknown */
     const char *body;        /* NUL-terminated copy; NULL when there is none */
     size_t body_len;
-    bool body_too_large;     /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
+    bool body_too_large; /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
     struct arena *arena;
     /* Set by the transport: true once the web server has dropped the request (its client went
      * away), called with peer_ctx. NULL when the transport cannot tell. */

@@ -67,15 +67,15 @@ enum stmt {
 
 /* Column layouts of the rows the store's statements return: a user, a session, an account,
  * always in binary (stmt_def.binary): text columns as their bytes, booleans as one byte,
- * timestamps as PostgreSQL's 64-bit microseconds since 2000-01-01 UTC. STMT_SESSION_LOOKUP returns a session followed by
- * a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a user followed by the
- * credential password (column USER_COL__COUNT). */
+ * timestamps as PostgreSQL's 64-bit microseconds since 2000-01-01 UTC. STMT_SESSION_LOOKUP returns
+ * a session followed by a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a
+ * user followed by the credential password (column USER_COL__COUNT). */
 enum user_col {
     USER_COL_ID,
     USER_COL_NAME,
     USER_COL_EMAIL,
     USER_COL_EMAIL_VERIFIED,
-    USER_COL_IMAGE,          /* may be NULL */
+    USER_COL_IMAGE, /* may be NULL */
     USER_COL_CREATED_AT,
     USER_COL_UPDATED_AT,
     USER_COL__COUNT

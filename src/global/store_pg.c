@@ -738,8 +738,7 @@ static enum db_status read_admin_user(struct arena *a, const struct db_result *r
     u->ban_expires = NULL;
     u->ban_expires_ms = 0;
     if (db_result_value(r, row, ADMIN_USER_COL_BAN_EXPIRES) != NULL &&
-        read_time(a, r, row, ADMIN_USER_COL_BAN_EXPIRES, &u->ban_expires_ms, &u->ban_expires) !=
-            0)
+        read_time(a, r, row, ADMIN_USER_COL_BAN_EXPIRES, &u->ban_expires_ms, &u->ban_expires) != 0)
         return bad_row(id, "user.banExpires");
     return DB_OK;
 }
@@ -767,8 +766,8 @@ struct admin_change_unit {
 static enum db_status admin_change_run(struct db *db, void *ctx)
 {
     struct admin_change_unit *t = ctx;
-    static const char *const bans[] = {[ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set",
-                                       [ADMIN_BAN_LIFT] = "lift"};
+    static const char *const bans[] = {
+        [ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set", [ADMIN_BAN_LIFT] = "lift"};
     char expires[INT_TEXT_SIZE];
     struct db_result *r = NULL;
     enum db_status st;
@@ -844,8 +843,8 @@ static enum db_status admin_user_count(struct db *db, const char *const *where, 
 }
 
 static enum db_status pg_admin_user_list(void *impl, struct arena *a,
-                                         const struct admin_user_query *q,
-                                         struct admin_user **out, size_t *count, int64_t *total)
+                                         const struct admin_user_query *q, struct admin_user **out,
+                                         size_t *count, int64_t *total)
 {
     char limit[INT_TEXT_SIZE], offset[INT_TEXT_SIZE];
     struct db_result *r = NULL;
@@ -854,9 +853,16 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
 
     snprintf(limit, sizeof limit, "%" PRId64, q->limit);
     snprintf(offset, sizeof offset, "%" PRId64, q->offset);
-    const char *params[] = {q->search_field, q->search_op, q->search_value, q->filter_field,
-                            q->filter_op, q->filter_value, q->sort_field,
-                            q->sort_desc ? "desc" : "asc", q->limit > 0 ? limit : NULL, offset};
+    const char *params[] = {q->search_field,
+                            q->search_op,
+                            q->search_value,
+                            q->filter_field,
+                            q->filter_op,
+                            q->filter_value,
+                            q->sort_field,
+                            q->sort_desc ? "desc" : "asc",
+                            q->limit > 0 ? limit : NULL,
+                            offset};
     *out = NULL;
     *count = 0;
     st = db_exec(impl, STMT_ADMIN_USER_LIST, params, &r);
@@ -894,16 +900,15 @@ static enum db_status impersonate_run(struct db *db, void *ctx)
 
 static enum db_status pg_admin_session_impersonate(void *impl, struct arena *a,
                                                    const struct new_session *s,
-                                                   const char *admin_id,
-                                                   struct session_record *out)
+                                                   const char *admin_id, struct session_record *out)
 {
     struct impersonate_unit t = {a, s, admin_id, out};
 
     return db_transaction(impl, impersonate_run, &t);
 }
 
-static enum db_status pg_admin_session_impersonator(void *impl, struct arena *a,
-                                                    const char *token, const char **admin_id)
+static enum db_status pg_admin_session_impersonator(void *impl, struct arena *a, const char *token,
+                                                    const char **admin_id)
 {
     const char *params[] = {token};
     struct db_result *r = NULL;

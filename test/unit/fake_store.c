@@ -1225,8 +1225,8 @@ static int list_order(const void *x, const void *y)
 }
 
 static enum db_status op_admin_user_list(void *impl, struct arena *a,
-                                         const struct admin_user_query *q,
-                                         struct admin_user **out, size_t *count, int64_t *total)
+                                         const struct admin_user_query *q, struct admin_user **out,
+                                         size_t *count, int64_t *total)
 {
     struct fake_store *fs = impl;
     const struct fake_user **picked = arena_alloc(a, (fs->nusers + 1) * sizeof *picked);
@@ -1254,8 +1254,7 @@ static enum db_status op_admin_user_list(void *impl, struct arena *a,
 
 static enum db_status op_admin_session_impersonate(void *impl, struct arena *a,
                                                    const struct new_session *ns,
-                                                   const char *admin_id,
-                                                   struct session_record *out)
+                                                   const char *admin_id, struct session_record *out)
 {
     struct fake_store *fs = impl;
     int64_t now = fake_store_now_ms();
@@ -1271,8 +1270,8 @@ static enum db_status op_admin_session_impersonate(void *impl, struct arena *a,
     return leave(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATE, DB_OK);
 }
 
-static enum db_status op_admin_session_impersonator(void *impl, struct arena *a,
-                                                    const char *token, const char **admin_id)
+static enum db_status op_admin_session_impersonator(void *impl, struct arena *a, const char *token,
+                                                    const char **admin_id)
 {
     struct fake_store *fs = impl;
     struct fake_session *s;
