@@ -83,6 +83,21 @@ struct json_object *admin_session_view(struct call *c, const struct session_stat
     return obj;
 }
 
+bool admin_list_session(struct call *c, const char *stored, const struct session_record *shown,
+                        struct json_object *arr)
+{
+    const char *by = NULL;
+    enum db_status rc = call_store_admin_session_impersonator(c, stored, &by);
+
+    if (rc != DB_OK && rc != DB_NOTFOUND) {
+        router_store_error(c, rc);
+        return false;
+    }
+    if (by == NULL)
+        json_object_array_add(arr, admin_view_session(shown, NULL));
+    return true;
+}
+
 /* ---- views ---- */
 
 static struct json_object *string_or_null(const char *s)

@@ -32,6 +32,12 @@ void admin_after_sign_up(struct call *c, const char *user_id);
  * store failure. */
 struct json_object *admin_session_view(struct call *c, const struct session_state *st);
 
+/* admin_list_session - list-sessions' entry for shown (whose stored token is stored): with
+ * impersonatedBy, and left out when it is an impersonation session, as the plugin's after-hook
+ * does. False after answering a store failure. */
+bool admin_list_session(struct call *c, const char *stored, const struct session_record *shown,
+                        struct json_object *arr);
+
 /* ---- what the admin endpoints share ---- */
 
 /* admin_view_user - Better Auth's user object with the plugin's fields, "id" last. */

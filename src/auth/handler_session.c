@@ -108,7 +108,12 @@ void handle_list_sessions(struct call *c)
             s.token = c->session.token;
         else if (c->app->hash_session_tokens)
             s.token = s.id;
-        json_object_array_add(arr, json_view_session(&s));
+        if (!c->app->admin)
+            json_object_array_add(arr, json_view_session(&s));
+        else if (!admin_list_session(c, list[i].token, &s, arr)) { /* admin.h */
+            json_object_put(arr);
+            return;
+        }
     }
     response_json(c->resp, 200, arr);
 }

@@ -409,6 +409,14 @@ START_TEST(test_impersonate_and_stop)
     r = GET("/get-session", .cookie = cookie);
     ck_assert_str_eq(jstr(body_json(&r), "session.impersonatedBy"), ALICE_ID);
 
+    /* [list-sessions-impersonating] the impersonation session is not listed */
+    r = GET("/list-sessions", .cookie = cookie);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_null(strstr(r.body, token));
+    r = GET("/list-sessions", .cookie = bob_cookie);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"impersonatedBy\":null,\"id\":\"" B_ID "\""));
+    ck_assert_ptr_null(strstr(r.body, token));
+
     r = admin_post("stop-impersonating", cookie, NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(jstr(body_json(&r), "user.id"), ALICE_ID);
