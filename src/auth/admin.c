@@ -135,6 +135,14 @@ struct json_object *admin_view_session(const struct session_record *s, const cha
     return o;
 }
 
+void admin_answer_success(struct call *c)
+{
+    struct json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "success", json_object_new_boolean(1));
+    response_json(c->resp, 200, obj);
+}
+
 void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped)
 {
     struct json_object *obj = admin_view_user(u);

@@ -77,6 +77,9 @@ const char *admin_roles_text(struct call *c, const struct value *v, enum http_er
  * failure. */
 bool admin_find_user(struct call *c, const char *user_id, struct admin_user *out);
 
+/* admin_answer_success - 200 {"success":true}. */
+void admin_answer_success(struct call *c);
+
 /* admin_answer_user - 200 {"user": ...} (wrapped) or the bare user object. */
 void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped);
 

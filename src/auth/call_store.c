@@ -147,6 +147,12 @@ enum db_status call_store_admin_user_create(struct call *c, const struct new_use
     return OPS(c)->admin_user_create(IMPL(c), c->req->arena, u, role, out);
 }
 
+enum db_status call_store_admin_password_set(struct call *c, const char *user_id,
+                                             const char *account_id, const char *password_hash)
+{
+    return OPS(c)->admin_password_set(IMPL(c), user_id, account_id, password_hash);
+}
+
 enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
                                           struct admin_user **out, size_t *count, int64_t *total)
 {

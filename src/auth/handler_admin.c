@@ -219,13 +219,14 @@ void handle_admin_set_role(struct call *c)
         admin_answer_user(c, &u, true);
 }
 
-/* POST /admin/set-user-password - {"status":true}; the user's sessions are kept, as in
- * Better Auth. */
+/* POST /admin/set-user-password - {"status":true}; a user without a credential account gets
+ * one; the user's sessions are kept, as in Better Auth. */
 void handle_admin_set_user_password(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_NEW_PASSWORD];
     struct admin_user me, u;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
+    char account_id[RANDOM_TOKEN_LEN + 1];
     const char *hash;
     enum db_status st;
 
@@ -237,20 +238,17 @@ void handle_admin_set_user_password(struct call *c)
         steps_fail(c, FAIL_PASSWORD_HASH);
         return;
     }
-    st = call_store_password_set(c, user_id, hash, NULL, NULL);
-    if (st != DB_OK) {
-        router_store_error(c, st);
+    if (random_token(account_id, RANDOM_TOKEN_LEN) != 0) {
+        steps_fail(c, FAIL_RANDOM);
         return;
     }
-    steps_answer_status_true(c);
-}
-
-static void answer_success(struct call *c)
-{
-    struct json_object *obj = json_object_new_object();
-
-    json_object_object_add(obj, "success", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
+    st = call_store_admin_password_set(c, user_id, account_id, hash);
+    if (st == DB_NOTFOUND) /* removed since it was found */
+        response_http_error(c->resp, HTTP_ERROR_ADMIN_USER_NOT_FOUND);
+    else if (st != DB_OK)
+        router_store_error(c, st);
+    else
+        steps_answer_status_true(c);
 }
 
 /* POST /admin/remove-user - the user, its accounts and sessions (by cascade). */
@@ -274,7 +272,7 @@ void handle_admin_remove_user(struct call *c)
         router_store_error(c, st);
         return;
     }
-    answer_success(c);
+    admin_answer_success(c);
 }
 
 /* ---- has-permission ---- */

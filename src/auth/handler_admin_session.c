@@ -26,14 +26,6 @@
 /* An impersonation session lasts an hour (impersonationSessionDuration's default). */
 #define IMPERSONATION_S 3600
 
-static void answer_success(struct call *c)
-{
-    struct json_object *obj = json_object_new_object();
-
-    json_object_object_add(obj, "success", json_object_new_boolean(1));
-    response_json(c->resp, 200, obj);
-}
-
 /* change_user - apply ch to user_id and answer {"user"}; 404 when there is no such user. */
 static void change_user(struct call *c, const char *user_id, const struct admin_change *ch)
 {
@@ -134,7 +126,7 @@ void handle_admin_revoke_user_session(struct call *c)
         router_store_error(c, st);
         return;
     }
-    answer_success(c);
+    admin_answer_success(c);
 }
 
 /* POST /admin/revoke-user-sessions - every session of the user. */
@@ -151,7 +143,7 @@ void handle_admin_revoke_user_sessions(struct call *c)
         router_store_error(c, st);
         return;
     }
-    answer_success(c);
+    admin_answer_success(c);
 }
 
 /* ---- impersonation ---- */

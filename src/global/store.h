@@ -269,6 +269,11 @@ struct store_ops {
      * e-mail is taken. */
     enum db_status (*admin_user_create)(void *impl, struct arena *a, const struct new_user *u,
                                         const char *role, struct admin_user *out);
+    /* admin_password_set - one transaction: the user's credential password, or a new
+     * credential account (id account_id) holding it when the user has none, as set-user-password
+     * does. Sessions are kept. DB_NOTFOUND when there is no such user. */
+    enum db_status (*admin_password_set)(void *impl, const char *user_id, const char *account_id,
+                                         const char *password_hash);
     /* admin_user_list - the users q selects, in its order and page, and *total, how many it
      * selects without paging. */
     enum db_status (*admin_user_list)(void *impl, struct arena *a, const struct admin_user_query *q,

@@ -831,6 +831,30 @@ static enum db_status pg_admin_user_create(void *impl, struct arena *a, const st
     return db_transaction(impl, admin_create_run, &t);
 }
 
+struct admin_password_unit {
+    const char *user_id, *account_id, *hash;
+};
+
+static enum db_status admin_password_run(struct db *db, void *ctx)
+{
+    const struct admin_password_unit *t = ctx;
+    const char *set_params[] = {t->user_id, t->hash};
+    const char *create_params[] = {t->account_id, t->user_id, t->hash};
+    enum db_status st = db_exec(db, STMT_PASSWORD_SET, set_params, NULL);
+
+    if (st != DB_NOTFOUND)
+        return st;
+    return db_exec(db, STMT_ACCOUNT_CREATE_CREDENTIAL, create_params, NULL);
+}
+
+static enum db_status pg_admin_password_set(void *impl, const char *user_id, const char *account_id,
+                                            const char *password_hash)
+{
+    struct admin_password_unit t = {user_id, account_id, password_hash};
+
+    return db_transaction(impl, admin_password_run, &t);
+}
+
 static enum db_status admin_user_count(struct db *db, const char *const *where, int64_t *total)
 {
     struct db_result *r = NULL;
@@ -948,6 +972,7 @@ static const struct store_ops pg_ops = {
     .admin_user_get = pg_admin_user_get,
     .admin_user_change = pg_admin_user_change,
     .admin_user_create = pg_admin_user_create,
+    .admin_password_set = pg_admin_password_set,
     .admin_user_list = pg_admin_user_list,
     .admin_session_impersonate = pg_admin_session_impersonate,
     .admin_session_impersonator = pg_admin_session_impersonator,

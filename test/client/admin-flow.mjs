@@ -68,6 +68,26 @@ await runSteps("admin plugin flow (adminClient)", [
         const p = await admin.client.admin.hasPermission({ permissions: { user: ["ban"] } });
         assertEq(p.data.success, true, "hasPermission admin user:ban");
     }],
+    ["create a user without a password, set one, update the name", async () => {
+        const email = `admin-flow-created-${stamp}@example.com`;
+        const c = await admin.client.admin.createUser({ email, name: "Created" });
+        assertOk(c, "createUser");
+        assertEq(c.data.user.role, "user", "created user's role");
+        const id = c.data.user.id;
+        assertOk(await admin.client.admin.setUserPassword({ userId: id,
+            newPassword: "created-password-1" }), "setUserPassword");
+        const other = browser("created");
+        assertOk(await other.client.signIn.email({ email, password: "created-password-1" }),
+            "sign-in with the password an admin set");
+        const u = await admin.client.admin.updateUser({ userId: id, data: { name: "Renamed" } });
+        assertOk(u, "updateUser");
+        assertEq(u.data.name, "Renamed", "updated name");
+        const g = await admin.client.admin.getUser({ query: { id } });
+        assertEq(g.data.name, "Renamed", "getUser name");
+        assertOk(await admin.client.admin.revokeUserSessions({ userId: id }), "revokeUserSessions");
+        assertEq((await other.client.getSession()).data, null, "session after revokeUserSessions");
+        assertOk(await admin.client.admin.removeUser({ userId: id }), "removeUser");
+    }],
     ["a ban ends the user's sessions and refuses sign-in", async () => {
         const r = await admin.client.admin.banUser({ userId, banReason: "flow test" });
         assertOk(r, "banUser");

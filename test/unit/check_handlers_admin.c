@@ -196,6 +196,12 @@ START_TEST(test_create_user)
     ck_assert_str_eq(jstr(body_json(&r), "user.role"), "user");
     u = fake_store_user_by_email(fs, "dave@example.com");
     ck_assert_ptr_null(fake_store_credential(fs, u->id));
+    /* set-user-password gives such a user a credential account */
+    const char *set =
+        arena_printf(arena, "{\"userId\":\"%s\",\"newPassword\":\"password1234\"}", u->id);
+    expect(admin_post("set-user-password", H_COOKIE, set), 200, STATUS_TRUE);
+    u = fake_store_user_by_email(fs, "dave@example.com");
+    ck_assert_ptr_nonnull(fake_store_credential(fs, u->id));
 
     expect(admin_post("create-user", H_COOKIE, "{\"email\":\"carol@example.com\",\"name\":\"C\"}"),
            400, E_EXISTS);

@@ -255,6 +255,7 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_EMAIL_CONFIRM:
     case FAKE_OP_ADMIN_USER_CHANGE:
     case FAKE_OP_ADMIN_USER_CREATE:
+    case FAKE_OP_ADMIN_PASSWORD_SET:
     case FAKE_OP_ADMIN_SESSION_IMPERSONATE:
         break;
     }

@@ -77,6 +77,7 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_ADMIN_USER_GET] = "admin_user_get",
     [FAKE_OP_ADMIN_USER_CHANGE] = "admin_user_change",
     [FAKE_OP_ADMIN_USER_CREATE] = "admin_user_create",
+    [FAKE_OP_ADMIN_PASSWORD_SET] = "admin_password_set",
     [FAKE_OP_ADMIN_USER_LIST] = "admin_user_list",
     [FAKE_OP_ADMIN_SESSION_IMPERSONATE] = "admin_session_impersonate",
     [FAKE_OP_ADMIN_SESSION_IMPERSONATOR] = "admin_session_impersonator",
@@ -1174,6 +1175,24 @@ static enum db_status op_admin_user_create(void *impl, struct arena *a, const st
     return leave(fs, FAKE_OP_ADMIN_USER_CREATE, DB_OK);
 }
 
+static enum db_status op_admin_password_set(void *impl, const char *user_id, const char *account_id,
+                                            const char *password_hash)
+{
+    struct fake_store *fs = impl;
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_PASSWORD_SET);
+    if (find_user(fs, user_id) == NULL)
+        return DB_NOTFOUND;
+    if ((acc = find_credential(fs, user_id)) != NULL) {
+        set_string(&acc->password, password_hash);
+        acc->updated_ms = fake_store_now_ms();
+    } else {
+        insert_account(fs, account_id, user_id, password_hash, fake_store_now_ms());
+    }
+    return leave(fs, FAKE_OP_ADMIN_PASSWORD_SET, DB_OK);
+}
+
 /* user_field - the text STMT_ADMIN_USER_LIST compares for a field (NULL: none). */
 static const char *user_field(const struct fake_user *u, const char *field)
 {
@@ -1313,6 +1332,7 @@ static const struct store_ops fake_ops = {
     .admin_user_get = op_admin_user_get,
     .admin_user_change = op_admin_user_change,
     .admin_user_create = op_admin_user_create,
+    .admin_password_set = op_admin_password_set,
     .admin_user_list = op_admin_user_list,
     .admin_session_impersonate = op_admin_session_impersonate,
     .admin_session_impersonator = op_admin_session_impersonator,
