@@ -23,30 +23,32 @@
 
 /* ---- hooks ---- */
 
-bool admin_sign_in_allowed(struct call *c, const char *user_id)
+bool admin_sign_in_allowed(struct call *c, const struct user_record *user, struct admin_user *out)
 {
     static const struct admin_change lift = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
-    struct admin_user u;
-    enum db_status st = call_store_admin_user_get(c, user_id, &u);
+    struct admin_user lifted;
+    enum db_status st = call_store_admin_user_get(c, user->id, out);
 
-    if (st == DB_NOTFOUND) /* gone since the password matched: nothing to refuse */
+    if (st == DB_NOTFOUND) { /* gone since the password matched: nothing to refuse */
+        *out = (struct admin_user){.user = *user};
         return true;
+    }
     if (st != DB_OK) {
         router_store_error(c, st);
         return false;
     }
-    if (!u.banned)
+    if (!out->banned)
         return true;
-    if (u.ban_expires == NULL || u.ban_expires_ms >= session_now_ms()) {
+    if (out->ban_expires == NULL || out->ban_expires_ms >= session_now_ms()) {
         response_http_error(c->resp, HTTP_ERROR_BANNED_USER);
         return false;
     }
-    st = call_store_admin_user_change(c, user_id, &lift, &u);
+    st = call_store_admin_user_change(c, user->id, &lift, &lifted);
     if (st != DB_OK && st != DB_NOTFOUND) {
         router_store_error(c, st);
         return false;
     }
-    log_event(LOG_LEVEL_INFO, "ban_ended", "user=%s", user_id);
+    log_event(LOG_LEVEL_INFO, "ban_ended", "user=%s", user->id);
     return true;
 }
 

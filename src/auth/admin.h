@@ -19,8 +19,9 @@ struct value;
 
 /* admin_sign_in_allowed - the plugin's session-creation hook: a banned user gets 403
  * BANNED_USER; a ban that has ended is lifted (and the sign-in goes on). Returns true when a
- * session may be created; otherwise c's response holds the answer. */
-bool admin_sign_in_allowed(struct call *c, const char *user_id);
+ * session may be created, with *out the user as read before the hook (what Better Auth's
+ * sign-in answer shows, a lifted ban included); otherwise c's response holds the answer. */
+bool admin_sign_in_allowed(struct call *c, const struct user_record *user, struct admin_user *out);
 
 /* admin_after_sign_up - a new user gets the default role "user", as the plugin's user-creation
  * hook gives it. A failure is logged, not answered: the user exists, and no role reads as

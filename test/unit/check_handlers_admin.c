@@ -298,6 +298,9 @@ START_TEST(test_ban_and_unban)
     r = POST_JSON("/sign-in/email", .origin = FRONT, .body = BOB_SIGN_IN);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(jstr(body_json(&r), "user.email"), BOB_EMAIL);
+    /* [signin-user-again] the user object with the plugin's fields, "id" last */
+    ck_assert_ptr_nonnull(strstr(r.body, "\"role\":\"user\",\"banned\":false,\"banReason\":null,"
+                                         "\"banExpires\":null,\"id\":\"" BOB_ID "\"}}"));
 }
 END_TEST
 
@@ -331,6 +334,8 @@ START_TEST(test_ban_expiry)
     bob->ban_expires_ms = fake_store_now_ms() - 1000;
     r = POST_JSON("/sign-in/email", .origin = FRONT, .body = BOB_SIGN_IN);
     ck_assert_int_eq(r.status, 200);
+    /* [signin-after-ban-expired] the answer shows the user as read: still banned */
+    ck_assert_int_eq(json_object_get_boolean(jget(body_json(&r), "user.banned")), 1);
     bob = fake_store_user(fs, BOB_ID);
     ck_assert(!bob->banned);
     ck_assert_ptr_null(bob->ban_reason);
