@@ -1,17 +1,17 @@
-// test/client/admin-flow.mjs - Better Auth's official adminClient() (better-auth/client/plugins,
+// test/client/admin-plugin-flow.mjs - Better Auth's official adminClient() (better-auth/client/plugins,
 // pinned in package.json) against authfcgi with AUTHFCGI_ADMIN=true behind a front server: an
 // admin lists users, bans one (whose sessions end and who then cannot sign in), unbans,
 // impersonates and stops, sets a role, checks permissions, and removes a user.
 //
-//   node admin-flow.mjs BASE_URL ADMIN_EMAIL ADMIN_PASSWORD
-// The admin must exist with role "admin" (test/e2e/client_admin.sh makes it). Rate limits off.
+//   node admin-plugin-flow.mjs BASE_URL ADMIN_EMAIL ADMIN_PASSWORD
+// The admin must exist with role "admin" (test/e2e/client_admin_plugin.sh makes it). Rate limits off.
 // Prints one PASS/FAIL line per step; exit 0 when all pass.
 import { adminClient } from "better-auth/client/plugins";
 import { assert, assertEq, assertError, assertOk, Browser, runSteps, show } from "./browser.mjs";
 
 const [baseURL, adminEmail, adminPassword] = process.argv.slice(2);
 if (!adminPassword) {
-    console.error("usage: node admin-flow.mjs BASE_URL ADMIN_EMAIL ADMIN_PASSWORD");
+    console.error("usage: node admin-plugin-flow.mjs BASE_URL ADMIN_EMAIL ADMIN_PASSWORD");
     process.exit(2);
 }
 const origin = new URL(baseURL).origin;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test/e2e/client_admin.sh - Better Auth's official adminClient() (test/client/admin-flow.mjs)
+# test/e2e/client_admin_plugin.sh - Better Auth's official adminClient() (test/client/admin-plugin-flow.mjs)
 # against authfcgi with AUTHFCGI_ADMIN=true behind lighttpd: list, ban (no sign-in while
 # banned), unban, impersonate and stop, set a role, remove. The admin is made the way an
 # operator makes the first one: sign up, then set the role in the database.
@@ -50,8 +50,8 @@ else
 fi
 pg_psql -c "UPDATE \"user\" SET role = 'admin' WHERE email = '$admin'" >/dev/null
 
-log=$TEST_TMP/admin-flow.log
-if (cd "$CLIENT_DIR" && timeout 120 node admin-flow.mjs "$FRONT_URL" "$admin" admin-password-123) >"$log" 2>&1; then
+log=$TEST_TMP/admin-plugin-flow.log
+if (cd "$CLIENT_DIR" && timeout 120 node admin-plugin-flow.mjs "$FRONT_URL" "$admin" admin-password-123) >"$log" 2>&1; then
 	sed 's/^/# /' "$log"
 	ok "lighttpd: official adminClient flow ($(grep -c '^PASS' "$log") steps)"
 else
