@@ -456,7 +456,12 @@ void handle_admin_update_user(struct call *c)
     if (!admin_caller(c, &me) ||
         !admin_require(c, &me, "user", "update", HTTP_ERROR_NOT_ALLOWED_UPDATE_USERS))
         return;
-    data = admin_body_member(c, "data");
+    /* NULL: deeper than json-c reads (body.c's reader took it) */
+    if ((data = admin_body_member(c, "data")) == NULL) {
+        response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
+                                 "[body.data] Invalid input: nested too deeply");
+        return;
+    }
     if (!update_checks(c, &me, user_id, data, &ch)) {
         json_object_put(data);
         return;

@@ -235,6 +235,11 @@ START_TEST(test_update_user)
            400, "{\"message\":\"You cannot ban yourself\",\"code\":\"YOU_CANNOT_BAN_YOURSELF\"}");
     expect(admin_post("update-user", H_COOKIE, "{\"userId\":\"nosuch\",\"data\":{\"name\":\"x\"}}"),
            404, E_NOT_FOUND);
+    /* nesting json-c does not read is refused, not a crash */
+    const char *deep = arena_printf(arena, BOB_JSON(",\"data\":{\"x\":%s1%s}"),
+                                    long_string("[", 40), long_string("]", 40));
+    r = admin_post("update-user", H_COOKIE, deep);
+    ck_assert_int_eq(r.status, 400);
     r = admin_post("update-user", H_COOKIE, BOB_JSON(",\"data\":{\"role\":[\"user\"]}"));
     ck_assert_str_eq(jstr(body_json(&r), "role"), "user");
 }
