@@ -395,6 +395,36 @@ static bool update_ban(struct call *c, const struct admin_user *me, const char *
     return true;
 }
 
+/* update_email - data.email (String()'d, lower-cased, an address) and data.emailVerified (a
+ * boolean), with user:set-email. Whether the address is another user's the store says. */
+static bool update_email(struct call *c, const struct admin_user *me, struct json_object *data,
+                         struct admin_change *ch)
+{
+    struct json_object *email, *verified;
+
+    if (!admin_require(c, me, "user", "set-email", HTTP_ERROR_NOT_ALLOWED_SET_EMAIL))
+        return false;
+    if (json_object_object_get_ex(data, "email", &email)) {
+        char *lowered =
+            steps_lowered_email(c, email != NULL ? json_object_get_string(email) : "null");
+
+        if (!email_is_valid(lowered, strlen(lowered))) {
+            response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL);
+            return false;
+        }
+        ch->email = lowered;
+    }
+    if (json_object_object_get_ex(data, "emailVerified", &verified)) {
+        if (!json_object_is_type(verified, json_type_boolean)) {
+            response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
+                                     "[body.data.emailVerified] Invalid input: expected boolean");
+            return false;
+        }
+        ch->email_verified = json_object_get_boolean(verified) ? "t" : "f";
+    }
+    return true;
+}
+
 /* update_fields - name and image, taken when they are of the right type. */
 static void update_fields(struct call *c, struct json_object *data, struct admin_change *ch)
 {
@@ -432,13 +462,9 @@ static bool update_checks(struct call *c, const struct admin_user *me, const cha
     if ((has_key(data, "banned") || has_key(data, "banReason") || has_key(data, "banExpires")) &&
         !update_ban(c, me, user_id, data, ch))
         return false;
-    if (has_key(data, "email") || has_key(data, "emailVerified")) {
-        if (admin_require(c, me, "user", "set-email", HTTP_ERROR_NOT_ALLOWED_SET_EMAIL))
-            response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
-                                     "[body.data] authfcgi does not change email or "
-                                     "emailVerified here (README, Admin plugin)");
+    if ((has_key(data, "email") || has_key(data, "emailVerified")) &&
+        !update_email(c, me, data, ch))
         return false;
-    }
     update_fields(c, data, ch);
     return true;
 }
@@ -470,6 +496,8 @@ void handle_admin_update_user(struct call *c)
     st = call_store_admin_user_change(c, user_id, &ch, &u);
     if (st == DB_NOTFOUND)
         response_http_error(c->resp, HTTP_ERROR_ADMIN_USER_NOT_FOUND);
+    else if (st == DB_CONFLICT) /* the new address is another user's */
+        response_http_error(c->resp, HTTP_ERROR_USER_EXISTS_USE_ANOTHER_EMAIL);
     else if (st != DB_OK)
         router_store_error(c, st);
     else

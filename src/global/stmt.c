@@ -100,7 +100,8 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .read_only = true,
         .binary = true,
     },
-    /* Better Auth's updateUser: the changed columns and updatedAt. */
+    /* Better Auth's updateUser: the changed columns and updatedAt. A taken e-mail is a unique
+     * violation (DB_CONFLICT). */
     [STMT_ADMIN_USER_CHANGE] = {
         .name = "authfcgi_admin_user_change",
         .sql = "UPDATE \"user\" SET role = coalesce($2::text, role), "
@@ -111,8 +112,10 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                " + $5::bigint * interval '1 second' WHEN 'lift' THEN NULL ELSE \"banExpires\" END, "
                "name = coalesce($6::text, name), "
                "image = CASE WHEN $7::boolean THEN $8::text ELSE image END, "
+               "email = coalesce($9::text, email), "
+               "\"emailVerified\" = coalesce($10::boolean, \"emailVerified\"), "
                "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " ADMIN_USER_COLUMNS,
-        .nparams = 8,
+        .nparams = 10,
         .read_only = false,
         .binary = true,
     },

@@ -53,7 +53,8 @@ enum stmt {
     /* The admin plugin (AUTHFCGI_ADMIN): rows of enum admin_user_col. */
     STMT_ADMIN_USER_GET,    /* id -> admin user */
     STMT_ADMIN_USER_CHANGE, /* id, role or NULL, ban 'set'/'lift'/NULL, reason, expires s or
-                               NULL, name or NULL, set image 't'/'f', image -> admin user */
+                               NULL, name or NULL, set image 't'/'f', image, email or NULL,
+                               emailVerified 't'/'f' or NULL -> admin user */
     STMT_ADMIN_USER_LIST,   /* search field, op, value, filter field, op, value, sort field,
                                'asc'/'desc', limit or NULL, offset -> admin users */
     STMT_ADMIN_USER_COUNT,  /* the search and filter parameters of LIST -> count */

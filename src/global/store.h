@@ -118,6 +118,8 @@ struct admin_change {
     const char *name;         /* NULL = keep */
     enum field_update image_op;
     const char *image;
+    const char *email;          /* NULL = keep; lower-cased */
+    const char *email_verified; /* NULL = keep, "t" or "f" */
 };
 /* list-users: search and filter (value NULL = none), sort (field NULL = creation order). */
 struct admin_user_query {
@@ -261,7 +263,8 @@ struct store_ops {
                                      struct admin_user *out);
     /* admin_user_change - one transaction: apply ch (and updatedAt = now); with ADMIN_BAN_SET
      * every session of the user is deleted too. Returns the user as it is now; DB_NOTFOUND,
-     * nothing changed, when there is no such user. */
+     * nothing changed, when there is no such user; DB_CONFLICT when ch->email is another
+     * user's. */
     enum db_status (*admin_user_change)(void *impl, struct arena *a, const char *user_id,
                                         const struct admin_change *ch, struct admin_user *out);
     /* admin_user_create - one transaction: the user u, its credential account when

@@ -780,7 +780,9 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->ban_expires_in_s >= 0 ? expires : NULL,
                             t->ch->name,
                             t->ch->image_op != FIELD_KEEP ? "t" : "f",
-                            t->ch->image_op == FIELD_SET ? t->ch->image : NULL};
+                            t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
+                            t->ch->email,
+                            t->ch->email_verified};
     st = db_exec(db, STMT_ADMIN_USER_CHANGE, params, &r);
     if (st == DB_OK)
         st = read_admin_user(t->a, r, 0, STMT_ADMIN_USER_CHANGE, t->out);

@@ -240,6 +240,17 @@ START_TEST(test_update_user)
                                     long_string("[", 40), long_string("]", 40));
     r = admin_post("update-user", H_COOKIE, deep);
     ck_assert_int_eq(r.status, 400);
+    /* [update-user-email, update-user-email-taken] */
+    r = admin_post("update-user", H_COOKIE,
+                   BOB_JSON(",\"data\":{\"email\":\"Bob2@Example.com\",\"emailVerified\":true}"));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(jstr(body_json(&r), "email"), "bob2@example.com");
+    ck_assert_int_eq(json_object_get_boolean(jget(body_json(&r), "emailVerified")), 1);
+    expect(
+        admin_post("update-user", H_COOKIE, BOB_JSON(",\"data\":{\"email\":\"" ALICE_EMAIL "\"}")),
+        400, E_EXISTS);
+    expect(admin_post("update-user", H_COOKIE, BOB_JSON(",\"data\":{\"email\":\"nope\"}")), 400,
+           "{\"message\":\"Invalid email\",\"code\":\"INVALID_EMAIL\"}");
     r = admin_post("update-user", H_COOKIE, BOB_JSON(",\"data\":{\"role\":[\"user\"]}"));
     ck_assert_str_eq(jstr(body_json(&r), "role"), "user");
 }

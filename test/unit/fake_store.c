@@ -1130,6 +1130,10 @@ static void admin_apply(struct fake_user *u, const struct admin_change *ch, int6
         set_string(&u->name, ch->name);
     if (ch->image_op != FIELD_KEEP)
         set_string(&u->image, ch->image_op == FIELD_SET ? ch->image : NULL);
+    if (ch->email != NULL)
+        set_string(&u->email, ch->email);
+    if (ch->email_verified != NULL)
+        u->email_verified = ch->email_verified[0] == 't';
     if (ch->ban != ADMIN_BAN_KEEP) {
         u->banned = ch->ban == ADMIN_BAN_SET;
         set_string(&u->ban_reason, ch->ban == ADMIN_BAN_SET ? ch->ban_reason : NULL);
@@ -1149,6 +1153,11 @@ static enum db_status op_admin_user_change(void *impl, struct arena *a, const ch
     FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_CHANGE);
     if ((u = find_user(fs, user_id)) == NULL)
         return DB_NOTFOUND;
+    if (ch->email != NULL) { /* "user_email_key", as in PostgreSQL */
+        struct fake_user *taken = fake_store_user_by_email(fs, ch->email);
+        if (taken != NULL && taken != u)
+            return DB_CONFLICT;
+    }
     admin_apply(u, ch, fake_store_now_ms());
     admin_out(a, u, out);
     if (ch->ban == ADMIN_BAN_SET)

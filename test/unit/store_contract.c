@@ -1112,6 +1112,19 @@ START_TEST(test_admin_user_change)
     ck_assert_str_eq(out.user.image, "https://img.example/x.png");
     ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, fresh(&f), &lift, &out),
                      DB_NOTFOUND);
+    /* an address another user has is a conflict; a free one is taken, verified or not */
+    struct admin_user other = admin_create(&f, "user", HASH_A);
+    struct admin_change email = {.email = other.user.email, .ban_expires_in_s = -1};
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &email, &out),
+                     DB_CONFLICT);
+    email.email = arena_printf(f.a, "%s@example.net", fresh(&f));
+    for (char *p = (char *)email.email; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    email.email_verified = "t";
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &email, &out), DB_OK);
+    ck_assert_str_eq(out.user.email, email.email);
+    ck_assert(out.user.email_verified);
     fx_close(&f);
 }
 END_TEST
