@@ -142,9 +142,9 @@ enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
 }
 
 enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
-                                            const char *role, struct admin_user *out)
+                                            const struct admin_change *ch, struct admin_user *out)
 {
-    return OPS(c)->admin_user_create(IMPL(c), c->req->arena, u, role, out);
+    return OPS(c)->admin_user_create(IMPL(c), c->req->arena, u, ch, out);
 }
 
 enum db_status call_store_admin_password_set(struct call *c, const char *user_id,

@@ -68,7 +68,7 @@ enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
 enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
                                             const struct admin_change *ch, struct admin_user *out);
 enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
-                                            const char *role, struct admin_user *out);
+                                            const struct admin_change *ch, struct admin_user *out);
 enum db_status call_store_admin_password_set(struct call *c, const char *user_id,
                                              const char *account_id, const char *password_hash);
 enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,

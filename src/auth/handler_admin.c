@@ -161,23 +161,75 @@ static bool new_admin_user(struct call *c, const char *email, struct new_user *u
     return true;
 }
 
-/* POST /admin/create-user - a user (with a credential account when a password is given) and
- * its role, in one transaction. data's members other than role are not taken (README). */
-void handle_admin_create_user(struct call *c)
+/* update_fields - name and image, taken when they are of the right type. */
+static void update_fields(struct call *c, struct json_object *data, struct admin_change *ch)
+{
+    struct json_object *name = json_object_object_get(data, "name");
+    struct json_object *image;
+
+    if (json_object_is_type(name, json_type_string))
+        ch->name = arena_strdup(c->req->arena, json_object_get_string(name));
+    if (json_object_object_get_ex(data, "image", &image)) {
+        if (json_object_is_type(image, json_type_string)) {
+            ch->image_op = FIELD_SET;
+            ch->image = arena_strdup(c->req->arena, json_object_get_string(image));
+        } else if (image == NULL) {
+            ch->image_op = FIELD_SET_NULL;
+        }
+    }
+}
+
+/* create_role - body.role, else data.role, else the default "user"; one given needs
+ * user:set-role. False after answering. */
+static bool create_role(struct call *c, const struct admin_user *me, struct json_object *data,
+                        struct admin_change *ch)
 {
     const struct value *role = &c->in.body[FIELD_ROLE];
+    struct json_object *data_role;
+    bool in_data = json_object_object_get_ex(data, "role", &data_role);
+
+    ch->role = "user";
+    if (role->kind == VALUE_ABSENT && !in_data)
+        return true;
+    if (!admin_require(c, me, "user", "set-role", HTTP_ERROR_NOT_ALLOWED_CHANGE_ROLE))
+        return false;
+    if (role->kind != VALUE_ABSENT)
+        return (ch->role = admin_roles_text(c, role, HTTP_ERROR_VALIDATION)) != NULL;
+    if ((ch->role = admin_roles_join(c, data_role)) == NULL)
+        response_http_error(c->resp, HTTP_ERROR_INVALID_ROLE_TYPE);
+    return ch->role != NULL;
+}
+
+/* create_extras - the role, and data's image (a string or null) and emailVerified (a
+ * boolean). False after answering. */
+static bool create_extras(struct call *c, const struct admin_user *me, struct admin_change *ch)
+{
+    struct json_object *data = admin_body_member(c, "data"), *verified;
+    bool ok = create_role(c, me, data, ch);
+
+    if (ok)
+        update_fields(c, data, ch);
+    if (ok && json_object_object_get_ex(data, "emailVerified", &verified) &&
+        json_object_is_type(verified, json_type_boolean))
+        ch->email_verified = json_object_get_boolean(verified) ? "t" : "f";
+    ch->name = NULL; /* body.name wins over data.name */
+    json_object_put(data);
+    return ok;
+}
+
+/* POST /admin/create-user - a user (with a credential account when a password is given) with
+ * its role, image and emailVerified, in one transaction. Other data members are not taken. */
+void handle_admin_create_user(struct call *c)
+{
+    struct admin_change ch = {.ban_expires_in_s = -1};
     struct admin_user me, u;
     struct new_user nu;
-    const char *roles = "user";
     char *email;
     enum db_status st;
 
     if (!admin_caller(c, &me) ||
-        !admin_require(c, &me, "user", "create", HTTP_ERROR_NOT_ALLOWED_CREATE_USERS))
-        return;
-    if (role->kind != VALUE_ABSENT &&
-        (!admin_require(c, &me, "user", "set-role", HTTP_ERROR_NOT_ALLOWED_CHANGE_ROLE) ||
-         (roles = admin_roles_text(c, role, HTTP_ERROR_VALIDATION)) == NULL))
+        !admin_require(c, &me, "user", "create", HTTP_ERROR_NOT_ALLOWED_CREATE_USERS) ||
+        !create_extras(c, &me, &ch))
         return;
     email = steps_lowered_email(c, c->in.body[FIELD_EMAIL].str);
     if (!email_is_valid(email, strlen(email))) {
@@ -186,7 +238,7 @@ void handle_admin_create_user(struct call *c)
     }
     if (!new_admin_user(c, email, &nu))
         return;
-    st = call_store_admin_user_create(c, &nu, roles, &u);
+    st = call_store_admin_user_create(c, &nu, &ch, &u);
     if (st == DB_CONFLICT)
         response_http_error(c->resp, HTTP_ERROR_USER_EXISTS_USE_ANOTHER_EMAIL);
     else if (st != DB_OK)
@@ -423,24 +475,6 @@ static bool update_email(struct call *c, const struct admin_user *me, struct jso
         ch->email_verified = json_object_get_boolean(verified) ? "t" : "f";
     }
     return true;
-}
-
-/* update_fields - name and image, taken when they are of the right type. */
-static void update_fields(struct call *c, struct json_object *data, struct admin_change *ch)
-{
-    struct json_object *name = json_object_object_get(data, "name");
-    struct json_object *image;
-
-    if (json_object_is_type(name, json_type_string))
-        ch->name = arena_strdup(c->req->arena, json_object_get_string(name));
-    if (json_object_object_get_ex(data, "image", &image)) {
-        if (json_object_is_type(image, json_type_string)) {
-            ch->image_op = FIELD_SET;
-            ch->image = arena_strdup(c->req->arena, json_object_get_string(image));
-        } else if (image == NULL) {
-            ch->image_op = FIELD_SET_NULL;
-        }
-    }
 }
 
 /* update_checks - Better Auth's checks on data, in its order. False after answering. */

@@ -268,10 +268,10 @@ struct store_ops {
     enum db_status (*admin_user_change)(void *impl, struct arena *a, const char *user_id,
                                         const struct admin_change *ch, struct admin_user *out);
     /* admin_user_create - one transaction: the user u, its credential account when
-     * u->password_hash is non-NULL (u->mail is ignored), and its role. DB_CONFLICT when the
-     * e-mail is taken. */
+     * u->password_hash is non-NULL (u->mail is ignored), then ch applied (its role, image,
+     * emailVerified). DB_CONFLICT when the e-mail is taken. */
     enum db_status (*admin_user_create)(void *impl, struct arena *a, const struct new_user *u,
-                                        const char *role, struct admin_user *out);
+                                        const struct admin_change *ch, struct admin_user *out);
     /* admin_password_set - one transaction: the user's credential password, or a new
      * credential account (id account_id) holding it when the user has none, as set-user-password
      * does. Sessions are kept. DB_NOTFOUND when there is no such user. */

@@ -807,15 +807,14 @@ static enum db_status pg_admin_user_change(void *impl, struct arena *a, const ch
 struct admin_create_unit {
     struct arena *a;
     const struct new_user *u;
-    const char *role;
+    const struct admin_change *ch;
     struct admin_user *out;
 };
 
 static enum db_status admin_create_run(struct db *db, void *ctx)
 {
     struct admin_create_unit *t = ctx;
-    const struct admin_change role = {.role = t->role, .ban_expires_in_s = -1};
-    struct admin_change_unit change = {t->a, t->u->id, &role, t->out};
+    struct admin_change_unit change = {t->a, t->u->id, t->ch, t->out};
     const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
     const char *account_params[] = {t->u->account_id, t->u->id, t->u->password_hash};
     enum db_status st = inserted(db_exec(db, STMT_USER_INSERT, user_params, NULL));
@@ -826,9 +825,9 @@ static enum db_status admin_create_run(struct db *db, void *ctx)
 }
 
 static enum db_status pg_admin_user_create(void *impl, struct arena *a, const struct new_user *u,
-                                           const char *role, struct admin_user *out)
+                                           const struct admin_change *ch, struct admin_user *out)
 {
-    struct admin_create_unit t = {a, u, role, out};
+    struct admin_create_unit t = {a, u, ch, out};
 
     return db_transaction(impl, admin_create_run, &t);
 }

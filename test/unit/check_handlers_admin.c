@@ -203,6 +203,18 @@ START_TEST(test_create_user)
     u = fake_store_user_by_email(fs, "dave@example.com");
     ck_assert_ptr_nonnull(fake_store_credential(fs, u->id));
 
+    /* [create-user-data] data's image and emailVerified, and its role */
+    r = admin_post("create-user", H_COOKIE,
+                   "{\"email\":\"f@example.com\",\"name\":\"F\",\"data\":{\"emailVerified\":true,"
+                   "\"image\":\"http://x/i.png\",\"role\":\"admin\",\"name\":\"ignored\"}}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(json_object_get_boolean(jget(body_json(&r), "user.emailVerified")), 1);
+    ck_assert_str_eq(jstr(body_json(&r), "user.image"), "http://x/i.png");
+    ck_assert_str_eq(jstr(body_json(&r), "user.role"), "admin");
+    ck_assert_str_eq(jstr(body_json(&r), "user.name"), "F");
+    expect(admin_post("create-user", H_COOKIE,
+                      "{\"email\":\"g@example.com\",\"name\":\"G\",\"data\":{\"role\":[1]}}"),
+           400, "{\"message\":\"Invalid role type\",\"code\":\"INVALID_ROLE_TYPE\"}");
     expect(admin_post("create-user", H_COOKIE, "{\"email\":\"carol@example.com\",\"name\":\"C\"}"),
            400, E_EXISTS);
     expect(admin_post("create-user", H_COOKIE, "{\"email\":\"nope\",\"name\":\"X\"}"), 400,

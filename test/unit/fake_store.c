@@ -1166,7 +1166,7 @@ static enum db_status op_admin_user_change(void *impl, struct arena *a, const ch
 }
 
 static enum db_status op_admin_user_create(void *impl, struct arena *a, const struct new_user *nu,
-                                           const char *role, struct admin_user *out)
+                                           const struct admin_change *ch, struct admin_user *out)
 {
     struct fake_store *fs = impl;
     int64_t now = fake_store_now_ms();
@@ -1177,7 +1177,7 @@ static enum db_status op_admin_user_create(void *impl, struct arena *a, const st
         account_id_taken(fs, nu->account_id))
         return DB_CONFLICT;
     u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
-    u->role = xstrdup(role);
+    admin_apply(u, ch, now);
     admin_out(a, u, out);
     if (nu->password_hash != NULL)
         insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);

@@ -1042,10 +1042,11 @@ END_TEST
 static struct admin_user admin_create(struct fx *f, const char *role, const char *password_hash)
 {
     struct new_user nu = a_new_user(f);
+    const struct admin_change ch = {.role = role, .ban_expires_in_s = -1};
     struct admin_user u;
 
     nu.password_hash = password_hash;
-    ck_assert_int_eq(OPS(f)->admin_user_create(IMPL(f), f->a, &nu, role, &u), DB_OK);
+    ck_assert_int_eq(OPS(f)->admin_user_create(IMPL(f), f->a, &nu, &ch, &u), DB_OK);
     return u;
 }
 
@@ -1068,8 +1069,14 @@ START_TEST(test_admin_user_create_get)
     u = admin_create(&f, "user", NULL);
     ck_assert_ptr_null(credential(&f, u.user.id));
     again.email = u.user.email;
-    ck_assert_int_eq(OPS(&f)->admin_user_create(IMPL(&f), f.a, &again, "user", &got), DB_CONFLICT);
+    const struct admin_change verified = {
+        .role = "user", .email_verified = "t", .ban_expires_in_s = -1};
+    ck_assert_int_eq(OPS(&f)->admin_user_create(IMPL(&f), f.a, &again, &verified, &got),
+                     DB_CONFLICT);
     ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, again.id, &got), DB_NOTFOUND);
+    again = a_new_user(&f);
+    ck_assert_int_eq(OPS(&f)->admin_user_create(IMPL(&f), f.a, &again, &verified, &got), DB_OK);
+    ck_assert(got.user.email_verified);
     /* a user made by sign-up has no role and banned reads false */
     struct user_record plain = a_user(&f);
     ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, plain.id, &got), DB_OK);
