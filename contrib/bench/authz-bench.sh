@@ -22,7 +22,7 @@
 #     --connections N     wrk -c (64)
 #     --threads N         wrk -t (2)
 #     --workers N         authfcgi workers (AUTHFCGI_WORKERS; 0 = its default, 2 per CPU)
-#     --log-level LEVEL   AUTHFCGI_LOG_LEVEL (info, authfcgi's default: one line per check)
+#     --log-level LEVEL   AUTHFCGI_LOG_LEVEL (info, authfcgi's default: a line per refused check)
 #     --log-dir DIR       keep wrk outputs and server logs there (default: a temp dir, removed)
 # Environment: AUTHFCGI_BIN (default ./var/build/authfcgi, built by ./deploy/quickstart up;
 # use an optimised build without sanitizers), CC. Needs wrk, curl, nginx (with

@@ -296,6 +296,38 @@ enum cookie_status cookie_get(const char *header, const char *name, char *out, s
     }
 }
 
+/* The last signed value this process verified, and under which secret. A browser sends the
+ * same session cookie with every request, and its HMAC was the largest part of an authorizer
+ * check answered from the cookie cache (contrib/bench/RESULTS.md). The same bytes under the
+ * same secret have the same signature, so a value equal to this one (compared in constant
+ * time, like a signature) is not hashed again. A secret longer than the buffer is never
+ * remembered. One request at a time, like digest.c. */
+static struct {
+    char value[COOKIE_SIGNED_SIZE - 1];
+    size_t len; /* 0 = nothing remembered */
+    char secret[256];
+    size_t secret_len;
+} verified;
+
+/* verified_hit - whether the len bytes at v, under c's secret, are the value remembered. */
+static bool verified_hit(const struct cookie_config *c, const char *v, size_t len)
+{
+    return verified.len == len && len > 0 && verified.secret_len == c->secret_len &&
+           CRYPTO_memcmp(verified.secret, c->secret, c->secret_len) == 0 &&
+           CRYPTO_memcmp(verified.value, v, len) == 0;
+}
+
+static void verified_remember(const struct cookie_config *c, const char *v, size_t len)
+{
+    verified.len = 0;
+    if (len > sizeof verified.value || c->secret_len > sizeof verified.secret)
+        return;
+    memcpy(verified.secret, c->secret, c->secret_len);
+    verified.secret_len = c->secret_len;
+    memcpy(verified.value, v, len);
+    verified.len = len;
+}
+
 /* verify_signed - check `value.sig` (len bytes at v) and copy the value into out. The value
  * ends at the LAST '.', must not be empty, and the signature must be 44 characters ending in
  * '=' (better-call's getSignedCookie). Better Auth then decodes the signature with atob and
@@ -317,11 +349,17 @@ static enum cookie_status verify_signed(const struct cookie_config *c, const cha
         return COOKIE_INVALID;
     if (value_len >= outlen)
         return COOKIE_FAIL;
+    if (verified_hit(c, v, len)) {
+        memcpy(out, v, value_len);
+        out[value_len] = '\0';
+        return COOKIE_OK;
+    }
     if (signature_of(c, v, value_len, expected) != 0)
         return COOKIE_FAIL;
     if (CRYPTO_memcmp(expected, dot + 1, COOKIE_SIGNATURE_LEN) == 0) {
         memcpy(out, v, value_len);
         out[value_len] = '\0';
+        verified_remember(c, v, len);
         st = COOKIE_OK;
     } else {
         st = COOKIE_INVALID;

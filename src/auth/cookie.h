@@ -3,8 +3,9 @@
  * `Authorization: Bearer` values as its bearer plugin accepts them (PROTOCOL.md §3, §11).
  *
  * Nothing here allocates. Results go into caller buffers sized with the constants below, or
- * are static strings. Everything is reentrant; struct cookie_config is read-only after
- * cookie_config_init and may be shared by any number of requests. */
+ * are static strings. struct cookie_config is read-only after cookie_config_init and may be
+ * shared by any number of requests; reading a signed value remembers the last one verified
+ * (process-wide, so one request at a time, like util/digest.h). */
 #ifndef AUTHFCGI_COOKIE_H
 #define AUTHFCGI_COOKIE_H
 

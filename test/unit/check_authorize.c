@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth/router.h"
+#include "util/log.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
@@ -503,6 +504,26 @@ END_TEST
 
 /* ==== the log ============================================================================== */
 
+/* authorize_level - the level= of the first event=authorize line in out, or "" without one. */
+static const char *authorize_level(const char *out)
+{
+    static char level[16];
+    const char *ev = strstr(out, "event=authorize");
+
+    if (ev == NULL)
+        return "";
+    const char *line = ev;
+    while (line > out && line[-1] != '\n')
+        line--;
+    const char *at = strstr(line, "level=");
+    ck_assert_ptr_nonnull(at);
+    ck_assert(at < ev);
+    snprintf(level, sizeof level, "%.*s", (int)strcspn(at + 6, " "), at + 6);
+    return level;
+}
+
+/* One line per decision: a denial at info, a request let in at debug (README "Protect any
+ * path": a page's dozens of allowed checks would flood the info log). */
 START_TEST(test_one_log_line_per_decision)
 {
     rules(RULES);
@@ -511,6 +532,13 @@ START_TEST(test_one_log_line_per_decision)
     harness_capture_start();
     authz("GET", "/private/a", H_COOKIE, HTML_ACCEPT);
     const char *out = harness_capture_end();
+    ck_assert_ptr_null(strstr(out, "event=authorize"));
+    log_set_level(LOG_LEVEL_DEBUG);
+    harness_capture_start();
+    authz("GET", "/private/a", H_COOKIE, HTML_ACCEPT);
+    out = harness_capture_end();
+    log_set_level(LOG_LEVEL_INFO);
+    ck_assert_str_eq(authorize_level(out), "debug");
     ck_assert_ptr_nonnull(strstr(out, "event=authorize route=authorize decision=allow status=200"));
     ck_assert_ptr_nonnull(strstr(out, ":6 method=GET"));
     ck_assert_ptr_nonnull(strstr(out, "user=" ALICE_ID));
@@ -518,10 +546,12 @@ START_TEST(test_one_log_line_per_decision)
     harness_capture_start();
     authz("GET", "/closed/a", NULL, HTML_ACCEPT);
     out = harness_capture_end();
+    ck_assert_str_eq(authorize_level(out), "info");
     ck_assert_ptr_nonnull(strstr(out, "decision=forbidden status=403"));
     harness_capture_start();
     authz("GET", "/x", NULL, NULL);
     out = harness_capture_end();
+    ck_assert_str_eq(authorize_level(out), "info");
     ck_assert_ptr_nonnull(strstr(out, "decision=unauthorized status=401"));
 }
 END_TEST

@@ -512,6 +512,46 @@ START_TEST(test_dotted_value)
 }
 END_TEST
 
+/* The value last verified is remembered (no second HMAC): what it remembers must never let
+ * in the same value under another secret, nor one differing in a byte, nor a longer one. */
+START_TEST(test_read_remembered)
+{
+    char token[COOKIE_VALUE_MAX + 1];
+    struct cookie_config same_length; /* a length check alone does not tell the secrets apart */
+    const char *forged[] = {
+        NAME "=" TOKEN ".TpuEJGfcaqmwhMPaY4tQvvh22hUAY%2BEH1fTU%2BQ93x48%3D", /* first */
+        NAME "=" TOKEN ".SpuEJGfcaqmwhMPaY4tQvvh22hUAY%2BEH1fTU%2BQ93x49%3D", /* last */
+        NAME "=X" TOKEN ".SpuEJGfcaqmwhMPaY4tQvvh22hUAY%2BEH1fTU%2BQ93x48%3D",
+    };
+
+    cookie_config_init(&same_length, "ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Yb", false);
+    ck_assert_uint_eq(same_length.secret_len, http_cfg.secret_len);
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(
+            cookie_read_signed(&http_cfg, VALID, COOKIE_SESSION_TOKEN, token, sizeof(token)),
+            COOKIE_OK);
+        ck_assert_str_eq(token, TOKEN);
+        ck_assert_int_eq(cookie_read_signed(&other_secret_cfg, VALID, COOKIE_SESSION_TOKEN, token,
+                                            sizeof(token)),
+                         COOKIE_INVALID);
+        ck_assert_str_eq(token, "");
+        ck_assert_int_eq(
+            cookie_read_signed(&http_cfg, VALID, COOKIE_SESSION_TOKEN, token, sizeof(token)),
+            COOKIE_OK);
+        ck_assert_int_eq(
+            cookie_read_signed(&same_length, VALID, COOKIE_SESSION_TOKEN, token, sizeof(token)),
+            COOKIE_INVALID);
+        ck_assert_int_eq(
+            cookie_read_signed(&http_cfg, VALID, COOKIE_SESSION_TOKEN, token, sizeof(token)),
+            COOKIE_OK);
+        for (size_t i = 0; i < sizeof forged / sizeof forged[0]; i++)
+            ck_assert_int_eq(cookie_read_signed(&http_cfg, forged[i], COOKIE_SESSION_TOKEN, token,
+                                                sizeof(token)),
+                             COOKIE_INVALID);
+    }
+}
+END_TEST
+
 static Suite *cookie_suite(void)
 {
     Suite *s = suite_create("cookie");
@@ -547,6 +587,7 @@ static Suite *cookie_suite(void)
     tcase_add_test(read, test_read_bearer_too_long);
     tcase_add_test(read, test_round_trip);
     tcase_add_test(read, test_dotted_value);
+    tcase_add_test(read, test_read_remembered);
     suite_add_tcase(s, read);
     return s;
 }
