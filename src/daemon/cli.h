@@ -15,6 +15,9 @@ struct settings;
 /* cli_fail - print "authfcgi: " and the formatted line on stderr; returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* cli_usage - the same line, then help (the command's usage text); returns EX_USAGE. */
+int cli_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* cli_put_clean - s (NULL: nothing) on f with control characters shown as '?': names and
  * settings are anyone's text, and must not drive the terminal. */
 void cli_put_clean(FILE *f, const char *s);
