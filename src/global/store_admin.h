@@ -41,9 +41,19 @@ enum db_status store_admin_set_password(struct db *db, const char *user_id, cons
 enum db_status store_admin_verify_email(struct db *db, const char *user_id, const char *email,
                                         bool *changed);
 
-/* store_pg_read_user - store_pg.c's reader of the user_col layout (stmt.h) at column 0 of row,
- * shared with store_admin.c. */
+/* store_pg_row_reader - reads row of r (from statement id) into out, one record. */
+typedef enum db_status (*store_pg_row_reader)(struct arena *a, const struct db_result *r, int row,
+                                              enum stmt id, void *out);
+
+/* store_pg_read_user - store_pg.c's reader of the user_col layout (stmt.h) at column 0 of row
+ * into out (a struct user_record), shared with store_admin.c. */
 enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
-                                  struct user_record *out);
+                                  void *out);
+
+/* store_pg_list - run id with params and read every row with read into an arena array of
+ * records of size bytes: *out (NULL when none) and *count. No rows is DB_OK with *count 0. */
+enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
+                             const char *const *params, size_t size, store_pg_row_reader read,
+                             void **out, size_t *count);
 
 #endif

@@ -143,6 +143,46 @@ static enum db_status read_account(struct arena *a, const struct db_result *r, i
     return DB_OK;
 }
 
+/* The readers of one list row, as store_pg_list calls them. */
+static enum db_status session_row(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    return read_session(a, r, row, 0, id, out);
+}
+
+static enum db_status account_row(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    (void)id;
+    return read_account(a, r, row, out);
+}
+
+/* store_pg_list - see store_admin.h. */
+enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
+                             const char *const *params, size_t size, store_pg_row_reader read,
+                             void **out, size_t *count)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+    int rows = db_result_rows(r);
+
+    *out = NULL;
+    *count = 0;
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    if (st == DB_OK && rows > 0) {
+        char *list = arena_alloc(a, (size_t)rows * size);
+        for (int i = 0; i < rows && st == DB_OK; i++)
+            st = read(a, r, i, id, list + (size_t)i * size);
+        if (st == DB_OK) {
+            *out = list;
+            *count = (size_t)rows;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
 /* inserted - an INSERT ... RETURNING that returned no row cannot happen; if it did, it is a
  * bug, not "not found". */
 static enum db_status inserted(enum db_status st)
@@ -358,24 +398,11 @@ static enum db_status pg_account_list(void *impl, struct arena *a, const char *u
                                       struct account_record **out, size_t *count)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_ACCOUNT_LIST, params, &r);
-    int rows = db_result_rows(r);
+    void *list;
+    enum db_status st =
+        store_pg_list(impl, a, STMT_ACCOUNT_LIST, params, sizeof **out, account_row, &list, count);
 
-    *out = NULL;
-    *count = 0;
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        struct account_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_account(a, r, i, &list[i]);
-        if (st == DB_OK) {
-            *out = list;
-            *count = (size_t)rows;
-        }
-    }
-    db_result_free(r);
+    *out = list;
     return st;
 }
 
@@ -450,24 +477,11 @@ static enum db_status pg_session_list(void *impl, struct arena *a, const char *u
                                       struct session_record **out, size_t *count)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_SESSION_LIST, params, &r);
-    int rows = db_result_rows(r);
+    void *list;
+    enum db_status st =
+        store_pg_list(impl, a, STMT_SESSION_LIST, params, sizeof **out, session_row, &list, count);
 
-    *out = NULL;
-    *count = 0;
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        struct session_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_session(a, r, i, 0, STMT_SESSION_LIST, &list[i]);
-        if (st == DB_OK) {
-            *out = list;
-            *count = (size_t)rows;
-        }
-    }
-    db_result_free(r);
+    *out = list;
     return st;
 }
 
@@ -756,7 +770,7 @@ void store_pg_init(struct store *store, struct db *db)
 
 /* store_pg_read_user - see store_admin.h. */
 enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
-                                  struct user_record *out)
+                                  void *out)
 {
     return read_user(a, r, row, 0, id, out);
 }
