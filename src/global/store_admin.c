@@ -26,13 +26,8 @@ enum db_status store_admin_user_by_id(struct db *db, struct arena *a, const char
                                       struct user_record *out)
 {
     const char *params[] = {id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(db, STMT_USER_BY_ID, params, &r);
 
-    if (st == DB_OK)
-        st = store_pg_read_user(a, r, 0, STMT_USER_BY_ID, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(db, a, STMT_USER_BY_ID, params, store_pg_read_user, out);
 }
 
 struct set_password_unit {

@@ -56,4 +56,9 @@ enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
                              const char *const *params, size_t size, store_pg_row_reader read,
                              void **out, size_t *count);
 
+/* store_pg_row - run id with params and, when out is not NULL, read its first row into out
+ * with read. DB_NOTFOUND when there is no row. */
+enum db_status store_pg_row(struct db *db, struct arena *a, enum stmt id, const char *const *params,
+                            store_pg_row_reader read, void *out);
+
 #endif

@@ -143,7 +143,14 @@ static enum db_status read_account(struct arena *a, const struct db_result *r, i
     return DB_OK;
 }
 
-/* The readers of one list row, as store_pg_list calls them. */
+/* store_pg_read_user - see store_admin.h. */
+enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    return read_user(a, r, row, 0, id, out);
+}
+
+/* The readers of one row, as store_pg_list and store_pg_row call them. */
 static enum db_status session_row(struct arena *a, const struct db_result *r, int row, enum stmt id,
                                   void *out)
 {
@@ -183,6 +190,19 @@ enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
     return st;
 }
 
+/* store_pg_row - see store_admin.h. */
+enum db_status store_pg_row(struct db *db, struct arena *a, enum stmt id, const char *const *params,
+                            store_pg_row_reader read, void *out)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+
+    if (st == DB_OK && out != NULL)
+        st = read(a, r, 0, id, out);
+    db_result_free(r);
+    return st;
+}
+
 /* inserted - an INSERT ... RETURNING that returned no row cannot happen; if it did, it is a
  * bug, not "not found". */
 static enum db_status inserted(enum db_status st)
@@ -195,16 +215,10 @@ static enum db_status insert_session(struct db *db, struct arena *a, const struc
                                      struct session_record *out)
 {
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, s->expires_in_s);
     const char *params[] = {s->id, s->token, s->user_id, expires, s->ip_address, s->user_agent};
-    st = inserted(db_exec(db, STMT_SESSION_INSERT, params, &r));
-    if (st == DB_OK && out != NULL)
-        st = read_session(a, r, 0, 0, STMT_SESSION_INSERT, out);
-    db_result_free(r);
-    return st;
+    return inserted(store_pg_row(db, a, STMT_SESSION_INSERT, params, session_row, out));
 }
 
 /* issue_mail - inside the caller's transaction: m's verification row, then its outbox row. */
@@ -247,14 +261,10 @@ struct sign_up_unit {
 static enum db_status sign_up_run(struct db *db, void *ctx)
 {
     struct sign_up_unit *t = ctx;
-    struct db_result *r = NULL;
-    enum db_status st;
-
     const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
-    st = inserted(db_exec(db, STMT_USER_INSERT, user_params, &r));
-    if (st == DB_OK && t->user_out != NULL)
-        st = read_user(t->a, r, 0, 0, STMT_USER_INSERT, t->user_out);
-    db_result_free(r);
+    enum db_status st = inserted(
+        store_pg_row(db, t->a, STMT_USER_INSERT, user_params, store_pg_read_user, t->user_out));
+
     if (st != DB_OK)
         return st;
 
@@ -367,9 +377,6 @@ static enum db_status pg_password_set(void *impl, struct arena *a, const char *u
 static enum db_status pg_user_update(void *impl, struct arena *a, const char *user_id,
                                      const struct user_update *u, struct user_record *out)
 {
-    struct db_result *r = NULL;
-    enum db_status st;
-
     if (u->name_op == FIELD_SET_NULL)
         return DB_INVALID; /* "user".name is NOT NULL; only image can be cleared */
     const char *params[] = {
@@ -378,11 +385,7 @@ static enum db_status pg_user_update(void *impl, struct arena *a, const char *us
         u->image_op == FIELD_KEEP ? "f" : "t",
         u->image_op == FIELD_SET ? u->image : NULL,
     };
-    st = db_exec(impl, STMT_USER_UPDATE, params, &r);
-    if (st == DB_OK)
-        st = read_user(a, r, 0, 0, STMT_USER_UPDATE, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_USER_UPDATE, params, store_pg_read_user, out);
 }
 
 /* user_delete - DB_NOTFOUND when there was no such user. */
@@ -435,16 +438,10 @@ static enum db_status pg_session_refresh(void *impl, struct arena *a, const char
                                          int64_t expires_in_s, struct session_record *out)
 {
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, expires_in_s);
     const char *params[] = {session_id, expires};
-    st = db_exec(impl, STMT_SESSION_REFRESH, params, &r);
-    if (st == DB_OK)
-        st = read_session(a, r, 0, 0, STMT_SESSION_REFRESH, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_SESSION_REFRESH, params, session_row, out);
 }
 
 /* session_delete_token - DB_NOTFOUND when no session has this token. */
@@ -635,7 +632,6 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
 {
     struct confirm_unit *t = ctx;
     const char *value = NULL;
-    struct db_result *r = NULL;
     enum stmt id = t->new_email != NULL ? STMT_USER_SET_EMAIL : STMT_USER_VERIFY_EMAIL;
     enum db_status st = consume(db, t->a, t->identifier, &value);
 
@@ -644,11 +640,7 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
     if (t->new_email == NULL && (st = end_unverified_sessions(db, t)) != DB_OK)
         return st;
     const char *params[] = {t->user_id, t->email, t->new_email};
-    st = db_exec(db, id, params, &r);
-    if (st == DB_OK)
-        st = read_user(t->a, r, 0, 0, id, t->out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(db, t->a, id, params, store_pg_read_user, t->out);
 }
 
 static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *identifier,
@@ -766,11 +758,4 @@ void store_pg_init(struct store *store, struct db *db)
 {
     store->ops = &pg_ops;
     store->impl = db;
-}
-
-/* store_pg_read_user - see store_admin.h. */
-enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
-                                  void *out)
-{
-    return read_user(a, r, row, 0, id, out);
 }
