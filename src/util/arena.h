@@ -27,4 +27,14 @@ char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(
  * i.e. whether arena_reset will wipe them: how a caller checks where a secret lives. */
 bool arena_holds(const struct arena *a, const void *p, size_t n);
 
+/* arena_buf - a string that grows in the arena, always NUL-terminated (s is "" after
+ * arena_buf_init); a block it outgrows stays in the arena until arena_reset. */
+struct arena_buf {
+    struct arena *arena;
+    char *s;
+    size_t len, cap;
+};
+void arena_buf_init(struct arena_buf *b, struct arena *a);
+void arena_buf_add(struct arena_buf *b, const char *s, size_t n); /* append n bytes of s */
+
 #endif
