@@ -655,27 +655,23 @@ static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *
 
 /* ---- rate limits ---- */
 
-static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
-                                        bool *allowed, int *retry_after_s)
+/* verdict - run id, whose one row is (allowed, seconds to wait), into *allowed and
+ * *retry_after_s. */
+static enum db_status verdict(struct db *db, enum stmt id, const char *const *params, bool *allowed,
+                              int *retry_after_s)
 {
-    char window[INT_TEXT_SIZE], limit[INT_TEXT_SIZE];
     struct db_result *r = NULL;
-    const char *ok, *after;
     int64_t seconds;
-    enum db_status st;
+    enum db_status st = db_exec(db, id, params, &r);
 
-    snprintf(window, sizeof window, "%d", window_s);
-    snprintf(limit, sizeof limit, "%d", max);
-    const char *params[] = {key, window, limit};
-    st = db_exec(impl, STMT_RATE_LIMIT_HIT, params, &r);
     if (st == DB_NOTFOUND)
-        st = bad_row(STMT_RATE_LIMIT_HIT, "row"); /* the final SELECT always returns one */
+        st = bad_row(id, "row"); /* the final SELECT always returns one */
     if (st == DB_OK) {
-        ok = db_result_value(r, 0, 0);
-        after = db_result_value(r, 0, 1);
+        const char *ok = db_result_value(r, 0, 0);
+        const char *after = db_result_value(r, 0, 1);
         if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
             seconds > INT32_MAX) {
-            st = bad_row(STMT_RATE_LIMIT_HIT, "allowed/retry_after");
+            st = bad_row(id, "allowed/retry_after");
         } else {
             *allowed = ok[0] == 't';
             *retry_after_s = (int)seconds;
@@ -685,37 +681,29 @@ static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_
     return st;
 }
 
+static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
+                                        bool *allowed, int *retry_after_s)
+{
+    char window[INT_TEXT_SIZE], limit[INT_TEXT_SIZE];
+
+    snprintf(window, sizeof window, "%d", window_s);
+    snprintf(limit, sizeof limit, "%d", max);
+    const char *params[] = {key, window, limit};
+    return verdict(impl, STMT_RATE_LIMIT_HIT, params, allowed, retry_after_s);
+}
+
 static enum db_status pg_account_guard_claim(void *impl, const char *key,
                                              const struct account_guard_policy *p, bool *allowed,
                                              int *retry_after_s)
 {
     char window[INT_TEXT_SIZE], max[INT_TEXT_SIZE], free_[INT_TEXT_SIZE], delay[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    const char *ok, *after;
-    int64_t seconds;
-    enum db_status st;
 
     snprintf(window, sizeof window, "%d", p->window_s);
     snprintf(max, sizeof max, "%d", p->max_failures);
     snprintf(free_, sizeof free_, "%d", p->free_failures);
     snprintf(delay, sizeof delay, "%d", p->max_delay_s);
     const char *params[] = {key, window, max, free_, delay};
-    st = db_exec(impl, STMT_ACCOUNT_GUARD_CLAIM, params, &r);
-    if (st == DB_NOTFOUND)
-        st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "row"); /* the final SELECT always returns one */
-    if (st == DB_OK) {
-        ok = db_result_value(r, 0, 0);
-        after = db_result_value(r, 0, 1);
-        if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
-            seconds > INT32_MAX) {
-            st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "allowed/retry_after");
-        } else {
-            *allowed = ok[0] == 't';
-            *retry_after_s = (int)seconds;
-        }
-    }
-    db_result_free(r);
-    return st;
+    return verdict(impl, STMT_ACCOUNT_GUARD_CLAIM, params, allowed, retry_after_s);
 }
 
 static enum db_status pg_account_guard_success(void *impl, const char *key)
