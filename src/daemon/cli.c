@@ -1,5 +1,5 @@
 /* cli - the settings, the database connection and the error lines of the administration
- * commands (cli_user.c, config_test.c). */
+ * commands (cli_user.c, config_test.c); main.c's usage errors use cli_usage too. */
 #include "config.h"
 
 #include "daemon/cli.h"

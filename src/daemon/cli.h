@@ -1,6 +1,6 @@
 /* cli - what the administration commands (`authfcgi user`, `authfcgi config-test`) share:
- * sysexits(3) exit statuses, one-line errors, and the settings and database as `authfcgi
- * serve` reads and reaches them. */
+ * sysexits(3) exit statuses, one-line errors (usage errors too, also main.c's), and the
+ * settings and database as `authfcgi serve` reads and reaches them. */
 #ifndef AUTHFCGI_CLI_H
 #define AUTHFCGI_CLI_H
 

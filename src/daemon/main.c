@@ -1,5 +1,6 @@
-/* main - the authfcgi command line: serve (standalone master), migrate, mail, version, and the
- * managed mode where a web server hands us a listening socket on fd 0 and supervises us.
+/* main - the authfcgi command line: serve (standalone master), migrate, mail, user, config-test,
+ * version, and the managed mode where a web server hands us a listening socket on fd 0 and
+ * supervises us.
  *
  * Exit statuses (sysexits.h): 0 success, 1 runtime failure, 64 usage error, 78 bad
  * configuration (with one line on stderr naming the setting); `user` and `config-test` use

@@ -1,6 +1,7 @@
 /* store_admin - the storage `authfcgi user` needs beyond the handlers' store (store.h): list
  * users with filters, find one by id, set a password or verify an address without a mail
- * link. Over a db handle, as store_pg is; every change is one transaction. */
+ * link. Over a db handle, as store_pg is; every change is one transaction. Also the row
+ * readers store_pg.c shares with store_admin.c (store_pg_row, store_pg_list). */
 #ifndef AUTHFCGI_STORE_ADMIN_H
 #define AUTHFCGI_STORE_ADMIN_H
 

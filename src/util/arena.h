@@ -2,7 +2,7 @@
  * wipes what was used (request bodies hold passwords). That makes the request's arena the home
  * of every secret a request holds (password hashes, raw tokens): nothing to wipe by hand, on
  * any path. Out of memory aborts the process: a worker that cannot allocate is replaced by its
- * supervisor. */
+ * supervisor. arena_buf is a string that grows in an arena. */
 #ifndef AUTHFCGI_ARENA_H
 #define AUTHFCGI_ARENA_H
 
