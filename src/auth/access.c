@@ -65,6 +65,9 @@ static void rule_free(struct access_rule *r)
     for (size_t i = 0; i < r->nemails; i++)
         free(r->emails[i]);
     free(r->emails);
+    for (size_t i = 0; i < r->nroles; i++)
+        free(r->roles[i]);
+    free(r->roles);
     memset(r, 0, sizeof *r);
 }
 
@@ -167,6 +170,41 @@ static int parse_emails(struct access_rule *r, const char *list, const struct li
     }
 }
 
+/* role_ok - a role name as Better Auth's roles are spelt: letters, digits, '-', '_'. */
+static bool role_ok(const char *p, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)p[i]) && p[i] != '-' && p[i] != '_')
+            return false;
+    return true;
+}
+
+static int parse_roles(struct access_rule *r, const char *list, const struct line_ctx *l)
+{
+    if (*list == '\0')
+        return rule_fail(l, "role: needs role names separated by commas", NULL);
+    for (const char *p = list;; p++) {
+        size_t n = strcspn(p, ",");
+        if (!role_ok(p, n)) {
+            char bad[128];
+            snprintf(bad, sizeof bad, "%.*s", (int)(n < 100 ? n : 100), p);
+            return rule_fail(l, "bad role name in role: (letters, digits, - and _)", bad);
+        }
+        char **grown = realloc(r->roles, (r->nroles + 1) * sizeof *grown);
+        if (grown == NULL)
+            return rule_fail(l, "out of memory", NULL);
+        r->roles = grown;
+        if ((r->roles[r->nroles] = strndup(p, n)) == NULL)
+            return rule_fail(l, "out of memory", NULL);
+        r->nroles++;
+        p += n;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
 static int parse_decision(struct access_rule *r, const char *tok, const struct line_ctx *l)
 {
     static const enum access_decision plain[] = {ACCESS_PUBLIC, ACCESS_SIGNED_IN, ACCESS_VERIFIED,
@@ -183,11 +221,11 @@ static int parse_decision(struct access_rule *r, const char *tok, const struct l
         return parse_emails(r, tok + 6, l);
     }
     if (strncmp(tok, "role:", 5) == 0) {
-        if (tok[5] == '\0')
-            return rule_fail(l, "role: needs role names separated by commas", NULL);
-        return rule_fail(l, "role rules need user roles, which authfcgi does not have yet", tok);
+        r->decision = ACCESS_ROLE;
+        return parse_roles(r, tok + 5, l);
     }
-    return rule_fail(l, "unknown decision (public, signed-in, verified, email:..., deny)", tok);
+    return rule_fail(l, "unknown decision (public, signed-in, verified, email:..., role:..., deny)",
+                     tok);
 }
 
 /* split_fields - cut line (modified) at blanks; at most FIELDS_MAX + 1 are counted. */
@@ -416,6 +454,31 @@ bool access_email_allowed(const struct access_rule *rule, const char *email)
             return true;
     }
     return false;
+}
+
+/* access_rules_role_rule - see access.h. */
+const char *access_rules_role_rule(const struct access_rules *r)
+{
+    for (size_t i = 0; r != NULL && i < r->count; i++)
+        if (r->rules[i].decision == ACCESS_ROLE)
+            return r->rules[i].where;
+    return NULL;
+}
+
+/* access_role_allowed - see access.h. Names compare exactly, as Better Auth's do. */
+bool access_role_allowed(const struct access_rule *rule, const char *roles)
+{
+    const char *p = roles != NULL && roles[0] != '\0' ? roles : "user";
+
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        for (size_t i = 0; i < rule->nroles; i++)
+            if (strlen(rule->roles[i]) == n && strncmp(rule->roles[i], p, n) == 0)
+                return true;
+        if (p[n] == '\0')
+            return false;
+        p += n + 1;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@
  * PATH is a segment prefix ("/private/" matches "/private", "/private/" and everything under
  * it) or "~" and a POSIX extended regular expression; METHODS upper-case names separated by
  * commas (GET also covers HEAD); HOST a name or "*.domain"; DECISION public, signed-in,
- * verified, email:ADDR-OR-@DOMAIN,... (implies verified), role:NAME,... (refused while
- * authfcgi has no roles) or deny. Blank lines and lines starting with '#' are skipped. A
+ * verified, email:ADDR-OR-@DOMAIN,... (implies verified), role:NAME,... (a user with one
+ * of the admin plugin's roles; the app refuses such rules while AUTHFCGI_ADMIN is off) or
+ * deny. Blank lines and lines starting with '#' are skipped. A
  * request no rule matches gets the default rule: signed-in. Paths are matched after
  * access_normalize_path, never as the client spelt them. */
 #ifndef AUTHFCGI_ACCESS_H
@@ -25,7 +26,7 @@ enum access_decision {
     ACCESS_SIGNED_IN, /* a valid session */
     ACCESS_VERIFIED,  /* a valid session whose user has a verified e-mail address */
     ACCESS_EMAIL,     /* verified, and the address is in the list */
-    ACCESS_ROLE,      /* parsed for the error message only: never in a loaded set */
+    ACCESS_ROLE,      /* a valid session whose user has one of the roles */
     ACCESS_DENY,      /* nobody */
 };
 
@@ -39,6 +40,8 @@ struct access_rule {
     char *host;    /* lower-case; "*.example.com" matches subdomains; NULL = any */
     char **emails; /* lower-case addresses and "@domain"s, for ACCESS_EMAIL */
     size_t nemails;
+    char **roles; /* role names, for ACCESS_ROLE */
+    size_t nroles;
 };
 
 struct access_rules; /* opaque: the rules of one file, then the default */
@@ -63,6 +66,13 @@ const struct access_rule *access_rules_match(const struct access_rules *r, const
 /* access_email_allowed - is email (any case) one of rule's addresses or in one of its
  * domains? */
 bool access_email_allowed(const struct access_rule *rule, const char *email);
+
+/* access_role_allowed - does one of the names in roles (the user's comma list; NULL or ""
+ * is the admin plugin's default role "user") name one of rule's roles? */
+bool access_role_allowed(const struct access_rule *rule, const char *roles);
+
+/* access_rules_role_rule - the first role: rule ("FILE:LINE"), or NULL when there is none. */
+const char *access_rules_role_rule(const struct access_rules *r);
 
 /* access_decision_name - "public", "signed-in", ... as a rules file spells it. */
 const char *access_decision_name(enum access_decision d);

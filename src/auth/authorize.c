@@ -11,6 +11,7 @@
 
 #include "auth/access.h"
 #include "auth/app.h"
+#include "auth/call_store.h"
 #include "auth/http.h"
 #include "auth/origin.h"
 #include "auth/router.h"
@@ -119,7 +120,10 @@ static bool wants_html(const struct request *req)
 /* ------------------------------------------------------------------------------------------
  * Answers */
 
-static void add_identity(struct response *resp, bool fastcgi, const struct session_state *st)
+/* add_identity - who the request is, for the protected app; role only with the admin plugin
+ * (NULL without it), its default "user" for a user without one. */
+static void add_identity(struct response *resp, bool fastcgi, const struct session_state *st,
+                         const char *role)
 {
     static const char *const fastcgi_names[] = {
         "Variable-AUTH_USER_ID",    "Variable-AUTH_USER_EMAIL",     "Variable-AUTH_USER_NAME",
@@ -138,6 +142,28 @@ static void add_identity(struct response *resp, bool fastcgi, const struct sessi
 
     for (size_t i = 0; i < n; i++)
         response_header(resp, names[i], values[i] != NULL ? values[i] : "");
+    if (role != NULL)
+        response_header(resp, fastcgi ? "Variable-AUTH_USER_ROLE" : "X-Auth-User-Role",
+                        role[0] != '\0' ? role : "user");
+}
+
+/* user_role - the admin plugin's role of the session's user into *role (NULL when the plugin
+ * is off, "" when the user has none). False after answering a store failure. */
+static bool user_role(struct call *c, const struct session_state *st, const char **role)
+{
+    struct admin_user u;
+    enum db_status rc;
+
+    *role = NULL;
+    if (!c->app->admin)
+        return true;
+    rc = call_store_admin_user_get(c, st->user.id, &u);
+    if (rc != DB_OK && rc != DB_NOTFOUND) {
+        router_store_error(c, rc);
+        return false;
+    }
+    *role = rc == DB_OK && u.role != NULL ? u.role : "";
+    return true;
 }
 
 /* sign_in_location - where a browser without a session goes: the sign-in URL with the request
@@ -215,6 +241,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
 {
     struct call c = {.app = app, .req = req, .resp = resp, .route = &authorize_route};
     enum db_status rc = session_resolve(app, req, resp, false, st);
+    const char *role;
 
     drop_set_cookies(resp);
     if (rc != DB_OK) {
@@ -224,12 +251,17 @@ static const char *decide_session(struct app *app, struct request *req, struct r
     if (st->found != SESSION_VALID)
         return deny_unauthenticated(app, req, resp, t);
     v->session = st;
-    if (v->rule->decision != ACCESS_SIGNED_IN && !st->user.email_verified)
+    if (v->rule->decision != ACCESS_SIGNED_IN && v->rule->decision != ACCESS_ROLE &&
+        !st->user.email_verified)
         return forbid(resp);
     if (v->rule->decision == ACCESS_EMAIL && !access_email_allowed(v->rule, st->user.email))
         return forbid(resp);
+    if (!user_role(&c, st, &role))
+        return "unavailable";
+    if (v->rule->decision == ACCESS_ROLE && !access_role_allowed(v->rule, role))
+        return forbid(resp);
     response_empty(resp, 200);
-    add_identity(resp, t->fastcgi, st);
+    add_identity(resp, t->fastcgi, st, role);
     return "allow";
 }
 
@@ -314,6 +346,11 @@ int authorize_init(struct app *app, const struct settings *s, char *err, size_t 
         goto out;
     }
     rc = access_rules_load(&app->access, s->access_rules, err, errlen);
+    if (rc == 0 && !s->admin && access_rules_role_rule(app->access) != NULL)
+        rc = text_fail(err, errlen,
+                       "%s: role rules need user roles: turn the admin plugin on "
+                       "(AUTHFCGI_ADMIN=true)",
+                       access_rules_role_rule(app->access));
 out:
     arena_destroy(a);
     if (rc != 0)

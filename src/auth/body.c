@@ -39,6 +39,25 @@ static const char *const field_names[FIELD__MAX] = {
     [FIELD_DISABLE_COOKIE_CACHE] = "disableCookieCache",
     [FIELD_ERROR] = "error",
     [FIELD_ERROR_DESCRIPTION] = "error_description",
+    [FIELD_USER_ID] = "userId",
+    [FIELD_ROLE] = "role",
+    [FIELD_DATA] = "data",
+    [FIELD_BAN_REASON] = "banReason",
+    [FIELD_BAN_EXPIRES_IN] = "banExpiresIn",
+    [FIELD_SESSION_TOKEN] = "sessionToken",
+    [FIELD_ID] = "id",
+    [FIELD_PERMISSION] = "permission",
+    [FIELD_PERMISSIONS] = "permissions",
+    [FIELD_SEARCH_VALUE] = "searchValue",
+    [FIELD_SEARCH_FIELD] = "searchField",
+    [FIELD_SEARCH_OPERATOR] = "searchOperator",
+    [FIELD_LIMIT] = "limit",
+    [FIELD_OFFSET] = "offset",
+    [FIELD_SORT_BY] = "sortBy",
+    [FIELD_SORT_DIRECTION] = "sortDirection",
+    [FIELD_FILTER_FIELD] = "filterField",
+    [FIELD_FILTER_VALUE] = "filterValue",
+    [FIELD_FILTER_OPERATOR] = "filterOperator",
 };
 
 /* ---- the declarations -------------------------------------------------------------------- */
@@ -142,6 +161,83 @@ static const struct field_rule error_query[] = {
     {FIELD_ERROR_DESCRIPTION, TYPE_ANY, false},
 };
 
+/* The admin plugin (better-auth 1.7.25 src/plugins/admin/routes.ts). */
+static const struct field_rule admin_user_id_body[] = {
+    {FIELD_USER_ID, TYPE_COERCED_STRING, true},
+};
+
+static const struct field_rule admin_set_role_body[] = {
+    {FIELD_USER_ID, TYPE_COERCED_STRING, true},
+    {FIELD_ROLE, TYPE_STRING_OR_LIST, true},
+};
+
+static const struct field_rule admin_get_user_query[] = {
+    {FIELD_ID, TYPE_STRING, true},
+};
+
+static const struct field_rule admin_create_user_body[] = {
+    {FIELD_EMAIL, TYPE_STRING, true}, {FIELD_PASSWORD, TYPE_STRING, false},
+    {FIELD_NAME, TYPE_STRING, true},  {FIELD_ROLE, TYPE_STRING_OR_LIST, false},
+    {FIELD_DATA, TYPE_RECORD, false},
+};
+
+static const struct field_rule admin_update_user_body[] = {
+    {FIELD_USER_ID, TYPE_COERCED_STRING, true},
+    {FIELD_DATA, TYPE_RECORD, true},
+};
+
+static const char *const search_fields[] = {"email", "name", NULL};
+static const char *const search_operators[] = {"contains", "starts_with", "ends_with", NULL};
+static const char *const sort_directions[] = {"asc", "desc", NULL};
+/* whereOperators of @better-auth/core 1.7.25 */
+static const char *const filter_operators[] = {"eq",       "ne",          "lt",        "lte",
+                                               "gt",       "gte",         "in",        "not_in",
+                                               "contains", "starts_with", "ends_with", NULL};
+
+/* The options of each TYPE_ENUM field. */
+static const char *const *const field_options[FIELD__MAX] = {
+    [FIELD_SEARCH_FIELD] = search_fields,
+    [FIELD_SEARCH_OPERATOR] = search_operators,
+    [FIELD_SORT_DIRECTION] = sort_directions,
+    [FIELD_FILTER_OPERATOR] = filter_operators,
+};
+
+/* zod's message for an empty TYPE_NONEMPTY_STRING where the schema words its own. */
+static const char *const nonempty_messages[FIELD__MAX] = {
+    [FIELD_NEW_PASSWORD] = "newPassword cannot be empty", /* admin set-user-password */
+};
+
+static const struct field_rule admin_list_users_query[] = {
+    {FIELD_SEARCH_VALUE, TYPE_STRING, false},  {FIELD_SEARCH_FIELD, TYPE_ENUM, false},
+    {FIELD_SEARCH_OPERATOR, TYPE_ENUM, false}, {FIELD_LIMIT, TYPE_ANY, false},
+    {FIELD_OFFSET, TYPE_ANY, false},           {FIELD_SORT_BY, TYPE_STRING, false},
+    {FIELD_SORT_DIRECTION, TYPE_ENUM, false},  {FIELD_FILTER_FIELD, TYPE_STRING, false},
+    {FIELD_FILTER_VALUE, TYPE_ANY, false},     {FIELD_FILTER_OPERATOR, TYPE_ENUM, false},
+};
+
+static const struct field_rule admin_ban_user_body[] = {
+    {FIELD_USER_ID, TYPE_COERCED_STRING, true},
+    {FIELD_BAN_REASON, TYPE_STRING, false},
+    {FIELD_BAN_EXPIRES_IN, TYPE_NUMBER, false},
+};
+
+static const struct field_rule admin_revoke_user_session_body[] = {
+    {FIELD_SESSION_TOKEN, TYPE_STRING, true},
+};
+
+static const struct field_rule admin_set_user_password_body[] = {
+    {FIELD_NEW_PASSWORD, TYPE_NONEMPTY_STRING, true},
+    {FIELD_USER_ID, TYPE_COERCED_STRING, true},
+};
+
+/* permission / permissions: z.xor of the two, checked by the handler. */
+static const struct field_rule admin_has_permission_body[] = {
+    {FIELD_USER_ID, TYPE_COERCED_STRING, false},
+    {FIELD_ROLE, TYPE_STRING, false},
+    {FIELD_PERMISSION, TYPE_ANY, false},
+    {FIELD_PERMISSIONS, TYPE_ANY, false},
+};
+
 #define RULES(r) (r), sizeof(r) / sizeof((r)[0])
 #define NO_RULES NULL, 0
 
@@ -185,6 +281,27 @@ const struct body_schema_def body_schemas[SCHEMA__MAX] = {
     [SCHEMA_VERIFY_EMAIL] = {"/verify-email", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
                              RULES(verify_email_query)},
     [SCHEMA_ERROR] = {"/error", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT, RULES(error_query)},
+    [SCHEMA_ADMIN_USER_ID] = {"/admin/unban-user", false, SHAPE_OBJECT, RULES(admin_user_id_body),
+                              SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_SET_ROLE] = {"/admin/set-role", false, SHAPE_OBJECT, RULES(admin_set_role_body),
+                               SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_GET_USER] = {"/admin/get-user", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
+                               RULES(admin_get_user_query)},
+    [SCHEMA_ADMIN_CREATE_USER] = {"/admin/create-user", false, SHAPE_OBJECT,
+                                  RULES(admin_create_user_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_UPDATE_USER] = {"/admin/update-user", false, SHAPE_OBJECT,
+                                  RULES(admin_update_user_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_LIST_USERS] = {"/admin/list-users", false, SHAPE_NONE, NO_RULES, SHAPE_OBJECT,
+                                 RULES(admin_list_users_query)},
+    [SCHEMA_ADMIN_BAN_USER] = {"/admin/ban-user", false, SHAPE_OBJECT, RULES(admin_ban_user_body),
+                               SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_REVOKE_USER_SESSION] = {"/admin/revoke-user-session", false, SHAPE_OBJECT,
+                                          RULES(admin_revoke_user_session_body), SHAPE_NONE,
+                                          NO_RULES},
+    [SCHEMA_ADMIN_SET_USER_PASSWORD] = {"/admin/set-user-password", false, SHAPE_OBJECT,
+                                        RULES(admin_set_user_password_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_ADMIN_HAS_PERMISSION] = {"/admin/has-permission", false, SHAPE_OBJECT,
+                                     RULES(admin_has_permission_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_NONE] = {"", false, SHAPE_NONE, NO_RULES, SHAPE_NONE, NO_RULES},
 };
 
@@ -422,12 +539,67 @@ static void type_issue(struct issues *is, const char *where, const char *field,
     add_issue(is, where, field, msg);
 }
 
+/* enum_issue - zod's message for a value that is none of an enum's options. */
+static void enum_issue(struct issues *is, const char *where, const char *name,
+                       const char *const *options)
+{
+    char msg[256];
+    size_t len = (size_t)snprintf(msg, sizeof msg, "Invalid option: expected one of ");
+
+    for (size_t i = 0; options[i] != NULL && len < sizeof msg; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s\"%s\"", i ? "|" : "", options[i]);
+    add_issue(is, where, name, msg);
+}
+
+/* check_admin_field - the types only the admin plugin's schemas use. */
+static void check_admin_field(struct issues *is, const char *where, const struct field_rule *rule,
+                              const struct value *v)
+{
+    const char *name = field_names[rule->field];
+
+    if (v->kind == VALUE_ABSENT && !rule->required)
+        return;
+    if (v->kind == VALUE_ABSENT && rule->type == TYPE_COERCED_STRING) {
+        add_issue(is, where, name, "Invalid input: expected nonoptional, received undefined");
+        return;
+    }
+    switch (rule->type) {
+    case TYPE_NUMBER:
+        if (v->kind != VALUE_NUMBER)
+            type_issue(is, where, name, "number", v);
+        return;
+    case TYPE_COERCED_STRING:
+        return; /* only undefined fails, and that was a missing required field */
+    case TYPE_RECORD:
+        if (v->kind != VALUE_OBJECT)
+            type_issue(is, where, name, "record", v);
+        return;
+    case TYPE_STRING_OR_LIST:
+        if (v->kind != VALUE_STRING && v->kind != VALUE_ARRAY)
+            add_issue(is, where, name, "Invalid input");
+        return;
+    default: /* TYPE_ENUM */
+        for (size_t i = 0; v->kind == VALUE_STRING && field_options[rule->field][i] != NULL; i++)
+            if (strcmp(v->str, field_options[rule->field][i]) == 0)
+                return;
+        enum_issue(is, where, name, field_options[rule->field]);
+        return;
+    }
+}
+
 /* check_field - one declared field against its rule, at most one issue. */
 static void check_field(struct issues *is, const char *where, const struct field_rule *rule,
                         const struct value *v)
 {
     const char *name = field_names[rule->field];
     switch (rule->type) {
+    case TYPE_NUMBER:
+    case TYPE_RECORD:
+    case TYPE_STRING_OR_LIST:
+    case TYPE_ENUM:
+    case TYPE_COERCED_STRING:
+        check_admin_field(is, where, rule, v);
+        return;
     case TYPE_ANY:
     case TYPE_COERCED_BOOLEAN:
         return;
@@ -452,7 +624,10 @@ static void check_field(struct issues *is, const char *where, const struct field
         else if (memchr(v->str, '\0', v->len) != NULL)
             add_issue(is, where, name, "Invalid string: must not contain U+0000");
         else if (rule->type == TYPE_NONEMPTY_STRING && v->len == 0)
-            add_issue(is, where, name, "Too small: expected string to have >=1 characters");
+            add_issue(is, where, name,
+                      nonempty_messages[rule->field] != NULL
+                          ? nonempty_messages[rule->field]
+                          : "Too small: expected string to have >=1 characters");
         return;
     }
 }

@@ -42,6 +42,26 @@ enum field {
     FIELD_DISABLE_COOKIE_CACHE,
     FIELD_ERROR,             /* GET /error */
     FIELD_ERROR_DESCRIPTION, /* GET /error */
+    /* the admin plugin (admin.h) */
+    FIELD_USER_ID,
+    FIELD_ROLE,
+    FIELD_DATA,
+    FIELD_BAN_REASON,
+    FIELD_BAN_EXPIRES_IN,
+    FIELD_SESSION_TOKEN,
+    FIELD_ID,
+    FIELD_PERMISSION,
+    FIELD_PERMISSIONS,
+    FIELD_SEARCH_VALUE,
+    FIELD_SEARCH_FIELD,
+    FIELD_SEARCH_OPERATOR,
+    FIELD_LIMIT,
+    FIELD_OFFSET,
+    FIELD_SORT_BY,
+    FIELD_SORT_DIRECTION,
+    FIELD_FILTER_FIELD,
+    FIELD_FILTER_VALUE,
+    FIELD_FILTER_OPERATOR,
     FIELD__MAX
 };
 
@@ -75,6 +95,13 @@ enum field_type {
     TYPE_ANY,             /* z.any(): anything, even a string with U+0000; meant for presence
                            * and truthiness checks */
     TYPE_COERCED_BOOLEAN, /* z.coerce.boolean() (query): present and non-empty = true */
+    TYPE_NUMBER,          /* z.number() */
+    TYPE_RECORD,          /* z.record(...): an object (its members are the handler's) */
+    TYPE_STRING_OR_LIST,  /* z.union([z.string(), z.array(z.string())]): "Invalid input"; the
+                           * array's items are the handler's to check */
+    TYPE_ENUM,            /* z.enum(options): the field's options are in body.c */
+    TYPE_COERCED_STRING,  /* z.coerce.string(): anything but undefined ("expected
+                           * nonoptional"); the handler takes String(value) (admin.h) */
 };
 
 struct field_rule {
@@ -112,8 +139,18 @@ enum body_schema {
     SCHEMA_RESET_PASSWORD,
     SCHEMA_SEND_VERIFICATION_EMAIL,
     SCHEMA_VERIFY_EMAIL,
-    SCHEMA_ERROR, /* GET /error: read as given, never refused */
-    SCHEMA_NONE,  /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
+    SCHEMA_ERROR,         /* GET /error: read as given, never refused */
+    SCHEMA_ADMIN_USER_ID, /* {userId}: unban, list/revoke user sessions, impersonate, remove */
+    SCHEMA_ADMIN_SET_ROLE,
+    SCHEMA_ADMIN_GET_USER,
+    SCHEMA_ADMIN_CREATE_USER,
+    SCHEMA_ADMIN_UPDATE_USER,
+    SCHEMA_ADMIN_LIST_USERS,
+    SCHEMA_ADMIN_BAN_USER,
+    SCHEMA_ADMIN_REVOKE_USER_SESSION,
+    SCHEMA_ADMIN_SET_USER_PASSWORD,
+    SCHEMA_ADMIN_HAS_PERMISSION,
+    SCHEMA_NONE, /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
     SCHEMA__MAX
 };
 

@@ -128,3 +128,53 @@ enum db_status call_store_email_confirm(struct call *c, const char *identifier, 
     return OPS(c)->email_confirm(IMPL(c), c->req->arena, identifier, user_id, email, new_email,
                                  keep_session_id, out);
 }
+
+enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
+                                         struct admin_user *out)
+{
+    return OPS(c)->admin_user_get(IMPL(c), c->req->arena, user_id, out);
+}
+
+enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
+                                            const struct admin_change *ch, struct admin_user *out)
+{
+    return OPS(c)->admin_user_change(IMPL(c), c->req->arena, user_id, ch, out);
+}
+
+enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
+                                            const struct admin_change *ch, struct admin_user *out)
+{
+    return OPS(c)->admin_user_create(IMPL(c), c->req->arena, u, ch, out);
+}
+
+enum db_status call_store_admin_password_set(struct call *c, const char *user_id,
+                                             const char *account_id, const char *password_hash)
+{
+    return OPS(c)->admin_password_set(IMPL(c), user_id, account_id, password_hash);
+}
+
+enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
+                                          struct admin_user **out, size_t *count, int64_t *total)
+{
+    return OPS(c)->admin_user_list(IMPL(c), c->req->arena, q, out, count, total);
+}
+
+enum db_status call_store_admin_session_impersonate(struct call *c, const struct new_session *s,
+                                                    const char *admin_id,
+                                                    struct session_record *out)
+{
+    return OPS(c)->admin_session_impersonate(IMPL(c), c->req->arena, s, admin_id, out);
+}
+
+enum db_status call_store_admin_session_impersonator(struct call *c, const char *token,
+                                                     const char **admin_id)
+{
+    return OPS(c)->admin_session_impersonator(IMPL(c), c->req->arena, token, admin_id);
+}
+
+enum db_status call_store_session_lookup(struct call *c, const char *token,
+                                         struct session_record *session_out,
+                                         struct user_record *user_out)
+{
+    return OPS(c)->session_lookup(IMPL(c), c->req->arena, token, session_out, user_out);
+}

@@ -38,6 +38,9 @@ enum db_status call_store_account_list(struct call *c, const char *user_id,
 /* ---- sessions ---- */
 enum db_status call_store_session_create(struct call *c, const struct new_session *s,
                                          struct session_record *out);
+enum db_status call_store_session_lookup(struct call *c, const char *token,
+                                         struct session_record *session_out,
+                                         struct user_record *user_out);
 enum db_status call_store_session_delete_token(struct call *c, const char *token);
 enum db_status call_store_session_delete_of_user(struct call *c, const char *user_id,
                                                  const char *token, const char *handle,
@@ -58,5 +61,22 @@ enum db_status call_store_password_reset(struct call *c, const char *identifier,
 enum db_status call_store_email_confirm(struct call *c, const char *identifier, const char *user_id,
                                         const char *email, const char *new_email,
                                         const char *keep_session_id, struct user_record *out);
+
+/* ---- the admin plugin ---- */
+enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
+                                         struct admin_user *out);
+enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
+                                            const struct admin_change *ch, struct admin_user *out);
+enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
+                                            const struct admin_change *ch, struct admin_user *out);
+enum db_status call_store_admin_password_set(struct call *c, const char *user_id,
+                                             const char *account_id, const char *password_hash);
+enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
+                                          struct admin_user **out, size_t *count, int64_t *total);
+enum db_status call_store_admin_session_impersonate(struct call *c, const struct new_session *s,
+                                                    const char *admin_id,
+                                                    struct session_record *out);
+enum db_status call_store_admin_session_impersonator(struct call *c, const char *token,
+                                                     const char **admin_id);
 
 #endif

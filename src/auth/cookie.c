@@ -20,17 +20,25 @@
 #define SECURE_ATTRIBUTES "Path=/; HttpOnly; Secure; SameSite=Lax"
 
 /* Indexed by [secure][kind]. */
-static const char *const cookie_names[2][3] = {
+static const char *const cookie_names[2][4] = {
     {
         [COOKIE_SESSION_TOKEN] = "better-auth.session_token",
         [COOKIE_SESSION_DATA] = "better-auth.session_data",
         [COOKIE_DONT_REMEMBER] = "better-auth.dont_remember",
+        [COOKIE_ADMIN_SESSION] = "better-auth.admin_session",
     },
     {
         [COOKIE_SESSION_TOKEN] = SECURE_PREFIX "better-auth.session_token",
         [COOKIE_SESSION_DATA] = SECURE_PREFIX "better-auth.session_data",
         [COOKIE_DONT_REMEMBER] = SECURE_PREFIX "better-auth.dont_remember",
+        [COOKIE_ADMIN_SESSION] = SECURE_PREFIX "better-auth.admin_session",
     },
+};
+
+/* The admin plugin's stop-impersonating expires its cookie. */
+static const char *const admin_deletion_lines[2] = {
+    "better-auth.admin_session=; Max-Age=0; " ATTRIBUTES,
+    SECURE_PREFIX "better-auth.admin_session=; Max-Age=0; " SECURE_ATTRIBUTES,
 };
 
 static const char *const deletion_lines[2][COOKIE_DELETION_COUNT] = {
@@ -163,6 +171,19 @@ int cookie_session_line(const struct cookie_config *c, const char *token, bool r
                         size_t outlen)
 {
     return signed_line(c, COOKIE_SESSION_TOKEN, token, remember, out, outlen);
+}
+
+/* cookie_admin_session_line - the admin plugin's cookie: value signed, with Max-Age. */
+int cookie_admin_session_line(const struct cookie_config *c, const char *value, char *out,
+                              size_t outlen)
+{
+    return signed_line(c, COOKIE_ADMIN_SESSION, value, true, out, outlen);
+}
+
+/* cookie_admin_session_deletion - a static line. */
+const char *cookie_admin_session_deletion(const struct cookie_config *c)
+{
+    return admin_deletion_lines[c->secure];
 }
 
 /* cookie_dont_remember_line - the constant "true", signed like a token. */

@@ -31,6 +31,8 @@ enum cookie_kind {
     COOKIE_SESSION_TOKEN, /* better-auth.session_token: the signed session token */
     COOKIE_SESSION_DATA,  /* better-auth.session_data: Better Auth's cookie cache (unused) */
     COOKIE_DONT_REMEMBER, /* better-auth.dont_remember: signed "true" for rememberMe:false */
+    COOKIE_ADMIN_SESSION, /* better-auth.admin_session: the admin plugin's signed
+                             "<admin's token>:<its dont_remember value>" while impersonating */
 };
 
 enum cookie_status {
@@ -80,6 +82,12 @@ int cookie_session_line(const struct cookie_config *c, const char *token, bool r
 
 /* cookie_dont_remember_line - the Set-Cookie value Better Auth adds for rememberMe:false:
  * `NAME=encoded(true.sig); Path=/; HttpOnly; [Secure; ]SameSite=Lax`. Returns 0 or -1. */
+/* cookie_admin_session_line - "better-auth.admin_session=<signed value>; Max-Age=604800; ..."
+ * (the admin plugin, while impersonating); cookie_admin_session_deletion - the line that
+ * expires it. Returns 0 or -1, as cookie_session_line. */
+int cookie_admin_session_line(const struct cookie_config *c, const char *value, char *out,
+                              size_t outlen);
+const char *cookie_admin_session_deletion(const struct cookie_config *c);
 int cookie_dont_remember_line(const struct cookie_config *c, char *out, size_t outlen);
 
 /* cookie_deletion_lines - the COOKIE_DELETION_COUNT Set-Cookie values that log a browser out

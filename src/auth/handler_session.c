@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "auth/cookie.h"
@@ -29,9 +30,8 @@ static void no_store(struct response *resp)
 static void clear_stray_cache_cookie(struct call *c)
 {
     char value[COOKIE_SIGNED_SIZE];
-    enum cookie_status cs =
-        cookie_get(c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value,
-                   sizeof(value));
+    enum cookie_status cs = cookie_get(
+        c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value, sizeof(value));
 
     if (cs == COOKIE_OK || cs == COOKIE_INVALID)
         response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[1]);
@@ -61,6 +61,11 @@ void handle_get_session(struct call *c)
         clear_stray_cache_cookie(c);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
+        return;
+    }
+    if (c->app->admin) { /* the plugin's fields (admin.h) */
+        if ((obj = admin_session_view(c, &st)) != NULL)
+            response_json(c->resp, 200, obj);
         return;
     }
     obj = json_object_new_object();
@@ -104,7 +109,12 @@ void handle_list_sessions(struct call *c)
             s.token = c->session.token;
         else if (c->app->hash_session_tokens)
             s.token = s.id;
-        json_object_array_add(arr, json_view_session(&s));
+        if (!c->app->admin)
+            json_object_array_add(arr, json_view_session(&s));
+        else if (!admin_list_session(c, list[i].token, &s, arr)) { /* admin.h */
+            json_object_put(arr);
+            return;
+        }
     }
     response_json(c->resp, 200, arr);
 }

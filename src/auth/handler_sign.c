@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "auth/account_guard.h"
+#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "util/arena.h"
@@ -241,6 +242,8 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
+    if (c->app->admin)
+        admin_after_sign_up(c, user.id); /* the default role (admin.h) */
     answer_signed_up(c, &su, settled ? NULL : &session, &user);
 }
 
@@ -376,7 +379,8 @@ static bool check_password(struct call *c, const char *email, struct user_record
 
 /* answer_signed_in - 200 with the new session's token and the user; with a non-empty
  * callbackURL also "redirect":true, its "url" and a Location. */
-static void answer_signed_in(struct call *c, const struct user_record *user, const char *token)
+static void answer_signed_in(struct call *c, const struct user_record *user,
+                             const struct admin_user *admin, const char *token)
 {
     const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
     struct json_object *obj = json_object_new_object();
@@ -397,7 +401,8 @@ static void answer_signed_in(struct call *c, const struct user_record *user, con
         if (callback->kind == VALUE_STRING)
             json_object_object_add(obj, "url", json_object_new_string(""));
     }
-    json_object_object_add(obj, "user", json_view_user(user));
+    json_object_object_add(obj, "user",
+                           admin != NULL ? admin_view_user(admin) : json_view_user(user));
     response_json(c->resp, 200, obj);
 }
 
@@ -408,6 +413,7 @@ void handle_sign_in(struct call *c)
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
     const struct value *email_value = &c->in.body[FIELD_EMAIL];
     struct user_record user;
+    struct admin_user admin; /* the admin plugin's view of the user, when it is on */
     const char *token;
     bool needs_upgrade = false;
     char *email;
@@ -428,9 +434,11 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
+    if (c->app->admin && !admin_sign_in_allowed(c, &user, &admin)) /* bans (admin.h) */
+        return;
     if (!steps_start_session(c, &user, remember_me(c), &token))
         return;
-    answer_signed_in(c, &user, token);
+    answer_signed_in(c, &user, c->app->admin ? &admin : NULL, token);
 }
 
 /* handle_sign_out - POST /sign-out: always 200 and the deletion cookies; the presented

@@ -45,4 +45,21 @@ void handle_send_verification_email(struct call *c);
 void handle_verify_email(struct call *c);
 void handle_change_email(struct call *c);
 
+/* handler_admin.c, handler_admin_session.c: the admin plugin (AUTHFCGI_ADMIN) */
+void handle_admin_get_user(struct call *c);
+void handle_admin_list_users(struct call *c);
+void handle_admin_create_user(struct call *c);
+void handle_admin_update_user(struct call *c);
+void handle_admin_set_role(struct call *c);
+void handle_admin_set_user_password(struct call *c);
+void handle_admin_remove_user(struct call *c);
+void handle_admin_has_permission(struct call *c);
+void handle_admin_ban_user(struct call *c);
+void handle_admin_unban_user(struct call *c);
+void handle_admin_list_user_sessions(struct call *c);
+void handle_admin_revoke_user_session(struct call *c);
+void handle_admin_revoke_user_sessions(struct call *c);
+void handle_admin_impersonate_user(struct call *c);
+void handle_admin_stop_impersonating(struct call *c);
+
 #endif

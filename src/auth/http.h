@@ -55,7 +55,7 @@ struct request {
     const char *client_ip;   /* resolved by the dispatcher (client_ip module); "" when unknown */
     const char *body;        /* NUL-terminated copy; NULL when there is none */
     size_t body_len;
-    bool body_too_large;     /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
+    bool body_too_large; /* CONTENT_LENGTH over REQUEST_MAX_BODY: body was not read */
     struct arena *arena;
     /* Set by the transport: true once the web server has dropped the request (its client went
      * away), called with peer_ctx. NULL when the transport cannot tell. */
@@ -156,6 +156,32 @@ enum http_error {
     HTTP_ERROR_CHANGE_EMAIL_DISABLED,
     HTTP_ERROR_EMAIL_IS_THE_SAME,
     HTTP_ERROR_CHANGE_EMAIL_NOT_ENABLED,
+    /* the admin plugin (AUTHFCGI_ADMIN; handler_admin*.c) */
+    HTTP_ERROR_BANNED_USER,
+    HTTP_ERROR_ADMIN_USER_NOT_FOUND,
+    HTTP_ERROR_NOT_ALLOWED_CHANGE_ROLE,
+    HTTP_ERROR_NOT_ALLOWED_CREATE_USERS,
+    HTTP_ERROR_NOT_ALLOWED_LIST_USERS,
+    HTTP_ERROR_NOT_ALLOWED_LIST_SESSIONS,
+    HTTP_ERROR_NOT_ALLOWED_BAN,
+    HTTP_ERROR_NOT_ALLOWED_IMPERSONATE,
+    HTTP_ERROR_NOT_ALLOWED_REVOKE_SESSIONS,
+    HTTP_ERROR_NOT_ALLOWED_DELETE_USERS,
+    HTTP_ERROR_NOT_ALLOWED_SET_PASSWORD,
+    HTTP_ERROR_NOT_ALLOWED_GET_USER,
+    HTTP_ERROR_NOT_ALLOWED_UPDATE_USERS,
+    HTTP_ERROR_NOT_ALLOWED_SET_EMAIL,
+    HTTP_ERROR_CANNOT_IMPERSONATE_ADMINS,
+    HTTP_ERROR_CANNOT_BAN_YOURSELF,
+    HTTP_ERROR_CANNOT_REMOVE_YOURSELF,
+    HTTP_ERROR_USER_EXISTS_USE_ANOTHER_EMAIL,
+    HTTP_ERROR_NO_DATA_TO_UPDATE,
+    HTTP_ERROR_PASSWORD_NOT_VIA_UPDATE_USER,
+    HTTP_ERROR_USER_ID_CANNOT_BE_UPDATED,
+    HTTP_ERROR_INVALID_ROLE_TYPE,
+    HTTP_ERROR_NO_PERMISSIONS_PASSED,
+    HTTP_ERROR_NOT_IMPERSONATING,
+    HTTP_ERROR_ADMIN_SESSION_NOT_FOUND,
     /* the server's side: only router_fail and router_store_error answer these */
     HTTP_ERROR_INTERNAL,
     HTTP_ERROR_UNAVAILABLE,

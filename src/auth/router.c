@@ -66,6 +66,40 @@ const struct route route_table[] = {
      ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/change-email", handle_change_email, "changeEmail", SCHEMA_CHANGE_EMAIL,
      ROUTE_SESSION},
+/* the admin plugin (AUTHFCGI_ADMIN): its handlers answer 401 themselves, with Better
+ * Auth's empty body */
+#define ADMIN_ROUTE(m, p, h, op, schema, flags)                                                    \
+    {                                                                                              \
+        m, BASE_PATH "/admin/" p, h, op, schema, ROUTE_ADMIN | ROUTE_OPTIONAL_SESSION | (flags)    \
+    }
+    ADMIN_ROUTE("POST", "set-role", handle_admin_set_role, "setUserRole", SCHEMA_ADMIN_SET_ROLE, 0),
+    ADMIN_ROUTE("GET", "get-user", handle_admin_get_user, "getUser", SCHEMA_ADMIN_GET_USER, 0),
+    ADMIN_ROUTE("POST", "create-user", handle_admin_create_user, "createUser",
+                SCHEMA_ADMIN_CREATE_USER, ROUTE_HASHES),
+    ADMIN_ROUTE("POST", "update-user", handle_admin_update_user, "adminUpdateUser",
+                SCHEMA_ADMIN_UPDATE_USER, 0),
+    ADMIN_ROUTE("GET", "list-users", handle_admin_list_users, "listUsers", SCHEMA_ADMIN_LIST_USERS,
+                0),
+    ADMIN_ROUTE("POST", "list-user-sessions", handle_admin_list_user_sessions,
+                "adminListUserSessions", SCHEMA_ADMIN_USER_ID, 0),
+    ADMIN_ROUTE("POST", "unban-user", handle_admin_unban_user, "unbanUser", SCHEMA_ADMIN_USER_ID,
+                0),
+    ADMIN_ROUTE("POST", "ban-user", handle_admin_ban_user, "banUser", SCHEMA_ADMIN_BAN_USER, 0),
+    ADMIN_ROUTE("POST", "impersonate-user", handle_admin_impersonate_user, "impersonateUser",
+                SCHEMA_ADMIN_USER_ID, 0),
+    ADMIN_ROUTE("POST", "stop-impersonating", handle_admin_stop_impersonating, "stopImpersonating",
+                SCHEMA_NONE, 0),
+    ADMIN_ROUTE("POST", "revoke-user-session", handle_admin_revoke_user_session,
+                "revokeUserSession", SCHEMA_ADMIN_REVOKE_USER_SESSION, 0),
+    ADMIN_ROUTE("POST", "revoke-user-sessions", handle_admin_revoke_user_sessions,
+                "revokeUserSessions", SCHEMA_ADMIN_USER_ID, 0),
+    ADMIN_ROUTE("POST", "remove-user", handle_admin_remove_user, "removeUser", SCHEMA_ADMIN_USER_ID,
+                0),
+    ADMIN_ROUTE("POST", "set-user-password", handle_admin_set_user_password, "setUserPassword",
+                SCHEMA_ADMIN_SET_USER_PASSWORD, ROUTE_HASHES),
+    ADMIN_ROUTE("POST", "has-permission", handle_admin_has_permission, "userHasPermission",
+                SCHEMA_ADMIN_HAS_PERMISSION, 0),
+#undef ADMIN_ROUTE
     {"GET", "/healthz", handle_healthz, "healthz", SCHEMA_NONE, 0},
     {"GET", "/readyz", handle_readyz, "readyz", SCHEMA_NONE, 0},
 };
@@ -104,7 +138,11 @@ const struct route *router_route(const struct app *app, const char *method, cons
 {
     const struct route *route = router_find(method, path);
 
-    if (route != NULL && !app->delete_user &&
+    if (route == NULL)
+        return NULL;
+    if ((route->flags & ROUTE_ADMIN) && !app->admin)
+        return NULL; /* the admin plugin's routes exist only with it on */
+    if (!app->delete_user &&
         (route->handler == handle_delete_user || route->handler == handle_delete_user_callback))
         return NULL;
     return route;
@@ -270,8 +308,7 @@ static bool resolve_session(const struct route *route, struct call *c)
 
     if (!(route->flags & (ROUTE_SESSION | ROUTE_OPTIONAL_SESSION)))
         return true;
-    st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH),
-                         &c->session);
+    st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH), &c->session);
     if (st != DB_OK) {
         router_failed(c, st, c->session.failure);
         return false;

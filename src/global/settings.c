@@ -172,6 +172,10 @@ const struct setting_def settings_table[] = {
     {"AUTHFCGI_DELETE_USER", NULL, SETTING_BOOL, "false", 0, 0, FIELD(delete_user),
      "enable POST /api/auth/delete-user (off by default, as in Better Auth)", NULL, NULL,
      SETTING_ON_RELOAD},
+    {"AUTHFCGI_ADMIN", NULL, SETTING_BOOL, "false", 0, 0, FIELD(admin),
+     "Better Auth's admin plugin (off by default, as a plugin is): user roles, bans, "
+     "impersonation and the /api/auth/admin/* endpoints",
+     NULL, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
      "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
      "new address, and the address changes when it is opened",

@@ -57,6 +57,7 @@ struct settings {
     enum password_hash_format password_hash;
     int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
+    bool admin; /* AUTHFCGI_ADMIN: Better Auth's admin plugin (roles, bans, impersonation) */
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
     bool require_email_verification;

@@ -31,6 +31,46 @@
 #define ACCOUNT_COLUMNS                                                                      \
     "id, \"accountId\", \"providerId\", \"userId\", \"createdAt\", \"updatedAt\""
 
+/* The admin plugin's user row (enum admin_user_col). */
+#define ADMIN_USER_COLUMNS                                                                   \
+    USER_COLUMNS("") ", role, banned, \"banReason\", \"banExpires\""
+
+/* list-users' search ($1 field, $2 operator, $3 value) and filter ($4 field, $5 operator, $6
+ * value), as Better Auth's adapter words them for PostgreSQL: LIKE-like operators are
+ * case-sensitive, "ne" leaves out NULLs, a field the user does not have matches nothing.
+ * Values are compared as text (booleans as 'true'/'false'). */
+#define ADMIN_FIELD(f)                                                                       \
+    "(CASE " f " WHEN 'email' THEN email WHEN 'name' THEN name WHEN 'id' THEN id "           \
+    "WHEN 'role' THEN role WHEN 'banReason' THEN \"banReason\" "                             \
+    "WHEN 'banned' THEN banned::text WHEN 'emailVerified' THEN \"emailVerified\"::text "      \
+    "WHEN 'image' THEN image END)"
+#define ADMIN_MATCH(f, op, v)                                                                \
+    "(CASE " op " WHEN 'eq' THEN " ADMIN_FIELD(f) " = " v                                   \
+    " WHEN 'ne' THEN " ADMIN_FIELD(f) " <> " v                                              \
+    " WHEN 'contains' THEN strpos(" ADMIN_FIELD(f) ", " v ") > 0"                           \
+    " WHEN 'starts_with' THEN starts_with(" ADMIN_FIELD(f) ", " v ")"                       \
+    " WHEN 'ends_with' THEN right(" ADMIN_FIELD(f) ", length(" v ")) = " v                  \
+    " WHEN 'lt' THEN " ADMIN_FIELD(f) " < " v " WHEN 'lte' THEN " ADMIN_FIELD(f) " <= " v   \
+    " WHEN 'gt' THEN " ADMIN_FIELD(f) " > " v " WHEN 'gte' THEN " ADMIN_FIELD(f) " >= " v   \
+    " ELSE false END)"
+#define ADMIN_WHERE                                                                          \
+    "WHERE ($3::text IS NULL OR coalesce(" ADMIN_MATCH("$1::text", "$2::text", "$3::text")   \
+    ", false)) AND ($6::text IS NULL OR coalesce("                                          \
+    ADMIN_MATCH("$4::text", "$5::text", "$6::text") ", false))"
+/* Sorting by $7 ($8 'asc' or 'desc'): one term per type of column; then creation order. */
+#define ADMIN_SORT_TEXT                                                                      \
+    "CASE $7::text WHEN 'email' THEN email WHEN 'name' THEN name WHEN 'id' THEN id "         \
+    "WHEN 'role' THEN role WHEN 'banReason' THEN \"banReason\" WHEN 'image' THEN image END"
+#define ADMIN_SORT_TIME                                                                      \
+    "CASE $7::text WHEN 'createdAt' THEN \"createdAt\" WHEN 'updatedAt' THEN \"updatedAt\" " \
+    "WHEN 'banExpires' THEN \"banExpires\" END"
+#define ADMIN_SORT_BOOL                                                                      \
+    "CASE $7::text WHEN 'banned' THEN banned WHEN 'emailVerified' THEN \"emailVerified\" END"
+#define ADMIN_ORDER(dir)                                                                     \
+    "CASE WHEN $8::text = '" dir "' THEN " ADMIN_SORT_TEXT " END " dir ", "                 \
+    "CASE WHEN $8::text = '" dir "' THEN " ADMIN_SORT_TIME " END " dir ", "                 \
+    "CASE WHEN $8::text = '" dir "' THEN " ADMIN_SORT_BOOL " END " dir
+
 /* A user's credential password when it has several credential accounts (Better Auth never
  * makes two, but nothing in its schema forbids them): one with a password, the oldest. */
 #define CREDENTIAL_ORDER "ORDER BY password IS NULL, \"createdAt\", id LIMIT 1"
@@ -53,6 +93,59 @@
     "(1000 * power(2, least(" k " - $4::integer - 1, 40)))::bigint) END"
 
 const struct stmt_def stmt_table[STMT__MAX] = {
+    [STMT_ADMIN_USER_GET] = {
+        .name = "authfcgi_admin_user_get",
+        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" WHERE id = $1",
+        .nparams = 1,
+        .read_only = true,
+        .binary = true,
+    },
+    /* Better Auth's updateUser: the changed columns and updatedAt. A taken e-mail is a unique
+     * violation (DB_CONFLICT). */
+    [STMT_ADMIN_USER_CHANGE] = {
+        .name = "authfcgi_admin_user_change",
+        .sql = "UPDATE \"user\" SET role = coalesce($2::text, role), "
+               "banned = CASE $3::text WHEN 'set' THEN true WHEN 'lift' THEN false ELSE banned END, "
+               "\"banReason\" = CASE $3::text WHEN 'set' THEN $4::text WHEN 'lift' THEN NULL "
+               "ELSE \"banReason\" END, "
+               "\"banExpires\" = CASE $3::text WHEN 'set' THEN " NOW_MS
+               " + $5::bigint * interval '1 second' WHEN 'lift' THEN NULL ELSE \"banExpires\" END, "
+               "name = coalesce($6::text, name), "
+               "image = CASE WHEN $7::boolean THEN $8::text ELSE image END, "
+               "email = coalesce($9::text, email), "
+               "\"emailVerified\" = coalesce($10::boolean, \"emailVerified\"), "
+               "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " ADMIN_USER_COLUMNS,
+        .nparams = 10,
+        .read_only = false,
+        .binary = true,
+    },
+    [STMT_ADMIN_USER_LIST] = {
+        .name = "authfcgi_admin_user_list",
+        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" " ADMIN_WHERE
+               " ORDER BY " ADMIN_ORDER("asc") ", " ADMIN_ORDER("desc")
+               ", \"createdAt\", id LIMIT $9::bigint OFFSET $10::bigint",
+        .nparams = 10,
+        .read_only = true,
+        .binary = true,
+    },
+    [STMT_ADMIN_USER_COUNT] = {
+        .name = "authfcgi_admin_user_count",
+        .sql = "SELECT count(*) FROM \"user\" " ADMIN_WHERE,
+        .nparams = 6,
+        .read_only = true,
+    },
+    [STMT_ADMIN_SESSION_IMPERSONATED] = {
+        .name = "authfcgi_admin_session_impersonated",
+        .sql = "UPDATE session SET \"impersonatedBy\" = $2 WHERE id = $1",
+        .nparams = 2,
+        .read_only = false,
+    },
+    [STMT_ADMIN_SESSION_IMPERSONATOR] = {
+        .name = "authfcgi_admin_session_impersonator",
+        .sql = "SELECT \"impersonatedBy\" FROM session WHERE token = $1",
+        .nparams = 1,
+        .read_only = true,
+    },
     [STMT_PING] = {
         .name = "authfcgi_ping",
         .sql = "SELECT 1",

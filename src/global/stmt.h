@@ -51,6 +51,16 @@ enum stmt {
     STMT_OUTBOX_FAIL,   /* id, attempts (the claim's), error -> (none) */
     STMT_OUTBOX_PURGE,  /* days -> (none) */
     STMT_OUTBOX_COUNTS, /* -> pending (or sending), failed */
+    /* The admin plugin (AUTHFCGI_ADMIN): rows of enum admin_user_col. */
+    STMT_ADMIN_USER_GET,    /* id -> admin user */
+    STMT_ADMIN_USER_CHANGE, /* id, role or NULL, ban 'set'/'lift'/NULL, reason, expires s or
+                               NULL, name or NULL, set image 't'/'f', image, email or NULL,
+                               emailVerified 't'/'f' or NULL -> admin user */
+    STMT_ADMIN_USER_LIST,   /* search field, op, value, filter field, op, value, sort field,
+                               'asc'/'desc', limit or NULL, offset -> admin users */
+    STMT_ADMIN_USER_COUNT,  /* the search and filter parameters of LIST -> count */
+    STMT_ADMIN_SESSION_IMPERSONATED, /* session id, admin's user id -> (none) */
+    STMT_ADMIN_SESSION_IMPERSONATOR, /* stored token -> impersonatedBy (may be NULL) */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */
@@ -63,15 +73,15 @@ enum stmt {
 
 /* Column layouts of the rows the store's statements return: a user, a session, an account,
  * always in binary (stmt_def.binary): text columns as their bytes, booleans as one byte,
- * timestamps as PostgreSQL's 64-bit microseconds since 2000-01-01 UTC. STMT_SESSION_LOOKUP returns a session followed by
- * a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a user followed by the
- * credential password (column USER_COL__COUNT). */
+ * timestamps as PostgreSQL's 64-bit microseconds since 2000-01-01 UTC. STMT_SESSION_LOOKUP returns
+ * a session followed by a user (user columns start at SESSION_COL__COUNT); STMT_USER_BY_EMAIL a
+ * user followed by the credential password (column USER_COL__COUNT). */
 enum user_col {
     USER_COL_ID,
     USER_COL_NAME,
     USER_COL_EMAIL,
     USER_COL_EMAIL_VERIFIED,
-    USER_COL_IMAGE,          /* may be NULL */
+    USER_COL_IMAGE, /* may be NULL */
     USER_COL_CREATED_AT,
     USER_COL_UPDATED_AT,
     USER_COL__COUNT
@@ -87,6 +97,15 @@ enum session_col {
     SESSION_COL_CREATED_AT,
     SESSION_COL_UPDATED_AT,
     SESSION_COL__COUNT
+};
+
+/* The admin plugin's user row: the user layout, then its columns. */
+enum admin_user_col {
+    ADMIN_USER_COL_ROLE = USER_COL__COUNT, /* may be NULL */
+    ADMIN_USER_COL_BANNED,                 /* may be NULL (= false) */
+    ADMIN_USER_COL_BAN_REASON,             /* may be NULL */
+    ADMIN_USER_COL_BAN_EXPIRES,            /* may be NULL */
+    ADMIN_USER_COL__COUNT
 };
 
 enum account_col {

@@ -98,6 +98,38 @@ struct user_update {
     const char *image;
 };
 
+/* ---- the admin plugin (AUTHFCGI_ADMIN) ---- */
+/* A user with the columns the admin plugin adds. */
+struct admin_user {
+    struct user_record user;
+    const char *role;        /* NULL = SQL NULL (the default role) */
+    bool banned;             /* SQL NULL reads as false */
+    const char *ban_reason;  /* NULL = SQL NULL */
+    const char *ban_expires; /* ISO text; NULL = the ban does not end (or no ban) */
+    int64_t ban_expires_ms;  /* when ban_expires is non-NULL */
+};
+enum admin_ban { ADMIN_BAN_KEEP, ADMIN_BAN_SET, ADMIN_BAN_LIFT };
+/* What an admin endpoint changes; strings borrowed for the call. */
+struct admin_change {
+    const char *role; /* NULL = keep */
+    enum admin_ban ban;
+    const char *ban_reason;   /* ADMIN_BAN_SET */
+    int64_t ban_expires_in_s; /* ADMIN_BAN_SET: from now; < 0 = never */
+    const char *name;         /* NULL = keep */
+    enum field_update image_op;
+    const char *image;
+    const char *email;          /* NULL = keep; lower-cased */
+    const char *email_verified; /* NULL = keep, "t" or "f" */
+};
+/* list-users: search and filter (value NULL = none), sort (field NULL = creation order). */
+struct admin_user_query {
+    const char *search_field, *search_op, *search_value;
+    const char *filter_field, *filter_op, *filter_value;
+    const char *sort_field;
+    bool sort_desc;
+    int64_t limit, offset; /* 0 = none */
+};
+
 /* The per-account sign-in policy (account_guard.c): at most max_failures attempts that were
  * not a success per window_s; the first free_failures consecutive ones cost no delay, each
  * further one makes the next attempt wait 1 s, 2 s, 4 s, ... up to max_delay_s. */
@@ -225,6 +257,39 @@ struct store_ops {
     /* account_guard_success - the claimed attempt succeeded: it is no failure, and the delay
      * starts over (DB_OK also when key has no row). */
     enum db_status (*account_guard_success)(void *impl, const char *key);
+    /* ---- the admin plugin (admin.h) ---- */
+    /* admin_user_get - the user with its admin columns; DB_NOTFOUND when there is none. */
+    enum db_status (*admin_user_get)(void *impl, struct arena *a, const char *user_id,
+                                     struct admin_user *out);
+    /* admin_user_change - one transaction: apply ch (and updatedAt = now); with ADMIN_BAN_SET
+     * every session of the user is deleted too. Returns the user as it is now; DB_NOTFOUND,
+     * nothing changed, when there is no such user; DB_CONFLICT when ch->email is another
+     * user's. */
+    enum db_status (*admin_user_change)(void *impl, struct arena *a, const char *user_id,
+                                        const struct admin_change *ch, struct admin_user *out);
+    /* admin_user_create - one transaction: the user u, its credential account when
+     * u->password_hash is non-NULL (u->mail is ignored), then ch applied (its role, image,
+     * emailVerified). DB_CONFLICT when the e-mail is taken. */
+    enum db_status (*admin_user_create)(void *impl, struct arena *a, const struct new_user *u,
+                                        const struct admin_change *ch, struct admin_user *out);
+    /* admin_password_set - one transaction: the user's credential password, or a new
+     * credential account (id account_id) holding it when the user has none, as set-user-password
+     * does. Sessions are kept. DB_NOTFOUND when there is no such user. */
+    enum db_status (*admin_password_set)(void *impl, const char *user_id, const char *account_id,
+                                         const char *password_hash);
+    /* admin_user_list - the users q selects, in its order and page, and *total, how many it
+     * selects without paging. */
+    enum db_status (*admin_user_list)(void *impl, struct arena *a, const struct admin_user_query *q,
+                                      struct admin_user **out, size_t *count, int64_t *total);
+    /* admin_session_impersonate - one transaction: insert s and mark it impersonated by
+     * admin_id. */
+    enum db_status (*admin_session_impersonate)(void *impl, struct arena *a,
+                                                const struct new_session *s, const char *admin_id,
+                                                struct session_record *out);
+    /* admin_session_impersonator - the impersonatedBy of the session with this stored token
+     * (*admin_id NULL when not impersonated); DB_NOTFOUND when there is no such session. */
+    enum db_status (*admin_session_impersonator)(void *impl, struct arena *a, const char *token,
+                                                 const char **admin_id);
 };
 
 struct store {

@@ -714,6 +714,231 @@ static enum db_status pg_account_guard_success(void *impl, const char *key)
     return st == DB_NOTFOUND ? DB_OK : st;
 }
 
+/* ---- the admin plugin ---- */
+
+/* read_admin_user - the admin_user_col layout. */
+static enum db_status read_admin_user(struct arena *a, const struct db_result *r, int row,
+                                      enum stmt id, struct admin_user *u)
+{
+    enum db_status st = read_user(a, r, row, 0, id, &u->user);
+
+    if (st != DB_OK)
+        return st;
+    u->role = arena_strdup(a, db_result_value(r, row, ADMIN_USER_COL_ROLE));
+    u->ban_reason = arena_strdup(a, db_result_value(r, row, ADMIN_USER_COL_BAN_REASON));
+    u->banned = false;
+    if (db_result_value(r, row, ADMIN_USER_COL_BANNED) != NULL &&
+        read_bool(r, row, ADMIN_USER_COL_BANNED, &u->banned) != 0)
+        return bad_row(id, "user.banned");
+    u->ban_expires = NULL;
+    u->ban_expires_ms = 0;
+    if (db_result_value(r, row, ADMIN_USER_COL_BAN_EXPIRES) != NULL &&
+        read_time(a, r, row, ADMIN_USER_COL_BAN_EXPIRES, &u->ban_expires_ms, &u->ban_expires) != 0)
+        return bad_row(id, "user.banExpires");
+    return DB_OK;
+}
+
+static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char *user_id,
+                                        struct admin_user *out)
+{
+    const char *params[] = {user_id};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_ADMIN_USER_GET, params, &r);
+
+    if (st == DB_OK)
+        st = read_admin_user(a, r, 0, STMT_ADMIN_USER_GET, out);
+    db_result_free(r);
+    return st;
+}
+
+struct admin_change_unit {
+    struct arena *a;
+    const char *user_id;
+    const struct admin_change *ch;
+    struct admin_user *out;
+};
+
+static enum db_status admin_change_run(struct db *db, void *ctx)
+{
+    struct admin_change_unit *t = ctx;
+    static const char *const bans[] = {
+        [ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set", [ADMIN_BAN_LIFT] = "lift"};
+    char expires[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    enum db_status st;
+
+    snprintf(expires, sizeof expires, "%" PRId64, t->ch->ban_expires_in_s);
+    const char *params[] = {t->user_id,
+                            t->ch->role,
+                            bans[t->ch->ban],
+                            t->ch->ban_reason,
+                            t->ch->ban_expires_in_s >= 0 ? expires : NULL,
+                            t->ch->name,
+                            t->ch->image_op != FIELD_KEEP ? "t" : "f",
+                            t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
+                            t->ch->email,
+                            t->ch->email_verified};
+    st = db_exec(db, STMT_ADMIN_USER_CHANGE, params, &r);
+    if (st == DB_OK)
+        st = read_admin_user(t->a, r, 0, STMT_ADMIN_USER_CHANGE, t->out);
+    db_result_free(r);
+    if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
+        const char *uid[] = {t->user_id};
+
+        st = db_exec(db, STMT_SESSION_DELETE_ALL, uid, NULL);
+        st = st == DB_NOTFOUND ? DB_OK : st;
+    }
+    return st;
+}
+
+static enum db_status pg_admin_user_change(void *impl, struct arena *a, const char *user_id,
+                                           const struct admin_change *ch, struct admin_user *out)
+{
+    struct admin_change_unit t = {a, user_id, ch, out};
+
+    return db_transaction(impl, admin_change_run, &t);
+}
+
+struct admin_create_unit {
+    struct arena *a;
+    const struct new_user *u;
+    const struct admin_change *ch;
+    struct admin_user *out;
+};
+
+static enum db_status admin_create_run(struct db *db, void *ctx)
+{
+    struct admin_create_unit *t = ctx;
+    struct admin_change_unit change = {t->a, t->u->id, t->ch, t->out};
+    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
+    const char *account_params[] = {t->u->account_id, t->u->id, t->u->password_hash};
+    enum db_status st = inserted(db_exec(db, STMT_USER_INSERT, user_params, NULL));
+
+    if (st == DB_OK && t->u->password_hash != NULL)
+        st = inserted(db_exec(db, STMT_ACCOUNT_INSERT_CREDENTIAL, account_params, NULL));
+    return st == DB_OK ? admin_change_run(db, &change) : st;
+}
+
+static enum db_status pg_admin_user_create(void *impl, struct arena *a, const struct new_user *u,
+                                           const struct admin_change *ch, struct admin_user *out)
+{
+    struct admin_create_unit t = {a, u, ch, out};
+
+    return db_transaction(impl, admin_create_run, &t);
+}
+
+struct admin_password_unit {
+    const char *user_id, *account_id, *hash;
+};
+
+static enum db_status admin_password_run(struct db *db, void *ctx)
+{
+    const struct admin_password_unit *t = ctx;
+    const char *set_params[] = {t->user_id, t->hash};
+    const char *create_params[] = {t->account_id, t->user_id, t->hash};
+    enum db_status st = db_exec(db, STMT_PASSWORD_SET, set_params, NULL);
+
+    if (st != DB_NOTFOUND)
+        return st;
+    return db_exec(db, STMT_ACCOUNT_CREATE_CREDENTIAL, create_params, NULL);
+}
+
+static enum db_status pg_admin_password_set(void *impl, const char *user_id, const char *account_id,
+                                            const char *password_hash)
+{
+    struct admin_password_unit t = {user_id, account_id, password_hash};
+
+    return db_transaction(impl, admin_password_run, &t);
+}
+
+static enum db_status admin_user_count(struct db *db, const char *const *where, int64_t *total)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, STMT_ADMIN_USER_COUNT, where, &r);
+
+    if (st == DB_OK && text_parse_int64(db_result_value(r, 0, 0), total) != 0)
+        st = bad_row(STMT_ADMIN_USER_COUNT, "count");
+    db_result_free(r);
+    return st;
+}
+
+static enum db_status pg_admin_user_list(void *impl, struct arena *a,
+                                         const struct admin_user_query *q, struct admin_user **out,
+                                         size_t *count, int64_t *total)
+{
+    char limit[INT_TEXT_SIZE], offset[INT_TEXT_SIZE];
+    struct db_result *r = NULL;
+    enum db_status st;
+    int rows;
+
+    snprintf(limit, sizeof limit, "%" PRId64, q->limit);
+    snprintf(offset, sizeof offset, "%" PRId64, q->offset);
+    const char *params[] = {q->search_field,
+                            q->search_op,
+                            q->search_value,
+                            q->filter_field,
+                            q->filter_op,
+                            q->filter_value,
+                            q->sort_field,
+                            q->sort_desc ? "desc" : "asc",
+                            q->limit > 0 ? limit : NULL,
+                            offset};
+    *out = NULL;
+    *count = 0;
+    st = db_exec(impl, STMT_ADMIN_USER_LIST, params, &r);
+    rows = db_result_rows(r);
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    if (st == DB_OK && rows > 0) {
+        *out = arena_alloc(a, (size_t)rows * sizeof **out);
+        for (int i = 0; i < rows && st == DB_OK; i++)
+            st = read_admin_user(a, r, i, STMT_ADMIN_USER_LIST, &(*out)[i]);
+        *count = st == DB_OK ? (size_t)rows : 0;
+    }
+    db_result_free(r);
+    return st == DB_OK ? admin_user_count(impl, params, total) : st;
+}
+
+struct impersonate_unit {
+    struct arena *a;
+    const struct new_session *s;
+    const char *admin_id;
+    struct session_record *out;
+};
+
+static enum db_status impersonate_run(struct db *db, void *ctx)
+{
+    struct impersonate_unit *t = ctx;
+    enum db_status st = insert_session(db, t->a, t->s, t->out);
+    const char *params[] = {t->s->id, t->admin_id};
+
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db, STMT_ADMIN_SESSION_IMPERSONATED, params, NULL);
+    return st == DB_NOTFOUND ? DB_FAIL : st;
+}
+
+static enum db_status pg_admin_session_impersonate(void *impl, struct arena *a,
+                                                   const struct new_session *s,
+                                                   const char *admin_id, struct session_record *out)
+{
+    struct impersonate_unit t = {a, s, admin_id, out};
+
+    return db_transaction(impl, impersonate_run, &t);
+}
+
+static enum db_status pg_admin_session_impersonator(void *impl, struct arena *a, const char *token,
+                                                    const char **admin_id)
+{
+    const char *params[] = {token};
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(impl, STMT_ADMIN_SESSION_IMPERSONATOR, params, &r);
+
+    *admin_id = st == DB_OK ? arena_strdup(a, db_result_value(r, 0, 0)) : NULL;
+    db_result_free(r);
+    return st;
+}
+
 static const struct store_ops pg_ops = {
     .ping = pg_ping,
     .retry_after = pg_retry_after,
@@ -740,6 +965,13 @@ static const struct store_ops pg_ops = {
     .rate_limit_hit = pg_rate_limit_hit,
     .account_guard_claim = pg_account_guard_claim,
     .account_guard_success = pg_account_guard_success,
+    .admin_user_get = pg_admin_user_get,
+    .admin_user_change = pg_admin_user_change,
+    .admin_user_create = pg_admin_user_create,
+    .admin_password_set = pg_admin_password_set,
+    .admin_user_list = pg_admin_user_list,
+    .admin_session_impersonate = pg_admin_session_impersonate,
+    .admin_session_impersonator = pg_admin_session_impersonator,
 };
 
 void store_pg_init(struct store *store, struct db *db)

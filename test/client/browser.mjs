@@ -46,8 +46,11 @@ export function assertOk(res, what) {
 // them through fetchOptions hooks.
 export class Browser {
     // baseURL: the front server; origin: the page origin sent as Origin; agent: the
-    // User-Agent's product token (the label is added to it).
-    constructor({ baseURL, origin, agent, label }) {
+    // User-Agent's product token (the label is added to it); plugins: client plugins
+    // (adminClient()...); lastCookieWins: file a name's last Set-Cookie of a response, as a
+    // real browser does (the admin plugin's impersonation deletes, then sets the session cookie).
+    constructor({ baseURL, origin, agent, label, plugins = [], lastCookieWins = false }) {
+        this.lastCookieWins = lastCookieWins;
         this.label = label;
         this.origin = origin;
         this.jar = new Map(); // name -> { value, attrs: Map(lower-case attribute -> value) }
@@ -56,6 +59,7 @@ export class Browser {
         this.problems = [];
         this.client = createAuthClient({
             baseURL,
+            plugins,
             fetchOptions: {
                 onRequest: (ctx) => this.onRequest(ctx),
                 onResponse: (ctx) => this.onResponse(ctx),
@@ -90,7 +94,7 @@ export class Browser {
             }
             const name = pair.slice(0, eq).trim();
             const value = pair.slice(eq + 1).trim();
-            if (seen.has(name)) {
+            if (seen.has(name) && !this.lastCookieWins) {
                 this.problems.push(`${ctx.response.url}: Set-Cookie ${name} twice in one response`);
                 continue;
             }

@@ -32,15 +32,18 @@ static const struct {
      "r:1: bad host (a name such as example.com or *.example.com): ex_ample.com"},
     {"/a GET host=x.example public extra\n",
      "r:1: too many fields (PATH [METHODS] [host=HOST] DECISION): extra"},
-    {"/a allow\n", "r:1: unknown decision (public, signed-in, verified, email:..., deny): allow"},
-    {"/a Public\n", "r:1: unknown decision (public, signed-in, verified, email:..., deny): Public"},
+    {"/a allow\n",
+     "r:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): allow"},
+    {"/a Public\n",
+     "r:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): Public"},
     {"/a email:\n", "r:1: email: needs addresses or @domains separated by commas"},
     {"/a email:alice\n", "r:1: bad address in email: (user@domain or @domain): alice"},
     {"/a email:a@example.com,\n", "r:1: bad address in email: (user@domain or @domain): "},
     {"/a email:@\n", "r:1: bad address in email: (user@domain or @domain): @"},
     {"/a role:\n", "r:1: role: needs role names separated by commas"},
-    {"/a role:admin\n",
-     "r:1: role rules need user roles, which authfcgi does not have yet: role:admin"},
+    {"/a role:admin,\n", "r:1: bad role name in role: (letters, digits, - and _): "},
+    {"/a role:ad min\n", "r:1: bad methods"},
+    {"/a role:a+b\n", "r:1: bad role name in role: (letters, digits, - and _): a+b"},
 };
 
 START_TEST(test_bad_file)
@@ -93,8 +96,10 @@ START_TEST(test_load_file_names_lines)
     close(fd);
     ck_assert_int_eq(access_rules_load(&r, path, err, sizeof err), -1);
     char want[600];
-    snprintf(want, sizeof want,
-             "%s:4: unknown decision (public, signed-in, verified, email:..., deny): bogus", path);
+    snprintf(
+        want, sizeof want,
+        "%s:4: unknown decision (public, signed-in, verified, email:..., role:..., deny): bogus",
+        path);
     ck_assert_str_eq(err, want);
     unlink(path);
 }

@@ -322,6 +322,50 @@ START_TEST(test_rule_email_list)
 }
 END_TEST
 
+/* role: rules need the admin plugin: refused at start without it; with it a user with one of
+ * the roles passes (verified or not), others get 403, and the role goes to the app. */
+START_TEST(test_rule_role)
+{
+    char err[512];
+    const char *text = "/admin/ role:admin,ops\n";
+
+    snprintf(rules_path, sizeof rules_path, "/tmp/check_authorize_XXXXXX");
+    int fd = mkstemp(rules_path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    app_free(&app);
+    settings.access_rules = rules_path;
+    ck_assert_int_eq(app_init(&app, &settings, fake_store_store(fs), err, sizeof err), -1);
+    ck_assert_msg(strstr(err, ":1: role rules need user roles: turn the admin plugin on "
+                              "(AUTHFCGI_ADMIN=true)") != NULL,
+                  "%s", err);
+    settings.admin = true;
+    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
+    unlink(rules_path);
+
+    seed_alice();
+    seed_bob();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    seed_live(N_ID, N_TOKEN, BOB_ID);
+    fake_store_user(fs, ALICE_ID)->role = strdup("user,ops");
+    struct response r = authz("GET", "/admin/x", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "Variable-AUTH_USER_ROLE"), "user,ops");
+    r = authz("GET", "/admin/x", N_COOKIE, JSON_ACCEPT); /* no role: the default, user */
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = authz("GET", "/elsewhere", N_COOKIE, JSON_ACCEPT);
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "Variable-AUTH_USER_ROLE"), "user");
+    r = nginx("GET", "/admin/x", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "X-Auth-User-Role"), "user,ops");
+    fake_store_fail(fs, FAKE_OP_ADMIN_USER_GET, DB_RETRY, 0);
+    r = authz("GET", "/admin/x", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 503);
+}
+END_TEST
+
 START_TEST(test_rule_deny_and_public)
 {
     rules(RULES);
@@ -505,6 +549,7 @@ static Suite *authorize_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_rule_verified);
     tcase_add_test(t, test_rule_email_list);
+    tcase_add_test(t, test_rule_role);
     tcase_add_test(t, test_rule_deny_and_public);
     tcase_add_test(t, test_options_by_rule);
     suite_add_tcase(s, t);

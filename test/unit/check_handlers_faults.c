@@ -231,6 +231,9 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_ACCOUNT_LIST:
     case FAKE_OP_VERIFICATION_FIND:
     case FAKE_OP_PASSWORD_KINDS:
+    case FAKE_OP_ADMIN_USER_GET:
+    case FAKE_OP_ADMIN_USER_LIST:
+    case FAKE_OP_ADMIN_SESSION_IMPERSONATOR:
     case FAKE_OP__MAX:
         return NULL;
     case FAKE_OP_RATE_LIMIT_HIT:
@@ -250,6 +253,10 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_MAIL_ISSUE:
     case FAKE_OP_PASSWORD_RESET:
     case FAKE_OP_EMAIL_CONFIRM:
+    case FAKE_OP_ADMIN_USER_CHANGE:
+    case FAKE_OP_ADMIN_USER_CREATE:
+    case FAKE_OP_ADMIN_PASSWORD_SET:
+    case FAKE_OP_ADMIN_SESSION_IMPERSONATE:
         break;
     }
     return E_OUTCOME_UNKNOWN;

@@ -74,6 +74,13 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_RATE_LIMIT_HIT] = "rate_limit_hit",
     [FAKE_OP_ACCOUNT_GUARD_CLAIM] = "account_guard_claim",
     [FAKE_OP_ACCOUNT_GUARD_SUCCESS] = "account_guard_success",
+    [FAKE_OP_ADMIN_USER_GET] = "admin_user_get",
+    [FAKE_OP_ADMIN_USER_CHANGE] = "admin_user_change",
+    [FAKE_OP_ADMIN_USER_CREATE] = "admin_user_create",
+    [FAKE_OP_ADMIN_PASSWORD_SET] = "admin_password_set",
+    [FAKE_OP_ADMIN_USER_LIST] = "admin_user_list",
+    [FAKE_OP_ADMIN_SESSION_IMPERSONATE] = "admin_session_impersonate",
+    [FAKE_OP_ADMIN_SESSION_IMPERSONATOR] = "admin_session_impersonator",
 };
 
 /* ---- memory ------------------------------------------------------------------------------ */
@@ -114,6 +121,8 @@ static void user_release(struct fake_user *u)
     free(u->name);
     free(u->email);
     free(u->image);
+    free(u->role);
+    free(u->ban_reason);
 }
 
 static void account_release(struct fake_account *a)
@@ -134,6 +143,7 @@ static void session_release(struct fake_session *s)
     free(s->user_id);
     free(s->ip_address);
     free(s->user_agent);
+    free(s->impersonated_by);
 }
 
 static void verification_release(struct fake_verification *v)
@@ -1080,6 +1090,228 @@ static enum db_status op_account_guard_success(void *impl, const char *key)
     return DB_OK;
 }
 
+/* ---- the admin plugin -------------------------------------------------------------------- */
+
+static void admin_out(struct arena *a, const struct fake_user *u, struct admin_user *out)
+{
+    user_out(a, u, &out->user);
+    out->role = arena_strdup(a, u->role);
+    out->banned = u->banned;
+    out->ban_reason = arena_strdup(a, u->ban_reason);
+    out->ban_expires_ms = u->ban_expires_ms;
+    out->ban_expires = u->ban_expires_ms != 0 ? iso_in(a, u->ban_expires_ms) : NULL;
+}
+
+static enum db_status op_admin_user_get(void *impl, struct arena *a, const char *user_id,
+                                        struct admin_user *out)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_GET);
+    if ((u = find_user(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    admin_out(a, u, out);
+    return DB_OK;
+}
+
+static void set_string(char **field, const char *value)
+{
+    free(*field);
+    *field = xstrdup(value);
+}
+
+/* admin_apply - STMT_ADMIN_USER_CHANGE on one row. */
+static void admin_apply(struct fake_user *u, const struct admin_change *ch, int64_t now)
+{
+    if (ch->role != NULL)
+        set_string(&u->role, ch->role);
+    if (ch->name != NULL)
+        set_string(&u->name, ch->name);
+    if (ch->image_op != FIELD_KEEP)
+        set_string(&u->image, ch->image_op == FIELD_SET ? ch->image : NULL);
+    if (ch->email != NULL)
+        set_string(&u->email, ch->email);
+    if (ch->email_verified != NULL)
+        u->email_verified = ch->email_verified[0] == 't';
+    if (ch->ban != ADMIN_BAN_KEEP) {
+        u->banned = ch->ban == ADMIN_BAN_SET;
+        set_string(&u->ban_reason, ch->ban == ADMIN_BAN_SET ? ch->ban_reason : NULL);
+        u->ban_expires_ms = ch->ban == ADMIN_BAN_SET && ch->ban_expires_in_s >= 0
+                                ? now + ch->ban_expires_in_s * 1000
+                                : 0;
+    }
+    u->updated_ms = now;
+}
+
+static enum db_status op_admin_user_change(void *impl, struct arena *a, const char *user_id,
+                                           const struct admin_change *ch, struct admin_user *out)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_CHANGE);
+    if ((u = find_user(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    if (ch->email != NULL) { /* "user_email_key", as in PostgreSQL */
+        struct fake_user *taken = fake_store_user_by_email(fs, ch->email);
+        if (taken != NULL && taken != u)
+            return DB_CONFLICT;
+    }
+    admin_apply(u, ch, fake_store_now_ms());
+    admin_out(a, u, out);
+    if (ch->ban == ADMIN_BAN_SET)
+        remove_sessions_where(fs, user_id, NULL);
+    return leave(fs, FAKE_OP_ADMIN_USER_CHANGE, DB_OK);
+}
+
+static enum db_status op_admin_user_create(void *impl, struct arena *a, const struct new_user *nu,
+                                           const struct admin_change *ch, struct admin_user *out)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_user *u;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_CREATE);
+    if (fake_store_user_by_email(fs, nu->email) != NULL || find_user(fs, nu->id) != NULL ||
+        account_id_taken(fs, nu->account_id))
+        return DB_CONFLICT;
+    u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
+    admin_apply(u, ch, now);
+    admin_out(a, u, out);
+    if (nu->password_hash != NULL)
+        insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
+    return leave(fs, FAKE_OP_ADMIN_USER_CREATE, DB_OK);
+}
+
+static enum db_status op_admin_password_set(void *impl, const char *user_id, const char *account_id,
+                                            const char *password_hash)
+{
+    struct fake_store *fs = impl;
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_PASSWORD_SET);
+    if (find_user(fs, user_id) == NULL)
+        return DB_NOTFOUND;
+    if ((acc = find_credential(fs, user_id)) != NULL) {
+        set_string(&acc->password, password_hash);
+        acc->updated_ms = fake_store_now_ms();
+    } else {
+        insert_account(fs, account_id, user_id, password_hash, fake_store_now_ms());
+    }
+    return leave(fs, FAKE_OP_ADMIN_PASSWORD_SET, DB_OK);
+}
+
+/* user_field - the text STMT_ADMIN_USER_LIST compares for a field (NULL: none). */
+static const char *user_field(const struct fake_user *u, const char *field)
+{
+    if (strcmp(field, "email") == 0)
+        return u->email;
+    if (strcmp(field, "name") == 0)
+        return u->name;
+    if (strcmp(field, "id") == 0)
+        return u->id;
+    if (strcmp(field, "role") == 0)
+        return u->role;
+    return NULL;
+}
+
+static bool matches(const struct fake_user *u, const char *field, const char *op, const char *v)
+{
+    const char *f = user_field(u, field);
+    size_t fl = f != NULL ? strlen(f) : 0, vl = strlen(v);
+
+    if (f == NULL)
+        return false;
+    if (strcmp(op, "eq") == 0)
+        return strcmp(f, v) == 0;
+    if (strcmp(op, "ne") == 0)
+        return strcmp(f, v) != 0;
+    if (strcmp(op, "contains") == 0)
+        return strstr(f, v) != NULL;
+    if (strcmp(op, "starts_with") == 0)
+        return strncmp(f, v, vl) == 0;
+    if (strcmp(op, "ends_with") == 0)
+        return fl >= vl && strcmp(f + fl - vl, v) == 0;
+    return false;
+}
+
+static const char *list_sort_field; /* qsort's context: the sort field, NULL = creation */
+static bool list_sort_desc;
+
+static int list_order(const void *x, const void *y)
+{
+    const struct fake_user *a = *(const struct fake_user *const *)x;
+    const struct fake_user *b = *(const struct fake_user *const *)y;
+    const char *fa = list_sort_field ? user_field(a, list_sort_field) : NULL;
+    const char *fb = list_sort_field ? user_field(b, list_sort_field) : NULL;
+    int c = fa != NULL && fb != NULL ? strcmp(fa, fb) : 0;
+
+    if (c != 0)
+        return list_sort_desc ? -c : c;
+    return a->created_ms < b->created_ms ? -1 : a->created_ms > b->created_ms;
+}
+
+static enum db_status op_admin_user_list(void *impl, struct arena *a,
+                                         const struct admin_user_query *q, struct admin_user **out,
+                                         size_t *count, int64_t *total)
+{
+    struct fake_store *fs = impl;
+    const struct fake_user **picked = arena_alloc(a, (fs->nusers + 1) * sizeof *picked);
+    size_t n = 0, from, upto;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_LIST);
+    for (size_t i = 0; i < fs->nusers; i++)
+        if ((q->search_value == NULL ||
+             matches(&fs->users[i], q->search_field, q->search_op, q->search_value)) &&
+            (q->filter_value == NULL ||
+             matches(&fs->users[i], q->filter_field, q->filter_op, q->filter_value)))
+            picked[n++] = &fs->users[i];
+    list_sort_field = q->sort_field;
+    list_sort_desc = q->sort_desc;
+    qsort(picked, n, sizeof *picked, list_order);
+    from = (size_t)q->offset < n ? (size_t)q->offset : n;
+    upto = q->limit > 0 && from + (size_t)q->limit < n ? from + (size_t)q->limit : n;
+    *out = arena_alloc(a, (upto - from + 1) * sizeof **out);
+    for (size_t i = from; i < upto; i++)
+        admin_out(a, picked[i], &(*out)[i - from]);
+    *count = upto - from;
+    *total = (int64_t)n;
+    return DB_OK;
+}
+
+static enum db_status op_admin_session_impersonate(void *impl, struct arena *a,
+                                                   const struct new_session *ns,
+                                                   const char *admin_id, struct session_record *out)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_session *s;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATE);
+    if (session_taken(fs, ns, NULL))
+        return DB_CONFLICT;
+    s = insert_session(fs, ns->id, ns->token, ns->user_id, ns->ip_address, ns->user_agent, now,
+                       now + ns->expires_in_s * 1000);
+    s->impersonated_by = xstrdup(admin_id);
+    session_out(a, s, out);
+    return leave(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATE, DB_OK);
+}
+
+static enum db_status op_admin_session_impersonator(void *impl, struct arena *a, const char *token,
+                                                    const char **admin_id)
+{
+    struct fake_store *fs = impl;
+    struct fake_session *s;
+
+    FAKE_ENTER(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATOR);
+    *admin_id = NULL;
+    if ((s = find_session_token(fs, token)) == NULL)
+        return DB_NOTFOUND;
+    *admin_id = arena_strdup(a, s->impersonated_by);
+    return DB_OK;
+}
+
 static const struct store_ops fake_ops = {
     .ping = op_ping,
     .retry_after = op_retry_after,
@@ -1106,6 +1338,13 @@ static const struct store_ops fake_ops = {
     .rate_limit_hit = op_rate_limit_hit,
     .account_guard_claim = op_account_guard_claim,
     .account_guard_success = op_account_guard_success,
+    .admin_user_get = op_admin_user_get,
+    .admin_user_change = op_admin_user_change,
+    .admin_user_create = op_admin_user_create,
+    .admin_password_set = op_admin_password_set,
+    .admin_user_list = op_admin_user_list,
+    .admin_session_impersonate = op_admin_session_impersonate,
+    .admin_session_impersonator = op_admin_session_impersonator,
 };
 
 /* ---- the test-facing interface ----------------------------------------------------------- */

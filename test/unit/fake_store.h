@@ -50,6 +50,13 @@ enum fake_op {
     FAKE_OP_ACCOUNT_GUARD_CLAIM,
     FAKE_OP_ACCOUNT_GUARD_SUCCESS,
     FAKE_OP_PASSWORD_KINDS,
+    FAKE_OP_ADMIN_USER_GET,
+    FAKE_OP_ADMIN_USER_CHANGE,
+    FAKE_OP_ADMIN_USER_CREATE,
+    FAKE_OP_ADMIN_PASSWORD_SET,
+    FAKE_OP_ADMIN_USER_LIST,
+    FAKE_OP_ADMIN_SESSION_IMPERSONATE,
+    FAKE_OP_ADMIN_SESSION_IMPERSONATOR,
     FAKE_OP__MAX
 };
 
@@ -64,6 +71,11 @@ struct fake_user {
     char *image; /* NULL = SQL NULL */
     int64_t created_ms;
     int64_t updated_ms;
+    /* the admin plugin's columns */
+    char *role; /* NULL = SQL NULL */
+    bool banned;
+    char *ban_reason;
+    int64_t ban_expires_ms; /* 0 = none */
 };
 
 struct fake_account {
@@ -85,6 +97,7 @@ struct fake_session {
     int64_t expires_ms;
     int64_t created_ms;
     int64_t updated_ms;
+    char *impersonated_by; /* the admin plugin's column; NULL = SQL NULL */
 };
 
 /* A verification row (password-reset token or the jti of a verify-email link). */
