@@ -517,21 +517,29 @@ static enum db_status pg_mail_issue(void *impl, const struct new_mail *m)
     return db_transaction(impl, mail_issue_run, (void *)m);
 }
 
+/* verification_value - run id, whose row is a verification value, into *value (arena). */
+static enum db_status verification_value(struct db *db, struct arena *a, enum stmt id,
+                                         const char *const *params, const char **value)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+
+    if (st == DB_OK) {
+        *value = copy_required(a, r, 0, 0);
+        if (*value == NULL)
+            st = bad_row(id, "value");
+    }
+    db_result_free(r);
+    return st;
+}
+
 /* verification_find - DB_NOTFOUND when there is no live row. */
 static enum db_status pg_verification_find(void *impl, struct arena *a, const char *identifier,
                                            const char **value)
 {
     const char *params[] = {identifier};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_VERIFICATION_FIND, params, &r);
 
-    if (st == DB_OK) {
-        *value = copy_required(a, r, 0, 0);
-        if (*value == NULL)
-            st = bad_row(STMT_VERIFICATION_FIND, "value");
-    }
-    db_result_free(r);
-    return st;
+    return verification_value(impl, a, STMT_VERIFICATION_FIND, params, value);
 }
 
 /* consume - use up verification row identifier inside a transaction; *value (arena) is its
@@ -540,16 +548,8 @@ static enum db_status consume(struct db *db, struct arena *a, const char *identi
                               const char **value)
 {
     const char *params[] = {identifier};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(db, STMT_VERIFICATION_CONSUME, params, &r);
 
-    if (st == DB_OK) {
-        *value = copy_required(a, r, 0, 0);
-        if (*value == NULL)
-            st = bad_row(STMT_VERIFICATION_CONSUME, "value");
-    }
-    db_result_free(r);
-    return st;
+    return verification_value(db, a, STMT_VERIFICATION_CONSUME, params, value);
 }
 
 struct reset_unit {
