@@ -738,17 +738,18 @@ static enum db_status read_admin_user(struct arena *a, const struct db_result *r
     return DB_OK;
 }
 
+static enum db_status admin_user_row(struct arena *a, const struct db_result *r, int row,
+                                     enum stmt id, void *out)
+{
+    return read_admin_user(a, r, row, id, out);
+}
+
 static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char *user_id,
                                         struct admin_user *out)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_ADMIN_USER_GET, params, &r);
 
-    if (st == DB_OK)
-        st = read_admin_user(a, r, 0, STMT_ADMIN_USER_GET, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_ADMIN_USER_GET, params, admin_user_row, out);
 }
 
 struct admin_change_unit {
@@ -764,7 +765,6 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
     static const char *const bans[] = {
         [ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set", [ADMIN_BAN_LIFT] = "lift"};
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
     enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, t->ch->ban_expires_in_s);
@@ -778,10 +778,7 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
                             t->ch->email,
                             t->ch->email_verified};
-    st = db_exec(db, STMT_ADMIN_USER_CHANGE, params, &r);
-    if (st == DB_OK)
-        st = read_admin_user(t->a, r, 0, STMT_ADMIN_USER_CHANGE, t->out);
-    db_result_free(r);
+    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, admin_user_row, t->out);
     if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
         const char *uid[] = {t->user_id};
 
@@ -867,9 +864,8 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                                          size_t *count, int64_t *total)
 {
     char limit[INT_TEXT_SIZE], offset[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
+    void *list;
     enum db_status st;
-    int rows;
 
     snprintf(limit, sizeof limit, "%" PRId64, q->limit);
     snprintf(offset, sizeof offset, "%" PRId64, q->offset);
@@ -883,19 +879,9 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                             q->sort_desc ? "desc" : "asc",
                             q->limit > 0 ? limit : NULL,
                             offset};
-    *out = NULL;
-    *count = 0;
-    st = db_exec(impl, STMT_ADMIN_USER_LIST, params, &r);
-    rows = db_result_rows(r);
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        *out = arena_alloc(a, (size_t)rows * sizeof **out);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_admin_user(a, r, i, STMT_ADMIN_USER_LIST, &(*out)[i]);
-        *count = st == DB_OK ? (size_t)rows : 0;
-    }
-    db_result_free(r);
+    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out, admin_user_row, &list,
+                       count);
+    *out = list;
     return st == DB_OK ? admin_user_count(impl, params, total) : st;
 }
 
