@@ -4,13 +4,13 @@
 
 #include "auth/page_view.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/file.h"
 #include "util/html.h"
 #include "util/utf8.h"
 
@@ -81,33 +81,22 @@ static const char *check_text(enum page_template t, const char *text, size_t len
 /* load_file - dir/<file of t> into *slot when it exists. Returns 0, or -1 with err. */
 static int load_file(char **slot, const char *dir, enum page_template t, char *err, size_t errlen)
 {
-    char path[4096];
-    const char *why = NULL;
-    FILE *f;
+    char path[4096], why[4200];
+    char *data;
+    size_t n;
 
     if (snprintf(path, sizeof path, "%s/%s", dir, file_names[t]) >= (int)sizeof path)
         return snprintf(err, errlen, SETTING ": path too long"), -1;
-    if ((f = fopen(path, "re")) == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, SETTING ": cannot read %s: %s", path, strerror(errno));
-        return -1;
+    int got = file_read_small(path, TEMPLATE_FILE_MAX, &data, &n, why, sizeof why);
+    if (got <= 0) {
+        if (got < 0)
+            snprintf(err, errlen, SETTING ": %s", why);
+        return got;
     }
-    char *data = malloc(TEMPLATE_FILE_MAX + 2);
-    if (data == NULL)
-        abort();
-    size_t n = fread(data, 1, TEMPLATE_FILE_MAX + 1, f);
-    data[n] = '\0';
-    if (ferror(f))
-        why = "read error";
-    else if (n > TEMPLATE_FILE_MAX)
-        why = "larger than 64 KiB";
-    else
-        why = check_text(t, data, n);
-    fclose(f);
-    if (why != NULL) {
+    const char *bad = check_text(t, data, n);
+    if (bad != NULL) {
         free(data);
-        snprintf(err, errlen, SETTING ": %s: %s", path, why);
+        snprintf(err, errlen, SETTING ": %s: %s", path, bad);
         return -1;
     }
     *slot = data;

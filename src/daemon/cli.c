@@ -1,5 +1,5 @@
 /* cli - the settings, the database connection and the error lines of the administration
- * commands (cli_user.c, config_test.c). */
+ * commands (cli_user.c, config_test.c); main.c's usage errors use cli_usage too. */
 #include "config.h"
 
 #include "daemon/cli.h"
@@ -12,16 +12,32 @@
 #include "global/settings.h"
 #include "util/log.h"
 
+static void put_error(const char *fmt, va_list ap)
+{
+    fputs("authfcgi: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_fail(int status, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("authfcgi: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_error(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return status;
+}
+
+int cli_usage(const char *help, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    put_error(fmt, ap);
+    va_end(ap);
+    fputs(help, stderr);
+    return EX_USAGE;
 }
 
 void cli_put_clean(FILE *f, const char *s)

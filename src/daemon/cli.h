@@ -1,6 +1,6 @@
 /* cli - what the administration commands (`authfcgi user`, `authfcgi config-test`) share:
- * sysexits(3) exit statuses, one-line errors, and the settings and database as `authfcgi
- * serve` reads and reaches them. */
+ * sysexits(3) exit statuses, one-line errors (usage errors too, also main.c's), and the
+ * settings and database as `authfcgi serve` reads and reaches them. */
 #ifndef AUTHFCGI_CLI_H
 #define AUTHFCGI_CLI_H
 
@@ -14,6 +14,9 @@ struct settings;
 
 /* cli_fail - print "authfcgi: " and the formatted line on stderr; returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* cli_usage - the same line, then help (the command's usage text); returns EX_USAGE. */
+int cli_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* cli_put_clean - s (NULL: nothing) on f with control characters shown as '?': names and
  * settings are anyone's text, and must not drive the terminal. */

@@ -6,7 +6,6 @@
 #include "daemon/cli_user.h"
 
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,19 +91,6 @@ static const char user_help[] =
     "no password, 67 no such user, 69 database unreachable, 70 internal error, 75 database\n"
     "lost during the command, 78 configuration (also migrations pending).\n";
 
-static int usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("authfcgi: user: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", user_help);
-    return EX_USAGE;
-}
-
 /* ---- options ---- */
 
 /* option_value - argv[*i] is --NAME VALUE or --NAME=VALUE: *out = VALUE. 1 when it is that
@@ -163,26 +149,26 @@ static int parse_user_args(int argc, char **argv, struct user_opts *o)
     o->verified = -1;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         o->help = argc >= 2;
-        return argc >= 2 ? 0 : usage_fail("which command?");
+        return argc >= 2 ? 0 : cli_usage(user_help, "user: which command?");
     }
     for (size_t k = 0; k < sizeof user_cmds / sizeof user_cmds[0]; k++)
         if (strcmp(argv[1], user_cmds[k].name) == 0)
             o->cmd = &user_cmds[k];
     if (o->cmd == NULL)
-        return usage_fail("unknown command \"%s\"", argv[1]);
+        return cli_usage(user_help, "user: unknown command \"%s\"", argv[1]);
     for (int i = 2; i < argc; i++) {
         int r = argv[i][0] == '-' && argv[i][1] != '\0' ? parse_option(argc, argv, &i, o) : 2;
         if (r == -1)
-            return usage_fail("%s needs a value", argv[i]);
+            return cli_usage(user_help, "user: %s needs a value", argv[i]);
         if (r == 1)
-            return usage_fail("unknown option \"%s\"", argv[i]);
+            return cli_usage(user_help, "user: unknown option \"%s\"", argv[i]);
         if (r == 2 && (o->target != NULL || !o->cmd->needs_target))
-            return usage_fail("unexpected argument \"%s\"", argv[i]);
+            return cli_usage(user_help, "user: unexpected argument \"%s\"", argv[i]);
         if (r == 2)
             o->target = argv[i];
     }
     if (o->cmd->needs_target && o->target == NULL && !o->help)
-        return usage_fail("%s: which user?", o->cmd->name);
+        return cli_usage(user_help, "user: %s: which user?", o->cmd->name);
     return 0;
 }
 
@@ -482,33 +468,38 @@ static int cmd_verify_email(struct user_ctx *c)
     return 0;
 }
 
-static int cmd_revoke_sessions(struct user_ctx *c)
+/* on_user - find the target user into *u and apply op (a store operation on a user id) to it;
+ * 0, or the exit status after printing why. */
+static int on_user(struct user_ctx *c, enum db_status (*op)(void *impl, const char *user_id),
+                   struct user_record *u)
 {
-    struct user_record u;
-    int rc = find_user(c, &u);
+    int rc = find_user(c, u);
 
     if (rc != 0)
         return rc;
-    enum db_status st = c->store.ops->session_delete_all(c->store.impl, u.id);
-    if (st != DB_OK)
-        return cli_store_fail(st, c->o->target);
-    printf("sessions of %s revoked\n", u.email);
-    return 0;
+    enum db_status st = op(c->store.impl, u->id);
+    return st == DB_OK ? 0 : cli_store_fail(st, c->o->target);
+}
+
+static int cmd_revoke_sessions(struct user_ctx *c)
+{
+    struct user_record u;
+    int rc = on_user(c, c->store.ops->session_delete_all, &u);
+
+    if (rc == 0)
+        printf("sessions of %s revoked\n", u.email);
+    return rc;
 }
 
 /* cmd_delete - as delete-user does: accounts and sessions go by cascade. */
 static int cmd_delete(struct user_ctx *c)
 {
     struct user_record u;
-    int rc = find_user(c, &u);
+    int rc = on_user(c, c->store.ops->user_delete, &u);
 
-    if (rc != 0)
-        return rc;
-    enum db_status st = c->store.ops->user_delete(c->store.impl, u.id);
-    if (st != DB_OK)
-        return cli_store_fail(st, c->o->target);
-    printf("deleted user %s %s\n", u.id, u.email);
-    return 0;
+    if (rc == 0)
+        printf("deleted user %s %s\n", u.id, u.email);
+    return rc;
 }
 
 int cli_user_main(int argc, char **argv)

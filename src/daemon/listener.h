@@ -1,7 +1,6 @@
 /* listener - the listening socket of the standalone pool: a unix socket (path, mode, owner),
  * a TCP address (loopback unless AUTHFCGI_SOCKET_REMOTE: "127.0.0.1:9000", "[::1]:9000"), or
- * one inherited from systemd
- * (LISTEN_FDS). */
+ * one inherited from systemd (LISTEN_FDS). */
 #ifndef AUTHFCGI_LISTENER_H
 #define AUTHFCGI_LISTENER_H
 

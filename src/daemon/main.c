@@ -1,5 +1,6 @@
-/* main - the authfcgi command line: serve (standalone master), migrate, mail, version, and the
- * managed mode where a web server hands us a listening socket on fd 0 and supervises us.
+/* main - the authfcgi command line: serve (standalone master), migrate, mail, user, config-test,
+ * version, and the managed mode where a web server hands us a listening socket on fd 0 and
+ * supervises us.
  *
  * Exit statuses (sysexits.h): 0 success, 1 runtime failure, 64 usage error, 78 bad
  * configuration (with one line on stderr naming the setting); `user` and `config-test` use
@@ -8,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "global/db.h"
+#include "daemon/cli.h"
 #include "daemon/cli_user.h"
 #include "daemon/config_test.h"
 #include "daemon/fcgi_io.h"
@@ -28,8 +29,6 @@
 #include "daemon/privilege.h"
 #include "global/settings.h"
 #include "daemon/worker.h"
-
-#define EXIT_USAGE 64
 
 /* Migrations may build indexes on big tables: never cut them at the request deadline. */
 #define MIGRATE_MIN_TIMEOUT_MS 60000
@@ -95,19 +94,6 @@ static void ensure_standard_fds(void)
     }
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("authfcgi: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage_text);
-    return EXIT_USAGE;
-}
-
 static int parse_command(const char *word, enum command *out)
 {
     static const struct {
@@ -135,7 +121,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof *o);
     if (i < argc && argv[i][0] != '-') {
         if (parse_command(argv[i], &o->command) != 0)
-            return usage_error("unknown command \"%s\"", argv[i]);
+            return cli_usage(usage_text, "unknown command \"%s\"", argv[i]);
         i++;
     }
     for (; i < argc; i++) {
@@ -144,7 +130,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->help = true;
         } else if (strcmp(a, "--config") == 0 && o->command != CMD_VERSION) {
             if (++i == argc)
-                return usage_error("%s needs a file name", a);
+                return cli_usage(usage_text, "%s needs a file name", a);
             o->config_path = argv[i];
         } else if (strncmp(a, "--config=", 9) == 0 && o->command != CMD_VERSION) {
             o->config_path = a + 9;
@@ -155,7 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--version") == 0 && o->command == CMD_NONE) {
             o->command = CMD_VERSION;
         } else {
-            return usage_error("unknown option \"%s\"", a);
+            return cli_usage(usage_text, "unknown option \"%s\"", a);
         }
     }
     return 0;
@@ -391,7 +377,7 @@ int main(int argc, char **argv)
     }
     if (!fcgi_io_fd_is_listening_socket(0)) {
         fputs(usage_text, stderr);
-        return EXIT_USAGE;
+        return EX_USAGE;
     }
     return run_managed(o.config_path);
 }

@@ -1,7 +1,7 @@
 /* master - the supervisor of `authfcgi serve`, after Postfix's master: bind the socket, fork
- * the workers, reap and replace them, throttle respawning when they die before serving, reload
- * on SIGHUP without failing a request, drain on SIGTERM. It never opens the database and
- * never touches a request.
+ * the workers and the mailer, reap and replace them, throttle respawning when they die before
+ * serving, reload on SIGHUP without failing a request, drain on SIGTERM. It never opens the
+ * database and never touches a request.
  *
  * Signal handlers only set a flag and write a byte to a self-pipe; everything else happens in
  * the loop of master_run. Workers report over a status pipe when they are ready and when they

@@ -1,6 +1,6 @@
-/* master - the standalone supervisor (`authfcgi serve`): binds the socket, forks and reaps
- * workers, throttles respawns, reloads on SIGHUP and drains on SIGTERM. Never touches the
- * database or a request. */
+/* master - the standalone supervisor (`authfcgi serve`): binds the socket, forks and reaps its
+ * children (the workers and the mailer), throttles respawns, reloads on SIGHUP and drains on
+ * SIGTERM. Never touches the database or a request. */
 #ifndef AUTHFCGI_MASTER_H
 #define AUTHFCGI_MASTER_H
 

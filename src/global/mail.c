@@ -7,13 +7,13 @@
 #include "global/mail.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/file.h"
 #include "util/random.h"
 #include "util/text.h"
 #include "util/utf8.h"
@@ -680,7 +680,7 @@ static char *normalize_template(const char *data, size_t n, bool is_subject, con
 static int load_template(char **slot, const char *dir, enum mail_kind kind, bool is_subject,
                          char *err, size_t errlen)
 {
-    char path[4096];
+    char path[4096], msg[4200];
     const char *why = NULL;
 
     if (snprintf(path, sizeof path, "%s/%s.%s", dir, kind_names[kind],
@@ -688,27 +688,16 @@ static int load_template(char **slot, const char *dir, enum mail_kind kind, bool
         snprintf(err, errlen, "AUTHFCGI_MAIL_TEMPLATE_DIR: path too long");
         return -1;
     }
-    FILE *f = fopen(path, "re");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "AUTHFCGI_MAIL_TEMPLATE_DIR: cannot read %s: %s", path,
-                 strerror(errno));
-        return -1;
+    char *data;
+    size_t n;
+    int got = file_read_small(path, TEMPLATE_FILE_MAX, &data, &n, msg, sizeof msg);
+    if (got <= 0) {
+        if (got < 0)
+            snprintf(err, errlen, "AUTHFCGI_MAIL_TEMPLATE_DIR: %s", msg);
+        return got;
     }
-    char *data = malloc(TEMPLATE_FILE_MAX + 1);
-    if (data == NULL)
-        abort();
-    size_t n = fread(data, 1, TEMPLATE_FILE_MAX + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    char *text = NULL;
-    if (bad)
-        why = "read error";
-    else if (n > TEMPLATE_FILE_MAX)
-        why = "larger than 64 KiB";
-    else if ((text = normalize_template(data, n, is_subject, &why)) != NULL &&
-             (why = check_template(text, is_subject)) != NULL) {
+    char *text = normalize_template(data, n, is_subject, &why);
+    if (text != NULL && (why = check_template(text, is_subject)) != NULL) {
         free(text);
         text = NULL;
     }

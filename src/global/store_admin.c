@@ -14,24 +14,11 @@ enum db_status store_admin_user_list(struct db *db, struct arena *a, const struc
 {
     const char *verified = f->verified < 0 ? NULL : f->verified ? "t" : "f";
     const char *params[] = {f->like, verified, f->since};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(db, STMT_USER_LIST, params, &r);
-    int rows = db_result_rows(r);
+    void *list;
+    enum db_status st = store_pg_list(db, a, STMT_USER_LIST, params, sizeof **out,
+                                      store_pg_read_user, &list, count);
 
-    *out = NULL;
-    *count = 0;
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        struct user_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = store_pg_read_user(a, r, i, STMT_USER_LIST, &list[i]);
-        if (st == DB_OK) {
-            *out = list;
-            *count = (size_t)rows;
-        }
-    }
-    db_result_free(r);
+    *out = list;
     return st;
 }
 
@@ -39,13 +26,8 @@ enum db_status store_admin_user_by_id(struct db *db, struct arena *a, const char
                                       struct user_record *out)
 {
     const char *params[] = {id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(db, STMT_USER_BY_ID, params, &r);
 
-    if (st == DB_OK)
-        st = store_pg_read_user(a, r, 0, STMT_USER_BY_ID, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(db, a, STMT_USER_BY_ID, params, store_pg_read_user, out);
 }
 
 struct set_password_unit {

@@ -1,6 +1,7 @@
 /* store_admin - the storage `authfcgi user` needs beyond the handlers' store (store.h): list
  * users with filters, find one by id, set a password or verify an address without a mail
- * link. Over a db handle, as store_pg is; every change is one transaction. */
+ * link. Over a db handle, as store_pg is; every change is one transaction. Also the row
+ * readers store_pg.c shares with store_admin.c (store_pg_row, store_pg_list). */
 #ifndef AUTHFCGI_STORE_ADMIN_H
 #define AUTHFCGI_STORE_ADMIN_H
 
@@ -41,9 +42,24 @@ enum db_status store_admin_set_password(struct db *db, const char *user_id, cons
 enum db_status store_admin_verify_email(struct db *db, const char *user_id, const char *email,
                                         bool *changed);
 
-/* store_pg_read_user - store_pg.c's reader of the user_col layout (stmt.h) at column 0 of row,
- * shared with store_admin.c. */
+/* store_pg_row_reader - reads row of r (from statement id) into out, one record. */
+typedef enum db_status (*store_pg_row_reader)(struct arena *a, const struct db_result *r, int row,
+                                              enum stmt id, void *out);
+
+/* store_pg_read_user - store_pg.c's reader of the user_col layout (stmt.h) at column 0 of row
+ * into out (a struct user_record), shared with store_admin.c. */
 enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
-                                  struct user_record *out);
+                                  void *out);
+
+/* store_pg_list - run id with params and read every row with read into an arena array of
+ * records of size bytes: *out (NULL when none) and *count. No rows is DB_OK with *count 0. */
+enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
+                             const char *const *params, size_t size, store_pg_row_reader read,
+                             void **out, size_t *count);
+
+/* store_pg_row - run id with params and, when out is not NULL, read its first row into out
+ * with read. DB_NOTFOUND when there is no row. */
+enum db_status store_pg_row(struct db *db, struct arena *a, enum stmt id, const char *const *params,
+                            store_pg_row_reader read, void *out);
 
 #endif

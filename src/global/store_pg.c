@@ -143,6 +143,66 @@ static enum db_status read_account(struct arena *a, const struct db_result *r, i
     return DB_OK;
 }
 
+/* store_pg_read_user - see store_admin.h. */
+enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    return read_user(a, r, row, 0, id, out);
+}
+
+/* The readers of one row, as store_pg_list and store_pg_row call them. */
+static enum db_status session_row(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    return read_session(a, r, row, 0, id, out);
+}
+
+static enum db_status account_row(struct arena *a, const struct db_result *r, int row, enum stmt id,
+                                  void *out)
+{
+    (void)id;
+    return read_account(a, r, row, out);
+}
+
+/* store_pg_list - see store_admin.h. */
+enum db_status store_pg_list(struct db *db, struct arena *a, enum stmt id,
+                             const char *const *params, size_t size, store_pg_row_reader read,
+                             void **out, size_t *count)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+    int rows = db_result_rows(r);
+
+    *out = NULL;
+    *count = 0;
+    if (st == DB_NOTFOUND)
+        st = DB_OK;
+    if (st == DB_OK && rows > 0) {
+        char *list = arena_alloc(a, (size_t)rows * size);
+        for (int i = 0; i < rows && st == DB_OK; i++)
+            st = read(a, r, i, id, list + (size_t)i * size);
+        if (st == DB_OK) {
+            *out = list;
+            *count = (size_t)rows;
+        }
+    }
+    db_result_free(r);
+    return st;
+}
+
+/* store_pg_row - see store_admin.h. */
+enum db_status store_pg_row(struct db *db, struct arena *a, enum stmt id, const char *const *params,
+                            store_pg_row_reader read, void *out)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+
+    if (st == DB_OK && out != NULL)
+        st = read(a, r, 0, id, out);
+    db_result_free(r);
+    return st;
+}
+
 /* inserted - an INSERT ... RETURNING that returned no row cannot happen; if it did, it is a
  * bug, not "not found". */
 static enum db_status inserted(enum db_status st)
@@ -155,16 +215,10 @@ static enum db_status insert_session(struct db *db, struct arena *a, const struc
                                      struct session_record *out)
 {
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, s->expires_in_s);
     const char *params[] = {s->id, s->token, s->user_id, expires, s->ip_address, s->user_agent};
-    st = inserted(db_exec(db, STMT_SESSION_INSERT, params, &r));
-    if (st == DB_OK && out != NULL)
-        st = read_session(a, r, 0, 0, STMT_SESSION_INSERT, out);
-    db_result_free(r);
-    return st;
+    return inserted(store_pg_row(db, a, STMT_SESSION_INSERT, params, session_row, out));
 }
 
 /* issue_mail - inside the caller's transaction: m's verification row, then its outbox row. */
@@ -207,14 +261,10 @@ struct sign_up_unit {
 static enum db_status sign_up_run(struct db *db, void *ctx)
 {
     struct sign_up_unit *t = ctx;
-    struct db_result *r = NULL;
-    enum db_status st;
-
     const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
-    st = inserted(db_exec(db, STMT_USER_INSERT, user_params, &r));
-    if (st == DB_OK && t->user_out != NULL)
-        st = read_user(t->a, r, 0, 0, STMT_USER_INSERT, t->user_out);
-    db_result_free(r);
+    enum db_status st = inserted(
+        store_pg_row(db, t->a, STMT_USER_INSERT, user_params, store_pg_read_user, t->user_out));
+
     if (st != DB_OK)
         return st;
 
@@ -327,9 +377,6 @@ static enum db_status pg_password_set(void *impl, struct arena *a, const char *u
 static enum db_status pg_user_update(void *impl, struct arena *a, const char *user_id,
                                      const struct user_update *u, struct user_record *out)
 {
-    struct db_result *r = NULL;
-    enum db_status st;
-
     if (u->name_op == FIELD_SET_NULL)
         return DB_INVALID; /* "user".name is NOT NULL; only image can be cleared */
     const char *params[] = {
@@ -338,11 +385,7 @@ static enum db_status pg_user_update(void *impl, struct arena *a, const char *us
         u->image_op == FIELD_KEEP ? "f" : "t",
         u->image_op == FIELD_SET ? u->image : NULL,
     };
-    st = db_exec(impl, STMT_USER_UPDATE, params, &r);
-    if (st == DB_OK)
-        st = read_user(a, r, 0, 0, STMT_USER_UPDATE, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_USER_UPDATE, params, store_pg_read_user, out);
 }
 
 /* user_delete - DB_NOTFOUND when there was no such user. */
@@ -358,24 +401,11 @@ static enum db_status pg_account_list(void *impl, struct arena *a, const char *u
                                       struct account_record **out, size_t *count)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_ACCOUNT_LIST, params, &r);
-    int rows = db_result_rows(r);
+    void *list;
+    enum db_status st =
+        store_pg_list(impl, a, STMT_ACCOUNT_LIST, params, sizeof **out, account_row, &list, count);
 
-    *out = NULL;
-    *count = 0;
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        struct account_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_account(a, r, i, &list[i]);
-        if (st == DB_OK) {
-            *out = list;
-            *count = (size_t)rows;
-        }
-    }
-    db_result_free(r);
+    *out = list;
     return st;
 }
 
@@ -408,16 +438,10 @@ static enum db_status pg_session_refresh(void *impl, struct arena *a, const char
                                          int64_t expires_in_s, struct session_record *out)
 {
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, expires_in_s);
     const char *params[] = {session_id, expires};
-    st = db_exec(impl, STMT_SESSION_REFRESH, params, &r);
-    if (st == DB_OK)
-        st = read_session(a, r, 0, 0, STMT_SESSION_REFRESH, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_SESSION_REFRESH, params, session_row, out);
 }
 
 /* session_delete_token - DB_NOTFOUND when no session has this token. */
@@ -450,24 +474,11 @@ static enum db_status pg_session_list(void *impl, struct arena *a, const char *u
                                       struct session_record **out, size_t *count)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_SESSION_LIST, params, &r);
-    int rows = db_result_rows(r);
+    void *list;
+    enum db_status st =
+        store_pg_list(impl, a, STMT_SESSION_LIST, params, sizeof **out, session_row, &list, count);
 
-    *out = NULL;
-    *count = 0;
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        struct session_record *list = arena_alloc(a, (size_t)rows * sizeof *list);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_session(a, r, i, 0, STMT_SESSION_LIST, &list[i]);
-        if (st == DB_OK) {
-            *out = list;
-            *count = (size_t)rows;
-        }
-    }
-    db_result_free(r);
+    *out = list;
     return st;
 }
 
@@ -506,21 +517,29 @@ static enum db_status pg_mail_issue(void *impl, const struct new_mail *m)
     return db_transaction(impl, mail_issue_run, (void *)m);
 }
 
+/* verification_value - run id, whose row is a verification value, into *value (arena). */
+static enum db_status verification_value(struct db *db, struct arena *a, enum stmt id,
+                                         const char *const *params, const char **value)
+{
+    struct db_result *r = NULL;
+    enum db_status st = db_exec(db, id, params, &r);
+
+    if (st == DB_OK) {
+        *value = copy_required(a, r, 0, 0);
+        if (*value == NULL)
+            st = bad_row(id, "value");
+    }
+    db_result_free(r);
+    return st;
+}
+
 /* verification_find - DB_NOTFOUND when there is no live row. */
 static enum db_status pg_verification_find(void *impl, struct arena *a, const char *identifier,
                                            const char **value)
 {
     const char *params[] = {identifier};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_VERIFICATION_FIND, params, &r);
 
-    if (st == DB_OK) {
-        *value = copy_required(a, r, 0, 0);
-        if (*value == NULL)
-            st = bad_row(STMT_VERIFICATION_FIND, "value");
-    }
-    db_result_free(r);
-    return st;
+    return verification_value(impl, a, STMT_VERIFICATION_FIND, params, value);
 }
 
 /* consume - use up verification row identifier inside a transaction; *value (arena) is its
@@ -529,16 +548,8 @@ static enum db_status consume(struct db *db, struct arena *a, const char *identi
                               const char **value)
 {
     const char *params[] = {identifier};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(db, STMT_VERIFICATION_CONSUME, params, &r);
 
-    if (st == DB_OK) {
-        *value = copy_required(a, r, 0, 0);
-        if (*value == NULL)
-            st = bad_row(STMT_VERIFICATION_CONSUME, "value");
-    }
-    db_result_free(r);
-    return st;
+    return verification_value(db, a, STMT_VERIFICATION_CONSUME, params, value);
 }
 
 struct reset_unit {
@@ -621,7 +632,6 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
 {
     struct confirm_unit *t = ctx;
     const char *value = NULL;
-    struct db_result *r = NULL;
     enum stmt id = t->new_email != NULL ? STMT_USER_SET_EMAIL : STMT_USER_VERIFY_EMAIL;
     enum db_status st = consume(db, t->a, t->identifier, &value);
 
@@ -630,11 +640,7 @@ static enum db_status email_confirm_run(struct db *db, void *ctx)
     if (t->new_email == NULL && (st = end_unverified_sessions(db, t)) != DB_OK)
         return st;
     const char *params[] = {t->user_id, t->email, t->new_email};
-    st = db_exec(db, id, params, &r);
-    if (st == DB_OK)
-        st = read_user(t->a, r, 0, 0, id, t->out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(db, t->a, id, params, store_pg_read_user, t->out);
 }
 
 static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *identifier,
@@ -649,27 +655,23 @@ static enum db_status pg_email_confirm(void *impl, struct arena *a, const char *
 
 /* ---- rate limits ---- */
 
-static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
-                                        bool *allowed, int *retry_after_s)
+/* verdict - run id, whose one row is (allowed, seconds to wait), into *allowed and
+ * *retry_after_s. */
+static enum db_status verdict(struct db *db, enum stmt id, const char *const *params, bool *allowed,
+                              int *retry_after_s)
 {
-    char window[INT_TEXT_SIZE], limit[INT_TEXT_SIZE];
     struct db_result *r = NULL;
-    const char *ok, *after;
     int64_t seconds;
-    enum db_status st;
+    enum db_status st = db_exec(db, id, params, &r);
 
-    snprintf(window, sizeof window, "%d", window_s);
-    snprintf(limit, sizeof limit, "%d", max);
-    const char *params[] = {key, window, limit};
-    st = db_exec(impl, STMT_RATE_LIMIT_HIT, params, &r);
     if (st == DB_NOTFOUND)
-        st = bad_row(STMT_RATE_LIMIT_HIT, "row"); /* the final SELECT always returns one */
+        st = bad_row(id, "row"); /* the final SELECT always returns one */
     if (st == DB_OK) {
-        ok = db_result_value(r, 0, 0);
-        after = db_result_value(r, 0, 1);
+        const char *ok = db_result_value(r, 0, 0);
+        const char *after = db_result_value(r, 0, 1);
         if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
             seconds > INT32_MAX) {
-            st = bad_row(STMT_RATE_LIMIT_HIT, "allowed/retry_after");
+            st = bad_row(id, "allowed/retry_after");
         } else {
             *allowed = ok[0] == 't';
             *retry_after_s = (int)seconds;
@@ -679,37 +681,29 @@ static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_
     return st;
 }
 
+static enum db_status pg_rate_limit_hit(void *impl, const char *key, int window_s, int max,
+                                        bool *allowed, int *retry_after_s)
+{
+    char window[INT_TEXT_SIZE], limit[INT_TEXT_SIZE];
+
+    snprintf(window, sizeof window, "%d", window_s);
+    snprintf(limit, sizeof limit, "%d", max);
+    const char *params[] = {key, window, limit};
+    return verdict(impl, STMT_RATE_LIMIT_HIT, params, allowed, retry_after_s);
+}
+
 static enum db_status pg_account_guard_claim(void *impl, const char *key,
                                              const struct account_guard_policy *p, bool *allowed,
                                              int *retry_after_s)
 {
     char window[INT_TEXT_SIZE], max[INT_TEXT_SIZE], free_[INT_TEXT_SIZE], delay[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
-    const char *ok, *after;
-    int64_t seconds;
-    enum db_status st;
 
     snprintf(window, sizeof window, "%d", p->window_s);
     snprintf(max, sizeof max, "%d", p->max_failures);
     snprintf(free_, sizeof free_, "%d", p->free_failures);
     snprintf(delay, sizeof delay, "%d", p->max_delay_s);
     const char *params[] = {key, window, max, free_, delay};
-    st = db_exec(impl, STMT_ACCOUNT_GUARD_CLAIM, params, &r);
-    if (st == DB_NOTFOUND)
-        st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "row"); /* the final SELECT always returns one */
-    if (st == DB_OK) {
-        ok = db_result_value(r, 0, 0);
-        after = db_result_value(r, 0, 1);
-        if (ok == NULL || text_parse_int64(after, &seconds) != 0 || seconds < 0 ||
-            seconds > INT32_MAX) {
-            st = bad_row(STMT_ACCOUNT_GUARD_CLAIM, "allowed/retry_after");
-        } else {
-            *allowed = ok[0] == 't';
-            *retry_after_s = (int)seconds;
-        }
-    }
-    db_result_free(r);
-    return st;
+    return verdict(impl, STMT_ACCOUNT_GUARD_CLAIM, params, allowed, retry_after_s);
 }
 
 static enum db_status pg_account_guard_success(void *impl, const char *key)
@@ -744,17 +738,18 @@ static enum db_status read_admin_user(struct arena *a, const struct db_result *r
     return DB_OK;
 }
 
+static enum db_status admin_user_row(struct arena *a, const struct db_result *r, int row,
+                                     enum stmt id, void *out)
+{
+    return read_admin_user(a, r, row, id, out);
+}
+
 static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char *user_id,
                                         struct admin_user *out)
 {
     const char *params[] = {user_id};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_ADMIN_USER_GET, params, &r);
 
-    if (st == DB_OK)
-        st = read_admin_user(a, r, 0, STMT_ADMIN_USER_GET, out);
-    db_result_free(r);
-    return st;
+    return store_pg_row(impl, a, STMT_ADMIN_USER_GET, params, admin_user_row, out);
 }
 
 struct admin_change_unit {
@@ -770,7 +765,6 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
     static const char *const bans[] = {
         [ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set", [ADMIN_BAN_LIFT] = "lift"};
     char expires[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
     enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, t->ch->ban_expires_in_s);
@@ -784,10 +778,7 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
                             t->ch->email,
                             t->ch->email_verified};
-    st = db_exec(db, STMT_ADMIN_USER_CHANGE, params, &r);
-    if (st == DB_OK)
-        st = read_admin_user(t->a, r, 0, STMT_ADMIN_USER_CHANGE, t->out);
-    db_result_free(r);
+    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, admin_user_row, t->out);
     if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
         const char *uid[] = {t->user_id};
 
@@ -873,9 +864,8 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                                          size_t *count, int64_t *total)
 {
     char limit[INT_TEXT_SIZE], offset[INT_TEXT_SIZE];
-    struct db_result *r = NULL;
+    void *list;
     enum db_status st;
-    int rows;
 
     snprintf(limit, sizeof limit, "%" PRId64, q->limit);
     snprintf(offset, sizeof offset, "%" PRId64, q->offset);
@@ -889,19 +879,9 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                             q->sort_desc ? "desc" : "asc",
                             q->limit > 0 ? limit : NULL,
                             offset};
-    *out = NULL;
-    *count = 0;
-    st = db_exec(impl, STMT_ADMIN_USER_LIST, params, &r);
-    rows = db_result_rows(r);
-    if (st == DB_NOTFOUND)
-        st = DB_OK;
-    if (st == DB_OK && rows > 0) {
-        *out = arena_alloc(a, (size_t)rows * sizeof **out);
-        for (int i = 0; i < rows && st == DB_OK; i++)
-            st = read_admin_user(a, r, i, STMT_ADMIN_USER_LIST, &(*out)[i]);
-        *count = st == DB_OK ? (size_t)rows : 0;
-    }
-    db_result_free(r);
+    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out, admin_user_row, &list,
+                       count);
+    *out = list;
     return st == DB_OK ? admin_user_count(impl, params, total) : st;
 }
 
@@ -984,11 +964,4 @@ void store_pg_init(struct store *store, struct db *db)
 {
     store->ops = &pg_ops;
     store->impl = db;
-}
-
-/* store_pg_read_user - see store_admin.h. */
-enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
-                                  struct user_record *out)
-{
-    return read_user(a, r, row, 0, id, out);
 }

@@ -183,3 +183,27 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
     va_end(ap2);
     return p;
 }
+
+void arena_buf_init(struct arena_buf *b, struct arena *a)
+{
+    b->arena = a;
+    b->cap = 64;
+    b->s = arena_alloc(a, b->cap);
+    b->len = 0;
+}
+
+void arena_buf_add(struct arena_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        char *grown = arena_alloc(b->arena, cap);
+        memcpy(grown, b->s, b->len);
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}

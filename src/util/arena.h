@@ -2,7 +2,7 @@
  * wipes what was used (request bodies hold passwords). That makes the request's arena the home
  * of every secret a request holds (password hashes, raw tokens): nothing to wipe by hand, on
  * any path. Out of memory aborts the process: a worker that cannot allocate is replaced by its
- * supervisor. */
+ * supervisor. arena_buf is a string that grows in an arena. */
 #ifndef AUTHFCGI_ARENA_H
 #define AUTHFCGI_ARENA_H
 
@@ -26,5 +26,15 @@ char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(
 /* arena_holds - whether the n bytes at p lie within what a handed out since its last reset,
  * i.e. whether arena_reset will wipe them: how a caller checks where a secret lives. */
 bool arena_holds(const struct arena *a, const void *p, size_t n);
+
+/* arena_buf - a string that grows in the arena, always NUL-terminated (s is "" after
+ * arena_buf_init); a block it outgrows stays in the arena until arena_reset. */
+struct arena_buf {
+    struct arena *arena;
+    char *s;
+    size_t len, cap;
+};
+void arena_buf_init(struct arena_buf *b, struct arena *a);
+void arena_buf_add(struct arena_buf *b, const char *s, size_t n); /* append n bytes of s */
 
 #endif

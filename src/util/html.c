@@ -7,29 +7,6 @@
 
 #include "util/arena.h"
 
-/* The growing output of html_escape and html_template_render, in the arena. */
-struct out {
-    struct arena *a;
-    char *buf;
-    size_t len, cap;
-};
-
-static void out_put(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1 + 256;
-        char *buf = arena_alloc(o->a, cap);
-
-        if (o->len > 0)
-            memcpy(buf, o->buf, o->len);
-        o->buf = buf;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
 static const char *entity(char c)
 {
     switch (c) {
@@ -51,21 +28,21 @@ static const char *entity(char c)
 /* html_escape - see html.h. */
 char *html_escape(struct arena *a, const char *s)
 {
-    struct out o = {.a = a};
+    struct arena_buf o;
     const char *run = s != NULL ? s : "";
 
-    out_put(&o, "", 0);
+    arena_buf_init(&o, a);
     for (const char *p = run; *p; p++) {
         const char *e = entity(*p);
 
         if (e == NULL)
             continue;
-        out_put(&o, run, (size_t)(p - run));
-        out_put(&o, e, strlen(e));
+        arena_buf_add(&o, run, (size_t)(p - run));
+        arena_buf_add(&o, e, strlen(e));
         run = p + 1;
     }
-    out_put(&o, run, strlen(run));
-    return o.buf;
+    arena_buf_add(&o, run, strlen(run));
+    return o.s;
 }
 
 /* placeholder - the index in names of the placeholder starting at p ("{{"), with *len its
@@ -105,24 +82,24 @@ int html_template_check(const char *tmpl, const char *const *names, size_t n, co
 char *html_template_render(struct arena *a, const char *tmpl, const char *const *names,
                            const char *const *values, size_t n)
 {
-    struct out o = {.a = a};
+    struct arena_buf o;
     const char *run = tmpl;
     size_t len;
 
-    out_put(&o, "", 0);
+    arena_buf_init(&o, a);
     for (const char *p = strstr(tmpl, "{{"); p != NULL; p = strstr(run, "{{")) {
         long i = placeholder(p, names, n, &len);
 
         if (i < 0) { /* cannot happen after html_template_check: keep the text */
-            out_put(&o, run, (size_t)(p + 2 - run));
+            arena_buf_add(&o, run, (size_t)(p + 2 - run));
             run = p + 2;
             continue;
         }
-        out_put(&o, run, (size_t)(p - run));
+        arena_buf_add(&o, run, (size_t)(p - run));
         if (values[i] != NULL)
-            out_put(&o, values[i], strlen(values[i]));
+            arena_buf_add(&o, values[i], strlen(values[i]));
         run = p + len;
     }
-    out_put(&o, run, strlen(run));
-    return o.buf;
+    arena_buf_add(&o, run, strlen(run));
+    return o.s;
 }

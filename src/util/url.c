@@ -15,53 +15,22 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- a growable string in the arena ------------------------------------------------------ */
+/* ---- a growable string in the arena (arena.h) ------------------------------------------ */
 
-struct buf {
-    struct arena *arena;
-    char *s;
-    size_t len, cap;
-};
-
-static void buf_init(struct buf *b, struct arena *a)
+static void buf_addc(struct arena_buf *b, char c)
 {
-    b->arena = a;
-    b->cap = 64;
-    b->s = arena_alloc(a, b->cap);
-    b->len = 0;
+    arena_buf_add(b, &c, 1);
 }
 
-/* buf_add - append n bytes, doubling the buffer when needed; always NUL-terminated. */
-static void buf_add(struct buf *b, const char *s, size_t n)
+static void buf_adds(struct arena_buf *b, const char *s)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *grown = arena_alloc(b->arena, cap); /* the old block stays until arena reset */
-        memcpy(grown, b->s, b->len);
-        b->s = grown;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    arena_buf_add(b, s, strlen(s));
 }
 
-static void buf_addc(struct buf *b, char c)
-{
-    buf_add(b, &c, 1);
-}
-
-static void buf_adds(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void buf_add_pct(struct buf *b, unsigned char c)
+static void buf_add_pct(struct arena_buf *b, unsigned char c)
 {
     char esc[3] = {'%', text_hex_digit(c >> 4, true), text_hex_digit(c, true)};
-    buf_add(b, esc, 3);
+    arena_buf_add(b, esc, 3);
 }
 
 /* ---- percent-encode sets ----------------------------------------------------------------- */
@@ -87,7 +56,7 @@ static bool in_set(unsigned char c, enum encode_set set)
 }
 
 /* buf_add_encoded - append s, percent-encoding the bytes in set (a '%' is kept as is). */
-static void buf_add_encoded(struct buf *b, const char *s, size_t n, enum encode_set set)
+static void buf_add_encoded(struct arena_buf *b, const char *s, size_t n, enum encode_set set)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -215,7 +184,7 @@ static bool parse_ipv4(const char *s, size_t n, uint32_t *out)
 
 /* serialize_ipv6 - the URL standard's IPv6 serialiser: lower-case hex without leading zeros,
  * the first longest run of two or more zero pieces compressed to "::". */
-static void serialize_ipv6(struct buf *b, const unsigned char bytes[16])
+static void serialize_ipv6(struct arena_buf *b, const unsigned char bytes[16])
 {
     unsigned pieces[8];
     for (int i = 0; i < 8; i++)
@@ -248,7 +217,7 @@ static void serialize_ipv6(struct buf *b, const unsigned char bytes[16])
                 started = true;
             }
         }
-        buf_add(b, tmp, (size_t)n);
+        arena_buf_add(b, tmp, (size_t)n);
         if (i < 7)
             buf_addc(b, ':');
     }
@@ -258,8 +227,8 @@ static void serialize_ipv6(struct buf *b, const unsigned char bytes[16])
 /* parse_host - the host parser for special schemes; the serialised host into *out. */
 static bool parse_host(struct arena *a, const char *s, size_t n, const char **out)
 {
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     if (n > 0 && s[0] == '[') {
         char tmp[INET6_ADDRSTRLEN];
         unsigned char bytes[16];
@@ -339,19 +308,19 @@ struct parser {
 /* parse_query_and_fragment - query state and fragment state, from s[i] (after '?' or '#'). */
 static void parse_query_and_fragment(struct parser *p, bool in_query)
 {
-    struct buf b;
+    struct arena_buf b;
     if (in_query) {
         size_t end = p->i;
         while (end < p->n && p->s[end] != '#')
             end++;
-        buf_init(&b, p->a);
+        arena_buf_init(&b, p->a);
         buf_add_encoded(&b, p->s + p->i, end - p->i, SET_SPECIAL_QUERY);
         p->u->query = b.s;
         if (end == p->n)
             return;
         p->i = end + 1;
     }
-    buf_init(&b, p->a);
+    arena_buf_init(&b, p->a);
     buf_add_encoded(&b, p->s + p->i, p->n - p->i, SET_FRAGMENT);
     p->u->fragment = b.s;
     p->i = p->n;
@@ -360,8 +329,8 @@ static void parse_query_and_fragment(struct parser *p, bool in_query)
 /* parse_path - path state from s[i] onwards, appending to the segments already there. */
 static void parse_path(struct parser *p)
 {
-    struct buf seg;
-    buf_init(&seg, p->a);
+    struct arena_buf seg;
+    arena_buf_init(&seg, p->a);
     for (;;) {
         char c = p->i < p->n ? p->s[p->i] : '\0';
         bool end = p->i == p->n;
@@ -390,7 +359,7 @@ static void parse_path(struct parser *p)
                 parse_query_and_fragment(p, c == '?');
                 return;
             }
-            buf_init(&seg, p->a);
+            arena_buf_init(&seg, p->a);
             continue;
         }
         buf_add_encoded(&seg, &c, 1, SET_PATH);
@@ -412,9 +381,9 @@ static bool parse_authority(struct parser *p)
     for (size_t k = 0; k < alen; k++)
         if (auth[k] == '@')
             at = auth + k;
-    struct buf user, pass;
-    buf_init(&user, p->a);
-    buf_init(&pass, p->a);
+    struct arena_buf user, pass;
+    arena_buf_init(&user, p->a);
+    arena_buf_init(&pass, p->a);
     if (at != NULL) {
         size_t ulen = (size_t)(at - auth);
         const char *colon = memchr(auth, ':', ulen);
@@ -606,11 +575,11 @@ enum url_status url_parse(struct arena *a, const char *input, size_t len, const 
     if (!ok)
         return URL_INVALID;
 
-    struct buf path;
-    buf_init(&path, a);
+    struct arena_buf path;
+    arena_buf_init(&path, a);
     for (size_t k = 0; k < p.path.n; k++) {
         buf_addc(&path, '/');
-        buf_add(&path, p.path.s[k], p.path.len[k]);
+        arena_buf_add(&path, p.path.s[k], p.path.len[k]);
     }
     if (path.len == 0)
         buf_addc(&path, '/');
@@ -619,7 +588,7 @@ enum url_status url_parse(struct arena *a, const char *input, size_t len, const 
 }
 
 /* add_scheme_authority - "scheme://[userinfo@]host[:port]"; userinfo only for href. */
-static void add_scheme_authority(struct buf *b, const struct url *u, bool userinfo)
+static void add_scheme_authority(struct arena_buf *b, const struct url *u, bool userinfo)
 {
     buf_adds(b, u->https ? "https://" : "http://");
     if (userinfo && (u->username[0] || u->password[0])) {
@@ -634,12 +603,12 @@ static void add_scheme_authority(struct buf *b, const struct url *u, bool userin
     if (u->port >= 0) {
         char port[8];
         int n = snprintf(port, sizeof port, ":%d", u->port);
-        buf_add(b, port, (size_t)n);
+        arena_buf_add(b, port, (size_t)n);
     }
 }
 
 /* add_path_query_fragment - "/path[?query][#fragment]". */
-static void add_path_query_fragment(struct buf *b, const struct url *u)
+static void add_path_query_fragment(struct arena_buf *b, const struct url *u)
 {
     buf_adds(b, u->path);
     if (u->query) {
@@ -655,8 +624,8 @@ static void add_path_query_fragment(struct buf *b, const struct url *u)
 /* url_origin - see url.h. */
 char *url_origin(struct arena *a, const struct url *u)
 {
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     add_scheme_authority(&b, u, false);
     return b.s;
 }
@@ -664,8 +633,8 @@ char *url_origin(struct arena *a, const struct url *u)
 /* url_href - see url.h. */
 char *url_href(struct arena *a, const struct url *u)
 {
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     add_scheme_authority(&b, u, true);
     add_path_query_fragment(&b, u);
     return b.s;
@@ -674,8 +643,8 @@ char *url_href(struct arena *a, const struct url *u)
 /* url_path_query_fragment - see url.h. */
 char *url_path_query_fragment(struct arena *a, const struct url *u)
 {
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     add_path_query_fragment(&b, u);
     return b.s;
 }
@@ -719,7 +688,7 @@ void url_form_parse(struct arena *a, const char *s, size_t len, url_form_fn fn, 
 }
 
 /* form_encode - the urlencoded byte serialiser: [*-._0-9A-Za-z] kept, space as '+'. */
-static void form_encode(struct buf *b, const char *s, size_t n)
+static void form_encode(struct arena_buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -777,8 +746,8 @@ void url_search_set(struct arena *a, struct url *u, const char *name, const char
     if (!found)
         list.v[list.n++] = (struct pair){name, value, name_len, value_len};
 
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     for (size_t i = 0; i < list.n; i++) {
         if (i > 0)
             buf_addc(&b, '&');
@@ -792,8 +761,8 @@ void url_search_set(struct arena *a, struct url *u, const char *name, const char
 /* url_search_append - see url.h. */
 void url_search_append(struct arena *a, struct url *u, const char *name, const char *value)
 {
-    struct buf b;
-    buf_init(&b, a);
+    struct arena_buf b;
+    arena_buf_init(&b, a);
     /* The search getter shows nothing for an empty query; the setter re-encodes the text
      * with the special-query set ('%' itself is left alone). */
     if (u->query && u->query[0]) {
@@ -804,8 +773,8 @@ void url_search_append(struct arena *a, struct url *u, const char *name, const c
     form_encode(&b, name, strlen(name));
     buf_addc(&b, '=');
     form_encode(&b, value, strlen(value));
-    struct buf q;
-    buf_init(&q, a);
+    struct arena_buf q;
+    arena_buf_init(&q, a);
     buf_add_encoded(&q, b.s, b.len, SET_SPECIAL_QUERY);
     u->query = q.s;
 }

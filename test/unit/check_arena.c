@@ -127,6 +127,25 @@ START_TEST(test_printf)
 }
 END_TEST
 
+/* arena_buf grows past its first block and beyond a chunk, NUL-terminated all along. */
+START_TEST(test_buf)
+{
+    struct arena_buf b;
+
+    arena_buf_init(&b, arena);
+    ck_assert_str_eq(b.s, "");
+    arena_buf_add(&b, "ab", 2);
+    arena_buf_add(&b, "cdef", 1);
+    ck_assert_str_eq(b.s, "abc");
+    for (int i = 0; i < 3 * SMALL_CHUNK; i++)
+        arena_buf_add(&b, "x", 1);
+    ck_assert_uint_eq(b.len, 3 + 3 * SMALL_CHUNK);
+    ck_assert_uint_eq(strlen(b.s), b.len);
+    ck_assert_int_eq(memcmp(b.s, "abcxx", 5), 0);
+    ck_assert_int_eq(b.s[b.len - 1], 'x');
+}
+END_TEST
+
 /* A reset wipes the bytes handed out: the kept chunk no longer holds the password. */
 START_TEST(test_reset_wipes)
 {
@@ -210,6 +229,7 @@ int main(void)
     tcase_add_test(tc, test_strdup);
     tcase_add_test(tc, test_strndup);
     tcase_add_test(tc, test_printf);
+    tcase_add_test(tc, test_buf);
     tcase_add_test(tc, test_reset_wipes);
     tcase_add_test(tc, test_reset_reuse);
     tcase_add_test(tc, test_holds);

@@ -733,6 +733,31 @@ START_TEST(test_template_refused)
 }
 END_TEST
 
+/* The file reader's own refusals (util/file.c): a file over 64 KiB, one that cannot be read. */
+START_TEST(test_template_too_large_or_unreadable)
+{
+    static char big[64 * 1024 + 2];
+    memset(big, 'x', sizeof big - 1);
+    const char *files[] = {"reset-password.txt", big, NULL};
+    const char *err = config_error(FROM, files);
+    ck_assert_msg(strstr(err, "AUTHFCGI_MAIL_TEMPLATE_DIR: ") == err &&
+                      strstr(err, "reset-password.txt: larger than 64 KiB") != NULL,
+                  "%s", err);
+
+    char dir[] = "/tmp/check_mail.XXXXXX", sub[64], *e;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/verify-email.txt", dir); /* a directory: fread fails */
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    struct mail_config *c = NULL;
+    char msg[512] = "";
+    ck_assert_int_eq(mail_config_new(&c, FROM, dir, msg, sizeof msg), -1);
+    e = strstr(msg, "verify-email.txt: read error");
+    ck_assert_msg(e != NULL && strstr(msg, "AUTHFCGI_MAIL_TEMPLATE_DIR: ") == msg, "%s", msg);
+    rmdir(sub);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_config_refuses_from)
 {
     const char *err = config_error("x@example.com\nBcc: y@example.com", NULL);
@@ -787,6 +812,7 @@ static Suite *mail_suite(void)
 
     tc = tcase_create("templates");
     tcase_add_test(tc, test_template_crlf_and_bom);
+    tcase_add_test(tc, test_template_too_large_or_unreadable);
     tcase_add_loop_test(tc, test_template_refused, 0,
                         sizeof bad_templates / sizeof bad_templates[0]);
     tcase_add_test(tc, test_template_dir_unreadable);
