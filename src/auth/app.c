@@ -52,6 +52,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->rate_limit = s->rate_limit;
     app->account_guard = s->rate_limit && s->account_guard;
     app->delete_user = s->delete_user;
+    app->two_factor = s->two_factor;
     app->change_email = s->change_email;
     app->require_email_verification = s->require_email_verification;
     app->verify_on_sign_up = s->send_verification_on_sign_up || s->require_email_verification;

@@ -42,6 +42,11 @@ enum field {
     FIELD_DISABLE_COOKIE_CACHE,
     FIELD_ERROR,             /* GET /error */
     FIELD_ERROR_DESCRIPTION, /* GET /error */
+    FIELD_CODE,              /* the two-factor plugin's */
+    FIELD_TRUST_DEVICE,
+    FIELD_METHOD,
+    FIELD_ISSUER,
+    FIELD_DISABLE_SESSION,
     FIELD__MAX
 };
 
@@ -113,6 +118,10 @@ enum body_schema {
     SCHEMA_SEND_VERIFICATION_EMAIL,
     SCHEMA_VERIFY_EMAIL,
     SCHEMA_ERROR, /* GET /error: read as given, never refused */
+    SCHEMA_TWO_FACTOR_ENABLE,   /* the two-factor plugin (two_factor.c) */
+    SCHEMA_TWO_FACTOR_PASSWORD, /* disable, get-totp-uri, generate-backup-codes */
+    SCHEMA_TWO_FACTOR_CODE,     /* verify-totp, verify-otp, verify-backup-code */
+    SCHEMA_TWO_FACTOR_SEND_OTP,
     SCHEMA_NONE,  /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
     SCHEMA__MAX
 };

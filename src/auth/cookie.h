@@ -31,6 +31,9 @@ enum cookie_kind {
     COOKIE_SESSION_TOKEN, /* better-auth.session_token: the signed session token */
     COOKIE_SESSION_DATA,  /* better-auth.session_data: Better Auth's cookie cache (unused) */
     COOKIE_DONT_REMEMBER, /* better-auth.dont_remember: signed "true" for rememberMe:false */
+    COOKIE_TWO_FACTOR,    /* better-auth.two_factor: a pending second step (two_factor.c) */
+    COOKIE_TRUST_DEVICE,  /* better-auth.trust_device: a device that skips the second step */
+    COOKIE_KIND__MAX
 };
 
 enum cookie_status {
@@ -81,6 +84,16 @@ int cookie_session_line(const struct cookie_config *c, const char *token, bool r
 /* cookie_dont_remember_line - the Set-Cookie value Better Auth adds for rememberMe:false:
  * `NAME=encoded(true.sig); Path=/; HttpOnly; [Secure; ]SameSite=Lax`. Returns 0 or -1. */
 int cookie_dont_remember_line(const struct cookie_config *c, char *out, size_t outlen);
+
+/* cookie_signed_line - `NAME=encoded(value.sig); Max-Age=max_age; Path=/; ...` for any kind
+ * (no Max-Age when max_age is 0). COOKIE_LINE_SIZE is enough. Returns 0 or -1. */
+int cookie_signed_line(const struct cookie_config *c, enum cookie_kind kind, const char *value,
+                       int max_age, char *out, size_t outlen);
+
+/* cookie_expire_line - `NAME=; Max-Age=0; Path=/; ...`, as Better Auth expires a cookie.
+ * Returns 0, or -1 when out is too small. */
+int cookie_expire_line(const struct cookie_config *c, enum cookie_kind kind, char *out,
+                       size_t outlen);
 
 /* cookie_deletion_lines - the COOKIE_DELETION_COUNT Set-Cookie values that log a browser out
  * (session_token, session_data, dont_remember, each `=; Max-Age=0; ...`), in the order Better

@@ -22,6 +22,7 @@
 #include "auth/router.h"
 #include "auth/session.h"
 #include "auth/steps.h"
+#include "auth/two_factor.h"
 #include "global/store.h"
 #include "util/text.h"
 
@@ -423,6 +424,8 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
+    if (two_factor_sign_in(c, &user))
+        return;
     if (!steps_start_session(c, user.id, remember_me(c), &token))
         return;
     answer_signed_in(c, &user, token);

@@ -154,6 +154,7 @@ static const char *const fail_reason_names[FAIL__MAX] = {
     [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
     [FAIL_LOCATION_UNSAFE] = "location_unsafe",
     [FAIL_ROLE] = "fastcgi_role",
+    [FAIL_TWO_FACTOR_SECRET] = "two_factor_secret",
 };
 
 /* http_fail_reason_name - see http.h. */

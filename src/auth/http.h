@@ -176,6 +176,7 @@ enum fail_reason {
     FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
     FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
     FAIL_ROLE,            /* a FastCGI role authfcgi does not play (FILTER) */
+    FAIL_TWO_FACTOR_SECRET, /* a stored two-factor secret or backup codes did not decrypt */
     FAIL__MAX
 };
 

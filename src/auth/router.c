@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "auth/origin.h"
 #include "auth/rate_limit.h"
+#include "auth/two_factor.h"
 
 #define BASE_PATH "/api/auth"
 
@@ -65,6 +66,23 @@ const struct route route_table[] = {
      ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/change-email", handle_change_email, "changeEmail", SCHEMA_CHANGE_EMAIL,
      ROUTE_SESSION},
+    {"POST", BASE_PATH "/two-factor/enable", two_factor_enable, "enableTwoFactor",
+     SCHEMA_TWO_FACTOR_ENABLE, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/disable", two_factor_disable, "disableTwoFactor",
+     SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/get-totp-uri", two_factor_get_totp_uri, "getTOTPURI",
+     SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/verify-totp", two_factor_verify_totp, "verifyTOTP",
+     SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/generate-backup-codes", two_factor_generate_backup_codes,
+     "generateBackupCodes", SCHEMA_TWO_FACTOR_PASSWORD,
+     ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/verify-backup-code", two_factor_verify_backup_code,
+     "verifyBackupCode", SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/send-otp", two_factor_send_otp, "sendTwoFactorOTP",
+     SCHEMA_TWO_FACTOR_SEND_OTP, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/verify-otp", two_factor_verify_otp, "verifyTwoFactorOTP",
+     SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
     {"GET", "/healthz", handle_healthz, "healthz", SCHEMA_NONE, 0},
     {"GET", "/readyz", handle_readyz, "readyz", SCHEMA_NONE, 0},
 };
@@ -311,8 +329,10 @@ void router_dispatch(struct app *app, struct request *req, struct response *resp
     if (!check_rate_limit(app, req, resp))
         return;
     route = router_find(req->method, req->path);
-    if (route == NULL || (!app->delete_user && (route->handler == handle_delete_user ||
-                                                route->handler == handle_delete_user_callback))) {
+    if (route == NULL ||
+        (!app->delete_user && (route->handler == handle_delete_user ||
+                               route->handler == handle_delete_user_callback)) ||
+        ((route->flags & ROUTE_TWO_FACTOR) && !app->two_factor)) {
         response_empty(resp, 404);
         return;
     }

@@ -54,6 +54,7 @@ struct settings {
     enum password_hash_format password_hash;
     int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
+    bool two_factor;
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
     bool require_email_verification;

@@ -50,6 +50,12 @@ enum stmt {
     STMT_OUTBOX_DEFER,  /* id, attempts (the claim's), delay s, error -> (none) */
     STMT_OUTBOX_FAIL,   /* id, attempts (the claim's), error -> (none) */
     STMT_OUTBOX_PURGE,  /* days -> (none) */
+    /* The two-factor plugin (store_pg_two_factor.c, schema/008_two_factor.sql); text results. */
+    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), enabled, twoFactor row or NULLs */
+    STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
+    STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
+    STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
+    STMT_VERIFICATION_TAKE,     /* identifier -> value, seconds left (unexpired; deleted) */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */

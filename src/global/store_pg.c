@@ -15,6 +15,7 @@
 #include "util/arena.h"
 #include "util/log.h"
 #include "global/outbox.h"
+#include "global/store_pg_two_factor.h"
 #include "util/text.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
@@ -745,6 +746,7 @@ static const struct store_ops pg_ops = {
     .rate_limit_hit = pg_rate_limit_hit,
     .account_guard_claim = pg_account_guard_claim,
     .account_guard_success = pg_account_guard_success,
+    STORE_PG_TWO_FACTOR_OPS,
 };
 
 void store_pg_init(struct store *store, struct db *db)
