@@ -46,8 +46,9 @@ export function assertOk(res, what) {
 // them through fetchOptions hooks.
 export class Browser {
     // baseURL: the front server; origin: the page origin sent as Origin; agent: the
-    // User-Agent's product token (the label is added to it).
-    constructor({ baseURL, origin, agent, label }) {
+    // User-Agent's product token (the label is added to it); plugins: client plugins (e.g.
+    // twoFactorClient()).
+    constructor({ baseURL, origin, agent, label, plugins = [] }) {
         this.label = label;
         this.origin = origin;
         this.jar = new Map(); // name -> { value, attrs: Map(lower-case attribute -> value) }
@@ -56,6 +57,7 @@ export class Browser {
         this.problems = [];
         this.client = createAuthClient({
             baseURL,
+            plugins,
             fetchOptions: {
                 onRequest: (ctx) => this.onRequest(ctx),
                 onResponse: (ctx) => this.onResponse(ctx),
