@@ -117,12 +117,12 @@ enum body_schema {
     SCHEMA_RESET_PASSWORD,
     SCHEMA_SEND_VERIFICATION_EMAIL,
     SCHEMA_VERIFY_EMAIL,
-    SCHEMA_ERROR, /* GET /error: read as given, never refused */
+    SCHEMA_ERROR,               /* GET /error: read as given, never refused */
     SCHEMA_TWO_FACTOR_ENABLE,   /* the two-factor plugin (two_factor.c) */
     SCHEMA_TWO_FACTOR_PASSWORD, /* disable, get-totp-uri, generate-backup-codes */
     SCHEMA_TWO_FACTOR_CODE,     /* verify-totp, verify-otp, verify-backup-code */
     SCHEMA_TWO_FACTOR_SEND_OTP,
-    SCHEMA_NONE,  /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
+    SCHEMA_NONE, /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
     SCHEMA__MAX
 };
 

@@ -30,62 +30,21 @@
 #include "util/totp.h"
 #include "util/xchacha.h"
 
-#define CHALLENGE_MAX_AGE_S 600    /* twoFactorCookieMaxAge */
-#define TRUST_MAX_AGE_S 2592000    /* trustDeviceMaxAge: 30 days */
-#define CHALLENGE_ATTEMPTS 5       /* wrong codes per pending sign-in */
-#define SECRET_LEN 32              /* generateRandomString(32) */
+#define CHALLENGE_MAX_AGE_S 600 /* twoFactorCookieMaxAge */
+#define TRUST_MAX_AGE_S 2592000 /* trustDeviceMaxAge: 30 days */
+#define CHALLENGE_ATTEMPTS 5    /* wrong codes per pending sign-in */
+#define SECRET_LEN 32           /* generateRandomString(32) */
 #define BACKUP_CODE_COUNT 10
-#define BACKUP_CODE_LEN 10         /* shown as xxxxx-xxxxx */
-#define CHALLENGE_RANDOM_LEN 20    /* "2fa-" + 20 */
-#define TRUST_RANDOM_LEN 32        /* "trust-device-" + 32 */
-#define APP_NAME "Better Auth"     /* Better Auth's default appName: the TOTP issuer */
+#define BACKUP_CODE_LEN 10      /* shown as xxxxx-xxxxx */
+#define CHALLENGE_RANDOM_LEN 20 /* "2fa-" + 20 */
+#define TRUST_RANDOM_LEN 32     /* "trust-device-" + 32 */
+#define APP_NAME "Better Auth"  /* Better Auth's default appName: the TOTP issuer */
 
 /* Better Auth's generateRandomString alphabets. */
 static const char url_alphabet[] =
     "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
 static const char code_alphabet[] =
     "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-enum tf_error {
-    TF_INVALID_CODE,
-    TF_INVALID_BACKUP_CODE,
-    TF_INVALID_COOKIE,
-    TF_TOTP_NOT_ENABLED,
-    TF_TOTP_ALREADY_ENABLED,
-    TF_NOT_ENABLED,
-    TF_BACKUP_NOT_ENABLED,
-    TF_TOO_MANY,
-    TF_OTP_NOT_AVAILABLE,
-    TF_OTP_NOT_CONFIGURED,
-    TF_OTP_EXPIRED,
-    TF_CODES_CHANGED,
-};
-
-/* The plugin's answers, as recorded (test/fixtures/two_factor/transcript.json). */
-static const struct {
-    int status;
-    const char *code;
-    const char *message;
-} tf_errors[] = {
-    [TF_INVALID_CODE] = {401, "INVALID_CODE", "Invalid code"},
-    [TF_INVALID_BACKUP_CODE] = {401, "INVALID_BACKUP_CODE", "Invalid backup code"},
-    [TF_INVALID_COOKIE] = {401, "INVALID_TWO_FACTOR_COOKIE", "Invalid two factor cookie"},
-    [TF_TOTP_NOT_ENABLED] = {400, "TOTP_NOT_ENABLED", "TOTP not enabled"},
-    [TF_TOTP_ALREADY_ENABLED] = {400, "TOTP_ALREADY_ENABLED", "TOTP is already enabled"},
-    [TF_NOT_ENABLED] = {400, "TWO_FACTOR_NOT_ENABLED", "Two factor isn't enabled"},
-    [TF_BACKUP_NOT_ENABLED] = {400, "BACKUP_CODES_NOT_ENABLED", "Backup codes aren't enabled"},
-    [TF_TOO_MANY] = {400, "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
-                     "Too many attempts. Please request a new code."},
-    [TF_OTP_NOT_AVAILABLE] = {400, "OTP_NOT_CONFIGURED", "OTP is not available"},
-    [TF_OTP_NOT_CONFIGURED] = {400, "OTP_NOT_CONFIGURED", "otp isn't configured"},
-    [TF_OTP_EXPIRED] = {400, "OTP_HAS_EXPIRED", "OTP has expired"},
-    [TF_CODES_CHANGED] = {409, "CONFLICT", "Failed to verify backup code. Please try again."},
-};
-
-static void answer_error(struct call *c, enum tf_error e)
-{
-    response_error(c->resp, tf_errors[e].status, tf_errors[e].code, tf_errors[e].message);
-}
 
 #define OPS(c) ((c)->app->store->ops)
 #define IMPL(c) ((c)->app->store->impl)
@@ -96,8 +55,8 @@ struct step {
     const char *challenge; /* the two_factor cookie's value: "2fa-<20>" */
     struct user_record user;
     struct two_factor_record tf;
-    int attempts;          /* wrong codes so far on this challenge */
-    int64_t left_s;        /* what the challenge has left to live */
+    int attempts;   /* wrong codes so far on this challenge */
+    int64_t left_s; /* what the challenge has left to live */
 };
 
 /* random_text - len characters of alphabet (64 or 62 of them), uniformly, in the arena. */
@@ -151,7 +110,7 @@ static bool load(struct call *c, const char *user_id, struct step *s)
     enum db_status st = OPS(c)->two_factor_get(IMPL(c), c->req->arena, user_id, &s->user, &s->tf);
 
     if (st == DB_NOTFOUND) {
-        answer_error(c, TF_INVALID_COOKIE);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
         return false;
     }
     return stored(c, st, false);
@@ -166,8 +125,7 @@ static bool put_row(struct call *c, const char *identifier, const char *value, i
         steps_fail(c, FAIL_RANDOM);
         return false;
     }
-    return stored(c, OPS(c)->verification_put(IMPL(c), id, identifier, value, expires_in_s),
-                  false);
+    return stored(c, OPS(c)->verification_put(IMPL(c), id, identifier, value, expires_in_s), false);
 }
 
 /* trust_token - Better Auth's b64url-nopad HMAC-SHA256(secret, "userId!identifier"). */
@@ -197,8 +155,8 @@ static bool trust_device(struct call *c, const char *user_id)
         return false;
     }
     return put_row(c, identifier, user_id, TRUST_MAX_AGE_S) &&
-           add_cookie(c, COOKIE_TRUST_DEVICE, arena_printf(c->req->arena, "%s!%s", token, identifier),
-                      TRUST_MAX_AGE_S);
+           add_cookie(c, COOKIE_TRUST_DEVICE,
+                      arena_printf(c->req->arena, "%s!%s", token, identifier), TRUST_MAX_AGE_S);
 }
 
 enum trust { TRUST_NONE, TRUST_INVALID, TRUST_YES };
@@ -293,14 +251,14 @@ static bool begin_step(struct call *c, struct step *s)
         return load(c, c->session.user.id, s);
     if (cookie_read_signed(&c->app->cookies, c->req->cookie, COOKIE_TWO_FACTOR, value,
                            sizeof(value)) != COOKIE_OK) {
-        answer_error(c, TF_INVALID_COOKIE);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
         return false;
     }
     s->sign_in = true;
     s->challenge = arena_strdup(c->req->arena, value);
     enum db_status st = OPS(c)->verification_find(IMPL(c), c->req->arena, s->challenge, &user_id);
     if (st == DB_NOTFOUND) {
-        answer_error(c, TF_INVALID_COOKIE);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
         return false;
     }
     return stored(c, st, false) && load(c, user_id, s);
@@ -319,7 +277,7 @@ static bool take_attempt(struct call *c, struct step *s)
                                    arena_printf(c->req->arena, "2fa-attempts-%s", s->challenge),
                                    &count, &s->left_s);
     if (st == DB_NOTFOUND) {
-        answer_error(c, TF_INVALID_COOKIE);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
         return false;
     }
     if (!stored(c, st, false))
@@ -332,7 +290,7 @@ static bool take_attempt(struct call *c, struct step *s)
         st = OPS(c)->verification_take(IMPL(c), c->req->arena, s->challenge, &ignored, &left);
         if (!stored(c, st, true) || !add_cookie(c, COOKIE_TWO_FACTOR, NULL, 0))
             return false;
-        answer_error(c, TF_TOO_MANY);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOO_MANY);
         return false;
     }
     return true;
@@ -397,7 +355,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
             return;
         if (owner == NULL || strcmp(owner, s->user.id) != 0) {
             if (add_cookie(c, COOKIE_TWO_FACTOR, NULL, 0))
-                answer_error(c, TF_INVALID_COOKIE);
+                response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
             return;
         }
         if (!steps_start_session(c, s->user.id,
@@ -452,16 +410,17 @@ void two_factor_verify_totp(struct call *c)
     if (!begin_step(c, &s))
         return;
     if (s.tf.id == NULL || (s.sign_in && !s.tf.verified)) {
-        answer_error(c, TF_TOTP_NOT_ENABLED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_NOT_ENABLED);
         return;
     }
-    if (!guard(c, &s, false) || !take_attempt(c, &s) || (key = totp_secret(c, &s, &key_len)) == NULL)
+    if (!guard(c, &s, false) || !take_attempt(c, &s) ||
+        (key = totp_secret(c, &s, &key_len)) == NULL)
         return;
     ok = totp_verify(key, key_len, c->in.body[FIELD_CODE].str, session_now_ms() / 1000,
                      TOTP_PERIOD_S, TOTP_DIGITS, TOTP_WINDOW);
     if (!ok) {
         if (put_attempts(c, &s, s.attempts + 1))
-            answer_error(c, TF_INVALID_CODE);
+            response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_CODE);
         return;
     }
     if (!guard(c, &s, true))
@@ -487,8 +446,8 @@ static struct json_object *backup_codes(struct call *c)
             steps_fail(c, FAIL_RANDOM);
             return NULL;
         }
-        json_object_array_add(arr, json_object_new_string(
-                                       arena_printf(c->req->arena, "%.5s-%s", raw, raw + 5)));
+        json_object_array_add(
+            arr, json_object_new_string(arena_printf(c->req->arena, "%.5s-%s", raw, raw + 5)));
     }
     return arr;
 }
@@ -511,8 +470,8 @@ static const char *seal(struct call *c, const char *text)
 /* codes_text - arr as JSON.stringify writes it (no spaces, "/" unescaped). */
 static const char *codes_text(struct json_object *arr)
 {
-    return json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(arr,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* uri_component - JavaScript's encodeURIComponent (cookie.h), in the arena. */
@@ -552,7 +511,8 @@ static const char *totp_uri(struct call *c, const unsigned char *secret, size_t 
     char *b32 = arena_alloc(c->req->arena, (len * 8 + 4) / 5 + 1);
 
     totp_base32(secret, len, b32);
-    return arena_printf(c->req->arena, "otpauth://totp/%s:%s?secret=%s&issuer=%s&digits=%d&period=%d",
+    return arena_printf(c->req->arena,
+                        "otpauth://totp/%s:%s?secret=%s&issuer=%s&digits=%d&period=%d",
                         uri_component(c, issuer), uri_component(c, email), b32,
                         form_component(c, issuer), TOTP_DIGITS, TOTP_PERIOD_S);
 }
@@ -574,7 +534,8 @@ static bool method_ok(struct call *c)
     if (m->kind != VALUE_STRING || strcmp(m->str, "totp") == 0)
         return true;
     if (strcmp(m->str, "otp") == 0)
-        answer_error(c, TF_OTP_NOT_AVAILABLE);
+        response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
+                                 "OTP is not available");
     else
         response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
                                  "[body.method] Invalid option: expected one of \"otp\"|\"totp\"");
@@ -594,7 +555,7 @@ void two_factor_enable(struct call *c)
     if (!session_step(c, &s) || !method_ok(c))
         return;
     if (s.tf.id != NULL && s.tf.verified) {
-        answer_error(c, TF_TOTP_ALREADY_ENABLED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_ALREADY_ENABLED);
         return;
     }
     if ((codes = backup_codes(c)) == NULL)
@@ -607,10 +568,10 @@ void two_factor_enable(struct call *c)
     }
     sealed_secret = seal(c, secret);
     sealed_codes = sealed_secret != NULL ? seal(c, codes_text(codes)) : NULL;
-    if (sealed_codes == NULL || !stored(c, OPS(c)->two_factor_save(IMPL(c), s.user.id, id,
-                                                                   sealed_secret, sealed_codes,
-                                                                   false),
-                                        false)) {
+    if (sealed_codes == NULL ||
+        !stored(c,
+                OPS(c)->two_factor_save(IMPL(c), s.user.id, id, sealed_secret, sealed_codes, false),
+                false)) {
         json_object_put(codes);
         return;
     }
@@ -634,7 +595,7 @@ void two_factor_get_totp_uri(struct call *c)
     if (!load(c, c->session.user.id, &s))
         return;
     if (s.tf.id == NULL) {
-        answer_error(c, TF_TOTP_NOT_ENABLED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_NOT_ENABLED);
         return;
     }
     if ((key = totp_secret(c, &s, &len)) == NULL ||
@@ -677,7 +638,7 @@ void two_factor_generate_backup_codes(struct call *c)
     if (!session_step(c, &s))
         return;
     if (!s.tf.enabled || s.tf.id == NULL) {
-        answer_error(c, TF_NOT_ENABLED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_NOT_ENABLED);
         return;
     }
     if ((codes = backup_codes(c)) == NULL)
@@ -688,7 +649,7 @@ void two_factor_generate_backup_codes(struct call *c)
     }
     st = OPS(c)->two_factor_swap_codes(IMPL(c), s.user.id, s.tf.backup_codes, sealed);
     if (st == DB_NOTFOUND)
-        answer_error(c, TF_CODES_CHANGED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_CODES_CHANGED);
     if (st != DB_OK) {
         json_object_put(codes);
         if (st != DB_NOTFOUND)
@@ -747,7 +708,7 @@ void two_factor_verify_backup_code(struct call *c)
     if (!begin_step(c, &s))
         return;
     if (s.tf.id == NULL) {
-        answer_error(c, TF_BACKUP_NOT_ENABLED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_BACKUP_NOT_ENABLED);
         return;
     }
     if (!guard(c, &s, false) || !take_attempt(c, &s) ||
@@ -755,12 +716,12 @@ void two_factor_verify_backup_code(struct call *c)
         return;
     if (r == 0) {
         if (put_attempts(c, &s, s.attempts + 1))
-            answer_error(c, TF_INVALID_BACKUP_CODE);
+            response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_BACKUP_CODE);
         return;
     }
     st = OPS(c)->two_factor_swap_codes(IMPL(c), s.user.id, s.tf.backup_codes, rest);
     if (st == DB_NOTFOUND) {
-        response_error(c->resp, 409, "CONFLICT", tf_errors[TF_CODES_CHANGED].message);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_CODES_CHANGED);
         return;
     }
     if (!stored(c, st, false) || !guard(c, &s, true))
@@ -772,7 +733,8 @@ void two_factor_verify_backup_code(struct call *c)
  * without otpOptions.sendOTP). */
 void two_factor_send_otp(struct call *c)
 {
-    answer_error(c, TF_OTP_NOT_CONFIGURED);
+    response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
+                             "otp isn't configured");
 }
 
 /* two_factor_verify_otp - POST /two-factor/verify-otp: with no sender, no code is ever
@@ -782,5 +744,5 @@ void two_factor_verify_otp(struct call *c)
     struct step s = {0};
 
     if (begin_step(c, &s))
-        answer_error(c, TF_OTP_EXPIRED);
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED);
 }

@@ -18,8 +18,8 @@ enum db_status pg_verification_take(void *impl, struct arena *a, const char *ide
                                     const char **value, int64_t *left_s);
 
 #define STORE_PG_TWO_FACTOR_OPS                                                                    \
-    .two_factor_get = pg_two_factor_get, .two_factor_save = pg_two_factor_save,                  \
-    .two_factor_set = pg_two_factor_set, .two_factor_swap_codes = pg_two_factor_swap_codes,      \
+    .two_factor_get = pg_two_factor_get, .two_factor_save = pg_two_factor_save,                    \
+    .two_factor_set = pg_two_factor_set, .two_factor_swap_codes = pg_two_factor_swap_codes,        \
     .verification_put = pg_verification_put, .verification_take = pg_verification_take
 
 #endif
