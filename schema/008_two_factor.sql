@@ -21,3 +21,8 @@ CREATE TABLE IF NOT EXISTS "twoFactor" (
 
 CREATE INDEX IF NOT EXISTS "twoFactor_secret_idx" ON "twoFactor" ("secret");
 CREATE INDEX IF NOT EXISTS "twoFactor_userId_idx" ON "twoFactor" ("userId");
+
+-- The plugin's e-mailed sign-in codes go through the outbox as kind 'two-factor-otp'.
+ALTER TABLE authfcgi_outbox DROP CONSTRAINT IF EXISTS authfcgi_outbox_kind_check;
+ALTER TABLE authfcgi_outbox ADD CONSTRAINT authfcgi_outbox_kind_check
+    CHECK (kind IN ('reset-password', 'verify-email', 'change-email', 'two-factor-otp'));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -23,6 +24,7 @@
 #include "auth/router.h"
 #include "auth/session.h"
 #include "auth/steps.h"
+#include "global/mail.h"
 #include "util/arena.h"
 #include "util/digest.h"
 #include "util/log.h"
@@ -38,6 +40,7 @@
 #define BACKUP_CODE_LEN 10      /* shown as xxxxx-xxxxx */
 #define CHALLENGE_RANDOM_LEN 20 /* "2fa-" + 20 */
 #define TRUST_RANDOM_LEN 32     /* "trust-device-" + 32 */
+#define OTP_MAX_AGE_S 180       /* otpOptions.period: 3 minutes */
 #define APP_NAME "Better Auth"  /* Better Auth's default appName: the TOTP issuer */
 
 /* Better Auth's generateRandomString alphabets. */
@@ -211,6 +214,8 @@ static void challenge(struct call *c, const struct step *s)
     methods = json_object_new_array();
     if (s->tf.id != NULL && s->tf.verified)
         json_object_array_add(methods, json_object_new_string("totp"));
+    if (c->app->mail != NULL)
+        json_object_array_add(methods, json_object_new_string("otp"));
     json_object_object_add(obj, "twoFactorRedirect", json_object_new_boolean(1));
     json_object_object_add(obj, "twoFactorMethods", methods);
     response_json(c->resp, 200, obj);
@@ -525,21 +530,28 @@ static bool session_step(struct call *c, struct step *s)
            load(c, c->session.user.id, s);
 }
 
-/* method_ok - enable's "method": absent or "totp" goes on; "otp" has no sender here; anything
- * else is zod's enum message. */
-static bool method_ok(struct call *c)
+/* other_method - enable's "method" when it is not "totp": "otp" turns e-mailed codes on at
+ * once (with a sender; OTP_NOT_CONFIGURED without), anything else is zod's enum message.
+ * Returns true when it has answered. */
+static bool other_method(struct call *c, const struct step *s)
 {
     const struct value *m = &c->in.body[FIELD_METHOD];
+    struct json_object *obj;
 
     if (m->kind != VALUE_STRING || strcmp(m->str, "totp") == 0)
-        return true;
-    if (strcmp(m->str, "otp") == 0)
-        response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
-                                 "OTP is not available");
-    else
+        return false;
+    if (strcmp(m->str, "otp") != 0)
         response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
                                  "[body.method] Invalid option: expected one of \"otp\"|\"totp\"");
-    return false;
+    else if (c->app->mail == NULL)
+        response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
+                                 "OTP is not available");
+    else if (stored(c, OPS(c)->two_factor_set(IMPL(c), s->user.id, true), false)) {
+        obj = json_object_new_object();
+        json_object_object_add(obj, "method", json_object_new_string("otp"));
+        response_json(c->resp, 200, obj);
+    }
+    return true;
 }
 
 /* two_factor_enable - POST /two-factor/enable: a new secret and backup codes, stored
@@ -552,7 +564,7 @@ void two_factor_enable(struct call *c)
     const char *sealed_secret, *sealed_codes, *uri;
     char id[RANDOM_TOKEN_LEN + 1];
 
-    if (!session_step(c, &s) || !method_ok(c))
+    if (!session_step(c, &s) || other_method(c, &s))
         return;
     if (s.tf.id != NULL && s.tf.verified) {
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_ALREADY_ENABLED);
@@ -729,20 +741,105 @@ void two_factor_verify_backup_code(struct call *c)
     finish_step(c, &s, !(no_session->kind == VALUE_BOOLEAN && no_session->boolean));
 }
 
-/* two_factor_send_otp - POST /two-factor/send-otp: no OTP sender is configured (Better Auth
- * without otpOptions.sendOTP). */
-void two_factor_send_otp(struct call *c)
+/* otp_identifier - the verification row of the step's e-mailed code: "2fa-otp-" and the
+ * pending sign-in's cookie value, or "userId!sessionId" for a session's. */
+static const char *otp_identifier(struct call *c, const struct step *s)
 {
-    response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
-                             "otp isn't configured");
+    return s->sign_in
+               ? arena_printf(c->req->arena, "2fa-otp-%s", s->challenge)
+               : arena_printf(c->req->arena, "2fa-otp-%s!%s", s->user.id, c->session.session.id);
 }
 
-/* two_factor_verify_otp - POST /two-factor/verify-otp: with no sender, no code is ever
- * pending: OTP_HAS_EXPIRED once the step is known, as Better Auth answers. */
+/* otp_mail - the code's mail and its row "<code>:0" (3 minutes), one transaction. */
+static bool otp_mail(struct call *c, const struct step *s, const char *code)
+{
+    struct arena *a = c->req->arena;
+    struct mail_message *msg = arena_alloc(a, sizeof(*msg));
+    char *row_id = arena_alloc(a, RANDOM_TOKEN_LEN + 1);
+    struct mail_fields fields = {.recipient = s->user.email, .name = s->user.name, .code = code};
+    const char *why = "unknown";
+    struct new_mail m;
+
+    if (random_token(row_id, RANDOM_TOKEN_LEN) != 0) {
+        steps_fail(c, FAIL_RANDOM);
+        return false;
+    }
+    if (mail_render(c->app->mail, MAIL_TWO_FACTOR_OTP, &fields, time(NULL), a, msg, &why) != 0) {
+        log_event(LOG_LEVEL_ERROR, "mail_render_failed", "kind=two-factor-otp reason=\"%s\"", why);
+        steps_fail(c, FAIL_MAIL_RENDER);
+        return false;
+    }
+    m = (struct new_mail){.message = msg,
+                          .verification_id = row_id,
+                          .identifier = otp_identifier(c, s),
+                          .value = arena_printf(a, "%s:0", code),
+                          .expires_in_s = OTP_MAX_AGE_S};
+    if (!stored(c, OPS(c)->mail_issue(IMPL(c), &m), false))
+        return false;
+    log_event(LOG_LEVEL_INFO, "mail_queued", "kind=two-factor-otp");
+    return true;
+}
+
+/* two_factor_send_otp - POST /two-factor/send-otp: a 6-digit code by mail (the outbox), for a
+ * pending sign-in or a session; OTP_NOT_CONFIGURED without AUTHFCGI_MAIL_FROM, as Better Auth
+ * without a sender. */
+void two_factor_send_otp(struct call *c)
+{
+    struct step s = {0};
+    char *code;
+
+    if (c->app->mail == NULL) {
+        response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
+                                 "otp isn't configured");
+        return;
+    }
+    if (!begin_step(c, &s))
+        return;
+    if ((code = random_text(c, "0123456789", TOTP_DIGITS)) == NULL) {
+        steps_fail(c, FAIL_RANDOM);
+        return;
+    }
+    if (otp_mail(c, &s, code))
+        steps_answer_status_true(c);
+}
+
+/* two_factor_verify_otp - POST /two-factor/verify-otp: the mailed code, used up when right;
+ * a wrong one puts the row back counted, and the fifth wrong one ends it. */
 void two_factor_verify_otp(struct call *c)
 {
     struct step s = {0};
+    const char *value = NULL, *colon;
+    int64_t left = 0;
+    int attempts;
+    enum db_status st;
 
-    if (begin_step(c, &s))
+    if (!begin_step(c, &s) || !guard(c, &s, false))
+        return;
+    st = OPS(c)->verification_take(IMPL(c), c->req->arena, otp_identifier(c, &s), &value, &left);
+    if (st == DB_NOTFOUND || (st == DB_OK && (colon = strrchr(value, ':')) == NULL)) {
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED);
+        return;
+    }
+    if (!stored(c, st, false))
+        return;
+    attempts = atoi(colon + 1);
+    if (attempts >= CHALLENGE_ATTEMPTS) {
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOO_MANY);
+        return;
+    }
+    *(char *)colon = '\0';
+    if (!totp_equal(c->in.body[FIELD_CODE].str, value)) {
+        if (put_row(c, otp_identifier(c, &s),
+                    arena_printf(c->req->arena, "%s:%d", value, attempts + 1), left > 0 ? left : 1))
+            response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_CODE);
+        return;
+    }
+    if (!guard(c, &s, true))
+        return;
+    if (!s.tf.enabled) {
+        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false))
+            return;
+        s.tf.enabled = true;
+    }
+    finish_step(c, &s, true);
 }

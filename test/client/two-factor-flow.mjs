@@ -1,21 +1,25 @@
 // test/client/two-factor-flow.mjs - the official client with Better Auth's twoFactorClient()
 // (better-auth/client/plugins) against authfcgi with AUTHFCGI_TWO_FACTOR=on: enrol, sign out,
 // sign in with a TOTP code (computed here from the URI's secret with node:crypto, RFC 6238),
-// trust the device, sign in with a backup code (once only), new backup codes, the attempt
-// limit of a pending sign-in, disable.
+// trust the device, sign in with a backup code (once only), with a code sent by mail (read from
+// the directory test/lib/fake-sendmail writes to), new backup codes, the attempt limit of a
+// pending sign-in, disable.
 //
-//   node two-factor-flow.mjs BASE_URL [ORIGIN]
-// The server needs AUTHFCGI_TWO_FACTOR=on and rate limits off. One PASS/FAIL line per step.
+//   node two-factor-flow.mjs BASE_URL MAILDIR [ORIGIN]
+// The server needs AUTHFCGI_TWO_FACTOR=on, AUTHFCGI_MAIL_FROM and rate limits off. One
+// PASS/FAIL line per step.
 import { createHmac } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { twoFactorClient } from "better-auth/client/plugins";
 import { assert, assertEq, assertError, assertOk, Browser, runSteps, SESSION_COOKIE } from "./browser.mjs";
 
-const [baseURL] = process.argv.slice(2);
-if (!baseURL) {
-    console.error("usage: node two-factor-flow.mjs BASE_URL [ORIGIN]");
+const [baseURL, maildir] = process.argv.slice(2);
+if (!baseURL || !maildir) {
+    console.error("usage: node two-factor-flow.mjs BASE_URL MAILDIR [ORIGIN]");
     process.exit(2);
 }
-const origin = process.argv[3] || new URL(baseURL).origin;
+const origin = process.argv[4] || new URL(baseURL).origin;
 const TWO_FACTOR_COOKIE = "better-auth.two_factor";
 const TRUST_COOKIE = "better-auth.trust_device";
 
@@ -51,6 +55,26 @@ function totp(key, step = 0) {
     return String(bin).padStart(6, "0");
 }
 
+// mailedCode - the code of the first new mail to `to` (a line of six digits), within 15 s.
+const seen = new Set();
+async function mailedCode(to) {
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+        for (const f of readdirSync(maildir).filter((n) => n.endsWith(".eml")).sort()) {
+            if (seen.has(f)) continue;
+            const text = readFileSync(join(maildir, f), "utf8");
+            if (!new RegExp(`^To: *${to.replace(/[.]/g, "\\.")}$`, "mi").test(text)) continue;
+            seen.add(f);
+            const m = text.match(/^ *(\d{6}) *$/m);
+            assert(m, `a code in the mail: ${text}`);
+            assert(/^Subject: Your sign-in code$/m.test(text), "subject");
+            return m[1];
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no mail to ${to} within 15 s`);
+}
+
 const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const email = `two.factor.${tag}@example.com`;
 const password = "two-factor-pass-1";
@@ -72,7 +96,7 @@ async function pendingSignIn() {
     const { res, redirected } = await signIn();
     assert(redirected, "onTwoFactorRedirect was called");
     assertEq(res.data.twoFactorRedirect, true, "twoFactorRedirect");
-    assertEq(JSON.stringify(res.data.twoFactorMethods), '["totp"]', "twoFactorMethods");
+    assertEq(JSON.stringify(res.data.twoFactorMethods), '["totp","otp"]', "twoFactorMethods");
     assert(b.jar.has(TWO_FACTOR_COOKIE), "two_factor cookie set");
     assert(!b.jar.has(SESSION_COOKIE), "no session before the second step");
     const s = await b.client.getSession();
@@ -156,6 +180,21 @@ const steps = [
         assertError(await b.client.twoFactor.verifyBackupCode({ code: st.codes[0] }), 401,
             "INVALID_BACKUP_CODE", "used code");
         assertSession(await b.client.twoFactor.verifyBackupCode({ code: st.codes[1] }), "second code");
+    }],
+    ["sendOtp mails a code; a wrong one is refused, the mailed one signs in", async () => {
+        await pendingSignIn();
+        assertError(await b.client.twoFactor.verifyOtp({ code: "123456" }), 400, "OTP_HAS_EXPIRED",
+            "before any code was sent");
+        const sent = await b.client.twoFactor.sendOtp();
+        assertOk(sent, "sendOtp");
+        assertEq(sent.data.status, true, "sendOtp status");
+        const code = await mailedCode(email);
+        assertError(await b.client.twoFactor.verifyOtp({ code: code === "000000" ? "111111" : "000000" }),
+            401, "INVALID_CODE", "wrong code");
+        assertSession(await b.client.twoFactor.verifyOtp({ code }), "verifyOtp");
+        await pendingSignIn();
+        assertError(await b.client.twoFactor.verifyOtp({ code }), 400, "OTP_HAS_EXPIRED", "a used code");
+        assertSession(await b.client.twoFactor.verifyTotp({ code: totp(st.key) }), "back to TOTP");
     }],
     ["generateBackupCodes replaces the codes", async () => {
         const res = await b.client.twoFactor.generateBackupCodes({ password });

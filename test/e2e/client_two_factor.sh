@@ -1,7 +1,8 @@
 #!/bin/bash
 # test/e2e/client_two_factor.sh - the official Better Auth client with twoFactorClient()
 # (test/client/two-factor-flow.mjs) against authfcgi behind lighttpd with AUTHFCGI_TWO_FACTOR=on:
-# enrolment, TOTP, trusted device, backup codes, the attempt limit, disable.
+# enrolment, TOTP, trusted device, backup codes, a code by mail (the supervised mailer into
+# test/lib/fake-sendmail, as client_mail.sh), the attempt limit, disable.
 # Needs node and test/client's node_modules (test/lib/client.sh installs them).
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
@@ -28,10 +29,16 @@ port=$(free_port)
 export AUTHFCGI_BASE_URL=http://127.0.0.1:$port
 export AUTHFCGI_RATE_LIMIT=off
 export AUTHFCGI_TWO_FACTOR=on
+MAILDIR=$TEST_TMP/mail
+unpriv_dir "$MAILDIR" # the mailer (AUTHFCGI_USER when root) writes here
+export AUTHFCGI_MAIL_FROM='authfcgi tests <noreply@example.com>'
+AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
+export AUTHFCGI_SENDMAIL
+export AUTHFCGI_MAIL_POLL_MS=100
 stack_front lighttpd "$port"
 
 log=$TEST_TMP/two-factor-flow.log
-if (cd "$CLIENT_DIR" && timeout 120 node two-factor-flow.mjs "$FRONT_URL") >"$log" 2>&1; then
+if (cd "$CLIENT_DIR" && timeout 120 node two-factor-flow.mjs "$FRONT_URL" "$MAILDIR") >"$log" 2>&1; then
 	sed 's/^/# /' "$log"
 	ok "official twoFactorClient flow ($(grep -c '^PASS' "$log") steps)"
 else
