@@ -231,6 +231,7 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_ACCOUNT_LIST:
     case FAKE_OP_VERIFICATION_FIND:
     case FAKE_OP_PASSWORD_KINDS:
+    case FAKE_OP_TWO_FACTOR_GET:
     case FAKE_OP__MAX:
         return NULL;
     case FAKE_OP_RATE_LIMIT_HIT:
@@ -250,6 +251,11 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_MAIL_ISSUE:
     case FAKE_OP_PASSWORD_RESET:
     case FAKE_OP_EMAIL_CONFIRM:
+    case FAKE_OP_TWO_FACTOR_SAVE:
+    case FAKE_OP_TWO_FACTOR_SET:
+    case FAKE_OP_TWO_FACTOR_SWAP_CODES:
+    case FAKE_OP_VERIFICATION_PUT:
+    case FAKE_OP_VERIFICATION_TAKE:
         break;
     }
     return E_OUTCOME_UNKNOWN;

@@ -50,6 +50,12 @@ enum fake_op {
     FAKE_OP_ACCOUNT_GUARD_CLAIM,
     FAKE_OP_ACCOUNT_GUARD_SUCCESS,
     FAKE_OP_PASSWORD_KINDS,
+    FAKE_OP_TWO_FACTOR_GET,
+    FAKE_OP_TWO_FACTOR_SAVE,
+    FAKE_OP_TWO_FACTOR_SET,
+    FAKE_OP_TWO_FACTOR_SWAP_CODES,
+    FAKE_OP_VERIFICATION_PUT,
+    FAKE_OP_VERIFICATION_TAKE,
     FAKE_OP__MAX
 };
 
@@ -64,6 +70,16 @@ struct fake_user {
     char *image; /* NULL = SQL NULL */
     int64_t created_ms;
     int64_t updated_ms;
+    bool two_factor_enabled; /* user."twoFactorEnabled" */
+};
+
+/* A row of Better Auth's twoFactor table (the two-factor plugin). */
+struct fake_two_factor {
+    char *id;
+    char *user_id;
+    char *secret;       /* symmetricEncrypt text */
+    char *backup_codes; /* symmetricEncrypt text */
+    bool verified;
 };
 
 struct fake_account {
@@ -160,6 +176,13 @@ struct fake_session *fake_store_add_session(struct fake_store *fs, const char *i
 
 /* Lookups into the rows; NULL when there is none. */
 struct fake_user *fake_store_user(struct fake_store *fs, const char *id);
+
+/* fake_store_add_two_factor - set the user's twoFactor row (created with id when it has none);
+ * fake_store_two_factor - the user's row, or NULL. */
+struct fake_two_factor *fake_store_add_two_factor(struct fake_store *fs, const char *id,
+                                                  const char *user_id, const char *secret,
+                                                  const char *backup_codes, bool verified);
+struct fake_two_factor *fake_store_two_factor(struct fake_store *fs, const char *user_id);
 struct fake_user *fake_store_user_by_email(struct fake_store *fs, const char *email);
 struct fake_account *fake_store_credential(struct fake_store *fs, const char *user_id);
 struct fake_session *fake_store_session(struct fake_store *fs, const char *id);
