@@ -191,13 +191,15 @@ static const char *under_base_path(const char *path)
  * it matches whatever the method, as Better Auth counts by path ("/reset-password/:token",
  * never the token in it), or RATE_LIMIT_UNROUTED. *hashes: a route on that path computes a
  * password hash. */
-static const char *rate_limit_route(const char *path, bool *hashes)
+static const char *rate_limit_route(const struct app *app, const char *path, bool *hashes)
 {
     const char *found = RATE_LIMIT_UNROUTED;
 
     *hashes = false;
     for (size_t i = 0; i < route_count; i++) {
-        if (!path_matches(route_table[i].path, path))
+        /* A plugin that is off has no routes: its paths count as unrouted, as today. */
+        if (!path_matches(route_table[i].path, path) ||
+            ((route_table[i].flags & ROUTE_TWO_FACTOR) && !app->two_factor))
             continue;
         found = route_table[i].path + strlen(BASE_PATH);
         *hashes = *hashes || (route_table[i].flags & ROUTE_HASHES) != 0;
@@ -226,7 +228,7 @@ static bool check_rate_limit(struct app *app, struct request *req, struct respon
         router_fail(&c, FAIL_CLIENT_ADDRESS);
         return false;
     }
-    route_path = rate_limit_route(req->path, &hashes);
+    route_path = rate_limit_route(app, req->path, &hashes);
     st = rate_limit_check(app, req, route_path, hashes, &allowed, &retry_after);
     if (st != DB_OK) {
         struct call c = {.app = app, .req = req, .resp = resp};

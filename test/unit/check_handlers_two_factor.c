@@ -205,6 +205,30 @@ START_TEST(test_plugin_off)
 }
 END_TEST
 
+/* Rate limits: with the plugin off its paths count as unrouted (100 per 10 s, as before the
+ * plugin existed); with it on, by the plugin's rule under their own path (3 per 10 s). */
+START_TEST(test_rate_limit_keys)
+{
+    struct response r;
+
+    settings.rate_limit = true;
+    enrolled(false);
+    r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_uint_eq(fake_store_rate_count(fs), 1);
+    ck_assert_ptr_nonnull(strstr(fake_store_rate_key_at(fs, 0), "|(unrouted)"));
+    settings.two_factor = true;
+    harness_app_rebuild(&settings);
+    for (int i = 0; i < 3; i++) {
+        r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+        ck_assert_int_eq(r.status, 401);
+    }
+    r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+    ck_assert_int_eq(r.status, 429);
+    ck_assert_ptr_nonnull(strstr(fake_store_rate_key_at(fs, 1), "|/two-factor/verify-totp"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -217,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_trusted_device);
     tcase_add_test(tc, test_backup_code_once);
     tcase_add_test(tc, test_plugin_off);
+    tcase_add_test(tc, test_rate_limit_keys);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
