@@ -229,6 +229,33 @@ START_TEST(test_rate_limit_keys)
 }
 END_TEST
 
+/* With the per-account guard on, each code of a pending sign-in is claimed as an attempt
+ * (under the user's own two-factor key), and a right one resets it. */
+START_TEST(test_account_guard)
+{
+    const char *cookie;
+    unsigned claims, successes;
+    struct response r;
+
+    settings.rate_limit = true;
+    settings.account_guard = true;
+    enrolled(true);
+    cookie = challenge();
+    claims = fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM);
+    successes = fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(5)));
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM), claims + 1);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM), claims + 2);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS), successes + 1);
+    ck_assert_uint_eq(fake_store_guard_count(fs), 2); /* the address's and the second factor's */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -242,6 +269,7 @@ int main(void)
     tcase_add_test(tc, test_backup_code_once);
     tcase_add_test(tc, test_plugin_off);
     tcase_add_test(tc, test_rate_limit_keys);
+    tcase_add_test(tc, test_account_guard);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
