@@ -149,6 +149,9 @@ const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
     /* Worded per answer: "OTP is not available" (enable), "otp isn't configured" (send-otp). */
     [HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED] = {400, "OTP_NOT_CONFIGURED", NULL},
     [HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED] = {400, "OTP_HAS_EXPIRED", "OTP has expired"},
+    [HTTP_ERROR_TWO_FACTOR_LOCKED] = {429, "ACCOUNT_TEMPORARILY_LOCKED",
+                                      "Too many failed verification attempts. Your account is "
+                                      "temporarily locked. Please try again later."},
     [HTTP_ERROR_TWO_FACTOR_CODES_CHANGED] = {409, "CONFLICT",
                                              "Failed to verify backup code. Please try again."},
     [HTTP_ERROR_INTERNAL] = {500, "INTERNAL_SERVER_ERROR", "Internal server error"},

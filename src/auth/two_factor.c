@@ -333,6 +333,25 @@ static bool guard(struct call *c, const struct step *s, bool success)
     return allowed;
 }
 
+/* locked - Better Auth's account lockout (ten wrong codes in a row, 15 minutes), for pending
+ * sign-ins of users with a row: true after answering 429. */
+static bool locked(struct call *c, const struct step *s)
+{
+    if (!s->sign_in || s->tf.id == NULL || !s->tf.locked)
+        return false;
+    response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_LOCKED);
+    return true;
+}
+
+/* count - a pending sign-in's code, wrong (failed) or right, on the lockout counters. False
+ * after answering a store failure. */
+static bool count(struct call *c, const struct step *s, bool failed)
+{
+    if (!s->sign_in || s->tf.id == NULL)
+        return true;
+    return stored(c, OPS(c)->two_factor_count(IMPL(c), s->user.id, failed), true);
+}
+
 /* user_json - Better Auth's user with the plugin's twoFactorEnabled. */
 static struct json_object *user_json(const struct user_record *u, bool enabled)
 {
@@ -418,17 +437,17 @@ void two_factor_verify_totp(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_NOT_ENABLED);
         return;
     }
-    if (!guard(c, &s, false) || !take_attempt(c, &s) ||
+    if (locked(c, &s) || !guard(c, &s, false) || !take_attempt(c, &s) ||
         (key = totp_secret(c, &s, &key_len)) == NULL)
         return;
     ok = totp_verify(key, key_len, c->in.body[FIELD_CODE].str, session_now_ms() / 1000,
                      TOTP_PERIOD_S, TOTP_DIGITS, TOTP_WINDOW);
     if (!ok) {
-        if (put_attempts(c, &s, s.attempts + 1))
+        if (put_attempts(c, &s, s.attempts + 1) && count(c, &s, true))
             response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_CODE);
         return;
     }
-    if (!guard(c, &s, true))
+    if (!guard(c, &s, true) || !count(c, &s, false))
         return;
     if (!s.tf.verified || !s.tf.enabled) {
         if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false))
@@ -723,11 +742,11 @@ void two_factor_verify_backup_code(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_BACKUP_NOT_ENABLED);
         return;
     }
-    if (!guard(c, &s, false) || !take_attempt(c, &s) ||
+    if (locked(c, &s) || !guard(c, &s, false) || !take_attempt(c, &s) ||
         (r = without_code(c, &s, c->in.body[FIELD_CODE].str, &rest)) < 0)
         return;
     if (r == 0) {
-        if (put_attempts(c, &s, s.attempts + 1))
+        if (put_attempts(c, &s, s.attempts + 1) && count(c, &s, true))
             response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_BACKUP_CODE);
         return;
     }
@@ -736,7 +755,7 @@ void two_factor_verify_backup_code(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_CODES_CHANGED);
         return;
     }
-    if (!stored(c, st, false) || !guard(c, &s, true))
+    if (!stored(c, st, false) || !guard(c, &s, true) || !count(c, &s, false))
         return;
     finish_step(c, &s, !(no_session->kind == VALUE_BOOLEAN && no_session->boolean));
 }
@@ -813,7 +832,7 @@ void two_factor_verify_otp(struct call *c)
     int attempts;
     enum db_status st;
 
-    if (!begin_step(c, &s) || !guard(c, &s, false))
+    if (!begin_step(c, &s) || locked(c, &s) || !guard(c, &s, false))
         return;
     st = OPS(c)->verification_take(IMPL(c), c->req->arena, otp_identifier(c, &s), &value, &left);
     if (st == DB_NOTFOUND || (st == DB_OK && (colon = strrchr(value, ':')) == NULL)) {
@@ -830,11 +849,13 @@ void two_factor_verify_otp(struct call *c)
     *(char *)colon = '\0';
     if (!totp_equal(c->in.body[FIELD_CODE].str, value)) {
         if (put_row(c, otp_identifier(c, &s),
-                    arena_printf(c->req->arena, "%s:%d", value, attempts + 1), left > 0 ? left : 1))
+                    arena_printf(c->req->arena, "%s:%d", value, attempts + 1),
+                    left > 0 ? left : 1) &&
+            count(c, &s, true))
             response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_CODE);
         return;
     }
-    if (!guard(c, &s, true))
+    if (!guard(c, &s, true) || !count(c, &s, false))
         return;
     if (!s.tf.enabled) {
         if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false))

@@ -477,7 +477,8 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .name = "authfcgi_two_factor_get",
         .sql = "SELECT u.id, u.name, u.email, u.\"emailVerified\", u.image, " ISO_UTC("u.\"createdAt\"")
                ", " ISO_UTC("u.\"updatedAt\"") ", coalesce(u.\"twoFactorEnabled\", false), tf.id, "
-               "tf.secret, tf.\"backupCodes\", coalesce(tf.verified, true) FROM \"user\" u "
+               "tf.secret, tf.\"backupCodes\", coalesce(tf.verified, true), "
+               "coalesce(tf.\"lockedUntil\" > now(), false) FROM \"user\" u "
                "LEFT JOIN \"twoFactor\" tf ON tf.\"userId\" = u.id WHERE u.id = $1 "
                "ORDER BY tf.id LIMIT 1",
         .nparams = 1,
@@ -509,6 +510,20 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .sql = "UPDATE \"twoFactor\" SET \"backupCodes\" = $3 WHERE \"userId\" = $1 AND "
                "\"backupCodes\" = $2 RETURNING id",
         .nparams = 3,
+        .read_only = false,
+    },
+    /* Better Auth's numbers: ten failures in a row lock for 900 s; an expired lock restarts
+     * the count (its assertTwoFactorNotLocked clears it lazily). */
+    [STMT_TWO_FACTOR_COUNT] = {
+        .name = "authfcgi_two_factor_count",
+        .sql = "UPDATE \"twoFactor\" SET \"failedVerificationCount\" = c.n, \"lockedUntil\" = "
+               "CASE WHEN NOT $2::boolean THEN NULL WHEN c.n >= 10 THEN now() + interval '900 s' "
+               "ELSE c.held END FROM (SELECT id, CASE WHEN NOT $2::boolean THEN 0 "
+               "WHEN \"lockedUntil\" <= now() THEN 1 ELSE coalesce(\"failedVerificationCount\", 0) "
+               "+ 1 END AS n, CASE WHEN \"lockedUntil\" > now() THEN \"lockedUntil\" END AS held "
+               "FROM \"twoFactor\" WHERE \"userId\" = $1 FOR UPDATE) c "
+               "WHERE \"twoFactor\".id = c.id RETURNING \"twoFactor\".id",
+        .nparams = 2,
         .read_only = false,
     },
     [STMT_VERIFICATION_TAKE] = {

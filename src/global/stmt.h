@@ -56,6 +56,7 @@ enum stmt {
     STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
     STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
     STMT_VERIFICATION_TAKE,     /* identifier -> value, seconds left (unexpired; deleted) */
+    STMT_TWO_FACTOR_COUNT,      /* userId, failed -> id: Better Auth's lockout counters */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */

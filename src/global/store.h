@@ -115,6 +115,7 @@ struct two_factor_record {
     const char *secret;       /* symmetricEncrypt text (xchacha.h) */
     const char *backup_codes; /* symmetricEncrypt of a JSON array */
     bool verified;            /* NULL reads as true, as Better Auth's `verified !== false` */
+    bool locked;              /* lockedUntil is still ahead (Better Auth's account lockout) */
 };
 
 struct store_ops {
@@ -250,6 +251,10 @@ struct store_ops {
      * when another request changed it first. */
     enum db_status (*two_factor_swap_codes)(void *impl, const char *user_id, const char *old_codes,
                                             const char *new_codes);
+    /* two_factor_count - Better Auth's account lockout on the user's row: a failed code
+     * counts one (the tenth in a row locks 15 minutes; a lock that ran out starts over), a
+     * right one clears the count and the lock. DB_NOTFOUND when the user has no row. */
+    enum db_status (*two_factor_count)(void *impl, const char *user_id, bool failed);
     /* verification_put - a verification row identifier -> value for expires_in_s seconds. */
     enum db_status (*verification_put)(void *impl, const char *id, const char *identifier,
                                        const char *value, int64_t expires_in_s);

@@ -12,6 +12,7 @@ enum db_status pg_two_factor_save(void *impl, const char *user_id, const char *n
 enum db_status pg_two_factor_set(void *impl, const char *user_id, bool enabled);
 enum db_status pg_two_factor_swap_codes(void *impl, const char *user_id, const char *old_codes,
                                         const char *new_codes);
+enum db_status pg_two_factor_count(void *impl, const char *user_id, bool failed);
 enum db_status pg_verification_put(void *impl, const char *id, const char *identifier,
                                    const char *value, int64_t expires_in_s);
 enum db_status pg_verification_take(void *impl, struct arena *a, const char *identifier,
@@ -20,6 +21,7 @@ enum db_status pg_verification_take(void *impl, struct arena *a, const char *ide
 #define STORE_PG_TWO_FACTOR_OPS                                                                    \
     .two_factor_get = pg_two_factor_get, .two_factor_save = pg_two_factor_save,                    \
     .two_factor_set = pg_two_factor_set, .two_factor_swap_codes = pg_two_factor_swap_codes,        \
-    .verification_put = pg_verification_put, .verification_take = pg_verification_take
+    .two_factor_count = pg_two_factor_count, .verification_put = pg_verification_put,              \
+    .verification_take = pg_verification_take
 
 #endif

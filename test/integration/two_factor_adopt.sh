@@ -4,7 +4,8 @@
 # TOTP secret and backup codes, NOTES.md) taken over by authfcgi with the same secret:
 # `authfcgi migrate` keeps every row, and with AUTHFCGI_TWO_FACTOR=on bob's sign-in stops at
 # the second step and completes with his authenticator's code (computed here from the secret)
-# and with one of his backup codes, exactly once. With the plugin off he signs in directly.
+# and with one of his backup codes, exactly once; a lock Better Auth's lockout wrote holds.
+# With the plugin off he signs in directly.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -83,6 +84,14 @@ check_redirect "the same backup code again"
 code=$(post /two-factor/verify-backup-code "{\"code\":\"$BOB_CODE\"}")
 expect "a used backup code is refused ($code $(cat "$BODY"))" \
 	[ "$code $(jq -r .code "$BODY")" = "401 INVALID_BACKUP_CODE" ]
+
+# A lock Better Auth's lockout wrote into the shared row holds here too.
+pg_psql -q -c "UPDATE \"twoFactor\" SET \"lockedUntil\" = now() + interval '10 minutes'
+	WHERE \"userId\" = (SELECT id FROM \"user\" WHERE email = 'bob@example.com')" >/dev/null
+check_redirect "locked by Better Auth"
+code=$(post /two-factor/verify-totp "{\"code\":\"$(totp "$BOB_SECRET")\"}")
+expect "a locked account is refused even the right code ($code $(cat "$BODY"))" \
+	[ "$code $(jq -r .code "$BODY")" = "429 ACCOUNT_TEMPORARILY_LOCKED" ]
 
 pool_stop 10
 front_stop 2>/dev/null || true

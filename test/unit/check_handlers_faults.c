@@ -254,6 +254,7 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_TWO_FACTOR_SAVE:
     case FAKE_OP_TWO_FACTOR_SET:
     case FAKE_OP_TWO_FACTOR_SWAP_CODES:
+    case FAKE_OP_TWO_FACTOR_COUNT:
     case FAKE_OP_VERIFICATION_PUT:
     case FAKE_OP_VERIFICATION_TAKE:
         break;

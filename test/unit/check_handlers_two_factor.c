@@ -256,6 +256,48 @@ START_TEST(test_account_guard)
 }
 END_TEST
 
+/* Better Auth's lockout, in the twoFactor row it shares: ten wrong codes in a row (over two
+ * challenges) lock the account for 15 minutes, even for the right code; a right code before
+ * that clears the count. A lock Better Auth set is honoured as well. */
+START_TEST(test_lockout)
+{
+    struct fake_two_factor *t;
+    const char *right;
+    struct response r;
+
+    enrolled(true);
+    t = fake_store_two_factor(fs, ALICE_ID);
+    t->failed_count = 8;
+    right = arena_printf(arena, "{\"code\":\"%s\"}", code_now(0));
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(fake_store_two_factor(fs, ALICE_ID)->failed_count, 0);
+    for (int round = 0; round < 2; round++) {
+        const char *cookie = challenge();
+
+        for (int i = 0; i < 5; i++) {
+            r = verify("/two-factor/verify-totp", cookie,
+                       arena_printf(arena, "{\"code\":\"%s\"}", code_now(5)));
+            ck_assert_int_eq(r.status, 401);
+        }
+    }
+    t = fake_store_two_factor(fs, ALICE_ID);
+    ck_assert_int_eq(t->failed_count, 10);
+    ck_assert(t->locked_until_ms > fake_store_now_ms() + 890 * 1000);
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    handler_harness_check_answer(&r, 429,
+                                 "{\"message\":\"Too many failed verification attempts. Your "
+                                 "account is temporarily locked. Please try again "
+                                 "later.\",\"code\":\"ACCOUNT_TEMPORARILY_LOCKED\"}",
+                                 __LINE__);
+    r = verify("/two-factor/verify-backup-code", challenge(), "{\"code\":\"" BACKUP_CODE "\"}");
+    ck_assert_int_eq(r.status, 429);
+    fake_store_two_factor(fs, ALICE_ID)->locked_until_ms = fake_store_now_ms() - 1;
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    ck_assert_int_eq(r.status, 200);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -270,6 +312,7 @@ int main(void)
     tcase_add_test(tc, test_plugin_off);
     tcase_add_test(tc, test_rate_limit_keys);
     tcase_add_test(tc, test_account_guard);
+    tcase_add_test(tc, test_lockout);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }

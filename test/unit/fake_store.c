@@ -80,6 +80,7 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_TWO_FACTOR_SAVE] = "two_factor_save",
     [FAKE_OP_TWO_FACTOR_SET] = "two_factor_set",
     [FAKE_OP_TWO_FACTOR_SWAP_CODES] = "two_factor_swap_codes",
+    [FAKE_OP_TWO_FACTOR_COUNT] = "two_factor_count",
     [FAKE_OP_VERIFICATION_PUT] = "verification_put",
     [FAKE_OP_VERIFICATION_TAKE] = "verification_take",
 };
@@ -1124,6 +1125,7 @@ static enum db_status op_two_factor_get(void *impl, struct arena *a, const char 
         .secret = t != NULL ? arena_strdup(a, t->secret) : NULL,
         .backup_codes = t != NULL ? arena_strdup(a, t->backup_codes) : NULL,
         .verified = t == NULL || t->verified,
+        .locked = t != NULL && t->locked_until_ms > fake_store_now_ms(),
     };
     return DB_OK;
 }
@@ -1203,6 +1205,30 @@ static enum db_status op_two_factor_swap_codes(void *impl, const char *user_id,
     return DB_OK;
 }
 
+/* op_two_factor_count - store_pg's STMT_TWO_FACTOR_COUNT: ten in a row lock 900 s. */
+static enum db_status op_two_factor_count(void *impl, const char *user_id, bool failed)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_two_factor *t;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_COUNT);
+    if ((t = two_factor_of(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    if (!failed) {
+        t->failed_count = 0;
+        t->locked_until_ms = 0;
+        return DB_OK;
+    }
+    t->failed_count =
+        t->locked_until_ms != 0 && t->locked_until_ms <= now ? 1 : t->failed_count + 1;
+    if (t->locked_until_ms <= now)
+        t->locked_until_ms = 0;
+    if (t->failed_count >= 10)
+        t->locked_until_ms = now + 900 * 1000;
+    return DB_OK;
+}
+
 static enum db_status op_verification_put(void *impl, const char *id, const char *identifier,
                                           const char *value, int64_t expires_in_s)
 {
@@ -1260,6 +1286,7 @@ static const struct store_ops fake_ops = {
     .two_factor_save = op_two_factor_save,
     .two_factor_set = op_two_factor_set,
     .two_factor_swap_codes = op_two_factor_swap_codes,
+    .two_factor_count = op_two_factor_count,
     .verification_put = op_verification_put,
     .verification_take = op_verification_take,
 };

@@ -54,6 +54,7 @@ enum fake_op {
     FAKE_OP_TWO_FACTOR_SAVE,
     FAKE_OP_TWO_FACTOR_SET,
     FAKE_OP_TWO_FACTOR_SWAP_CODES,
+    FAKE_OP_TWO_FACTOR_COUNT,
     FAKE_OP_VERIFICATION_PUT,
     FAKE_OP_VERIFICATION_TAKE,
     FAKE_OP__MAX
@@ -80,6 +81,8 @@ struct fake_two_factor {
     char *secret;       /* symmetricEncrypt text */
     char *backup_codes; /* symmetricEncrypt text */
     bool verified;
+    int failed_count;        /* "failedVerificationCount" */
+    int64_t locked_until_ms; /* "lockedUntil"; 0 = NULL */
 };
 
 struct fake_account {
