@@ -33,19 +33,19 @@ struct call {
 typedef void (*handler_fn)(struct call *c);
 
 enum route_flags {
-    ROUTE_SESSION = 1 << 0,    /* needs a session: 401 UNAUTHORIZED without one */
-    ROUTE_SIGN_IN_UP = 1 << 1, /* the Fetch-Metadata login-CSRF rules apply */
-    ROUTE_NO_REFRESH = 1 << 2, /* resolve the session without the sliding refresh */
+    ROUTE_SESSION = 1 << 0,          /* needs a session: 401 UNAUTHORIZED without one */
+    ROUTE_SIGN_IN_UP = 1 << 1,       /* the Fetch-Metadata login-CSRF rules apply */
+    ROUTE_NO_REFRESH = 1 << 2,       /* resolve the session without the sliding refresh */
     ROUTE_OPTIONAL_SESSION = 1 << 3, /* resolve the session when there is one (never 401) */
     ROUTE_CALLBACK_QUERY = 1 << 4,   /* GET with ?callbackURL: origin_check_callback after
                                         body_validate (403 INVALID_CALLBACK_URL) */
-    ROUTE_HASHES = 1 << 5, /* computes a password hash: skipped (499) for a client that left */
-    ROUTE_TWO_FACTOR = 1 << 6, /* the twoFactor plugin's: 404 unless AUTHFCGI_TWO_FACTOR */
+    ROUTE_HASHES = 1 << 5,     /* computes a password hash: skipped (499) for a client that left */
+    ROUTE_TWO_FACTOR = 1 << 7, /* the twoFactor plugin's: 404 unless AUTHFCGI_TWO_FACTOR */
 };
 
 struct route {
     const char *method;
-    const char *path;         /* full path, e.g. "/api/auth/ok" */
+    const char *path; /* full path, e.g. "/api/auth/ok" */
     handler_fn handler;
     const char *operation_id; /* operationId in schema/openapi.yaml */
     enum body_schema schema;
