@@ -41,6 +41,7 @@ enum route_flags {
                                         body_validate (403 INVALID_CALLBACK_URL) */
     ROUTE_HASHES = 1 << 5, /* computes a password hash: skipped (499) for a client that left */
     ROUTE_ADMIN = 1 << 6,  /* the admin plugin's: 404 unless AUTHFCGI_ADMIN is on */
+    ROUTE_TWO_FACTOR = 1 << 7, /* the twoFactor plugin's: 404 unless AUTHFCGI_TWO_FACTOR */
 };
 
 struct route {

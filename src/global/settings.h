@@ -58,6 +58,7 @@ struct settings {
     int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
     bool admin; /* AUTHFCGI_ADMIN: Better Auth's admin plugin (roles, bans, impersonation) */
+    bool two_factor;
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
     bool require_email_verification;
