@@ -298,6 +298,38 @@ START_TEST(test_lockout)
 }
 END_TEST
 
+/* With the admin plugin on too, a banned user gets 403 BANNED_USER and no challenge: Better
+ * Auth's ban check runs as the session is created, before twoFactor's sign-in hook. */
+START_TEST(test_banned_before_challenge)
+{
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    fake_store_user(fs, ALICE_ID)->banned = true;
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_str_eq(jstr(body_json(&r), "code"), "BANNED_USER");
+    ck_assert_ptr_null(cookie_pair(&r, "better-auth.two_factor"));
+}
+END_TEST
+
+/* With AUTHFCGI_COOKIE_CACHE on, the session the second step creates carries the cookie cache
+ * line, as a plain sign-in's does. */
+START_TEST(test_cookie_cache_after_second_step)
+{
+    struct response r;
+
+    settings.cookie_cache = true;
+    enrolled(true);
+    r = verify("/two-factor/verify-totp", challenge(),
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(cookie_pair(&r, "better-auth.session_data"));
+    ck_assert_str_ne(cookie_pair(&r, "better-auth.session_data"), "better-auth.session_data=");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -313,6 +345,8 @@ int main(void)
     tcase_add_test(tc, test_rate_limit_keys);
     tcase_add_test(tc, test_account_guard);
     tcase_add_test(tc, test_lockout);
+    tcase_add_test(tc, test_banned_before_challenge);
+    tcase_add_test(tc, test_cookie_cache_after_second_step);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
