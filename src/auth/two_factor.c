@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "auth/account_guard.h"
+#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/cookie.h"
 #include "auth/http.h"
@@ -368,6 +369,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
 {
     const struct value *trust = &c->in.body[FIELD_TRUST_DEVICE];
     const char *owner = NULL, *token;
+    struct admin_user admin;
     char flag[8];
     int64_t left;
     struct json_object *obj;
@@ -382,6 +384,10 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
                 response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE);
             return;
         }
+        /* the admin plugin's ban check, as Better Auth's session-creation hook runs it here too
+         * (a user banned since the challenge) */
+        if (c->app->admin && !admin_sign_in_allowed(c, &s->user, &admin))
+            return;
         if (!steps_start_session(c, &s->user,
                                  cookie_read_signed(&c->app->cookies, c->req->cookie,
                                                     COOKIE_DONT_REMEMBER, flag,

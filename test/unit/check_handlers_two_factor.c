@@ -314,6 +314,25 @@ START_TEST(test_banned_before_challenge)
 }
 END_TEST
 
+/* A user banned between the challenge and the code: the session the second step would create
+ * is refused by the same check (Better Auth's session-creation hook runs there too). */
+START_TEST(test_banned_at_second_step)
+{
+    const char *cookie;
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    cookie = challenge();
+    fake_store_user(fs, ALICE_ID)->banned = true;
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_str_eq(jstr(body_json(&r), "code"), "BANNED_USER");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
 /* With AUTHFCGI_COOKIE_CACHE on, the session the second step creates carries the cookie cache
  * line, as a plain sign-in's does. */
 START_TEST(test_cookie_cache_after_second_step)
@@ -346,6 +365,7 @@ int main(void)
     tcase_add_test(tc, test_account_guard);
     tcase_add_test(tc, test_lockout);
     tcase_add_test(tc, test_banned_before_challenge);
+    tcase_add_test(tc, test_banned_at_second_step);
     tcase_add_test(tc, test_cookie_cache_after_second_step);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
