@@ -62,7 +62,7 @@ enum field {
     FIELD_FILTER_FIELD,
     FIELD_FILTER_VALUE,
     FIELD_FILTER_OPERATOR,
-    FIELD_CODE,              /* the two-factor plugin's */
+    FIELD_CODE, /* the two-factor plugin's */
     FIELD_TRUST_DEVICE,
     FIELD_METHOD,
     FIELD_ISSUER,

@@ -82,7 +82,7 @@ struct fake_user {
     char *role; /* NULL = SQL NULL */
     bool banned;
     char *ban_reason;
-    int64_t ban_expires_ms; /* 0 = none */
+    int64_t ban_expires_ms;  /* 0 = none */
     bool two_factor_enabled; /* user."twoFactorEnabled" */
 };
 
