@@ -218,7 +218,7 @@ get /members/closed/a.txt
 expect "the rules in force stay" 200 "members closed"
 start_out=$(AUTHFCGI_SOCKET=$TEST_TMP/never.sock timeout 30 "$AUTHFCGI_BIN" serve 2>&1) &&
 	rc=0 || rc=$?
-if ((rc == 78)) && [[ $start_out == "authfcgi: $RULES:1: unknown decision (public, signed-in, verified, email:..., deny): nobody" ]]; then
+if ((rc == 78)) && [[ $start_out == "authfcgi: $RULES:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): nobody" ]]; then
 	ok "a broken rules file at start: one line naming file:line, exit 78"
 else
 	not_ok "start with a broken rules file: exit $rc, '$start_out'"
