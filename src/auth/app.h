@@ -38,6 +38,7 @@ struct app {
     bool account_guard;       /* AUTHFCGI_ACCOUNT_GUARD, only with rate limits on */
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */
     bool admin;               /* AUTHFCGI_ADMIN: roles, bans, the admin endpoints (admin.h) */
+    bool two_factor;          /* AUTHFCGI_TWO_FACTOR: the /two-factor routes (two_factor.h) */
     /* Mail links. mail is NULL when AUTHFCGI_MAIL_FROM is unset: then no link is ever issued
      * and the endpoints that would send one answer as Better Auth does without a sender. */
     struct mail_config *mail;

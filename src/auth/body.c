@@ -58,6 +58,11 @@ static const char *const field_names[FIELD__MAX] = {
     [FIELD_FILTER_FIELD] = "filterField",
     [FIELD_FILTER_VALUE] = "filterValue",
     [FIELD_FILTER_OPERATOR] = "filterOperator",
+    [FIELD_CODE] = "code",
+    [FIELD_TRUST_DEVICE] = "trustDevice",
+    [FIELD_METHOD] = "method",
+    [FIELD_ISSUER] = "issuer",
+    [FIELD_DISABLE_SESSION] = "disableSession",
 };
 
 /* ---- the declarations -------------------------------------------------------------------- */
@@ -238,6 +243,25 @@ static const struct field_rule admin_has_permission_body[] = {
     {FIELD_PERMISSIONS, TYPE_ANY, false},
 };
 
+/* The twoFactor plugin (better-auth 1.7.25 src/plugins/two-factor/). method is a string here
+ * ("totp" or "otp", checked by the handler); disableSession only for verify-backup-code. */
+static const struct field_rule two_factor_enable_body[] = {
+    {FIELD_PASSWORD, TYPE_STRING, true},
+    {FIELD_METHOD, TYPE_STRING, false},
+    {FIELD_ISSUER, TYPE_STRING, false},
+};
+static const struct field_rule two_factor_password_body[] = {
+    {FIELD_PASSWORD, TYPE_STRING, true},
+};
+static const struct field_rule two_factor_code_body[] = {
+    {FIELD_CODE, TYPE_STRING, true},
+    {FIELD_DISABLE_SESSION, TYPE_BOOLEAN, false},
+    {FIELD_TRUST_DEVICE, TYPE_BOOLEAN, false},
+};
+static const struct field_rule two_factor_send_otp_body[] = {
+    {FIELD_TRUST_DEVICE, TYPE_BOOLEAN, false},
+};
+
 #define RULES(r) (r), sizeof(r) / sizeof((r)[0])
 #define NO_RULES NULL, 0
 
@@ -302,6 +326,14 @@ const struct body_schema_def body_schemas[SCHEMA__MAX] = {
                                         RULES(admin_set_user_password_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_ADMIN_HAS_PERMISSION] = {"/admin/has-permission", false, SHAPE_OBJECT,
                                      RULES(admin_has_permission_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_TWO_FACTOR_ENABLE] = {"/two-factor/enable", false, SHAPE_OBJECT,
+                                  RULES(two_factor_enable_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_TWO_FACTOR_PASSWORD] = {"/two-factor/disable", false, SHAPE_OBJECT,
+                                    RULES(two_factor_password_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_TWO_FACTOR_CODE] = {"/two-factor/verify-totp", false, SHAPE_OBJECT,
+                                RULES(two_factor_code_body), SHAPE_NONE, NO_RULES},
+    [SCHEMA_TWO_FACTOR_SEND_OTP] = {"/two-factor/send-otp", false, SHAPE_OPTIONAL_OBJECT,
+                                    RULES(two_factor_send_otp_body), SHAPE_NONE, NO_RULES},
     [SCHEMA_NONE] = {"", false, SHAPE_NONE, NO_RULES, SHAPE_NONE, NO_RULES},
 };
 

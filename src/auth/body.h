@@ -62,6 +62,11 @@ enum field {
     FIELD_FILTER_FIELD,
     FIELD_FILTER_VALUE,
     FIELD_FILTER_OPERATOR,
+    FIELD_CODE, /* the two-factor plugin's */
+    FIELD_TRUST_DEVICE,
+    FIELD_METHOD,
+    FIELD_ISSUER,
+    FIELD_DISABLE_SESSION,
     FIELD__MAX
 };
 
@@ -150,6 +155,10 @@ enum body_schema {
     SCHEMA_ADMIN_REVOKE_USER_SESSION,
     SCHEMA_ADMIN_SET_USER_PASSWORD,
     SCHEMA_ADMIN_HAS_PERMISSION,
+    SCHEMA_TWO_FACTOR_ENABLE,   /* the two-factor plugin (two_factor.c) */
+    SCHEMA_TWO_FACTOR_PASSWORD, /* disable, get-totp-uri, generate-backup-codes */
+    SCHEMA_TWO_FACTOR_CODE,     /* verify-totp, verify-otp, verify-backup-code */
+    SCHEMA_TWO_FACTOR_SEND_OTP,
     SCHEMA_NONE, /* GET endpoints without parameters (list-sessions, list-accounts, ok) */
     SCHEMA__MAX
 };

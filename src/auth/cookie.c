@@ -20,18 +20,22 @@
 #define SECURE_ATTRIBUTES "Path=/; HttpOnly; Secure; SameSite=Lax"
 
 /* Indexed by [secure][kind]. */
-static const char *const cookie_names[2][4] = {
+static const char *const cookie_names[2][COOKIE_KIND__MAX] = {
     {
         [COOKIE_SESSION_TOKEN] = "better-auth.session_token",
         [COOKIE_SESSION_DATA] = "better-auth.session_data",
         [COOKIE_DONT_REMEMBER] = "better-auth.dont_remember",
         [COOKIE_ADMIN_SESSION] = "better-auth.admin_session",
+        [COOKIE_TWO_FACTOR] = "better-auth.two_factor",
+        [COOKIE_TRUST_DEVICE] = "better-auth.trust_device",
     },
     {
         [COOKIE_SESSION_TOKEN] = SECURE_PREFIX "better-auth.session_token",
         [COOKIE_SESSION_DATA] = SECURE_PREFIX "better-auth.session_data",
         [COOKIE_DONT_REMEMBER] = SECURE_PREFIX "better-auth.dont_remember",
         [COOKIE_ADMIN_SESSION] = SECURE_PREFIX "better-auth.admin_session",
+        [COOKIE_TWO_FACTOR] = SECURE_PREFIX "better-auth.two_factor",
+        [COOKIE_TRUST_DEVICE] = SECURE_PREFIX "better-auth.trust_device",
     },
 };
 
@@ -140,7 +144,7 @@ int cookie_encode_component(const char *in, char *out, size_t outlen)
 /* signed_line - `NAME=encoded(value.sig); [Max-Age=N; ]attributes` into out. The signed value
  * is a live credential, so the stack copies are wiped. */
 static int signed_line(const struct cookie_config *c, enum cookie_kind kind, const char *value,
-                       bool with_max_age, char *out, size_t outlen)
+                       int max_age, char *out, size_t outlen)
 {
     char signed_value[COOKIE_SIGNED_SIZE];
     char encoded[COOKIE_ENCODED_SIZE];
@@ -150,9 +154,9 @@ static int signed_line(const struct cookie_config *c, enum cookie_kind kind, con
         cookie_encode_component(signed_value, encoded, sizeof(encoded)) == 0) {
         int n;
 
-        if (with_max_age)
+        if (max_age > 0)
             n = snprintf(out, outlen, "%s=%s; Max-Age=%d; %s", cookie_name(c, kind), encoded,
-                         COOKIE_SESSION_MAX_AGE, c->secure ? SECURE_ATTRIBUTES : ATTRIBUTES);
+                         max_age, c->secure ? SECURE_ATTRIBUTES : ATTRIBUTES);
         else
             n = snprintf(out, outlen, "%s=%s; %s", cookie_name(c, kind), encoded,
                          c->secure ? SECURE_ATTRIBUTES : ATTRIBUTES);
@@ -170,7 +174,8 @@ static int signed_line(const struct cookie_config *c, enum cookie_kind kind, con
 int cookie_session_line(const struct cookie_config *c, const char *token, bool remember, char *out,
                         size_t outlen)
 {
-    return signed_line(c, COOKIE_SESSION_TOKEN, token, remember, out, outlen);
+    return signed_line(c, COOKIE_SESSION_TOKEN, token, remember ? COOKIE_SESSION_MAX_AGE : 0, out,
+                       outlen);
 }
 
 /* cookie_admin_session_line - the admin plugin's cookie: value signed, with Max-Age. */
@@ -189,7 +194,24 @@ const char *cookie_admin_session_deletion(const struct cookie_config *c)
 /* cookie_dont_remember_line - the constant "true", signed like a token. */
 int cookie_dont_remember_line(const struct cookie_config *c, char *out, size_t outlen)
 {
-    return signed_line(c, COOKIE_DONT_REMEMBER, "true", false, out, outlen);
+    return signed_line(c, COOKIE_DONT_REMEMBER, "true", 0, out, outlen);
+}
+
+/* cookie_signed_line - see cookie.h. */
+int cookie_signed_line(const struct cookie_config *c, enum cookie_kind kind, const char *value,
+                       int max_age, char *out, size_t outlen)
+{
+    return signed_line(c, kind, value, max_age, out, outlen);
+}
+
+/* cookie_expire_line - see cookie.h. */
+int cookie_expire_line(const struct cookie_config *c, enum cookie_kind kind, char *out,
+                       size_t outlen)
+{
+    int n = snprintf(out, outlen, "%s=; Max-Age=0; %s", cookie_name(c, kind),
+                     c->secure ? SECURE_ATTRIBUTES : ATTRIBUTES);
+
+    return n >= 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 /* is_js_space - what JavaScript's String.prototype.trim removes, for the single bytes a header

@@ -34,6 +34,9 @@ enum cookie_kind {
     COOKIE_DONT_REMEMBER, /* better-auth.dont_remember: signed "true" for rememberMe:false */
     COOKIE_ADMIN_SESSION, /* better-auth.admin_session: the admin plugin's signed
                              "<admin's token>:<its dont_remember value>" while impersonating */
+    COOKIE_TWO_FACTOR,    /* better-auth.two_factor: a pending second step (two_factor.c) */
+    COOKIE_TRUST_DEVICE,  /* better-auth.trust_device: a device that skips the second step */
+    COOKIE_KIND__MAX
 };
 
 enum cookie_status {
@@ -90,6 +93,16 @@ int cookie_admin_session_line(const struct cookie_config *c, const char *value, 
                               size_t outlen);
 const char *cookie_admin_session_deletion(const struct cookie_config *c);
 int cookie_dont_remember_line(const struct cookie_config *c, char *out, size_t outlen);
+
+/* cookie_signed_line - `NAME=encoded(value.sig); Max-Age=max_age; Path=/; ...` for any kind
+ * (no Max-Age when max_age is 0). COOKIE_LINE_SIZE is enough. Returns 0 or -1. */
+int cookie_signed_line(const struct cookie_config *c, enum cookie_kind kind, const char *value,
+                       int max_age, char *out, size_t outlen);
+
+/* cookie_expire_line - `NAME=; Max-Age=0; Path=/; ...`, as Better Auth expires a cookie.
+ * Returns 0, or -1 when out is too small. */
+int cookie_expire_line(const struct cookie_config *c, enum cookie_kind kind, char *out,
+                       size_t outlen);
 
 /* cookie_deletion_lines - the COOKIE_DELETION_COUNT Set-Cookie values that log a browser out
  * (session_token, session_data, dont_remember, each `=; Max-Age=0; ...`), in the order Better

@@ -19,40 +19,6 @@
 #include "auth/steps.h"
 #include "global/store.h"
 
-/* check_current_password - verify pw against the user's credential: false after answering
- * INVALID_PASSWORD or a store error. A user without a credential account gets
- * CREDENTIAL_ACCOUNT_NOT_FOUND from change-password (say_missing) and INVALID_PASSWORD from
- * the others, as in Better Auth. */
-static bool check_current_password(struct call *c, const struct value *pw, bool say_missing)
-{
-    const char *hash = NULL;
-    enum password_status ps;
-    enum db_status st;
-
-    st = call_store_credential_of_user(c, c->session.user.id, &hash);
-    if (st == DB_NOTFOUND || (st == DB_OK && hash == NULL)) {
-        if (say_missing)
-            response_http_error(c->resp, HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND);
-        else
-            response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
-        return false;
-    }
-    if (st != DB_OK) {
-        router_store_error(c, st);
-        return false;
-    }
-    ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, NULL);
-    if (ps == PASSWORD_FAIL) {
-        router_fail(c, FAIL_PASSWORD_VERIFY);
-        return false;
-    }
-    if (ps != PASSWORD_OK) {
-        response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
-        return false;
-    }
-    return true;
-}
-
 /* handle_change_password - POST /change-password. With revokeOtherSessions every session of
  * the user, the current one too, is replaced by one new session in the same transaction. */
 void handle_change_password(struct call *c)
@@ -69,7 +35,7 @@ void handle_change_password(struct call *c)
 
     if (!steps_password_length(c, next, true) || !steps_password_length(c, current, false))
         return;
-    if (!check_current_password(c, current, true))
+    if (!steps_current_password(c, current, true))
         return;
     if ((hash = steps_hash_password(c, next)) == NULL) {
         router_fail(c, FAIL_PASSWORD_HASH);
@@ -162,7 +128,7 @@ void handle_delete_user(struct call *c)
     enum db_status st;
 
     if (has_password) {
-        if (!steps_password_length(c, pw, false) || !check_current_password(c, pw, false))
+        if (!steps_password_length(c, pw, false) || !steps_current_password(c, pw, false))
             return;
     }
     if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {
@@ -231,7 +197,7 @@ void handle_verify_password(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
 
-    if (!steps_password_length(c, pw, false) || !check_current_password(c, pw, false))
+    if (!steps_password_length(c, pw, false) || !steps_current_password(c, pw, false))
         return;
     steps_answer_status_true(c);
 }

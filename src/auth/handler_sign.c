@@ -23,6 +23,7 @@
 #include "auth/router.h"
 #include "auth/session.h"
 #include "auth/steps.h"
+#include "auth/two_factor.h"
 #include "global/store.h"
 #include "util/text.h"
 
@@ -435,6 +436,9 @@ void handle_sign_in(struct call *c)
         return;
     }
     if (c->app->admin && !admin_sign_in_allowed(c, &user, &admin)) /* bans (admin.h) */
+        return;
+    /* after the ban check, as Better Auth's session hook: a banned user never gets a challenge */
+    if (two_factor_sign_in(c, &user))
         return;
     if (!steps_start_session(c, &user, remember_me(c), &token))
         return;

@@ -178,6 +178,29 @@ const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
         {400, NULL, "invalid permission check. no permission(s) were passed."},
     [HTTP_ERROR_NOT_IMPERSONATING] = {400, NULL, "You are not impersonating anyone"},
     [HTTP_ERROR_ADMIN_SESSION_NOT_FOUND] = {500, NULL, "Failed to find admin session"},
+    /* The twoFactor plugin (two_factor.c), as recorded in test/fixtures/two_factor. */
+    [HTTP_ERROR_TWO_FACTOR_INVALID_CODE] = {401, "INVALID_CODE", "Invalid code"},
+    [HTTP_ERROR_TWO_FACTOR_INVALID_BACKUP_CODE] = {401, "INVALID_BACKUP_CODE",
+                                                   "Invalid backup code"},
+    [HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE] = {401, "INVALID_TWO_FACTOR_COOKIE",
+                                              "Invalid two factor cookie"},
+    [HTTP_ERROR_TWO_FACTOR_TOTP_NOT_ENABLED] = {400, "TOTP_NOT_ENABLED", "TOTP not enabled"},
+    [HTTP_ERROR_TWO_FACTOR_TOTP_ALREADY_ENABLED] = {400, "TOTP_ALREADY_ENABLED",
+                                                    "TOTP is already enabled"},
+    [HTTP_ERROR_TWO_FACTOR_NOT_ENABLED] = {400, "TWO_FACTOR_NOT_ENABLED",
+                                           "Two factor isn't enabled"},
+    [HTTP_ERROR_TWO_FACTOR_BACKUP_NOT_ENABLED] = {400, "BACKUP_CODES_NOT_ENABLED",
+                                                  "Backup codes aren't enabled"},
+    [HTTP_ERROR_TWO_FACTOR_TOO_MANY] = {400, "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE",
+                                        "Too many attempts. Please request a new code."},
+    /* Worded per answer: "OTP is not available" (enable), "otp isn't configured" (send-otp). */
+    [HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED] = {400, "OTP_NOT_CONFIGURED", NULL},
+    [HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED] = {400, "OTP_HAS_EXPIRED", "OTP has expired"},
+    [HTTP_ERROR_TWO_FACTOR_LOCKED] = {429, "ACCOUNT_TEMPORARILY_LOCKED",
+                                      "Too many failed verification attempts. Your account is "
+                                      "temporarily locked. Please try again later."},
+    [HTTP_ERROR_TWO_FACTOR_CODES_CHANGED] = {409, "CONFLICT",
+                                             "Failed to verify backup code. Please try again."},
     [HTTP_ERROR_INTERNAL] = {500, "INTERNAL_SERVER_ERROR", "Internal server error"},
     [HTTP_ERROR_UNAVAILABLE] = {503, "SERVICE_UNAVAILABLE", "Service unavailable"},
     [HTTP_ERROR_OUTCOME_UNKNOWN] = {503, "OUTCOME_UNKNOWN",
@@ -201,6 +224,7 @@ static const char *const fail_reason_names[FAIL__MAX] = {
     [FAIL_CLIENT_ADDRESS] = "client_address_unknown",
     [FAIL_LOCATION_UNSAFE] = "location_unsafe",
     [FAIL_ROLE] = "fastcgi_role",
+    [FAIL_TWO_FACTOR_SECRET] = "two_factor_secret",
 };
 
 /* http_fail_reason_name - see http.h. */

@@ -183,6 +183,19 @@ enum http_error {
     HTTP_ERROR_NOT_IMPERSONATING,
     HTTP_ERROR_ADMIN_SESSION_NOT_FOUND,
     /* the server's side: only router_fail and router_store_error answer these */
+    /* The twoFactor plugin (two_factor.c). */
+    HTTP_ERROR_TWO_FACTOR_INVALID_CODE,
+    HTTP_ERROR_TWO_FACTOR_INVALID_BACKUP_CODE,
+    HTTP_ERROR_TWO_FACTOR_INVALID_COOKIE,
+    HTTP_ERROR_TWO_FACTOR_TOTP_NOT_ENABLED,
+    HTTP_ERROR_TWO_FACTOR_TOTP_ALREADY_ENABLED,
+    HTTP_ERROR_TWO_FACTOR_NOT_ENABLED,
+    HTTP_ERROR_TWO_FACTOR_BACKUP_NOT_ENABLED,
+    HTTP_ERROR_TWO_FACTOR_TOO_MANY,
+    HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
+    HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED,
+    HTTP_ERROR_TWO_FACTOR_CODES_CHANGED,
+    HTTP_ERROR_TWO_FACTOR_LOCKED,
     HTTP_ERROR_INTERNAL,
     HTTP_ERROR_UNAVAILABLE,
     HTTP_ERROR_OUTCOME_UNKNOWN,
@@ -208,6 +221,7 @@ enum fail_reason {
     FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
     FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
     FAIL_ROLE,            /* a FastCGI role authfcgi does not play (FILTER) */
+    FAIL_TWO_FACTOR_SECRET, /* a stored two-factor secret or backup codes did not decrypt */
     FAIL__MAX
 };
 

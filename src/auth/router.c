@@ -18,6 +18,7 @@
 #include "auth/origin.h"
 #include "auth/pages.h"
 #include "auth/rate_limit.h"
+#include "auth/two_factor.h"
 
 #define BASE_PATH "/api/auth"
 
@@ -100,6 +101,23 @@ const struct route route_table[] = {
     ADMIN_ROUTE("POST", "has-permission", handle_admin_has_permission, "userHasPermission",
                 SCHEMA_ADMIN_HAS_PERMISSION, 0),
 #undef ADMIN_ROUTE
+    {"POST", BASE_PATH "/two-factor/enable", two_factor_enable, "enableTwoFactor",
+     SCHEMA_TWO_FACTOR_ENABLE, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/disable", two_factor_disable, "disableTwoFactor",
+     SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/get-totp-uri", two_factor_get_totp_uri, "getTOTPURI",
+     SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/verify-totp", two_factor_verify_totp, "verifyTOTP",
+     SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/generate-backup-codes", two_factor_generate_backup_codes,
+     "generateBackupCodes", SCHEMA_TWO_FACTOR_PASSWORD,
+     ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+    {"POST", BASE_PATH "/two-factor/verify-backup-code", two_factor_verify_backup_code,
+     "verifyBackupCode", SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/send-otp", two_factor_send_otp, "sendTwoFactorOTP",
+     SCHEMA_TWO_FACTOR_SEND_OTP, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
+    {"POST", BASE_PATH "/two-factor/verify-otp", two_factor_verify_otp, "verifyTwoFactorOTP",
+     SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
     {"GET", "/healthz", handle_healthz, "healthz", SCHEMA_NONE, 0},
     {"GET", "/readyz", handle_readyz, "readyz", SCHEMA_NONE, 0},
 };
@@ -142,6 +160,8 @@ const struct route *router_route(const struct app *app, const char *method, cons
         return NULL;
     if ((route->flags & ROUTE_ADMIN) && !app->admin)
         return NULL; /* the admin plugin's routes exist only with it on */
+    if ((route->flags & ROUTE_TWO_FACTOR) && !app->two_factor)
+        return NULL; /* so do the twoFactor plugin's */
     if (!app->delete_user &&
         (route->handler == handle_delete_user || route->handler == handle_delete_user_callback))
         return NULL;
@@ -223,13 +243,15 @@ static const char *under_base_path(const char *path)
  * it matches whatever the method, as Better Auth counts by path ("/reset-password/:token",
  * never the token in it), or RATE_LIMIT_UNROUTED. *hashes: a route on that path computes a
  * password hash. */
-static const char *rate_limit_route(const char *path, bool *hashes)
+static const char *rate_limit_route(const struct app *app, const char *path, bool *hashes)
 {
     const char *found = RATE_LIMIT_UNROUTED;
 
     *hashes = false;
     for (size_t i = 0; i < route_count; i++) {
-        if (!path_matches(route_table[i].path, path))
+        /* A plugin that is off has no routes: its paths count as unrouted, as today. */
+        if (!path_matches(route_table[i].path, path) ||
+            ((route_table[i].flags & ROUTE_TWO_FACTOR) && !app->two_factor))
             continue;
         found = route_table[i].path + strlen(BASE_PATH);
         *hashes = *hashes || (route_table[i].flags & ROUTE_HASHES) != 0;
@@ -258,7 +280,7 @@ static bool check_rate_limit(struct app *app, struct request *req, struct respon
         router_fail(&c, FAIL_CLIENT_ADDRESS);
         return false;
     }
-    route_path = rate_limit_route(req->path, &hashes);
+    route_path = rate_limit_route(app, req->path, &hashes);
     st = rate_limit_check(app, req, route_path, hashes, &allowed, &retry_after);
     if (st != DB_OK) {
         struct call c = {.app = app, .req = req, .resp = resp};

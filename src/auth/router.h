@@ -39,8 +39,9 @@ enum route_flags {
     ROUTE_OPTIONAL_SESSION = 1 << 3, /* resolve the session when there is one (never 401) */
     ROUTE_CALLBACK_QUERY = 1 << 4,   /* GET with ?callbackURL: origin_check_callback after
                                         body_validate (403 INVALID_CALLBACK_URL) */
-    ROUTE_HASHES = 1 << 5, /* computes a password hash: skipped (499) for a client that left */
-    ROUTE_ADMIN = 1 << 6,  /* the admin plugin's: 404 unless AUTHFCGI_ADMIN is on */
+    ROUTE_HASHES = 1 << 5,     /* computes a password hash: skipped (499) for a client that left */
+    ROUTE_ADMIN = 1 << 6,      /* the admin plugin's: 404 unless AUTHFCGI_ADMIN is on */
+    ROUTE_TWO_FACTOR = 1 << 7, /* the twoFactor plugin's: 404 unless AUTHFCGI_TWO_FACTOR */
 };
 
 struct route {

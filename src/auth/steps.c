@@ -216,6 +216,37 @@ bool steps_verification_mail(struct call *c, const struct user_record *user, con
                               arena_printf(a, MAIL_TOKEN_VERIFY_PREFIX "%s", jti), user->id, out);
 }
 
+/* steps_current_password - see steps.h. */
+bool steps_current_password(struct call *c, const struct value *pw, bool say_missing)
+{
+    const char *hash = NULL;
+    enum password_status ps;
+    enum db_status st;
+
+    st = call_store_credential_of_user(c, c->session.user.id, &hash);
+    if (st == DB_NOTFOUND || (st == DB_OK && hash == NULL)) {
+        if (say_missing)
+            response_http_error(c->resp, HTTP_ERROR_CREDENTIAL_ACCOUNT_NOT_FOUND);
+        else
+            response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
+        return false;
+    }
+    if (st != DB_OK) {
+        router_store_error(c, st);
+        return false;
+    }
+    ps = password_verify(&c->app->passwords, pw->str, pw->len, hash, NULL);
+    if (ps == PASSWORD_FAIL) {
+        router_fail(c, FAIL_PASSWORD_VERIFY);
+        return false;
+    }
+    if (ps != PASSWORD_OK) {
+        response_http_error(c->resp, HTTP_ERROR_INVALID_PASSWORD);
+        return false;
+    }
+    return true;
+}
+
 /* steps_answer_status_true - see steps.h. */
 void steps_answer_status_true(struct call *c)
 {

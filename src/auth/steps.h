@@ -77,6 +77,12 @@ bool steps_prepare_mail(struct call *c, enum mail_kind kind, const char *recipie
                         const char *name, const char *url, const char *identifier,
                         const char *user_id, struct new_mail *out);
 
+/* steps_current_password - verify pw against the session user's credential: false after
+ * answering INVALID_PASSWORD or a store error. A user without a credential account gets
+ * CREDENTIAL_ACCOUNT_NOT_FOUND with say_missing (change-password), else INVALID_PASSWORD, as
+ * in Better Auth. */
+bool steps_current_password(struct call *c, const struct value *pw, bool say_missing);
+
 /* steps_answer_status_true - 200 {"status":true}. */
 void steps_answer_status_true(struct call *c);
 

@@ -34,6 +34,7 @@ static const char *const kind_names[MAIL_KIND__MAX] = {
     [MAIL_RESET_PASSWORD] = "reset-password",
     [MAIL_VERIFY_EMAIL] = "verify-email",
     [MAIL_CHANGE_EMAIL] = "change-email",
+    [MAIL_TWO_FACTOR_OTP] = "two-factor-otp",
 };
 
 /* The built-in templates: plain and short, the link alone on its line so that no mail client
@@ -42,6 +43,7 @@ static const char *const default_subjects[MAIL_KIND__MAX] = {
     [MAIL_RESET_PASSWORD] = "Reset your password",
     [MAIL_VERIFY_EMAIL] = "Verify your e-mail address",
     [MAIL_CHANGE_EMAIL] = "Confirm your new e-mail address",
+    [MAIL_TWO_FACTOR_OTP] = "Your sign-in code",
 };
 
 static const char *const default_bodies[MAIL_KIND__MAX] = {
@@ -71,10 +73,24 @@ static const char *const default_bodies[MAIL_KIND__MAX] = {
                           "\n"
                           "If you did not ask for this, ignore this mail: nothing changes\n"
                           "until the link is opened.\n",
+    [MAIL_TWO_FACTOR_OTP] = "Hello,\n"
+                            "\n"
+                            "Your code to finish signing in as {{email}}:\n"
+                            "\n"
+                            "{{code}}\n"
+                            "\n"
+                            "It is valid for three minutes. If you are not signing in, someone\n"
+                            "knows your password: change it.\n",
 };
 
-enum placeholder { PH_URL, PH_NAME, PH_EMAIL, PH__MAX };
-static const char *const placeholder_names[PH__MAX] = {"url", "name", "email"};
+enum placeholder { PH_URL, PH_NAME, PH_EMAIL, PH_CODE, PH__MAX };
+static const char *const placeholder_names[PH__MAX] = {"url", "name", "email", "code"};
+
+/* The placeholder a kind's body must hold alone on its line: the link, or the one-time code. */
+static enum placeholder key_placeholder(enum mail_kind kind)
+{
+    return kind == MAIL_TWO_FACTOR_OTP ? PH_CODE : PH_URL;
+}
 
 struct mail_config {
     char *from;   /* the From header's value, encoded */
@@ -588,9 +604,10 @@ static int substitute(struct strbuf *out, const char *tmpl, const char *const va
     return 0;
 }
 
-/* url_alone_on_its_line - the body's rule: {{url}} appears, and every line holding it holds
- * nothing else (spaces aside), so no client wraps or glues the link to text. */
-static bool url_alone_on_its_line(const char *body)
+/* alone_on_its_line - the body's rule: the key placeholder ({{url}}, {{code}}) appears, and
+ * every line holding it holds nothing else (spaces aside), so no client wraps or glues the
+ * link to text. */
+static bool alone_on_its_line(const char *body, enum placeholder key)
 {
     bool seen = false;
     const char *line = body;
@@ -605,7 +622,7 @@ static bool url_alone_on_its_line(const char *body)
         bool has_url = false;
         while ((at = next_placeholder(p, &end, &which)) != NULL && at < eol) {
             placeholders++;
-            has_url |= which == PH_URL;
+            has_url |= which == key;
             p = end;
         }
         if (has_url) {
@@ -625,17 +642,19 @@ static bool url_alone_on_its_line(const char *body)
 }
 
 /* check_template - the rules of mail_config_new for one template text. */
-static const char *check_template(const char *text, bool is_subject)
+static const char *check_template(const char *text, bool is_subject, enum mail_kind kind)
 {
     if (substitute(NULL, text, NULL) != 0)
-        return "unknown or unterminated placeholder (known: {{url}}, {{name}}, {{email}})";
+        return "unknown or unterminated placeholder (known: {{url}}, {{name}}, {{email}}, "
+               "{{code}})";
     if (is_subject) {
         if (strchr(text, '\n') != NULL)
             return "a subject must be one line";
         if (text[strspn(text, " ")] == '\0')
             return "the subject is empty";
-    } else if (!url_alone_on_its_line(text)) {
-        return "the body must have {{url}} alone on its line";
+    } else if (!alone_on_its_line(text, key_placeholder(kind))) {
+        return key_placeholder(kind) == PH_CODE ? "the body must have {{code}} alone on its line"
+                                                : "the body must have {{url}} alone on its line";
     }
     return NULL;
 }
@@ -697,7 +716,7 @@ static int load_template(char **slot, const char *dir, enum mail_kind kind, bool
         return got;
     }
     char *text = normalize_template(data, n, is_subject, &why);
-    if (text != NULL && (why = check_template(text, is_subject)) != NULL) {
+    if (text != NULL && (why = check_template(text, is_subject, kind)) != NULL) {
         free(text);
         text = NULL;
     }
@@ -836,8 +855,8 @@ static const char *check_fields(enum mail_kind kind, const struct mail_fields *f
         return "unknown mail kind";
     if (f->recipient == NULL || !addr_spec_ok(f->recipient, strlen(f->recipient)))
         return "recipient is not a plain e-mail address";
-    if (!url_ok(f->url))
-        return "URL is not printable ASCII without spaces";
+    if (key_placeholder(kind) == PH_URL ? !url_ok(f->url) : !url_ok(f->code))
+        return "URL or code is not printable ASCII without spaces";
     if ((f->name != NULL && !utf8_is_valid(f->name, strlen(f->name))) ||
         (f->email != NULL && !utf8_is_valid(f->email, strlen(f->email))))
         return "name or e-mail is not valid UTF-8";
@@ -876,7 +895,10 @@ int mail_render(const struct mail_config *c, enum mail_kind kind, const struct m
 
     char *name = plain_value(f->name);
     char *email = plain_value(f->email != NULL ? f->email : f->recipient);
-    const char *values[PH__MAX] = {[PH_URL] = f->url, [PH_NAME] = name, [PH_EMAIL] = email};
+    const char *values[PH__MAX] = {[PH_URL] = f->url != NULL ? f->url : "",
+                                   [PH_NAME] = name,
+                                   [PH_EMAIL] = email,
+                                   [PH_CODE] = f->code != NULL ? f->code : ""};
     if (substitute(&subject, c->subject[kind], values) != 0 ||
         substitute(&body, c->body[kind], values) != 0) {
         *why = "template with an unknown placeholder"; /* mail_config_new refuses those */

@@ -19,6 +19,7 @@ enum mail_kind {
     MAIL_RESET_PASSWORD, /* "reset-password" */
     MAIL_VERIFY_EMAIL,   /* "verify-email" */
     MAIL_CHANGE_EMAIL,   /* "change-email": sent to the new address */
+    MAIL_TWO_FACTOR_OTP, /* "two-factor-otp": a sign-in code ({{code}}, no link) */
     MAIL_KIND__MAX
 };
 
@@ -54,6 +55,7 @@ struct mail_fields {
     const char *url;       /* {{url}}: the link, printable ASCII without spaces */
     const char *name;      /* {{name}}: the user's name (UTF-8); NULL = "" */
     const char *email;     /* {{email}}: NULL = the recipient */
+    const char *code;      /* {{code}}: a one-time code (two-factor-otp, which has no url) */
 };
 
 /* A rendered message; every string lives in the arena given to mail_render. */

@@ -176,6 +176,10 @@ const struct setting_def settings_table[] = {
      "Better Auth's admin plugin (off by default, as a plugin is): user roles, bans, "
      "impersonation and the /api/auth/admin/* endpoints",
      NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_TWO_FACTOR", NULL, SETTING_BOOL, "false", 0, 0, FIELD(two_factor),
+     "enable Better Auth's twoFactor plugin (off by default, as a plugin): /api/auth/two-factor/*, "
+     "and sign-in of an enrolled user asks for a TOTP, e-mailed or backup code",
+     NULL, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
      "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
      "new address, and the address changes when it is opened",

@@ -47,8 +47,8 @@ struct settings {
     /* The Better Auth API. */
     enum session_storage session_storage;
     bool bearer;
-    bool bearer_unsigned; /* a bare token counts as Bearer, not only token.signature */
-    bool cookie_cache;    /* Better Auth's session_data cookie cache */
+    bool bearer_unsigned;     /* a bare token counts as Bearer, not only token.signature */
+    bool cookie_cache;        /* Better Auth's session_data cookie cache */
     int cookie_cache_max_age; /* its max age, seconds */
     bool rate_limit;
     bool account_guard;
@@ -58,6 +58,7 @@ struct settings {
     int password_cost; /* yescrypt cost; 0 = libxcrypt's default */
     bool delete_user;
     bool admin; /* AUTHFCGI_ADMIN: Better Auth's admin plugin (roles, bans, impersonation) */
+    bool two_factor;
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
     bool require_email_verification;

@@ -20,6 +20,8 @@
  * (sign-up's user, account and session) share one time. */
 #define EPOCH_MS(col) "(extract(epoch FROM date_trunc('milliseconds', " col ")) * 1000)::bigint"
 #define NOW_MS "date_trunc('milliseconds', now())"
+/* A timestamptz as Better Auth's JSON shows it ("2026-11-25T18:43:11.675Z"), for text results. */
+#define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "". */
 #define USER_COLUMNS(t)                                                                      \
@@ -571,6 +573,68 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "WHERE status IN ('pending', 'sending', 'failed')",
         .nparams = 0,
         .read_only = true,
+    },
+
+    /* ---- the two-factor plugin (Better Auth's twoFactor table and user.twoFactorEnabled) ---- */
+    [STMT_TWO_FACTOR_GET] = {
+        .name = "authfcgi_two_factor_get",
+        .sql = "SELECT u.id, u.name, u.email, u.\"emailVerified\", u.image, " ISO_UTC("u.\"createdAt\"")
+               ", " ISO_UTC("u.\"updatedAt\"") ", coalesce(u.\"twoFactorEnabled\", false), tf.id, "
+               "tf.secret, tf.\"backupCodes\", coalesce(tf.verified, true), "
+               "coalesce(tf.\"lockedUntil\" > now(), false) FROM \"user\" u "
+               "LEFT JOIN \"twoFactor\" tf ON tf.\"userId\" = u.id WHERE u.id = $1 "
+               "ORDER BY tf.id LIMIT 1",
+        .nparams = 1,
+        .read_only = true,
+    },
+    /* One row per user, as Better Auth keeps it: enable again rewrites it. */
+    [STMT_TWO_FACTOR_SAVE] = {
+        .name = "authfcgi_two_factor_save",
+        .sql = "WITH up AS (UPDATE \"twoFactor\" SET secret = $3, \"backupCodes\" = $4, "
+               "verified = $5::boolean WHERE \"userId\" = $1 RETURNING id) "
+               "INSERT INTO \"twoFactor\" (id, secret, \"backupCodes\", \"userId\", verified, "
+               "\"failedVerificationCount\") SELECT $2, $3, $4, $1, $5::boolean, 0 "
+               "WHERE NOT EXISTS (SELECT 1 FROM up)",
+        .nparams = 5,
+        .read_only = false,
+    },
+    [STMT_TWO_FACTOR_SET] = {
+        .name = "authfcgi_two_factor_set",
+        .sql = "WITH v AS (UPDATE \"twoFactor\" SET verified = true WHERE \"userId\" = $1 AND "
+               "$2::boolean RETURNING id), d AS (DELETE FROM \"twoFactor\" WHERE \"userId\" = $1 "
+               "AND NOT $2::boolean RETURNING id) UPDATE \"user\" SET \"twoFactorEnabled\" = "
+               "$2::boolean, \"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING id",
+        .nparams = 2,
+        .read_only = false,
+    },
+    /* Compare-and-set: two sign-ins racing with one backup code, one wins. */
+    [STMT_TWO_FACTOR_SWAP_CODES] = {
+        .name = "authfcgi_two_factor_swap_codes",
+        .sql = "UPDATE \"twoFactor\" SET \"backupCodes\" = $3 WHERE \"userId\" = $1 AND "
+               "\"backupCodes\" = $2 RETURNING id",
+        .nparams = 3,
+        .read_only = false,
+    },
+    /* Better Auth's numbers: ten failures in a row lock for 900 s; an expired lock restarts
+     * the count (its assertTwoFactorNotLocked clears it lazily). */
+    [STMT_TWO_FACTOR_COUNT] = {
+        .name = "authfcgi_two_factor_count",
+        .sql = "UPDATE \"twoFactor\" SET \"failedVerificationCount\" = c.n, \"lockedUntil\" = "
+               "CASE WHEN NOT $2::boolean THEN NULL WHEN c.n >= 10 THEN now() + interval '900 s' "
+               "ELSE c.held END FROM (SELECT id, CASE WHEN NOT $2::boolean THEN 0 "
+               "WHEN \"lockedUntil\" <= now() THEN 1 ELSE coalesce(\"failedVerificationCount\", 0) "
+               "+ 1 END AS n, CASE WHEN \"lockedUntil\" > now() THEN \"lockedUntil\" END AS held "
+               "FROM \"twoFactor\" WHERE \"userId\" = $1 FOR UPDATE) c "
+               "WHERE \"twoFactor\".id = c.id RETURNING \"twoFactor\".id",
+        .nparams = 2,
+        .read_only = false,
+    },
+    [STMT_VERIFICATION_TAKE] = {
+        .name = "authfcgi_verification_take",
+        .sql = "DELETE FROM verification WHERE identifier = $1 AND \"expiresAt\" > now() "
+               "RETURNING value, ceil(extract(epoch FROM \"expiresAt\" - now()))::bigint",
+        .nparams = 1,
+        .read_only = false,
     },
 
     /* SHOW max_connections, as a SELECT so that it prepares like every other statement. */

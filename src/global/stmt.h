@@ -61,6 +61,13 @@ enum stmt {
     STMT_ADMIN_USER_COUNT,  /* the search and filter parameters of LIST -> count */
     STMT_ADMIN_SESSION_IMPERSONATED, /* session id, admin's user id -> (none) */
     STMT_ADMIN_SESSION_IMPERSONATOR, /* stored token -> impersonatedBy (may be NULL) */
+    /* The two-factor plugin (store_pg_two_factor.c, schema/008_two_factor.sql); text results. */
+    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), enabled, twoFactor row or NULLs */
+    STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
+    STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
+    STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
+    STMT_VERIFICATION_TAKE,     /* identifier -> value, seconds left (unexpired; deleted) */
+    STMT_TWO_FACTOR_COUNT,      /* userId, failed -> id: Better Auth's lockout counters */
     /* db.c's start-up check of the server's connection limit against the workers. */
     STMT_CONNECTION_BUDGET, /* -> max_connections, superuser_reserved_connections, superuser
                                't'/'f', client connections now */

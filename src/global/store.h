@@ -140,6 +140,16 @@ struct account_guard_policy {
     int max_delay_s;
 };
 
+/* The two-factor state of a user (Better Auth's twoFactor plugin). Strings in the arena. */
+struct two_factor_record {
+    bool enabled;             /* user.twoFactorEnabled (NULL reads as false) */
+    const char *id;           /* the twoFactor row; NULL when the user has none */
+    const char *secret;       /* symmetricEncrypt text (xchacha.h) */
+    const char *backup_codes; /* symmetricEncrypt of a JSON array */
+    bool verified;            /* NULL reads as true, as Better Auth's `verified !== false` */
+    bool locked;              /* lockedUntil is still ahead (Better Auth's account lockout) */
+};
+
 struct store_ops {
     /* ping - one round trip to the database (readyz). */
     enum db_status (*ping)(void *impl);
@@ -290,6 +300,33 @@ struct store_ops {
      * (*admin_id NULL when not impersonated); DB_NOTFOUND when there is no such session. */
     enum db_status (*admin_session_impersonator)(void *impl, struct arena *a, const char *token,
                                                  const char **admin_id);
+
+    /* ---- the two-factor plugin (store_pg_two_factor.c) ---- */
+
+    /* two_factor_get - the user user_id and its two-factor state; DB_NOTFOUND: no such user. */
+    enum db_status (*two_factor_get)(void *impl, struct arena *a, const char *user_id,
+                                     struct user_record *user, struct two_factor_record *tf);
+    /* two_factor_save - the user's twoFactor row (created with id new_id when it has none). */
+    enum db_status (*two_factor_save)(void *impl, const char *user_id, const char *new_id,
+                                      const char *secret, const char *backup_codes, bool verified);
+    /* two_factor_set - user.twoFactorEnabled = enabled, one statement: on, the row is marked
+     * verified; off, the row is deleted. DB_NOTFOUND: no such user. */
+    enum db_status (*two_factor_set)(void *impl, const char *user_id, bool enabled);
+    /* two_factor_swap_codes - backupCodes = new_codes where it still is old_codes; DB_NOTFOUND
+     * when another request changed it first. */
+    enum db_status (*two_factor_swap_codes)(void *impl, const char *user_id, const char *old_codes,
+                                            const char *new_codes);
+    /* two_factor_count - Better Auth's account lockout on the user's row: a failed code
+     * counts one (the tenth in a row locks 15 minutes; a lock that ran out starts over), a
+     * right one clears the count and the lock. DB_NOTFOUND when the user has no row. */
+    enum db_status (*two_factor_count)(void *impl, const char *user_id, bool failed);
+    /* verification_put - a verification row identifier -> value for expires_in_s seconds. */
+    enum db_status (*verification_put)(void *impl, const char *id, const char *identifier,
+                                       const char *value, int64_t expires_in_s);
+    /* verification_take - use up the unexpired row identifier: its value and the seconds it had
+     * left; DB_NOTFOUND when there is none. */
+    enum db_status (*verification_take)(void *impl, struct arena *a, const char *identifier,
+                                        const char **value, int64_t *left_s);
 };
 
 struct store {

@@ -16,6 +16,7 @@
 #include "util/log.h"
 #include "global/outbox.h"
 #include "global/store_admin.h"
+#include "global/store_pg_two_factor.h"
 #include "util/text.h"
 
 /* Room for a 64-bit integer in decimal, sign and NUL included. */
@@ -958,6 +959,7 @@ static const struct store_ops pg_ops = {
     .admin_user_list = pg_admin_user_list,
     .admin_session_impersonate = pg_admin_session_impersonate,
     .admin_session_impersonator = pg_admin_session_impersonator,
+    STORE_PG_TWO_FACTOR_OPS,
 };
 
 void store_pg_init(struct store *store, struct db *db)

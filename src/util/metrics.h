@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Route labels a slot can count (the caller numbers its routes below this), and the status
- * classes 1xx..5xx. */
-#define METRICS_ROUTES 48
+/* Route labels a slot can count (the caller numbers its routes below this: with the admin and
+ * twoFactor plugins the route table has 49, plus 3 extra labels), and the status classes
+ * 1xx..5xx. */
+#define METRICS_ROUTES 64
 #define METRICS_CLASSES 5
 /* Upper bounds, in seconds, of the latency histogram (Prometheus' default buckets); the
  * last count of a histogram is the +Inf bucket. */

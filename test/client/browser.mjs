@@ -47,8 +47,9 @@ export function assertOk(res, what) {
 export class Browser {
     // baseURL: the front server; origin: the page origin sent as Origin; agent: the
     // User-Agent's product token (the label is added to it); plugins: client plugins
-    // (adminClient()...); lastCookieWins: file a name's last Set-Cookie of a response, as a
-    // real browser does (the admin plugin's impersonation deletes, then sets the session cookie).
+    // (adminClient(), twoFactorClient()...); lastCookieWins: file a name's last Set-Cookie of a
+    // response, as a real browser does (the admin plugin's impersonation deletes, then sets the
+    // session cookie).
     constructor({ baseURL, origin, agent, label, plugins = [], lastCookieWins = false }) {
         this.lastCookieWins = lastCookieWins;
         this.label = label;

@@ -25,13 +25,13 @@ need_tools curl jq lighttpd
 
 pg_start
 
-# rows_of - every row of Better Auth's four tables, in a stable order (the admin plugin's
-# columns, which the migrations add, left out).
+# rows_of - every row of Better Auth's four tables, in a stable order (the plugins' columns,
+# which the migrations add, left out).
 rows_of() {
 	local t
 	for t in '"user"' session account verification; do
 		pg_psql -At -c "SELECT '$t', (to_jsonb(x) - 'role' - 'banned' - 'banReason' - 'banExpires'
-		                - 'impersonatedBy')::text FROM public.$t x ORDER BY id"
+		                - 'impersonatedBy' - 'twoFactorEnabled')::text FROM public.$t x ORDER BY id"
 	done
 }
 

@@ -54,12 +54,13 @@ schema_of() {
 }
 
 # rows_of DB - every row of the four tables, in a stable order: the columns of Better Auth's
-# core (the admin plugin's, which migrations add to an adopted database, left out).
+# core (the plugins' columns, which migrations add to an adopted database, left out).
 rows_of() {
 	local t
 	for t in '"user"' session account verification; do
 		pg_psql -d "$1" -At -c "SELECT '$t', (to_jsonb(x) - 'role' - 'banned' - 'banReason'
-		                        - 'banExpires' - 'impersonatedBy')::text FROM public.$t x ORDER BY id"
+		                        - 'banExpires' - 'impersonatedBy' - 'twoFactorEnabled')::text
+		                        FROM public.$t x ORDER BY id"
 	done
 }
 
@@ -93,15 +94,14 @@ same() { # same NAME FILE_A FILE_B
 }
 
 # The reference: Better Auth's schema exactly as its migration creates it with the plugins
-# whose columns authfcgi migrates, whether or not they are on: admin (schema/007_admin.sql).
-# test/fixtures/admin/schema.sql was recorded with two-factor on as well; its user column is
-# dropped here (the last one: no other column moves) until a migration adds it.
+# whose columns authfcgi migrates, whether or not they are on: admin (schema/007_admin.sql)
+# and twoFactor's user column (schema/008_two_factor.sql); test/fixtures/admin/schema.sql was
+# recorded with both on.
 newdb reference
 pg_psql -d reference -f "$FIX/admin/schema.sql" >/dev/null
-pg_psql -d reference -c 'ALTER TABLE "user" DROP COLUMN "twoFactorEnabled"' >/dev/null
 schema_of reference >"$TEST_TMP/reference.schema"
-expect "reference schema has the 39 columns of Better Auth's 4 tables with the admin plugin" \
-	test "$(grep -c '^column' "$TEST_TMP/reference.schema")" = 39
+expect "reference schema has the 40 columns of Better Auth's 4 tables with the admin and twoFactor plugins" \
+	test "$(grep -c '^column' "$TEST_TMP/reference.schema")" = 40
 
 # --status on an empty database reports every migration pending and creates nothing.
 if migrate authfcgi --status; then

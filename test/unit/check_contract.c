@@ -21,6 +21,7 @@ struct operation {
     char path[256];
     char method[16];
     char operation_id[128];
+    char setting[64]; /* x-authfcgi-setting: the setting that routes it, or "" */
 };
 
 static struct operation ops[MAX_OPS];
@@ -83,7 +84,13 @@ static void load_contract(void)
             ck_assert_msg(strlen(id) < sizeof(ops[nops].operation_id), "operationId too long: %s",
                           id);
             snprintf(ops[nops].operation_id, sizeof(ops[nops].operation_id), "%.127s", id);
+            ops[nops].setting[0] = '\0';
             nops++;
+        } else if (ind == 6 && strncmp(s, "x-authfcgi-setting:", 19) == 0) {
+            ck_assert_msg(nops > 0 && strcmp(ops[nops - 1].path, path) == 0 &&
+                              strcmp(ops[nops - 1].method, method) == 0,
+                          "x-authfcgi-setting before operationId under %s", path);
+            snprintf(ops[nops - 1].setting, sizeof(ops[nops - 1].setting), "%.63s", s + 20);
         }
     }
     fclose(f);
@@ -125,6 +132,25 @@ START_TEST(test_every_route_is_in_the_contract)
         ck_assert_msg(found, "route %s %s (%s) missing from schema/openapi.yaml",
                       route_table[i].method, route_table[i].path, route_table[i].operation_id);
     }
+}
+END_TEST
+
+/* A plugin's routes (ROUTE_TWO_FACTOR: 404 unless AUTHFCGI_TWO_FACTOR) are exactly the
+ * operations the contract marks with `x-authfcgi-setting: AUTHFCGI_TWO_FACTOR`. */
+START_TEST(test_plugin_routes_are_marked)
+{
+    load_contract();
+    for (size_t i = 0; i < route_count; i++)
+        for (size_t j = 0; j < nops; j++) {
+            bool plugin = (route_table[i].flags & ROUTE_TWO_FACTOR) != 0;
+
+            if (strcmp(ops[j].method, route_table[i].method) != 0 ||
+                !contract_path_matches(ops[j].path, route_table[i].path))
+                continue;
+            ck_assert_msg(plugin == (strcmp(ops[j].setting, "AUTHFCGI_TWO_FACTOR") == 0),
+                          "%s %s: ROUTE_TWO_FACTOR %s but x-authfcgi-setting is \"%s\"",
+                          ops[j].method, ops[j].path, plugin ? "set" : "unset", ops[j].setting);
+        }
 }
 END_TEST
 
@@ -411,6 +437,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, test_every_route_is_in_the_contract);
+    tcase_add_test(tc, test_plugin_routes_are_marked);
     tcase_add_test(tc, test_every_contract_operation_has_a_route);
     suite_add_tcase(s, tc);
     tcase_add_test(errors, test_every_error_row_is_in_the_contract);

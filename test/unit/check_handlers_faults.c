@@ -234,6 +234,7 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_ADMIN_USER_GET:
     case FAKE_OP_ADMIN_USER_LIST:
     case FAKE_OP_ADMIN_SESSION_IMPERSONATOR:
+    case FAKE_OP_TWO_FACTOR_GET:
     case FAKE_OP__MAX:
         return NULL;
     case FAKE_OP_RATE_LIMIT_HIT:
@@ -257,6 +258,12 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_ADMIN_USER_CREATE:
     case FAKE_OP_ADMIN_PASSWORD_SET:
     case FAKE_OP_ADMIN_SESSION_IMPERSONATE:
+    case FAKE_OP_TWO_FACTOR_SAVE:
+    case FAKE_OP_TWO_FACTOR_SET:
+    case FAKE_OP_TWO_FACTOR_SWAP_CODES:
+    case FAKE_OP_TWO_FACTOR_COUNT:
+    case FAKE_OP_VERIFICATION_PUT:
+    case FAKE_OP_VERIFICATION_TAKE:
         break;
     }
     return E_OUTCOME_UNKNOWN;

@@ -40,6 +40,11 @@ static const struct {
     {"/sign-up/email", false, 10, 3},
     {"/change-password", false, 10, 3},
     {"/change-email", false, 10, 3},
+    /* ...the twoFactor plugin's own: 3 per 10 s for every /two-factor/ path (codes are guesses)...
+     */
+    {"/two-factor/verify-totp", false, 10, 3},
+    {"/two-factor/verify-backup-code", false, 10, 3},
+    {"/two-factor/send-otp", false, 10, 3},
     /* ...3 per 60 s for whatever sends mail... */
     {"/request-password-reset", false, 60, 3},
     {"/send-verification-email", false, 60, 3},

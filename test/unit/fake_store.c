@@ -38,6 +38,8 @@ struct fake_store {
     size_t nverifications, verifications_cap;
     struct fake_mail *mails;
     size_t nmails, mails_cap;
+    struct fake_two_factor *two_factors;
+    size_t ntwo_factors, two_factors_cap;
     struct fake_rate *rates;
     size_t nrates, rates_cap;
     struct fake_guard *guards;
@@ -81,6 +83,13 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_ADMIN_USER_LIST] = "admin_user_list",
     [FAKE_OP_ADMIN_SESSION_IMPERSONATE] = "admin_session_impersonate",
     [FAKE_OP_ADMIN_SESSION_IMPERSONATOR] = "admin_session_impersonator",
+    [FAKE_OP_TWO_FACTOR_GET] = "two_factor_get",
+    [FAKE_OP_TWO_FACTOR_SAVE] = "two_factor_save",
+    [FAKE_OP_TWO_FACTOR_SET] = "two_factor_set",
+    [FAKE_OP_TWO_FACTOR_SWAP_CODES] = "two_factor_swap_codes",
+    [FAKE_OP_TWO_FACTOR_COUNT] = "two_factor_count",
+    [FAKE_OP_VERIFICATION_PUT] = "verification_put",
+    [FAKE_OP_VERIFICATION_TAKE] = "verification_take",
 };
 
 /* ---- memory ------------------------------------------------------------------------------ */
@@ -1312,6 +1321,173 @@ static enum db_status op_admin_session_impersonator(void *impl, struct arena *a,
     return DB_OK;
 }
 
+/* ---- the two-factor plugin --------------------------------------------------------------- */
+
+static struct fake_two_factor *two_factor_of(struct fake_store *fs, const char *user_id)
+{
+    for (size_t i = 0; i < fs->ntwo_factors; i++)
+        if (strcmp(fs->two_factors[i].user_id, user_id) == 0)
+            return &fs->two_factors[i];
+    return NULL;
+}
+
+static void two_factor_release(struct fake_two_factor *t)
+{
+    free(t->id);
+    free(t->user_id);
+    free(t->secret);
+    free(t->backup_codes);
+}
+
+static enum db_status op_two_factor_get(void *impl, struct arena *a, const char *user_id,
+                                        struct user_record *user, struct two_factor_record *tf)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+    struct fake_two_factor *t;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_GET);
+    if ((u = fake_store_user(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    user_out(a, u, user);
+    t = two_factor_of(fs, user_id);
+    *tf = (struct two_factor_record){
+        .enabled = u->two_factor_enabled,
+        .id = t != NULL ? arena_strdup(a, t->id) : NULL,
+        .secret = t != NULL ? arena_strdup(a, t->secret) : NULL,
+        .backup_codes = t != NULL ? arena_strdup(a, t->backup_codes) : NULL,
+        .verified = t == NULL || t->verified,
+        .locked = t != NULL && t->locked_until_ms > fake_store_now_ms(),
+    };
+    return DB_OK;
+}
+
+/* fake_store_add_two_factor - see fake_store.h. */
+struct fake_two_factor *fake_store_add_two_factor(struct fake_store *fs, const char *id,
+                                                  const char *user_id, const char *secret,
+                                                  const char *backup_codes, bool verified)
+{
+    struct fake_two_factor *t = two_factor_of(fs, user_id);
+
+    if (t == NULL) {
+        fs->two_factors =
+            grow(fs->two_factors, fs->ntwo_factors, &fs->two_factors_cap, sizeof(*fs->two_factors));
+        t = &fs->two_factors[fs->ntwo_factors++];
+        *t = (struct fake_two_factor){.id = xstrdup(id), .user_id = xstrdup(user_id)};
+    }
+    free(t->secret);
+    free(t->backup_codes);
+    t->secret = xstrdup(secret);
+    t->backup_codes = xstrdup(backup_codes);
+    t->verified = verified;
+    return t;
+}
+
+/* fake_store_two_factor - see fake_store.h. */
+struct fake_two_factor *fake_store_two_factor(struct fake_store *fs, const char *user_id)
+{
+    return two_factor_of(fs, user_id);
+}
+
+static enum db_status op_two_factor_save(void *impl, const char *user_id, const char *new_id,
+                                         const char *secret, const char *backup_codes,
+                                         bool verified)
+{
+    struct fake_store *fs = impl;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_SAVE);
+    if (fake_store_user(fs, user_id) == NULL)
+        return DB_FAIL; /* the foreign key */
+    fake_store_add_two_factor(fs, new_id, user_id, secret, backup_codes, verified);
+    return DB_OK;
+}
+
+static enum db_status op_two_factor_set(void *impl, const char *user_id, bool enabled)
+{
+    struct fake_store *fs = impl;
+    struct fake_user *u;
+    struct fake_two_factor *t;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_SET);
+    if ((u = fake_store_user(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    u->two_factor_enabled = enabled;
+    u->updated_ms = fake_store_now_ms();
+    if ((t = two_factor_of(fs, user_id)) != NULL && enabled)
+        t->verified = true;
+    if (t != NULL && !enabled) {
+        two_factor_release(t);
+        *t = fs->two_factors[--fs->ntwo_factors];
+    }
+    return DB_OK;
+}
+
+static enum db_status op_two_factor_swap_codes(void *impl, const char *user_id,
+                                               const char *old_codes, const char *new_codes)
+{
+    struct fake_store *fs = impl;
+    struct fake_two_factor *t;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_SWAP_CODES);
+    t = two_factor_of(fs, user_id);
+    if (t == NULL || strcmp(t->backup_codes, old_codes) != 0)
+        return DB_NOTFOUND;
+    free(t->backup_codes);
+    t->backup_codes = xstrdup(new_codes);
+    return DB_OK;
+}
+
+/* op_two_factor_count - store_pg's STMT_TWO_FACTOR_COUNT: ten in a row lock 900 s. */
+static enum db_status op_two_factor_count(void *impl, const char *user_id, bool failed)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    struct fake_two_factor *t;
+
+    FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_COUNT);
+    if ((t = two_factor_of(fs, user_id)) == NULL)
+        return DB_NOTFOUND;
+    if (!failed) {
+        t->failed_count = 0;
+        t->locked_until_ms = 0;
+        return DB_OK;
+    }
+    t->failed_count =
+        t->locked_until_ms != 0 && t->locked_until_ms <= now ? 1 : t->failed_count + 1;
+    if (t->locked_until_ms <= now)
+        t->locked_until_ms = 0;
+    if (t->failed_count >= 10)
+        t->locked_until_ms = now + 900 * 1000;
+    return DB_OK;
+}
+
+static enum db_status op_verification_put(void *impl, const char *id, const char *identifier,
+                                          const char *value, int64_t expires_in_s)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+
+    FAKE_ENTER(fs, FAKE_OP_VERIFICATION_PUT);
+    insert_verification(fs, id, identifier, value, now, now + expires_in_s * 1000);
+    return DB_OK;
+}
+
+static enum db_status op_verification_take(void *impl, struct arena *a, const char *identifier,
+                                           const char **value, int64_t *left_s)
+{
+    struct fake_store *fs = impl;
+    int64_t now = fake_store_now_ms();
+    long i;
+
+    FAKE_ENTER(fs, FAKE_OP_VERIFICATION_TAKE);
+    if ((i = live_verification(fs, identifier, now)) < 0)
+        return DB_NOTFOUND;
+    *value = arena_strdup(a, fs->verifications[i].value);
+    *left_s = (fs->verifications[i].expires_ms - now + 999) / 1000;
+    remove_verification_at(fs, (size_t)i);
+    return DB_OK;
+}
+
 static const struct store_ops fake_ops = {
     .ping = op_ping,
     .retry_after = op_retry_after,
@@ -1345,6 +1521,13 @@ static const struct store_ops fake_ops = {
     .admin_user_list = op_admin_user_list,
     .admin_session_impersonate = op_admin_session_impersonate,
     .admin_session_impersonator = op_admin_session_impersonator,
+    .two_factor_get = op_two_factor_get,
+    .two_factor_save = op_two_factor_save,
+    .two_factor_set = op_two_factor_set,
+    .two_factor_swap_codes = op_two_factor_swap_codes,
+    .two_factor_count = op_two_factor_count,
+    .verification_put = op_verification_put,
+    .verification_take = op_verification_take,
 };
 
 /* ---- the test-facing interface ----------------------------------------------------------- */
@@ -1379,6 +1562,9 @@ void fake_store_free(struct fake_store *fs)
         free(fs->rates[i].key);
     for (size_t i = 0; i < fs->nguards; i++)
         free(fs->guards[i].key);
+    for (size_t i = 0; i < fs->ntwo_factors; i++)
+        two_factor_release(&fs->two_factors[i]);
+    free(fs->two_factors);
     free(fs->guards);
     free(fs->verifications);
     free(fs->mails);

@@ -57,6 +57,13 @@ enum fake_op {
     FAKE_OP_ADMIN_USER_LIST,
     FAKE_OP_ADMIN_SESSION_IMPERSONATE,
     FAKE_OP_ADMIN_SESSION_IMPERSONATOR,
+    FAKE_OP_TWO_FACTOR_GET,
+    FAKE_OP_TWO_FACTOR_SAVE,
+    FAKE_OP_TWO_FACTOR_SET,
+    FAKE_OP_TWO_FACTOR_SWAP_CODES,
+    FAKE_OP_TWO_FACTOR_COUNT,
+    FAKE_OP_VERIFICATION_PUT,
+    FAKE_OP_VERIFICATION_TAKE,
     FAKE_OP__MAX
 };
 
@@ -75,7 +82,19 @@ struct fake_user {
     char *role; /* NULL = SQL NULL */
     bool banned;
     char *ban_reason;
-    int64_t ban_expires_ms; /* 0 = none */
+    int64_t ban_expires_ms;  /* 0 = none */
+    bool two_factor_enabled; /* user."twoFactorEnabled" */
+};
+
+/* A row of Better Auth's twoFactor table (the two-factor plugin). */
+struct fake_two_factor {
+    char *id;
+    char *user_id;
+    char *secret;       /* symmetricEncrypt text */
+    char *backup_codes; /* symmetricEncrypt text */
+    bool verified;
+    int failed_count;        /* "failedVerificationCount" */
+    int64_t locked_until_ms; /* "lockedUntil"; 0 = NULL */
 };
 
 struct fake_account {
@@ -173,6 +192,13 @@ struct fake_session *fake_store_add_session(struct fake_store *fs, const char *i
 
 /* Lookups into the rows; NULL when there is none. */
 struct fake_user *fake_store_user(struct fake_store *fs, const char *id);
+
+/* fake_store_add_two_factor - set the user's twoFactor row (created with id when it has none);
+ * fake_store_two_factor - the user's row, or NULL. */
+struct fake_two_factor *fake_store_add_two_factor(struct fake_store *fs, const char *id,
+                                                  const char *user_id, const char *secret,
+                                                  const char *backup_codes, bool verified);
+struct fake_two_factor *fake_store_two_factor(struct fake_store *fs, const char *user_id);
 struct fake_user *fake_store_user_by_email(struct fake_store *fs, const char *email);
 struct fake_account *fake_store_credential(struct fake_store *fs, const char *user_id);
 struct fake_session *fake_store_session(struct fake_store *fs, const char *id);

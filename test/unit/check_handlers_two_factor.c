@@ -1,0 +1,372 @@
+/* check_handlers_two_factor - the twoFactor plugin (AUTHFCGI_TWO_FACTOR) through router_dispatch
+ * over the fake store, with a twoFactor row Better Auth 1.7.25 wrote (test/fixtures/two_factor:
+ * bob's encrypted secret and backup codes under the reference peer's secret, which is the
+ * harness's SECRET) given to alice: the sign-in challenge as recorded, the second step with
+ * the authenticator's code, its attempt limit, the trusted device, single-use backup codes,
+ * and the routes and sign-in unchanged with the plugin off. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "fake_store.h"
+#include "handler_harness.h"
+#include "handler_world.h"
+#include "util/totp.h"
+
+#define BA_SECRET_ROW                                                                              \
+    "bc284d345e40eb892206e5c4efd910d506af190a68db905d2544732491239c8857b103c3e6f582c10924f60d3b"   \
+    "662ead986b75426ea02beb80da6c6330070423c493584cccd68545"
+#define BA_CODES_ROW                                                                               \
+    "427cd74850352258a344dfccbf6b626015c5746d9cbc81556bacc546a7af8fbaaf68929fb0245a7d06f9b6d646"   \
+    "3b9febbecfea890984c3224794df5526c559bf4eb4a78158029e19c8cd1af72c508bf78552914d4e10541b9313"   \
+    "390dc8b1b0adacbfbbececfdb63bebe3fc44efa84f6dd5e08e10b9bc9216eec03bd53fae9663181f076ffa345b"   \
+    "1aae5deaef35437a58287b52091db869a963f472da9b0b330bb3739d57968432342e6e532e9b5201f1ec5bcb228a"
+#define TOTP_KEY "44dsT_NgXKIg7tu7AMf_I-rU0mbxwudD"
+#define BACKUP_CODE "GmS9a-enYZ5"
+#define REDIRECT "{\"twoFactorRedirect\":true,\"twoFactorMethods\":[\"totp\"]}"
+
+/* enrolled - the plugin on, alice enrolled with Better Auth's row. */
+static void enrolled(bool plugin)
+{
+    settings.two_factor = plugin;
+    harness_app_rebuild(&settings);
+    seed_alice();
+    fake_store_add_two_factor(fs, "87zbpYuGDXaXmqpiDW7K9RpCSyl7duUB", ALICE_ID, BA_SECRET_ROW,
+                              BA_CODES_ROW, true);
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = true;
+}
+
+/* cookie_pair - "name=value" of the Set-Cookie line of r that starts with name=, in the arena. */
+static const char *cookie_pair(const struct response *r, const char *name)
+{
+    for (size_t i = 0; i < handler_harness_header_count(r, "Set-Cookie"); i++) {
+        const char *line = handler_harness_header_nth(r, "Set-Cookie", i);
+
+        if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == '=')
+            return arena_strndup(arena, line, strcspn(line, ";"));
+    }
+    return NULL;
+}
+
+static const char *code_now(int step)
+{
+    char *out = arena_alloc(arena, TOTP_MAX_DIGITS + 1);
+
+    ck_assert_int_eq(
+        totp_hotp((const uint8_t *)TOTP_KEY, 32, (uint64_t)(time(NULL) / 30 + step), 6, out), 0);
+    return out;
+}
+
+/* verify - a POST to a literal path with cookie and body, from the trusted origin. */
+#define verify(path, cookie_, body_)                                                               \
+    POST_JSON(path, .cookie = (cookie_), .origin = FRONT, .body = (body_))
+
+static const char *challenge(void)
+{
+    size_t sessions = fake_store_session_count(fs, ALICE_ID);
+    struct response r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    const char *pair;
+
+    handler_harness_check_answer(&r, 200, REDIRECT, __LINE__);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), sessions);
+    pair = cookie_pair(&r, "better-auth.two_factor");
+    ck_assert_ptr_nonnull(pair);
+    return pair;
+}
+
+/* The recorded challenge: session cookies expired, a two_factor cookie for 600 s, no session. */
+START_TEST(test_sign_in_challenge)
+{
+    struct response r;
+
+    enrolled(true);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    handler_harness_check_answer(&r, 200, REDIRECT, __LINE__);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 3);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), deletion[0]);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 1), deletion[1]);
+    ck_assert_str_eq(strstr(handler_harness_header_nth(&r, "Set-Cookie", 2), ";"),
+                     "; Max-Age=600" ATTRS);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* The authenticator's code for Better Auth's stored secret completes the sign-in; a wrong one
+ * does not; the challenge is used up. */
+START_TEST(test_verify_totp_with_better_auth_row)
+{
+    const char *cookie;
+    struct response r;
+
+    enrolled(true);
+    cookie = challenge();
+    r = verify("/two-factor/verify-totp", cookie, "{\"code\":\"000000\"}");
+    if (strcmp(code_now(0), "000000") != 0)
+        handler_harness_check_answer(
+            &r, 401, "{\"message\":\"Invalid code\",\"code\":\"INVALID_CODE\"}", __LINE__);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(is_token(jstr(body_json(&r), "token")));
+    ck_assert_str_eq(jstr(body_json(&r), "user.id"), ALICE_ID);
+    ck_assert(json_object_get_boolean(jget(body_json(&r), "user.twoFactorEnabled")));
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    ck_assert_str_eq(cookie_pair(&r, "better-auth.two_factor"), "better-auth.two_factor=");
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_str_eq(jstr(body_json(&r), "code"), "INVALID_TWO_FACTOR_COOKIE");
+}
+END_TEST
+
+/* Five wrong codes per challenge; the sixth attempt ends it, even with the right code. */
+START_TEST(test_attempt_limit)
+{
+    const char *cookie, *wrong;
+    struct response r;
+
+    enrolled(true);
+    cookie = challenge();
+    wrong = arena_printf(arena, "{\"code\":\"%s\"}", code_now(5));
+    for (int i = 0; i < 5; i++) {
+        r = verify("/two-factor/verify-totp", cookie, wrong);
+        ck_assert_int_eq(r.status, 401);
+    }
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    handler_harness_check_answer(&r, 400,
+                                 "{\"message\":\"Too many attempts. Please request a new "
+                                 "code.\",\"code\":\"TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE\"}",
+                                 __LINE__);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* trustDevice: the next sign-in from this device needs no code, and renews the cookie. */
+START_TEST(test_trusted_device)
+{
+    const char *cookie, *trust;
+    struct response r;
+
+    enrolled(true);
+    cookie = challenge();
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\",\"trustDevice\":true}", code_now(-1)));
+    ck_assert_int_eq(r.status, 200);
+    trust = cookie_pair(&r, "better-auth.trust_device");
+    ck_assert_ptr_nonnull(trust);
+    r = POST_JSON("/sign-in/email", .cookie = trust, .origin = FRONT, .body = ALICE_SIGN_IN);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(is_token(jstr(body_json(&r), "token")));
+    ck_assert_ptr_nonnull(cookie_pair(&r, "better-auth.trust_device"));
+    ck_assert_str_ne(cookie_pair(&r, "better-auth.trust_device"), trust);
+    /* The used cookie vouches no more. */
+    r = POST_JSON("/sign-in/email", .cookie = trust, .origin = FRONT, .body = ALICE_SIGN_IN);
+    handler_harness_check_answer(&r, 200, REDIRECT, __LINE__);
+}
+END_TEST
+
+/* A backup code Better Auth generated works once. */
+START_TEST(test_backup_code_once)
+{
+    const char *body = "{\"code\":\"" BACKUP_CODE "\"}";
+    struct response r;
+
+    enrolled(true);
+    r = verify("/two-factor/verify-backup-code", challenge(), body);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_ne(fake_store_two_factor(fs, ALICE_ID)->backup_codes, BA_CODES_ROW);
+    r = verify("/two-factor/verify-backup-code", challenge(), body);
+    handler_harness_check_answer(
+        &r, 401, "{\"message\":\"Invalid backup code\",\"code\":\"INVALID_BACKUP_CODE\"}",
+        __LINE__);
+}
+END_TEST
+
+/* With the plugin off the routes do not exist and the enrolled user signs in as before. */
+START_TEST(test_plugin_off)
+{
+    struct response r;
+
+    enrolled(false);
+    r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_uint_eq(r.body_len, 0);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(is_token(jstr(body_json(&r), "token")));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_TWO_FACTOR_GET), 0);
+}
+END_TEST
+
+/* Rate limits: with the plugin off its paths count as unrouted (100 per 10 s, as before the
+ * plugin existed); with it on, by the plugin's rule under their own path (3 per 10 s). */
+START_TEST(test_rate_limit_keys)
+{
+    struct response r;
+
+    settings.rate_limit = true;
+    enrolled(false);
+    r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_uint_eq(fake_store_rate_count(fs), 1);
+    ck_assert_ptr_nonnull(strstr(fake_store_rate_key_at(fs, 0), "|(unrouted)"));
+    settings.two_factor = true;
+    harness_app_rebuild(&settings);
+    for (int i = 0; i < 3; i++) {
+        r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+        ck_assert_int_eq(r.status, 401);
+    }
+    r = verify("/two-factor/verify-totp", NULL, "{\"code\":\"123456\"}");
+    ck_assert_int_eq(r.status, 429);
+    ck_assert_ptr_nonnull(strstr(fake_store_rate_key_at(fs, 1), "|/two-factor/verify-totp"));
+}
+END_TEST
+
+/* With the per-account guard on, each code of a pending sign-in is claimed as an attempt
+ * (under the user's own two-factor key), and a right one resets it. */
+START_TEST(test_account_guard)
+{
+    const char *cookie;
+    unsigned claims, successes;
+    struct response r;
+
+    settings.rate_limit = true;
+    settings.account_guard = true;
+    enrolled(true);
+    cookie = challenge();
+    claims = fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM);
+    successes = fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(5)));
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM), claims + 1);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_CLAIM), claims + 2);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ACCOUNT_GUARD_SUCCESS), successes + 1);
+    ck_assert_uint_eq(fake_store_guard_count(fs), 2); /* the address's and the second factor's */
+}
+END_TEST
+
+/* Better Auth's lockout, in the twoFactor row it shares: ten wrong codes in a row (over two
+ * challenges) lock the account for 15 minutes, even for the right code; a right code before
+ * that clears the count. A lock Better Auth set is honoured as well. */
+START_TEST(test_lockout)
+{
+    struct fake_two_factor *t;
+    const char *right;
+    struct response r;
+
+    enrolled(true);
+    t = fake_store_two_factor(fs, ALICE_ID);
+    t->failed_count = 8;
+    right = arena_printf(arena, "{\"code\":\"%s\"}", code_now(0));
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(fake_store_two_factor(fs, ALICE_ID)->failed_count, 0);
+    for (int round = 0; round < 2; round++) {
+        const char *cookie = challenge();
+
+        for (int i = 0; i < 5; i++) {
+            r = verify("/two-factor/verify-totp", cookie,
+                       arena_printf(arena, "{\"code\":\"%s\"}", code_now(5)));
+            ck_assert_int_eq(r.status, 401);
+        }
+    }
+    t = fake_store_two_factor(fs, ALICE_ID);
+    ck_assert_int_eq(t->failed_count, 10);
+    ck_assert(t->locked_until_ms > fake_store_now_ms() + 890 * 1000);
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    handler_harness_check_answer(&r, 429,
+                                 "{\"message\":\"Too many failed verification attempts. Your "
+                                 "account is temporarily locked. Please try again "
+                                 "later.\",\"code\":\"ACCOUNT_TEMPORARILY_LOCKED\"}",
+                                 __LINE__);
+    r = verify("/two-factor/verify-backup-code", challenge(), "{\"code\":\"" BACKUP_CODE "\"}");
+    ck_assert_int_eq(r.status, 429);
+    fake_store_two_factor(fs, ALICE_ID)->locked_until_ms = fake_store_now_ms() - 1;
+    r = verify("/two-factor/verify-totp", challenge(), right);
+    ck_assert_int_eq(r.status, 200);
+}
+END_TEST
+
+/* With the admin plugin on too, a banned user gets 403 BANNED_USER and no challenge: Better
+ * Auth's ban check runs as the session is created, before twoFactor's sign-in hook. */
+START_TEST(test_banned_before_challenge)
+{
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    fake_store_user(fs, ALICE_ID)->banned = true;
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_str_eq(jstr(body_json(&r), "code"), "BANNED_USER");
+    ck_assert_ptr_null(cookie_pair(&r, "better-auth.two_factor"));
+}
+END_TEST
+
+/* A user banned between the challenge and the code: the session the second step would create
+ * is refused by the same check (Better Auth's session-creation hook runs there too). */
+START_TEST(test_banned_at_second_step)
+{
+    const char *cookie;
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    cookie = challenge();
+    fake_store_user(fs, ALICE_ID)->banned = true;
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_str_eq(jstr(body_json(&r), "code"), "BANNED_USER");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* With AUTHFCGI_COOKIE_CACHE on, the session the second step creates carries the cookie cache
+ * line, as a plain sign-in's does. */
+START_TEST(test_cookie_cache_after_second_step)
+{
+    struct response r;
+
+    settings.cookie_cache = true;
+    enrolled(true);
+    r = verify("/two-factor/verify-totp", challenge(),
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(cookie_pair(&r, "better-auth.session_data"));
+    ck_assert_str_ne(cookie_pair(&r, "better-auth.session_data"), "better-auth.session_data=");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("handlers_two_factor");
+    TCase *tc = tcase_create("two_factor");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_sign_in_challenge);
+    tcase_add_test(tc, test_verify_totp_with_better_auth_row);
+    tcase_add_test(tc, test_attempt_limit);
+    tcase_add_test(tc, test_trusted_device);
+    tcase_add_test(tc, test_backup_code_once);
+    tcase_add_test(tc, test_plugin_off);
+    tcase_add_test(tc, test_rate_limit_keys);
+    tcase_add_test(tc, test_account_guard);
+    tcase_add_test(tc, test_lockout);
+    tcase_add_test(tc, test_banned_before_challenge);
+    tcase_add_test(tc, test_banned_at_second_step);
+    tcase_add_test(tc, test_cookie_cache_after_second_step);
+    suite_add_tcase(s, tc);
+    return handler_world_main(s);
+}
