@@ -458,7 +458,8 @@ static void verify_change(struct call *c, const struct mail_claims *claims,
     if (st->found == SESSION_VALID) {
         c->resp->nheaders = 0;
         if (session_resend_cookies(c->app, c->resp, st) != 0 ||
-            session_cache_cookie(c->app, c->resp, &st->session, &updated, !st->dont_remember) != 0) {
+            session_cache_cookie(c->app, c->resp, &st->session, &updated, !st->dont_remember) !=
+                0) {
             steps_fail(c, FAIL_COOKIE_SIGN);
             return;
         }

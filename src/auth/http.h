@@ -206,21 +206,21 @@ enum http_error {
  * log names it (http_fail_reason_name). Lower layers that report a failure through a
  * db_status say with one of these when it was not the store's. */
 enum fail_reason {
-    FAIL_NONE,            /* nothing, or the store */
-    FAIL_RANDOM,          /* the kernel gave no random bytes (a token or an id) */
-    FAIL_SESSION_TOKEN,   /* a new session's token, id or stored digest (session_new) */
-    FAIL_TOKEN_DIGEST,    /* the stored digest of a presented token */
-    FAIL_PASSWORD_HASH,   /* hashing a new password */
-    FAIL_PASSWORD_VERIFY, /* verifying against a stored hash failed (not: did not match) */
-    FAIL_COOKIE_SIGN,     /* signing a session cookie or the set-auth-token header */
-    FAIL_ACCOUNT_KEY,     /* the account guard's keyed digest of an address */
-    FAIL_COOKIE_VERIFY,   /* checking a presented cookie's signature failed (not: it is bad) */
-    FAIL_JWT_SIGN,        /* signing a mail link's JWT */
-    FAIL_JWT_READ,        /* checking a mail link's JWT failed (not: invalid or expired) */
-    FAIL_MAIL_RENDER,     /* rendering a mail */
-    FAIL_CLIENT_ADDRESS,  /* no client address to rate-limit (a front configuration error) */
-    FAIL_LOCATION_UNSAFE, /* a Location outside the trusted origins was about to be sent */
-    FAIL_ROLE,            /* a FastCGI role authfcgi does not play (FILTER) */
+    FAIL_NONE,              /* nothing, or the store */
+    FAIL_RANDOM,            /* the kernel gave no random bytes (a token or an id) */
+    FAIL_SESSION_TOKEN,     /* a new session's token, id or stored digest (session_new) */
+    FAIL_TOKEN_DIGEST,      /* the stored digest of a presented token */
+    FAIL_PASSWORD_HASH,     /* hashing a new password */
+    FAIL_PASSWORD_VERIFY,   /* verifying against a stored hash failed (not: did not match) */
+    FAIL_COOKIE_SIGN,       /* signing a session cookie or the set-auth-token header */
+    FAIL_ACCOUNT_KEY,       /* the account guard's keyed digest of an address */
+    FAIL_COOKIE_VERIFY,     /* checking a presented cookie's signature failed (not: it is bad) */
+    FAIL_JWT_SIGN,          /* signing a mail link's JWT */
+    FAIL_JWT_READ,          /* checking a mail link's JWT failed (not: invalid or expired) */
+    FAIL_MAIL_RENDER,       /* rendering a mail */
+    FAIL_CLIENT_ADDRESS,    /* no client address to rate-limit (a front configuration error) */
+    FAIL_LOCATION_UNSAFE,   /* a Location outside the trusted origins was about to be sent */
+    FAIL_ROLE,              /* a FastCGI role authfcgi does not play (FILTER) */
     FAIL_TWO_FACTOR_SECRET, /* a stored two-factor secret or backup codes did not decrypt */
     FAIL__MAX
 };

@@ -206,8 +206,8 @@ int origin_check(const struct origin_policy *p, const struct request *req, bool 
 
 struct redirect_field {
     enum field field;
-    bool from_query_too; /* body.callbackURL || query.callbackURL */
-    const char *label;   /* Better Auth's name in its messages */
+    bool from_query_too;        /* body.callbackURL || query.callbackURL */
+    const char *label;          /* Better Auth's name in its messages */
     enum http_error invalid;    /* 403 */
     enum http_error not_string; /* 400 */
 };

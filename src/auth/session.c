@@ -28,7 +28,8 @@ int64_t session_now_ms(void)
 
 /* session_stored_token - SHA-256 hex under hash storage, so a leaked session table yields no
  * usable cookie; the raw token under plain storage (a database shared with Better Auth). */
-int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE])
+int session_stored_token(const struct app *app, const char *raw,
+                         char out[SESSION_STORED_TOKEN_SIZE])
 {
     unsigned char digest[DIGEST_SHA256_LEN];
 

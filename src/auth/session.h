@@ -17,10 +17,10 @@ struct app;
 struct request;
 struct response;
 
-#define SESSION_EXPIRES_IN_S 604800  /* 7 days, Better Auth's session.expiresIn */
+#define SESSION_EXPIRES_IN_S 604800   /* 7 days, Better Auth's session.expiresIn */
 #define SESSION_SHORT_EXPIRES_S 86400 /* rememberMe:false rows live 1 day */
-#define SESSION_UPDATE_AGE_S 86400   /* sliding refresh at most once a day */
-#define SESSION_FRESH_AGE_S 86400    /* "fresh" = created within a day */
+#define SESSION_UPDATE_AGE_S 86400    /* sliding refresh at most once a day */
+#define SESSION_FRESH_AGE_S 86400     /* "fresh" = created within a day */
 /* Room for a stored token: 64 hex digits of SHA-256, or the raw 32-character token. */
 #define SESSION_STORED_TOKEN_SIZE 65
 
@@ -33,17 +33,18 @@ enum session_found {
 
 struct session_state {
     enum session_found found;
-    struct session_record session; /* when VALID; token field holds the RAW token */
-    struct user_record user;       /* when VALID */
+    struct session_record session;    /* when VALID; token field holds the RAW token */
+    struct user_record user;          /* when VALID */
     char token[RANDOM_TOKEN_LEN + 1]; /* the raw token presented (VALID and STALE) */
     bool via_bearer;
-    bool dont_remember; /* a valid dont_remember cookie came with the request */
+    bool dont_remember;       /* a valid dont_remember cookie came with the request */
     enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was
                                  not the store (FAIL_NONE when it was) */
 };
 
 /* session_stored_token - the form of a raw token kept in session.token. Returns 0 or -1. */
-int session_stored_token(const struct app *app, const char *raw, char out[SESSION_STORED_TOKEN_SIZE]);
+int session_stored_token(const struct app *app, const char *raw,
+                         char out[SESSION_STORED_TOKEN_SIZE]);
 
 /* session_resolve - find the request's session. With refresh, a session last extended over
  * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the

@@ -349,8 +349,8 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->authorize = arena_strdup(arena, vars[VAR_AUTHORIZE]);
     req->original_uri = arena_strdup(arena, vars[VAR_ORIGINAL_URI]);
     req->original_method = arena_strdup(arena, vars[VAR_ORIGINAL_METHOD]);
-    req->request_id = arena_strdup(
-        arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID] : vars[VAR_UNIQUE_ID]);
+    req->request_id = arena_strdup(arena, vars[VAR_REQUEST_ID] != NULL ? vars[VAR_REQUEST_ID]
+                                                                       : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
     req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
@@ -494,8 +494,7 @@ static int accept_connection(struct fcgi_io *io)
     }
     if (!peer_allowed(io, &ss, text, sizeof text)) {
         log_event(LOG_LEVEL_WARN, "fcgi_peer_refused",
-                  "peer=%s reason=\"not in FCGI_WEB_SERVER_ADDRS\"",
-                  text);
+                  "peer=%s reason=\"not in FCGI_WEB_SERVER_ADDRS\"", text);
         close(fd);
         return 0;
     }

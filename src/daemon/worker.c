@@ -124,14 +124,12 @@ static int open_database(struct worker *w)
     };
 
     if (db_open(&w->db, &opt, err, sizeof err) != 0) {
-        log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s", err);
         return -1;
     }
     enum db_status st = db_connect(w->db);
     if (st != DB_OK && db_config_error(w->db, err, sizeof err)) {
-        log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "worker_config_error", "setting=DATABASE_URL reason=%s", err);
         db_close(w->db);
         w->db = NULL;
         return -1;
@@ -264,8 +262,7 @@ int worker_run(const struct settings *s, int listen_fd, int status_fd)
     store_pg_init(&w.store, w.db);
     char err[512];
     if (app_init(&w.app, s, &w.store, err, sizeof err) != 0) {
-        log_event(LOG_LEVEL_ERROR, "worker_config_error", "reason=%s",
-                  err);
+        log_event(LOG_LEVEL_ERROR, "worker_config_error", "reason=%s", err);
         db_close(w.db);
         return WORKER_EXIT_CONFIG;
     }

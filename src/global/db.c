@@ -536,15 +536,12 @@ static void link_up(struct db *db)
     } else if (db->link == LINK_LOST || db->link == LINK_BACKOFF) {
         log_event(LOG_LEVEL_INFO, "db_connected",
                   "host=%s port=%s backend_pid=%d mode=%s down_ms=%lld failed_attempts=%u",
-                  host != NULL ? host : "",
-                  port != NULL ? port : "", PQbackendPID(db->conn),
+                  host != NULL ? host : "", port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named",
-                  (long long)(clock_monotonic_ms() - db->down_since_ms),
-                  db->failures);
+                  (long long)(clock_monotonic_ms() - db->down_since_ms), db->failures);
     } else {
         log_event(LOG_LEVEL_INFO, "db_connected", "host=%s port=%s backend_pid=%d mode=%s",
-                  host != NULL ? host : "",
-                  port != NULL ? port : "", PQbackendPID(db->conn),
+                  host != NULL ? host : "", port != NULL ? port : "", PQbackendPID(db->conn),
                   db->unnamed ? "unnamed" : "named");
     }
     if (db->ever_up)
@@ -931,8 +928,7 @@ static void log_failure(struct db *db, const char *what, const PGresult *r)
     if (r != NULL && PQresultStatus(r) != PGRES_FATAL_ERROR)
         message = PQresStatus(PQresultStatus(r));
     log_event(LOG_LEVEL_ERROR, "db_error", "stmt=%s sqlstate=%s reason=%s", what,
-              sqlstate != NULL ? sqlstate : "none",
-              db_reason(db, message, reason, sizeof reason));
+              sqlstate != NULL ? sqlstate : "none", db_reason(db, message, reason, sizeof reason));
 }
 
 /* outcome_unknown - a commit was sent and its answer never came: say so, once per case, so an

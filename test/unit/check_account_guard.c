@@ -111,7 +111,8 @@ START_TEST(test_claim_counts_under_key)
     int retry = -1;
     struct fake_guard *g;
 
-    ck_assert_int_eq(account_guard_claim(&app, "nobody@example.com", &allowed, &retry, &why), DB_OK);
+    ck_assert_int_eq(account_guard_claim(&app, "nobody@example.com", &allowed, &retry, &why),
+                     DB_OK);
     ck_assert(allowed);
     ck_assert_int_eq(retry, 0);
     ck_assert_int_eq(account_guard_key(&app, "nobody@example.com", key), 0);

@@ -13,7 +13,9 @@
 #include "global/settings.h"
 
 /* Everything after this line of the sample is generated from the table. */
-#define MARKER "# ---- settings: generated from src/global/settings.c, checked by test/unit/check_conf_sample"
+#define MARKER                                                                                     \
+    "# ---- settings: generated from src/global/settings.c, checked by "                           \
+    "test/unit/check_conf_sample"
 
 static char *read_all(const char *path)
 {

@@ -76,8 +76,8 @@ START_TEST(test_slow_connect_backs_off_a_deadline)
     for (int i = 0; elapsed_ms(&t0) < DEADLINE_MS - 50; i++) {
         ck_assert_int_eq(timed_ping(db, &ms), DB_RETRY);
         /* Half a deadline: room for a loaded machine, still far from a new attempt's. */
-        ck_assert_msg(ms < DEADLINE_MS / 2, "request %d waited %ld ms after a timed-out attempt",
-                      i, ms);
+        ck_assert_msg(ms < DEADLINE_MS / 2, "request %d waited %ld ms after a timed-out attempt", i,
+                      ms);
         ck_assert_int_ge(db_retry_after(db), 1);
         usleep(10 * 1000);
     }

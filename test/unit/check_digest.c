@@ -26,8 +26,7 @@ static void check_sha256(const char *data, const char *want)
     ck_assert_str_eq(text, want);
 }
 
-static void check_hmac(const unsigned char *key, size_t key_len, const char *data,
-                       const char *want)
+static void check_hmac(const unsigned char *key, size_t key_len, const char *data, const char *want)
 {
     unsigned char out[DIGEST_SHA256_LEN];
     char text[2 * DIGEST_SHA256_LEN + 1];
@@ -68,8 +67,8 @@ START_TEST(test_hmac_keys_change)
         check_hmac(key1, sizeof key1, "Hi There", HMAC_CASE1);
         check_hmac((const unsigned char *)"Jefe", 4, "what do ya want for nothing?", HMAC_CASE2);
         check_sha256("abc", SHA_ABC);
-        check_hmac(key6, sizeof key6,
-                   "Test Using Larger Than Block-Size Key - Hash Key First", HMAC_CASE6);
+        check_hmac(key6, sizeof key6, "Test Using Larger Than Block-Size Key - Hash Key First",
+                   HMAC_CASE6);
         check_hmac((const unsigned char *)"", 0, "", HMAC_EMPTY);
     }
 }

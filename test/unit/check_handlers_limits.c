@@ -67,7 +67,6 @@ START_TEST(test_rate_limit_default_rule)
     assert_answer(r, 429, E_TOO_MANY);
     ck_assert_str_eq(handler_harness_header(&r, "X-Retry-After"), "10");
 
-
     /* Outside the base path nothing is counted. */
     fake_store_reset_calls(fs);
     r = dispatch((struct request){.method = "GET", .path = "/healthz"});
@@ -136,8 +135,8 @@ START_TEST(test_rate_limit_unrouted_shared)
 
     configure((struct config){.rate_limit = true});
     for (int i = 0; i < 100; i++) {
-        r = dispatch((struct request){.method = "GET",
-                                      .path = arena_printf(arena, API "/nothing-%d", i)});
+        r = dispatch(
+            (struct request){.method = "GET", .path = arena_printf(arena, API "/nothing-%d", i)});
         assert_answer(r, 404, NULL);
     }
     r = GET("/nothing-else");

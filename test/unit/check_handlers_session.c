@@ -371,7 +371,6 @@ END_TEST
 
 /* ==== POST /revoke-session, /revoke-sessions, /revoke-other-sessions ====================== */
 
-
 static void seed_revoking(void)
 {
     seed_alice();

@@ -466,7 +466,6 @@ END_TEST
 
 /* ==== POST /sign-in/email ================================================================= */
 
-
 /* [main-14] redirect:false, token, user (no url), a new 7-day session with the User-Agent. */
 START_TEST(test_sign_in_success)
 {

@@ -543,7 +543,7 @@ START_TEST(test_request_id_on_every_line_of_a_request)
         ck_assert_msg(l.n > 4 && strcmp(l.f[l.n - 1].key, "req") == 0, "%s", line);
         ck_assert_str_eq(l.f[l.n - 1].value, header);
         ck_assert_ptr_eq(field(&l, "req"), &l.f[l.n - 1]); /* once */
-        if (strstr(line, " event=long_line ") != NULL) /* cut short, the id whole after it */
+        if (strstr(line, " event=long_line ") != NULL)     /* cut short, the id whole after it */
             ck_assert_str_eq(l.f[l.n - 2].value + l.f[l.n - 2].value_len - 3, "...");
         inside++;
     }

@@ -11,7 +11,9 @@
 
 #include "global/settings.h"
 
-#define BEGIN_MARKER "<!-- settings table: generated from src/global/settings.c, checked by test/unit/check_readme -->\n"
+#define BEGIN_MARKER                                                                               \
+    "<!-- settings table: generated from src/global/settings.c, checked by "                       \
+    "test/unit/check_readme -->\n"
 #define END_MARKER "<!-- end of settings table -->\n"
 
 /* expected_rows - the markdown table for settings_table. Caller frees. */

@@ -60,11 +60,20 @@ static const struct {
     const char *method;
     const char *path;
 } not_found[] = {
-    {"GET", "/api/auth/nope"},   {"POST", "/api/auth/ok"},   {"GET", "/api/auth/ok/"},
-    {"HEAD", "/api/auth/ok"},    {"OPTIONS", "/api/auth/ok"}, {"GET", "/api/auth"},
-    {"GET", "/api/auth/"},       {"GET", "/api/auth/OK"},    {"GET", "/api/auth/ok%00"},
-    {"GET", "/api/auth//ok"},    {"GET", ""},                {"DELETE", "/healthz"},
-    {"GET", "/forget-password"}, {"GET", "/api/auth/forget-password"},
+    {"GET", "/api/auth/nope"},
+    {"POST", "/api/auth/ok"},
+    {"GET", "/api/auth/ok/"},
+    {"HEAD", "/api/auth/ok"},
+    {"OPTIONS", "/api/auth/ok"},
+    {"GET", "/api/auth"},
+    {"GET", "/api/auth/"},
+    {"GET", "/api/auth/OK"},
+    {"GET", "/api/auth/ok%00"},
+    {"GET", "/api/auth//ok"},
+    {"GET", ""},
+    {"DELETE", "/healthz"},
+    {"GET", "/forget-password"},
+    {"GET", "/api/auth/forget-password"},
 };
 
 START_TEST(test_unknown_routes_are_bare_404)
@@ -113,7 +122,8 @@ START_TEST(test_readyz_unavailable_never_200)
     struct response resp = run("GET", "/readyz");
 
     ck_assert_int_eq(resp.status, 503);
-    ck_assert_str_eq(resp.body, "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}");
+    ck_assert_str_eq(resp.body,
+                     "{\"message\":\"Service unavailable\",\"code\":\"SERVICE_UNAVAILABLE\"}");
     ck_assert_ptr_nonnull(handler_harness_header(&resp, "Retry-After"));
     ck_assert_str_eq(handler_harness_header(&resp, "Retry-After"), "3");
 }
@@ -142,7 +152,8 @@ START_TEST(test_error_body_shape)
     response_error(&resp, 400, NULL, "No fields to update");
     ck_assert_str_eq(resp.body, "{\"message\":\"No fields to update\"}");
     response_error(&resp, 403, "INVALID_CALLBACK_URL", "Invalid callbackURL /a/b");
-    ck_assert_str_eq(resp.body, "{\"message\":\"Invalid callbackURL /a/b\",\"code\":\"INVALID_CALLBACK_URL\"}");
+    ck_assert_str_eq(
+        resp.body, "{\"message\":\"Invalid callbackURL /a/b\",\"code\":\"INVALID_CALLBACK_URL\"}");
 }
 END_TEST
 
@@ -162,7 +173,8 @@ static const struct {
 
 START_TEST(test_media_type)
 {
-    ck_assert_int_eq(http_media_type_is(media[_i].content_type, "application/json"), media[_i].is_json);
+    ck_assert_int_eq(http_media_type_is(media[_i].content_type, "application/json"),
+                     media[_i].is_json);
 }
 END_TEST
 
@@ -202,8 +214,12 @@ static const struct {
     {"back`tick12345", false},
     {"curly{12345678", false},
     {"tilde~12345678", false},
-    {"del\x7f" "12345678", false},
-    {"high\x80\xc0\xff" "12345", false},
+    {"del\x7f"
+     "12345678",
+     false},
+    {"high\x80\xc0\xff"
+     "12345",
+     false},
     {"-._@AZaz09-._@", true},
 };
 
@@ -231,8 +247,9 @@ START_TEST(test_request_id_adopted_only_when_valid)
         ck_assert_str_eq(id, given);
     else {
         ck_assert_uint_eq(strlen(id), REQUEST_ID_NEW_LEN);
-        ck_assert_uint_eq(strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
-                          REQUEST_ID_NEW_LEN);
+        ck_assert_uint_eq(
+            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+            REQUEST_ID_NEW_LEN);
     }
     request_id_end();
 }
@@ -284,11 +301,13 @@ static Suite *router_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, test_unknown_routes_are_bare_404, 0, sizeof(not_found) / sizeof(not_found[0]));
+    tcase_add_loop_test(tc, test_unknown_routes_are_bare_404, 0,
+                        sizeof(not_found) / sizeof(not_found[0]));
     tcase_add_test(tc, test_ok_is_exactly_better_auths);
     tcase_add_test(tc, test_healthz_needs_no_database);
     tcase_add_test(tc, test_readyz_ready);
-    tcase_add_loop_test(tc, test_readyz_unavailable_never_200, 0, sizeof(failing) / sizeof(failing[0]));
+    tcase_add_loop_test(tc, test_readyz_unavailable_never_200, 0,
+                        sizeof(failing) / sizeof(failing[0]));
     tcase_add_test(tc, test_route_table_is_well_formed);
     tcase_add_test(tc, test_error_body_shape);
     tcase_add_loop_test(tc, test_media_type, 0, sizeof(media) / sizeof(media[0]));
