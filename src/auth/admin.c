@@ -145,6 +145,19 @@ void admin_answer_success(struct call *c)
     response_json(c->resp, 200, obj);
 }
 
+void admin_change_user(struct call *c, const char *user_id, const struct admin_change *ch)
+{
+    struct admin_user u;
+    enum db_status st = call_store_admin_user_change(c, user_id, ch, &u);
+
+    if (st == DB_NOTFOUND)
+        response_http_error(c->resp, HTTP_ERROR_ADMIN_USER_NOT_FOUND);
+    else if (st != DB_OK)
+        router_store_error(c, st);
+    else
+        admin_answer_user(c, &u, true);
+}
+
 void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped)
 {
     struct json_object *obj = admin_view_user(u);

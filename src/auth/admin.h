@@ -81,6 +81,10 @@ bool admin_find_user(struct call *c, const char *user_id, struct admin_user *out
 /* admin_answer_success - 200 {"success":true}. */
 void admin_answer_success(struct call *c);
 
+/* admin_change_user - apply ch to user_id and answer {"user"}; 404 ADMIN_USER_NOT_FOUND when
+ * there is no such user, the store's failure otherwise. */
+void admin_change_user(struct call *c, const char *user_id, const struct admin_change *ch);
+
 /* admin_answer_user - 200 {"user": ...} (wrapped) or the bare user object. */
 void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped);
 

@@ -254,21 +254,14 @@ void handle_admin_create_user(struct call *c)
 void handle_admin_set_role(struct call *c)
 {
     struct admin_change ch = {.ban_expires_in_s = -1};
-    struct admin_user me, u;
+    struct admin_user me;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    enum db_status st;
 
     if (!admin_caller(c, &me) ||
         !admin_require(c, &me, "user", "set-role", HTTP_ERROR_NOT_ALLOWED_CHANGE_ROLE) ||
         (ch.role = admin_roles_text(c, &c->in.body[FIELD_ROLE], HTTP_ERROR_VALIDATION)) == NULL)
         return;
-    st = call_store_admin_user_change(c, user_id, &ch, &u);
-    if (st == DB_NOTFOUND)
-        response_http_error(c->resp, HTTP_ERROR_ADMIN_USER_NOT_FOUND);
-    else if (st != DB_OK)
-        router_store_error(c, st);
-    else
-        admin_answer_user(c, &u, true);
+    admin_change_user(c, user_id, &ch);
 }
 
 /* POST /admin/set-user-password - {"status":true}; a user without a credential account gets

@@ -26,20 +26,6 @@
 /* An impersonation session lasts an hour (impersonationSessionDuration's default). */
 #define IMPERSONATION_S 3600
 
-/* change_user - apply ch to user_id and answer {"user"}; 404 when there is no such user. */
-static void change_user(struct call *c, const char *user_id, const struct admin_change *ch)
-{
-    struct admin_user u;
-    enum db_status st = call_store_admin_user_change(c, user_id, ch, &u);
-
-    if (st == DB_NOTFOUND)
-        response_http_error(c->resp, HTTP_ERROR_ADMIN_USER_NOT_FOUND);
-    else if (st != DB_OK)
-        router_store_error(c, st);
-    else
-        admin_answer_user(c, &u, true);
-}
-
 /* POST /admin/ban-user - banned with banReason ("No reason") until banExpiresIn seconds from
  * now (never without it); the user's sessions end in the same transaction. */
 void handle_admin_ban_user(struct call *c)
@@ -62,7 +48,7 @@ void handle_admin_ban_user(struct call *c)
     ch.ban_reason = reason->kind == VALUE_STRING && reason->len > 0 ? reason->str : "No reason";
     if (expires->kind == VALUE_NUMBER && expires->number != 0 && expires->number == expires->number)
         ch.ban_expires_in_s = expires->number > 0 ? (int64_t)expires->number : 0;
-    change_user(c, user_id, &ch);
+    admin_change_user(c, user_id, &ch);
 }
 
 /* POST /admin/unban-user - banned false, reason and end cleared. */
@@ -74,7 +60,7 @@ void handle_admin_unban_user(struct call *c)
 
     if (!admin_caller(c, &me) || !admin_require(c, &me, "user", "ban", HTTP_ERROR_NOT_ALLOWED_BAN))
         return;
-    change_user(c, user_id, &ch);
+    admin_change_user(c, user_id, &ch);
 }
 
 /* POST /admin/list-user-sessions - {"sessions":[...]}, empty for an unknown user. */

@@ -286,46 +286,6 @@ static void refuse_unverified(struct call *c, const struct user_record *user)
     response_http_error(c->resp, HTTP_ERROR_EMAIL_NOT_VERIFIED);
 }
 
-/* guard_account - the per-account limit (account_guard.h), claimed for every address alike,
- * with or without an account, before anything is looked up. Returns true when the attempt
- * may go on; otherwise resp holds the answer, the rate limiter's 429. */
-static bool guard_account(struct call *c, const char *email)
-{
-    bool allowed = true;
-    int retry_after = 0;
-    enum fail_reason why = FAIL_NONE;
-    enum db_status st;
-
-    if (!c->app->account_guard)
-        return true;
-    st = account_guard_claim(c->app, email, &allowed, &retry_after, &why);
-    if (st != DB_OK) {
-        router_failed(c, st, why);
-        return false;
-    }
-    if (!allowed)
-        response_too_many(c->resp, retry_after);
-    return allowed;
-}
-
-/* guard_success - the right password: not a failure, and the delay starts over. Like every
- * store failure, one here answers 503/500 (never a 200 on a database error); the attempt then
- * stays counted as a failure. Returns true when the sign-in may go on. */
-static bool guard_success(struct call *c, const char *email)
-{
-    enum fail_reason why = FAIL_NONE;
-    enum db_status st;
-
-    if (!c->app->account_guard)
-        return true;
-    st = account_guard_success(c->app, email, &why);
-    if (st != DB_OK) {
-        router_failed(c, st, why);
-        return false;
-    }
-    return true;
-}
-
 /* hash_kinds - the kinds of hash in play (password_verify_equally): read from the account table
  * on the worker's first sign-in, before the e-mail is looked up, so that its cost falls on
  * both branches. NULL after answering a store failure (read again on the next sign-in). */
@@ -426,8 +386,10 @@ void handle_sign_in(struct call *c)
     if (!steps_password_length(c, pw, false))
         return;
     email = steps_lowered_email(c, email_value->str);
-    if (!guard_account(c, email) || !check_password(c, email, &user, &needs_upgrade) ||
-        !guard_success(c, email))
+    /* The per-account limit is claimed for every address alike, with or without an account,
+     * before anything is looked up; the right password then starts its delay over. */
+    if (!steps_account_guard(c, email, false) || !check_password(c, email, &user, &needs_upgrade) ||
+        !steps_account_guard(c, email, true))
         return;
     if (needs_upgrade)
         upgrade_hash(c, user.id, pw);

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/account_guard.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "auth/mail_token.h"
@@ -113,6 +114,27 @@ bool steps_cache_session(struct call *c, const struct session_record *rec,
         return false;
     }
     return true;
+}
+
+/* steps_account_guard - see steps.h. */
+bool steps_account_guard(struct call *c, const char *key, bool success)
+{
+    enum fail_reason why = FAIL_NONE;
+    bool allowed = true;
+    int retry_after = 0;
+    enum db_status st;
+
+    if (!c->app->account_guard)
+        return true;
+    st = success ? account_guard_success(c->app, key, &why)
+                 : account_guard_claim(c->app, key, &allowed, &retry_after, &why);
+    if (st != DB_OK) {
+        router_failed(c, st, why);
+        return false;
+    }
+    if (!allowed)
+        response_too_many(c->resp, retry_after);
+    return allowed;
 }
 
 /* steps_lowered_email - see steps.h. */

@@ -49,6 +49,13 @@ bool steps_start_session(struct call *c, const struct user_record *user, bool re
 bool steps_cache_session(struct call *c, const struct session_record *rec,
                          const struct user_record *user, const char *raw, bool remember);
 
+/* steps_account_guard - the per-account limit (account_guard.h) on key when
+ * AUTHFCGI_ACCOUNT_GUARD is on: claim an attempt (success false) or record a success, which
+ * starts the delay over. True when the request may go on; otherwise it is answered: the rate
+ * limiter's 429, or like every store failure 503/500 (never a 200 on a database error; the
+ * attempt then stays counted). */
+bool steps_account_guard(struct call *c, const char *key, bool success);
+
 /* steps_lowered_email - a copy of the e-mail s in the request's arena, lower-cased as Better
  * Auth stores, looks up and compares addresses. */
 char *steps_lowered_email(struct call *c, const char *s);

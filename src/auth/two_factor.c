@@ -315,23 +315,10 @@ static bool put_attempts(struct call *c, const struct step *s, int n)
  * keyed apart from the password's; claim before the check, success after a right code. */
 static bool guard(struct call *c, const struct step *s, bool success)
 {
-    const char *key = arena_printf(c->req->arena, "two-factor:%s", s->user.id);
-    enum fail_reason why = FAIL_NONE;
-    bool allowed = true;
-    int retry_after = 0;
-    enum db_status st;
-
-    if (!s->sign_in || !c->app->account_guard)
+    if (!s->sign_in)
         return true;
-    st = success ? account_guard_success(c->app, key, &why)
-                 : account_guard_claim(c->app, key, &allowed, &retry_after, &why);
-    if (st != DB_OK) {
-        router_failed(c, st, why);
-        return false;
-    }
-    if (!allowed)
-        response_too_many(c->resp, retry_after);
-    return allowed;
+    return steps_account_guard(c, arena_printf(c->req->arena, "two-factor:%s", s->user.id),
+                               success);
 }
 
 /* locked - Better Auth's account lockout (ten wrong codes in a row, 15 minutes), for pending
