@@ -12,7 +12,11 @@ tmpdir_new
 
 # c_files - the C sources and headers to check, relative to top_srcdir, one per line.
 c_files() {
-	if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	local top
+	# A checkout's own top only: distcheck unpacks the tarball below the checkout, where git
+	# would answer for the enclosing tree (and list none of the tarball's files).
+	top=$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null || true)
+	if [[ -n $top && $(realpath "$top") == "$(realpath "$top_srcdir")" ]]; then
 		git -C "$top_srcdir" ls-files -- 'src/*.c' 'src/*.h' 'test/*.c' 'test/*.h'
 	else
 		(cd "$top_srcdir" && find src test -name node_modules -prune -o \
