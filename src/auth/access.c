@@ -26,8 +26,10 @@ struct access_rules {
 };
 
 static const char *const decision_names[] = {
-    [ACCESS_PUBLIC] = "public", [ACCESS_SIGNED_IN] = "signed-in", [ACCESS_VERIFIED] = "verified",
-    [ACCESS_EMAIL] = "email",   [ACCESS_ROLE] = "role",           [ACCESS_DENY] = "deny",
+    [ACCESS_PUBLIC] = "public",     [ACCESS_SIGNED_IN] = "signed-in",
+    [ACCESS_VERIFIED] = "verified", [ACCESS_EMAIL] = "email",
+    [ACCESS_ROLE] = "role",         [ACCESS_TWO_FACTOR] = "two-factor",
+    [ACCESS_DENY] = "deny",
 };
 
 /* access_decision_name - see access.h. */
@@ -208,7 +210,7 @@ static int parse_roles(struct access_rule *r, const char *list, const struct lin
 static int parse_decision(struct access_rule *r, const char *tok, const struct line_ctx *l)
 {
     static const enum access_decision plain[] = {ACCESS_PUBLIC, ACCESS_SIGNED_IN, ACCESS_VERIFIED,
-                                                 ACCESS_DENY};
+                                                 ACCESS_TWO_FACTOR, ACCESS_DENY};
 
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
         if (strcmp(tok, decision_names[plain[i]]) == 0) {
@@ -224,7 +226,9 @@ static int parse_decision(struct access_rule *r, const char *tok, const struct l
         r->decision = ACCESS_ROLE;
         return parse_roles(r, tok + 5, l);
     }
-    return rule_fail(l, "unknown decision (public, signed-in, verified, email:..., role:..., deny)",
+    return rule_fail(l,
+                     "unknown decision (public, signed-in, verified, email:..., role:..., "
+                     "two-factor, deny)",
                      tok);
 }
 
@@ -456,11 +460,11 @@ bool access_email_allowed(const struct access_rule *rule, const char *email)
     return false;
 }
 
-/* access_rules_role_rule - see access.h. */
-const char *access_rules_role_rule(const struct access_rules *r)
+/* access_rules_first - see access.h. */
+const char *access_rules_first(const struct access_rules *r, enum access_decision d)
 {
     for (size_t i = 0; r != NULL && i < r->count; i++)
-        if (r->rules[i].decision == ACCESS_ROLE)
+        if (r->rules[i].decision == d)
             return r->rules[i].where;
     return NULL;
 }

@@ -8,8 +8,9 @@
  * it) or "~" and a POSIX extended regular expression; METHODS upper-case names separated by
  * commas (GET also covers HEAD); HOST a name or "*.domain"; DECISION public, signed-in,
  * verified, email:ADDR-OR-@DOMAIN,... (implies verified), role:NAME,... (a user with one
- * of the admin plugin's roles; the app refuses such rules while AUTHFCGI_ADMIN is off) or
- * deny. Blank lines and lines starting with '#' are skipped. A
+ * of the admin plugin's roles; the app refuses such rules while AUTHFCGI_ADMIN is off),
+ * two-factor (a user with the twoFactor plugin's second factor enabled; refused while
+ * AUTHFCGI_TWO_FACTOR is off) or deny. Blank lines and lines starting with '#' are skipped. A
  * request no rule matches gets the default rule: signed-in. Paths are matched after
  * access_normalize_path, never as the client spelt them. */
 #ifndef AUTHFCGI_ACCESS_H
@@ -22,12 +23,13 @@
 struct arena;
 
 enum access_decision {
-    ACCESS_PUBLIC,    /* allowed without looking at the session */
-    ACCESS_SIGNED_IN, /* a valid session */
-    ACCESS_VERIFIED,  /* a valid session whose user has a verified e-mail address */
-    ACCESS_EMAIL,     /* verified, and the address is in the list */
-    ACCESS_ROLE,      /* a valid session whose user has one of the roles */
-    ACCESS_DENY,      /* nobody */
+    ACCESS_PUBLIC,     /* allowed without looking at the session */
+    ACCESS_SIGNED_IN,  /* a valid session */
+    ACCESS_VERIFIED,   /* a valid session whose user has a verified e-mail address */
+    ACCESS_EMAIL,      /* verified, and the address is in the list */
+    ACCESS_ROLE,       /* a valid session whose user has one of the roles */
+    ACCESS_TWO_FACTOR, /* a valid session whose user has two-factor enabled */
+    ACCESS_DENY,       /* nobody */
 };
 
 struct access_rule {
@@ -71,8 +73,9 @@ bool access_email_allowed(const struct access_rule *rule, const char *email);
  * is the admin plugin's default role "user") name one of rule's roles? */
 bool access_role_allowed(const struct access_rule *rule, const char *roles);
 
-/* access_rules_role_rule - the first role: rule ("FILE:LINE"), or NULL when there is none. */
-const char *access_rules_role_rule(const struct access_rules *r);
+/* access_rules_first - the first rule with decision d ("FILE:LINE"), or NULL when there is
+ * none: the app refuses rules its plugins cannot judge. */
+const char *access_rules_first(const struct access_rules *r, enum access_decision d);
 
 /* access_decision_name - "public", "signed-in", ... as a rules file spells it. */
 const char *access_decision_name(enum access_decision d);

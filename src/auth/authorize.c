@@ -166,6 +166,24 @@ static bool user_role(struct call *c, const struct session_state *st, const char
     return true;
 }
 
+/* two_factor_enabled - has the session's user turned the second factor on (*on)? Read from
+ * the database at each check, as the role is: the session_data cookie cache (which
+ * session_resolve may have answered from) holds no twoFactorEnabled, and a snapshot would
+ * outlive a disable by up to its max age. False after answering a store failure. */
+static bool two_factor_enabled(struct call *c, const struct session_state *st, bool *on)
+{
+    struct user_record u;
+    struct two_factor_record tf;
+    enum db_status rc = call_store_two_factor_get(c, st->user.id, &u, &tf);
+
+    if (rc != DB_OK && rc != DB_NOTFOUND) {
+        router_store_error(c, rc);
+        return false;
+    }
+    *on = rc == DB_OK && tf.enabled;
+    return true;
+}
+
 /* sign_in_location - where a browser without a session goes: the sign-in URL with the request
  * as callbackURL, when the sign-in page accepts it as its return target; else the site's root. */
 static char *sign_in_location(const struct app *app, struct arena *a, const struct target *t)
@@ -242,6 +260,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
     struct call c = {.app = app, .req = req, .resp = resp, .route = &authorize_route};
     enum db_status rc = session_resolve(app, req, resp, false, st);
     const char *role;
+    bool on;
 
     drop_set_cookies(resp);
     if (rc != DB_OK) {
@@ -251,7 +270,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
     if (st->found != SESSION_VALID)
         return deny_unauthenticated(app, req, resp, t);
     v->session = st;
-    if (v->rule->decision != ACCESS_SIGNED_IN && v->rule->decision != ACCESS_ROLE &&
+    if ((v->rule->decision == ACCESS_VERIFIED || v->rule->decision == ACCESS_EMAIL) &&
         !st->user.email_verified)
         return forbid(resp);
     if (v->rule->decision == ACCESS_EMAIL && !access_email_allowed(v->rule, st->user.email))
@@ -260,6 +279,12 @@ static const char *decide_session(struct app *app, struct request *req, struct r
         return "unavailable";
     if (v->rule->decision == ACCESS_ROLE && !access_role_allowed(v->rule, role))
         return forbid(resp);
+    if (v->rule->decision == ACCESS_TWO_FACTOR) {
+        if (!two_factor_enabled(&c, st, &on))
+            return "unavailable";
+        if (!on)
+            return forbid(resp);
+    }
     response_empty(resp, 200);
     add_identity(resp, t->fastcgi, st, role);
     return "allow";
@@ -351,11 +376,16 @@ int authorize_init(struct app *app, const struct settings *s, char *err, size_t 
         goto out;
     }
     rc = access_rules_load(&app->access, s->access_rules, err, errlen);
-    if (rc == 0 && !s->admin && access_rules_role_rule(app->access) != NULL)
+    if (rc == 0 && !s->admin && access_rules_first(app->access, ACCESS_ROLE) != NULL)
         rc = text_fail(err, errlen,
                        "%s: role rules need user roles: turn the admin plugin on "
                        "(AUTHFCGI_ADMIN=true)",
-                       access_rules_role_rule(app->access));
+                       access_rules_first(app->access, ACCESS_ROLE));
+    if (rc == 0 && !s->two_factor && access_rules_first(app->access, ACCESS_TWO_FACTOR) != NULL)
+        rc = text_fail(err, errlen,
+                       "%s: two-factor rules need the second factor: turn the two-factor plugin "
+                       "on (AUTHFCGI_TWO_FACTOR=on)",
+                       access_rules_first(app->access, ACCESS_TWO_FACTOR));
 out:
     arena_destroy(a);
     if (rc != 0)

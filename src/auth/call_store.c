@@ -129,6 +129,12 @@ enum db_status call_store_email_confirm(struct call *c, const char *identifier, 
                                  keep_session_id, out);
 }
 
+enum db_status call_store_two_factor_get(struct call *c, const char *user_id,
+                                         struct user_record *user, struct two_factor_record *tf)
+{
+    return OPS(c)->two_factor_get(IMPL(c), c->req->arena, user_id, user, tf);
+}
+
 enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
                                          struct admin_user *out)
 {

@@ -62,6 +62,10 @@ enum db_status call_store_email_confirm(struct call *c, const char *identifier, 
                                         const char *email, const char *new_email,
                                         const char *keep_session_id, struct user_record *out);
 
+/* ---- the two-factor plugin ---- */
+enum db_status call_store_two_factor_get(struct call *c, const char *user_id,
+                                         struct user_record *user, struct two_factor_record *tf);
+
 /* ---- the admin plugin ---- */
 enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
                                          struct admin_user *out);

@@ -218,10 +218,18 @@ get /members/closed/a.txt
 expect "the rules in force stay" 200 "members closed"
 start_out=$(AUTHFCGI_SOCKET=$TEST_TMP/never.sock timeout 30 "$AUTHFCGI_BIN" serve 2>&1) &&
 	rc=0 || rc=$?
-if ((rc == 78)) && [[ $start_out == "authfcgi: $RULES:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): nobody" ]]; then
+if ((rc == 78)) && [[ $start_out == "authfcgi: $RULES:1: unknown decision (public, signed-in, verified, email:..., role:..., two-factor, deny): nobody" ]]; then
 	ok "a broken rules file at start: one line naming file:line, exit 78"
 else
 	not_ok "start with a broken rules file: exit $rc, '$start_out'"
+fi
+write_rules two-factor
+start_out=$(AUTHFCGI_TWO_FACTOR=off AUTHFCGI_SOCKET=$TEST_TMP/never.sock timeout 30 \
+	"$AUTHFCGI_BIN" serve 2>&1) && rc=0 || rc=$?
+if ((rc == 78)) && [[ $start_out == "authfcgi: $RULES:3: two-factor rules need the second factor: turn the two-factor plugin on (AUTHFCGI_TWO_FACTOR=on)" ]]; then
+	ok "a two-factor rule without AUTHFCGI_TWO_FACTOR at start: one line naming file:line, exit 78"
+else
+	not_ok "start with a two-factor rule, plugin off: exit $rc, '$start_out'"
 fi
 write_rules deny
 

@@ -32,10 +32,10 @@ static const struct {
      "r:1: bad host (a name such as example.com or *.example.com): ex_ample.com"},
     {"/a GET host=x.example public extra\n",
      "r:1: too many fields (PATH [METHODS] [host=HOST] DECISION): extra"},
-    {"/a allow\n",
-     "r:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): allow"},
-    {"/a Public\n",
-     "r:1: unknown decision (public, signed-in, verified, email:..., role:..., deny): Public"},
+    {"/a allow\n", "r:1: unknown decision (public, signed-in, verified, email:..., role:..., "
+                   "two-factor, deny): allow"},
+    {"/a Public\n", "r:1: unknown decision (public, signed-in, verified, email:..., role:..., "
+                    "two-factor, deny): Public"},
     {"/a email:\n", "r:1: email: needs addresses or @domains separated by commas"},
     {"/a email:alice\n", "r:1: bad address in email: (user@domain or @domain): alice"},
     {"/a email:a@example.com,\n", "r:1: bad address in email: (user@domain or @domain): "},
@@ -44,6 +44,12 @@ static const struct {
     {"/a role:admin,\n", "r:1: bad role name in role: (letters, digits, - and _): "},
     {"/a role:ad min\n", "r:1: bad methods"},
     {"/a role:a+b\n", "r:1: bad role name in role: (letters, digits, - and _): a+b"},
+    {"/a two-factor:totp\n", "r:1: unknown decision (public, signed-in, verified, email:..., "
+                             "role:..., two-factor, deny): two-factor:totp"},
+    {"/a Two-Factor\n", "r:1: unknown decision (public, signed-in, verified, email:..., role:..., "
+                        "two-factor, deny): Two-Factor"},
+    {"/a twofactor\n", "r:1: unknown decision (public, signed-in, verified, email:..., role:..., "
+                       "two-factor, deny): twofactor"},
 };
 
 START_TEST(test_bad_file)
@@ -96,10 +102,10 @@ START_TEST(test_load_file_names_lines)
     close(fd);
     ck_assert_int_eq(access_rules_load(&r, path, err, sizeof err), -1);
     char want[600];
-    snprintf(
-        want, sizeof want,
-        "%s:4: unknown decision (public, signed-in, verified, email:..., role:..., deny): bogus",
-        path);
+    snprintf(want, sizeof want,
+             "%s:4: unknown decision (public, signed-in, verified, email:..., role:..., "
+             "two-factor, deny): bogus",
+             path);
     ck_assert_str_eq(err, want);
     unlink(path);
 }
@@ -115,7 +121,8 @@ static const char rules_text[] = "# a commented example\n"
                                  "/docs host=docs.example.com public\n"
                                  "/ host=*.intranet.example deny\n"
                                  "\t/private/   signed-in  \n"
-                                 "/old deny\n";
+                                 "/old deny\n"
+                                 "/vault/ GET two-factor\n";
 
 static const struct {
     const char *method, *host, *path, *where;
@@ -145,6 +152,9 @@ static const struct {
     {"GET", NULL, "/private/a/b", "r:8", ACCESS_SIGNED_IN},
     {"GET", NULL, "/old", "r:9", ACCESS_DENY},
     {"GET", NULL, "/older", "default", ACCESS_SIGNED_IN},
+    {"GET", NULL, "/vault", "r:10", ACCESS_TWO_FACTOR},
+    {"HEAD", NULL, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
+    {"POST", NULL, "/vault/a", "default", ACCESS_SIGNED_IN},
     {"", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
     {"GET,OPTIONS", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
 };
@@ -177,6 +187,22 @@ START_TEST(test_root_prefix_and_default)
     ck_assert_str_eq(access_rules_match(r, "GET", NULL, "/public")->where, "r:1");
     ck_assert_str_eq(access_rules_match(r, "GET", NULL, "/publicity")->where, "r:2");
     access_rules_free(r);
+}
+END_TEST
+
+/* access_rules_first - the rule the app names when its plugin for the decision is off. */
+START_TEST(test_first_of_decision)
+{
+    struct access_rules *r;
+    char err[512];
+
+    ck_assert_int_eq(access_rules_parse(&r, "r", rules_text, err, sizeof err), 0);
+    ck_assert_str_eq(access_rules_first(r, ACCESS_TWO_FACTOR), "r:10");
+    ck_assert_str_eq(access_rules_first(r, ACCESS_DENY), "r:7");
+    ck_assert_ptr_null(access_rules_first(r, ACCESS_ROLE));
+    ck_assert_str_eq(access_decision_name(ACCESS_TWO_FACTOR), "two-factor");
+    access_rules_free(r);
+    ck_assert_ptr_null(access_rules_first(NULL, ACCESS_TWO_FACTOR));
 }
 END_TEST
 
@@ -308,6 +334,7 @@ static Suite *access_suite(void)
     t = tcase_create("match");
     tcase_add_loop_test(t, test_match, 0, sizeof matches / sizeof matches[0]);
     tcase_add_test(t, test_root_prefix_and_default);
+    tcase_add_test(t, test_first_of_decision);
     tcase_add_test(t, test_email_lists);
     tcase_add_test(t, test_readme_example);
     tcase_add_loop_test(t, test_normalize, 0, sizeof paths / sizeof paths[0]);

@@ -53,20 +53,25 @@ static struct response nginx(const char *method, const char *uri, const char *co
 /* rules - rebuild the app with text as AUTHFCGI_ACCESS_RULES (NULL: no file). */
 static char rules_path[64];
 
+/* write_rules - text into a new rules_path, which becomes settings.access_rules. */
+static void write_rules(const char *text)
+{
+    snprintf(rules_path, sizeof rules_path, "/tmp/check_authorize_XXXXXX");
+    int fd = mkstemp(rules_path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    settings.access_rules = rules_path;
+}
+
 static void rules(const char *text)
 {
     char err[512];
 
     app_free(&app);
     settings.access_rules = NULL;
-    if (text != NULL) {
-        snprintf(rules_path, sizeof rules_path, "/tmp/check_authorize_XXXXXX");
-        int fd = mkstemp(rules_path);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-        close(fd);
-        settings.access_rules = rules_path;
-    }
+    if (text != NULL)
+        write_rules(text);
     ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
     if (text != NULL)
         unlink(rules_path);
@@ -328,15 +333,9 @@ END_TEST
 START_TEST(test_rule_role)
 {
     char err[512];
-    const char *text = "/admin/ role:admin,ops\n";
 
-    snprintf(rules_path, sizeof rules_path, "/tmp/check_authorize_XXXXXX");
-    int fd = mkstemp(rules_path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_rules("/admin/ role:admin,ops\n");
     app_free(&app);
-    settings.access_rules = rules_path;
     ck_assert_int_eq(app_init(&app, &settings, fake_store_store(fs), err, sizeof err), -1);
     ck_assert_msg(strstr(err, ":1: role rules need user roles: turn the admin plugin on "
                               "(AUTHFCGI_ADMIN=true)") != NULL,
@@ -364,6 +363,76 @@ START_TEST(test_rule_role)
     fake_store_fail(fs, FAKE_OP_ADMIN_USER_GET, DB_RETRY, 0);
     r = authz("GET", "/admin/x", H_COOKIE, JSON_ACCEPT);
     assert_status(r, 503);
+}
+END_TEST
+
+/* session_data - the cookie cache's "better-auth.session_data=..." pair a get-session with
+ * cookie writes (the cache must be on). */
+static const char *session_data(const char *cookie)
+{
+    struct request req = {.method = "GET", .path = API "/get-session", .cookie = cookie};
+    struct response r = dispatch(req);
+    const char *line;
+
+    ck_assert_int_eq(r.status, 200);
+    for (size_t i = 0; (line = handler_harness_header_nth(&r, "Set-Cookie", i)) != NULL; i++)
+        if (strncmp(line, "better-auth.session_data=", 25) == 0)
+            return arena_strndup(arena, line, strcspn(line, ";"));
+    ck_abort_msg("no session_data cookie");
+    return NULL;
+}
+
+/* two-factor rules need the twoFactor plugin: refused at start without it; with it only a
+ * user whose account has the second factor on passes (verified or not). The state is read
+ * from the database even when the cookie cache answered for the session: a disable counts at
+ * once. */
+START_TEST(test_rule_two_factor)
+{
+    char err[512];
+
+    write_rules("/vault/ two-factor\n/ public\n");
+    app_free(&app);
+    ck_assert_int_eq(app_init(&app, &settings, fake_store_store(fs), err, sizeof err), -1);
+    ck_assert_msg(strstr(err, ":1: two-factor rules need the second factor: turn the two-factor "
+                              "plugin on (AUTHFCGI_TWO_FACTOR=on)") != NULL,
+                  "%s", err);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    settings.two_factor = true;
+    ck_assert_msg(app_init(&app, &settings, fake_store_store(fs), err, sizeof err) == 0, "%s", err);
+    unlink(rules_path);
+
+    seed_alice();
+    seed_bob();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    seed_live(N_ID, N_TOKEN, BOB_ID);
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = true;
+    struct response r = authz("GET", "/vault/x", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 200);
+    ck_assert_str_eq(handler_harness_header(&r, "Variable-AUTH_USER_ID"), ALICE_ID);
+    r = authz("GET", "/vault/x", N_COOKIE, JSON_ACCEPT);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = nginx("GET", "/vault", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 200);
+    r = nginx("GET", "/vault", N_COOKIE, JSON_ACCEPT);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = authz("GET", "/vault/x", NULL, JSON_ACCEPT);
+    assert_status(r, 401);
+    fake_store_fail(fs, FAKE_OP_TWO_FACTOR_GET, DB_RETRY, 0);
+    r = authz("GET", "/vault/x", H_COOKIE, JSON_ACCEPT);
+    assert_status(r, 503);
+
+    app.cookie_cache = true;
+    app.cookie_cache_max_age = 300;
+    const char *cached = arena_printf(arena, "%s; %s", H_COOKIE, session_data(H_COOKIE));
+    fake_store_reset_calls(fs);
+    r = authz("GET", "/vault/x", cached, JSON_ACCEPT);
+    assert_status(r, 200);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_TWO_FACTOR_GET), 1);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 1); /* the session came from the cache */
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = false;
+    r = authz("GET", "/vault/x", cached, JSON_ACCEPT);
+    assert_answer(r, 403, E_FORBIDDEN);
+    settings.two_factor = false;
 }
 END_TEST
 
@@ -580,6 +649,7 @@ static Suite *authorize_suite(void)
     tcase_add_test(t, test_rule_verified);
     tcase_add_test(t, test_rule_email_list);
     tcase_add_test(t, test_rule_role);
+    tcase_add_test(t, test_rule_two_factor);
     tcase_add_test(t, test_rule_deny_and_public);
     tcase_add_test(t, test_options_by_rule);
     suite_add_tcase(s, t);
