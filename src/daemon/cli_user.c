@@ -621,29 +621,42 @@ static int cmd_set_role(struct user_ctx *c)
     return rc;
 }
 
-/* ban_seconds - --expires-in SECONDS (> 0) or --until DATE (future) as seconds from now into
- * *out, -1 without either (the ban does not end). 0, or the exit status. */
+/* until_seconds - DATE (UTC, a real day of the calendar, in the future) as seconds from now.
+ * 0, or the exit status. */
+static int until_seconds(const char *date, int64_t *out)
+{
+    char when[SINCE_SIZE];
+    struct tm tm = {0}, back;
+    int mday;
+
+    if (normalise_since(date, when) != 0 || strptime(when, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
+        return cli_fail(EX_DATAERR, "--until: \"%s\" is not YYYY-MM-DD[THH:MM[:SS]]", date);
+    mday = tm.tm_mday;
+    time_t t = timegm(&tm), now = time(NULL);
+    if (gmtime_r(&t, &back) == NULL || back.tm_mday != mday) /* a 31 April rolled over */
+        return cli_fail(EX_DATAERR, "--until: \"%s\" is not a date", date);
+    if (t <= now)
+        return cli_fail(EX_DATAERR, "--until: %s is not in the future", date);
+    *out = (int64_t)(t - now);
+    return 0;
+}
+
+/* ban_seconds - --expires-in SECONDS (> 0) or --until DATE as seconds from now into *out, -1
+ * without either (the ban does not end). 0, or the exit status. */
 static int ban_seconds(const struct user_opts *o, int64_t *out)
 {
-    char when[SINCE_SIZE], *end = NULL;
-    struct tm tm = {0};
+    char *end = NULL;
 
     *out = -1;
-    if (o->expires_in != NULL) {
-        long long n = strtoll(o->expires_in, &end, 10);
-        if (end == o->expires_in || *end != '\0' || n <= 0 || n > INT32_MAX)
-            return cli_fail(EX_DATAERR, "--expires-in: \"%s\" is not a number of seconds",
-                            o->expires_in);
-        *out = n;
-    } else if (o->until != NULL) {
-        if (normalise_since(o->until, when) != 0 ||
-            strptime(when, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
-            return cli_fail(EX_DATAERR, "--until: \"%s\" is not YYYY-MM-DD[THH:MM[:SS]]", o->until);
-        time_t t = timegm(&tm), now = time(NULL);
-        if (t <= now)
-            return cli_fail(EX_DATAERR, "--until: %s is not in the future", o->until);
-        *out = (int64_t)(t - now);
-    }
+    if (o->until != NULL)
+        return until_seconds(o->until, out);
+    if (o->expires_in == NULL)
+        return 0;
+    long long n = strtoll(o->expires_in, &end, 10);
+    if (end == o->expires_in || *end != '\0' || n <= 0 || n > INT32_MAX)
+        return cli_fail(EX_DATAERR, "--expires-in: \"%s\" is not a number of seconds",
+                        o->expires_in);
+    *out = n;
     return 0;
 }
 

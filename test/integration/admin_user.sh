@@ -232,6 +232,7 @@ u 0 ban carol@example.com --until 2999-01-02T03:04 && [[ $(sql "SELECT \"banExpi
 check $? "ban --until DATE: ends then (UTC)"
 before=$(ban_row)
 u 65 ban carol@example.com --until 2000-01-01 && u 65 ban carol@example.com --until soon &&
+	u 65 ban carol@example.com --until 2999-02-29 &&
 	u 65 ban carol@example.com --expires-in 0 && u 65 ban carol@example.com --expires-in 1h &&
 	[[ $(ban_row) == "$before" ]]
 check $? "ban with a past or bad date, or a bad number of seconds: 65, nothing changed"
