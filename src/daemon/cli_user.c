@@ -7,9 +7,13 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "auth/admin.h"
 #include "auth/json_view.h"
 #include "daemon/cli.h"
 #include "daemon/cli_password.h"
@@ -29,11 +33,13 @@ struct user_cmd;
 struct user_opts {
     const struct user_cmd *cmd;
     const char *target; /* USER (an address or an id), or the new user's address */
+    const char *arg;    /* the second argument: set-role's ROLE */
     const char *config_path;
     const char *email_pattern;
     const char *since;
     const char *name;
-    int verified; /* -1: either */
+    const char *reason, *expires_in, *until; /* ban's */
+    int verified;                            /* -1: either */
     bool json;
     bool help;
 };
@@ -47,13 +53,14 @@ struct user_ctx {
     struct arena *a;
 };
 
-enum { OPT_JSON = 1, OPT_FILTERS = 2, OPT_NAME = 4 };
+enum { OPT_JSON = 1, OPT_FILTERS = 2, OPT_NAME = 4, OPT_BAN = 8 };
 
 struct user_cmd {
     const char *name;
     int (*run)(struct user_ctx *c);
     bool needs_target;
     unsigned opts;
+    const char *arg_name; /* a second argument it needs (NULL: none) */
 };
 
 static int cmd_list(struct user_ctx *c);
@@ -63,15 +70,21 @@ static int cmd_set_password(struct user_ctx *c);
 static int cmd_verify_email(struct user_ctx *c);
 static int cmd_revoke_sessions(struct user_ctx *c);
 static int cmd_delete(struct user_ctx *c);
+static int cmd_set_role(struct user_ctx *c);
+static int cmd_ban(struct user_ctx *c);
+static int cmd_unban(struct user_ctx *c);
 
 static const struct user_cmd user_cmds[] = {
-    {"list", cmd_list, false, OPT_JSON | OPT_FILTERS},
-    {"show", cmd_show, true, OPT_JSON},
-    {"create", cmd_create, true, OPT_NAME},
-    {"set-password", cmd_set_password, true, 0},
-    {"verify-email", cmd_verify_email, true, 0},
-    {"revoke-sessions", cmd_revoke_sessions, true, 0},
-    {"delete", cmd_delete, true, 0},
+    {"list", cmd_list, false, OPT_JSON | OPT_FILTERS, NULL},
+    {"show", cmd_show, true, OPT_JSON, NULL},
+    {"create", cmd_create, true, OPT_NAME, NULL},
+    {"set-password", cmd_set_password, true, 0, NULL},
+    {"verify-email", cmd_verify_email, true, 0, NULL},
+    {"revoke-sessions", cmd_revoke_sessions, true, 0, NULL},
+    {"delete", cmd_delete, true, 0, NULL},
+    {"set-role", cmd_set_role, true, 0, "ROLE"},
+    {"ban", cmd_ban, true, OPT_BAN, NULL},
+    {"unban", cmd_unban, true, 0, NULL},
 };
 
 static const char user_help[] =
@@ -83,13 +96,18 @@ static const char user_help[] =
     "       authfcgi user verify-email USER\n"
     "       authfcgi user revoke-sessions USER\n"
     "       authfcgi user delete USER\n"
+    "       authfcgi user set-role USER ROLE[,ROLE...]\n"
+    "       authfcgi user ban USER [--reason TEXT] [--expires-in SECONDS|--until DATE]\n"
+    "       authfcgi user unban USER\n"
     "Every command also takes --config FILE. USER is an e-mail address or a user id. PATTERN\n"
     "matches addresses, any case, * standing for any run of characters and ? for one. DATE is\n"
     "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], UTC. create and set-password read the password from\n"
-    "standard input (one line), or ask for it twice when that is a terminal.\n"
-    "Exit status: 0 done, 64 usage, 65 bad data (address, password, date, address taken), 66\n"
-    "no password, 67 no such user, 69 database unreachable, 70 internal error, 75 database\n"
-    "lost during the command, 78 configuration (also migrations pending).\n";
+    "standard input (one line), or ask for it twice when that is a terminal. set-role, ban and\n"
+    "unban do what the admin plugin's endpoints do (a ban also revokes every session); a ban\n"
+    "without --expires-in or --until does not end.\n"
+    "Exit status: 0 done, 64 usage, 65 bad data (address, password, date, role, address\n"
+    "taken), 66 no password, 67 no such user, 69 database unreachable, 70 internal error, 75\n"
+    "database lost during the command, 78 configuration (also migrations pending).\n";
 
 /* ---- options ---- */
 
@@ -138,8 +156,29 @@ static int parse_option(int argc, char **argv, int *i, struct user_opts *o)
         return r < 0 ? -1 : 0;
     else if ((allowed & OPT_NAME) && (r = option_value(argc, argv, i, "--name", &o->name)) != 0)
         return r < 0 ? -1 : 0;
+    else if ((allowed & OPT_BAN) && (r = option_value(argc, argv, i, "--reason", &o->reason)) != 0)
+        return r < 0 ? -1 : 0;
+    else if ((allowed & OPT_BAN) &&
+             (r = option_value(argc, argv, i, "--expires-in", &o->expires_in)) != 0)
+        return r < 0 ? -1 : 0;
+    else if ((allowed & OPT_BAN) && (r = option_value(argc, argv, i, "--until", &o->until)) != 0)
+        return r < 0 ? -1 : 0;
     else
         return 1;
+    return 0;
+}
+
+/* check_user_args - what the arguments must have once all are read. */
+static int check_user_args(const struct user_opts *o)
+{
+    if (o->help)
+        return 0;
+    if (o->cmd->needs_target && o->target == NULL)
+        return cli_usage(user_help, "user: %s: which user?", o->cmd->name);
+    if (o->cmd->arg_name != NULL && o->arg == NULL)
+        return cli_usage(user_help, "user: %s: which %s?", o->cmd->name, o->cmd->arg_name);
+    if (o->expires_in != NULL && o->until != NULL)
+        return cli_usage(user_help, "user: ban: --expires-in or --until, not both");
     return 0;
 }
 
@@ -162,14 +201,14 @@ static int parse_user_args(int argc, char **argv, struct user_opts *o)
             return cli_usage(user_help, "user: %s needs a value", argv[i]);
         if (r == 1)
             return cli_usage(user_help, "user: unknown option \"%s\"", argv[i]);
-        if (r == 2 && (o->target != NULL || !o->cmd->needs_target))
-            return cli_usage(user_help, "user: unexpected argument \"%s\"", argv[i]);
-        if (r == 2)
+        if (r == 2 && o->target == NULL && o->cmd->needs_target)
             o->target = argv[i];
+        else if (r == 2 && o->arg == NULL && o->cmd->arg_name != NULL)
+            o->arg = argv[i];
+        else if (r == 2)
+            return cli_usage(user_help, "user: unexpected argument \"%s\"", argv[i]);
     }
-    if (o->cmd->needs_target && o->target == NULL && !o->help)
-        return cli_usage(user_help, "user: %s: which user?", o->cmd->name);
-    return 0;
+    return check_user_args(o);
 }
 
 /* ---- filters ---- */
@@ -251,24 +290,37 @@ static int put_json(struct json_object *o)
     return 0;
 }
 
-static void put_user_row(const struct user_record *u)
+/* put_padded - s (NULL: "-") cleaned, then spaces up to width. */
+static void put_padded(const char *s, int width)
 {
-    printf("%-32s  %-3s  %.19s  ", u->id, u->email_verified ? "yes" : "no", u->created_at);
+    s = s != NULL && s[0] != '\0' ? s : "-";
+    cli_put_clean(stdout, s);
+    printf("%*s", width > (int)strlen(s) ? width - (int)strlen(s) : 0, "");
+}
+
+static void put_user_row(const struct admin_user *au)
+{
+    const struct user_record *u = &au->user;
+
+    printf("%-32s  %-3s  ", u->id, u->email_verified ? "yes" : "no");
+    put_padded(au->role, 10);
+    printf("  %-3s  %.19s  ", au->banned ? "yes" : "no", u->created_at);
     cli_put_clean(stdout, u->email);
     fputs("  ", stdout);
     cli_put_clean(stdout, u->name);
     fputc('\n', stdout);
 }
 
-static int put_user_list(const struct user_record *users, size_t count, bool json)
+static int put_user_list(const struct admin_user *users, size_t count, bool json)
 {
     if (json) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr != NULL && i < count; i++)
-            json_object_array_add(arr, json_view_user(&users[i]));
+            json_object_array_add(arr, admin_view_user(&users[i]));
         return put_json(arr);
     }
-    printf("%-32s  %-3s  %-19s  %s  %s\n", "ID", "VER", "CREATED (UTC)", "EMAIL", "NAME");
+    printf("%-32s  %-3s  %-10s  %-3s  %-19s  %s  %s\n", "ID", "VER", "ROLE", "BAN", "CREATED (UTC)",
+           "EMAIL", "NAME");
     for (size_t i = 0; i < count; i++)
         put_user_row(&users[i]);
     return 0;
@@ -297,7 +349,7 @@ static int cmd_list(struct user_ctx *c)
 {
     struct user_filter f = {.verified = c->o->verified};
     char since[SINCE_SIZE];
-    struct user_record *users = NULL;
+    struct admin_user *users = NULL;
     size_t count = 0;
 
     if (c->o->since != NULL) {
@@ -317,7 +369,7 @@ static int cmd_list(struct user_ctx *c)
 }
 
 /* show_json - {"user","accounts","sessions"}; sessions without their tokens. */
-static int show_json(const struct user_record *u, const struct account_record *acc, size_t nacc,
+static int show_json(const struct admin_user *u, const struct account_record *acc, size_t nacc,
                      const struct session_record *ses, size_t nses)
 {
     struct json_object *o = json_object_new_object(), *accounts = json_object_new_array(),
@@ -330,21 +382,37 @@ static int show_json(const struct user_record *u, const struct account_record *a
         json_object_object_del(s, "token");
         json_object_array_add(sessions, s);
     }
-    json_object_object_add(o, "user", json_view_user(u));
+    json_object_object_add(o, "user", admin_view_user(u));
     json_object_object_add(o, "accounts", accounts);
     json_object_object_add(o, "sessions", sessions);
     return put_json(o);
 }
 
-static void show_text(const struct user_record *u, const struct account_record *acc, size_t nacc,
+/* show_admin_text - the admin plugin's columns: role and ban. */
+static void show_admin_text(const struct admin_user *au)
+{
+    printf("role:           ");
+    put_padded(au->role, 0);
+    printf("\nbanned:         %s", au->banned ? "yes" : "no");
+    if (au->banned) {
+        printf(", until %s, reason: ", au->ban_expires != NULL ? au->ban_expires : "never");
+        cli_put_clean(stdout, au->ban_reason != NULL ? au->ban_reason : "-");
+    }
+    fputc('\n', stdout);
+}
+
+static void show_text(const struct admin_user *au, const struct account_record *acc, size_t nacc,
                       const struct session_record *ses, size_t nses)
 {
+    const struct user_record *u = &au->user;
+
     printf("id:             %s\nemail:          ", u->id);
     cli_put_clean(stdout, u->email);
     printf("\nname:           ");
     cli_put_clean(stdout, u->name);
     printf("\nemail verified: %s\ncreated:        %s\nupdated:        %s\n",
            u->email_verified ? "yes" : "no", u->created_at, u->updated_at);
+    show_admin_text(au);
     printf("accounts:       %zu\n", nacc);
     for (size_t i = 0; i < nacc; i++) {
         printf("  %s  ", acc[i].id);
@@ -364,6 +432,7 @@ static void show_text(const struct user_record *u, const struct account_record *
 static int cmd_show(struct user_ctx *c)
 {
     struct user_record u;
+    struct admin_user au;
     struct account_record *acc = NULL;
     struct session_record *ses = NULL;
     size_t nacc = 0, nses = 0;
@@ -372,14 +441,16 @@ static int cmd_show(struct user_ctx *c)
 
     if (rc != 0)
         return rc;
-    st = c->store.ops->account_list(c->store.impl, c->a, u.id, &acc, &nacc);
+    st = c->store.ops->admin_user_get(c->store.impl, c->a, u.id, &au);
+    if (st == DB_OK)
+        st = c->store.ops->account_list(c->store.impl, c->a, u.id, &acc, &nacc);
     if (st == DB_OK)
         st = c->store.ops->session_list(c->store.impl, c->a, u.id, &ses, &nses);
     if (st != DB_OK)
         return cli_store_fail(st, c->o->target);
     if (c->o->json)
-        return show_json(&u, acc, nacc, ses, nses);
-    show_text(&u, acc, nacc, ses, nses);
+        return show_json(&au, acc, nacc, ses, nses);
+    show_text(&au, acc, nacc, ses, nses);
     return 0;
 }
 
@@ -499,6 +570,120 @@ static int cmd_delete(struct user_ctx *c)
 
     if (rc == 0)
         printf("deleted user %s %s\n", u.id, u.email);
+    return rc;
+}
+
+/* change_user - find the target user and apply ch with the admin endpoints' store operation
+ * (a ban also deletes its sessions, in the same transaction); *out is the user after it. */
+static int change_user(struct user_ctx *c, const struct admin_change *ch, struct admin_user *out)
+{
+    struct user_record u;
+    int rc = find_user(c, &u);
+
+    if (rc != 0)
+        return rc;
+    enum db_status st = c->store.ops->admin_user_change(c->store.impl, c->a, u.id, ch, out);
+    return st == DB_OK ? 0 : cli_store_fail(st, c->o->target);
+}
+
+/* role_is_valid - a comma list of names, none empty, none with a space or a control
+ * character: what a role can be matched against and passed on in a header. Any name is
+ * taken otherwise, as set-role takes it (the protected apps may know more roles). */
+static bool role_is_valid(const char *roles)
+{
+    bool empty = true;
+
+    for (const unsigned char *p = (const unsigned char *)roles;; p++) {
+        if (*p == ',' || *p == '\0') {
+            if (empty)
+                return false;
+            if (*p == '\0')
+                return true;
+            empty = true;
+        } else if (*p <= 0x20 || *p == 0x7f) {
+            return false;
+        } else {
+            empty = false;
+        }
+    }
+}
+
+static int cmd_set_role(struct user_ctx *c)
+{
+    const struct admin_change ch = {.role = c->o->arg, .ban_expires_in_s = -1};
+    struct admin_user u;
+
+    if (!role_is_valid(c->o->arg))
+        return cli_fail(EX_DATAERR, "%s: not a role or a comma list of roles", c->o->arg);
+    int rc = change_user(c, &ch, &u);
+    if (rc == 0)
+        printf("role of %s set to %s\n", u.user.email, u.role);
+    return rc;
+}
+
+/* until_seconds - DATE (UTC, a real day of the calendar, in the future) as seconds from now.
+ * 0, or the exit status. */
+static int until_seconds(const char *date, int64_t *out)
+{
+    char when[SINCE_SIZE];
+    struct tm tm = {0}, back;
+    int mday;
+
+    if (normalise_since(date, when) != 0 || strptime(when, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
+        return cli_fail(EX_DATAERR, "--until: \"%s\" is not YYYY-MM-DD[THH:MM[:SS]]", date);
+    mday = tm.tm_mday;
+    time_t t = timegm(&tm), now = time(NULL);
+    if (gmtime_r(&t, &back) == NULL || back.tm_mday != mday) /* a 31 April rolled over */
+        return cli_fail(EX_DATAERR, "--until: \"%s\" is not a date", date);
+    if (t <= now)
+        return cli_fail(EX_DATAERR, "--until: %s is not in the future", date);
+    *out = (int64_t)(t - now);
+    return 0;
+}
+
+/* ban_seconds - --expires-in SECONDS (> 0) or --until DATE as seconds from now into *out, -1
+ * without either (the ban does not end). 0, or the exit status. */
+static int ban_seconds(const struct user_opts *o, int64_t *out)
+{
+    char *end = NULL;
+
+    *out = -1;
+    if (o->until != NULL)
+        return until_seconds(o->until, out);
+    if (o->expires_in == NULL)
+        return 0;
+    long long n = strtoll(o->expires_in, &end, 10);
+    if (end == o->expires_in || *end != '\0' || n <= 0 || n > INT32_MAX)
+        return cli_fail(EX_DATAERR, "--expires-in: \"%s\" is not a number of seconds",
+                        o->expires_in);
+    *out = n;
+    return 0;
+}
+
+/* cmd_ban - as ban-user does: the reason "No reason" unless given. */
+static int cmd_ban(struct user_ctx *c)
+{
+    const char *reason = c->o->reason;
+    struct admin_change ch = {.ban = ADMIN_BAN_SET,
+                              .ban_reason =
+                                  reason != NULL && reason[0] != '\0' ? reason : "No reason"};
+    struct admin_user u;
+    int rc = ban_seconds(c->o, &ch.ban_expires_in_s);
+
+    if (rc == 0 && (rc = change_user(c, &ch, &u)) == 0)
+        printf("%s banned until %s; its sessions were revoked\n", u.user.email,
+               u.ban_expires != NULL ? u.ban_expires : "further notice");
+    return rc;
+}
+
+static int cmd_unban(struct user_ctx *c)
+{
+    const struct admin_change ch = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
+    struct admin_user u;
+    int rc = change_user(c, &ch, &u);
+
+    if (rc == 0)
+        printf("%s unbanned\n", u.user.email);
     return rc;
 }
 

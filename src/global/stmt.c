@@ -661,7 +661,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
      * lower-cased address ('\\' escapes a literal % or _); the time is UTC. */
     [STMT_USER_LIST] = {
         .name = "authfcgi_user_list",
-        .sql = "SELECT " USER_COLUMNS("") " FROM \"user\" "
+        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" "
                "WHERE ($1::text IS NULL OR lower(email) LIKE $1::text ESCAPE '\\') "
                "AND ($2::boolean IS NULL OR \"emailVerified\" = $2::boolean) "
                "AND ($3::timestamp IS NULL OR \"createdAt\" >= $3::timestamp AT TIME ZONE 'UTC') "

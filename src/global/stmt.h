@@ -74,7 +74,7 @@ enum stmt {
     /* `authfcgi user` (store_admin.c). */
     STMT_USER_BY_ID, /* id -> user */
     STMT_USER_LIST,  /* lower-case LIKE pattern or NULL, verified 't'/'f' or NULL, created since
-                        (UTC timestamp text) or NULL -> users, oldest first */
+                        (UTC timestamp text) or NULL -> admin users, oldest first */
     STMT__MAX
 };
 

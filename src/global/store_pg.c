@@ -739,8 +739,9 @@ static enum db_status read_admin_user(struct arena *a, const struct db_result *r
     return DB_OK;
 }
 
-static enum db_status admin_user_row(struct arena *a, const struct db_result *r, int row,
-                                     enum stmt id, void *out)
+/* store_pg_read_admin_user - see store_admin.h. */
+enum db_status store_pg_read_admin_user(struct arena *a, const struct db_result *r, int row,
+                                        enum stmt id, void *out)
 {
     return read_admin_user(a, r, row, id, out);
 }
@@ -750,7 +751,7 @@ static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char 
 {
     const char *params[] = {user_id};
 
-    return store_pg_row(impl, a, STMT_ADMIN_USER_GET, params, admin_user_row, out);
+    return store_pg_row(impl, a, STMT_ADMIN_USER_GET, params, store_pg_read_admin_user, out);
 }
 
 struct admin_change_unit {
@@ -779,7 +780,7 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
                             t->ch->email,
                             t->ch->email_verified};
-    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, admin_user_row, t->out);
+    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, store_pg_read_admin_user, t->out);
     if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
         const char *uid[] = {t->user_id};
 
@@ -880,8 +881,8 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                             q->sort_desc ? "desc" : "asc",
                             q->limit > 0 ? limit : NULL,
                             offset};
-    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out, admin_user_row, &list,
-                       count);
+    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out,
+                       store_pg_read_admin_user, &list, count);
     *out = list;
     return st == DB_OK ? admin_user_count(impl, params, total) : st;
 }

@@ -3,12 +3,17 @@
 # effect on the rows, its exit status (sysexits), --json parsed by python3, and that a failed
 # command leaves nothing behind (a taken address, a refused password, no password at all).
 # test/e2e/client_admin.sh signs in with a user made here through the official client.
+# set-role, ban and unban are also checked through the API (AUTHFCGI_ADMIN on, behind
+# lighttpd): a banned user's sign-in gets Better Auth's 403 BANNED_USER, unban lets it in.
 set -euo pipefail
 source "$top_srcdir/test/lib/common.sh"
 source "$top_srcdir/test/lib/pg.sh"
+source "$top_srcdir/test/lib/pool.sh"
+source "$top_srcdir/test/lib/front.sh"
 source "$top_srcdir/test/lib/stack.sh"
 
 watchdog 300
+need_tools curl lighttpd
 tmpdir_new
 export AUTHFCGI_DB_TIMEOUT_MS=10000
 stack_db
@@ -123,8 +128,8 @@ u 0 delete tty@example.com
 # ---- list
 u 0 list --json && [[ $(json '",".join(x["email"] for x in d)') == "alice@example.com,bob@example.com" ]]
 check $? "list --json: every user, oldest first"
-[[ $(json 'sorted(d[0].keys())') == "['createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'updatedAt']" ]]
-check $? "list --json: Better Auth's user shape"
+[[ $(json 'sorted(d[0].keys())') == "['banExpires', 'banReason', 'banned', 'createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'role', 'updatedAt']" ]]
+check $? "list --json: Better Auth's user shape, with the admin plugin's fields"
 u 0 list --email '*ALICE@*' --json && [[ $(json '[x["id"] for x in d]') == "['$ALICE']" ]]
 check $? "list --email PATTERN: any case, * as any run"
 u 0 list --email 'b?b@example.com' --json && [[ $(json 'len(d)') == 1 ]]
@@ -192,6 +197,80 @@ u 0 delete bob@example.com &&
 check $? "delete: the user, its accounts and sessions gone"
 u 67 delete bob@example.com
 check $? "delete again: 67"
+
+# ---- set-role, ban, unban (the admin plugin's columns), then their effect through the API
+u 0 create carol@example.com <<<"$PW"
+CAROL=$(sql "SELECT id FROM \"user\" WHERE email = 'carol@example.com'")
+u 0 show carol@example.com --json && [[ $(json '(d["user"]["role"], d["user"]["banned"])') == "(None, False)" ]]
+check $? "show --json: role and banned of a user that has none"
+u 0 set-role carol@example.com admin,editor && u 0 show "$CAROL" --json &&
+	[[ $(json 'd["user"]["role"]') == admin,editor ]]
+check $? "set-role: the role list appears in show --json"
+u 0 show carol@example.com && [[ $OUT == *"role:           admin,editor"* && $OUT == *"banned:         no"* ]]
+check $? "show: role and ban state as text"
+u 0 list --email carol@example.com && [[ $(tail -n1 <<<"$OUT") == "$CAROL  no   admin,editor  no   "* ]]
+check $? "list: ROLE and BAN columns"
+u 65 set-role carol@example.com 'admin,' && u 65 set-role carol@example.com '' &&
+	u 65 set-role carol@example.com 'ad min' && [[ $(sql "SELECT role FROM \"user\" WHERE id = '$CAROL'") == admin,editor ]]
+check $? "set-role with an empty or spaced name: 65, role unchanged"
+u 64 set-role carol@example.com && u 64 set-role carol@example.com admin user && u 64 set-role
+check $? "set-role without ROLE or with two: 64"
+u 67 set-role nobody@example.com user
+check $? "set-role for an unknown user: 67"
+
+ban_row() { sql "SELECT banned || '|' || coalesce(\"banReason\", '-') || '|' || coalesce(\"banExpires\"::text, '-') FROM \"user\" WHERE id = '$CAROL'"; }
+add_session "$CAROL"
+add_session "$CAROL"
+u 0 ban carol@example.com --reason 'spam, mostly' --expires-in 3600 && [[ $(sessions_of "$CAROL") == 0 ]] &&
+	[[ $(sql "SELECT banned AND \"banReason\" = 'spam, mostly' AND \"banExpires\" BETWEEN now() + interval '3000 s' AND now() + interval '4200 s' FROM \"user\" WHERE id = '$CAROL'") == t ]]
+check $? "ban --reason --expires-in: banned with the reason until then, every session gone"
+u 0 show carol@example.com --json && [[ $(json '(d["user"]["banned"], d["user"]["banReason"], d["user"]["banExpires"] is not None, len(d["sessions"]))') == "(True, 'spam, mostly', True, 0)" ]]
+check $? "show --json: the ban"
+u 0 ban "$CAROL" && [[ $(ban_row) == "true|No reason|-" ]]
+check $? "ban without options: 'No reason', no end (as ban-user)"
+u 0 ban carol@example.com --until 2999-01-02T03:04 && [[ $(sql "SELECT \"banExpires\" AT TIME ZONE 'UTC' FROM \"user\" WHERE id = '$CAROL'") == "2999-01-02 03:04:00"* ]]
+check $? "ban --until DATE: ends then (UTC)"
+before=$(ban_row)
+u 65 ban carol@example.com --until 2000-01-01 && u 65 ban carol@example.com --until soon &&
+	u 65 ban carol@example.com --until 2999-02-29 &&
+	u 65 ban carol@example.com --expires-in 0 && u 65 ban carol@example.com --expires-in 1h &&
+	[[ $(ban_row) == "$before" ]]
+check $? "ban with a past or bad date, or a bad number of seconds: 65, nothing changed"
+u 64 ban carol@example.com --expires-in 60 --until 2999-01-01 && u 64 ban carol@example.com --reason &&
+	u 64 ban carol@example.com extra && u 64 unban carol@example.com --reason x
+check $? "ban/unban usage errors: 64"
+u 67 ban nobody@example.com && u 67 unban nobody@example.com
+check $? "ban/unban an unknown user: 67"
+
+port=$(free_port)
+export AUTHFCGI_BASE_URL=http://127.0.0.1:$port AUTHFCGI_WORKERS=2 AUTHFCGI_RATE_LIMIT=off AUTHFCGI_ADMIN=true
+if ! pool_start; then
+	not_ok "authfcgi serve starts"
+	finish
+fi
+if ! front_start lighttpd "$port"; then
+	not_ok "lighttpd starts on port $port"
+	finish
+fi
+wait_http "$FRONT_URL/readyz" 20 || true
+# sign_in EMAIL - the API's answer: "STATUS CODE" (CODE: the error's code, or - on success).
+sign_in() {
+	local body=$TEST_TMP/sign_in.json status
+	status=$(curl -s -m 30 -o "$body" -w '%{http_code}' -H "Origin: $FRONT_URL" \
+		-H 'Content-Type: application/json' --data "{\"email\":\"$1\",\"password\":\"$PW\"}" \
+		"$FRONT_URL/api/auth/sign-in/email") || status="curl-exit-$?"
+	echo "$status $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("code", "-"))' "$body" 2>/dev/null)"
+}
+[[ $(sign_in carol@example.com) == "403 BANNED_USER" ]]
+check $? "a user banned by authfcgi user ban: sign-in refused with 403 BANNED_USER"
+u 0 unban carol@example.com && [[ $(ban_row) == "false|-|-" ]]
+check $? "unban: banned false, reason and end cleared"
+[[ $(sign_in carol@example.com) == "200 -" && $(sessions_of "$CAROL") == 1 ]]
+check $? "after unban the sign-in works again"
+u 0 ban carol@example.com && [[ $(sessions_of "$CAROL") == 0 && $(sign_in carol@example.com) == "403 BANNED_USER" ]]
+check $? "ban revokes the session that sign-in made, and refuses the next"
+front_stop
+pool_stop
 
 # ---- a change whose answer is lost: test/lib/drop_proxy.py cuts the connection right after
 # PostgreSQL answered the DELETE (autocommit: it is made), then the COMMIT of a create.
