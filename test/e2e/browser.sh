@@ -8,6 +8,7 @@
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
+skip_in_sanitizer_build "the pages' C paths run there in pages.sh and check_pages; the browser is the cost here"
 # shellcheck source=test/lib/pg.sh
 source "$top_srcdir/test/lib/pg.sh"
 # shellcheck source=test/lib/pool.sh

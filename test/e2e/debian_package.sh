@@ -17,9 +17,7 @@ source "$top_srcdir/test/lib/pg.sh"
 watchdog 600
 ((EUID == 0)) || skip_all "installing a package needs root"
 command -v dpkg >/dev/null || skip_all "not a Debian system (no dpkg)"
-if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile"; then
-	skip_all "sanitizer build: the package is built from the release tree with Debian's flags; the -Werror pass tests it"
-fi
+skip_in_sanitizer_build "the package is built from the release tree with Debian's flags; the -Werror pass tests it"
 status=$(dpkg-query -W -f='${db:Status-Status}' authfcgi 2>/dev/null) || status=not-installed
 [[ $status == not-installed ]] ||
 	skip_all "a package authfcgi is on this machine (status $status); not touching it"

@@ -184,6 +184,15 @@ skip_all() {
 	exit 77
 }
 
+# skip_in_sanitizer_build WHY - skip the whole test in the ASan+UBSan build: for tests whose C
+# paths other tests already run there, and whose own cost is elsewhere (a browser, node, a
+# second pool), so that CI's second pass stays within its time.
+skip_in_sanitizer_build() {
+	if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile" 2>/dev/null; then
+		skip_all "sanitizer build: $*"
+	fi
+}
+
 # watchdog SECS - bound the whole test: after SECS seconds it is stopped with SIGTERM (which
 # runs the cleanup stack) and a line says why.
 watchdog() {
