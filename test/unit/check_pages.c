@@ -749,6 +749,29 @@ START_TEST(test_two_factor_refuses_foreign_target)
 }
 END_TEST
 
+/* two-factor.html from AUTHFCGI_PAGES_TEMPLATE_DIR, with the code-by-e-mail forms where it
+ * puts {{otp}}. */
+START_TEST(test_two_factor_template_from_directory)
+{
+    const char *cookie;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    strcpy(template_dir, "/tmp/check_pages.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(template_dir));
+    write_template("two-factor.html", "<p>Custom 2FA</p>{{error}}<div>{{otp}}</div>");
+    configure((struct config){.two_factor = true, .pages_template_dir = template_dir});
+    r = PAGE("/two-factor", .query = TARGET_Q, .cookie = cookie);
+    assert_html(&r, 200);
+    has(r, "<p>Custom 2FA</p><div><form method=\"post\" action=\"/auth/two-factor?" TARGET_Q);
+    has(r, "value=\"send-otp\"");
+    lacks(r, "authenticator");
+    unlink(arena_printf(arena, "%s/two-factor.html", template_dir));
+    rmdir(template_dir);
+}
+END_TEST
+
 static Suite *pages_suite(void)
 {
     Suite *s = suite_create("pages");
@@ -785,6 +808,7 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_two_factor_backup_code_and_attempts);
     tcase_add_test(tc, test_two_factor_code_by_mail);
     tcase_add_test(tc, test_two_factor_refuses_foreign_target);
+    tcase_add_test(tc, test_two_factor_template_from_directory);
     suite_add_tcase(s, tc);
     return s;
 }
