@@ -511,17 +511,28 @@ static bool sets_cookie(const struct response *inner)
     return false;
 }
 
-/* two_factor_asked - whether the sign-in answer is the twoFactor plugin's
- * {"twoFactorRedirect":true,...}: the session waits for the second step. */
-static bool two_factor_asked(const struct response *inner)
+/* answer_member - member key of the route's JSON answer inner as text ("true" for true), in
+ * the request's arena; NULL when there is none. */
+static const char *answer_member(struct page_call *pc, const struct response *inner,
+                                 const char *key)
 {
     struct json_object *obj = inner->body != NULL ? json_tokener_parse(inner->body) : NULL;
-    struct json_object *flag = NULL;
-    bool asked = obj != NULL && json_object_object_get_ex(obj, "twoFactorRedirect", &flag) &&
-                 json_object_get_boolean(flag);
+    struct json_object *v = NULL;
+    const char *text = NULL;
 
+    if (obj != NULL && json_object_object_get_ex(obj, key, &v) && v != NULL)
+        text = arena_strdup(pc->req->arena, json_object_get_string(v));
     json_object_put(obj);
-    return asked;
+    return text;
+}
+
+/* two_factor_asked - whether the sign-in answer is the twoFactor plugin's
+ * {"twoFactorRedirect":true,...}: the session waits for the second step. */
+static bool two_factor_asked(struct page_call *pc, const struct response *inner)
+{
+    const char *flag = answer_member(pc, inner, "twoFactorRedirect");
+
+    return flag != NULL && strcmp(flag, "true") == 0;
 }
 
 /* signed_in - to the return target; or, when the account asks for a second factor, to the
@@ -529,7 +540,7 @@ static bool two_factor_asked(const struct response *inner)
 static void signed_in(struct page_call *pc, struct response *inner)
 {
     copy_headers(inner, pc->resp);
-    if (two_factor_asked(inner))
+    if (two_factor_asked(pc, inner))
         redirect(pc, page_url(pc, PAGES_PREFIX "two-factor"));
     else
         redirect(pc, pc->target != NULL ? pc->target : "/");
@@ -611,37 +622,28 @@ static const struct {
     {"BACKUP_CODES_NOT_ENABLED", "Your account has no backup codes."},
 };
 
-/* error_is - whether the route's error answer inner has this code. */
-static bool error_is(const struct response *inner, const char *code)
-{
-    struct json_object *obj = inner->body != NULL ? json_tokener_parse(inner->body) : NULL;
-    struct json_object *c = NULL;
-    bool is = obj != NULL && json_object_object_get_ex(obj, "code", &c) &&
-              strcmp(json_object_get_string(c), code) == 0;
-
-    json_object_put(obj);
-    return is;
-}
-
 /* error_text - the words for the route's error answer inner. */
 static const char *error_text(struct page_call *pc, const struct response *inner)
 {
-    const char *text = "Something went wrong. Please try again.";
-    struct json_object *obj, *code = NULL, *message = NULL;
+    const char *message = answer_member(pc, inner, "message");
+    const char *code = answer_member(pc, inner, "code");
 
     if (inner->status == 429)
         return "Too many attempts. Wait a moment, then try again.";
     if (inner->status >= 500)
         return "The service is unavailable right now. Please try again in a moment.";
-    obj = inner->body != NULL ? json_tokener_parse(inner->body) : NULL;
-    if (obj != NULL && json_object_object_get_ex(obj, "message", &message))
-        text = arena_strdup(pc->req->arena, json_object_get_string(message));
-    if (obj != NULL && json_object_object_get_ex(obj, "code", &code))
-        for (size_t i = 0; i < sizeof error_texts / sizeof error_texts[0]; i++)
-            if (strcmp(error_texts[i].code, json_object_get_string(code)) == 0)
-                text = error_texts[i].text;
-    json_object_put(obj);
-    return text;
+    for (size_t i = 0; code != NULL && i < sizeof error_texts / sizeof error_texts[0]; i++)
+        if (strcmp(error_texts[i].code, code) == 0)
+            return error_texts[i].text;
+    return message != NULL ? message : "Something went wrong. Please try again.";
+}
+
+/* error_is - whether the route's error answer inner has this code. */
+static bool error_is(struct page_call *pc, const struct response *inner, const char *code)
+{
+    const char *c = answer_member(pc, inner, "code");
+
+    return c != NULL && strcmp(c, code) == 0;
 }
 
 /* dispatch - the form as the JSON body of the page's route, through the router as any client's
@@ -693,7 +695,7 @@ static void post_form(struct page_call *pc)
         pc->page->done(pc, &inner);
     } else if (inner.body == NULL) { /* a route turned off (404), a client gone (499) */
         response_empty(pc->resp, inner.status);
-    } else if (error_is(&inner, "INVALID_TWO_FACTOR_COOKIE")) { /* the sign-in expired */
+    } else if (error_is(pc, &inner, "INVALID_TWO_FACTOR_COOKIE")) { /* the sign-in expired */
         copy_headers(&inner, pc->resp);
         redirect(pc, sign_in_url(pc));
     } else {
