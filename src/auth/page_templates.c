@@ -86,6 +86,32 @@ static const char *const builtin[PAGE_TEMPLATE__MAX] = {
         "<button type=\"submit\">Change password</button>\n"
         "</form>\n"
         "{{links}}",
+    [PAGE_TWO_FACTOR] =
+        "<h1>Two-factor sign-in</h1>\n"
+        "{{error}}"
+        "<form method=\"post\" action=\"{{action}}\">\n"
+        "<input type=\"hidden\" name=\"method\" value=\"totp\">\n"
+        "<label for=\"code\">Code from your authenticator app</label>\n"
+        "<input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" "
+        "autocomplete=\"one-time-code\" required{{invalid}}>\n"
+        "<label class=\"check\"><input type=\"checkbox\" name=\"trustDevice\" value=\"true\">"
+        " Trust this device for 30 days</label>\n"
+        "<button type=\"submit\">Verify</button>\n"
+        "</form>\n"
+        "<details>\n"
+        "<summary>Use a backup code instead</summary>\n"
+        "<form method=\"post\" action=\"{{action}}\">\n"
+        "<input type=\"hidden\" name=\"method\" value=\"backup\">\n"
+        "<label for=\"backupCode\">Backup code</label>\n"
+        "<input id=\"backupCode\" name=\"code\" type=\"text\" autocomplete=\"off\" "
+        "required>\n"
+        "<label class=\"check\"><input type=\"checkbox\" name=\"trustDevice\" value=\"true\">"
+        " Trust this device for 30 days</label>\n"
+        "<button type=\"submit\">Use the backup code</button>\n"
+        "</form>\n"
+        "</details>\n"
+        "{{otp}}"
+        "{{links}}",
     [PAGE_MESSAGE] =
         "<h1>{{title}}</h1>\n"
         "{{error}}"
@@ -113,6 +139,9 @@ static const char *const builtin[PAGE_TEMPLATE__MAX] = {
         ".links{list-style:none;padding:0;margin:1rem 0 0}\n"
         ".links li{margin:.25rem 0}\n"
         "a{color:#1d4ed8}\n"
+        "details{margin:1rem 0 0}\n"
+        "summary{cursor:pointer;color:#1d4ed8}\n"
+        "button.secondary{color:#1d4ed8;background:#fff;border:1px solid #1d4ed8}\n"
         "@media (max-width:24rem){body{padding:.5rem}main{margin:0;padding:1rem}}\n",
 };
 /* clang-format on */

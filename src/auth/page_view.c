@@ -28,6 +28,7 @@ enum placeholder {
     PH_ERROR,
     PH_INVALID,
     PH_LINKS,
+    PH_OTP,
     PH__MAX
 };
 
@@ -35,7 +36,7 @@ const char *const page_placeholders[PH__MAX] = {
     [PH_TITLE] = "title",     [PH_CONTENT] = "content", [PH_ACTION] = "action",
     [PH_EMAIL] = "email",     [PH_NAME] = "name",       [PH_TOKEN] = "token",
     [PH_MESSAGE] = "message", [PH_ERROR] = "error",     [PH_INVALID] = "invalid",
-    [PH_LINKS] = "links",
+    [PH_LINKS] = "links",     [PH_OTP] = "otp",
 };
 const size_t page_placeholder_count = PH__MAX;
 
@@ -46,6 +47,7 @@ static const char *const file_names[PAGE_TEMPLATE__MAX] = {
     [PAGE_SIGN_OUT] = "sign-out.html",
     [PAGE_FORGOT_PASSWORD] = "forgot-password.html",
     [PAGE_RESET_PASSWORD] = "reset-password.html",
+    [PAGE_TWO_FACTOR] = "two-factor.html",
     [PAGE_MESSAGE] = "message.html",
     [PAGE_STYLE] = "style.css",
 };
@@ -153,6 +155,37 @@ static const char *links_html(struct arena *a, const struct page_link *links)
     return any ? arena_printf(a, "<ul class=\"links\">\n%s</ul>\n", html) : "";
 }
 
+/* otp_html - the {{otp}} markup for the form at action (escaped): separate forms, so each
+ * button sends only what its route reads. */
+static const char *otp_html(struct arena *a, enum page_otp otp, const char *action)
+{
+    const char *ask = arena_printf(
+        a,
+        "<form method=\"post\" action=\"%s\" class=\"otp\">\n"
+        "<input type=\"hidden\" name=\"method\" value=\"send-otp\">\n"
+        "<button type=\"submit\" class=\"secondary\">%s</button>\n"
+        "</form>\n",
+        action, otp == PAGE_OTP_SENT ? "Send another code by e-mail" : "E-mail me a code instead");
+
+    if (otp == PAGE_OTP_OFF)
+        return "";
+    if (otp == PAGE_OTP_OFFER)
+        return ask;
+    return arena_printf(
+        a,
+        "<p class=\"message\" role=\"status\">We sent a code to your e-mail address.</p>\n"
+        "<form method=\"post\" action=\"%s\">\n"
+        "<input type=\"hidden\" name=\"method\" value=\"otp\">\n"
+        "<label for=\"otpCode\">Code from the e-mail</label>\n"
+        "<input id=\"otpCode\" name=\"code\" type=\"text\" inputmode=\"numeric\" "
+        "autocomplete=\"one-time-code\" required>\n"
+        "<label class=\"check\"><input type=\"checkbox\" name=\"trustDevice\" "
+        "value=\"true\"> Trust this device for 30 days</label>\n"
+        "<button type=\"submit\">Verify the e-mailed code</button>\n"
+        "</form>\n%s",
+        action, ask);
+}
+
 /* page_view_render - see page_view.h. */
 char *page_view_render(const struct page_view *v, struct arena *a, enum page_template t,
                        const struct page_fields *f)
@@ -163,6 +196,8 @@ char *page_view_render(const struct page_view *v, struct arena *a, enum page_tem
         [PH_TOKEN] = html_escape(a, f->token), [PH_MESSAGE] = html_escape(a, f->message),
         [PH_LINKS] = links_html(a, f->links),
     };
+
+    values[PH_OTP] = otp_html(a, f->otp, values[PH_ACTION]);
 
     if (f->error != NULL) {
         /* autofocus moves focus to the error without script, so a screen reader reads it

@@ -17,6 +17,7 @@ enum page_template {
     PAGE_SIGN_OUT,        /* sign-out.html */
     PAGE_FORGOT_PASSWORD, /* forgot-password.html */
     PAGE_RESET_PASSWORD,  /* reset-password.html */
+    PAGE_TWO_FACTOR,      /* two-factor.html */
     PAGE_MESSAGE,         /* message.html: a heading, a message and links */
     PAGE_STYLE,           /* style.css: no placeholders */
     PAGE_TEMPLATE__MAX
@@ -30,7 +31,9 @@ enum page_template {
  *                or nothing
  *   {{invalid}}  ' aria-invalid="true" aria-describedby="form-error"' for the inputs, or
  *                nothing
- *   {{links}}    a <ul class="links"> of the other pages that apply, or nothing */
+ *   {{links}}    a <ul class="links"> of the other pages that apply, or nothing
+ *   {{otp}}      the two-factor page's code-by-e-mail part: a form asking for a code by
+ *                e-mail; once sent, a notice and a form for that code too; or nothing */
 extern const char *const page_placeholders[];
 extern const size_t page_placeholder_count;
 
@@ -60,6 +63,13 @@ struct page_link {
 
 #define PAGE_LINKS_MAX 3
 
+/* The two-factor page's code-by-e-mail part ({{otp}}). */
+enum page_otp {
+    PAGE_OTP_OFF,   /* none: no mail */
+    PAGE_OTP_OFFER, /* a button asking for a code */
+    PAGE_OTP_SENT,  /* a code was sent: a form for it and a button for another */
+};
+
 /* What one rendering says: text fields are given raw and escaped by page_view_render. */
 struct page_fields {
     const char *title;
@@ -67,6 +77,7 @@ struct page_fields {
     const char *email, *name, *token;
     const char *message;
     const char *error; /* the error text, NULL = none */
+    enum page_otp otp;
     struct page_link links[PAGE_LINKS_MAX];
 };
 

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "auth/app.h"
+#include "auth/cookie.h"
 #include "auth/http.h"
 #include "auth/origin.h"
 #include "auth/page_view.h"
@@ -31,6 +32,7 @@ struct form_value {
 
 struct page_form {
     struct form_value email, password, name, token, new_password, remember_me;
+    struct form_value code, trust_device, method; /* the two-factor page's */
 };
 
 /* A JSON object being written into the request's arena (so the password in it is wiped with
@@ -52,6 +54,8 @@ struct page_call {
     size_t target_len;   /* its bytes (a "%00" in the query makes it longer than strlen) */
     bool target_refused; /* it is not one the JSON API would accept */
     struct page_form form;
+    const char *api_path; /* the route the form goes through: the page's, or body's choice */
+    enum page_otp otp;    /* PAGE_OTP_SENT once the two-factor page mailed a code */
 };
 
 /* A page: its template and, for those with a form, the route it posts through, how the form
@@ -79,6 +83,9 @@ static void signed_up(struct page_call *pc, struct response *inner);
 static void signed_out(struct page_call *pc, struct response *inner);
 static void reset_requested(struct page_call *pc, struct response *inner);
 static void password_reset(struct page_call *pc, struct response *inner);
+static bool two_factor_enabled(const struct app *app);
+static void two_factor_body(struct page_call *pc, struct json_body *b);
+static void two_factor_done(struct page_call *pc, struct response *inner);
 
 static const struct page pages[] = {
     {PAGES_PREFIX "sign-in", PAGE_SIGN_IN, "Sign in", always, API "/sign-in/email", sign_in_body,
@@ -91,6 +98,8 @@ static const struct page pages[] = {
      API "/request-password-reset", forgot_body, reset_requested},
     {PAGES_PREFIX "reset-password", PAGE_RESET_PASSWORD, "Choose a new password", mail_enabled,
      API "/reset-password", reset_body, password_reset},
+    {PAGES_PREFIX "two-factor", PAGE_TWO_FACTOR, "Two-factor sign-in", two_factor_enabled,
+     API "/two-factor/verify-totp", two_factor_body, two_factor_done},
     {PAGES_PREFIX "style.css", PAGE_STYLE, NULL, always, NULL, NULL, NULL},
 };
 
@@ -114,6 +123,12 @@ static bool sign_up_enabled(const struct app *app)
 static bool mail_enabled(const struct app *app)
 {
     return app->mail != NULL;
+}
+
+/* two_factor_enabled - the second step of a sign-in exists with the twoFactor plugin. */
+static bool two_factor_enabled(const struct app *app)
+{
+    return app->two_factor;
 }
 
 static const struct page *find_page(const struct app *app, const char *path)
@@ -212,6 +227,9 @@ static void form_member(void *ctx, const char *name, size_t name_len, const char
         {"token", offsetof(struct page_form, token)},
         {"newPassword", offsetof(struct page_form, new_password)},
         {"rememberMe", offsetof(struct page_form, remember_me)},
+        {"code", offsetof(struct page_form, code)},
+        {"trustDevice", offsetof(struct page_form, trust_device)},
+        {"method", offsetof(struct page_form, method)},
     };
     struct page_form *f = ctx;
 
@@ -277,14 +295,19 @@ static void json_target(struct page_call *pc, struct json_body *b)
         json_string(b, "callbackURL", pc->target, pc->target_len);
 }
 
+/* json_flag - a checkbox as a boolean member: "false" (a hidden default) is false, any other
+ * value true; an absent one stays absent. */
+static void json_flag(struct json_body *b, const char *key, const struct form_value *v)
+{
+    if (v->str != NULL)
+        json_member(b, key, strcmp(v->str, "false") == 0 ? "false" : "true");
+}
+
 static void sign_in_body(struct page_call *pc, struct json_body *b)
 {
-    const struct form_value *r = &pc->form.remember_me;
-
     json_field(b, "email", &pc->form.email);
     json_field(b, "password", &pc->form.password);
-    if (r->str != NULL)
-        json_member(b, "rememberMe", strcmp(r->str, "false") == 0 ? "false" : "true");
+    json_flag(b, "rememberMe", &pc->form.remember_me);
     json_target(pc, b);
 }
 
@@ -319,6 +342,30 @@ static void forgot_body(struct page_call *pc, struct json_body *b)
     json_field(b, "email", &pc->form.email);
     json_string(b, "redirectTo", to, strlen(to));
     json_target(pc, b);
+}
+
+/* The two-factor page's forms: the form's method says which route checks the code (the
+ * authenticator's when it says none). */
+static const struct {
+    const char *method;
+    const char *api_path;
+} two_factor_routes[] = {
+    {"backup", API "/two-factor/verify-backup-code"},
+    {"send-otp", API "/two-factor/send-otp"},
+    {"otp", API "/two-factor/verify-otp"},
+};
+
+static void two_factor_body(struct page_call *pc, struct json_body *b)
+{
+    const char *method = pc->form.method.str != NULL ? pc->form.method.str : "";
+
+    for (size_t i = 0; i < sizeof two_factor_routes / sizeof two_factor_routes[0]; i++)
+        if (strcmp(two_factor_routes[i].method, method) == 0)
+            pc->api_path = two_factor_routes[i].api_path;
+    if (strcmp(method, "send-otp") == 0)
+        return;
+    json_field(b, "code", &pc->form.code);
+    json_flag(b, "trustDevice", &pc->form.trust_device);
 }
 
 static void reset_body(struct page_call *pc, struct json_body *b)
@@ -374,12 +421,26 @@ static void page_links(const struct page_call *pc, enum page_template t, struct 
         l[0] = (struct page_link){sign_in_url(pc), "Already have an account? Sign in"};
         break;
     case PAGE_FORGOT_PASSWORD:
+    case PAGE_TWO_FACTOR:
     case PAGE_MESSAGE:
         l[0] = (struct page_link){sign_in_url(pc), "Sign in"};
         break;
     default:
         break;
     }
+}
+
+/* page_otp - the two-factor page's e-mailed-code part: offered when the route can mail one
+ * (twoFactorMethods has "otp" exactly then), its form once a code was sent or tried. */
+static enum page_otp page_otp(const struct page_call *pc)
+{
+    const char *m = pc->form.method.str;
+
+    if (pc->page->tmpl != PAGE_TWO_FACTOR || !mail_enabled(pc->app))
+        return PAGE_OTP_OFF;
+    if (pc->otp == PAGE_OTP_SENT || (m != NULL && strcmp(m, "otp") == 0))
+        return PAGE_OTP_SENT;
+    return PAGE_OTP_OFFER;
 }
 
 /* answer_view - page t (of pc's page, or a message) with status: the entered e-mail, name and
@@ -396,6 +457,7 @@ static void answer_view(struct page_call *pc, int status, enum page_template t, 
         .token = pc->form.token.str,
         .message = message,
         .error = error,
+        .otp = page_otp(pc),
     };
     char *html;
 
@@ -449,10 +511,39 @@ static bool sets_cookie(const struct response *inner)
     return false;
 }
 
+/* answer_member - member key of the route's JSON answer inner as text ("true" for true), in
+ * the request's arena; NULL when there is none. */
+static const char *answer_member(struct page_call *pc, const struct response *inner,
+                                 const char *key)
+{
+    struct json_object *obj = inner->body != NULL ? json_tokener_parse(inner->body) : NULL;
+    struct json_object *v = NULL;
+    const char *text = NULL;
+
+    if (obj != NULL && json_object_object_get_ex(obj, key, &v) && v != NULL)
+        text = arena_strdup(pc->req->arena, json_object_get_string(v));
+    json_object_put(obj);
+    return text;
+}
+
+/* two_factor_asked - whether the sign-in answer is the twoFactor plugin's
+ * {"twoFactorRedirect":true,...}: the session waits for the second step. */
+static bool two_factor_asked(struct page_call *pc, const struct response *inner)
+{
+    const char *flag = answer_member(pc, inner, "twoFactorRedirect");
+
+    return flag != NULL && strcmp(flag, "true") == 0;
+}
+
+/* signed_in - to the return target; or, when the account asks for a second factor, to the
+ * two-factor page with the route's two_factor cookie. */
 static void signed_in(struct page_call *pc, struct response *inner)
 {
     copy_headers(inner, pc->resp);
-    redirect(pc, pc->target != NULL ? pc->target : "/");
+    if (two_factor_asked(pc, inner))
+        redirect(pc, page_url(pc, PAGES_PREFIX "two-factor"));
+    else
+        redirect(pc, pc->target != NULL ? pc->target : "/");
 }
 
 /* signed_up - a session when the address needs no verification; otherwise the mail. */
@@ -478,6 +569,18 @@ static void reset_requested(struct page_call *pc, struct response *inner)
     answer_message(pc, "Check your e-mail",
                    "If an account uses this address, we sent it a link to choose a new "
                    "password. The link works once and for a limited time.");
+}
+
+/* two_factor_done - a right code signs in; a mailed code is announced on the page. */
+static void two_factor_done(struct page_call *pc, struct response *inner)
+{
+    if (strcmp(pc->api_path, API "/two-factor/send-otp") != 0) {
+        signed_in(pc, inner);
+        return;
+    }
+    copy_headers(inner, pc->resp);
+    pc->otp = PAGE_OTP_SENT;
+    answer_form(pc, 200, NULL);
 }
 
 static void password_reset(struct page_call *pc, struct response *inner)
@@ -510,27 +613,37 @@ static const struct {
     {"INVALID_ORIGIN", "This form was sent from another site and was refused."},
     {"CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
      "This form was sent from another site and was refused."},
+    {"INVALID_CODE", "The code is wrong or has expired. Try again."},
+    {"INVALID_BACKUP_CODE", "The backup code is wrong or was used already."},
+    {"TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "Too many wrong codes. Sign in again."},
+    {"OTP_HAS_EXPIRED", "The code we e-mailed has expired. Ask for a new one."},
+    {"OTP_NOT_CONFIGURED", "Codes by e-mail are not available here."},
+    {"TOTP_NOT_ENABLED", "Your account has no authenticator app: use a backup code."},
+    {"BACKUP_CODES_NOT_ENABLED", "Your account has no backup codes."},
 };
 
 /* error_text - the words for the route's error answer inner. */
 static const char *error_text(struct page_call *pc, const struct response *inner)
 {
-    const char *text = "Something went wrong. Please try again.";
-    struct json_object *obj, *code = NULL, *message = NULL;
+    const char *message = answer_member(pc, inner, "message");
+    const char *code = answer_member(pc, inner, "code");
 
     if (inner->status == 429)
         return "Too many attempts. Wait a moment, then try again.";
     if (inner->status >= 500)
         return "The service is unavailable right now. Please try again in a moment.";
-    obj = inner->body != NULL ? json_tokener_parse(inner->body) : NULL;
-    if (obj != NULL && json_object_object_get_ex(obj, "message", &message))
-        text = arena_strdup(pc->req->arena, json_object_get_string(message));
-    if (obj != NULL && json_object_object_get_ex(obj, "code", &code))
-        for (size_t i = 0; i < sizeof error_texts / sizeof error_texts[0]; i++)
-            if (strcmp(error_texts[i].code, json_object_get_string(code)) == 0)
-                text = error_texts[i].text;
-    json_object_put(obj);
-    return text;
+    for (size_t i = 0; code != NULL && i < sizeof error_texts / sizeof error_texts[0]; i++)
+        if (strcmp(error_texts[i].code, code) == 0)
+            return error_texts[i].text;
+    return message != NULL ? message : "Something went wrong. Please try again.";
+}
+
+/* error_is - whether the route's error answer inner has this code. */
+static bool error_is(struct page_call *pc, const struct response *inner, const char *code)
+{
+    const char *c = answer_member(pc, inner, "code");
+
+    return c != NULL && strcmp(c, code) == 0;
 }
 
 /* dispatch - the form as the JSON body of the page's route, through the router as any client's
@@ -541,8 +654,9 @@ static void dispatch(struct page_call *pc, struct response *inner)
     struct request r = *pc->req;
     struct json_body b = {.a = pc->req->arena, .text = "{"};
 
+    pc->api_path = pc->page->api_path;
     pc->page->body(pc, &b);
-    r.path = pc->page->api_path;
+    r.path = pc->api_path;
     r.query = "";
     r.content_type = "application/json";
     r.body = arena_printf(b.a, "%s}", b.text);
@@ -572,11 +686,18 @@ static void post_form(struct page_call *pc)
     }
     if (req->body != NULL)
         url_form_parse(req->arena, req->body, req->body_len, form_member, &pc->form);
+    if (pc->target_refused && pc->page->tmpl == PAGE_TWO_FACTOR) { /* no route checks it */
+        answer_form(pc, 403, "The address to return to after this page is not allowed here.");
+        return;
+    }
     dispatch(pc, &inner);
     if (inner.status >= 200 && inner.status < 300) {
         pc->page->done(pc, &inner);
     } else if (inner.body == NULL) { /* a route turned off (404), a client gone (499) */
         response_empty(pc->resp, inner.status);
+    } else if (error_is(pc, &inner, "INVALID_TWO_FACTOR_COOKIE")) { /* the sign-in expired */
+        copy_headers(&inner, pc->resp);
+        redirect(pc, sign_in_url(pc));
     } else {
         copy_headers(&inner, pc->resp);
         answer_form(pc, inner.status, error_text(pc, &inner));
@@ -596,6 +717,16 @@ static int error_document_status(const struct request *req)
     return 200;
 }
 
+/* sign_in_pending - whether the request carries a (signed) two_factor cookie: without one the
+ * two-factor page has nothing to check a code for. */
+static bool sign_in_pending(const struct page_call *pc)
+{
+    char value[COOKIE_VALUE_MAX + 1];
+
+    return cookie_read_signed(&pc->app->cookies, pc->req->cookie, COOKIE_TWO_FACTOR, value,
+                              sizeof(value)) == COOKIE_OK;
+}
+
 /* show_form - GET: the empty form; 403 with the error when the return target is refused (it
  * is dropped from the form). The reset page reads its token (or the API's error) from the
  * query, where the mail's link put it. */
@@ -607,6 +738,10 @@ static void show_form(struct page_call *pc, const struct query_read *q)
             answer_form(pc, 400, "This link is invalid or has expired. Ask for a new one.");
             return;
         }
+    }
+    if (pc->page->tmpl == PAGE_TWO_FACTOR && !sign_in_pending(pc)) {
+        redirect(pc, sign_in_url(pc));
+        return;
     }
     if (pc->target_refused)
         answer_form(pc, 403, "The address to return to after this page is not allowed here.");

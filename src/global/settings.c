@@ -239,12 +239,12 @@ const struct setting_def settings_table[] = {
      check_no_control, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_PAGES", NULL, SETTING_BOOL, "true", 0, 0, FIELD(pages),
      "serve the built-in pages under /auth/ (sign-in, sign-up, sign-out, forgot-password, "
-     "reset-password, style.css); off = 404, for a site with its own front end",
+     "reset-password, two-factor, style.css); off = 404, for a site with its own front end",
      NULL, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_PAGES_TEMPLATE_DIR", NULL, SETTING_STRING, NULL, 0, 0, FIELD(pages_template_dir),
      "directory of page templates overriding the built-in ones: `layout.html`, `sign-in.html`, "
      "`sign-up.html`, `sign-out.html`, `forgot-password.html`, `reset-password.html`, "
-     "`message.html`, `style.css` (README \"Built-in pages\")",
+     "`two-factor.html`, `message.html`, `style.css` (README \"Built-in pages\")",
      check_no_control, NULL, SETTING_ON_RELOAD},
 };
 

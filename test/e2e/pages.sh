@@ -4,7 +4,8 @@
 # the return target with a session, sign out, a wrong password re-rendered (401, e-mail kept,
 # password not), sign in, a form from another site refused, a foreign return target refused,
 # and the whole forgot-password way through the mail (authfcgi mail --once into
-# fake-sendmail) to a new password; Apache's ErrorDocument 401 params sent with cgi-fcgi.
+# fake-sendmail) to a new password; Apache's ErrorDocument 401 params sent with cgi-fcgi; an
+# enrolled user's sign-in through /auth/two-factor with a TOTP code computed here.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -40,6 +41,7 @@ AUTHFCGI_SENDMAIL="$(unpriv_tool fake-sendmail) $MAILDIR -t -i"
 export AUTHFCGI_SENDMAIL
 # The test delivers with `authfcgi mail --once`, as cron does.
 export AUTHFCGI_MAIL_POLL_MS=3600000
+export AUTHFCGI_TWO_FACTOR=on
 stack_front lighttpd "$PORT"
 
 EMAIL=pages.$$@example.com
@@ -208,6 +210,56 @@ form "old password" /auth/sign-in "email=${EMAIL/@/%40}&password=$PASSWORD"
 expect "the old password no longer signs in" 401
 form "new password" "/auth/sign-in?callbackURL=%2Fprivate%2F" "email=${EMAIL/@/%40}&password=$NEWPW"
 expect "the new password signs in" 303 /private/
+
+# ---- the second factor (AUTHFCGI_TWO_FACTOR) -----------------------------------------------
+
+# api NAME PATH JSON - a JSON POST from the site, with the jar.
+api() {
+	req "$1" POST "$2" -b "$JAR" -c "$JAR" -H "Origin: $SITE" \
+		-H 'Content-Type: application/json' --data-raw "$3"
+}
+# totp - the authenticator's code now for $TOTP_SECRET (the URI's base32), RFC 6238.
+totp() {
+	$PY - "$TOTP_SECRET" <<'EOF'
+import base64, hashlib, hmac, struct, sys, time
+s = sys.argv[1]
+key = base64.b32decode(s + "=" * (-len(s) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
+EOF
+}
+api "enable" /api/auth/two-factor/enable "{\"password\":\"$NEWPW\"}"
+expect "two-factor enable: 200" 200
+TOTP_SECRET=$($PY -c 'import json, sys, urllib.parse as u
+print(u.parse_qs(u.urlparse(json.loads(sys.argv[1])["totpURI"]).query)["secret"][0])' "$BODY")
+api "enrol" /api/auth/two-factor/verify-totp "{\"code\":\"$(totp)\"}"
+expect "the first code completes the enrolment: 200" 200
+form "sign out before 2fa" /auth/sign-out ""
+expect "signed out" 303 /auth/sign-in
+form "sign in, 2fa" "/auth/sign-in?callbackURL=%2Fprivate%2F" "email=${EMAIL/@/%40}&password=$NEWPW"
+expect "an enrolled user's sign-in form: 303 to the two-factor page" 303 \
+	"/auth/two-factor?callbackURL=%2Fprivate%2F"
+[[ $COOKIES == *better-auth.two_factor=?* && $(session_email) == null ]]
+check $? "the two_factor cookie, no session yet"
+req "two-factor page" GET "/auth/two-factor?callbackURL=%2Fprivate%2F" -b "$JAR"
+expect "GET /auth/two-factor: 200" 200
+shows "it asks for the authenticator's code" 'autocomplete="one-time-code"'
+shows "it offers to trust the device" "Trust this device"
+shows "it offers a backup code" "Use a backup code instead"
+shows "it offers a code by e-mail" 'value="send-otp"'
+CODE=$(totp)
+form "wrong code" "/auth/two-factor?callbackURL=%2Fprivate%2F" \
+	"method=totp&code=$([[ $CODE == 000000 ]] && echo 111111 || echo 000000)"
+expect "a wrong code: 401" 401
+shows "the wrong code is announced" 'role="alert"'
+form "right code" "/auth/two-factor?callbackURL=%2Fprivate%2F" \
+	"method=totp&code=$(totp)&trustDevice=true"
+expect "the right code: 303 to the return target" 303 /private/
+[[ $COOKIES == *better-auth.trust_device=?* ]]
+check $? "trustDevice sets the trust_device cookie"
+[[ $(session_email) == "$EMAIL" ]]
+check $? "signed in with the second factor"
 
 # ---- the same rate limit as the API --------------------------------------------------------
 

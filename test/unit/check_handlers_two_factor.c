@@ -17,18 +17,9 @@
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
+#include "two_factor_fixture.h"
 #include "util/totp.h"
 
-#define BA_SECRET_ROW                                                                              \
-    "bc284d345e40eb892206e5c4efd910d506af190a68db905d2544732491239c8857b103c3e6f582c10924f60d3b"   \
-    "662ead986b75426ea02beb80da6c6330070423c493584cccd68545"
-#define BA_CODES_ROW                                                                               \
-    "427cd74850352258a344dfccbf6b626015c5746d9cbc81556bacc546a7af8fbaaf68929fb0245a7d06f9b6d646"   \
-    "3b9febbecfea890984c3224794df5526c559bf4eb4a78158029e19c8cd1af72c508bf78552914d4e10541b9313"   \
-    "390dc8b1b0adacbfbbececfdb63bebe3fc44efa84f6dd5e08e10b9bc9216eec03bd53fae9663181f076ffa345b"   \
-    "1aae5deaef35437a58287b52091db869a963f472da9b0b330bb3739d57968432342e6e532e9b5201f1ec5bcb228a"
-#define TOTP_KEY "44dsT_NgXKIg7tu7AMf_I-rU0mbxwudD"
-#define BACKUP_CODE "GmS9a-enYZ5"
 #define REDIRECT "{\"twoFactorRedirect\":true,\"twoFactorMethods\":[\"totp\"]}"
 
 /* enrolled - the plugin on, alice enrolled with Better Auth's row. */
@@ -37,22 +28,11 @@ static void enrolled(bool plugin)
     settings.two_factor = plugin;
     harness_app_rebuild(&settings);
     seed_alice();
-    fake_store_add_two_factor(fs, "87zbpYuGDXaXmqpiDW7K9RpCSyl7duUB", ALICE_ID, BA_SECRET_ROW,
-                              BA_CODES_ROW, true);
+    fake_store_add_two_factor(fs, BA_TWO_FACTOR_ID, ALICE_ID, BA_SECRET_ROW, BA_CODES_ROW, true);
     fake_store_user(fs, ALICE_ID)->two_factor_enabled = true;
 }
 
-/* cookie_pair - "name=value" of the Set-Cookie line of r that starts with name=, in the arena. */
-static const char *cookie_pair(const struct response *r, const char *name)
-{
-    for (size_t i = 0; i < handler_harness_header_count(r, "Set-Cookie"); i++) {
-        const char *line = handler_harness_header_nth(r, "Set-Cookie", i);
-
-        if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == '=')
-            return arena_strndup(arena, line, strcspn(line, ";"));
-    }
-    return NULL;
-}
+#define cookie_pair(r, name) handler_harness_cookie_pair(arena, (r), (name))
 
 static const char *code_now(int step)
 {

@@ -3,19 +3,23 @@
  * autocomplete, the error tied to the inputs), forms read from urlencoded bodies (bad encodings
  * too), their outcome (303 with the session cookie to the checked return target, or the form
  * again with the route's status and the e-mail kept, never the password), and that the JSON
- * API's rules apply unchanged: rate limits, Origin checks, password rules. */
+ * API's rules apply unchanged: rate limits, Origin checks, password rules. The two-factor page
+ * (issue 12, item 3) uses Better Auth's twoFactor row (two_factor_fixture.h) given to alice. */
 #include "config.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/page_view.h"
 #include "auth/pages.h"
 #include "flows_world.h"
+#include "two_factor_fixture.h"
 #include "util/html.h"
+#include "util/totp.h"
 
 #include <json-c/json.h>
 
@@ -570,6 +574,204 @@ START_TEST(test_templates_from_directory)
 }
 END_TEST
 
+/* ---- the second factor ------------------------------------------------------------------- */
+
+#define TARGET_Q "callbackURL=%2Fprivate%2Fa"
+#define TWO_FACTOR_PAGE "/auth/two-factor?" TARGET_Q
+#define TF_COOKIE "better-auth.two_factor"
+/* A second-step form from the browser: its two_factor cookie, the page's Origin. */
+#define SEND_2FA(cookie_, body_)                                                                   \
+    SEND("/two-factor", .query = TARGET_Q, .cookie = (cookie_), .origin = FRONT, .body = (body_))
+
+/* enroll - the plugin on, alice enrolled with Better Auth's row. */
+static void enroll(void)
+{
+    configure((struct config){.two_factor = true});
+    seed_alice();
+    fake_store_add_two_factor(fs, BA_TWO_FACTOR_ID, ALICE_ID, BA_SECRET_ROW, BA_CODES_ROW, true);
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = true;
+}
+
+/* signed_in_first - the sign-in form's 303 to the two-factor page: its two_factor cookie. */
+static const char *signed_in_first(void)
+{
+    size_t sessions = fake_store_session_count(fs, ALICE_ID);
+    struct response r = SEND("/sign-in", .query = TARGET_Q, .body = ALICE_FORM);
+    const char *pair = handler_harness_cookie_pair(arena, &r, TF_COOKIE);
+
+    assert_see_other(&r, TWO_FACTOR_PAGE);
+    ck_assert(!session_cookie_set(&r));
+    ck_assert_ptr_nonnull(pair);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), sessions);
+    return pair;
+}
+
+static const char *code_now(void)
+{
+    char *out = arena_alloc(arena, TOTP_MAX_DIGITS + 1);
+
+    ck_assert_int_eq(totp_hotp((const uint8_t *)TOTP_KEY, 32, (uint64_t)(time(NULL) / 30), 6, out),
+                     0);
+    return out;
+}
+
+/* Without the plugin there is no such page, and sign-in goes straight to the target. */
+START_TEST(test_two_factor_page_off)
+{
+    struct response r;
+
+    seed_alice();
+    r = PAGE("/two-factor");
+    ck_assert_int_eq(r.status, 404);
+    r = SEND("/two-factor", .body = "code=123456");
+    ck_assert_int_eq(r.status, 404);
+}
+END_TEST
+
+/* The page asks for the authenticator's code with "trust this device", offers a backup code
+ * and a code by e-mail; without a pending sign-in it sends the browser back to sign in. */
+START_TEST(test_two_factor_page)
+{
+    const char *cookie;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    r = PAGE("/two-factor", .query = TARGET_Q, .cookie = cookie);
+    assert_html(&r, 200);
+    has(r, "<title>Two-factor sign-in</title>");
+    has(r, "action=\"/auth/two-factor?callbackURL=%2Fprivate%2Fa\"");
+    has(r, "<label for=\"code\">Code from your authenticator app</label>");
+    has(r, "autocomplete=\"one-time-code\"");
+    has(r, "name=\"trustDevice\" value=\"true\"> Trust this device");
+    has(r, "<label for=\"backupCode\">Backup code</label>");
+    has(r, "name=\"method\" value=\"send-otp\"");
+    has(r, "href=\"/auth/sign-in?callbackURL=%2Fprivate%2Fa\"");
+    r = PAGE("/two-factor", .query = TARGET_Q);
+    assert_see_other(&r, "/auth/sign-in?" TARGET_Q);
+    /* Without mail, no code by e-mail. */
+    configure((struct config){.two_factor = true, .no_mail = true});
+    r = PAGE("/two-factor", .query = TARGET_Q, .cookie = cookie);
+    assert_html(&r, 200);
+    lacks(r, "send-otp");
+}
+END_TEST
+
+/* A wrong code shows the form again with the route's 401; the right one signs in, trusting
+ * the device when asked, and goes to the return target. */
+START_TEST(test_two_factor_totp)
+{
+    const char *cookie, *code;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    code = code_now();
+    if (strcmp(code, "000000") != 0) {
+        r = SEND_2FA(cookie, "method=totp&code=000000");
+        assert_html(&r, 401);
+        has(r, "The code is wrong or has expired.");
+        has(r, "aria-invalid=\"true\"");
+        ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+    }
+    r = SEND_2FA(cookie, arena_printf(arena, "method=totp&code=%s&trustDevice=true", code_now()));
+    assert_see_other(&r, "/private/a");
+    ck_assert(session_cookie_set(&r));
+    ck_assert_ptr_nonnull(handler_harness_cookie_pair(arena, &r, "better-auth.trust_device"));
+    ck_assert_str_eq(handler_harness_cookie_pair(arena, &r, TF_COOKIE), TF_COOKIE "=");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1);
+    /* The challenge is used up: back to sign in. */
+    r = SEND_2FA(cookie, arena_printf(arena, "code=%s", code_now()));
+    assert_see_other(&r, "/auth/sign-in?" TARGET_Q);
+}
+END_TEST
+
+/* A backup code instead of the authenticator's; the fifth wrong code ends the sign-in. */
+START_TEST(test_two_factor_backup_code_and_attempts)
+{
+    const char *cookie;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    r = SEND_2FA(cookie, "method=backup&code=wrong-code");
+    assert_html(&r, 401);
+    has(r, "The backup code is wrong or was used already.");
+    r = SEND_2FA(cookie, "method=backup&code=" BACKUP_CODE);
+    assert_see_other(&r, "/private/a");
+    ck_assert(session_cookie_set(&r));
+    ck_assert_ptr_null(handler_harness_cookie_pair(arena, &r, "better-auth.trust_device"));
+
+    cookie = signed_in_first();
+    for (int i = 0; i < 5; i++)
+        r = SEND_2FA(cookie, "method=backup&code=wrong-code");
+    r = SEND_2FA(cookie, "method=backup&code=wrong-code");
+    ck_assert_int_eq(r.status, 400);
+    has(r, "Too many wrong codes. Sign in again.");
+    ck_assert_str_eq(handler_harness_cookie_pair(arena, &r, TF_COOKIE), TF_COOKIE "=");
+}
+END_TEST
+
+/* A code by e-mail: the page says it was sent and asks for it; a wrong one keeps that form. */
+START_TEST(test_two_factor_code_by_mail)
+{
+    const char *cookie;
+    struct response r;
+    size_t mails;
+
+    enroll();
+    cookie = signed_in_first();
+    mails = fake_store_mail_count(fs);
+    r = SEND_2FA(cookie, "method=send-otp");
+    assert_html(&r, 200);
+    ck_assert_uint_eq(fake_store_mail_count(fs), mails + 1);
+    has(r, "We sent a code to your e-mail address.");
+    has(r, "<label for=\"otpCode\">Code from the e-mail</label>");
+    r = SEND_2FA(cookie, "method=otp&code=000000");
+    ck_assert_int_eq(r.status, 401);
+    has(r, "<label for=\"otpCode\">Code from the e-mail</label>");
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* A return target the API would refuse is refused here too, before any code is checked. */
+START_TEST(test_two_factor_refuses_foreign_target)
+{
+    const char *cookie;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    r = SEND("/two-factor", .query = "callbackURL=https%3A%2F%2Fevil.example%2F", .cookie = cookie,
+             .origin = FRONT, .body = arena_printf(arena, "code=%s", code_now()));
+    assert_html(&r, 403);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* two-factor.html from AUTHFCGI_PAGES_TEMPLATE_DIR, with the code-by-e-mail forms where it
+ * puts {{otp}}. */
+START_TEST(test_two_factor_template_from_directory)
+{
+    const char *cookie;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    strcpy(template_dir, "/tmp/check_pages.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(template_dir));
+    write_template("two-factor.html", "<p>Custom 2FA</p>{{error}}<div>{{otp}}</div>");
+    configure((struct config){.two_factor = true, .pages_template_dir = template_dir});
+    r = PAGE("/two-factor", .query = TARGET_Q, .cookie = cookie);
+    assert_html(&r, 200);
+    has(r, "<p>Custom 2FA</p><div><form method=\"post\" action=\"/auth/two-factor?" TARGET_Q);
+    has(r, "value=\"send-otp\"");
+    lacks(r, "authenticator");
+    unlink(arena_printf(arena, "%s/two-factor.html", template_dir));
+    rmdir(template_dir);
+}
+END_TEST
+
 static Suite *pages_suite(void)
 {
     Suite *s = suite_create("pages");
@@ -600,6 +802,13 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_reset_page_errors);
     tcase_add_test(tc, test_redirect_url_is_return_target);
     tcase_add_test(tc, test_templates_from_directory);
+    tcase_add_test(tc, test_two_factor_page_off);
+    tcase_add_test(tc, test_two_factor_page);
+    tcase_add_test(tc, test_two_factor_totp);
+    tcase_add_test(tc, test_two_factor_backup_code_and_attempts);
+    tcase_add_test(tc, test_two_factor_code_by_mail);
+    tcase_add_test(tc, test_two_factor_refuses_foreign_target);
+    tcase_add_test(tc, test_two_factor_template_from_directory);
     suite_add_tcase(s, tc);
     return s;
 }

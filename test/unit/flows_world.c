@@ -41,6 +41,7 @@ static struct settings configured(struct config cfg)
     s.revoke_sessions_on_reset = !cfg.keep_sessions;
     s.pages = !cfg.no_pages;
     s.pages_template_dir = (char *)cfg.pages_template_dir;
+    s.two_factor = cfg.two_factor;
     return s;
 }
 

@@ -63,6 +63,7 @@ struct config {
     bool hash;     /* AUTHFCGI_SESSION_STORAGE=hash (the suite runs plain, as Better Auth stores) */
     bool no_pages; /* AUTHFCGI_PAGES=off */
     const char *pages_template_dir; /* AUTHFCGI_PAGES_TEMPLATE_DIR */
+    bool two_factor;                /* AUTHFCGI_TWO_FACTOR */
 };
 
 /* The world itself (fs, arena, settings, app, app_ready) is harness_app.h's. */

@@ -85,6 +85,17 @@ const char *handler_harness_header(const struct response *r, const char *name)
     return handler_harness_header_nth(r, name, 0);
 }
 
+const char *handler_harness_cookie_pair(struct arena *a, const struct response *r, const char *name)
+{
+    for (size_t i = 0; i < handler_harness_header_count(r, "Set-Cookie"); i++) {
+        const char *line = handler_harness_header_nth(r, "Set-Cookie", i);
+
+        if (strncmp(line, name, strlen(name)) == 0 && line[strlen(name)] == '=')
+            return arena_strndup(a, line, strcspn(line, ";"));
+    }
+    return NULL;
+}
+
 void handler_harness_check_answer(const struct response *r, int status, const char *text, int line)
 {
     const char *body = r->body != NULL ? r->body : "(none)";

@@ -95,6 +95,10 @@ size_t handler_harness_header_count(const struct response *r, const char *name);
  * belongs to the response. handler_harness_header is the first one. */
 const char *handler_harness_header_nth(const struct response *r, const char *name, size_t n);
 const char *handler_harness_header(const struct response *r, const char *name);
+/* handler_harness_cookie_pair - "name=value" of the Set-Cookie line of r that starts with
+ * name=, in the arena; NULL = none. */
+const char *handler_harness_cookie_pair(struct arena *a, const struct response *r,
+                                        const char *name);
 
 /* handler_harness_check_answer - status and exact body text (NULL: no body at all); line is
  * the caller's, for the message. */
