@@ -474,7 +474,6 @@ END_TEST
  * stop-impersonating-nosession] */
 START_TEST(test_impersonate_refused)
 {
-    fake_store_user(fs, BOB_ID)->role = strdup("admin,user");
     free(fake_store_user(fs, BOB_ID)->role);
     fake_store_user(fs, BOB_ID)->role = strdup("admin,user");
     expect(admin_post("impersonate-user", H_COOKIE, BOB_JSON("")), 403,
