@@ -1,16 +1,23 @@
--- contrib/bench/api.lua - wrk script of contrib/bench/api-bench.sh for the two measured calls:
---   BENCH_MODE=get-session  GET /api/auth/get-session with Cookie: $BENCH_COOKIE
---   BENCH_MODE=sign-in      POST /api/auth/sign-in/email {"email":$BENCH_EMAIL,"password":$BENCH_PASSWORD}
--- A response counts as bad unless it is a 200 carrying what the call is for (a session, a
--- token): get-session answers 200 `null` when it finds no session, which wrk's own error count
--- would miss. done() prints one machine-readable line:
+-- contrib/bench/api.lua - wrk script of contrib/bench/api-bench.sh and authz-bench.sh:
+--   BENCH_MODE=get-session  GET /api/auth/get-session with Cookie: $BENCH_COOKIE. Good = 200
+--                           with a session (get-session answers 200 `null` without one).
+--   BENCH_MODE=sign-in      POST /api/auth/sign-in/email {"email":$BENCH_EMAIL,"password":$BENCH_PASSWORD}.
+--                           Good = 200 with a token.
+--   BENCH_MODE=page         GET the URL's path (a 1 KiB static file); Cookie: $BENCH_COOKIE
+--                           when set. Good = 200 with the file's marker "authfcgi-bench-1k".
+-- Anything else counts as bad (a sign-in redirect, a 401, a 500 from a failed subrequest),
+-- which wrk's own error count would miss. done() prints one machine-readable line:
 --   BENCH requests=N duration_us=N p50_us=N p99_us=N max_us=N bad=N errors=N
 local mode = os.getenv("BENCH_MODE") or "get-session"
+local cookie = os.getenv("BENCH_COOKIE") or ""
 
 if mode == "get-session" then
+    if cookie == "" then
+        error("BENCH_COOKIE not set")
+    end
     wrk.method = "GET"
     wrk.path = "/api/auth/get-session"
-    wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE") or error("BENCH_COOKIE not set")
+    wrk.headers["Cookie"] = cookie
     want = '{"session":'
 elseif mode == "sign-in" then
     local email = os.getenv("BENCH_EMAIL") or error("BENCH_EMAIL not set")
@@ -20,8 +27,14 @@ elseif mode == "sign-in" then
     wrk.headers["Content-Type"] = "application/json"
     wrk.body = string.format('{"email":"%s","password":"%s"}', email, password)
     want = '"token":"'
+elseif mode == "page" then
+    wrk.method = "GET"
+    if cookie ~= "" then
+        wrk.headers["Cookie"] = cookie
+    end
+    want = "authfcgi-bench-1k"
 else
-    error("BENCH_MODE must be get-session or sign-in")
+    error("BENCH_MODE must be get-session, sign-in or page")
 end
 
 local threads = {}

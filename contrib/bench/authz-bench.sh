@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # contrib/bench/authz-bench.sh - the protected-path benchmark of issue 11, in one invocation: a
 # throwaway PostgreSQL, `authfcgi migrate`, a user signed up through the pool, and one nginx
-# serving the same 1 KiB static file four ways, measured with wrk (protect.lua) in turn:
+# serving the same 1 KiB static file four ways, measured with wrk (api.lua) in turn:
 #   static     unprotected
 #   trivial    behind auth_request to the trivial authorizer (allow.c: libfcgi answering 200,
 #              as many workers as authfcgi runs)
@@ -238,7 +238,7 @@ run_wrk() {
 	for i in 0 1 2; do t0[i]=$([[ -n ${roots[i]} ]] && tree_ticks "${roots[i]}" || echo 0); done
 	BENCH_MODE=$mode BENCH_COOKIE=$cookie timeout $((DURATION + 60)) \
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
-		-s "$BENCH/protect.lua" "$URL$path" >"$out" 2>&1 || {
+		-s "$BENCH/api.lua" "$URL$path" >"$out" 2>&1 || {
 		cat "$out" >&2
 		die "wrk failed ($key)"
 	}
