@@ -39,9 +39,11 @@
 #                over TLS, over TLS from authfcgi, plaintext ones pg_hba.conf refused);
 #                test/e2e/tls_suite.sh reads it to prove a suite's traffic was encrypted.
 #   PG_MAX_CONNECTIONS=N        max_connections (default 100); below 10, one slot stays
-#                reserved for superusers (so pg_psql still gets in when the roles of
-#                pg_add_role have filled the rest) and WAL senders are off (PostgreSQL refuses
-#                max_connections <= reserved slots + WAL senders).
+#                reserved for superusers and WAL senders are off (PostgreSQL refuses
+#                max_connections <= reserved slots + WAL senders). The reserved slot is not a
+#                guarantee: a role's connection holds a slot while it authenticates, before the
+#                server refuses it, so while clients keep retrying pg_psql can meet "too many
+#                clients"; ask the server what you need before they start.
 #   AUTHFCGI_TEST_VIA_PGBOUNCER=1   also start PgBouncer in pool_mode=transaction in front of
 #                the cluster (test/lib/pgbouncer.sh): DATABASE_URL points at it and
 #                AUTHFCGI_DB_POOLER=transaction is exported; psql and PG_DIRECT_URL stay direct.
