@@ -64,9 +64,6 @@ for t in wrk curl pkg-config "${CC:-cc}"; do
 done
 
 bench_binary "$BENCH_BUILDDIR/authfcgi"
-if ldd "$AUTHFCGI_BIN" 2>/dev/null | grep -q 'libasan'; then
-	echo "api-bench: warning: $AUTHFCGI_BIN is a sanitizer build; its figures say little" >&2
-fi
 COST=${AUTHFCGI_PASSWORD_COST:-0}
 export AUTHFCGI_PASSWORD_COST=$COST
 

@@ -31,9 +31,13 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/contrib/bench
+BENCH_NAME=authz-bench
+# shellcheck source=contrib/bench/lib.sh
+source "$BENCH/lib.sh"
+# shellcheck source=contrib/bench/ticks.sh
+source "$BENCH/ticks.sh"
 DURATION=10 CONNECTIONS=64 THREADS=2 WORKERS=0 LOG_DIR="" LOG_LEVEL=info
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'; }
 while (($#)); do
 	case $1 in
 	--duration) DURATION=$2 && shift ;;
@@ -47,11 +51,6 @@ while (($#)); do
 	esac
 	shift
 done
-die() {
-	echo "authz-bench: $*" >&2
-	exit 1
-}
-int_in() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 int_in "$DURATION" 1 120 || die "--duration must be 1..120 seconds"
 int_in "$CONNECTIONS" 1 1024 || die "--connections must be 1..1024"
 int_in "$THREADS" 1 64 || die "--threads must be 1..64"
@@ -59,31 +58,8 @@ int_in "$WORKERS" 0 256 || die "--workers must be 0..256"
 for t in wrk curl nginx pkg-config "${CC:-cc}"; do
 	command -v "$t" >/dev/null || die "$t not installed"
 done
-
-export top_srcdir=$SRC
-top_builddir=${top_builddir:-$SRC/var/build}
-AUTHFCGI_BIN=${AUTHFCGI_BIN:-$top_builddir/authfcgi}
-[[ -x $AUTHFCGI_BIN ]] || die "no binary at $AUTHFCGI_BIN: run ./deploy/quickstart up (or set AUTHFCGI_BIN)"
-if ldd "$AUTHFCGI_BIN" 2>/dev/null | grep -q 'libasan'; then
-	echo "authz-bench: warning: $AUTHFCGI_BIN is a sanitizer build; its figures say little" >&2
-fi
-
-# shellcheck source=test/lib/common.sh
-source "$SRC/test/lib/common.sh"
-# shellcheck source=test/lib/pg.sh
-source "$SRC/test/lib/pg.sh"
-# shellcheck source=test/lib/pool.sh
-source "$SRC/test/lib/pool.sh"
-# shellcheck source=contrib/bench/ticks.sh
-source "$BENCH/ticks.sh"
-
-tmpdir_new
-if [[ -n $LOG_DIR ]]; then
-	mkdir -p "$LOG_DIR" && LOG_DIR=$(cd "$LOG_DIR" && pwd)
-else
-	LOG_DIR=$TEST_TMP/logs && mkdir -p "$LOG_DIR"
-fi
-say() { printf 'authz-bench: %s\n' "$*" >&2; }
+bench_binary "$BENCH_BUILDDIR/authfcgi"
+bench_logs "$LOG_DIR"
 START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "logs in $LOG_DIR; load average at start: $START_LOAD"
 
@@ -95,13 +71,9 @@ mkdir -p "$BIN"
 	$(pkg-config --cflags --libs fcgi) || die "cannot build allow.c"
 
 # ---- database and the pool (cookie cache off first)
-pg_start
+bench_db
 PG_POSTMASTER=$(head -n 1 "$PG_DATADIR/postmaster.pid")
 CLK_TCK=$(getconf CLK_TCK)
-"$AUTHFCGI_BIN" migrate >"$LOG_DIR/migrate.log" 2>&1 || {
-	cat "$LOG_DIR/migrate.log" >&2
-	die "authfcgi migrate failed"
-}
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_WORKERS=$WORKERS AUTHFCGI_COOKIE_CACHE=false
 export AUTHFCGI_LOG_LEVEL=$LOG_LEVEL
 # Below info the pool logs no worker_ready line to wait for: wait for the socket and the

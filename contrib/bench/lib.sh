@@ -1,5 +1,5 @@
 # contrib/bench/lib.sh - the start-up the benchmarks that run their own stack share
-# (api-bench.sh, timing.sh): messages under the benchmark's name, the usage text from the
+# (api-bench.sh, authz-bench.sh, timing.sh, two_factor.sh): messages under the benchmark's name, the usage text from the
 # script's header, the binary to measure, the test libraries (common, pg, pool, front), a log
 # directory and a migrated throwaway PostgreSQL.
 #
@@ -35,7 +35,7 @@ say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 int_in() { [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 && $1 <= $3)); }
 
 # bench_binary CANDIDATE... - AUTHFCGI_BIN from the environment, else the first executable
-# CANDIDATE; made absolute and exported. No binary ends the run.
+# CANDIDATE; made absolute and exported. No binary ends the run; a sanitizer build is named.
 bench_binary() {
 	local bin=$_BENCH_GIVEN_BIN c
 	if [[ -z $bin ]]; then
@@ -45,6 +45,9 @@ bench_binary() {
 	[[ -x $bin ]] || die "no binary at $bin: run ./deploy/quickstart up, build one, or set AUTHFCGI_BIN"
 	AUTHFCGI_BIN=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 	export AUTHFCGI_BIN
+	if ldd "$AUTHFCGI_BIN" 2>/dev/null | grep -q 'libasan'; then
+		say "warning: $AUTHFCGI_BIN is a sanitizer build; its figures say little"
+	fi
 }
 
 # bench_logs DIR - the private temporary directory (TEST_TMP, removed at the end) and LOG_DIR:
