@@ -67,7 +67,7 @@ static bool query_flag_truthy(const char *query, const char *name)
  * client's text, of any length up to COOKIE_VALUE_MAX, and one of a length we never issue is
  * no session (COOKIE_INVALID), not an internal error. */
 static enum cookie_status read_presented_token(const struct app *app, const struct request *req,
-                                               struct session_state *st)
+                                               struct arena *arena, struct session_state *st)
 {
     char value[COOKIE_VALUE_MAX + 1];
     enum cookie_status cs = COOKIE_ABSENT;
@@ -82,7 +82,7 @@ static enum cookie_status read_presented_token(const struct app *app, const stru
                                 sizeof(value));
     if (cs == COOKIE_OK) {
         if (strlen(value) == RANDOM_TOKEN_LEN) {
-            memcpy(st->token, value, RANDOM_TOKEN_LEN + 1);
+            st->token = arena_strdup(arena, value);
             st->via_bearer = bearer;
         } else {
             cs = COOKIE_INVALID;
@@ -245,7 +245,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
     int64_t now = 0;
 
     memset(st, 0, sizeof(*st));
-    cs = read_presented_token(app, req, st);
+    st->token = "";
+    cs = read_presented_token(app, req, resp->arena, st);
     if (cs == COOKIE_FAIL) {
         st->failure = FAIL_COOKIE_VERIFY;
         return DB_FAIL;
@@ -254,7 +255,7 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         /* Unsigned, tampered, garbage or of a length we never issue: not a session, and no
          * database lookup is spent on it. */
         st->found = SESSION_NONE;
-        st->token[0] = '\0';
+        st->token = "";
         return DB_OK;
     }
     if (from_cookie_cache(app, req, resp, st, &rc))
@@ -270,7 +271,7 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
     if (rc != DB_OK || st->found != SESSION_VALID)
         return rc;
     /* Clients see their own raw token, never the stored digest. */
-    st->session.token = arena_strdup(resp->arena, st->token);
+    st->session.token = st->token;
     if (refresh && write_cookie_cache(app, req, resp, st) != 0)
         return DB_FAIL;
     return DB_OK;

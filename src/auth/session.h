@@ -33,9 +33,10 @@ enum session_found {
 
 struct session_state {
     enum session_found found;
-    struct session_record session;    /* when VALID; token field holds the RAW token */
-    struct user_record user;          /* when VALID */
-    char token[RANDOM_TOKEN_LEN + 1]; /* the raw token presented (VALID and STALE) */
+    struct session_record session; /* when VALID; token field holds the RAW token */
+    struct user_record user;       /* when VALID */
+    const char *token; /* the raw token presented (VALID and STALE), else ""; in the request's
+                          arena, which wipes it */
     bool via_bearer;
     bool dont_remember;       /* a valid dont_remember cookie came with the request */
     enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was

@@ -161,6 +161,7 @@ START_TEST(test_resolve_valid)
                      DB_OK);
     ck_assert_int_eq(st.found, SESSION_VALID);
     ck_assert_str_eq(st.token, H_TOKEN);
+    ck_assert(arena_holds(arena, st.token, sizeof H_TOKEN)); /* wiped when the request ends */
     ck_assert_str_eq(st.session.token, H_TOKEN);
     ck_assert_str_eq(st.session.id, H_ID);
     ck_assert_str_eq(st.user.id, ALICE_ID);
@@ -290,6 +291,7 @@ START_TEST(test_resolve_bearer)
     ck_assert_int_eq(st.found, SESSION_VALID);
     ck_assert(st.via_bearer);
     ck_assert_str_eq(st.token, H_TOKEN);
+    ck_assert(arena_holds(arena, st.token, sizeof H_TOKEN));
 }
 END_TEST
 
