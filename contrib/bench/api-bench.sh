@@ -59,9 +59,7 @@ int_in "$THREADS" 1 64 || die "--threads must be 1..64"
 int_in "$WORKERS" 0 256 || die "--workers must be 0..256"
 int_in "$SIGNIN_RATE" 1 1000 || die "--signin-rate must be 1..1000"
 for f in $FRONTS; do [[ $f == nginx || $f == lighttpd ]] || die "--fronts: nginx and/or lighttpd"; done
-for t in wrk curl pkg-config "${CC:-cc}"; do
-	command -v "$t" >/dev/null || die "$t not installed"
-done
+bench_need wrk curl pkg-config "${CC:-cc}"
 
 bench_binary "$BENCH_BUILDDIR/authfcgi"
 COST=${AUTHFCGI_PASSWORD_COST:-0}
@@ -70,18 +68,10 @@ export AUTHFCGI_PASSWORD_COST=$COST
 bench_logs "$LOG_DIR"
 # shellcheck source=contrib/bench/ticks.sh
 source "$BENCH/ticks.sh"
-START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-say "logs in $LOG_DIR; load average at start: $START_LOAD"
 
-# ---- the two helper programs, built here with pkg-config (not part of `make`)
-BIN=$TEST_TMP/bin
-mkdir -p "$BIN"
-# shellcheck disable=SC2046 # pkg-config prints several words on purpose
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -o "$BIN/baseline" "$BENCH/baseline.c" \
-	$(pkg-config --cflags --libs fcgi libpq json-c libcrypto) || die "cannot build baseline.c"
-# shellcheck disable=SC2046
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -o "$BIN/hashrate" "$BENCH/hashrate.c" \
-	$(pkg-config --cflags --libs libxcrypt) || die "cannot build hashrate.c"
+# ---- the two helper programs
+bench_cc baseline fcgi libpq json-c libcrypto
+bench_cc hashrate libxcrypt
 
 # ---- the hash ceiling: one process per core. Measured at the start and again right before
 # each sign-in run, which is compared with the latter (a shared machine's speed drifts).
@@ -89,7 +79,7 @@ NCPU=$(nproc)
 # hash_ceiling KEY - hashrate for 5 s; sets R[KEY,hash] (hashes/s) and R[KEY,hash_ms].
 hash_ceiling() {
 	local line
-	line=$("$BIN/hashrate" "$COST" 5 "$NCPU") || die "hashrate failed"
+	line=$("$BENCH_BIN/hashrate" "$COST" 5 "$NCPU") || die "hashrate failed"
 	R[$1,hash]=$(sed -n 's/.*hashes_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
 	R[$1,hash_ms]=$(sed -n 's/.*ms_per_hash=\([0-9.]*\).*/\1/p' <<<"$line")
 	HASH_SETTING=$(sed -n 's/.*setting=\(.*\)/\1/p' <<<"$line")
@@ -111,7 +101,7 @@ NWORKERS=$(pool_worker_pids | grep -c .)
 say "authfcgi serve: $NWORKERS workers (pid $POOL_PID)"
 
 BASELINE_SOCKET=$TEST_TMP/baseline.sock
-"$BIN/baseline" "$BASELINE_SOCKET" "$NWORKERS" >"$LOG_DIR/baseline.log" 2>&1 </dev/null &
+"$BENCH_BIN/baseline" "$BASELINE_SOCKET" "$NWORKERS" >"$LOG_DIR/baseline.log" 2>&1 </dev/null &
 BASELINE_PID=$!
 on_exit "kill $BASELINE_PID 2>/dev/null; wait $BASELINE_PID 2>/dev/null"
 for ((i = 0; i < 100; i++)); do [[ -S $BASELINE_SOCKET ]] && break; sleep 0.05; done

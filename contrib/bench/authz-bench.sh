@@ -31,7 +31,7 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/contrib/bench
-BENCH_NAME=authz-bench
+BENCH_NAME='authz-bench'
 # shellcheck source=contrib/bench/lib.sh
 source "$BENCH/lib.sh"
 # shellcheck source=contrib/bench/ticks.sh
@@ -55,20 +55,12 @@ int_in "$DURATION" 1 120 || die "--duration must be 1..120 seconds"
 int_in "$CONNECTIONS" 1 1024 || die "--connections must be 1..1024"
 int_in "$THREADS" 1 64 || die "--threads must be 1..64"
 int_in "$WORKERS" 0 256 || die "--workers must be 0..256"
-for t in wrk curl nginx pkg-config "${CC:-cc}"; do
-	command -v "$t" >/dev/null || die "$t not installed"
-done
+bench_need wrk curl nginx pkg-config "${CC:-cc}"
 bench_binary "$BENCH_BUILDDIR/authfcgi"
 bench_logs "$LOG_DIR"
-START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-say "logs in $LOG_DIR; load average at start: $START_LOAD"
 
-# ---- the trivial authorizer, built here (not part of `make`)
-BIN=$TEST_TMP/bin
-mkdir -p "$BIN"
-# shellcheck disable=SC2046 # pkg-config prints several words on purpose
-"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -o "$BIN/allow" "$BENCH/allow.c" \
-	$(pkg-config --cflags --libs fcgi) || die "cannot build allow.c"
+# ---- the trivial authorizer
+bench_cc allow fcgi
 
 # ---- database and the pool (cookie cache off first)
 bench_db
@@ -90,7 +82,7 @@ NWORKERS=$(pool_worker_pids | grep -c .)
 say "authfcgi serve: $NWORKERS workers (pid $POOL_PID), cookie cache off"
 
 ALLOW_SOCKET=$TEST_TMP/allow.sock
-"$BIN/allow" "$ALLOW_SOCKET" "$NWORKERS" >"$LOG_DIR/allow.log" 2>&1 </dev/null &
+"$BENCH_BIN/allow" "$ALLOW_SOCKET" "$NWORKERS" >"$LOG_DIR/allow.log" 2>&1 </dev/null &
 ALLOW_PID=$!
 on_exit "kill $ALLOW_PID 2>/dev/null; wait $ALLOW_PID 2>/dev/null"
 for ((i = 0; i < 100; i++)); do [[ -S $ALLOW_SOCKET ]] && break; sleep 0.05; done

@@ -4,7 +4,8 @@
 # directory and a migrated throwaway PostgreSQL.
 #
 # Usage: BENCH_NAME=timing; source "$SRC/contrib/bench/lib.sh" first thing (before the
-# options); then bench_binary CANDIDATE..., bench_logs DIR, bench_db.
+# options); then bench_need TOOL..., bench_binary CANDIDATE..., bench_logs DIR, bench_db,
+# bench_cc NAME PKG....
 # shellcheck shell=bash
 
 : "${BENCH_NAME:?set BENCH_NAME before sourcing contrib/bench/lib.sh}"
@@ -50,8 +51,15 @@ bench_binary() {
 	fi
 }
 
+# bench_need TOOL... - every TOOL is on PATH, or the run ends naming the first one missing.
+bench_need() {
+	local t
+	for t; do command -v "$t" >/dev/null || die "$t not installed"; done
+}
+
 # bench_logs DIR - the private temporary directory (TEST_TMP, removed at the end) and LOG_DIR:
-# DIR made absolute, or TEST_TMP/logs when DIR is empty.
+# DIR made absolute, or TEST_TMP/logs when DIR is empty. Says where, with the binary and the
+# load average, which START_LOAD keeps for the report.
 bench_logs() {
 	tmpdir_new
 	if [[ -n $1 ]]; then
@@ -59,6 +67,20 @@ bench_logs() {
 	else
 		LOG_DIR=$TEST_TMP/logs && mkdir -p "$LOG_DIR"
 	fi
+	START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+	say "binary $AUTHFCGI_BIN; logs in $LOG_DIR; load average at start: $START_LOAD"
+}
+
+# bench_cc NAME PKG... - build contrib/bench/NAME.c (a helper program, not part of `make`)
+# against the pkg-config packages PKG into BENCH_BIN/NAME (BENCH_BIN: TEST_TMP/bin).
+bench_cc() {
+	local name=$1
+	shift
+	BENCH_BIN=$TEST_TMP/bin
+	mkdir -p "$BENCH_BIN"
+	# shellcheck disable=SC2046 # pkg-config prints several words on purpose
+	"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -o "$BENCH_BIN/$name" "$BENCH_SRC/contrib/bench/$name.c" \
+		$(pkg-config --cflags --libs "$@") || die "cannot build $name.c"
 }
 
 # bench_db - a throwaway PostgreSQL (pg_start) migrated by `authfcgi migrate`, whose output

@@ -46,11 +46,10 @@ done
 int_in "$SAMPLES" 1 100000 || die "--samples must be 1..100000"
 int_in "$OLD_COST" 1 11 || die "--old-cost must be 1..11"
 int_in "$WORKERS" 1 64 || die "--workers must be 1..64"
-for t in curl python3; do command -v "$t" >/dev/null || die "$t not installed"; done
+bench_need curl python3
 
 bench_binary "$SRC/authfcgi" "$BENCH_BUILDDIR/authfcgi"
 bench_logs "$LOG_DIR"
-say "binary $AUTHFCGI_BIN; logs in $LOG_DIR; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 bench_db
 # The test harness turns durability off; a commit that waits for the WAL flush, as in

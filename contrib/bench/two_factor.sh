@@ -30,11 +30,10 @@ while (($#)); do
 done
 int_in "$SAMPLES" 1 100000 || die "--samples must be 1..100000"
 int_in "$WORKERS" 1 64 || die "--workers must be 1..64"
-command -v python3 >/dev/null || die "python3 not installed"
+bench_need python3
 
 bench_binary "$SRC/authfcgi" "$BENCH_BUILDDIR/authfcgi"
 bench_logs "$LOG_DIR"
-say "binary $AUTHFCGI_BIN; logs in $LOG_DIR; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench_db
 PORT=$(free_port)
 export AUTHFCGI_BASE_URL=http://127.0.0.1:$PORT
