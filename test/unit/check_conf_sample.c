@@ -10,34 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "generated_doc.h"
 #include "global/settings.h"
 
 /* Everything after this line of the sample is generated from the table. */
 #define MARKER                                                                                     \
     "# ---- settings: generated from src/global/settings.c, checked by "                           \
     "test/unit/check_conf_sample"
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len - 1 == 0) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    buf[len] = '\0';
-    fclose(f);
-    return buf;
-}
 
 /* The generated part: per setting its doc line, its alias, whether it is restart-only, and
  * `#NAME = default`. */
@@ -63,35 +42,22 @@ static char *expected_settings(void)
     return text;
 }
 
+#define SAMPLE "deploy/authfcgi.conf.sample"
+
 static const char *sample_path(void)
 {
     static char path[4096];
     const char *top = getenv("top_srcdir");
-    snprintf(path, sizeof path, "%s/deploy/authfcgi.conf.sample", top != NULL ? top : ".");
+    snprintf(path, sizeof path, "%s/" SAMPLE, top != NULL ? top : ".");
     return path;
 }
 
 START_TEST(sample_matches_table)
 {
-    char *sample = read_all(sample_path());
-    ck_assert_msg(sample != NULL, "cannot read %s (top_srcdir unset?)", sample_path());
-    char *marker = strstr(sample, MARKER "\n");
-    ck_assert_msg(marker != NULL, "%s: marker line missing", sample_path());
-    const char *generated = marker + strlen(MARKER) + 1;
     char *want = expected_settings();
-    if (strcmp(generated, want) != 0) {
-        FILE *f = fopen("authfcgi.conf.sample.expected", "we");
-        if (f != NULL) {
-            fwrite(sample, 1, (size_t)(generated - sample), f);
-            fputs(want, f);
-            fclose(f);
-        }
-        ck_abort_msg("%s disagrees with settings_table; the expected file is "
-                     "authfcgi.conf.sample.expected in the build directory",
-                     sample_path());
-    }
+
+    generated_doc_check(SAMPLE, MARKER "\n", NULL, want, "authfcgi.conf.sample.expected");
     free(want);
-    free(sample);
 }
 END_TEST
 
@@ -109,7 +75,7 @@ START_TEST(sample_loads)
     ck_assert_msg(settings_load(&s, sample_path(), err, sizeof err) == 0, "%s", err);
     settings_free(&s);
 
-    char *sample = read_all(sample_path());
+    char *sample = generated_doc_read(SAMPLE);
     ck_assert_ptr_nonnull(sample);
     char path[] = "/tmp/check_conf_sample.XXXXXX";
     int fd = mkstemp(path);

@@ -10,27 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generated_doc.h"
 #include "global/settings.h"
 
 #define BEGIN_MARKER                                                                               \
     ".\\\" ---- settings: generated from src/global/settings.c, checked by test/unit/check_man\n"
 #define END_MARKER ".\\\" ---- end of the generated settings\n"
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (f == NULL)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
 
 /* put_roff - text as roff: backslashes escaped, `code` in bold, '-' as a minus when code
  * (command lines and values are copied from the page, and a hyphen would not paste). */
@@ -83,38 +68,13 @@ static char *expected_settings(void)
     return text;
 }
 
-static const char *page_path(void)
-{
-    static char path[4096];
-    const char *top = getenv("top_srcdir");
-    snprintf(path, sizeof path, "%s/deploy/man/authfcgi.conf.5", top != NULL ? top : ".");
-    return path;
-}
-
 START_TEST(page_matches_table)
 {
-    char *page = read_all(page_path());
-    ck_assert_msg(page != NULL, "cannot read %s (top_srcdir unset?)", page_path());
-    char *begin = strstr(page, BEGIN_MARKER);
-    ck_assert_msg(begin != NULL, "%s: begin marker line missing", page_path());
-    char *generated = begin + strlen(BEGIN_MARKER);
-    char *end = strstr(generated, END_MARKER);
-    ck_assert_msg(end != NULL, "%s: end marker line missing", page_path());
     char *want = expected_settings();
-    if (strlen(want) != (size_t)(end - generated) || strncmp(generated, want, strlen(want)) != 0) {
-        FILE *f = fopen("authfcgi.conf.5.expected", "we");
-        if (f != NULL) {
-            fwrite(page, 1, (size_t)(generated - page), f);
-            fputs(want, f);
-            fputs(end, f);
-            fclose(f);
-        }
-        ck_abort_msg("%s disagrees with settings_table; the expected page is "
-                     "authfcgi.conf.5.expected in the build directory",
-                     page_path());
-    }
+
+    generated_doc_check("deploy/man/authfcgi.conf.5", BEGIN_MARKER, END_MARKER, want,
+                        "authfcgi.conf.5.expected");
     free(want);
-    free(page);
 }
 END_TEST
 

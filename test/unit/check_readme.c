@@ -1,7 +1,7 @@
 /* check_readme - the settings table in README is the code's settings table: the rows between
  * the markers are exactly what settings_table says (name, alias, default, whether a SIGHUP
- * applies a change, doc line). On a mismatch the expected rows are written next to the test
- * binary, ready to paste. */
+ * applies a change, doc line). On a mismatch README as it should be is written next to the
+ * test binary (README.expected), ready to copy. */
 #include "config.h"
 
 #include <check.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generated_doc.h"
 #include "global/settings.h"
 
 #define BEGIN_MARKER                                                                               \
@@ -49,53 +50,12 @@ static char *expected_rows(void)
     return text;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long size;
-
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = calloc(1, (size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return buf;
-}
-
 START_TEST(test_readme_settings_match_the_table)
 {
-    const char *srcdir = getenv("top_srcdir");
-    char path[1024];
-    char *readme, *begin, *end, *want;
-    size_t got_len;
+    char *want = expected_rows();
 
-    snprintf(path, sizeof(path), "%s/README", srcdir != NULL ? srcdir : ".");
-    readme = read_file(path);
-    ck_assert_msg(readme != NULL, "cannot read %s", path);
-    begin = strstr(readme, BEGIN_MARKER);
-    ck_assert_msg(begin != NULL, "README lacks the settings table marker");
-    begin += strlen(BEGIN_MARKER);
-    end = strstr(begin, END_MARKER);
-    ck_assert_msg(end != NULL, "README lacks the end-of-settings-table marker");
-    got_len = (size_t)(end - begin);
-    want = expected_rows();
-    if (got_len != strlen(want) || memcmp(begin, want, got_len) != 0) {
-        FILE *f = fopen("readme-settings.expected", "w");
-
-        if (f != NULL) {
-            fputs(want, f);
-            fclose(f);
-        }
-        ck_abort_msg("README settings table differs from src/global/settings.c; expected rows "
-                     "written to readme-settings.expected");
-    }
+    generated_doc_check("README", BEGIN_MARKER, END_MARKER, want, "README.expected");
     free(want);
-    free(readme);
 }
 END_TEST
 
