@@ -14,6 +14,7 @@
 
 #include "auth/cookie.h"
 #include "auth/cookie_cache.h"
+#include "auth/json_view.h"
 #include "auth/jwt.h"
 #include "util/arena.h"
 
@@ -28,6 +29,11 @@ struct fixture {
     int64_t updated_at_ms; /* from the value itself */
     int64_t expires_at_ms;
 };
+
+/* The user as Better Auth's core shows it (the recordings were made without plugins), and with
+ * the twoFactor plugin on. */
+static const struct user_view core = {.two_factor = false};
+static const struct user_view with_two_factor = {.two_factor = true};
 
 static struct fixture fixtures[MAX_FIXTURES];
 static int nfixtures;
@@ -135,8 +141,8 @@ START_TEST(test_recorded_reencode)
     char *again;
 
     ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
-    again =
-        cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, f->updated_at_ms, f->expires_at_ms);
+    again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &core, f->updated_at_ms,
+                                f->expires_at_ms);
     ck_assert_ptr_nonnull(again);
     ck_assert_str_eq(again, f->value);
 }
@@ -330,7 +336,8 @@ START_TEST(test_line)
     char *line, *value, *end;
 
     cookie_config_init(&c, SECRET, false);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &a_user, NOW, 300, true, &line), 0);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &a_user, &core, NOW, 300, true, &line), 0);
     ck_assert_str_eq(strchr(line, ';'), "; Max-Age=300; Path=/; HttpOnly; SameSite=Lax");
     ck_assert(strncmp(line, "better-auth.session_data=", 25) == 0);
     value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
@@ -342,7 +349,8 @@ START_TEST(test_line)
         CACHE_STALE);
 
     cookie_config_init(&c, SECRET, true);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &a_user, NOW, 300, false, &line), 0);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &a_user, &core, NOW, 300, false, &line), 0);
     ck_assert(strncmp(line, "__Secure-better-auth.session_data=", 34) == 0);
     end = strchr(line, ';');
     ck_assert_str_eq(end, "; Path=/; HttpOnly; Secure; SameSite=Lax");
@@ -356,6 +364,62 @@ START_TEST(test_line)
 }
 END_TEST
 
+/* payload_user - the user object inside a session_data Set-Cookie line, as its text. */
+static const char *payload_user(const char *line)
+{
+    const char *start = strchr(line, '=') + 1;
+    char *value = arena_strndup(arena, start, (size_t)(strchr(line, ';') - start));
+    struct json_object *outer = jwt_parse_b64_object(value, strlen(value)), *payload, *user;
+    const char *text;
+
+    ck_assert(json_object_object_get_ex(outer, "session", &payload));
+    ck_assert(json_object_object_get_ex(payload, "user", &user));
+    text = arena_strdup(arena, json_object_to_json_string_ext(user, JSON_C_TO_STRING_PLAIN));
+    json_object_put(outer);
+    return text;
+}
+
+/* With the twoFactor plugin on, the cached user carries twoFactorEnabled where Better Auth's
+ * answers have it (before "id"), and it reads back; without the plugin it is left out, and a
+ * cookie without it (or with null) reads as false. */
+START_TEST(test_line_two_factor)
+{
+    struct cookie_config c;
+    struct session_record s;
+    struct user_record on = a_user, u;
+    char *line, *value;
+
+    on.two_factor_enabled = true;
+    cookie_config_init(&c, SECRET, false);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &on, &with_two_factor, NOW, 300, true, &line), 0);
+    ck_assert_str_eq(payload_user(line),
+                     "{\"name\":\"N\",\"email\":\"n@example.com\",\"emailVerified\":false,"
+                     "\"image\":null,\"createdAt\":\"2026-12-07T03:00:00.000Z\",\"updatedAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"twoFactorEnabled\":true,\"id\":\"u1\"}");
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(u.two_factor_enabled);
+    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &on, &core, NOW, 300, true, &line),
+                     0);
+    ck_assert_ptr_null(strstr(payload_user(line), "twoFactorEnabled"));
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(!u.two_factor_enabled);
+    value =
+        signed_value("{\"session\":" LIVE ",\"user\":{\"name\":\"N\",\"email\":\"n@example.com\","
+                     "\"emailVerified\":true,\"image\":null,\"createdAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"updatedAt\":\"2026-12-07T03:00:00.000Z\","
+                     "\"twoFactorEnabled\":null,\"id\":\"u1\"},\"updatedAt\":1}",
+                     NOW + 1000);
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(!u.two_factor_enabled);
+}
+END_TEST
+
 /* A user agent too long for one cookie: nothing is sent (Better Auth would chunk it). */
 START_TEST(test_line_too_long)
 {
@@ -366,7 +430,7 @@ START_TEST(test_line_too_long)
     memset(ua, 'u', 3000);
     s.user_agent = ua;
     cookie_config_init(&c, SECRET, false);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &s, &a_user, NOW, 300, true, &line), 0);
+    ck_assert_int_eq(cookie_cache_line(arena, &c, &s, &a_user, &core, NOW, 300, true, &line), 0);
     ck_assert_ptr_null(line);
 }
 END_TEST
@@ -453,6 +517,7 @@ int main(void)
     LOOP(own, test_malformed, sizeof(malformed) / sizeof(malformed[0]));
     tcase_add_test(own, test_too_long);
     tcase_add_test(own, test_line);
+    tcase_add_test(own, test_line_two_factor);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
     tcase_add_test(own, test_read_remembered);
