@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/cookie_cache.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
@@ -448,6 +449,7 @@ START_TEST(test_enrolment_updates_cookie_cache)
     struct response r;
 
     settings.cookie_cache = true;
+    settings.cookie_cache_max_age = COOKIE_CACHE_MAX_AGE_DEFAULT;
     settings.two_factor = true;
     harness_app_rebuild(&settings);
     seed_alice();
