@@ -1,5 +1,6 @@
 /* check_cookie_cache - the session_data cookie (cookie_cache.c) against the ones Better Auth
- * 1.7.25 wrote (test/fixtures/cookie_cache/cookies.tsv, made by record.sh beside it): each
+ * 1.7.25 wrote (test/fixtures/cookie_cache/cookies.tsv, made by record.sh beside it, and
+ * two_factor.tsv, with its twoFactor plugin on): each
  * decodes with the reference peer's secret until its expiresAt and not a millisecond later,
  * comes out byte for byte when encoded again from what it holds, and every tampered, expired,
  * foreign or malformed variant is refused. */
@@ -37,6 +38,8 @@ static const struct user_view with_two_factor = {.two_factor = true};
 
 static struct fixture fixtures[MAX_FIXTURES];
 static int nfixtures;
+static struct fixture two_factor_fixtures[MAX_FIXTURES];
+static int ntwo_factor_fixtures;
 static struct arena *arena;
 
 /* times_of - updatedAt and expiresAt inside a value, read without checking anything. */
@@ -56,37 +59,38 @@ static void times_of(struct fixture *f)
     json_object_put(outer);
 }
 
-/* load_fixtures - the rows of cookies.tsv (label TAB token TAB value; '#' comments). */
-static void load_fixtures(void)
+/* load_fixtures - the rows of test/fixtures/cookie_cache/name (label TAB token TAB value; '#'
+ * comments) into into[], *count of them; at least min. */
+static void load_fixtures(const char *name, struct fixture *into, int *count, int min)
 {
     const char *srcdir = getenv("top_srcdir");
     char path[1024], line[COOKIE_CACHE_VALUE_MAX + 128];
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/test/fixtures/cookie_cache/cookies.tsv",
-             srcdir != NULL ? srcdir : ".");
+    snprintf(path, sizeof(path), "%s/test/fixtures/cookie_cache/%s", srcdir != NULL ? srcdir : ".",
+             name);
     f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "check_cookie_cache: cannot open %s (set top_srcdir)\n", path);
         exit(EXIT_FAILURE);
     }
     while (fgets(line, sizeof(line), f) != NULL) {
-        struct fixture *fx = &fixtures[nfixtures];
+        struct fixture *fx = &into[*count];
 
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0')
             continue;
-        if (nfixtures == MAX_FIXTURES ||
+        if (*count == MAX_FIXTURES ||
             sscanf(line, "%31[^\t]\t%39[^\t]\t%3800s", fx->label, fx->token, fx->value) != 3) {
             fprintf(stderr, "check_cookie_cache: bad fixture line: %.60s\n", line);
             exit(EXIT_FAILURE);
         }
         times_of(fx);
-        nfixtures++;
+        (*count)++;
     }
     fclose(f);
-    if (nfixtures < 4) {
-        fprintf(stderr, "check_cookie_cache: only %d fixtures\n", nfixtures);
+    if (*count < min) {
+        fprintf(stderr, "check_cookie_cache: only %d fixtures in %s\n", *count, name);
         exit(EXIT_FAILURE);
     }
 }
@@ -143,6 +147,25 @@ START_TEST(test_recorded_reencode)
     ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
     again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &core, f->updated_at_ms,
                                 f->expires_at_ms);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again, f->value);
+}
+END_TEST
+
+/* With the twoFactor plugin on, Better Auth's cached user carries twoFactorEnabled before "id"
+ * (sign-up's false; true in the one verify-totp sent on completing an enrolment): it reads
+ * back, and the two-factor view writes Better Auth's bytes again. */
+START_TEST(test_recorded_two_factor)
+{
+    const struct fixture *f = &two_factor_fixtures[_i];
+    struct session_record s;
+    struct user_record u;
+    char *again;
+
+    ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
+    ck_assert_int_eq(u.two_factor_enabled, strcmp(f->label, "enrolled") == 0);
+    again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &with_two_factor,
+                                f->updated_at_ms, f->expires_at_ms);
     ck_assert_ptr_nonnull(again);
     ck_assert_str_eq(again, f->value);
 }
@@ -504,10 +527,12 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    load_fixtures();
+    load_fixtures("cookies.tsv", fixtures, &nfixtures, 4);
+    load_fixtures("two_factor.tsv", two_factor_fixtures, &ntwo_factor_fixtures, 2);
     tcase_add_checked_fixture(rec, setup, teardown);
     LOOP(rec, test_recorded_decode, nfixtures);
     LOOP(rec, test_recorded_reencode, nfixtures);
+    LOOP(rec, test_recorded_two_factor, ntwo_factor_fixtures);
     tcase_add_test(rec, test_recorded_lifetimes);
     tcase_add_test(rec, test_wrong_secret_or_token);
     LOOP(rec, test_tampered, nfixtures);
