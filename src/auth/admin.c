@@ -81,7 +81,7 @@ struct json_object *admin_session_view(struct call *c, const struct session_stat
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "session", admin_view_session(&st->session, by));
-    json_object_object_add(obj, "user", admin_view_user(&u));
+    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, &u));
     return obj;
 }
 
@@ -116,18 +116,6 @@ static void move_id_last(struct json_object *o)
     json_object_object_add(o, "id", id);
 }
 
-struct json_object *admin_view_user(const struct admin_user *u)
-{
-    struct json_object *o = json_view_user(&u->user);
-
-    json_object_object_add(o, "role", string_or_null(u->role));
-    json_object_object_add(o, "banned", json_object_new_boolean(u->banned));
-    json_object_object_add(o, "banReason", string_or_null(u->ban_reason));
-    json_object_object_add(o, "banExpires", string_or_null(u->ban_expires));
-    move_id_last(o);
-    return o;
-}
-
 struct json_object *admin_view_session(const struct session_record *s, const char *impersonated_by)
 {
     struct json_object *o = json_view_session(s);
@@ -160,7 +148,7 @@ void admin_change_user(struct call *c, const char *user_id, const struct admin_c
 
 void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped)
 {
-    struct json_object *obj = admin_view_user(u);
+    struct json_object *obj = json_view_admin_user(&c->app->user_view, u);
 
     if (wrapped) {
         struct json_object *outer = json_object_new_object();

@@ -1,7 +1,8 @@
 /* admin - Better Auth 1.7.25's admin plugin (AUTHFCGI_ADMIN): what the core handlers call
  * when it is on (the ban check at sign-in, the role of a new user, the admin fields of
  * get-session), and what its own endpoints (handler_admin*.c) share: the calling admin, the
- * permission check, its JSON views and its input. README "Admin plugin" has the wire. */
+ * permission check, its session view and its input (its user view is json_view.h's). README
+ * "Admin plugin" has the wire. */
 #ifndef AUTHFCGI_ADMIN_H
 #define AUTHFCGI_ADMIN_H
 
@@ -40,9 +41,6 @@ bool admin_list_session(struct call *c, const char *stored, const struct session
                         struct json_object *arr);
 
 /* ---- what the admin endpoints share ---- */
-
-/* admin_view_user - Better Auth's user object with the plugin's fields, "id" last. */
-struct json_object *admin_view_user(const struct admin_user *u);
 
 /* admin_view_session - Better Auth's session object with impersonatedBy (NULL: null). */
 struct json_object *admin_view_session(const struct session_record *s, const char *impersonated_by);

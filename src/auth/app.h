@@ -9,6 +9,7 @@
 
 #include "util/client_ip.h"
 #include "auth/cookie.h"
+#include "auth/json_view.h"
 #include "auth/origin.h"
 #include "auth/password.h"
 
@@ -39,6 +40,9 @@ struct app {
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */
     bool admin;               /* AUTHFCGI_ADMIN: roles, bans, the admin endpoints (admin.h) */
     bool two_factor;          /* AUTHFCGI_TWO_FACTOR: the /two-factor routes (two_factor.h) */
+    /* The plugins' fields every user object shows (json_view.h): twoFactorEnabled with the
+     * twoFactor plugin. */
+    struct user_view user_view;
     /* Mail links. mail is NULL when AUTHFCGI_MAIL_FROM is unset: then no link is ever issued
      * and the endpoints that would send one answer as Better Auth does without a sender. */
     struct mail_config *mail;

@@ -168,7 +168,7 @@ static bool user_role(struct call *c, const struct session_state *st, const char
 
 /* two_factor_enabled - has the session's user turned the second factor on (*on)? Read from
  * the database at each check, as the role is: the session_data cookie cache (which
- * session_resolve may have answered from) holds no twoFactorEnabled, and a snapshot would
+ * session_resolve may have answered from) holds a snapshot of twoFactorEnabled, which would
  * outlive a disable by up to its max age. False after answering a store failure. */
 static bool two_factor_enabled(struct call *c, const struct session_state *st, bool *on)
 {
@@ -180,7 +180,7 @@ static bool two_factor_enabled(struct call *c, const struct session_state *st, b
         router_store_error(c, rc);
         return false;
     }
-    *on = rc == DB_OK && tf.enabled;
+    *on = rc == DB_OK && u.two_factor_enabled;
     return true;
 }
 

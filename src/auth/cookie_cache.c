@@ -38,7 +38,7 @@ static char *signed_text(struct arena *a, const char *payload_text, int64_t expi
 /* cookie_cache_encode - see cookie_cache.h. */
 char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len,
                           const struct session_record *s, const struct user_record *u,
-                          int64_t updated_at_ms, int64_t expires_at_ms)
+                          const struct user_view *v, int64_t updated_at_ms, int64_t expires_at_ms)
 {
     struct json_object *payload = json_object_new_object();
     struct json_object *outer = json_object_new_object();
@@ -47,7 +47,7 @@ char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len
     const char *text;
 
     json_object_object_add(payload, "session", json_view_session(s));
-    json_object_object_add(payload, "user", json_view_user(u));
+    json_object_object_add(payload, "user", json_view_user(v, u));
     json_object_object_add(payload, "updatedAt", json_object_new_int64(updated_at_ms));
     json_object_object_add(payload, "version", json_object_new_string(CACHE_VERSION));
     msg = signed_text(a, json_object_to_json_string_ext(payload, JSON_FLAGS), expires_at_ms);
@@ -131,10 +131,12 @@ static int read_session(struct arena *a, struct json_object *o, struct session_r
     return 0;
 }
 
-/* read_user - Better Auth's user schema. */
+/* read_user - Better Auth's user schema; twoFactorEnabled (the twoFactor plugin's) may be
+ * absent, null or a boolean, as its nullable column. */
 static int read_user(struct arena *a, struct json_object *o, struct user_record *u)
 {
     struct json_object *verified = member_of_type(o, "emailVerified", json_type_boolean);
+    struct json_object *two_factor = member_of_type(o, "twoFactorEnabled", json_type_boolean);
 
     if (o == NULL || verified == NULL || member_string(a, o, "id", false, &u->id) != 0 ||
         member_string(a, o, "name", false, &u->name) != 0 ||
@@ -144,6 +146,7 @@ static int read_user(struct arena *a, struct json_object *o, struct user_record 
         member_string(a, o, "updatedAt", false, &u->updated_at) != 0)
         return -1;
     u->email_verified = json_object_get_boolean(verified);
+    u->two_factor_enabled = two_factor != NULL && json_object_get_boolean(two_factor);
     return 0;
 }
 
@@ -319,12 +322,13 @@ enum cookie_cache_status cookie_cache_read(struct arena *a, const struct cookie_
 
 /* cookie_cache_line - see cookie_cache.h. */
 int cookie_cache_line(struct arena *a, const struct cookie_config *c,
-                      const struct session_record *s, const struct user_record *u, int64_t now_ms,
-                      int max_age_s, bool remember, char **out)
+                      const struct session_record *s, const struct user_record *u,
+                      const struct user_view *v, int64_t now_ms, int max_age_s, bool remember,
+                      char **out)
 {
     int64_t life_s = remember ? max_age_s : COOKIE_CACHE_SESSION_ONLY_S;
     char *value =
-        cookie_cache_encode(a, c->secret, c->secret_len, s, u, now_ms, now_ms + life_s * 1000);
+        cookie_cache_encode(a, c->secret, c->secret_len, s, u, v, now_ms, now_ms + life_s * 1000);
     char max_age[32] = "";
 
     *out = NULL;

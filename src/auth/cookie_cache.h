@@ -21,6 +21,7 @@
 #include "global/store.h"
 
 struct arena;
+struct user_view;
 
 /* Better Auth's session.cookieCache.maxAge default, seconds. */
 #define COOKIE_CACHE_MAX_AGE_DEFAULT 300
@@ -41,16 +42,18 @@ enum cookie_cache_status {
 };
 
 /* cookie_cache_encode - the cookie value for session s (its token field holding the RAW
- * token, as Better Auth's cookie holds it) and user u, stamped updated_at_ms and expiring at
- * expires_at_ms. Returns an arena string, or NULL when libcrypto fails. */
+ * token, as Better Auth's cookie holds it) and user u shown as v shows users in answers,
+ * stamped updated_at_ms and expiring at expires_at_ms. Returns an arena string, or NULL when
+ * libcrypto fails. */
 char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len,
                           const struct session_record *s, const struct user_record *u,
-                          int64_t updated_at_ms, int64_t expires_at_ms);
+                          const struct user_view *v, int64_t updated_at_ms, int64_t expires_at_ms);
 
 /* cookie_cache_decode - read value as Better Auth's get-session does: well formed, signed with
  * secret, version "1", not expired at now_ms (neither the cookie nor the session inside), and
  * for the session whose raw token is token. On CACHE_HIT s and u are filled (arena strings;
- * s->token is the raw token). Never CACHE_ABSENT. */
+ * s->token is the raw token; u->two_factor_enabled false unless the user object says true).
+ * Never CACHE_ABSENT. */
 enum cookie_cache_status cookie_cache_decode(struct arena *a, const char *secret, size_t secret_len,
                                              const char *value, const char *token, int64_t now_ms,
                                              struct session_record *s, struct user_record *u);
@@ -61,13 +64,14 @@ enum cookie_cache_status cookie_cache_read(struct arena *a, const struct cookie_
                                            const char *header, const char *token, int64_t now_ms,
                                            struct session_record *s, struct user_record *u);
 
-/* cookie_cache_line - the Set-Cookie value Better Auth sends for s and u at now_ms:
+/* cookie_cache_line - the Set-Cookie value Better Auth sends for s and u (shown as v) at now_ms:
  * `NAME=value; Max-Age=max_age_s; Path=/; HttpOnly; [Secure; ]SameSite=Lax`, expiring after
  * max_age_s; when !remember without Max-Age and expiring after COOKIE_CACHE_SESSION_ONLY_S.
  * Returns 0 with *out an arena string, or NULL when the value would be over
  * COOKIE_CACHE_VALUE_MAX (nothing to send); -1 when libcrypto fails. */
 int cookie_cache_line(struct arena *a, const struct cookie_config *c,
-                      const struct session_record *s, const struct user_record *u, int64_t now_ms,
-                      int max_age_s, bool remember, char **out);
+                      const struct session_record *s, const struct user_record *u,
+                      const struct user_view *v, int64_t now_ms, int max_age_s, bool remember,
+                      char **out);
 
 #endif

@@ -68,7 +68,7 @@ void handle_change_password(struct call *c)
     } else {
         json_object_object_add(obj, "token", NULL);
     }
-    json_object_object_add(obj, "user", json_view_user(&c->session.user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &c->session.user));
     response_json(c->resp, 200, obj);
 }
 

@@ -17,6 +17,7 @@
 #include "auth/call_store.h"
 #include "auth/handlers.h"
 #include "auth/http.h"
+#include "auth/json_view.h"
 #include "auth/router.h"
 #include "auth/steps.h"
 #include "util/arena.h"
@@ -123,7 +124,7 @@ void handle_admin_list_users(struct call *c)
     obj = json_object_new_object();
     arr = json_object_new_array();
     for (size_t i = 0; i < count; i++)
-        json_object_array_add(arr, admin_view_user(&users[i]));
+        json_object_array_add(arr, json_view_admin_user(&c->app->user_view, &users[i]));
     json_object_object_add(obj, "users", arr);
     json_object_object_add(obj, "total", json_object_new_int64(usable ? total : 0));
     if (usable && q.limit > 0)

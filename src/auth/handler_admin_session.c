@@ -18,6 +18,7 @@
 #include "auth/cookie.h"
 #include "auth/handlers.h"
 #include "auth/http.h"
+#include "auth/json_view.h"
 #include "auth/router.h"
 #include "auth/session.h"
 #include "auth/steps.h"
@@ -170,7 +171,7 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
     shown.token = raw;
     obj = json_object_new_object();
     json_object_object_add(obj, "session", admin_view_session(&shown, admin_id));
-    json_object_object_add(obj, "user", admin_view_user(target));
+    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, target));
     response_json(c->resp, 200, obj);
 }
 
@@ -254,7 +255,7 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
     s->token = raw;
     obj = json_object_new_object();
     json_object_object_add(obj, "session", admin_view_session(s, NULL));
-    json_object_object_add(obj, "user", admin_view_user(admin));
+    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, admin));
     response_json(c->resp, 200, obj);
 }
 

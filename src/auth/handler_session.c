@@ -70,7 +70,7 @@ void handle_get_session(struct call *c)
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "session", json_view_session(&st.session));
-    json_object_object_add(obj, "user", json_view_user(&st.user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &st.user));
     response_json(c->resp, 200, obj);
 }
 

@@ -72,7 +72,7 @@ static void answer_unverified_sign_up(struct call *c, const struct user_record *
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "token", NULL);
-    json_object_object_add(obj, "user", json_view_user(user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, user));
     response_json(c->resp, 200, obj);
 }
 
@@ -198,7 +198,7 @@ static void answer_signed_up(struct call *c, const struct sign_up *su,
         return;
     obj = json_object_new_object();
     json_object_object_add(obj, "token", json_object_new_string(su->raw_token));
-    json_object_object_add(obj, "user", json_view_user(user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, user));
     response_json(c->resp, 200, obj);
 }
 
@@ -363,7 +363,8 @@ static void answer_signed_in(struct call *c, const struct user_record *user,
             json_object_object_add(obj, "url", json_object_new_string(""));
     }
     json_object_object_add(obj, "user",
-                           admin != NULL ? admin_view_user(admin) : json_view_user(user));
+                           admin != NULL ? json_view_admin_user(&c->app->user_view, admin)
+                                         : json_view_user(&c->app->user_view, user));
     response_json(c->resp, 200, obj);
 }
 

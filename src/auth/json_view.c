@@ -11,7 +11,10 @@ static struct json_object *string_or_null(const char *s)
     return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-struct json_object *json_view_user(const struct user_record *u)
+/* user_object - the core fields, then the plugins' (admin's when admin is non-NULL, then
+ * those v shows), "id" last. u is admin->user when admin is non-NULL. */
+static struct json_object *user_object(const struct user_view *v, const struct user_record *u,
+                                       const struct admin_user *admin)
 {
     struct json_object *o = json_object_new_object();
 
@@ -21,8 +24,27 @@ struct json_object *json_view_user(const struct user_record *u)
     json_object_object_add(o, "image", string_or_null(u->image));
     json_object_object_add(o, "createdAt", string_or_null(u->created_at));
     json_object_object_add(o, "updatedAt", string_or_null(u->updated_at));
+    if (admin != NULL) {
+        json_object_object_add(o, "role", string_or_null(admin->role));
+        json_object_object_add(o, "banned", json_object_new_boolean(admin->banned));
+        json_object_object_add(o, "banReason", string_or_null(admin->ban_reason));
+        json_object_object_add(o, "banExpires", string_or_null(admin->ban_expires));
+    }
+    if (v->two_factor)
+        json_object_object_add(o, "twoFactorEnabled",
+                               json_object_new_boolean(u->two_factor_enabled));
     json_object_object_add(o, "id", string_or_null(u->id));
     return o;
+}
+
+struct json_object *json_view_user(const struct user_view *v, const struct user_record *u)
+{
+    return user_object(v, u, NULL);
+}
+
+struct json_object *json_view_admin_user(const struct user_view *v, const struct admin_user *u)
+{
+    return user_object(v, &u->user, u);
 }
 
 struct json_object *json_view_session(const struct session_record *s)

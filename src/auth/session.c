@@ -175,7 +175,7 @@ int session_cache_cookie(const struct app *app, struct response *resp,
 
     if (!app->cookie_cache)
         return 0;
-    if (cookie_cache_line(resp->arena, &app->cookies, s, u, session_now_ms(),
+    if (cookie_cache_line(resp->arena, &app->cookies, s, u, &app->user_view, session_now_ms(),
                           app->cookie_cache_max_age, remember, &line) != 0)
         return -1;
     if (line != NULL)

@@ -233,7 +233,7 @@ bool two_factor_sign_in(struct call *c, const struct user_record *user)
         return false;
     if (!load(c, user->id, &s))
         return true;
-    if (!s.tf.enabled)
+    if (!s.user.two_factor_enabled)
         return false;
     t = trusted(c, user->id, &st);
     if (!stored(c, st, false))
@@ -340,13 +340,24 @@ static bool count(struct call *c, const struct step *s, bool failed)
     return stored(c, OPS(c)->two_factor_count(IMPL(c), s->user.id, failed), true);
 }
 
-/* user_json - Better Auth's user with the plugin's twoFactorEnabled. */
-static struct json_object *user_json(const struct user_record *u, bool enabled)
+/* recache - the session's user (user, read before the change) has twoFactorEnabled = enabled
+ * now: the session's cookies again, as Better Auth's setSessionCookie sends them with the
+ * updated user (for the session it rotates, which authfcgi keeps), so that the cookie cache
+ * (AUTHFCGI_COOKIE_CACHE) shows the change at once. Lines a refresh wrote while resolving the
+ * session, with the user before, go. False after answering. */
+static bool recache(struct call *c, const struct user_record *user, bool enabled)
 {
-    struct json_object *obj = json_view_user(u);
+    struct user_record now = *user;
 
-    json_object_object_add(obj, "twoFactorEnabled", json_object_new_boolean(enabled));
-    return obj;
+    now.two_factor_enabled = enabled;
+    c->resp->nheaders = 0;
+    if (session_resend_cookies(c->app, c->resp, &c->session) != 0 ||
+        session_cache_cookie(c->app, c->resp, &c->session.session, &now,
+                             !c->session.dont_remember) != 0) {
+        steps_fail(c, FAIL_COOKIE_SIGN);
+        return false;
+    }
+    return true;
 }
 
 /* finish_step - the right code: a session's check answers its token; a pending sign-in is
@@ -390,7 +401,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "token", token != NULL ? json_object_new_string(token) : NULL);
-    json_object_object_add(obj, "user", user_json(&s->user, s->tf.enabled || !s->sign_in));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &s->user));
     response_json(c->resp, 200, obj);
 }
 
@@ -442,10 +453,12 @@ void two_factor_verify_totp(struct call *c)
     }
     if (!guard(c, &s, true) || !count(c, &s, false))
         return;
-    if (!s.tf.verified || !s.tf.enabled) {
-        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false))
+    /* Completing enrolment, Better Auth caches the updated user but answers the one it read
+     * (twoFactorEnabled still false). */
+    if (!s.tf.verified || !s.user.two_factor_enabled) {
+        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false) ||
+            (!s.sign_in && !s.user.two_factor_enabled && !recache(c, &s.user, true)))
             return;
-        s.tf.enabled = true;
     }
     finish_step(c, &s, true);
 }
@@ -558,7 +571,8 @@ static bool other_method(struct call *c, const struct step *s)
     else if (c->app->mail == NULL)
         response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
                                  "OTP is not available");
-    else if (stored(c, OPS(c)->two_factor_set(IMPL(c), s->user.id, true), false)) {
+    else if (stored(c, OPS(c)->two_factor_set(IMPL(c), s->user.id, true), false) &&
+             recache(c, &s->user, true)) {
         obj = json_object_new_object();
         json_object_object_add(obj, "method", json_object_new_string("otp"));
         response_json(c->resp, 200, obj);
@@ -640,7 +654,8 @@ void two_factor_disable(struct call *c)
     enum trust t;
 
     if (!session_step(c, &s) ||
-        !stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, false), false))
+        !stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, false), false) ||
+        !recache(c, &s.user, false))
         return;
     t = trusted(c, s.user.id, &st);
     if (!stored(c, st, false))
@@ -661,7 +676,7 @@ void two_factor_generate_backup_codes(struct call *c)
 
     if (!session_step(c, &s))
         return;
-    if (!s.tf.enabled || s.tf.id == NULL) {
+    if (!s.user.two_factor_enabled || s.tf.id == NULL) {
         response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_NOT_ENABLED);
         return;
     }
@@ -850,10 +865,12 @@ void two_factor_verify_otp(struct call *c)
     }
     if (!guard(c, &s, true) || !count(c, &s, false))
         return;
-    if (!s.tf.enabled) {
-        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false))
+    /* Here Better Auth answers (and caches) the updated user. */
+    if (!s.user.two_factor_enabled) {
+        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false) ||
+            (!s.sign_in && !recache(c, &s.user, true)))
             return;
-        s.tf.enabled = true;
+        s.user.two_factor_enabled = true;
     }
     finish_step(c, &s, true);
 }

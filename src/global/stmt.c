@@ -23,10 +23,13 @@
 /* A timestamptz as Better Auth's JSON shows it ("2026-11-25T18:43:11.675Z"), for text results. */
 #define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
-/* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "". */
+/* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "".
+ * A user carries the twoFactor plugin's column whether or not the plugin is on (008 adds it
+ * either way): get-session's one statement serves both, and only the view (json_view.h)
+ * decides whether it is shown. */
 #define USER_COLUMNS(t)                                                                      \
     t "id, " t "name, " t "email, " t "\"emailVerified\", " t "image, "                      \
-    t "\"createdAt\", " t "\"updatedAt\""
+    t "\"createdAt\", " t "\"updatedAt\", " t "\"twoFactorEnabled\""
 #define SESSION_COLUMNS(t)                                                                   \
     t "id, " t "token, " t "\"userId\", " t "\"ipAddress\", " t "\"userAgent\", "            \
     t "\"expiresAt\", " t "\"createdAt\", " t "\"updatedAt\""

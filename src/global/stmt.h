@@ -62,7 +62,7 @@ enum stmt {
     STMT_ADMIN_SESSION_IMPERSONATED, /* session id, admin's user id -> (none) */
     STMT_ADMIN_SESSION_IMPERSONATOR, /* stored token -> impersonatedBy (may be NULL) */
     /* The two-factor plugin (store_pg_two_factor.c, schema/008_two_factor.sql); text results. */
-    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), enabled, twoFactor row or NULLs */
+    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), twoFactor row or NULLs */
     STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
     STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
     STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
@@ -91,6 +91,7 @@ enum user_col {
     USER_COL_IMAGE, /* may be NULL */
     USER_COL_CREATED_AT,
     USER_COL_UPDATED_AT,
+    USER_COL_TWO_FACTOR_ENABLED, /* may be NULL (= false); the column schema/008 adds */
     USER_COL__COUNT
 };
 

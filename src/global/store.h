@@ -32,6 +32,7 @@ struct user_record {
     const char *image; /* NULL = SQL NULL */
     const char *created_at;
     const char *updated_at;
+    bool two_factor_enabled; /* the twoFactor plugin's column (schema/008; NULL reads false) */
 };
 
 struct session_record {
@@ -142,7 +143,6 @@ struct account_guard_policy {
 
 /* The two-factor state of a user (Better Auth's twoFactor plugin). Strings in the arena. */
 struct two_factor_record {
-    bool enabled;             /* user.twoFactorEnabled (NULL reads as false) */
     const char *id;           /* the twoFactor row; NULL when the user has none */
     const char *secret;       /* symmetricEncrypt text (xchacha.h) */
     const char *backup_codes; /* symmetricEncrypt of a JSON array */
@@ -303,7 +303,8 @@ struct store_ops {
 
     /* ---- the two-factor plugin (store_pg_two_factor.c) ---- */
 
-    /* two_factor_get - the user user_id and its two-factor state; DB_NOTFOUND: no such user. */
+    /* two_factor_get - the user user_id (user->two_factor_enabled says whether it is on) and
+     * its twoFactor row; DB_NOTFOUND: no such user. */
     enum db_status (*two_factor_get)(void *impl, struct arena *a, const char *user_id,
                                      struct user_record *user, struct two_factor_record *tf);
     /* two_factor_save - the user's twoFactor row (created with id new_id when it has none). */

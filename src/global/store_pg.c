@@ -103,6 +103,10 @@ static enum db_status read_user(struct arena *a, const struct db_result *r, int 
     if (read_time(a, r, row, base + USER_COL_CREATED_AT, NULL, &u->created_at) != 0 ||
         read_time(a, r, row, base + USER_COL_UPDATED_AT, NULL, &u->updated_at) != 0)
         return bad_row(id, "user.timestamps");
+    u->two_factor_enabled = false;
+    if (db_result_value(r, row, base + USER_COL_TWO_FACTOR_ENABLED) != NULL &&
+        read_bool(r, row, base + USER_COL_TWO_FACTOR_ENABLED, &u->two_factor_enabled) != 0)
+        return bad_row(id, "user.twoFactorEnabled");
     return DB_OK;
 }
 

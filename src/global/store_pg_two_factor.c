@@ -34,9 +34,9 @@ enum db_status pg_two_factor_get(void *impl, struct arena *a, const char *user_i
 
     if (st == DB_OK) {
         *user = (struct user_record){copy(a, r, 0), copy(a, r, 1), copy(a, r, 2), is_true(r, 3),
-                                     copy(a, r, 4), copy(a, r, 5), copy(a, r, 6)};
-        *tf = (struct two_factor_record){is_true(r, 7),  copy(a, r, 8),  copy(a, r, 9),
-                                         copy(a, r, 10), is_true(r, 11), is_true(r, 12)};
+                                     copy(a, r, 4), copy(a, r, 5), copy(a, r, 6), is_true(r, 7)};
+        *tf = (struct two_factor_record){copy(a, r, 8), copy(a, r, 9), copy(a, r, 10),
+                                         is_true(r, 11), is_true(r, 12)};
         if (user->id == NULL || user->created_at == NULL ||
             (tf->id != NULL && (tf->secret == NULL || tf->backup_codes == NULL))) {
             log_event(LOG_LEVEL_ERROR, "store_bad_row", "stmt=%s",

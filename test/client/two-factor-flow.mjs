@@ -3,7 +3,8 @@
 // sign in with a TOTP code (computed here from the URI's secret with node:crypto, RFC 6238),
 // trust the device, sign in with a backup code (once only), with a code sent by mail (read from
 // the directory test/lib/fake-sendmail writes to), new backup codes, the attempt limit of a
-// pending sign-in, disable.
+// pending sign-in, disable; and session.user.twoFactorEnabled, which front ends read to show
+// the switch, through all of it.
 //
 //   node two-factor-flow.mjs BASE_URL MAILDIR [ORIGIN]
 // The server needs AUTHFCGI_TWO_FACTOR=on, AUTHFCGI_MAIL_FROM and rate limits off. One
@@ -112,7 +113,13 @@ function assertSession(res, what) {
 }
 
 const steps = [
-    ["sign up", async () => assertOk(await b.client.signUp.email({ email, password, name: "Two Factor" }), "signUp")],
+    ["sign up: twoFactorEnabled false", async () => {
+        const res = await b.client.signUp.email({ email, password, name: "Two Factor" });
+        assertOk(res, "signUp");
+        assertEq(res.data.user.twoFactorEnabled, false, "signUp: twoFactorEnabled");
+        const s = await b.client.getSession();
+        assertEq(s.data?.user?.twoFactorEnabled, false, "getSession: twoFactorEnabled");
+    }],
     ["enable: the wrong password is refused", async () => {
         assertError(await b.client.twoFactor.enable({ password: "not the password" }), 400,
             "INVALID_PASSWORD", "enable");
@@ -149,7 +156,10 @@ const steps = [
             401, "INVALID_CODE", "wrong code");
         const res = await b.client.twoFactor.verifyTotp({ code: totp(st.key) });
         assertOk(res, "verifyTotp");
-        assertEq(res.data.user.twoFactorEnabled, true, "twoFactorEnabled");
+        // Better Auth answers the user as it read it, before the enrolment (recorded).
+        assertEq(res.data.user.twoFactorEnabled, false, "verifyTotp: twoFactorEnabled");
+        const s = await b.client.getSession();
+        assertEq(s.data?.user?.twoFactorEnabled, true, "getSession after enrolment: twoFactorEnabled");
     }],
     ["sign-in now stops at the second step", pendingSignIn],
     ["verifyTotp (the previous period's code) with trustDevice: a session and a trusted device", async () => {
@@ -159,6 +169,7 @@ const steps = [
         assertEq(b.jar.get(TRUST_COOKIE).attrs.get("max-age"), "2592000", "trust max-age");
         const s = await b.client.getSession();
         assertEq(s.data?.user?.email, email, "getSession after the second step");
+        assertEq(s.data?.user?.twoFactorEnabled, true, "getSession: twoFactorEnabled");
     }],
     ["the trusted device signs in without a code (and gets a new trust cookie)", async () => {
         const old = b.jar.get(TRUST_COOKIE).value;
@@ -225,9 +236,12 @@ const steps = [
         const res = await b.client.twoFactor.disable({ password });
         assertOk(res, "disable");
         assertEq(res.data.status, true, "status");
+        const s = await b.client.getSession();
+        assertEq(s.data?.user?.twoFactorEnabled, false, "getSession after disable: twoFactorEnabled");
         await signOut();
         const { res: r2, redirected } = await signIn();
         assert(!redirected && r2.data.token, "plain sign-in again");
+        assertEq(r2.data.user.twoFactorEnabled, false, "signIn after disable: twoFactorEnabled");
     }],
     ["no problems with cookies", async () => assertEq(b.problems.join("; "), "", "cookie problems")],
 ];

@@ -610,6 +610,48 @@ START_TEST(test_user_update_and_delete)
 }
 END_TEST
 
+/* user."twoFactorEnabled" (schema/008) comes with every statement that reads a user: NULL, as
+ * sign-up leaves it (and Better Auth without the twoFactor plugin), reads false; once set,
+ * every read sees it. */
+START_TEST(test_two_factor_column)
+{
+    struct fixture f;
+    fixture_open(&f, _i);
+    struct user_record user, again;
+    struct session_record rec, looked;
+    struct two_factor_record tf;
+    struct admin_user au;
+    const char *hash = NULL;
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+    struct new_session ns = new_session_for(f.a, nu.id, true, WEEK_S);
+    const struct user_update renamed = {
+        .name_op = FIELD_SET, .name = "Renamed", .image_op = FIELD_KEEP};
+
+    sign_up(&f, &nu, &ns, &user, &rec);
+    ck_assert(!user.two_factor_enabled);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT \"twoFactorEnabled\" IS NULL FROM \"user\" "
+                                   "WHERE id = '%s')",
+                                   nu.id));
+    ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &again), DB_OK);
+    ck_assert(!again.two_factor_enabled);
+    for (int on = 1; on >= 0; on--) {
+        ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), nu.id, on == 1), DB_OK);
+        ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, nu.email, &again, &hash), DB_OK);
+        ck_assert_int_eq(again.two_factor_enabled, on);
+        ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &again), DB_OK);
+        ck_assert_int_eq(again.two_factor_enabled, on);
+        ck_assert_int_eq(OPS(&f)->user_update(IMPL(&f), f.a, nu.id, &renamed, &again), DB_OK);
+        ck_assert_int_eq(again.two_factor_enabled, on);
+        ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, nu.id, &au), DB_OK);
+        ck_assert_int_eq(au.user.two_factor_enabled, on);
+        ck_assert_int_eq(OPS(&f)->two_factor_get(IMPL(&f), f.a, nu.id, &again, &tf), DB_OK);
+        ck_assert_int_eq(again.two_factor_enabled, on);
+    }
+    fixture_close(&f);
+}
+END_TEST
+
 /* Rows another writer made (Better Auth, or a NULL-tolerant client) read as they are. */
 START_TEST(test_foreign_rows)
 {
@@ -1026,6 +1068,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_password_set, 0, 4);
     tcase_add_loop_test(tc, test_password_kinds, 0, 2);
     tcase_add_loop_test(tc, test_user_update_and_delete, 0, 2);
+    tcase_add_loop_test(tc, test_two_factor_column, 0, 2);
     tcase_add_loop_test(tc, test_foreign_rows, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_duplicate_sign_ups, 0, 2);
     tcase_add_loop_test(tc, test_rate_limit_burst, 0, 2);

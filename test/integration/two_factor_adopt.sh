@@ -76,6 +76,11 @@ code=$(post /two-factor/verify-totp "{\"code\":\"$(totp "$BOB_SECRET")\"}")
 expect "bob's authenticator code completes the sign-in ($code $(head -c 200 "$BODY"))" \
 	[ "$code $(jq -r .user.email "$BODY")" = "200 bob@example.com" ]
 expect "a session cookie" grep -q 'better-auth.session_token' "$JAR"
+code=$(curl -s -m 30 -b "$JAR" -o "$BODY" -w '%{http_code}' "$FRONT_URL/api/auth/get-session" ||
+	echo "curl-$?")
+expect "get-session shows the twoFactorEnabled Better Auth set ($code $(head -c 300 "$BODY"))" \
+	[ "$code $(jq -c '.user | [.twoFactorEnabled, (keys_unsorted | .[-2:])]' "$BODY")" = \
+		'200 [true,["twoFactorEnabled","id"]]' ]
 
 check_redirect "backup code"
 code=$(post /two-factor/verify-backup-code "{\"code\":\"$BOB_CODE\"}")
@@ -103,6 +108,8 @@ stack_front lighttpd "$port"
 code=$(post /sign-in/email "$signin")
 expect "plugin off: bob signs in with his password alone ($code)" \
 	[ "$code $(jq -r .user.email "$BODY")" = "200 bob@example.com" ]
+expect "plugin off: the user object has no twoFactorEnabled" \
+	[ "$(jq -c '.user | has("twoFactorEnabled")' "$BODY")" = false ]
 code=$(post /two-factor/verify-totp '{"code":"123456"}')
 expect "plugin off: /two-factor routes are 404" [ "$code" = 404 ]
 stack_sanitizer_clean pool "${POOL_LOG:-}"

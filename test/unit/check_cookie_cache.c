@@ -1,5 +1,6 @@
 /* check_cookie_cache - the session_data cookie (cookie_cache.c) against the ones Better Auth
- * 1.7.25 wrote (test/fixtures/cookie_cache/cookies.tsv, made by record.sh beside it): each
+ * 1.7.25 wrote (test/fixtures/cookie_cache/cookies.tsv, made by record.sh beside it, and
+ * two_factor.tsv, with its twoFactor plugin on): each
  * decodes with the reference peer's secret until its expiresAt and not a millisecond later,
  * comes out byte for byte when encoded again from what it holds, and every tampered, expired,
  * foreign or malformed variant is refused. */
@@ -14,6 +15,7 @@
 
 #include "auth/cookie.h"
 #include "auth/cookie_cache.h"
+#include "auth/json_view.h"
 #include "auth/jwt.h"
 #include "util/arena.h"
 
@@ -29,8 +31,15 @@ struct fixture {
     int64_t expires_at_ms;
 };
 
+/* The user as Better Auth's core shows it (the recordings were made without plugins), and with
+ * the twoFactor plugin on. */
+static const struct user_view core = {.two_factor = false};
+static const struct user_view with_two_factor = {.two_factor = true};
+
 static struct fixture fixtures[MAX_FIXTURES];
 static int nfixtures;
+static struct fixture two_factor_fixtures[MAX_FIXTURES];
+static int ntwo_factor_fixtures;
 static struct arena *arena;
 
 /* times_of - updatedAt and expiresAt inside a value, read without checking anything. */
@@ -50,37 +59,38 @@ static void times_of(struct fixture *f)
     json_object_put(outer);
 }
 
-/* load_fixtures - the rows of cookies.tsv (label TAB token TAB value; '#' comments). */
-static void load_fixtures(void)
+/* load_fixtures - the rows of test/fixtures/cookie_cache/name (label TAB token TAB value; '#'
+ * comments) into into[], *count of them; at least min. */
+static void load_fixtures(const char *name, struct fixture *into, int *count, int min)
 {
     const char *srcdir = getenv("top_srcdir");
     char path[1024], line[COOKIE_CACHE_VALUE_MAX + 128];
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/test/fixtures/cookie_cache/cookies.tsv",
-             srcdir != NULL ? srcdir : ".");
+    snprintf(path, sizeof(path), "%s/test/fixtures/cookie_cache/%s", srcdir != NULL ? srcdir : ".",
+             name);
     f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "check_cookie_cache: cannot open %s (set top_srcdir)\n", path);
         exit(EXIT_FAILURE);
     }
     while (fgets(line, sizeof(line), f) != NULL) {
-        struct fixture *fx = &fixtures[nfixtures];
+        struct fixture *fx = &into[*count];
 
         line[strcspn(line, "\n")] = '\0';
         if (line[0] == '#' || line[0] == '\0')
             continue;
-        if (nfixtures == MAX_FIXTURES ||
+        if (*count == MAX_FIXTURES ||
             sscanf(line, "%31[^\t]\t%39[^\t]\t%3800s", fx->label, fx->token, fx->value) != 3) {
             fprintf(stderr, "check_cookie_cache: bad fixture line: %.60s\n", line);
             exit(EXIT_FAILURE);
         }
         times_of(fx);
-        nfixtures++;
+        (*count)++;
     }
     fclose(f);
-    if (nfixtures < 4) {
-        fprintf(stderr, "check_cookie_cache: only %d fixtures\n", nfixtures);
+    if (*count < min) {
+        fprintf(stderr, "check_cookie_cache: only %d fixtures in %s\n", *count, name);
         exit(EXIT_FAILURE);
     }
 }
@@ -135,8 +145,27 @@ START_TEST(test_recorded_reencode)
     char *again;
 
     ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
-    again =
-        cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, f->updated_at_ms, f->expires_at_ms);
+    again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &core, f->updated_at_ms,
+                                f->expires_at_ms);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again, f->value);
+}
+END_TEST
+
+/* With the twoFactor plugin on, Better Auth's cached user carries twoFactorEnabled before "id"
+ * (sign-up's false; true in the one verify-totp sent on completing an enrolment): it reads
+ * back, and the two-factor view writes Better Auth's bytes again. */
+START_TEST(test_recorded_two_factor)
+{
+    const struct fixture *f = &two_factor_fixtures[_i];
+    struct session_record s;
+    struct user_record u;
+    char *again;
+
+    ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
+    ck_assert_int_eq(u.two_factor_enabled, strcmp(f->label, "enrolled") == 0);
+    again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &with_two_factor,
+                                f->updated_at_ms, f->expires_at_ms);
     ck_assert_ptr_nonnull(again);
     ck_assert_str_eq(again, f->value);
 }
@@ -330,7 +359,8 @@ START_TEST(test_line)
     char *line, *value, *end;
 
     cookie_config_init(&c, SECRET, false);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &a_user, NOW, 300, true, &line), 0);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &a_user, &core, NOW, 300, true, &line), 0);
     ck_assert_str_eq(strchr(line, ';'), "; Max-Age=300; Path=/; HttpOnly; SameSite=Lax");
     ck_assert(strncmp(line, "better-auth.session_data=", 25) == 0);
     value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
@@ -342,7 +372,8 @@ START_TEST(test_line)
         CACHE_STALE);
 
     cookie_config_init(&c, SECRET, true);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &a_user, NOW, 300, false, &line), 0);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &a_user, &core, NOW, 300, false, &line), 0);
     ck_assert(strncmp(line, "__Secure-better-auth.session_data=", 34) == 0);
     end = strchr(line, ';');
     ck_assert_str_eq(end, "; Path=/; HttpOnly; Secure; SameSite=Lax");
@@ -356,6 +387,62 @@ START_TEST(test_line)
 }
 END_TEST
 
+/* payload_user - the user object inside a session_data Set-Cookie line, as its text. */
+static const char *payload_user(const char *line)
+{
+    const char *start = strchr(line, '=') + 1;
+    char *value = arena_strndup(arena, start, (size_t)(strchr(line, ';') - start));
+    struct json_object *outer = jwt_parse_b64_object(value, strlen(value)), *payload, *user;
+    const char *text;
+
+    ck_assert(json_object_object_get_ex(outer, "session", &payload));
+    ck_assert(json_object_object_get_ex(payload, "user", &user));
+    text = arena_strdup(arena, json_object_to_json_string_ext(user, JSON_C_TO_STRING_PLAIN));
+    json_object_put(outer);
+    return text;
+}
+
+/* With the twoFactor plugin on, the cached user carries twoFactorEnabled where Better Auth's
+ * answers have it (before "id"), and it reads back; without the plugin it is left out, and a
+ * cookie without it (or with null) reads as false. */
+START_TEST(test_line_two_factor)
+{
+    struct cookie_config c;
+    struct session_record s;
+    struct user_record on = a_user, u;
+    char *line, *value;
+
+    on.two_factor_enabled = true;
+    cookie_config_init(&c, SECRET, false);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &on, &with_two_factor, NOW, 300, true, &line), 0);
+    ck_assert_str_eq(payload_user(line),
+                     "{\"name\":\"N\",\"email\":\"n@example.com\",\"emailVerified\":false,"
+                     "\"image\":null,\"createdAt\":\"2026-12-07T03:00:00.000Z\",\"updatedAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"twoFactorEnabled\":true,\"id\":\"u1\"}");
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(u.two_factor_enabled);
+    ck_assert_int_eq(cookie_cache_line(arena, &c, &a_session, &on, &core, NOW, 300, true, &line),
+                     0);
+    ck_assert_ptr_null(strstr(payload_user(line), "twoFactorEnabled"));
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(!u.two_factor_enabled);
+    value =
+        signed_value("{\"session\":" LIVE ",\"user\":{\"name\":\"N\",\"email\":\"n@example.com\","
+                     "\"emailVerified\":true,\"image\":null,\"createdAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"updatedAt\":\"2026-12-07T03:00:00.000Z\","
+                     "\"twoFactorEnabled\":null,\"id\":\"u1\"},\"updatedAt\":1}",
+                     NOW + 1000);
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert(!u.two_factor_enabled);
+}
+END_TEST
+
 /* A user agent too long for one cookie: nothing is sent (Better Auth would chunk it). */
 START_TEST(test_line_too_long)
 {
@@ -366,7 +453,7 @@ START_TEST(test_line_too_long)
     memset(ua, 'u', 3000);
     s.user_agent = ua;
     cookie_config_init(&c, SECRET, false);
-    ck_assert_int_eq(cookie_cache_line(arena, &c, &s, &a_user, NOW, 300, true, &line), 0);
+    ck_assert_int_eq(cookie_cache_line(arena, &c, &s, &a_user, &core, NOW, 300, true, &line), 0);
     ck_assert_ptr_null(line);
 }
 END_TEST
@@ -440,10 +527,12 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    load_fixtures();
+    load_fixtures("cookies.tsv", fixtures, &nfixtures, 4);
+    load_fixtures("two_factor.tsv", two_factor_fixtures, &ntwo_factor_fixtures, 2);
     tcase_add_checked_fixture(rec, setup, teardown);
     LOOP(rec, test_recorded_decode, nfixtures);
     LOOP(rec, test_recorded_reencode, nfixtures);
+    LOOP(rec, test_recorded_two_factor, ntwo_factor_fixtures);
     tcase_add_test(rec, test_recorded_lifetimes);
     tcase_add_test(rec, test_wrong_secret_or_token);
     LOOP(rec, test_tampered, nfixtures);
@@ -453,6 +542,7 @@ int main(void)
     LOOP(own, test_malformed, sizeof(malformed) / sizeof(malformed[0]));
     tcase_add_test(own, test_too_long);
     tcase_add_test(own, test_line);
+    tcase_add_test(own, test_line_two_factor);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
     tcase_add_test(own, test_read_remembered);

@@ -3,7 +3,8 @@
  * bob's encrypted secret and backup codes under the reference peer's secret, which is the
  * harness's SECRET) given to alice: the sign-in challenge as recorded, the second step with
  * the authenticator's code, its attempt limit, the trusted device, single-use backup codes,
- * and the routes and sign-in unchanged with the plugin off. */
+ * twoFactorEnabled in every user object (and the cookie cache's), and the routes, sign-in and
+ * user objects unchanged with the plugin off. */
 #include "config.h"
 
 #include <check.h>
@@ -14,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/cookie_cache.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
@@ -329,6 +331,147 @@ START_TEST(test_cookie_cache_after_second_step)
 }
 END_TEST
 
+/* keys - the member names of o in order, comma-separated. */
+static const char *keys(struct json_object *o)
+{
+    const char *out = "";
+
+    json_object_object_foreach(o, k, v)
+    {
+        (void)v;
+        out = arena_printf(arena, "%s%s%s", out, out[0] != '\0' ? "," : "", k);
+    }
+    return out;
+}
+
+#define CORE_KEYS "name,email,emailVerified,image,createdAt,updatedAt"
+#define ADMIN_KEYS ",role,banned,banReason,banExpires"
+#define K_ID "ksession000000000000000000000000"
+
+/* assert_user - a 200 whose user object has the keys want, in order, and twoFactorEnabled
+ * (when want has it) equal to on. */
+static void assert_user(const struct response *r, const char *want, bool on, int line)
+{
+    struct json_object *u;
+
+    ck_assert_msg(r->status == 200, "line %d: status %d", line, r->status);
+    u = jget(body_json(r), "user");
+    ck_assert_msg(strcmp(keys(u), want) == 0, "line %d: keys %s, expected %s", line, keys(u), want);
+    if (strstr(want, "twoFactorEnabled") != NULL)
+        ck_assert_msg(json_object_get_boolean(jget(u, "twoFactorEnabled")) == on,
+                      "line %d: twoFactorEnabled is not %d", line, on);
+}
+
+/* user_objects - sign-up, sign-in and get-session with the twoFactor plugin (plugin) and the
+ * admin plugin (admin) on or off: twoFactorEnabled, where Better Auth has it, only with the
+ * plugin, read from the statement that reads the user (no two-factor lookup). Sign-up's user
+ * has no admin fields (README "Admin plugin"). */
+static void user_objects(bool plugin, bool admin)
+{
+    const char *tf = plugin ? ",twoFactorEnabled" : "";
+    const char *want = arena_printf(arena, CORE_KEYS "%s%s,id", admin ? ADMIN_KEYS : "", tf);
+    struct response r;
+
+    settings.two_factor = plugin;
+    settings.admin = admin;
+    harness_app_rebuild(&settings);
+    seed_alice();
+    r = POST_JSON("/sign-up/email", .origin = FRONT,
+                  .body = "{\"email\":\"carol@example.com\",\"password\":\"" PASSWORD
+                          "\",\"name\":\"Carol\"}");
+    assert_user(&r, arena_printf(arena, CORE_KEYS "%s,id", tf), false, __LINE__);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    assert_user(&r, want, false, __LINE__);
+    /* The column set (by Better Auth, say): get-session shows it. */
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = true;
+    seed_live(K_ID, K_TOKEN, ALICE_ID);
+    fake_store_reset_calls(fs);
+    r = GET("/get-session", .cookie = K_COOKIE);
+    assert_user(&r, want, true, __LINE__);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_TWO_FACTOR_GET), 0);
+    if (!admin)
+        ck_assert_uint_eq(fake_store_total_calls(fs), 1); /* the session lookup, nothing else */
+}
+
+START_TEST(test_user_objects_plugin_on)
+{
+    user_objects(true, false);
+}
+END_TEST
+
+START_TEST(test_user_objects_plugin_off)
+{
+    user_objects(false, false);
+}
+END_TEST
+
+/* After the admin plugin's fields, as recorded (test/fixtures/two_factor/transcript.json). */
+START_TEST(test_user_objects_with_admin)
+{
+    user_objects(true, true);
+}
+END_TEST
+
+START_TEST(test_user_objects_admin_only)
+{
+    user_objects(false, true);
+}
+END_TEST
+
+/* session_data - "better-auth.session_data=VALUE" of r (asserted). */
+static const char *session_data(const struct response *r)
+{
+    const char *pair = cookie_pair(r, "better-auth.session_data");
+
+    ck_assert_ptr_nonnull(pair);
+    ck_assert_str_ne(pair, "better-auth.session_data=");
+    return pair;
+}
+
+/* cached_flag - get-session answered from the cookie cache data alone: its twoFactorEnabled. */
+static bool cached_flag(const char *data)
+{
+    struct response r;
+
+    fake_store_reset_calls(fs);
+    r = GET("/get-session", .cookie = arena_printf(arena, "%s; %s", K_COOKIE, data));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+    return json_object_get_boolean(jget(body_json(&r), "user.twoFactorEnabled"));
+}
+
+/* A session completing enrolment: Better Auth answers the user it read (twoFactorEnabled still
+ * false, as recorded) but re-sends the cookie cache with the updated one, so a cached
+ * get-session shows the change at once; disable re-sends it with false. */
+START_TEST(test_enrolment_updates_cookie_cache)
+{
+    const char *data;
+    struct response r;
+
+    settings.cookie_cache = true;
+    settings.cookie_cache_max_age = COOKIE_CACHE_MAX_AGE_DEFAULT;
+    settings.two_factor = true;
+    harness_app_rebuild(&settings);
+    seed_alice();
+    fake_store_add_two_factor(fs, BA_TWO_FACTOR_ID, ALICE_ID, BA_SECRET_ROW, BA_CODES_ROW, false);
+    seed_live(K_ID, K_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = K_COOKIE);
+    ck_assert(!cached_flag(session_data(&r)));
+    r = verify("/two-factor/verify-totp", K_COOKIE,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_str_eq(jstr(body_json(&r), "token"), K_TOKEN);
+    assert_user(&r, CORE_KEYS ",twoFactorEnabled,id", false, __LINE__);
+    ck_assert(fake_store_user(fs, ALICE_ID)->two_factor_enabled);
+    data = session_data(&r);
+    ck_assert(cached_flag(data));
+    r = verify("/two-factor/disable", arena_printf(arena, "%s; %s", K_COOKIE, data),
+               "{\"password\":\"" PASSWORD "\"}");
+    handler_harness_check_answer(&r, 200, STATUS_TRUE, __LINE__);
+    ck_assert(!fake_store_user(fs, ALICE_ID)->two_factor_enabled);
+    ck_assert(!cached_flag(session_data(&r)));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -347,6 +490,11 @@ int main(void)
     tcase_add_test(tc, test_banned_before_challenge);
     tcase_add_test(tc, test_banned_at_second_step);
     tcase_add_test(tc, test_cookie_cache_after_second_step);
+    tcase_add_test(tc, test_user_objects_plugin_on);
+    tcase_add_test(tc, test_user_objects_plugin_off);
+    tcase_add_test(tc, test_user_objects_with_admin);
+    tcase_add_test(tc, test_user_objects_admin_only);
+    tcase_add_test(tc, test_enrolment_updates_cookie_cache);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }

@@ -13,6 +13,10 @@
 /* JSON.stringify's text, as http.c serialises responses. */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/* Better Auth's core user, and with the twoFactor plugin on. */
+static const struct user_view core = {.two_factor = false};
+static const struct user_view with_two_factor = {.two_factor = true};
+
 #define T1 "2026-11-25T18:43:11.675Z"
 #define T2 "2026-11-26T09:00:00.001Z"
 
@@ -34,7 +38,7 @@ START_TEST(test_user)
                             .created_at = T1,
                             .updated_at = T2};
 
-    assert_text(json_view_user(&u),
+    assert_text(json_view_user(&core, &u),
                 "{\"name\":\"Alice\",\"email\":\"alice@example.com\",\"emailVerified\":true,"
                 "\"image\":\"https://img.example/a.png\",\"createdAt\":\"" T1
                 "\",\"updatedAt\":\"" T2 "\",\"id\":\"u1\"}");
@@ -52,10 +56,59 @@ START_TEST(test_user_null_image)
                             .created_at = T1,
                             .updated_at = T1};
 
-    assert_text(json_view_user(&u),
+    assert_text(json_view_user(&core, &u),
                 "{\"name\":\"Bob \\\"B/\\\" \xc3\xa9\",\"email\":\"bob@example.com\","
                 "\"emailVerified\":false,\"image\":null,\"createdAt\":\"" T1
                 "\",\"updatedAt\":\"" T1 "\",\"id\":\"u2\"}");
+}
+END_TEST
+
+/* With the twoFactor plugin on, twoFactorEnabled comes after the core fields and before "id",
+ * as in test/fixtures/two_factor/transcript.json; false unless the record says true. */
+START_TEST(test_user_two_factor)
+{
+    struct user_record u = {
+        .id = "u3", .name = "C", .email = "c@example.com", .created_at = T1, .updated_at = T2};
+
+    assert_text(json_view_user(&with_two_factor, &u),
+                "{\"name\":\"C\",\"email\":\"c@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T2
+                "\",\"twoFactorEnabled\":false,\"id\":\"u3\"}");
+    u.two_factor_enabled = true;
+    assert_text(json_view_user(&with_two_factor, &u),
+                "{\"name\":\"C\",\"email\":\"c@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T2
+                "\",\"twoFactorEnabled\":true,\"id\":\"u3\"}");
+    /* The plugin off: the core user, whatever the column holds. */
+    assert_text(json_view_user(&core, &u),
+                "{\"name\":\"C\",\"email\":\"c@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T2 "\",\"id\":\"u3\"}");
+}
+END_TEST
+
+/* The admin plugin's fields come before the twoFactor plugin's (the recorded server lists its
+ * plugins in that order), "id" after both. */
+START_TEST(test_admin_user)
+{
+    struct admin_user a = {.user = {.id = "u4",
+                                    .name = "D",
+                                    .email = "d@example.com",
+                                    .created_at = T1,
+                                    .updated_at = T1,
+                                    .two_factor_enabled = true},
+                           .role = "user",
+                           .ban_expires = NULL};
+
+    assert_text(json_view_admin_user(&core, &a),
+                "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1
+                "\",\"role\":\"user\",\"banned\":false,\"banReason\":null,"
+                "\"banExpires\":null,\"id\":\"u4\"}");
+    assert_text(json_view_admin_user(&with_two_factor, &a),
+                "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1
+                "\",\"role\":\"user\",\"banned\":false,\"banReason\":null,"
+                "\"banExpires\":null,\"twoFactorEnabled\":true,\"id\":\"u4\"}");
 }
 END_TEST
 
@@ -120,7 +173,7 @@ START_TEST(test_new_reference_each_call)
 {
     struct user_record u = {
         .id = "u1", .name = "A", .email = "a@example.com", .created_at = T1, .updated_at = T1};
-    struct json_object *a = json_view_user(&u), *b = json_view_user(&u);
+    struct json_object *a = json_view_user(&core, &u), *b = json_view_user(&core, &u);
 
     ck_assert_ptr_ne(a, b);
     json_object_object_add(a, "name", json_object_new_string("changed"));
@@ -139,6 +192,8 @@ int main(void)
 
     tcase_add_test(tc, test_user);
     tcase_add_test(tc, test_user_null_image);
+    tcase_add_test(tc, test_user_two_factor);
+    tcase_add_test(tc, test_admin_user);
     tcase_add_test(tc, test_session);
     tcase_add_test(tc, test_session_empty_strings);
     tcase_add_test(tc, test_account);

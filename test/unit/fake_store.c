@@ -209,6 +209,7 @@ static void user_out(struct arena *a, const struct fake_user *u, struct user_rec
         .image = arena_strdup(a, u->image),
         .created_at = iso_in(a, u->created_ms),
         .updated_at = iso_in(a, u->updated_ms),
+        .two_factor_enabled = u->two_factor_enabled,
     };
 }
 
@@ -1352,7 +1353,6 @@ static enum db_status op_two_factor_get(void *impl, struct arena *a, const char 
     user_out(a, u, user);
     t = two_factor_of(fs, user_id);
     *tf = (struct two_factor_record){
-        .enabled = u->two_factor_enabled,
         .id = t != NULL ? arena_strdup(a, t->id) : NULL,
         .secret = t != NULL ? arena_strdup(a, t->secret) : NULL,
         .backup_codes = t != NULL ? arena_strdup(a, t->backup_codes) : NULL,
