@@ -26,14 +26,38 @@
 /* An impersonation session lasts an hour (impersonationSessionDuration's default). */
 #define IMPERSONATION_S 3600
 
+/* The last instant a JavaScript Date holds (8.64e15 ms after the epoch): Better Auth's
+ * `new Date(Date.now() + banExpiresIn * 1000)` is invalid past it, and PostgreSQL's timestamps
+ * end not long after. */
+#define LAST_DATE_MS 8.64e15
+
+/* ban_expires_in - banExpiresIn as seconds from now: -1 for none (`banExpiresIn ? ... : null`:
+ * falsy values count as absent), 0 for one already past. False after answering 400 for a ban
+ * that would end after LAST_DATE_MS, which no date can hold (nor int64_t every such number). */
+static bool ban_expires_in(struct call *c, const struct value *expires, int64_t *out)
+{
+    double n = expires->number;
+
+    *out = -1;
+    if (expires->kind != VALUE_NUMBER || n == 0 || n != n)
+        return true;
+    if (n > (LAST_DATE_MS - (double)session_now_ms()) / 1000) {
+        response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
+                                 "[body.banExpiresIn] Too big: the ban would end after the last "
+                                 "date a timestamp holds");
+        return false;
+    }
+    *out = n > 0 ? (int64_t)n : 0;
+    return true;
+}
+
 /* POST /admin/ban-user - banned with banReason ("No reason") until banExpiresIn seconds from
  * now (never without it); the user's sessions end in the same transaction. */
 void handle_admin_ban_user(struct call *c)
 {
     const struct value *reason = &c->in.body[FIELD_BAN_REASON];
-    const struct value *expires = &c->in.body[FIELD_BAN_EXPIRES_IN];
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_change ch = {.ban = ADMIN_BAN_SET, .ban_expires_in_s = -1};
+    struct admin_change ch = {.ban = ADMIN_BAN_SET};
     struct admin_user me, u;
 
     if (!admin_caller(c, &me) ||
@@ -44,10 +68,10 @@ void handle_admin_ban_user(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_CANNOT_BAN_YOURSELF);
         return;
     }
-    /* `banReason || "No reason"`, `banExpiresIn ? ... : null`: falsy values count as absent */
+    if (!ban_expires_in(c, &c->in.body[FIELD_BAN_EXPIRES_IN], &ch.ban_expires_in_s))
+        return;
+    /* `banReason || "No reason"` */
     ch.ban_reason = reason->kind == VALUE_STRING && reason->len > 0 ? reason->str : "No reason";
-    if (expires->kind == VALUE_NUMBER && expires->number != 0 && expires->number == expires->number)
-        ch.ban_expires_in_s = expires->number > 0 ? (int64_t)expires->number : 0;
     admin_change_user(c, user_id, &ch);
 }
 

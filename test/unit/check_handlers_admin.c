@@ -371,6 +371,26 @@ START_TEST(test_ban_expiry)
 }
 END_TEST
 
+/* A ban ending after the last date a JavaScript Date (and so Better Auth) can hold is refused
+ * as input, not turned into a ban without end or a database error; one within it is taken. */
+START_TEST(test_ban_expiry_out_of_range)
+{
+    static const char *const too_far[] = {"1e300", "9.3e18", "1e13"};
+
+    for (size_t i = 0; i < sizeof too_far / sizeof too_far[0]; i++) {
+        const char *body = arena_printf(arena, BOB_JSON(",\"banExpiresIn\":%s"), too_far[i]);
+
+        expect(admin_post("ban-user", H_COOKIE, body), 400,
+               E_VALIDATION("[body.banExpiresIn] Too big: the ban would end after the last "
+                            "date a timestamp holds"));
+        ck_assert(!fake_store_user(fs, BOB_ID)->banned);
+    }
+    struct response r = admin_post("ban-user", H_COOKIE, BOB_JSON(",\"banExpiresIn\":1e11"));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_gt(fake_store_user(fs, BOB_ID)->ban_expires_ms, fake_store_now_ms());
+}
+END_TEST
+
 /* A store failure in the ban check answers 503 and creates no session. */
 START_TEST(test_ban_check_store_failure)
 {
@@ -549,6 +569,7 @@ int main(void)
     tcase_add_test(tc, test_ban_and_unban);
     tcase_add_test(tc, test_ban_refused);
     tcase_add_test(tc, test_ban_expiry);
+    tcase_add_test(tc, test_ban_expiry_out_of_range);
     tcase_add_test(tc, test_ban_check_store_failure);
     tcase_add_test(tc, test_user_sessions);
     tcase_add_test(tc, test_get_session_fields);
