@@ -159,16 +159,21 @@ void handle_admin_revoke_user_sessions(struct call *c)
 /* ---- impersonation ---- */
 
 /* admin_cookie_line - better-auth.admin_session for the caller's own session: its raw token
- * and, when it was not remembered, the dont_remember cookie's value. */
-static bool admin_cookie_line(struct call *c, char line[COOKIE_LINE_SIZE])
+ * and, when it was not remembered, the dont_remember cookie's value. The line and the value
+ * hold the admin's raw token, so they live in the request's arena (wiped with it); NULL when
+ * signing fails. */
+static const char *admin_cookie_line(struct call *c)
 {
-    char dont[COOKIE_SIGNED_SIZE] = "", value[COOKIE_SIGNED_SIZE];
+    char dont[COOKIE_SIGNED_SIZE] = "";
+    char *value = arena_alloc(c->req->arena, COOKIE_SIGNED_SIZE);
+    char *line = arena_alloc(c->req->arena, COOKIE_LINE_SIZE);
 
     if (cookie_read_signed(&c->app->cookies, c->req->cookie, COOKIE_DONT_REMEMBER, dont,
                            sizeof dont) != COOKIE_OK)
         dont[0] = '\0';
-    snprintf(value, sizeof value, "%s:%s", c->session.token, dont);
-    return cookie_admin_session_line(&c->app->cookies, value, line, COOKIE_LINE_SIZE) == 0;
+    snprintf(value, COOKIE_SIGNED_SIZE, "%s:%s", c->session.token, dont);
+    return cookie_admin_session_line(&c->app->cookies, value, line, COOKIE_LINE_SIZE) == 0 ? line
+                                                                                           : NULL;
 }
 
 /* impersonate_answer - Better Auth's cookies: the caller's deleted, the admin cookie, the
@@ -177,11 +182,11 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
                                const struct session_record *s, const char *raw,
                                const char *admin_id)
 {
-    char line[COOKIE_LINE_SIZE];
+    const char *line = admin_cookie_line(c);
     struct json_object *obj;
 
     session_clear_cookies(c->app, c->resp);
-    if (!admin_cookie_line(c, line)) {
+    if (line == NULL) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
@@ -229,24 +234,24 @@ void handle_admin_impersonate_user(struct call *c)
     impersonate_answer(c, &target, &s, raw, me.user.id);
 }
 
-/* admin_session_back - the admin's session named by the admin cookie: its raw token in
- * raw (room COOKIE_SIGNED_SIZE), *remember, the session and its user. False after answering
- * 500 "Failed to find admin session" (or a store failure). */
-static bool admin_session_back(struct call *c, const char *admin_id, char *raw, bool *remember,
-                               struct session_record *s, struct user_record *u)
+/* admin_session_back - the admin's session named by the admin cookie: its raw token in *raw
+ * (in the request's arena, which wipes it), *remember, the session and its user. False after
+ * answering 500 "Failed to find admin session" (or a store failure). */
+static bool admin_session_back(struct call *c, const char *admin_id, const char **raw,
+                               bool *remember, struct session_record *s, struct user_record *u)
 {
-    char value[COOKIE_SIGNED_SIZE];
+    char *value = arena_alloc(c->req->arena, COOKIE_SIGNED_SIZE);
     const char *stored;
     char *colon;
     enum db_status st = DB_NOTFOUND;
 
     if (cookie_read_signed(&c->app->cookies, c->req->cookie, COOKIE_ADMIN_SESSION, value,
-                           sizeof value) == COOKIE_OK &&
+                           COOKIE_SIGNED_SIZE) == COOKIE_OK &&
         (colon = strchr(value, ':')) != NULL) {
         *colon = '\0';
         *remember = colon[1] == '\0';
-        snprintf(raw, COOKIE_SIGNED_SIZE, "%s", value);
-        if ((stored = steps_stored_token(c, raw)) == NULL) {
+        *raw = value;
+        if ((stored = steps_stored_token(c, value)) == NULL) {
             steps_fail(c, FAIL_TOKEN_DIGEST);
             return false;
         }
@@ -286,8 +291,7 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
  * back. Needs no permission: only an impersonation session can stop. */
 void handle_admin_stop_impersonating(struct call *c)
 {
-    char raw[COOKIE_SIGNED_SIZE];
-    const char *by = NULL, *stored;
+    const char *raw = NULL, *by = NULL, *stored;
     struct admin_user admin;
     struct session_record s;
     struct user_record u;
@@ -311,7 +315,7 @@ void handle_admin_stop_impersonating(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_NOT_IMPERSONATING);
         return;
     }
-    if (!admin_session_back(c, by, raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
+    if (!admin_session_back(c, by, &raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
         return;
     st = call_store_session_delete_token(c, stored);
     if (st != DB_OK && st != DB_NOTFOUND) {
