@@ -204,11 +204,13 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
 }
 
 /* POST /admin/impersonate-user - a one-hour session of the target marked impersonatedBy the
- * caller. Admins (role "admin") need user:impersonate-admins, which no default role has. */
+ * caller. Admins (role "admin") need user:impersonate-admins, which no default role has. The
+ * session passes the plugin's session-creation hook, as every session does: a banned target
+ * is refused (403 BANNED_USER), one whose ban has ended is lifted. */
 void handle_admin_impersonate_user(struct call *c)
 {
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_user me, target;
+    struct admin_user me, target, as_read;
     struct new_session ns;
     struct session_record s;
     const char *raw;
@@ -220,6 +222,8 @@ void handle_admin_impersonate_user(struct call *c)
         return;
     if (admin_role_is_admin(target.role) &&
         !admin_require(c, &me, "user", "impersonate-admins", HTTP_ERROR_CANNOT_IMPERSONATE_ADMINS))
+        return;
+    if (!admin_sign_in_allowed(c, &target.user, &as_read))
         return;
     if (!steps_new_session(c, target.user.id, false, &ns, &raw)) {
         steps_fail(c, FAIL_SESSION_TOKEN);

@@ -511,6 +511,24 @@ START_TEST(test_impersonate_refused)
 }
 END_TEST
 
+/* A banned user gets no session by impersonation either: the plugin's session-creation hook
+ * refuses it (403 BANNED_USER), and a ban that has ended is lifted first. */
+START_TEST(test_impersonate_banned)
+{
+    struct fake_user *bob;
+
+    ck_assert_int_eq(admin_post("ban-user", H_COOKIE, BOB_JSON("")).status, 200);
+    expect(admin_post("impersonate-user", H_COOKIE, BOB_JSON("")), 403, E_BANNED);
+    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 0);
+
+    bob = fake_store_user(fs, BOB_ID);
+    bob->ban_expires_ms = fake_store_now_ms() - 1000;
+    ck_assert_int_eq(admin_post("impersonate-user", H_COOKIE, BOB_JSON("")).status, 200);
+    ck_assert(!fake_store_user(fs, BOB_ID)->banned);
+    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 1);
+}
+END_TEST
+
 /* ==== has-permission ====================================================================== */
 
 static const struct {
@@ -575,6 +593,7 @@ int main(void)
     tcase_add_test(tc, test_get_session_fields);
     tcase_add_test(tc, test_impersonate_and_stop);
     tcase_add_test(tc, test_impersonate_refused);
+    tcase_add_test(tc, test_impersonate_banned);
     LOOP(tc, test_has_permission, permission_cases);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
