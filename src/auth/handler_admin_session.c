@@ -27,14 +27,38 @@
 /* An impersonation session lasts an hour (impersonationSessionDuration's default). */
 #define IMPERSONATION_S 3600
 
+/* The last instant a JavaScript Date holds (8.64e15 ms after the epoch): Better Auth's
+ * `new Date(Date.now() + banExpiresIn * 1000)` is invalid past it, and PostgreSQL's timestamps
+ * end not long after. */
+#define LAST_DATE_MS 8.64e15
+
+/* ban_expires_in - banExpiresIn as seconds from now: -1 for none (`banExpiresIn ? ... : null`:
+ * falsy values count as absent), 0 for one already past. False after answering 400 for a ban
+ * that would end after LAST_DATE_MS, which no date can hold (nor int64_t every such number). */
+static bool ban_expires_in(struct call *c, const struct value *expires, int64_t *out)
+{
+    double n = expires->number;
+
+    *out = -1;
+    if (expires->kind != VALUE_NUMBER || n == 0 || n != n)
+        return true;
+    if (n > (LAST_DATE_MS - (double)session_now_ms()) / 1000) {
+        response_http_error_text(c->resp, HTTP_ERROR_VALIDATION,
+                                 "[body.banExpiresIn] Too big: the ban would end after the last "
+                                 "date a timestamp holds");
+        return false;
+    }
+    *out = n > 0 ? (int64_t)n : 0;
+    return true;
+}
+
 /* POST /admin/ban-user - banned with banReason ("No reason") until banExpiresIn seconds from
  * now (never without it); the user's sessions end in the same transaction. */
 void handle_admin_ban_user(struct call *c)
 {
     const struct value *reason = &c->in.body[FIELD_BAN_REASON];
-    const struct value *expires = &c->in.body[FIELD_BAN_EXPIRES_IN];
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_change ch = {.ban = ADMIN_BAN_SET, .ban_expires_in_s = -1};
+    struct admin_change ch = {.ban = ADMIN_BAN_SET};
     struct admin_user me, u;
 
     if (!admin_caller(c, &me) ||
@@ -45,10 +69,10 @@ void handle_admin_ban_user(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_CANNOT_BAN_YOURSELF);
         return;
     }
-    /* `banReason || "No reason"`, `banExpiresIn ? ... : null`: falsy values count as absent */
+    if (!ban_expires_in(c, &c->in.body[FIELD_BAN_EXPIRES_IN], &ch.ban_expires_in_s))
+        return;
+    /* `banReason || "No reason"` */
     ch.ban_reason = reason->kind == VALUE_STRING && reason->len > 0 ? reason->str : "No reason";
-    if (expires->kind == VALUE_NUMBER && expires->number != 0 && expires->number == expires->number)
-        ch.ban_expires_in_s = expires->number > 0 ? (int64_t)expires->number : 0;
     admin_change_user(c, user_id, &ch);
 }
 
@@ -136,16 +160,21 @@ void handle_admin_revoke_user_sessions(struct call *c)
 /* ---- impersonation ---- */
 
 /* admin_cookie_line - better-auth.admin_session for the caller's own session: its raw token
- * and, when it was not remembered, the dont_remember cookie's value. */
-static bool admin_cookie_line(struct call *c, char line[COOKIE_LINE_SIZE])
+ * and, when it was not remembered, the dont_remember cookie's value. The line and the value
+ * hold the admin's raw token, so they live in the request's arena (wiped with it); NULL when
+ * signing fails. */
+static const char *admin_cookie_line(struct call *c)
 {
-    char dont[COOKIE_SIGNED_SIZE] = "", value[COOKIE_SIGNED_SIZE];
+    char dont[COOKIE_SIGNED_SIZE] = "";
+    char *value = arena_alloc(c->req->arena, COOKIE_SIGNED_SIZE);
+    char *line = arena_alloc(c->req->arena, COOKIE_LINE_SIZE);
 
     if (cookie_read_signed(&c->app->cookies, c->req->cookie, COOKIE_DONT_REMEMBER, dont,
                            sizeof dont) != COOKIE_OK)
         dont[0] = '\0';
-    snprintf(value, sizeof value, "%s:%s", c->session.token, dont);
-    return cookie_admin_session_line(&c->app->cookies, value, line, COOKIE_LINE_SIZE) == 0;
+    snprintf(value, COOKIE_SIGNED_SIZE, "%s:%s", c->session.token, dont);
+    return cookie_admin_session_line(&c->app->cookies, value, line, COOKIE_LINE_SIZE) == 0 ? line
+                                                                                           : NULL;
 }
 
 /* impersonate_answer - Better Auth's cookies: the caller's deleted, the admin cookie, the
@@ -154,11 +183,11 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
                                const struct session_record *s, const char *raw,
                                const char *admin_id)
 {
-    char line[COOKIE_LINE_SIZE];
+    const char *line = admin_cookie_line(c);
     struct json_object *obj;
 
     session_clear_cookies(c->app, c->resp);
-    if (!admin_cookie_line(c, line)) {
+    if (line == NULL) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
@@ -176,11 +205,13 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
 }
 
 /* POST /admin/impersonate-user - a one-hour session of the target marked impersonatedBy the
- * caller. Admins (role "admin") need user:impersonate-admins, which no default role has. */
+ * caller. Admins (role "admin") need user:impersonate-admins, which no default role has. The
+ * session passes the plugin's session-creation hook, as every session does: a banned target
+ * is refused (403 BANNED_USER), one whose ban has ended is lifted. */
 void handle_admin_impersonate_user(struct call *c)
 {
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_user me, target;
+    struct admin_user me, target, as_read;
     struct new_session ns;
     struct session_record s;
     const char *raw;
@@ -192,6 +223,8 @@ void handle_admin_impersonate_user(struct call *c)
         return;
     if (admin_role_is_admin(target.role) &&
         !admin_require(c, &me, "user", "impersonate-admins", HTTP_ERROR_CANNOT_IMPERSONATE_ADMINS))
+        return;
+    if (!admin_sign_in_allowed(c, &target.user, &as_read))
         return;
     if (!steps_new_session(c, target.user.id, false, &ns, &raw)) {
         steps_fail(c, FAIL_SESSION_TOKEN);
@@ -206,24 +239,24 @@ void handle_admin_impersonate_user(struct call *c)
     impersonate_answer(c, &target, &s, raw, me.user.id);
 }
 
-/* admin_session_back - the admin's session named by the admin cookie: its raw token in
- * raw (room COOKIE_SIGNED_SIZE), *remember, the session and its user. False after answering
- * 500 "Failed to find admin session" (or a store failure). */
-static bool admin_session_back(struct call *c, const char *admin_id, char *raw, bool *remember,
-                               struct session_record *s, struct user_record *u)
+/* admin_session_back - the admin's session named by the admin cookie: its raw token in *raw
+ * (in the request's arena, which wipes it), *remember, the session and its user. False after
+ * answering 500 "Failed to find admin session" (or a store failure). */
+static bool admin_session_back(struct call *c, const char *admin_id, const char **raw,
+                               bool *remember, struct session_record *s, struct user_record *u)
 {
-    char value[COOKIE_SIGNED_SIZE];
+    char *value = arena_alloc(c->req->arena, COOKIE_SIGNED_SIZE);
     const char *stored;
     char *colon;
     enum db_status st = DB_NOTFOUND;
 
     if (cookie_read_signed(&c->app->cookies, c->req->cookie, COOKIE_ADMIN_SESSION, value,
-                           sizeof value) == COOKIE_OK &&
+                           COOKIE_SIGNED_SIZE) == COOKIE_OK &&
         (colon = strchr(value, ':')) != NULL) {
         *colon = '\0';
         *remember = colon[1] == '\0';
-        snprintf(raw, COOKIE_SIGNED_SIZE, "%s", value);
-        if ((stored = steps_stored_token(c, raw)) == NULL) {
+        *raw = value;
+        if ((stored = steps_stored_token(c, value)) == NULL) {
             steps_fail(c, FAIL_TOKEN_DIGEST);
             return false;
         }
@@ -263,8 +296,7 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
  * back. Needs no permission: only an impersonation session can stop. */
 void handle_admin_stop_impersonating(struct call *c)
 {
-    char raw[COOKIE_SIGNED_SIZE];
-    const char *by = NULL, *stored;
+    const char *raw = NULL, *by = NULL, *stored;
     struct admin_user admin;
     struct session_record s;
     struct user_record u;
@@ -288,7 +320,7 @@ void handle_admin_stop_impersonating(struct call *c)
         response_http_error(c->resp, HTTP_ERROR_NOT_IMPERSONATING);
         return;
     }
-    if (!admin_session_back(c, by, raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
+    if (!admin_session_back(c, by, &raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
         return;
     st = call_store_session_delete_token(c, stored);
     if (st != DB_OK && st != DB_NOTFOUND) {

@@ -168,10 +168,11 @@ static uint8_t *unhex(const char *hex, size_t *len)
 /* envelope_body - the hex after "$ba$<digits>$", or text itself when it has no envelope. */
 static const char *envelope_body(const char *text)
 {
-    const char *p = text + 4;
+    const char *p;
 
     if (strncmp(text, "$ba$", 4) != 0)
         return text;
+    p = text + 4; /* only now known to point into text: "" + 4 would be undefined */
     while (*p >= '0' && *p <= '9')
         p++;
     return p > text + 4 && *p == '$' ? p + 1 : NULL;

@@ -371,6 +371,26 @@ START_TEST(test_ban_expiry)
 }
 END_TEST
 
+/* A ban ending after the last date a JavaScript Date (and so Better Auth) can hold is refused
+ * as input, not turned into a ban without end or a database error; one within it is taken. */
+START_TEST(test_ban_expiry_out_of_range)
+{
+    static const char *const too_far[] = {"1e300", "9.3e18", "1e13"};
+
+    for (size_t i = 0; i < sizeof too_far / sizeof too_far[0]; i++) {
+        const char *body = arena_printf(arena, BOB_JSON(",\"banExpiresIn\":%s"), too_far[i]);
+
+        expect(admin_post("ban-user", H_COOKIE, body), 400,
+               E_VALIDATION("[body.banExpiresIn] Too big: the ban would end after the last "
+                            "date a timestamp holds"));
+        ck_assert(!fake_store_user(fs, BOB_ID)->banned);
+    }
+    struct response r = admin_post("ban-user", H_COOKIE, BOB_JSON(",\"banExpiresIn\":1e11"));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_gt(fake_store_user(fs, BOB_ID)->ban_expires_ms, fake_store_now_ms());
+}
+END_TEST
+
 /* A store failure in the ban check answers 503 and creates no session. */
 START_TEST(test_ban_check_store_failure)
 {
@@ -491,6 +511,24 @@ START_TEST(test_impersonate_refused)
 }
 END_TEST
 
+/* A banned user gets no session by impersonation either: the plugin's session-creation hook
+ * refuses it (403 BANNED_USER), and a ban that has ended is lifted first. */
+START_TEST(test_impersonate_banned)
+{
+    struct fake_user *bob;
+
+    ck_assert_int_eq(admin_post("ban-user", H_COOKIE, BOB_JSON("")).status, 200);
+    expect(admin_post("impersonate-user", H_COOKIE, BOB_JSON("")), 403, E_BANNED);
+    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 0);
+
+    bob = fake_store_user(fs, BOB_ID);
+    bob->ban_expires_ms = fake_store_now_ms() - 1000;
+    ck_assert_int_eq(admin_post("impersonate-user", H_COOKIE, BOB_JSON("")).status, 200);
+    ck_assert(!fake_store_user(fs, BOB_ID)->banned);
+    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 1);
+}
+END_TEST
+
 /* ==== has-permission ====================================================================== */
 
 static const struct {
@@ -549,11 +587,13 @@ int main(void)
     tcase_add_test(tc, test_ban_and_unban);
     tcase_add_test(tc, test_ban_refused);
     tcase_add_test(tc, test_ban_expiry);
+    tcase_add_test(tc, test_ban_expiry_out_of_range);
     tcase_add_test(tc, test_ban_check_store_failure);
     tcase_add_test(tc, test_user_sessions);
     tcase_add_test(tc, test_get_session_fields);
     tcase_add_test(tc, test_impersonate_and_stop);
     tcase_add_test(tc, test_impersonate_refused);
+    tcase_add_test(tc, test_impersonate_banned);
     LOOP(tc, test_has_permission, permission_cases);
     suite_add_tcase(s, tc);
     return handler_world_main(s);

@@ -734,6 +734,42 @@ START_TEST(test_two_factor_code_by_mail)
 }
 END_TEST
 
+/* mailed_code - the code of the i-th mail of the outbox: the line of digits alone. */
+static const char *mailed_code(size_t i)
+{
+    const char *p = fake_store_mail_at(fs, i)->text;
+
+    for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+        size_t n = strspn(p, "0123456789");
+
+        if (n == 6 && (p[n] == '\n' || p[n] == '\r'))
+            return arena_printf(arena, "%.6s", p);
+    }
+    ck_abort_msg("no code in mail %zu", i);
+    return NULL;
+}
+
+/* A code mailed twice ("send again"): the second mail's code signs in, as Better Auth reads
+ * the newest row of the challenge's code (test/integration/two_factor_otp.sh: the same on
+ * PostgreSQL, after a wrong code too). */
+START_TEST(test_two_factor_code_mailed_twice)
+{
+    const char *cookie, *code;
+    struct response r;
+
+    enroll();
+    cookie = signed_in_first();
+    r = SEND_2FA(cookie, "method=send-otp");
+    assert_html(&r, 200);
+    r = SEND_2FA(cookie, "method=send-otp");
+    assert_html(&r, 200);
+    code = mailed_code(fake_store_mail_count(fs) - 1);
+    r = SEND_2FA(cookie, arena_printf(arena, "method=otp&code=%s", code));
+    assert_see_other(&r, "/private/a");
+    ck_assert(session_cookie_set(&r));
+}
+END_TEST
+
 /* A return target the API would refuse is refused here too, before any code is checked. */
 START_TEST(test_two_factor_refuses_foreign_target)
 {
@@ -807,6 +843,7 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_two_factor_totp);
     tcase_add_test(tc, test_two_factor_backup_code_and_attempts);
     tcase_add_test(tc, test_two_factor_code_by_mail);
+    tcase_add_test(tc, test_two_factor_code_mailed_twice);
     tcase_add_test(tc, test_two_factor_refuses_foreign_target);
     tcase_add_test(tc, test_two_factor_template_from_directory);
     suite_add_tcase(s, tc);

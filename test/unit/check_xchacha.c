@@ -107,6 +107,9 @@ START_TEST(test_better_auth_rows)
     ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "abc", &len));
     ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "00", &len));
     ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "$ba$x$00", &len));
+    ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "", &len));
+    ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "$ba", &len));
+    ck_assert_ptr_null(xchacha_ba_decrypt(PEER_SECRET, "$ba$", &len));
 }
 END_TEST
 

@@ -417,14 +417,18 @@ static void remove_verification_at(struct fake_store *fs, size_t i)
     fs->nverifications--;
 }
 
-/* live_verification - the index of the unexpired row called identifier, or -1. */
+/* live_verification - the index of the newest unexpired row called identifier (of rows made
+ * in the same millisecond, the last made), or -1: store_pg's ORDER BY "createdAt" DESC. */
 static long live_verification(const struct fake_store *fs, const char *identifier, int64_t now)
 {
+    long found = -1;
+
     for (size_t i = 0; i < fs->nverifications; i++)
         if (strcmp(fs->verifications[i].identifier, identifier) == 0 &&
-            fs->verifications[i].expires_ms > now)
-            return (long)i;
-    return -1;
+            fs->verifications[i].expires_ms > now &&
+            (found < 0 || fs->verifications[i].created_ms >= fs->verifications[found].created_ms))
+            found = (long)i;
+    return found;
 }
 
 /* issue_mail - what store_pg's issue_mail writes: the row, then the outbox entry. */
@@ -1484,7 +1488,9 @@ static enum db_status op_verification_take(void *impl, struct arena *a, const ch
         return DB_NOTFOUND;
     *value = arena_strdup(a, fs->verifications[i].value);
     *left_s = (fs->verifications[i].expires_ms - now + 999) / 1000;
-    remove_verification_at(fs, (size_t)i);
+    /* every live row of the name goes, the newest answers */
+    while ((i = live_verification(fs, identifier, now)) >= 0)
+        remove_verification_at(fs, (size_t)i);
     return DB_OK;
 }
 
