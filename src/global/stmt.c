@@ -632,10 +632,14 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 2,
         .read_only = false,
     },
+    /* Every live row of the name goes; the newest is the one answered, as Better Auth's
+     * findVerificationValue reads it (a code mailed twice: the second mail's counts). */
     [STMT_VERIFICATION_TAKE] = {
         .name = "authfcgi_verification_take",
-        .sql = "DELETE FROM verification WHERE identifier = $1 AND \"expiresAt\" > now() "
-               "RETURNING value, ceil(extract(epoch FROM \"expiresAt\" - now()))::bigint",
+        .sql = "WITH gone AS (DELETE FROM verification WHERE identifier = $1 "
+               "AND \"expiresAt\" > now() RETURNING value, \"expiresAt\", \"createdAt\") "
+               "SELECT value, ceil(extract(epoch FROM \"expiresAt\" - now()))::bigint FROM gone "
+               "ORDER BY \"createdAt\" DESC LIMIT 1",
         .nparams = 1,
         .read_only = false,
     },

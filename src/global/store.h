@@ -324,8 +324,8 @@ struct store_ops {
     /* verification_put - a verification row identifier -> value for expires_in_s seconds. */
     enum db_status (*verification_put)(void *impl, const char *id, const char *identifier,
                                        const char *value, int64_t expires_in_s);
-    /* verification_take - use up the unexpired row identifier: its value and the seconds it had
-     * left; DB_NOTFOUND when there is none. */
+    /* verification_take - use up every unexpired row called identifier: the newest one's value
+     * and the seconds it had left; DB_NOTFOUND when there is none. */
     enum db_status (*verification_take)(void *impl, struct arena *a, const char *identifier,
                                         const char **value, int64_t *left_s);
 };
