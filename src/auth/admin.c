@@ -66,17 +66,20 @@ struct json_object *admin_session_view(struct call *c, const struct session_stat
 {
     struct admin_user u;
     const char *by = NULL, *stored = steps_stored_token(c, st->token);
-    enum db_status rc =
-        stored != NULL ? call_store_admin_session_impersonator(c, stored, &by) : DB_FAIL;
+    enum db_status rc;
     struct json_object *obj;
 
+    if (stored == NULL) {
+        steps_fail(c, FAIL_TOKEN_DIGEST);
+        return NULL;
+    }
+    rc = call_store_admin_session_impersonator(c, stored, &by);
     if (rc == DB_NOTFOUND)
         rc = DB_OK; /* deleted meanwhile: shown as it was found */
     if (rc == DB_OK)
         rc = call_store_admin_user_get(c, st->user.id, &u);
     if (rc != DB_OK) {
-        c->resp->nheaders = 0;
-        router_store_error(c, rc);
+        steps_store_failed(c, rc);
         return NULL;
     }
     obj = json_object_new_object();

@@ -1,8 +1,9 @@
 /* two_factor - the twoFactor plugin's endpoints and its hook into sign-in. A pending sign-in
  * is Better Auth's: a signed two_factor cookie naming a verification row "2fa-<20>" (value:
  * the user id) and a counter row "2fa-attempts-2fa-<20>"; a trusted device a signed
- * trust_device cookie "<HMAC>!trust-device-<32>" and a row of that name. Secrets and backup
- * codes are decrypted only in the request's arena, which is wiped when the request ends. */
+ * trust_device cookie "<HMAC>!trust-device-<32>" and a row of that name. The TOTP secret is
+ * decrypted into the request's arena, which is wiped when the request ends; backup codes go
+ * through json-c (parsed and re-serialised as Better Auth stores them), whose buffers are not. */
 #include "config.h"
 
 #include "auth/two_factor.h"
@@ -166,7 +167,7 @@ static bool trust_device(struct call *c, const char *user_id)
 enum trust { TRUST_NONE, TRUST_INVALID, TRUST_YES };
 
 /* trusted - whether the request's trust_device cookie vouches for user_id; its row is used
- * up either way (a trusted device gets a new one). *identifier: the row named, if any. */
+ * up either way (a trusted device gets a new one). *st: the store's failure, DB_OK if none. */
 static enum trust trusted(struct call *c, const char *user_id, enum db_status *st)
 {
     char value[COOKIE_VALUE_MAX + 1];
@@ -414,6 +415,8 @@ static const unsigned char *totp_secret(struct call *c, const struct step *s, si
 
     if (plain == NULL || strncmp((const char *)plain, "base32:", 7) == 0) {
         log_event(LOG_LEVEL_ERROR, "two_factor_secret_unreadable", "user=%s", s->user.id);
+        if (plain != NULL)
+            OPENSSL_cleanse(plain, *len);
         free(plain);
         steps_fail(c, FAIL_TWO_FACTOR_SECRET);
         return NULL;
