@@ -403,6 +403,8 @@ static bool path_matches(const struct access_rule *r, const char *path)
     return strncmp(path, r->prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* method_matches - any case: Apache passes a "post" on as it came, and the apps behind it
+ * (Django, Flask, Symfony) take it for POST, so a rule about POST must judge it. */
 static bool method_matches(const struct access_rule *r, const char *method)
 {
     if (r->methods == NULL)
@@ -410,8 +412,8 @@ static bool method_matches(const struct access_rule *r, const char *method)
     size_t n = strlen(method);
     if (n == 0 || strchr(method, ',') != NULL)
         return false;
-    for (const char *p = strstr(r->methods, method); p != NULL; p = strstr(p + 1, method))
-        if (p[-1] == ',' && p[n] == ',')
+    for (const char *p = r->methods + 1; *p != '\0'; p += strcspn(p, ",") + 1)
+        if (strncasecmp(p, method, n) == 0 && p[n] == ',')
             return true;
     return false;
 }

@@ -6,8 +6,9 @@
  *
  * PATH is a segment prefix ("/private/" matches "/private", "/private/" and everything under
  * it) or "~" and a POSIX extended regular expression; METHODS upper-case names separated by
- * commas (GET also covers HEAD); HOST a name or "*.domain"; DECISION public, signed-in,
- * verified, email:ADDR-OR-@DOMAIN,... (implies verified), role:NAME,... (a user with one
+ * commas (GET also covers HEAD; a request's method matches in any case); HOST a name or
+ * "*.domain"; DECISION public, signed-in, verified, email:ADDR-OR-@DOMAIN,... (implies
+ * verified), role:NAME,... (a user with one
  * of the admin plugin's roles; the app refuses such rules while AUTHFCGI_ADMIN is off),
  * two-factor (a user with the twoFactor plugin's second factor enabled; refused while
  * AUTHFCGI_TWO_FACTOR is off) or deny. Blank lines and lines starting with '#' are skipped. A

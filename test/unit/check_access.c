@@ -124,39 +124,47 @@ static const char rules_text[] = "# a commented example\n"
                                  "/old deny\n"
                                  "/vault/ GET two-factor\n";
 
+#define WWW "www.example.com"
+
 static const struct {
     const char *method, *host, *path, *where;
     enum access_decision decision;
 } matches[] = {
     {"GET", NULL, "/healthz", "r:2", ACCESS_PUBLIC},
     {"GET", NULL, "/healthz/x", "r:2", ACCESS_PUBLIC},
-    {"GET", NULL, "/healthzz", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/healthzz", "default", ACCESS_SIGNED_IN},
     {"OPTIONS", NULL, "/api/x", "r:3", ACCESS_PUBLIC},
-    {"GET", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
-    {"OPTIONS", NULL, "/other", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"OPTIONS", WWW, "/other", "default", ACCESS_SIGNED_IN},
     {"GET", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED},
     {"HEAD", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED}, /* GET brings HEAD */
-    {"POST", NULL, "/reports/12.pdf", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/reports/12.pdf.txt", "default", ACCESS_SIGNED_IN},
+    {"POST", WWW, "/reports/12.pdf", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/reports/12.pdf.txt", "default", ACCESS_SIGNED_IN},
     {"GET", NULL, "/admin", "r:5", ACCESS_EMAIL},
     {"DELETE", NULL, "/admin/users/1", "r:5", ACCESS_EMAIL},
     {"GET", "docs.example.com", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "DOCS.Example.COM:8443", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "docs.example.com.", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "www.example.com", "/docs/a", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/docs/a", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/docs/a", "default", ACCESS_SIGNED_IN},
     {"GET", "a.b.intranet.example", "/x", "r:7", ACCESS_DENY},
     {"GET", "intranet.example", "/x", "default", ACCESS_SIGNED_IN},
     {"GET", "evilintranet.example", "/x", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/private", "r:8", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/private/a/b", "r:8", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/old", "r:9", ACCESS_DENY},
-    {"GET", NULL, "/older", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/vault", "r:10", ACCESS_TWO_FACTOR},
-    {"HEAD", NULL, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
-    {"POST", NULL, "/vault/a", "default", ACCESS_SIGNED_IN},
-    {"", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
-    {"GET,OPTIONS", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/private", "r:8", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/private/a/b", "r:8", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/old", "r:9", ACCESS_DENY},
+    {"GET", WWW, "/older", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/vault", "r:10", ACCESS_TWO_FACTOR},
+    {"HEAD", WWW, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
+    {"POST", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    {"", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"GET,OPTIONS", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    /* The method as a client spelt it: an app reads "post" as POST (Apache passes it on). */
+    {"options", NULL, "/api/x", "r:3", ACCESS_PUBLIC},
+    {"head", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED},
+    {"Get", WWW, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
+    {"GE", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    {"GETS", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
 };
 
 START_TEST(test_match)
