@@ -25,6 +25,12 @@ struct access_rules {
     size_t count;
 };
 
+/* What a request without a Host gets from the first rule naming a host that its path and
+ * method reach: which host it is for cannot be told, and skipping the rule would hand the
+ * request to a later, wider one (HTTP/1.0 needs no Host; the server serves its default). */
+static const struct access_rule no_host_rule = {.where = (char *)"no-host",
+                                                .decision = ACCESS_DENY};
+
 static const char *const decision_names[] = {
     [ACCESS_PUBLIC] = "public",     [ACCESS_SIGNED_IN] = "signed-in",
     [ACCESS_VERIFIED] = "verified", [ACCESS_EMAIL] = "email",
@@ -418,13 +424,12 @@ static bool method_matches(const struct access_rule *r, const char *method)
     return false;
 }
 
-/* host_matches - the Host header without its port (and a final '.'), any case. */
+/* host_matches - the Host header without its port (and a final '.'), any case; never
+ * called without one. */
 static bool host_matches(const struct access_rule *r, const char *host)
 {
     if (r->host == NULL)
         return true;
-    if (host == NULL)
-        return false;
     size_t n = host[0] == '[' ? strcspn(host, "]") + (host[strcspn(host, "]")] == ']')
                               : strcspn(host, ":");
     if (n > 0 && host[n - 1] == '.')
@@ -441,7 +446,11 @@ const struct access_rule *access_rules_match(const struct access_rules *r, const
 {
     for (size_t i = 0; i + 1 < r->count; i++) {
         const struct access_rule *rule = &r->rules[i];
-        if (path_matches(rule, path) && method_matches(rule, method) && host_matches(rule, host))
+        if (!path_matches(rule, path) || !method_matches(rule, method))
+            continue;
+        if (rule->host != NULL && (host == NULL || *host == '\0'))
+            return &no_host_rule;
+        if (host_matches(rule, host))
             return rule;
     }
     return &r->rules[r->count - 1];

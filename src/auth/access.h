@@ -62,7 +62,8 @@ void access_rules_free(struct access_rules *r);
 
 /* access_rules_match - the first rule that matches; the default rule when none does (never
  * NULL). method is the request's (as the web server gave it), host the Host header as sent
- * (NULL when absent: then rules with a host never match), path a normalised path. */
+ * (NULL when absent: the first rule with a host that path and method reach then answers
+ * with a deny rule named "no-host"), path a normalised path. */
 const struct access_rule *access_rules_match(const struct access_rules *r, const char *method,
                                              const char *host, const char *path);
 

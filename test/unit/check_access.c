@@ -165,6 +165,12 @@ static const struct {
     {"Get", WWW, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
     {"GE", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
     {"GETS", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    /* No Host (HTTP/1.0), or an empty one: a rule naming a host cannot be judged, and is
+     * not skipped either (a later, wider rule would let in what it refuses). */
+    {"GET", NULL, "/docs/a", "no-host", ACCESS_DENY},
+    {"GET", "", "/docs/a", "no-host", ACCESS_DENY},
+    {"GET", NULL, "/private", "no-host", ACCESS_DENY},
+    {"GET", NULL, "/healthz", "r:2", ACCESS_PUBLIC},
 };
 
 START_TEST(test_match)
@@ -274,14 +280,17 @@ START_TEST(test_readme_example)
     ck_assert_int_eq(access_rules_match(r, "HEAD", NULL, "/private/reports/1")->decision,
                      ACCESS_VERIFIED);
     ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/admin")->decision, ACCESS_EMAIL);
-    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/administrator")->decision,
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/administrator")->decision,
                      ACCESS_SIGNED_IN);
     ck_assert_int_eq(access_rules_match(r, "GET", "intranet.example.com", "/private/x")->decision,
                      ACCESS_EMAIL);
-    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/archive/x")->decision,
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/archive/x")->decision,
                      ACCESS_DENY);
-    ck_assert_int_eq(access_rules_match(r, "DELETE", NULL, "/private/x")->decision, ACCESS_DENY);
+    ck_assert_int_eq(access_rules_match(r, "DELETE", WWW, "/private/x")->decision, ACCESS_DENY);
     ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/other")->decision, ACCESS_DENY);
+    /* Without a Host, the intranet's rule is not skipped for the wider signed-in one. */
+    ck_assert_str_eq(access_rules_match(r, "GET", NULL, "/private/x")->where, "no-host");
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/x")->decision, ACCESS_SIGNED_IN);
     access_rules_free(r);
     free(text);
 }
