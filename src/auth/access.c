@@ -136,8 +136,10 @@ static int parse_host(struct access_rule *r, const char *value, const struct lin
         strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
             strlen(name))
         return rule_fail(l, "bad host (a name such as example.com or *.example.com)", value);
-    r->host = strdup(value);
-    for (char *p = r->host; p != NULL && *p != '\0'; p++)
+    /* Unchecked, a host lost to out of memory would leave the rule for every host. */
+    if ((r->host = strdup(value)) == NULL)
+        return rule_fail(l, "out of memory", NULL);
+    for (char *p = r->host; *p != '\0'; p++)
         *p = (char)tolower((unsigned char)*p);
     return 0;
 }

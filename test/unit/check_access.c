@@ -1,12 +1,14 @@
 /* check_access - the access rules file: every error message (FILE:LINE: what), good files,
  * first-match evaluation by path (segment prefix, regex), method, host and the default, the
- * e-mail lists, and the path normalisation rules are matched against. */
+ * e-mail lists, the path normalisation rules are matched against, and out of memory while
+ * parsing (strdup is wrapped: Makefile.am). */
 #include "config.h"
 
 #include "auth/access.h"
 #include "util/arena.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,43 @@ START_TEST(test_load_file_names_lines)
              path);
     ck_assert_str_eq(err, want);
     unlink(path);
+}
+END_TEST
+
+/* ---- out of memory ---------------------------------------------------------------------- */
+
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+
+static int strdup_fail_in; /* the strdup call (counting from 1) that fails; 0: none */
+
+char *__wrap_strdup(const char *s)
+{
+    if (strdup_fail_in > 0 && --strdup_fail_in == 0)
+        return NULL;
+    return __real_strdup(s);
+}
+
+/* A strdup that fails stops the parse: a host rule that lost its host would match every
+ * host. */
+START_TEST(test_out_of_memory)
+{
+    struct access_rules *r;
+    char err[512];
+
+    for (int k = 1;; k++) {
+        strdup_fail_in = k;
+        int rc = access_rules_parse(&r, "r", "/x host=a.example deny\n", err, sizeof err);
+        bool failed = strdup_fail_in == 0;
+        strdup_fail_in = 0;
+        if (!failed) {
+            ck_assert_int_eq(rc, 0);
+            access_rules_free(r);
+            break;
+        }
+        ck_assert_msg(rc == -1, "strdup %d failed, the file was taken", k);
+        ck_assert_ptr_nonnull(strstr(err, "out of memory"));
+    }
 }
 END_TEST
 
@@ -346,6 +385,7 @@ static Suite *access_suite(void)
     tcase_add_loop_test(t, test_bad_file, 0, sizeof bad_files / sizeof bad_files[0]);
     tcase_add_test(t, test_line_too_long);
     tcase_add_test(t, test_load_missing_file);
+    tcase_add_test(t, test_out_of_memory);
     tcase_add_test(t, test_load_file_names_lines);
     suite_add_tcase(s, t);
     t = tcase_create("match");
