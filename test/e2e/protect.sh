@@ -83,6 +83,7 @@ denied() {
 	shift
 	path=${*: -1}
 	path=${path#"$FRONT_URL"}
+	path=${path//%/%25}
 	path=${path//\//%2F}
 	path=${path//\?/%3F}
 	path=${path//=/%3D}
@@ -90,6 +91,8 @@ denied() {
 		expect "$name: $APACHE_DENIED, the sign-in page" "$APACHE_DENIED" -H 'Accept: text/html' "$@"
 		if ((MET && PAGES)) && [[ $BODY != *"<form"* ]]; then
 			not_ok "$KIND: $name: no sign-in form in ${BODY:0:200}"
+		elif ((MET && PAGES)) && [[ $BODY != *"action=\"/auth/sign-in?callbackURL=$path\""* ]]; then
+			not_ok "$KIND: $name: the form does not return to $path: ${BODY:0:600}"
 		fi
 		return
 	fi
@@ -175,6 +178,7 @@ protect_suite() {
 
 	denied "no cookie: /private/" "$FRONT_URL/private/"
 	denied "no cookie: /private/whoami?x=1" "$FRONT_URL/private/whoami?x=1"
+	denied "no cookie: an escaped path" "$FRONT_URL/private/caf%C3%A9/a%20b"
 	json_denied "no cookie, JSON client" 401 UNAUTHORIZED "$FRONT_URL/private/whoami"
 	expect "public rule: open without a session" 200 "$FRONT_URL/private/open/"
 	expect "host rule: another Host passes it by" 200 "$FRONT_URL/private/guest/"
