@@ -47,6 +47,8 @@ export AUTHFCGI_ACCESS_RULES=$RULES
 export AUTHFCGI_BASE_URL=$TRUSTED
 export AUTHFCGI_TRUSTED_ORIGINS=$TRUSTED
 export AUTHFCGI_RATE_LIMIT=off
+# The admin plugin adds Variable-AUTH_USER_ROLE / X-Auth-User-Role to the identity.
+export AUTHFCGI_ADMIN=true
 export AUTHFCGI_PASSWORD_COST=1
 pool_start
 
@@ -140,11 +142,12 @@ whoami_is() {
 		-H "X-Auth-User-Id: $SPOOF" -H "X-Auth-User-Email: $SPOOF@evil.example" \
 		-H "X_Auth_User_Email: $SPOOF@evil.example" -H "Auth-User-Id: $SPOOF" \
 		-H "Auth_User_Id: $SPOOF" -H "Remote-User: $SPOOF" -H "Remote_User: $SPOOF" \
-		-H "X-Auth-Email-Verified: true" "$FRONT_URL/private/whoami"
+		-H "X-Auth-Email-Verified: true" -H "X-Auth-User-Role: $SPOOF" -H "Auth-User-Role: $SPOOF" \
+		-H "X_Auth_User_Role: $SPOOF" "$FRONT_URL/private/whoami"
 	((MET)) || return 0
-	want="$email|$id|N $email|$verified|$email|{}"
+	want="$email|$id|N $email|$verified|$email|user|{}"
 	got=$(jq -r '[.AUTH_USER_EMAIL, .AUTH_USER_ID, .AUTH_USER_NAME, .AUTH_EMAIL_VERIFIED,
-		.REMOTE_USER, (.headers | tostring)] | join("|")' <<<"$BODY" 2>/dev/null || true)
+		.REMOTE_USER, .AUTH_USER_ROLE, (.headers | tostring)] | join("|")' <<<"$BODY" 2>/dev/null || true)
 	if [[ $got == "$want" ]] && [[ $(jq -r .AUTH_SESSION_ID <<<"$BODY") =~ ^[A-Za-z0-9_-]+$ ]]; then
 		ok "$KIND: whoami: AUTH_* and REMOTE_USER of $email"
 	else
