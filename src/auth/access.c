@@ -155,29 +155,42 @@ static bool email_entry_ok(const char *e, size_t n)
     return email_is_valid(e, n);
 }
 
-static int parse_emails(struct access_rule *r, const char *list, const struct line_ctx *l)
+/* parse_list - the comma-separated entries of list into *items (*n of them, malloc'd), each
+ * one accepted by ok; empty and bad are the messages for an empty list and a refused entry. */
+static int parse_list(const char *list, bool (*ok)(const char *, size_t), char ***items, size_t *n,
+                      const char *empty, const char *bad, const struct line_ctx *l)
 {
     if (*list == '\0')
-        return rule_fail(l, "email: needs addresses or @domains separated by commas", NULL);
+        return rule_fail(l, empty, NULL);
     for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        if (!email_entry_ok(p, n)) {
-            char bad[128];
-            snprintf(bad, sizeof bad, "%.*s", (int)(n < 100 ? n : 100), p);
-            return rule_fail(l, "bad address in email: (user@domain or @domain)", bad);
+        size_t len = strcspn(p, ",");
+        if (!ok(p, len)) {
+            char what[128];
+            snprintf(what, sizeof what, "%.*s", (int)(len < 100 ? len : 100), p);
+            return rule_fail(l, bad, what);
         }
-        char **grown = realloc(r->emails, (r->nemails + 1) * sizeof *grown);
+        char **grown = realloc(*items, (*n + 1) * sizeof *grown);
         if (grown == NULL)
             return rule_fail(l, "out of memory", NULL);
-        r->emails = grown;
-        if ((r->emails[r->nemails] = strndup(p, n)) == NULL)
+        *items = grown;
+        if ((grown[*n] = strndup(p, len)) == NULL)
             return rule_fail(l, "out of memory", NULL);
-        email_lowercase(r->emails[r->nemails], n);
-        r->nemails++;
-        p += n;
+        (*n)++;
+        p += len;
         if (*p == '\0')
             return 0;
     }
+}
+
+static int parse_emails(struct access_rule *r, const char *list, const struct line_ctx *l)
+{
+    if (parse_list(list, email_entry_ok, &r->emails, &r->nemails,
+                   "email: needs addresses or @domains separated by commas",
+                   "bad address in email: (user@domain or @domain)", l) != 0)
+        return -1;
+    for (size_t i = 0; i < r->nemails; i++)
+        email_lowercase(r->emails[i], strlen(r->emails[i]));
+    return 0;
 }
 
 /* role_ok - a role name as Better Auth's roles are spelt: letters, digits, '-', '_'. */
@@ -193,26 +206,9 @@ static bool role_ok(const char *p, size_t n)
 
 static int parse_roles(struct access_rule *r, const char *list, const struct line_ctx *l)
 {
-    if (*list == '\0')
-        return rule_fail(l, "role: needs role names separated by commas", NULL);
-    for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        if (!role_ok(p, n)) {
-            char bad[128];
-            snprintf(bad, sizeof bad, "%.*s", (int)(n < 100 ? n : 100), p);
-            return rule_fail(l, "bad role name in role: (letters, digits, - and _)", bad);
-        }
-        char **grown = realloc(r->roles, (r->nroles + 1) * sizeof *grown);
-        if (grown == NULL)
-            return rule_fail(l, "out of memory", NULL);
-        r->roles = grown;
-        if ((r->roles[r->nroles] = strndup(p, n)) == NULL)
-            return rule_fail(l, "out of memory", NULL);
-        r->nroles++;
-        p += n;
-        if (*p == '\0')
-            return 0;
-    }
+    return parse_list(list, role_ok, &r->roles, &r->nroles,
+                      "role: needs role names separated by commas",
+                      "bad role name in role: (letters, digits, - and _)", l);
 }
 
 static int parse_decision(struct access_rule *r, const char *tok, const struct line_ctx *l)
