@@ -81,6 +81,10 @@ static int read_password(char *buf, size_t size, size_t *len)
     char again[PASSWORD_INPUT_MAX];
     size_t again_len = 0;
 
+    /* Unbuffered: stdio's buffer of stdin would keep the line, unwiped, until exit. fgets
+     * then reads a byte at a time, and nothing past the line end. */
+    if (setvbuf(stdin, NULL, _IONBF, 0) != 0)
+        return cli_fail(EX_SOFTWARE, "standard input cannot be read unbuffered");
     if (!isatty(STDIN_FILENO)) {
         if (read_line(stdin, buf, size, len) != 0)
             return cli_fail(EX_NOINPUT, "no password on standard input (one line expected)");

@@ -1,0 +1,100 @@
+/* check_cli_password - `authfcgi user create` and `set-password` read the new password from
+ * standard input and leave no copy of it in the process: not in their own buffers, and not in
+ * stdio's buffer of stdin, which would hold the line until the process ends. The search reads
+ * every writable mapping through /proc/self/mem (the kernel copies: no fault, and nothing a
+ * sanitizer calls a use after free). */
+#include "config.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/cli_password.h"
+#include "global/settings.h"
+
+/* Made at run time, so that the binary's data holds no copy. */
+static char secret[64];
+
+/* copies_of - occurrences of needle (len bytes) in the writable mappings, needle's own
+ * storage left out. */
+static int copies_of(const char *needle, size_t len)
+{
+    static char chunk[1 << 16];
+    FILE *maps = fopen("/proc/self/maps", "r");
+    int mem = open("/proc/self/mem", O_RDONLY);
+    char line[512];
+    int found = 0;
+
+    ck_assert(maps != NULL && mem >= 0);
+    while (fgets(line, sizeof line, maps) != NULL) {
+        unsigned long from, to;
+        char perm[5];
+        if (sscanf(line, "%lx-%lx %4s", &from, &to, perm) != 3 || perm[0] != 'r' || perm[1] != 'w')
+            continue;
+        for (unsigned long at = from; at < to; at += sizeof chunk - len) {
+            size_t want = to - at < sizeof chunk ? to - at : sizeof chunk;
+            ssize_t got = pread(mem, chunk, want, (off_t)at);
+            for (ssize_t i = 0; got > 0 && i + (ssize_t)len <= got; i++)
+                if (memcmp(chunk + i, needle, len) == 0 &&
+                    at + (unsigned long)i != (unsigned long)needle)
+                    found++;
+            if (want < sizeof chunk)
+                break;
+        }
+    }
+    close(mem);
+    fclose(maps);
+    return found;
+}
+
+/* stdin_from - fd 0 becomes a pipe holding text. */
+static void stdin_from(const char *text)
+{
+    int p[2];
+
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(p[1]);
+    ck_assert_int_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+}
+
+START_TEST(test_no_copy_of_the_password_is_left)
+{
+    const struct settings s = {.password_hash = PASSWORD_HASH_YESCRYPT, .password_cost = 0};
+    char hash[PASSWORD_HASH_SIZE], line[80];
+
+    snprintf(secret, sizeof secret, "%s-%d-%s", "Unlikely", 7781, "password-of-the-test");
+    snprintf(line, sizeof line, "%s\n", secret);
+    stdin_from(line);
+    explicit_bzero(line, sizeof line);
+    ck_assert_int_eq(cli_password_hash(&s, hash), 0);
+    ck_assert_msg(strncmp(hash, "$y$", 3) == 0, "hash %s", hash);
+    ck_assert_int_eq(copies_of(secret, strlen(secret)), 0);
+}
+END_TEST
+
+static Suite *cli_password_suite(void)
+{
+    Suite *s = suite_create("cli_password");
+    TCase *tc = tcase_create("wipe");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_no_copy_of_the_password_is_left);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cli_password_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
