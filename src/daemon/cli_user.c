@@ -214,13 +214,11 @@ static int parse_user_args(int argc, char **argv, struct user_opts *o)
 /* ---- filters ---- */
 
 /* like_pattern - PATTERN as a LIKE pattern on lower-cased addresses: * and ? become % and _,
- * a literal %, _ or \ is escaped. NULL when out of memory. */
+ * a literal %, _ or \ is escaped. */
 static char *like_pattern(struct arena *a, const char *glob)
 {
     char *out = arena_alloc(a, 2 * strlen(glob) + 1), *p = out;
 
-    if (out == NULL)
-        return NULL;
     for (const char *g = glob; *g; g++) {
         char ch = *g >= 'A' && *g <= 'Z' ? (char)(*g - 'A' + 'a') : *g;
         if (ch == '*' || ch == '?') {
@@ -703,13 +701,10 @@ int cli_user_main(int argc, char **argv)
         return rc;
     struct user_ctx c = {.o = &o, .s = &s};
     if ((rc = cli_open_db(&s, &c.db)) == 0) {
-        if ((c.a = arena_create(ARENA_CHUNK)) == NULL) {
-            rc = cli_fail(EX_OSERR, "out of memory");
-        } else {
-            store_pg_init(&c.store, c.db);
-            rc = o.cmd->run(&c);
-            arena_destroy(c.a);
-        }
+        c.a = arena_create(ARENA_CHUNK);
+        store_pg_init(&c.store, c.db);
+        rc = o.cmd->run(&c);
+        arena_destroy(c.a);
         db_close(c.db);
     }
     settings_free(&s);
