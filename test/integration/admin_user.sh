@@ -302,6 +302,13 @@ u 0 show carol@example.com --json && [[ $(json '(d["user"]["banned"], d["user"][
 check $? "show --json: the ban"
 u 0 ban "$CAROL" && [[ $(ban_row) == "true|No reason|-" ]]
 check $? "ban without options: 'No reason', no end (as ban-user)"
+# AUTHFCGI_ADMIN is off here: the columns change (a Better Auth with the plugin on the same
+# database honours them), but authfcgi's own sign-in and authorizer would not: said on stderr.
+u 0 ban "$CAROL" && [[ $(wc -l <<<"$ERR") == 1 && $ERR == "authfcgi: note: AUTHFCGI_ADMIN is off"* ]] &&
+	u 0 set-role "$CAROL" admin,editor && [[ $ERR == "authfcgi: note: AUTHFCGI_ADMIN is off"* ]] &&
+	AUTHFCGI_ADMIN=true u 0 ban "$CAROL" && [[ -z $ERR ]] &&
+	AUTHFCGI_ADMIN=true u 0 set-role "$CAROL" admin,editor && [[ -z $ERR ]]
+check $? "ban and set-role with AUTHFCGI_ADMIN off: done, with one line saying authfcgi ignores them"
 u 0 ban carol@example.com --until 2999-01-02T03:04 && [[ $(sql "SELECT \"banExpires\" AT TIME ZONE 'UTC' FROM \"user\" WHERE id = '$CAROL'") == "2999-01-02 03:04:00"* ]]
 check $? "ban --until DATE: ends then (UTC)"
 before=$(ban_row)
