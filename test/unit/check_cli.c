@@ -1,8 +1,10 @@
-/* check_cli_password - `authfcgi user create` and `set-password` read the new password from
- * standard input and leave no copy of it in the process: not in their own buffers, and not in
- * stdio's buffer of stdin, which would hold the line until the process ends. The search reads
- * every writable mapping through /proc/self/mem (the kernel copies: no fault, and nothing a
- * sanitizer calls a use after free). */
+/* check_cli - what the administration commands share (cli.c) and how they read a password
+ * (cli_password.c). Text from the database reaches the operator's terminal with no control
+ * character in it, C1 ones included. A password read from standard input leaves no copy of
+ * itself in the process: not in their own buffers, and not in stdio's buffer of stdin, which
+ * would hold the line until the process ends. The search reads every writable mapping through
+ * /proc/self/mem (the kernel copies: no fault, and nothing a sanitizer calls a use after
+ * free). */
 #include "config.h"
 
 #include <check.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/cli.h"
 #include "daemon/cli_password.h"
 #include "global/settings.h"
 
@@ -62,6 +65,37 @@ static void stdin_from(const char *text)
     close(p[0]);
 }
 
+/* cleaned - s through cli_put_clean, in buf. */
+static const char *cleaned(const char *s, char *buf, size_t size)
+{
+    memset(buf, 0, size);
+    FILE *f = fmemopen(buf, size, "w");
+
+    ck_assert(f != NULL);
+    cli_put_clean(f, s);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+/* A name anyone chose at sign-up: C0, DEL and the C1 controls in UTF-8 (U+009B is CSI to
+ * terminals that take 8-bit controls) become '?'; other text stays, U+00A0 and a 0x9F
+ * continuation byte (U+011F) included. */
+START_TEST(test_put_clean_controls)
+{
+    char buf[128];
+
+    ck_assert_str_eq(cleaned("a\x1b[2Jb\x7f\n", buf, sizeof buf), "a?[2Jb??");
+    ck_assert_str_eq(cleaned("x\xc2\x9b"
+                             "2Jy\xc2\x80\xc2\x9f",
+                             buf, sizeof buf),
+                     "x?2Jy??");
+    ck_assert_str_eq(cleaned("\xc2\xa0\xc4\x9f\xc3\xa9 ok", buf, sizeof buf),
+                     "\xc2\xa0\xc4\x9f\xc3\xa9 ok");
+    ck_assert_str_eq(cleaned("end\xc2", buf, sizeof buf), "end\xc2");
+    ck_assert_str_eq(cleaned(NULL, buf, sizeof buf), "");
+}
+END_TEST
+
 START_TEST(test_no_copy_of_the_password_is_left)
 {
     const struct settings s = {.password_hash = PASSWORD_HASH_YESCRYPT, .password_cost = 0};
@@ -77,20 +111,23 @@ START_TEST(test_no_copy_of_the_password_is_left)
 }
 END_TEST
 
-static Suite *cli_password_suite(void)
+static Suite *cli_suite(void)
 {
-    Suite *s = suite_create("cli_password");
-    TCase *tc = tcase_create("wipe");
+    Suite *s = suite_create("cli");
+    TCase *text = tcase_create("text");
+    TCase *wipe = tcase_create("wipe");
 
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_no_copy_of_the_password_is_left);
-    suite_add_tcase(s, tc);
+    tcase_add_test(text, test_put_clean_controls);
+    suite_add_tcase(s, text);
+    tcase_set_timeout(wipe, 60);
+    tcase_add_test(wipe, test_no_copy_of_the_password_is_left);
+    suite_add_tcase(s, wipe);
     return s;
 }
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cli_password_suite());
+    SRunner *sr = srunner_create(cli_suite());
     int failed;
 
     srunner_run_all(sr, CK_NORMAL);
