@@ -21,11 +21,16 @@
 /* Made at run time, so that the binary's data holds no copy. */
 static char secret[64];
 
+/* A mapping larger than this is a sanitizer's shadow (terabytes, mostly never touched), not
+ * where a buffer of stdio or of the code under test lives. */
+#define MAPPING_MAX (1UL << 30)
+
 /* copies_of - occurrences of needle (len bytes) in the writable mappings, needle's own
- * storage left out. */
+ * storage and the scan's buffer left out. */
 static int copies_of(const char *needle, size_t len)
 {
     static char chunk[1 << 16];
+    const unsigned long own = (unsigned long)chunk;
     FILE *maps = fopen("/proc/self/maps", "r");
     int mem = open("/proc/self/mem", O_RDONLY);
     char line[512];
@@ -35,19 +40,23 @@ static int copies_of(const char *needle, size_t len)
     while (fgets(line, sizeof line, maps) != NULL) {
         unsigned long from, to;
         char perm[5];
-        if (sscanf(line, "%lx-%lx %4s", &from, &to, perm) != 3 || perm[0] != 'r' || perm[1] != 'w')
+        if (sscanf(line, "%lx-%lx %4s", &from, &to, perm) != 3 || perm[0] != 'r' ||
+            perm[1] != 'w' || to - from > MAPPING_MAX)
             continue;
         for (unsigned long at = from; at < to; at += sizeof chunk - len) {
             size_t want = to - at < sizeof chunk ? to - at : sizeof chunk;
             ssize_t got = pread(mem, chunk, want, (off_t)at);
-            for (ssize_t i = 0; got > 0 && i + (ssize_t)len <= got; i++)
-                if (memcmp(chunk + i, needle, len) == 0 &&
-                    at + (unsigned long)i != (unsigned long)needle)
+            for (ssize_t i = 0; got > 0 && i + (ssize_t)len <= got; i++) {
+                unsigned long where = at + (unsigned long)i;
+                if (memcmp(chunk + i, needle, len) == 0 && where != (unsigned long)needle &&
+                    (where < own || where >= own + sizeof chunk))
                     found++;
+            }
             if (want < sizeof chunk)
                 break;
         }
     }
+    explicit_bzero(chunk, sizeof chunk);
     close(mem);
     fclose(maps);
     return found;
