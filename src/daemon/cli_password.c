@@ -3,6 +3,7 @@
 
 #include "daemon/cli_password.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,16 +35,27 @@ static int read_line(FILE *f, char *buf, size_t size, size_t *len)
     return 0;
 }
 
-/* The terminal's modes while echo is off, for restore_and_die. */
-static struct termios saved_modes;
+/* The terminal's modes before the prompt and while it shows, for on_signal. */
+static struct termios saved_modes, quiet_modes;
 
-/* restore_and_die - ^C at the prompt: echo back on, then die of the signal as usual. Only
- * async-signal-safe calls. */
-static void restore_and_die(int sig)
+/* on_signal - ^C, ^Z and the like at the prompt: echo back on, then the signal's default
+ * action at once (the handler's own mask would defer it to the return). Death ends it there;
+ * a stop returns once continued (fg), and the prompt's modes come back: what is typed then
+ * must not show either. Only async-signal-safe calls. */
+static void on_signal(int sig)
 {
+    int saved_errno = errno;
+    sigset_t just;
+
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_modes);
     signal(sig, SIG_DFL);
+    sigemptyset(&just);
+    sigaddset(&just, sig);
+    sigprocmask(SIG_UNBLOCK, &just, NULL);
     raise(sig);
+    signal(sig, on_signal);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet_modes);
+    errno = saved_errno;
 }
 
 /* ask - prompt on stderr and read a line from the terminal on stdin with echo off. */
@@ -51,19 +63,18 @@ static int ask(const char *prompt, char *buf, size_t size, size_t *len)
 {
     static const int deadly[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
     void (*before[sizeof deadly / sizeof deadly[0]])(int);
-    struct termios quiet;
 
     if (tcgetattr(STDIN_FILENO, &saved_modes) != 0)
         return -1;
-    quiet = saved_modes;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    quiet.c_lflag |= ECHONL;
+    quiet_modes = saved_modes;
+    quiet_modes.c_lflag &= ~(tcflag_t)ECHO;
+    quiet_modes.c_lflag |= ECHONL;
     for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++)
-        before[i] = signal(deadly[i], restore_and_die);
+        before[i] = signal(deadly[i], on_signal);
     int rc = -1;
     /* Echo goes off (and what was typed ahead is dropped) before the prompt shows: what is
      * typed after it is never echoed nor lost. */
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0) {
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet_modes) == 0) {
         fputs(prompt, stderr);
         fflush(stderr);
         rc = read_line(stdin, buf, size, len);
@@ -81,6 +92,10 @@ static int read_password(char *buf, size_t size, size_t *len)
     char again[PASSWORD_INPUT_MAX];
     size_t again_len = 0;
 
+    /* Unbuffered: stdio's buffer of stdin would keep the line, unwiped, until exit. fgets
+     * then reads a byte at a time, and nothing past the line end. */
+    if (setvbuf(stdin, NULL, _IONBF, 0) != 0)
+        return cli_fail(EX_SOFTWARE, "standard input cannot be read unbuffered");
     if (!isatty(STDIN_FILENO)) {
         if (read_line(stdin, buf, size, len) != 0)
             return cli_fail(EX_NOINPUT, "no password on standard input (one line expected)");
