@@ -437,6 +437,9 @@ START_TEST(test_impersonate_and_stop)
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), deletion[0]);
     ck_assert_ptr_nonnull(strstr(handler_harness_header_nth(&r, "Set-Cookie", 3),
                                  "better-auth.admin_session=" H_TOKEN "%3A."));
+    /* the admin's way back lives as long as a session cookie (Better Auth: 7 days) */
+    ck_assert_ptr_nonnull(
+        strstr(handler_harness_header_nth(&r, "Set-Cookie", 3), "; Max-Age=604800; Path=/;"));
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 4),
                      arena_printf(arena, "%s%s", session_cookie(token), ATTRS));
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 5), DONT_REMEMBER_LINE);
