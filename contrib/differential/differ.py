@@ -5,7 +5,18 @@ servers and calls it. Exit status 0 only when every difference is listed in know
 
 Usage: differ.py --ba URL --af URL --ba-mail FILE --ba-db CONNINFO --af-db CONNINFO
                  --known FILE SCENARIO.json...
-A scenario is a JSON list of steps (see contrib/differential/README.md)."""
+A scenario is a JSON list of steps, each played on both sides, in order:
+  {"name": N, "path": "/sign-in/email", "method": M, "body": JSON | "raw": TEXT,
+   "jar": J, "origin": "trusted"|"bad"|"none", "headers": {...}, "unordered": true,
+   "capture": {"var": "user.id" | "totpURI|re:secret=([A-Z2-7]+)"}}
+      an HTTP request below /api/auth (method GET without a body, else POST); J names the
+      cookie jar sent and updated (one per side); "unordered" sorts lists before comparing
+  {"name": N, "mail": {"kind": K, "to": ADDR, "var": V}}   the next unread mail of kind K
+      (reset-password, verify-email, change-email, two-factor-otp) to ADDR: its token or code
+  {"name": N, "sql": SQL}     run on both databases (e.g. to make the first admin)
+  {"name": N, "set": {...}}   set variables
+Strings may use {{var}} (a captured value of that side) and {{totp:var}} (the current TOTP
+code of a base32 secret captured as var)."""
 import argparse
 import base64
 import email
