@@ -60,6 +60,7 @@ PEER=$(cd "$PEER" && pwd)
 # authfcgi with the peer's settings (auth.mjs): its secret, trusted origin, change-email and
 # delete-user on, rate limits off, mail kept in the outbox (the mailer looks once at start).
 bench_binary "$SRC/authfcgi" "$BENCH_BUILDDIR/authfcgi"
+KEEP_LOGS=$LOG_DIR
 bench_logs "$LOG_DIR"
 bench_db
 PORT=$(free_port)
@@ -99,4 +100,10 @@ mkdir -p "$LOG_DIR/exchanges"
 python3 "$HERE/differ.py" "${VERBOSE[@]}" --known "$HERE/known.txt" --dump "$LOG_DIR/exchanges" \
 	--ba http://127.0.0.1:3000/api/auth --ba-db postgresql://postgres@127.0.0.1:5433/betterauth \
 	--ba-mail "$LOG_DIR/ba-mail.jsonl" \
-	--af "$FRONT_URL/api/auth" --af-db "$PG_DIRECT_URL" "${SCENARIOS[@]}"
+	--af "$FRONT_URL/api/auth" --af-db "$PG_DIRECT_URL" "${SCENARIOS[@]}" && rc=0 || rc=$?
+if [[ -n $KEEP_LOGS ]]; then
+	say "raw exchanges in $LOG_DIR/exchanges, authfcgi's log in $LOG_DIR/authfcgi.log"
+else
+	say "give --log-dir DIR to keep the raw exchanges"
+fi
+exit "$rc"
