@@ -11,9 +11,10 @@
 #            sides (BA_PLUGINS; AUTHFCGI_ADMIN, AUTHFCGI_TWO_FACTOR); the scenarios played are
 #            scenarios/core.json plus scenarios/<plugin>.json for each plugin, unless given.
 # --peer     the reference peer's directory (default: ../shared/betterauth beside the source
-#            tree, copied once to $XDG_CACHE_HOME/authfcgi-differential, where its node
-#            modules are installed). It uses fixed ports (3000, 5433) and /tmp paths, so the
-#            whole run holds `flock /tmp/ba.lock`.
+#            tree, or beside the main checkout of a git worktree, copied at each run to
+#            $XDG_CACHE_HOME/authfcgi-differential, where its node modules stay installed).
+#            It uses fixed ports (3000, 5433) and /tmp paths, so the whole run holds
+#            `flock /tmp/ba.lock`.
 # --verbose  also print the known differences of each step.
 # Environment: AUTHFCGI_BIN (default ./authfcgi, then ./var/build/authfcgi). Needs python3,
 # node, psql, PostgreSQL 15 and nginx.
@@ -49,6 +50,11 @@ fi
 # The peer: a writable copy of ../shared/betterauth whose node_modules stay for the next run.
 if [[ -z $PEER ]]; then
 	shared=$SRC/../shared/betterauth
+	# in a git worktree elsewhere: beside the main checkout
+	if [[ ! -f $shared/run.sh ]] && common=$(git -C "$SRC" rev-parse --path-format=absolute \
+		--git-common-dir 2>/dev/null); then
+		shared=$(dirname "$common")/../shared/betterauth
+	fi
 	[[ -f $shared/run.sh ]] || die "no reference peer at $shared: give --peer DIR"
 	PEER=${XDG_CACHE_HOME:-$HOME/.cache}/authfcgi-differential/betterauth
 	mkdir -p "$PEER"
