@@ -9,7 +9,8 @@
 #                               [--cookie-cache] [--log-dir DIR] [SCENARIO.json...]
 # --plugins  core (default) or a comma list of admin and two-factor: the same plugins on both
 #            sides (BA_PLUGINS; AUTHFCGI_ADMIN, AUTHFCGI_TWO_FACTOR); the scenarios played are
-#            scenarios/core.json plus scenarios/<plugin>.json for each plugin, unless given.
+#            scenarios/core.json plus scenarios/<plugin>.json for each plugin, unless given
+#            (a plugin's scenario goes on with the users and jars core.json left).
 # --peer     the reference peer's directory (default: ../shared/betterauth beside the source
 #            tree, or beside the main checkout of a git worktree, copied at each run to
 #            $XDG_CACHE_HOME/authfcgi-differential, where its node modules stay installed).
