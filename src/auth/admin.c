@@ -193,6 +193,23 @@ bool admin_require(struct call *c, const struct admin_user *me, const char *reso
     return false;
 }
 
+struct json_object *admin_view_user(struct call *c, const struct user_record *u)
+{
+    struct admin_user a;
+    enum db_status st;
+
+    if (!c->app->admin)
+        return json_view_user(&c->app->user_view, u);
+    st = call_store_admin_user_get(c, u->id, &a);
+    if (st != DB_OK) {
+        log_event(LOG_LEVEL_WARN, "admin_fields_unread", "user=%s status=%s", u->id,
+                  db_status_name(st));
+        return json_view_user(&c->app->user_view, u);
+    }
+    a.user = *u; /* the plugin's fields only: the rest as the answer's caller read it */
+    return json_view_admin_user(&c->app->user_view, &a);
+}
+
 bool admin_find_user(struct call *c, const char *user_id, struct admin_user *out)
 {
     enum db_status st = call_store_admin_user_get(c, user_id, out);

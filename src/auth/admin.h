@@ -34,6 +34,12 @@ void admin_after_sign_up(struct call *c, const char *user_id);
  * store failure. */
 struct json_object *admin_session_view(struct call *c, const struct session_state *st);
 
+/* admin_view_user - the user object of an answer that carries the session's user (u, as the
+ * caller read it): with the plugin on, with its role and ban fields, read anew, as Better
+ * Auth's session user has them; without the plugin, or when that read fails (logged: the
+ * request's change is made, its answer stays), the core object. */
+struct json_object *admin_view_user(struct call *c, const struct user_record *u);
+
 /* admin_list_session - list-sessions' entry for shown (whose stored token is stored): with
  * impersonatedBy, and left out when it is an impersonation session, as the plugin's after-hook
  * does. False after answering a store failure. */

@@ -402,7 +402,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "token", token != NULL ? json_object_new_string(token) : NULL);
-    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &s->user));
+    json_object_object_add(obj, "user", admin_view_user(c, &s->user));
     response_json(c->resp, 200, obj);
 }
 

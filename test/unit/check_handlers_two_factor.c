@@ -418,6 +418,20 @@ START_TEST(test_user_objects_admin_only)
 }
 END_TEST
 
+/* The second step's answer carries the admin plugin's fields too, as Better Auth's session user
+ * does (found by contrib/differential: it had the core fields and twoFactorEnabled only). */
+START_TEST(test_second_step_user_with_admin)
+{
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    r = verify("/two-factor/verify-totp", challenge(),
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    assert_user(&r, CORE_KEYS ADMIN_KEYS ",twoFactorEnabled,id", true, __LINE__);
+}
+END_TEST
+
 /* session_data - "better-auth.session_data=VALUE" of r (asserted). */
 static const char *session_data(const struct response *r)
 {
@@ -494,6 +508,7 @@ int main(void)
     tcase_add_test(tc, test_user_objects_plugin_off);
     tcase_add_test(tc, test_user_objects_with_admin);
     tcase_add_test(tc, test_user_objects_admin_only);
+    tcase_add_test(tc, test_second_step_user_with_admin);
     tcase_add_test(tc, test_enrolment_updates_cookie_cache);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
