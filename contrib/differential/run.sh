@@ -80,6 +80,7 @@ export AUTHFCGI_SECRET=ref-peer-secret-Zq7Vb2Lk9Xw4Tn6Rs1Pm8Hc3Jd5Gf0Ya
 export AUTHFCGI_TRUSTED_ORIGINS=http://localhost:8080
 export AUTHFCGI_RATE_LIMIT=off AUTHFCGI_ACCOUNT_GUARD=off AUTHFCGI_WORKERS=2
 export AUTHFCGI_CHANGE_EMAIL=on AUTHFCGI_DELETE_USER=on
+export AUTHFCGI_APP_NAME="Better Auth reference peer" # the peer's appName (auth.mjs): the TOTP issuer
 export AUTHFCGI_MAIL_FROM='authfcgi differential <noreply@example.com>'
 export AUTHFCGI_MAIL_POLL_MS=3600000 AUTHFCGI_SENDMAIL=/bin/false
 export AUTHFCGI_ADMIN=off AUTHFCGI_TWO_FACTOR=off BA_PLUGINS="" AUTHFCGI_COOKIE_CACHE=$CACHE

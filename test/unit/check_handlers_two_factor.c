@@ -486,6 +486,39 @@ START_TEST(test_enrolment_updates_cookie_cache)
 }
 END_TEST
 
+/* The TOTP URI's issuer: the enable request's, else AUTHFCGI_APP_NAME, else Better Auth's
+ * default appName. */
+START_TEST(test_issuer)
+{
+    static const struct {
+        const char *app_name, *body, *prefix;
+    } cases[] = {
+        {NULL, "", "otpauth://totp/Better%20Auth:alice.632735%40example.com?"},
+        {"Example Site", "", "otpauth://totp/Example%20Site:alice.632735%40example.com?"},
+        {"Example Site", ",\"issuer\":\"Given\"",
+         "otpauth://totp/Given:alice.632735%40example.com?"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct response r;
+        const char *uri;
+
+        settings.two_factor = true;
+        settings.app_name = (char *)cases[i].app_name;
+        harness_app_rebuild(&settings);
+        seed_alice();
+        seed_live(K_ID, K_TOKEN, ALICE_ID);
+        r = verify("/two-factor/enable", K_COOKIE,
+                   arena_printf(arena, "{\"password\":\"" PASSWORD "\"%s}", cases[i].body));
+        assert_status(r, 200);
+        uri = jstr(body_json(&r), "totpURI");
+        ck_assert_msg(strncmp(uri, cases[i].prefix, strlen(cases[i].prefix)) == 0, "%zu: %s", i,
+                      uri);
+    }
+    settings.app_name = NULL;
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -510,6 +543,7 @@ int main(void)
     tcase_add_test(tc, test_user_objects_admin_only);
     tcase_add_test(tc, test_second_step_user_with_admin);
     tcase_add_test(tc, test_enrolment_updates_cookie_cache);
+    tcase_add_test(tc, test_issuer);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
