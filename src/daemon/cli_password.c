@@ -19,8 +19,9 @@
  * pair), a line end and more, so that a longer one is told apart. */
 #define PASSWORD_INPUT_MAX 1024
 
-/* read_line - one line of f into buf without its "\n" or "\r\n"; 0, or -1 at end of input
- * before any byte or when the line does not fit. */
+/* read_line - one line of f into buf without its "\n" or "\r\n"; 0, -1 at end of input
+ * before any byte, or LINE_TOO_LONG when the line does not fit. */
+#define LINE_TOO_LONG 1
 static int read_line(FILE *f, char *buf, size_t size, size_t *len)
 {
     if (fgets(buf, (int)size, f) == NULL)
@@ -29,7 +30,7 @@ static int read_line(FILE *f, char *buf, size_t size, size_t *len)
     if (*len > 0 && buf[*len - 1] == '\n')
         buf[--*len] = '\0';
     else if (!feof(f))
-        return -1; /* longer than the buffer */
+        return LINE_TOO_LONG;
     if (*len > 0 && buf[*len - 1] == '\r')
         buf[--*len] = '\0';
     return 0;
@@ -85,6 +86,12 @@ static int ask(const char *prompt, char *buf, size_t size, size_t *len)
     return rc;
 }
 
+/* too_long - the answer to a line longer than any password the API accepts. */
+static int too_long(void)
+{
+    return cli_fail(EX_DATAERR, "password: too long (at most %d characters)", PASSWORD_MAX_UNITS);
+}
+
 /* read_password - from the terminal (twice, they must agree) or one line of stdin. Returns 0
  * or an exit status after the line. */
 static int read_password(char *buf, size_t size, size_t *len)
@@ -97,14 +104,21 @@ static int read_password(char *buf, size_t size, size_t *len)
     if (setvbuf(stdin, NULL, _IONBF, 0) != 0)
         return cli_fail(EX_SOFTWARE, "standard input cannot be read unbuffered");
     if (!isatty(STDIN_FILENO)) {
-        if (read_line(stdin, buf, size, len) != 0)
+        int rc = read_line(stdin, buf, size, len);
+
+        if (rc == LINE_TOO_LONG)
+            return too_long();
+        if (rc != 0)
             return cli_fail(EX_NOINPUT, "no password on standard input (one line expected)");
         return 0;
     }
-    if (ask("New password: ", buf, size, len) != 0 ||
-        ask("Repeat it: ", again, sizeof again, &again_len) != 0) {
+    int rc = ask("New password: ", buf, size, len);
+
+    if (rc == 0)
+        rc = ask("Repeat it: ", again, sizeof again, &again_len);
+    if (rc != 0) {
         explicit_bzero(again, sizeof again);
-        return cli_fail(EX_NOINPUT, "no password given");
+        return rc == LINE_TOO_LONG ? too_long() : cli_fail(EX_NOINPUT, "no password given");
     }
     bool same = again_len == *len && memcmp(again, buf, *len) == 0;
     explicit_bzero(again, sizeof again);
@@ -122,8 +136,7 @@ static int check_length(const char *pw, size_t len)
         return cli_fail(EX_DATAERR, "password: too short (at least %d characters)",
                         PASSWORD_MIN_UNITS);
     if (units > PASSWORD_MAX_UNITS)
-        return cli_fail(EX_DATAERR, "password: too long (at most %d characters)",
-                        PASSWORD_MAX_UNITS);
+        return too_long();
     return 0;
 }
 

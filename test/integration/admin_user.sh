@@ -77,6 +77,8 @@ u 65 create carol@example.com <<<"short" && [[ $ERR == *"too short"* ]] && nothi
 check $? "create with a password under 8 characters: 65, no row"
 u 65 create carol@example.com <<<"$(printf 'x%.0s' {1..129})" && [[ $ERR == *"too long"* ]] && nothing_written
 check $? "create with a password over 128 characters: 65, no row"
+u 65 create carol@example.com <<<"$(printf 'x%.0s' {1..2000})" && [[ $ERR == *"too long"* ]] && nothing_written
+check $? "create with a line longer than the input buffer: 65 too long (not 66 no password), no row"
 u 66 create carol@example.com </dev/null && nothing_written
 check $? "create without a password on stdin: 66, no row"
 u 64 create carol@example.com "$PW" </dev/null && nothing_written
