@@ -193,9 +193,11 @@ _front_apache_env() {
 # _front_demo KIND DIR - the protected demo area: DIR/protect.conf is deploy/protect/KIND.conf
 # as it is (the README shows these files; the rendered config includes it), DIR/www/private
 # the demo pages and the whoami CGI (deploy/demo), readable by the servers' workers.
+# FRONT_PROTECT_CONF names another file to include instead (deploy/protect/site-KIND.conf),
+# FRONT_PROTECT_HTACCESS a file to put in the DocumentRoot as .htaccess (Apache).
 _front_demo() {
 	local kind=$1 dir=$2
-	install -m 0644 "$FRONT_DEPLOY_DIR/protect/$kind.conf" "$dir/protect.conf.new" &&
+	install -m 0644 "${FRONT_PROTECT_CONF:-$FRONT_DEPLOY_DIR/protect/$kind.conf}" "$dir/protect.conf.new" &&
 		mv -f "$dir/protect.conf.new" "$dir/protect.conf" || return 1
 	rm -rf "$dir/www/private" &&
 		cp -R "$FRONT_DEPLOY_DIR/demo/private" "$dir/www/private" || return 1
@@ -203,6 +205,10 @@ _front_demo() {
 	if [[ $kind == apache ]]; then
 		rm -rf "$dir/www/shared" && cp -R "$FRONT_DEPLOY_DIR/demo/shared" "$dir/www/shared" &&
 			install -m 0644 "$FRONT_DEPLOY_DIR/protect/htaccess" "$dir/www/shared/.htaccess" || return 1
+	fi
+	rm -f "$dir/www/.htaccess"
+	if [[ $kind == apache && -n ${FRONT_PROTECT_HTACCESS:-} ]]; then
+		install -m 0644 "$FRONT_PROTECT_HTACCESS" "$dir/www/.htaccess" || return 1
 	fi
 	# u+w: the copy of a read-only tree (make distcheck) must stay removable by the next start.
 	chmod -R u+w,a+rX "$dir/www"

@@ -81,7 +81,8 @@ for f in /usr/bin/authfcgi /etc/authfcgi/authfcgi.conf /lib/systemd/system/authf
 	has "$f" || missing+=("$f")
 done
 # "Protect any path": the snippets README shows, which the *.conf.in include as protect.conf.
-for f in nginx.conf lighttpd.conf apache.conf htaccess; do
+for f in nginx.conf lighttpd.conf apache.conf htaccess site-nginx.conf site-lighttpd.conf \
+	site-apache.conf site-htaccess; do
 	f=/usr/share/doc/authfcgi/examples/protect/$f
 	has "$f" || missing+=("$f")
 done
