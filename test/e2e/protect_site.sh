@@ -20,6 +20,7 @@ source "$top_srcdir/test/lib/pool.sh"
 source "$top_srcdir/test/lib/front.sh"
 # shellcheck source=test/lib/stack.sh
 source "$top_srcdir/test/lib/stack.sh"
+skip_in_sanitizer_build "the configs are the point here; the authorizer's C paths run under the sanitizers in protect.sh and authorize.sh"
 
 TRUSTED=http://localhost:8080
 PASSWORD=correct-horse-battery
