@@ -61,6 +61,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->delete_user = s->delete_user;
     app->admin = s->admin;
     app->two_factor = s->two_factor;
+    app->user_view.admin = s->admin;
     app->user_view.two_factor = s->two_factor;
     app->change_email = s->change_email;
     app->require_email_verification = s->require_email_verification;

@@ -368,7 +368,6 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
 {
     const struct value *trust = &c->in.body[FIELD_TRUST_DEVICE];
     const char *owner = NULL, *token;
-    struct admin_user admin;
     char flag[8];
     int64_t left;
     struct json_object *obj;
@@ -385,7 +384,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
         }
         /* the admin plugin's ban check, as Better Auth's session-creation hook runs it here too
          * (a user banned since the challenge) */
-        if (c->app->admin && !admin_sign_in_allowed(c, &s->user, &admin))
+        if (c->app->admin && !admin_sign_in_allowed(c, &s->user))
             return;
         if (!steps_start_session(c, &s->user,
                                  cookie_read_signed(&c->app->cookies, c->req->cookie,
