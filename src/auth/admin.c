@@ -17,7 +17,6 @@
 #include "auth/json_view.h"
 #include "auth/router.h"
 #include "auth/session.h"
-#include "auth/steps.h"
 #include "util/arena.h"
 #include "util/log.h"
 

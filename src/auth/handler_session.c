@@ -6,7 +6,6 @@
 
 #include <json-c/json.h>
 
-#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "auth/cookie.h"

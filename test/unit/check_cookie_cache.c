@@ -473,6 +473,44 @@ START_TEST(test_line_two_factor)
 }
 END_TEST
 
+/* A banned, impersonated user's cookie with the admin view: the ban (its end as text and ms)
+ * and impersonatedBy read back as written; a banExpires that is not Better Auth's ISO text is
+ * no cookie of ours. */
+START_TEST(test_line_admin)
+{
+    struct cookie_config c;
+    struct session_record s, imp = a_session;
+    struct user_record banned = a_user, u;
+    char *line, *value;
+
+    banned.role = "user,ops";
+    banned.banned = true;
+    banned.ban_reason = "spam";
+    banned.ban_expires = "2031-01-02T03:04:05.678Z";
+    imp.impersonated_by = "admin1";
+    cookie_config_init(&c, SECRET, false);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &imp, &banned, &with_admin, NOW, 300, true, &line), 0);
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert_str_eq(u.role, "user,ops");
+    ck_assert(u.banned);
+    ck_assert_str_eq(u.ban_reason, "spam");
+    ck_assert_str_eq(u.ban_expires, "2031-01-02T03:04:05.678Z");
+    ck_assert_int_eq(u.ban_expires_ms, INT64_C(1925089445678));
+    ck_assert_str_eq(s.impersonated_by, "admin1");
+    value =
+        signed_value("{\"session\":" LIVE ",\"user\":{\"name\":\"N\",\"email\":\"n@example.com\","
+                     "\"emailVerified\":true,\"image\":null,\"createdAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"updatedAt\":\"2026-12-07T03:00:00.000Z\","
+                     "\"banExpires\":\"tomorrow\",\"id\":\"u1\"},\"updatedAt\":1}",
+                     NOW + 1000);
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_STALE);
+}
+END_TEST
+
 /* A user agent too long for one cookie: nothing is sent (Better Auth would chunk it). */
 START_TEST(test_line_too_long)
 {
@@ -575,6 +613,7 @@ int main(void)
     tcase_add_test(own, test_too_long);
     tcase_add_test(own, test_line);
     tcase_add_test(own, test_line_two_factor);
+    tcase_add_test(own, test_line_admin);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
     tcase_add_test(own, test_read_remembered);
