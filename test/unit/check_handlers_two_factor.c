@@ -315,6 +315,28 @@ START_TEST(test_banned_at_second_step)
 }
 END_TEST
 
+/* The second step's answer shows the admin plugin's fields, read with the two-factor state
+ * (the ban check reads nothing more). */
+START_TEST(test_second_step_admin_fields)
+{
+    const char *cookie;
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    fake_store_user(fs, ALICE_ID)->role = strdup("user,ops");
+    cookie = challenge();
+    fake_store_reset_calls(fs);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(jstr(body_json(&r), "user.role"), "user,ops");
+    ck_assert(!json_object_get_boolean(jget(body_json(&r), "user.banned")));
+    ck_assert(json_object_get_boolean(jget(body_json(&r), "user.twoFactorEnabled")));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ADMIN_USER_GET), 0);
+}
+END_TEST
+
 /* With AUTHFCGI_COOKIE_CACHE on, the session the second step creates carries the cookie cache
  * line, as a plain sign-in's does. */
 START_TEST(test_cookie_cache_after_second_step)
@@ -492,6 +514,7 @@ int main(void)
     tcase_add_test(tc, test_lockout);
     tcase_add_test(tc, test_banned_before_challenge);
     tcase_add_test(tc, test_banned_at_second_step);
+    tcase_add_test(tc, test_second_step_admin_fields);
     tcase_add_test(tc, test_cookie_cache_after_second_step);
     tcase_add_test(tc, test_user_objects_plugin_on);
     tcase_add_test(tc, test_user_objects_plugin_off);
