@@ -25,6 +25,12 @@ struct access_rules {
     size_t count;
 };
 
+/* What a request without a Host gets from the first rule naming a host that its path and
+ * method reach: which host it is for cannot be told, and skipping the rule would hand the
+ * request to a later, wider one (HTTP/1.0 needs no Host; the server serves its default). */
+static const struct access_rule no_host_rule = {.where = (char *)"no-host",
+                                                .decision = ACCESS_DENY};
+
 static const char *const decision_names[] = {
     [ACCESS_PUBLIC] = "public",     [ACCESS_SIGNED_IN] = "signed-in",
     [ACCESS_VERIFIED] = "verified", [ACCESS_EMAIL] = "email",
@@ -130,8 +136,10 @@ static int parse_host(struct access_rule *r, const char *value, const struct lin
         strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
             strlen(name))
         return rule_fail(l, "bad host (a name such as example.com or *.example.com)", value);
-    r->host = strdup(value);
-    for (char *p = r->host; p != NULL && *p != '\0'; p++)
+    /* Unchecked, a host lost to out of memory would leave the rule for every host. */
+    if ((r->host = strdup(value)) == NULL)
+        return rule_fail(l, "out of memory", NULL);
+    for (char *p = r->host; *p != '\0'; p++)
         *p = (char)tolower((unsigned char)*p);
     return 0;
 }
@@ -147,29 +155,42 @@ static bool email_entry_ok(const char *e, size_t n)
     return email_is_valid(e, n);
 }
 
-static int parse_emails(struct access_rule *r, const char *list, const struct line_ctx *l)
+/* parse_list - the comma-separated entries of list into *items (*n of them, malloc'd), each
+ * one accepted by ok; empty and bad are the messages for an empty list and a refused entry. */
+static int parse_list(const char *list, bool (*ok)(const char *, size_t), char ***items, size_t *n,
+                      const char *empty, const char *bad, const struct line_ctx *l)
 {
     if (*list == '\0')
-        return rule_fail(l, "email: needs addresses or @domains separated by commas", NULL);
+        return rule_fail(l, empty, NULL);
     for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        if (!email_entry_ok(p, n)) {
-            char bad[128];
-            snprintf(bad, sizeof bad, "%.*s", (int)(n < 100 ? n : 100), p);
-            return rule_fail(l, "bad address in email: (user@domain or @domain)", bad);
+        size_t len = strcspn(p, ",");
+        if (!ok(p, len)) {
+            char what[128];
+            snprintf(what, sizeof what, "%.*s", (int)(len < 100 ? len : 100), p);
+            return rule_fail(l, bad, what);
         }
-        char **grown = realloc(r->emails, (r->nemails + 1) * sizeof *grown);
+        char **grown = realloc(*items, (*n + 1) * sizeof *grown);
         if (grown == NULL)
             return rule_fail(l, "out of memory", NULL);
-        r->emails = grown;
-        if ((r->emails[r->nemails] = strndup(p, n)) == NULL)
+        *items = grown;
+        if ((grown[*n] = strndup(p, len)) == NULL)
             return rule_fail(l, "out of memory", NULL);
-        email_lowercase(r->emails[r->nemails], n);
-        r->nemails++;
-        p += n;
+        (*n)++;
+        p += len;
         if (*p == '\0')
             return 0;
     }
+}
+
+static int parse_emails(struct access_rule *r, const char *list, const struct line_ctx *l)
+{
+    if (parse_list(list, email_entry_ok, &r->emails, &r->nemails,
+                   "email: needs addresses or @domains separated by commas",
+                   "bad address in email: (user@domain or @domain)", l) != 0)
+        return -1;
+    for (size_t i = 0; i < r->nemails; i++)
+        email_lowercase(r->emails[i], strlen(r->emails[i]));
+    return 0;
 }
 
 /* role_ok - a role name as Better Auth's roles are spelt: letters, digits, '-', '_'. */
@@ -185,26 +206,9 @@ static bool role_ok(const char *p, size_t n)
 
 static int parse_roles(struct access_rule *r, const char *list, const struct line_ctx *l)
 {
-    if (*list == '\0')
-        return rule_fail(l, "role: needs role names separated by commas", NULL);
-    for (const char *p = list;; p++) {
-        size_t n = strcspn(p, ",");
-        if (!role_ok(p, n)) {
-            char bad[128];
-            snprintf(bad, sizeof bad, "%.*s", (int)(n < 100 ? n : 100), p);
-            return rule_fail(l, "bad role name in role: (letters, digits, - and _)", bad);
-        }
-        char **grown = realloc(r->roles, (r->nroles + 1) * sizeof *grown);
-        if (grown == NULL)
-            return rule_fail(l, "out of memory", NULL);
-        r->roles = grown;
-        if ((r->roles[r->nroles] = strndup(p, n)) == NULL)
-            return rule_fail(l, "out of memory", NULL);
-        r->nroles++;
-        p += n;
-        if (*p == '\0')
-            return 0;
-    }
+    return parse_list(list, role_ok, &r->roles, &r->nroles,
+                      "role: needs role names separated by commas",
+                      "bad role name in role: (letters, digits, - and _)", l);
 }
 
 static int parse_decision(struct access_rule *r, const char *tok, const struct line_ctx *l)
@@ -403,6 +407,8 @@ static bool path_matches(const struct access_rule *r, const char *path)
     return strncmp(path, r->prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* method_matches - any case: Apache passes a "post" on as it came, and the apps behind it
+ * (Django, Flask, Symfony) take it for POST, so a rule about POST must judge it. */
 static bool method_matches(const struct access_rule *r, const char *method)
 {
     if (r->methods == NULL)
@@ -410,19 +416,18 @@ static bool method_matches(const struct access_rule *r, const char *method)
     size_t n = strlen(method);
     if (n == 0 || strchr(method, ',') != NULL)
         return false;
-    for (const char *p = strstr(r->methods, method); p != NULL; p = strstr(p + 1, method))
-        if (p[-1] == ',' && p[n] == ',')
+    for (const char *p = r->methods + 1; *p != '\0'; p += strcspn(p, ",") + 1)
+        if (strncasecmp(p, method, n) == 0 && p[n] == ',')
             return true;
     return false;
 }
 
-/* host_matches - the Host header without its port (and a final '.'), any case. */
+/* host_matches - the Host header without its port (and a final '.'), any case; never
+ * called without one. */
 static bool host_matches(const struct access_rule *r, const char *host)
 {
     if (r->host == NULL)
         return true;
-    if (host == NULL)
-        return false;
     size_t n = host[0] == '[' ? strcspn(host, "]") + (host[strcspn(host, "]")] == ']')
                               : strcspn(host, ":");
     if (n > 0 && host[n - 1] == '.')
@@ -439,7 +444,11 @@ const struct access_rule *access_rules_match(const struct access_rules *r, const
 {
     for (size_t i = 0; i + 1 < r->count; i++) {
         const struct access_rule *rule = &r->rules[i];
-        if (path_matches(rule, path) && method_matches(rule, method) && host_matches(rule, host))
+        if (!path_matches(rule, path) || !method_matches(rule, method))
+            continue;
+        if (rule->host != NULL && (host == NULL || *host == '\0'))
+            return &no_host_rule;
+        if (host_matches(rule, host))
             return rule;
     }
     return &r->rules[r->count - 1];

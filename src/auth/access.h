@@ -6,8 +6,9 @@
  *
  * PATH is a segment prefix ("/private/" matches "/private", "/private/" and everything under
  * it) or "~" and a POSIX extended regular expression; METHODS upper-case names separated by
- * commas (GET also covers HEAD); HOST a name or "*.domain"; DECISION public, signed-in,
- * verified, email:ADDR-OR-@DOMAIN,... (implies verified), role:NAME,... (a user with one
+ * commas (GET also covers HEAD; a request's method matches in any case); HOST a name or
+ * "*.domain"; DECISION public, signed-in, verified, email:ADDR-OR-@DOMAIN,... (implies
+ * verified), role:NAME,... (a user with one
  * of the admin plugin's roles; the app refuses such rules while AUTHFCGI_ADMIN is off),
  * two-factor (a user with the twoFactor plugin's second factor enabled; refused while
  * AUTHFCGI_TWO_FACTOR is off) or deny. Blank lines and lines starting with '#' are skipped. A
@@ -61,7 +62,8 @@ void access_rules_free(struct access_rules *r);
 
 /* access_rules_match - the first rule that matches; the default rule when none does (never
  * NULL). method is the request's (as the web server gave it), host the Host header as sent
- * (NULL when absent: then rules with a host never match), path a normalised path. */
+ * (NULL when absent: the first rule with a host that path and method reach then answers
+ * with a deny rule named "no-host"), path a normalised path. */
 const struct access_rule *access_rules_match(const struct access_rules *r, const char *method,
                                              const char *host, const char *path);
 

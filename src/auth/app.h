@@ -40,6 +40,7 @@ struct app {
     bool delete_user;         /* AUTHFCGI_DELETE_USER: /delete-user exists */
     bool admin;               /* AUTHFCGI_ADMIN: roles, bans, the admin endpoints (admin.h) */
     bool two_factor;          /* AUTHFCGI_TWO_FACTOR: the /two-factor routes (two_factor.h) */
+    const char *app_name;     /* AUTHFCGI_APP_NAME (in settings): the TOTP issuer */
     /* The plugins' fields every user object shows (json_view.h): twoFactorEnabled with the
      * twoFactor plugin. */
     struct user_view user_view;

@@ -178,11 +178,12 @@ int cookie_session_line(const struct cookie_config *c, const char *token, bool r
                        outlen);
 }
 
-/* cookie_admin_session_line - the admin plugin's cookie: value signed, with Max-Age. */
+/* cookie_admin_session_line - the admin plugin's cookie: value signed, with the session
+ * cookie's Max-Age (Better Auth gives it the session token cookie's options). */
 int cookie_admin_session_line(const struct cookie_config *c, const char *value, char *out,
                               size_t outlen)
 {
-    return signed_line(c, COOKIE_ADMIN_SESSION, value, true, out, outlen);
+    return signed_line(c, COOKIE_ADMIN_SESSION, value, COOKIE_SESSION_MAX_AGE, out, outlen);
 }
 
 /* cookie_admin_session_deletion - a static line. */

@@ -45,9 +45,10 @@ struct request {
     /* The web server's id for the request (REQUEST_ID, else UNIQUE_ID), unchecked: see
      * request_id.h. Never a client's header. NULL when absent. */
     const char *request_id;
-    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in): the original path and
-     * query (REDIRECT_URL, REDIRECT_QUERY_STRING) and the error's status (REDIRECT_STATUS,
-     * "401"). FastCGI params, never a client's header; NULL when absent. */
+    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in): the original request's
+     * path and query as the client sent them (REQUEST_URI's; REDIRECT_URL, decoded, and
+     * REDIRECT_QUERY_STRING without it) and the error's status (REDIRECT_STATUS, "401").
+     * FastCGI params, never a client's header; NULL when absent. */
     const char *redirect_url;
     const char *redirect_query;
     const char *redirect_status;

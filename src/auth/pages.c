@@ -192,7 +192,7 @@ static void query_member(void *ctx, const char *name, size_t name_len, const cha
         *slot = value;
 }
 
-/* read_target - the return target: callbackURL, else Apache's REDIRECT_URL (with its query)
+/* read_target - the return target: callbackURL, else Apache's original URL (with its query)
  * unless it is a page itself, checked as the JSON API checks a callbackURL. */
 static void read_target(struct page_call *pc, const struct query_read *q)
 {

@@ -10,7 +10,8 @@
  * and the entered e-mail (never a password).
  *
  * The return target is the query's callbackURL, else (Apache's ErrorDocument 401) the
- * original URL in REDIRECT_URL, else "/"; it is checked as the JSON API checks callbackURL.
+ * original URL (request.redirect_url), else "/"; it is checked as the JSON API checks
+ * callbackURL.
  *
  * With the twoFactor plugin, a sign-in that asks for a second factor ends in a 303 to
  * two-factor (with the route's two_factor cookie and the return target), whose forms go

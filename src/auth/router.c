@@ -151,17 +151,20 @@ const struct route *router_find(const char *method, const char *path)
     return NULL;
 }
 
+/* plugin_on - a plugin's routes exist only with it on (admin, twoFactor). */
+static bool plugin_on(const struct app *app, const struct route *route)
+{
+    return !((route->flags & ROUTE_ADMIN) && !app->admin) &&
+           !((route->flags & ROUTE_TWO_FACTOR) && !app->two_factor);
+}
+
 /* router_route - see router.h. */
 const struct route *router_route(const struct app *app, const char *method, const char *path)
 {
     const struct route *route = router_find(method, path);
 
-    if (route == NULL)
+    if (route == NULL || !plugin_on(app, route))
         return NULL;
-    if ((route->flags & ROUTE_ADMIN) && !app->admin)
-        return NULL; /* the admin plugin's routes exist only with it on */
-    if ((route->flags & ROUTE_TWO_FACTOR) && !app->two_factor)
-        return NULL; /* so do the twoFactor plugin's */
     if (!app->delete_user &&
         (route->handler == handle_delete_user || route->handler == handle_delete_user_callback))
         return NULL;
@@ -249,9 +252,8 @@ static const char *rate_limit_route(const struct app *app, const char *path, boo
 
     *hashes = false;
     for (size_t i = 0; i < route_count; i++) {
-        /* A plugin that is off has no routes: its paths count as unrouted, as today. */
-        if (!path_matches(route_table[i].path, path) ||
-            ((route_table[i].flags & ROUTE_TWO_FACTOR) && !app->two_factor))
+        /* A plugin that is off has no routes: its paths count as unrouted. */
+        if (!path_matches(route_table[i].path, path) || !plugin_on(app, &route_table[i]))
             continue;
         found = route_table[i].path + strlen(BASE_PATH);
         *hashes = *hashes || (route_table[i].flags & ROUTE_HASHES) != 0;

@@ -43,7 +43,6 @@
 #define CHALLENGE_RANDOM_LEN 20 /* "2fa-" + 20 */
 #define TRUST_RANDOM_LEN 32     /* "trust-device-" + 32 */
 #define OTP_MAX_AGE_S 180       /* otpOptions.period: 3 minutes */
-#define APP_NAME "Better Auth"  /* Better Auth's default appName: the TOTP issuer */
 
 /* Better Auth's generateRandomString alphabets. */
 static const char url_alphabet[] =
@@ -539,7 +538,7 @@ static const char *totp_uri(struct call *c, const unsigned char *secret, size_t 
                             const char *email)
 {
     const struct value *iv = &c->in.body[FIELD_ISSUER];
-    const char *issuer = iv->kind == VALUE_STRING && iv->len > 0 ? iv->str : APP_NAME;
+    const char *issuer = iv->kind == VALUE_STRING && iv->len > 0 ? iv->str : c->app->app_name;
     char *b32 = arena_alloc(c->req->arena, (len * 8 + 4) / 5 + 1);
 
     totp_base32(secret, len, b32);

@@ -42,8 +42,15 @@ int cli_usage(const char *help, const char *fmt, ...)
 
 void cli_put_clean(FILE *f, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++)
+    for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+        /* U+0080..U+009F in UTF-8: C1 controls (U+009B is CSI to many terminals) */
+        if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            fputc('?', f);
+            p++;
+            continue;
+        }
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+    }
 }
 
 int cli_load_settings(struct settings *s, const char *config_path)

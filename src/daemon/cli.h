@@ -18,8 +18,8 @@ int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* cli_usage - the same line, then help (the command's usage text); returns EX_USAGE. */
 int cli_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* cli_put_clean - s (NULL: nothing) on f with control characters shown as '?': names and
- * settings are anyone's text, and must not drive the terminal. */
+/* cli_put_clean - s (NULL: nothing) on f with control characters (C0, DEL, and C1 in UTF-8)
+ * shown as '?': names and settings are anyone's text, and must not drive the terminal. */
 void cli_put_clean(FILE *f, const char *s);
 
 /* cli_load_settings - settings_load as every command does (environment, then config_path);

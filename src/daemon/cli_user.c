@@ -213,13 +213,11 @@ static int parse_user_args(int argc, char **argv, struct user_opts *o)
 /* ---- filters ---- */
 
 /* like_pattern - PATTERN as a LIKE pattern on lower-cased addresses: * and ? become % and _,
- * a literal %, _ or \ is escaped. NULL when out of memory. */
+ * a literal %, _ or \ is escaped. */
 static char *like_pattern(struct arena *a, const char *glob)
 {
     char *out = arena_alloc(a, 2 * strlen(glob) + 1), *p = out;
 
-    if (out == NULL)
-        return NULL;
     for (const char *g = glob; *g; g++) {
         char ch = *g >= 'A' && *g <= 'Z' ? (char)(*g - 'A' + 'a') : *g;
         if (ch == '*' || ch == '?') {
@@ -606,6 +604,15 @@ static bool role_is_valid(const char *roles)
     }
 }
 
+/* admin_off_note - roles and bans are written whatever the settings (a Better Auth with the
+ * admin plugin may share the database), but authfcgi acts on them only with AUTHFCGI_ADMIN:
+ * an operator must not believe a ban keeps anyone out when it does not. */
+static void admin_off_note(const struct user_ctx *c, const char *ignores)
+{
+    if (!c->s->admin)
+        fprintf(stderr, "authfcgi: note: AUTHFCGI_ADMIN is off: authfcgi %s\n", ignores);
+}
+
 static int cmd_set_role(struct user_ctx *c)
 {
     const struct admin_change ch = {.role = c->o->arg, .ban_expires_in_s = -1};
@@ -614,8 +621,10 @@ static int cmd_set_role(struct user_ctx *c)
     if (!role_is_valid(c->o->arg))
         return cli_fail(EX_DATAERR, "%s: not a role or a comma list of roles", c->o->arg);
     int rc = change_user(c, &ch, &u);
-    if (rc == 0)
+    if (rc == 0) {
         printf("role of %s set to %s\n", u.email, u.role);
+        admin_off_note(c, "ignores roles (rules role:NAME, AUTH_USER_ROLE)");
+    }
     return rc;
 }
 
@@ -668,9 +677,11 @@ static int cmd_ban(struct user_ctx *c)
     struct user_record u;
     int rc = ban_seconds(c->o, &ch.ban_expires_in_s);
 
-    if (rc == 0 && (rc = change_user(c, &ch, &u)) == 0)
+    if (rc == 0 && (rc = change_user(c, &ch, &u)) == 0) {
         printf("%s banned until %s; its sessions were revoked\n", u.email,
                u.ban_expires != NULL ? u.ban_expires : "further notice");
+        admin_off_note(c, "lets a banned user sign in again");
+    }
     return rc;
 }
 
@@ -701,13 +712,10 @@ int cli_user_main(int argc, char **argv)
         return rc;
     struct user_ctx c = {.o = &o, .s = &s};
     if ((rc = cli_open_db(&s, &c.db)) == 0) {
-        if ((c.a = arena_create(ARENA_CHUNK)) == NULL) {
-            rc = cli_fail(EX_OSERR, "out of memory");
-        } else {
-            store_pg_init(&c.store, c.db);
-            rc = o.cmd->run(&c);
-            arena_destroy(c.a);
-        }
+        c.a = arena_create(ARENA_CHUNK);
+        store_pg_init(&c.store, c.db);
+        rc = o.cmd->run(&c);
+        arena_destroy(c.a);
         db_close(c.db);
     }
     settings_free(&s);

@@ -270,29 +270,39 @@ static bool read_body(struct fcgi_io *io, struct request *req, struct arena *are
     return true;
 }
 
+/* split_at_query - *path and *query (without its '?', "" when none) of uri, in the arena. */
+static void split_at_query(const char *uri, const char **path, const char **query,
+                           struct arena *arena)
+{
+    const char *q = strchr(uri, '?');
+
+    *path = q != NULL ? arena_strndup(arena, uri, (size_t)(q - uri)) : arena_strdup(arena, uri);
+    *query = arena_strdup(arena, q != NULL ? q + 1 : "");
+}
+
 static void split_uri(const char *const vars[VAR__COUNT], struct request *req, struct arena *arena)
 {
     const char *uri = vars[VAR_URI];
-    const char *redirected = vars[VAR_REDIRECT_URL];
-
-    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in) keeps the original request
-     * in REQUEST_URI (whose path is REDIRECT_URL); the document it serves is SCRIPT_NAME
-     * (PATH_INFO, QUERY_STRING). */
-    if (uri != NULL && redirected != NULL && vars[VAR_SCRIPT_NAME] != NULL &&
-        strncmp(uri, redirected, strlen(redirected)) == 0 &&
-        (uri[strlen(redirected)] == '\0' || uri[strlen(redirected)] == '?'))
-        uri = NULL;
-    if (uri != NULL) {
-        const char *q = strchr(uri, '?');
-        req->path =
-            q != NULL ? arena_strndup(arena, uri, (size_t)(q - uri)) : arena_strdup(arena, uri);
-        req->query = arena_strdup(arena, q != NULL ? q + 1 : "");
-        return;
-    }
-    /* Some servers leave REQUEST_URI out; rebuild it from the CGI variables. */
     const char *script = vars[VAR_SCRIPT_NAME];
     const char *info = vars[VAR_PATH_INFO];
     const char *qs = vars[VAR_QUERY_STRING];
+
+    /* Apache's internal redirect (ErrorDocument 401 /auth/sign-in, a rewrite): REQUEST_URI is
+     * still the client's original, as sent; REDIRECT_URL its path decoded and normalised,
+     * which REQUEST_URI's spells the same only when it has no escape, "//" or "."; the
+     * document served now is SCRIPT_NAME (PATH_INFO, QUERY_STRING). */
+    if (vars[VAR_REDIRECT_URL] != NULL && uri != NULL && script != NULL) {
+        split_at_query(uri, &req->redirect_url, &req->redirect_query, arena);
+        uri = NULL;
+    } else if (vars[VAR_REDIRECT_URL] != NULL) {
+        req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
+        req->redirect_query = arena_strdup(arena, vars[VAR_REDIRECT_QUERY_STRING]);
+    }
+    if (uri != NULL) {
+        split_at_query(uri, &req->path, &req->query, arena);
+        return;
+    }
+    /* Some servers leave REQUEST_URI out; rebuild it from the CGI variables. */
     req->path = arena_printf(arena, "%s%s", script ? script : "", info ? info : "");
     req->query = arena_strdup(arena, qs ? qs : "");
 }
@@ -353,8 +363,6 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
                                                                        : vars[VAR_UNIQUE_ID]);
     req->remote_addr =
         arena_strdup(arena, vars[VAR_REMOTE_ADDR] != NULL ? vars[VAR_REMOTE_ADDR] : "");
-    req->redirect_url = arena_strdup(arena, vars[VAR_REDIRECT_URL]);
-    req->redirect_query = arena_strdup(arena, vars[VAR_REDIRECT_QUERY_STRING]);
     req->redirect_status = arena_strdup(arena, vars[VAR_REDIRECT_STATUS]);
     req->client_ip = "";
     /* An authorizer check has no body: lighttpd passes the original request's CONTENT_LENGTH

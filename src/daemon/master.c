@@ -709,7 +709,7 @@ static void begin_stop(struct master *m, int sig)
     int64_t now = clock_monotonic_ms();
 
     m->stopping = true;
-    readiness_stopping(&m->readiness);
+    readiness_stopping(&m->readiness, m->s->shutdown_timeout_ms);
     m->stop_deadline_ms = now + m->s->shutdown_timeout_ms;
     m->last_term_ms = now;
     log_event(LOG_LEVEL_INFO, "stopping", "signal=%d workers=%zu timeout_ms=%d", sig, m->nchildren,

@@ -51,7 +51,7 @@ static const char *route_label(size_t i)
     return i < route_count ? route_table[i].operation_id : extra_names[i - route_count];
 }
 
-static void write_requests(struct metrics_text *t, const struct metrics_totals *m)
+static void write_requests(struct arena_buf *t, const struct metrics_totals *m)
 {
     static const char *const classes[METRICS_CLASSES] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -71,14 +71,14 @@ static void write_requests(struct metrics_text *t, const struct metrics_totals *
                            (double)m->latency_sum_us / 1e6);
 }
 
-static void one(struct metrics_text *t, const char *name, const char *type, const char *help,
+static void one(struct arena_buf *t, const char *name, const char *type, const char *help,
                 double value)
 {
     metrics_text_family(t, name, type, help);
     metrics_text_sample(t, name, NULL, value);
 }
 
-static void write_pool(struct metrics_text *t, const struct metrics_totals *m)
+static void write_pool(struct arena_buf *t, const struct metrics_totals *m)
 {
     one(t, "authfcgi_password_hashes_total", "counter", "Password hashes computed.",
         (double)m->counters[METRIC_PASSWORD_HASHES]);
@@ -107,7 +107,7 @@ static void write_pool(struct metrics_text *t, const struct metrics_totals *m)
 
 /* write_outbox - the mail outbox, from the pool's cache or one query; left out when the
  * database cannot say. */
-static void write_outbox(struct metrics_text *t, struct db *db)
+static void write_outbox(struct arena_buf *t, struct db *db)
 {
     int64_t now = clock_monotonic_ms(), pending, failed;
 
@@ -128,7 +128,7 @@ static void write_outbox(struct metrics_text *t, struct db *db)
 void metrics_page_answer(const struct client_ip_proxies *allow, struct db *db,
                          const struct request *req, struct response *resp)
 {
-    struct metrics_text t = {0};
+    struct arena_buf t;
     struct metrics_totals m;
 
     if (allow->count == 0) {
@@ -141,18 +141,13 @@ void metrics_page_answer(const struct client_ip_proxies *allow, struct db *db,
         return;
     }
     metrics_snapshot(&m);
+    arena_buf_init(&t, resp->arena);
     write_requests(&t, &m);
     write_pool(&t, &m);
     write_outbox(&t, db);
-    if (t.failed) {
-        metrics_text_free(&t);
-        response_empty(resp, 500);
-        return;
-    }
     resp->status = 200;
-    resp->body = arena_strndup(resp->arena, t.buf, t.len);
+    resp->body = t.s;
     resp->body_len = t.len;
     response_header(resp, "Content-Type", METRICS_TEXT_CONTENT_TYPE);
     response_header(resp, "Cache-Control", "no-store");
-    metrics_text_free(&t);
 }

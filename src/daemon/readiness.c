@@ -10,6 +10,9 @@
 #include "daemon/sd_notify.h"
 #include "util/log.h"
 
+/* What the master needs past the drain's deadline to kill, reap and exit. */
+#define STOP_MARGIN_MS 5000
+
 /* readiness_init - see readiness.h. */
 void readiness_init(struct readiness *r)
 {
@@ -57,9 +60,16 @@ void readiness_reloading(struct readiness *r, unsigned generation)
     r->state = READINESS_RELOADING;
 }
 
-/* readiness_stopping - see readiness.h. */
-void readiness_stopping(struct readiness *r)
+/* readiness_stopping - see readiness.h. EXTEND_TIMEOUT_USEC only ever lengthens systemd's
+ * TimeoutStopSec=: a drain the setting allows is not killed by a unit written for the
+ * default. The margin is the master's own exit after the deadline. */
+void readiness_stopping(struct readiness *r, int drain_ms)
 {
-    sd_notify_send("STOPPING=1\nSTATUS=stopping: draining the workers\n");
+    char text[160];
+
+    snprintf(text, sizeof text,
+             "STOPPING=1\nEXTEND_TIMEOUT_USEC=%lld\nSTATUS=stopping: draining the workers\n",
+             ((long long)drain_ms + STOP_MARGIN_MS) * 1000);
+    sd_notify_send(text);
     r->state = READINESS_STOPPING;
 }

@@ -32,8 +32,10 @@ void readiness_db_reached(struct readiness *r);
  * generation against the wanted number. */
 void readiness_update(struct readiness *r, int ready, int wanted, unsigned generation);
 
-/* readiness_reloading - SIGHUP received; readiness_stopping - SIGTERM/SIGINT received. */
+/* readiness_reloading - SIGHUP received; readiness_stopping - SIGTERM/SIGINT received, the
+ * workers get drain_ms (AUTHFCGI_SHUTDOWN_TIMEOUT_MS) to finish: systemd is asked to wait
+ * that long and a margin (EXTEND_TIMEOUT_USEC). */
 void readiness_reloading(struct readiness *r, unsigned generation);
-void readiness_stopping(struct readiness *r);
+void readiness_stopping(struct readiness *r, int drain_ms);
 
 #endif

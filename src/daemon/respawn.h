@@ -15,7 +15,7 @@ struct respawn_policy {
 struct respawn {
     int delay_ms;    /* 0 = start at once */
     int64_t next_ms; /* no start of this kind before (monotonic ms) */
-    uint64_t round;  /* bumped whenever delay_ms changes */
+    uint64_t round;  /* bumped by every death respawn_backoff counts, at max_ms too */
 };
 
 /* respawn_mark - what a child started now carries, to hand back to respawn_backoff. */

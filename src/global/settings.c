@@ -180,6 +180,10 @@ const struct setting_def settings_table[] = {
      "enable Better Auth's twoFactor plugin (off by default, as a plugin): /api/auth/two-factor/*, "
      "and sign-in of an enrolled user asks for a TOTP, e-mailed or backup code",
      NULL, NULL, SETTING_ON_RELOAD},
+    {"AUTHFCGI_APP_NAME", NULL, SETTING_STRING, "Better Auth", 0, 0, FIELD(app_name),
+     "the application's name (Better Auth's appName): the issuer an authenticator app shows "
+     "for a TOTP enrolment, unless the enable request names one",
+     check_no_control, NULL, SETTING_ON_RELOAD},
     {"AUTHFCGI_CHANGE_EMAIL", NULL, SETTING_BOOL, "false", 0, 0, FIELD(change_email),
      "enable POST /api/auth/change-email (off by default, as in Better Auth): a link goes to the "
      "new address, and the address changes when it is opened",

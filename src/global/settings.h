@@ -59,6 +59,7 @@ struct settings {
     bool delete_user;
     bool admin; /* AUTHFCGI_ADMIN: Better Auth's admin plugin (roles, bans, impersonation) */
     bool two_factor;
+    char *app_name; /* AUTHFCGI_APP_NAME: the TOTP issuer */
     /* Password reset, e-mail verification, change of e-mail (the mail links). */
     bool change_email;
     bool require_email_verification;

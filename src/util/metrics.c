@@ -114,13 +114,16 @@ void metrics_slot_release(int index)
     if (pool == NULL || index < 0 || (size_t)index >= pool->nslots)
         return;
     struct slot *s = &pool->slots[index];
-    atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_relaxed);
+    /* The odd count is seen by a reader that sees any store below (its acquire fence):
+     * releasing the count itself would order only what came before it. */
+    atomic_thread_fence(memory_order_release);
     for (size_t i = 0; i < SLOT_COUNTERS; i++) {
         add(&pool->retired.c[i], get(&s->c[i]));
         atomic_store_explicit(&s->c[i], 0, memory_order_relaxed);
     }
     atomic_store(&s->db_connected, 0);
-    atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_acq_rel);
+    atomic_fetch_add_explicit(&pool->fold_seq, 1, memory_order_release);
     atomic_store(&s->kind, METRICS_FREE);
 }
 
@@ -208,10 +211,17 @@ void metrics_snapshot(struct metrics_totals *out)
     /* A fold is a few hundred stores by a master that never blocks in it; should one be cut
      * short (the master killed), the sum is taken as it is after many tries. */
     for (int tries = 0;; tries++) {
-        unsigned before = pool != NULL ? atomic_load(&pool->fold_seq) : 0;
+        unsigned before =
+            pool != NULL ? atomic_load_explicit(&pool->fold_seq, memory_order_acquire) : 0;
         sum_all(out);
-        if (pool == NULL || tries >= 10000 ||
-            (!(before & 1) && atomic_load(&pool->fold_seq) == before))
+        if (pool == NULL)
+            return;
+        /* The relaxed loads of sum_all are done before the count is read again; a
+         * seq_cst load alone would not keep them from moving past it. */
+        atomic_thread_fence(memory_order_acquire);
+        if (tries >= 10000 ||
+            (!(before & 1) &&
+             atomic_load_explicit(&pool->fold_seq, memory_order_relaxed) == before))
             return;
     }
 }

@@ -4,53 +4,18 @@
 
 #include "util/metrics_text.h"
 
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-void metrics_text_free(struct metrics_text *t)
+static void puts_(struct arena_buf *t, const char *s)
 {
-    free(t->buf);
-    memset(t, 0, sizeof *t);
-}
-
-static bool reserve(struct metrics_text *t, size_t more)
-{
-    if (t->failed)
-        return false;
-    if (t->len + more + 1 <= t->cap)
-        return true;
-    size_t cap = t->cap ? t->cap : 4096;
-    while (cap < t->len + more + 1)
-        cap *= 2;
-    char *grown = realloc(t->buf, cap);
-    if (grown == NULL) {
-        t->failed = true;
-        return false;
-    }
-    t->buf = grown;
-    t->cap = cap;
-    return true;
-}
-
-static void put(struct metrics_text *t, const char *s, size_t n)
-{
-    if (!reserve(t, n))
-        return;
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-}
-
-static void puts_(struct metrics_text *t, const char *s)
-{
-    put(t, s, strlen(s));
+    arena_buf_add(t, s, strlen(s));
 }
 
 /* escaped - s with \ and newline escaped, and " too when quote (label values; HELP text keeps
  * its quotes, as the format says). */
-static void escaped(struct metrics_text *t, const char *s, bool quote)
+static void escaped(struct arena_buf *t, const char *s, bool quote)
 {
     for (; *s != '\0'; s++) {
         if (*s == '\\')
@@ -60,19 +25,18 @@ static void escaped(struct metrics_text *t, const char *s, bool quote)
         else if (*s == '"' && quote)
             puts_(t, "\\\"");
         else
-            put(t, s, 1);
+            arena_buf_add(t, s, 1);
     }
 }
 
-static void number(struct metrics_text *t, double v)
+static void number(struct arena_buf *t, double v)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%.15g", v);
-    put(t, buf, (size_t)n);
+    arena_buf_add(t, buf, (size_t)n);
 }
 
-void metrics_text_family(struct metrics_text *t, const char *name, const char *type,
-                         const char *help)
+void metrics_text_family(struct arena_buf *t, const char *name, const char *type, const char *help)
 {
     puts_(t, "# HELP ");
     puts_(t, name);
@@ -85,7 +49,7 @@ void metrics_text_family(struct metrics_text *t, const char *name, const char *t
     puts_(t, "\n");
 }
 
-void metrics_text_sample(struct metrics_text *t, const char *name, const char *const *labels,
+void metrics_text_sample(struct arena_buf *t, const char *name, const char *const *labels,
                          double value)
 {
     puts_(t, name);
@@ -106,7 +70,7 @@ void metrics_text_sample(struct metrics_text *t, const char *name, const char *c
     puts_(t, "\n");
 }
 
-void metrics_text_histogram(struct metrics_text *t, const char *name, const char *help,
+void metrics_text_histogram(struct arena_buf *t, const char *name, const char *help,
                             const double *bounds, const uint64_t *counts, size_t n, double sum)
 {
     char line[256], le[32];

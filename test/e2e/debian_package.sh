@@ -80,6 +80,11 @@ for f in /usr/bin/authfcgi /etc/authfcgi/authfcgi.conf /lib/systemd/system/authf
 	/usr/share/doc/authfcgi/README; do
 	has "$f" || missing+=("$f")
 done
+# "Protect any path": the snippets README shows, which the *.conf.in include as protect.conf.
+for f in nginx.conf lighttpd.conf apache.conf htaccess; do
+	f=/usr/share/doc/authfcgi/examples/protect/$f
+	has "$f" || missing+=("$f")
+done
 # Whatever man pages `make install` installs must be in the package too.
 for m in $(sed -n 's/^\(dist_\)\{0,1\}man_MANS = //p' "$top_builddir/Makefile"); do
 	m=${m##*/}

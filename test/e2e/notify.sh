@@ -3,7 +3,8 @@
 # $NOTIFY_SOCKET (test/lib/notify_listener.py, an abstract datagram socket): started while
 # PostgreSQL is down, the pool says its workers wait for the database and says READY=1 only
 # once the database is up; SIGHUP gives RELOADING=1 with MONOTONIC_USEC, then READY=1 once
-# the new generation serves; SIGTERM gives STOPPING=1. Every step waits for the message.
+# the new generation serves; SIGTERM gives STOPPING=1 with EXTEND_TIMEOUT_USEC. Every step
+# waits for the message.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -94,6 +95,14 @@ if wait_note '^STOPPING=1' "${again:-$ready}" 10 >/dev/null; then
 	ok "SIGTERM: STOPPING=1"
 else
 	not_ok "SIGTERM: no STOPPING=1"
+	show_log "$notes"
+fi
+# The drain may last AUTHFCGI_SHUTDOWN_TIMEOUT_MS (10 s by default): systemd is asked for that
+# plus 5 s, so that a TimeoutStopSec= shorter than a raised setting cannot cut the drain short.
+if grep -q '^STOPPING=1 EXTEND_TIMEOUT_USEC=15000000 ' "$notes"; then
+	ok "SIGTERM: EXTEND_TIMEOUT_USEC covers AUTHFCGI_SHUTDOWN_TIMEOUT_MS and a margin"
+else
+	not_ok "SIGTERM: no EXTEND_TIMEOUT_USEC=15000000"
 	show_log "$notes"
 fi
 expect "the pool exits 0" test "${POOL_STATUS:-}" = 0

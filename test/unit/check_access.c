@@ -1,12 +1,14 @@
 /* check_access - the access rules file: every error message (FILE:LINE: what), good files,
  * first-match evaluation by path (segment prefix, regex), method, host and the default, the
- * e-mail lists, and the path normalisation rules are matched against. */
+ * e-mail lists, the path normalisation rules are matched against, and out of memory while
+ * parsing (strdup is wrapped: Makefile.am). */
 #include "config.h"
 
 #include "auth/access.h"
 #include "util/arena.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,43 @@ START_TEST(test_load_file_names_lines)
 }
 END_TEST
 
+/* ---- out of memory ---------------------------------------------------------------------- */
+
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+
+static int strdup_fail_in; /* the strdup call (counting from 1) that fails; 0: none */
+
+char *__wrap_strdup(const char *s)
+{
+    if (strdup_fail_in > 0 && --strdup_fail_in == 0)
+        return NULL;
+    return __real_strdup(s);
+}
+
+/* A strdup that fails stops the parse: a host rule that lost its host would match every
+ * host. */
+START_TEST(test_out_of_memory)
+{
+    struct access_rules *r;
+    char err[512];
+
+    for (int k = 1;; k++) {
+        strdup_fail_in = k;
+        int rc = access_rules_parse(&r, "r", "/x host=a.example deny\n", err, sizeof err);
+        bool failed = strdup_fail_in == 0;
+        strdup_fail_in = 0;
+        if (!failed) {
+            ck_assert_int_eq(rc, 0);
+            access_rules_free(r);
+            break;
+        }
+        ck_assert_msg(rc == -1, "strdup %d failed, the file was taken", k);
+        ck_assert_ptr_nonnull(strstr(err, "out of memory"));
+    }
+}
+END_TEST
+
 /* ---- matching ------------------------------------------------------------------------------ */
 
 static const char rules_text[] = "# a commented example\n"
@@ -124,39 +163,53 @@ static const char rules_text[] = "# a commented example\n"
                                  "/old deny\n"
                                  "/vault/ GET two-factor\n";
 
+#define WWW "www.example.com"
+
 static const struct {
     const char *method, *host, *path, *where;
     enum access_decision decision;
 } matches[] = {
     {"GET", NULL, "/healthz", "r:2", ACCESS_PUBLIC},
     {"GET", NULL, "/healthz/x", "r:2", ACCESS_PUBLIC},
-    {"GET", NULL, "/healthzz", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/healthzz", "default", ACCESS_SIGNED_IN},
     {"OPTIONS", NULL, "/api/x", "r:3", ACCESS_PUBLIC},
-    {"GET", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
-    {"OPTIONS", NULL, "/other", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"OPTIONS", WWW, "/other", "default", ACCESS_SIGNED_IN},
     {"GET", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED},
     {"HEAD", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED}, /* GET brings HEAD */
-    {"POST", NULL, "/reports/12.pdf", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/reports/12.pdf.txt", "default", ACCESS_SIGNED_IN},
+    {"POST", WWW, "/reports/12.pdf", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/reports/12.pdf.txt", "default", ACCESS_SIGNED_IN},
     {"GET", NULL, "/admin", "r:5", ACCESS_EMAIL},
     {"DELETE", NULL, "/admin/users/1", "r:5", ACCESS_EMAIL},
     {"GET", "docs.example.com", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "DOCS.Example.COM:8443", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "docs.example.com.", "/docs/a", "r:6", ACCESS_PUBLIC},
     {"GET", "www.example.com", "/docs/a", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/docs/a", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/docs/a", "default", ACCESS_SIGNED_IN},
     {"GET", "a.b.intranet.example", "/x", "r:7", ACCESS_DENY},
     {"GET", "intranet.example", "/x", "default", ACCESS_SIGNED_IN},
     {"GET", "evilintranet.example", "/x", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/private", "r:8", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/private/a/b", "r:8", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/old", "r:9", ACCESS_DENY},
-    {"GET", NULL, "/older", "default", ACCESS_SIGNED_IN},
-    {"GET", NULL, "/vault", "r:10", ACCESS_TWO_FACTOR},
-    {"HEAD", NULL, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
-    {"POST", NULL, "/vault/a", "default", ACCESS_SIGNED_IN},
-    {"", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
-    {"GET,OPTIONS", NULL, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/private", "r:8", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/private/a/b", "r:8", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/old", "r:9", ACCESS_DENY},
+    {"GET", WWW, "/older", "default", ACCESS_SIGNED_IN},
+    {"GET", WWW, "/vault", "r:10", ACCESS_TWO_FACTOR},
+    {"HEAD", WWW, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
+    {"POST", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    {"", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    {"GET,OPTIONS", WWW, "/api/x", "default", ACCESS_SIGNED_IN},
+    /* The method as a client spelt it: an app reads "post" as POST (Apache passes it on). */
+    {"options", NULL, "/api/x", "r:3", ACCESS_PUBLIC},
+    {"head", NULL, "/reports/12.pdf", "r:4", ACCESS_VERIFIED},
+    {"Get", WWW, "/vault/a", "r:10", ACCESS_TWO_FACTOR},
+    {"GE", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    {"GETS", WWW, "/vault/a", "default", ACCESS_SIGNED_IN},
+    /* No Host (HTTP/1.0), or an empty one: a rule naming a host cannot be judged, and is
+     * not skipped either (a later, wider rule would let in what it refuses). */
+    {"GET", NULL, "/docs/a", "no-host", ACCESS_DENY},
+    {"GET", "", "/docs/a", "no-host", ACCESS_DENY},
+    {"GET", NULL, "/private", "no-host", ACCESS_DENY},
+    {"GET", NULL, "/healthz", "r:2", ACCESS_PUBLIC},
 };
 
 START_TEST(test_match)
@@ -266,14 +319,17 @@ START_TEST(test_readme_example)
     ck_assert_int_eq(access_rules_match(r, "HEAD", NULL, "/private/reports/1")->decision,
                      ACCESS_VERIFIED);
     ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/admin")->decision, ACCESS_EMAIL);
-    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/administrator")->decision,
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/administrator")->decision,
                      ACCESS_SIGNED_IN);
     ck_assert_int_eq(access_rules_match(r, "GET", "intranet.example.com", "/private/x")->decision,
                      ACCESS_EMAIL);
-    ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/private/archive/x")->decision,
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/archive/x")->decision,
                      ACCESS_DENY);
-    ck_assert_int_eq(access_rules_match(r, "DELETE", NULL, "/private/x")->decision, ACCESS_DENY);
+    ck_assert_int_eq(access_rules_match(r, "DELETE", WWW, "/private/x")->decision, ACCESS_DENY);
     ck_assert_int_eq(access_rules_match(r, "GET", NULL, "/other")->decision, ACCESS_DENY);
+    /* Without a Host, the intranet's rule is not skipped for the wider signed-in one. */
+    ck_assert_str_eq(access_rules_match(r, "GET", NULL, "/private/x")->where, "no-host");
+    ck_assert_int_eq(access_rules_match(r, "GET", WWW, "/private/x")->decision, ACCESS_SIGNED_IN);
     access_rules_free(r);
     free(text);
 }
@@ -329,6 +385,7 @@ static Suite *access_suite(void)
     tcase_add_loop_test(t, test_bad_file, 0, sizeof bad_files / sizeof bad_files[0]);
     tcase_add_test(t, test_line_too_long);
     tcase_add_test(t, test_load_missing_file);
+    tcase_add_test(t, test_out_of_memory);
     tcase_add_test(t, test_load_file_names_lines);
     suite_add_tcase(s, t);
     t = tcase_create("match");

@@ -468,6 +468,20 @@ START_TEST(test_get_session_fields)
 }
 END_TEST
 
+/* [change-password] its user is the session's, with the plugin's fields, "id" last (found by
+ * contrib/differential: it had the core fields only). */
+START_TEST(test_change_password_fields)
+{
+    struct response r =
+        POST_JSON("/change-password", .cookie = H_COOKIE, .origin = FRONT,
+                  .body = "{\"currentPassword\":\"" PASSWORD "\",\"newPassword\":\"password456\"}");
+
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"role\":\"admin\",\"banned\":false,\"banReason\":null,"
+                                         "\"banExpires\":null,\"id\":\"" ALICE_ID "\"}}"));
+}
+END_TEST
+
 /* ==== impersonation ======================================================================= */
 
 /* [impersonate, get-session-impersonating, stop-impersonating] */
@@ -485,6 +499,9 @@ START_TEST(test_impersonate_and_stop)
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), deletion[0]);
     ck_assert_ptr_nonnull(strstr(handler_harness_header_nth(&r, "Set-Cookie", 3),
                                  "better-auth.admin_session=" H_TOKEN "%3A."));
+    /* the admin's way back lives as long as a session cookie (Better Auth: 7 days) */
+    ck_assert_ptr_nonnull(
+        strstr(handler_harness_header_nth(&r, "Set-Cookie", 3), "; Max-Age=604800; Path=/;"));
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 4),
                      arena_printf(arena, "%s%s", session_cookie(token), ATTRS));
     ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 5), DONT_REMEMBER_LINE);
@@ -627,6 +644,7 @@ int main(void)
     tcase_add_test(tc, test_ban_check_store_failure);
     tcase_add_test(tc, test_user_sessions);
     tcase_add_test(tc, test_get_session_fields);
+    tcase_add_test(tc, test_change_password_fields);
     tcase_add_test(tc, test_impersonate_and_stop);
     tcase_add_test(tc, test_impersonate_refused);
     tcase_add_test(tc, test_impersonate_banned);

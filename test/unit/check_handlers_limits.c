@@ -157,6 +157,22 @@ START_TEST(test_rate_limit_unrouted_shared)
 }
 END_TEST
 
+/* A plugin that is off has no routes: the admin plugin's paths count as unrouted, as the
+ * twoFactor plugin's do (a hashing admin route made the 4th try of a 404 path a 429). */
+START_TEST(test_rate_limit_plugin_off_unrouted)
+{
+    struct response r;
+
+    configure((struct config){.rate_limit = true});
+    for (int i = 0; i < 4; i++) {
+        r = POST_JSON("/admin/create-user", .body = "{}");
+        assert_answer(r, 404, NULL);
+    }
+    ck_assert_uint_eq(fake_store_rate_count(fs), 1);
+    ck_assert_str_eq(fake_store_rate_key_at(fs, 0), PEER "|(unrouted)");
+}
+END_TEST
+
 /* The reset link's token is a credential: it never becomes part of a rate-limit key. */
 START_TEST(test_rate_limit_reset_token_key)
 {
@@ -404,6 +420,7 @@ int main(void)
     tcase_add_test(tc, test_rate_limit_client_address);
     LOOP(tc, test_rate_limit_hashing_routes, hashing_routes);
     tcase_add_test(tc, test_rate_limit_unrouted_shared);
+    tcase_add_test(tc, test_rate_limit_plugin_off_unrouted);
     tcase_add_test(tc, test_rate_limit_reset_token_key);
     tcase_add_test(tc, test_rate_limit_unparsable_address);
     tcase_add_test(tc, test_account_guard_delays);

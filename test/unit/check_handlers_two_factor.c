@@ -443,6 +443,20 @@ START_TEST(test_user_objects_admin_only)
 }
 END_TEST
 
+/* The second step's answer carries the admin plugin's fields too, as Better Auth's session user
+ * does (found by contrib/differential: it had the core fields and twoFactorEnabled only). */
+START_TEST(test_second_step_user_with_admin)
+{
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    r = verify("/two-factor/verify-totp", challenge(),
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    assert_user(&r, CORE_KEYS ADMIN_KEYS ",twoFactorEnabled,id", true, __LINE__);
+}
+END_TEST
+
 /* session_data - "better-auth.session_data=VALUE" of r (asserted). */
 static const char *session_data(const struct response *r)
 {
@@ -497,6 +511,39 @@ START_TEST(test_enrolment_updates_cookie_cache)
 }
 END_TEST
 
+/* The TOTP URI's issuer: the enable request's, else AUTHFCGI_APP_NAME, else Better Auth's
+ * default appName. */
+START_TEST(test_issuer)
+{
+    static const struct {
+        const char *app_name, *body, *prefix;
+    } cases[] = {
+        {NULL, "", "otpauth://totp/Better%20Auth:alice.632735%40example.com?"},
+        {"Example Site", "", "otpauth://totp/Example%20Site:alice.632735%40example.com?"},
+        {"Example Site", ",\"issuer\":\"Given\"",
+         "otpauth://totp/Given:alice.632735%40example.com?"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct response r;
+        const char *uri;
+
+        settings.two_factor = true;
+        settings.app_name = (char *)cases[i].app_name;
+        harness_app_rebuild(&settings);
+        seed_alice();
+        seed_live(K_ID, K_TOKEN, ALICE_ID);
+        r = verify("/two-factor/enable", K_COOKIE,
+                   arena_printf(arena, "{\"password\":\"" PASSWORD "\"%s}", cases[i].body));
+        assert_status(r, 200);
+        uri = jstr(body_json(&r), "totpURI");
+        ck_assert_msg(strncmp(uri, cases[i].prefix, strlen(cases[i].prefix)) == 0, "%zu: %s", i,
+                      uri);
+    }
+    settings.app_name = NULL;
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers_two_factor");
@@ -520,7 +567,9 @@ int main(void)
     tcase_add_test(tc, test_user_objects_plugin_off);
     tcase_add_test(tc, test_user_objects_with_admin);
     tcase_add_test(tc, test_user_objects_admin_only);
+    tcase_add_test(tc, test_second_step_user_with_admin);
     tcase_add_test(tc, test_enrolment_updates_cookie_cache);
+    tcase_add_test(tc, test_issuer);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }

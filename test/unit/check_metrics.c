@@ -19,44 +19,50 @@
 
 START_TEST(test_label_values_escaped)
 {
-    struct metrics_text t = {0};
+    struct arena *a = arena_create(4096);
+    struct arena_buf t;
     const char *labels[] = {"route", "a\\b\"c\nd", "code", "2xx", NULL};
 
+    arena_buf_init(&t, a);
     metrics_text_sample(&t, "authfcgi_x_total", labels, 3);
-    ck_assert_str_eq(t.buf, "authfcgi_x_total{route=\"a\\\\b\\\"c\\nd\",code=\"2xx\"} 3\n");
-    metrics_text_free(&t);
+    ck_assert_str_eq(t.s, "authfcgi_x_total{route=\"a\\\\b\\\"c\\nd\",code=\"2xx\"} 3\n");
+    arena_destroy(a);
 }
 END_TEST
 
 START_TEST(test_family_help_escaped)
 {
-    struct metrics_text t = {0};
+    struct arena *a = arena_create(4096);
+    struct arena_buf t;
 
+    arena_buf_init(&t, a);
     metrics_text_family(&t, "authfcgi_y", "gauge", "a \"quoted\" \\ line\nbreak");
     metrics_text_sample(&t, "authfcgi_y", NULL, 0.25);
-    ck_assert_str_eq(t.buf, "# HELP authfcgi_y a \"quoted\" \\\\ line\\nbreak\n"
-                            "# TYPE authfcgi_y gauge\n"
-                            "authfcgi_y 0.25\n");
-    metrics_text_free(&t);
+    ck_assert_str_eq(t.s, "# HELP authfcgi_y a \"quoted\" \\\\ line\\nbreak\n"
+                          "# TYPE authfcgi_y gauge\n"
+                          "authfcgi_y 0.25\n");
+    arena_destroy(a);
 }
 END_TEST
 
 START_TEST(test_histogram_cumulative)
 {
-    struct metrics_text t = {0};
+    struct arena *a = arena_create(4096);
+    struct arena_buf t;
     const double bounds[] = {0.005, 0.1, 1};
     const uint64_t counts[] = {2, 0, 5, 1};
 
+    arena_buf_init(&t, a);
     metrics_text_histogram(&t, "authfcgi_d_seconds", "D.", bounds, counts, 3, 1.5);
-    ck_assert_str_eq(t.buf, "# HELP authfcgi_d_seconds D.\n"
-                            "# TYPE authfcgi_d_seconds histogram\n"
-                            "authfcgi_d_seconds_bucket{le=\"0.005\"} 2\n"
-                            "authfcgi_d_seconds_bucket{le=\"0.1\"} 2\n"
-                            "authfcgi_d_seconds_bucket{le=\"1\"} 7\n"
-                            "authfcgi_d_seconds_bucket{le=\"+Inf\"} 8\n"
-                            "authfcgi_d_seconds_sum 1.5\n"
-                            "authfcgi_d_seconds_count 8\n");
-    metrics_text_free(&t);
+    ck_assert_str_eq(t.s, "# HELP authfcgi_d_seconds D.\n"
+                          "# TYPE authfcgi_d_seconds histogram\n"
+                          "authfcgi_d_seconds_bucket{le=\"0.005\"} 2\n"
+                          "authfcgi_d_seconds_bucket{le=\"0.1\"} 2\n"
+                          "authfcgi_d_seconds_bucket{le=\"1\"} 7\n"
+                          "authfcgi_d_seconds_bucket{le=\"+Inf\"} 8\n"
+                          "authfcgi_d_seconds_sum 1.5\n"
+                          "authfcgi_d_seconds_count 8\n");
+    arena_destroy(a);
 }
 END_TEST
 
