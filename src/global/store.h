@@ -155,10 +155,9 @@ struct store_ops {
     /* retry_after - seconds to advertise with a 503. */
     int (*retry_after)(void *impl);
 
-    /* sign_up - one transaction: user + credential account (+ session when s is non-NULL,
-     * + u->mail's verification row and outbox row when it is non-NULL); the user's role is
-     * u->role from its INSERT on. DB_CONFLICT when the
-     * e-mail exists (also under concurrent sign-ups). */
+    /* sign_up - one transaction: user (its role u->role, in the same INSERT) + credential
+     * account (+ session when s is non-NULL, + u->mail's verification row and outbox row when
+     * it is non-NULL). DB_CONFLICT when the e-mail exists (also under concurrent sign-ups). */
     enum db_status (*sign_up)(void *impl, struct arena *a, const struct new_user *u,
                               const struct new_session *s, struct user_record *user_out,
                               struct session_record *session_out);
