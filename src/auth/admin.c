@@ -17,29 +17,20 @@
 #include "auth/json_view.h"
 #include "auth/router.h"
 #include "auth/session.h"
-#include "auth/steps.h"
 #include "util/arena.h"
 #include "util/log.h"
 
 /* ---- hooks ---- */
 
-bool admin_sign_in_allowed(struct call *c, const struct user_record *user, struct admin_user *out)
+bool admin_sign_in_allowed(struct call *c, const struct user_record *user)
 {
     static const struct admin_change lift = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
-    struct admin_user lifted;
-    enum db_status st = call_store_admin_user_get(c, user->id, out);
+    struct user_record lifted;
+    enum db_status st;
 
-    if (st == DB_NOTFOUND) { /* gone since the password matched: nothing to refuse */
-        *out = (struct admin_user){.user = *user};
+    if (!user->banned)
         return true;
-    }
-    if (st != DB_OK) {
-        router_store_error(c, st);
-        return false;
-    }
-    if (!out->banned)
-        return true;
-    if (out->ban_expires == NULL || out->ban_expires_ms >= session_now_ms()) {
+    if (user->ban_expires == NULL || user->ban_expires_ms >= session_now_ms()) {
         response_http_error(c->resp, HTTP_ERROR_BANNED_USER);
         return false;
     }
@@ -52,81 +43,7 @@ bool admin_sign_in_allowed(struct call *c, const struct user_record *user, struc
     return true;
 }
 
-void admin_after_sign_up(struct call *c, const char *user_id)
-{
-    const struct admin_change ch = {.role = "user", .ban_expires_in_s = -1};
-    struct admin_user u;
-    enum db_status st = call_store_admin_user_change(c, user_id, &ch, &u);
-
-    if (st != DB_OK)
-        log_event(LOG_LEVEL_WARN, "admin_role_not_set", "status=%s", db_status_name(st));
-}
-
-struct json_object *admin_session_view(struct call *c, const struct session_state *st)
-{
-    struct admin_user u;
-    const char *by = NULL, *stored = steps_stored_token(c, st->token);
-    enum db_status rc;
-    struct json_object *obj;
-
-    if (stored == NULL) {
-        steps_fail(c, FAIL_TOKEN_DIGEST);
-        return NULL;
-    }
-    rc = call_store_admin_session_impersonator(c, stored, &by);
-    if (rc == DB_NOTFOUND)
-        rc = DB_OK; /* deleted meanwhile: shown as it was found */
-    if (rc == DB_OK)
-        rc = call_store_admin_user_get(c, st->user.id, &u);
-    if (rc != DB_OK) {
-        steps_store_failed(c, rc);
-        return NULL;
-    }
-    obj = json_object_new_object();
-    json_object_object_add(obj, "session", admin_view_session(&st->session, by));
-    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, &u));
-    return obj;
-}
-
-bool admin_list_session(struct call *c, const char *stored, const struct session_record *shown,
-                        struct json_object *arr)
-{
-    const char *by = NULL;
-    enum db_status rc = call_store_admin_session_impersonator(c, stored, &by);
-
-    if (rc != DB_OK && rc != DB_NOTFOUND) {
-        router_store_error(c, rc);
-        return false;
-    }
-    if (by == NULL)
-        json_object_array_add(arr, admin_view_session(shown, NULL));
-    return true;
-}
-
 /* ---- views ---- */
-
-static struct json_object *string_or_null(const char *s)
-{
-    return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-/* move_id_last - Better Auth lists "id" after the fields plugins add. */
-static void move_id_last(struct json_object *o)
-{
-    struct json_object *id = json_object_get(json_object_object_get(o, "id"));
-
-    json_object_object_del(o, "id");
-    json_object_object_add(o, "id", id);
-}
-
-struct json_object *admin_view_session(const struct session_record *s, const char *impersonated_by)
-{
-    struct json_object *o = json_view_session(s);
-
-    json_object_object_add(o, "impersonatedBy", string_or_null(impersonated_by));
-    move_id_last(o);
-    return o;
-}
 
 void admin_answer_success(struct call *c)
 {
@@ -138,7 +55,7 @@ void admin_answer_success(struct call *c)
 
 void admin_change_user(struct call *c, const char *user_id, const struct admin_change *ch)
 {
-    struct admin_user u;
+    struct user_record u;
     enum db_status st = call_store_admin_user_change(c, user_id, ch, &u);
 
     if (st == DB_NOTFOUND)
@@ -149,9 +66,9 @@ void admin_change_user(struct call *c, const char *user_id, const struct admin_c
         admin_answer_user(c, &u, true);
 }
 
-void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped)
+void admin_answer_user(struct call *c, const struct user_record *u, bool wrapped)
 {
-    struct json_object *obj = json_view_admin_user(&c->app->user_view, u);
+    struct json_object *obj = json_view_user(&c->app->user_view, u);
 
     if (wrapped) {
         struct json_object *outer = json_object_new_object();
@@ -164,27 +81,17 @@ void admin_answer_user(struct call *c, const struct admin_user *u, bool wrapped)
 
 /* ---- the caller and its permissions ---- */
 
-bool admin_caller(struct call *c, struct admin_user *me)
+bool admin_caller(struct call *c, struct user_record *me)
 {
-    enum db_status st;
-
     if (c->session.found != SESSION_VALID) {
         response_empty(c->resp, 401);
         return false;
     }
-    st = call_store_admin_user_get(c, c->session.user.id, me);
-    if (st == DB_NOTFOUND) { /* removed since its session was read */
-        response_empty(c->resp, 401);
-        return false;
-    }
-    if (st != DB_OK) {
-        router_store_error(c, st);
-        return false;
-    }
+    *me = c->session.user; /* read with the session, its admin columns included */
     return true;
 }
 
-bool admin_require(struct call *c, const struct admin_user *me, const char *resource,
+bool admin_require(struct call *c, const struct user_record *me, const char *resource,
                    const char *action, enum http_error refusal)
 {
     if (admin_allows(me->role, resource, action))
@@ -193,24 +100,7 @@ bool admin_require(struct call *c, const struct admin_user *me, const char *reso
     return false;
 }
 
-struct json_object *admin_view_user(struct call *c, const struct user_record *u)
-{
-    struct admin_user a;
-    enum db_status st;
-
-    if (!c->app->admin)
-        return json_view_user(&c->app->user_view, u);
-    st = call_store_admin_user_get(c, u->id, &a);
-    if (st != DB_OK) {
-        log_event(LOG_LEVEL_WARN, "admin_fields_unread", "user=%s status=%s", u->id,
-                  db_status_name(st));
-        return json_view_user(&c->app->user_view, u);
-    }
-    a.user = *u; /* the plugin's fields only: the rest as the answer's caller read it */
-    return json_view_admin_user(&c->app->user_view, &a);
-}
-
-bool admin_find_user(struct call *c, const char *user_id, struct admin_user *out)
+bool admin_find_user(struct call *c, const char *user_id, struct user_record *out)
 {
     enum db_status st = call_store_admin_user_get(c, user_id, out);
 

@@ -61,6 +61,7 @@ int app_init(struct app *app, const struct settings *s, struct store *store, cha
     app->delete_user = s->delete_user;
     app->admin = s->admin;
     app->two_factor = s->two_factor;
+    app->user_view.admin = s->admin;
     /* Better Auth's default appName when the setting is given empty. */
     app->app_name = s->app_name != NULL && *s->app_name != '\0' ? s->app_name : "Better Auth";
     app->user_view.two_factor = s->two_factor;

@@ -41,8 +41,8 @@ struct app {
     bool admin;               /* AUTHFCGI_ADMIN: roles, bans, the admin endpoints (admin.h) */
     bool two_factor;          /* AUTHFCGI_TWO_FACTOR: the /two-factor routes (two_factor.h) */
     const char *app_name;     /* AUTHFCGI_APP_NAME (in settings): the TOTP issuer */
-    /* The plugins' fields every user object shows (json_view.h): twoFactorEnabled with the
-     * twoFactor plugin. */
+    /* The plugins' fields every user and session object shows (json_view.h): the admin
+     * plugin's and twoFactorEnabled with the twoFactor plugin. */
     struct user_view user_view;
     /* Mail links. mail is NULL when AUTHFCGI_MAIL_FROM is unset: then no link is ever issued
      * and the endpoints that would send one answer as Better Auth does without a sender. */

@@ -147,27 +147,18 @@ static void add_identity(struct response *resp, bool fastcgi, const struct sessi
                         role[0] != '\0' ? role : "user");
 }
 
-/* user_role - the admin plugin's role of the session's user into *role (NULL when the plugin
- * is off, "" when the user has none). False after answering a store failure. */
-static bool user_role(struct call *c, const struct session_state *st, const char **role)
+/* user_role - the admin plugin's role of the session's user as read with the session (a
+ * cached session_data's too, as Better Auth's admin middleware trusts it): NULL when the
+ * plugin is off, "" when the user has none. */
+static const char *user_role(const struct app *app, const struct session_state *st)
 {
-    struct admin_user u;
-    enum db_status rc;
-
-    *role = NULL;
-    if (!c->app->admin)
-        return true;
-    rc = call_store_admin_user_get(c, st->user.id, &u);
-    if (rc != DB_OK && rc != DB_NOTFOUND) {
-        router_store_error(c, rc);
-        return false;
-    }
-    *role = rc == DB_OK && u.role != NULL ? u.role : "";
-    return true;
+    if (!app->admin)
+        return NULL;
+    return st->user.role != NULL ? st->user.role : "";
 }
 
 /* two_factor_enabled - has the session's user turned the second factor on (*on)? Read from
- * the database at each check, as the role is: the session_data cookie cache (which
+ * the database at each check (unlike the role): the session_data cookie cache (which
  * session_resolve may have answered from) holds a snapshot of twoFactorEnabled, which would
  * outlive a disable by up to its max age. False after answering a store failure. */
 static bool two_factor_enabled(struct call *c, const struct session_state *st, bool *on)
@@ -275,8 +266,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
         return forbid(resp);
     if (v->rule->decision == ACCESS_EMAIL && !access_email_allowed(v->rule, st->user.email))
         return forbid(resp);
-    if (!user_role(&c, st, &role))
-        return "unavailable";
+    role = user_role(app, st);
     if (v->rule->decision == ACCESS_ROLE && !access_role_allowed(v->rule, role))
         return forbid(resp);
     if (v->rule->decision == ACCESS_TWO_FACTOR) {

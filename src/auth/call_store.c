@@ -136,19 +136,19 @@ enum db_status call_store_two_factor_get(struct call *c, const char *user_id,
 }
 
 enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
-                                         struct admin_user *out)
+                                         struct user_record *out)
 {
     return OPS(c)->admin_user_get(IMPL(c), c->req->arena, user_id, out);
 }
 
 enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
-                                            const struct admin_change *ch, struct admin_user *out)
+                                            const struct admin_change *ch, struct user_record *out)
 {
     return OPS(c)->admin_user_change(IMPL(c), c->req->arena, user_id, ch, out);
 }
 
 enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
-                                            const struct admin_change *ch, struct admin_user *out)
+                                            const struct admin_change *ch, struct user_record *out)
 {
     return OPS(c)->admin_user_create(IMPL(c), c->req->arena, u, ch, out);
 }
@@ -160,7 +160,7 @@ enum db_status call_store_admin_password_set(struct call *c, const char *user_id
 }
 
 enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
-                                          struct admin_user **out, size_t *count, int64_t *total)
+                                          struct user_record **out, size_t *count, int64_t *total)
 {
     return OPS(c)->admin_user_list(IMPL(c), c->req->arena, q, out, count, total);
 }
@@ -170,12 +170,6 @@ enum db_status call_store_admin_session_impersonate(struct call *c, const struct
                                                     struct session_record *out)
 {
     return OPS(c)->admin_session_impersonate(IMPL(c), c->req->arena, s, admin_id, out);
-}
-
-enum db_status call_store_admin_session_impersonator(struct call *c, const char *token,
-                                                     const char **admin_id)
-{
-    return OPS(c)->admin_session_impersonator(IMPL(c), c->req->arena, token, admin_id);
 }
 
 enum db_status call_store_session_lookup(struct call *c, const char *token,

@@ -68,19 +68,17 @@ enum db_status call_store_two_factor_get(struct call *c, const char *user_id,
 
 /* ---- the admin plugin ---- */
 enum db_status call_store_admin_user_get(struct call *c, const char *user_id,
-                                         struct admin_user *out);
+                                         struct user_record *out);
 enum db_status call_store_admin_user_change(struct call *c, const char *user_id,
-                                            const struct admin_change *ch, struct admin_user *out);
+                                            const struct admin_change *ch, struct user_record *out);
 enum db_status call_store_admin_user_create(struct call *c, const struct new_user *u,
-                                            const struct admin_change *ch, struct admin_user *out);
+                                            const struct admin_change *ch, struct user_record *out);
 enum db_status call_store_admin_password_set(struct call *c, const char *user_id,
                                              const char *account_id, const char *password_hash);
 enum db_status call_store_admin_user_list(struct call *c, const struct admin_user_query *q,
-                                          struct admin_user **out, size_t *count, int64_t *total);
+                                          struct user_record **out, size_t *count, int64_t *total);
 enum db_status call_store_admin_session_impersonate(struct call *c, const struct new_session *s,
                                                     const char *admin_id,
                                                     struct session_record *out);
-enum db_status call_store_admin_session_impersonator(struct call *c, const char *token,
-                                                     const char **admin_id);
 
 #endif

@@ -46,7 +46,7 @@ char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len
     char *msg, *out = NULL;
     const char *text;
 
-    json_object_object_add(payload, "session", json_view_session(s));
+    json_object_object_add(payload, "session", json_view_session(v, s));
     json_object_object_add(payload, "user", json_view_user(v, u));
     json_object_object_add(payload, "updatedAt", json_object_new_int64(updated_at_ms));
     json_object_object_add(payload, "version", json_object_new_string(CACHE_VERSION));
@@ -123,7 +123,8 @@ static int read_session(struct arena *a, struct json_object *o, struct session_r
         member_string(a, o, "userAgent", true, &s->user_agent) != 0 ||
         member_string(a, o, "expiresAt", false, &s->expires_at) != 0 ||
         member_string(a, o, "createdAt", false, &s->created_at) != 0 ||
-        member_string(a, o, "updatedAt", false, &s->updated_at) != 0)
+        member_string(a, o, "updatedAt", false, &s->updated_at) != 0 ||
+        member_string(a, o, "impersonatedBy", true, &s->impersonated_by) != 0)
         return -1;
     if (iso_ms(s->expires_at, &s->expires_at_ms) != 0 ||
         iso_ms(s->created_at, &s->created_at_ms) != 0)
@@ -131,8 +132,24 @@ static int read_session(struct arena *a, struct json_object *o, struct session_r
     return 0;
 }
 
-/* read_user - Better Auth's user schema; twoFactorEnabled (the twoFactor plugin's) may be
- * absent, null or a boolean, as its nullable column. */
+/* read_user_admin - the admin plugin's user fields: absent or null when it is off (or the
+ * user has none), banned a boolean, banExpires Better Auth's ISO text. */
+static int read_user_admin(struct arena *a, struct json_object *o, struct user_record *u)
+{
+    struct json_object *banned = member_of_type(o, "banned", json_type_boolean);
+
+    if (member_string(a, o, "role", true, &u->role) != 0 ||
+        member_string(a, o, "banReason", true, &u->ban_reason) != 0 ||
+        member_string(a, o, "banExpires", true, &u->ban_expires) != 0)
+        return -1;
+    if (u->ban_expires != NULL && iso_ms(u->ban_expires, &u->ban_expires_ms) != 0)
+        return -1;
+    u->banned = banned != NULL && json_object_get_boolean(banned);
+    return 0;
+}
+
+/* read_user - Better Auth's user schema; twoFactorEnabled (the twoFactor plugin's) and the
+ * admin plugin's fields may be absent, null or of their type, as their nullable columns. */
 static int read_user(struct arena *a, struct json_object *o, struct user_record *u)
 {
     struct json_object *verified = member_of_type(o, "emailVerified", json_type_boolean);
@@ -147,7 +164,7 @@ static int read_user(struct arena *a, struct json_object *o, struct user_record 
         return -1;
     u->email_verified = json_object_get_boolean(verified);
     u->two_factor_enabled = two_factor != NULL && json_object_get_boolean(two_factor);
-    return 0;
+    return read_user_admin(a, o, u);
 }
 
 /* signature_ok - whether sig is the HMAC of payload with expiresAt, as Better Auth checks it.

@@ -42,7 +42,7 @@ enum cookie_cache_status {
 };
 
 /* cookie_cache_encode - the cookie value for session s (its token field holding the RAW
- * token, as Better Auth's cookie holds it) and user u shown as v shows users in answers,
+ * token, as Better Auth's cookie holds it) and user u shown as v shows them in answers,
  * stamped updated_at_ms and expiring at expires_at_ms. Returns an arena string, or NULL when
  * libcrypto fails. */
 char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len,
@@ -52,7 +52,8 @@ char *cookie_cache_encode(struct arena *a, const char *secret, size_t secret_len
 /* cookie_cache_decode - read value as Better Auth's get-session does: well formed, signed with
  * secret, version "1", not expired at now_ms (neither the cookie nor the session inside), and
  * for the session whose raw token is token. On CACHE_HIT s and u are filled (arena strings;
- * s->token is the raw token; u->two_factor_enabled false unless the user object says true).
+ * s->token is the raw token; u->two_factor_enabled and u->banned false unless the user object
+ * says true; the admin plugin's strings NULL when absent).
  * Never CACHE_ABSENT. */
 enum cookie_cache_status cookie_cache_decode(struct arena *a, const char *secret, size_t secret_len,
                                              const char *value, const char *token, int64_t now_ms,

@@ -7,7 +7,6 @@
 
 #include <json-c/json.h>
 
-#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "auth/handlers.h"
@@ -69,7 +68,7 @@ void handle_change_password(struct call *c)
     } else {
         json_object_object_add(obj, "token", NULL);
     }
-    json_object_object_add(obj, "user", admin_view_user(c, &c->session.user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &c->session.user));
     response_json(c->resp, 200, obj);
 }
 

@@ -27,7 +27,7 @@
 /* GET /admin/get-user?id= - the bare user object. */
 void handle_admin_get_user(struct call *c)
 {
-    struct admin_user me, u;
+    struct user_record me, u;
 
     if (!admin_caller(c, &me) ||
         !admin_require(c, &me, "user", "get", HTTP_ERROR_NOT_ALLOWED_GET_USER) ||
@@ -106,7 +106,7 @@ static bool list_query(const struct call *c, struct admin_user_query *q)
 /* GET /admin/list-users - {"users","total"} and "limit"/"offset" when given. */
 void handle_admin_list_users(struct call *c)
 {
-    struct admin_user me, *users = NULL;
+    struct user_record me, *users = NULL;
     struct admin_user_query q;
     size_t count = 0;
     int64_t total = 0;
@@ -124,7 +124,7 @@ void handle_admin_list_users(struct call *c)
     obj = json_object_new_object();
     arr = json_object_new_array();
     for (size_t i = 0; i < count; i++)
-        json_object_array_add(arr, json_view_admin_user(&c->app->user_view, &users[i]));
+        json_object_array_add(arr, json_view_user(&c->app->user_view, &users[i]));
     json_object_object_add(obj, "users", arr);
     json_object_object_add(obj, "total", json_object_new_int64(usable ? total : 0));
     if (usable && q.limit > 0)
@@ -182,7 +182,7 @@ static void update_fields(struct call *c, struct json_object *data, struct admin
 
 /* create_role - body.role, else data.role, else the default "user"; one given needs
  * user:set-role. False after answering. */
-static bool create_role(struct call *c, const struct admin_user *me, struct json_object *data,
+static bool create_role(struct call *c, const struct user_record *me, struct json_object *data,
                         struct admin_change *ch)
 {
     const struct value *role = &c->in.body[FIELD_ROLE];
@@ -203,7 +203,7 @@ static bool create_role(struct call *c, const struct admin_user *me, struct json
 
 /* create_extras - the role, and data's image (a string or null) and emailVerified (a
  * boolean). False after answering. */
-static bool create_extras(struct call *c, const struct admin_user *me, struct admin_change *ch)
+static bool create_extras(struct call *c, const struct user_record *me, struct admin_change *ch)
 {
     struct json_object *data = admin_body_member(c, "data"), *verified;
     bool ok = create_role(c, me, data, ch);
@@ -223,7 +223,7 @@ static bool create_extras(struct call *c, const struct admin_user *me, struct ad
 void handle_admin_create_user(struct call *c)
 {
     struct admin_change ch = {.ban_expires_in_s = -1};
-    struct admin_user me, u;
+    struct user_record me, u;
     struct new_user nu;
     char *email;
     enum db_status st;
@@ -255,7 +255,7 @@ void handle_admin_create_user(struct call *c)
 void handle_admin_set_role(struct call *c)
 {
     struct admin_change ch = {.ban_expires_in_s = -1};
-    struct admin_user me;
+    struct user_record me;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
 
     if (!admin_caller(c, &me) ||
@@ -270,7 +270,7 @@ void handle_admin_set_role(struct call *c)
 void handle_admin_set_user_password(struct call *c)
 {
     const struct value *pw = &c->in.body[FIELD_NEW_PASSWORD];
-    struct admin_user me, u;
+    struct user_record me, u;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
     char account_id[RANDOM_TOKEN_LEN + 1];
     const char *hash;
@@ -300,14 +300,14 @@ void handle_admin_set_user_password(struct call *c)
 /* POST /admin/remove-user - the user, its accounts and sessions (by cascade). */
 void handle_admin_remove_user(struct call *c)
 {
-    struct admin_user me, u;
+    struct user_record me, u;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
     enum db_status st;
 
     if (!admin_caller(c, &me) ||
         !admin_require(c, &me, "user", "delete", HTTP_ERROR_NOT_ALLOWED_DELETE_USERS))
         return;
-    if (strcmp(user_id, me.user.id) == 0) {
+    if (strcmp(user_id, me.id) == 0) {
         response_http_error(c->resp, HTTP_ERROR_CANNOT_REMOVE_YOURSELF);
         return;
     }
@@ -379,7 +379,7 @@ static bool has_permission_input(struct call *c)
 void handle_admin_has_permission(struct call *c)
 {
     struct admin_perm_ask ask[ASK_MAX];
-    struct admin_user me;
+    struct user_record me;
     struct json_object *perms, *obj;
     size_t nask;
     bool valid;
@@ -404,7 +404,7 @@ static bool has_key(struct json_object *data, const char *key)
 }
 
 /* update_role - data.role as set-role takes it, each item a string (INVALID_ROLE_TYPE). */
-static bool update_role(struct call *c, const struct admin_user *me, struct json_object *role,
+static bool update_role(struct call *c, const struct user_record *me, struct json_object *role,
                         struct admin_change *ch)
 {
     if (!admin_require(c, me, "user", "set-role", HTTP_ERROR_NOT_ALLOWED_CHANGE_ROLE))
@@ -418,7 +418,7 @@ static bool update_role(struct call *c, const struct admin_user *me, struct json
 
 /* update_ban - data.banned: true bans (with data.banReason, no end) and ends the user's
  * sessions, false lifts the ban. */
-static bool update_ban(struct call *c, const struct admin_user *me, const char *user_id,
+static bool update_ban(struct call *c, const struct user_record *me, const char *user_id,
                        struct json_object *data, struct admin_change *ch)
 {
     struct json_object *banned = json_object_object_get(data, "banned");
@@ -427,7 +427,7 @@ static bool update_ban(struct call *c, const struct admin_user *me, const char *
     if (!admin_require(c, me, "user", "ban", HTTP_ERROR_NOT_ALLOWED_BAN))
         return false;
     if (json_object_is_type(banned, json_type_boolean) && json_object_get_boolean(banned)) {
-        if (strcmp(user_id, me->user.id) == 0) {
+        if (strcmp(user_id, me->id) == 0) {
             response_http_error(c->resp, HTTP_ERROR_CANNOT_BAN_YOURSELF);
             return false;
         }
@@ -443,7 +443,7 @@ static bool update_ban(struct call *c, const struct admin_user *me, const char *
 
 /* update_email - data.email (String()'d, lower-cased, an address) and data.emailVerified (a
  * boolean), with user:set-email. Whether the address is another user's the store says. */
-static bool update_email(struct call *c, const struct admin_user *me, struct json_object *data,
+static bool update_email(struct call *c, const struct user_record *me, struct json_object *data,
                          struct admin_change *ch)
 {
     struct json_object *email, *verified;
@@ -472,7 +472,7 @@ static bool update_email(struct call *c, const struct admin_user *me, struct jso
 }
 
 /* update_checks - Better Auth's checks on data, in its order. False after answering. */
-static bool update_checks(struct call *c, const struct admin_user *me, const char *user_id,
+static bool update_checks(struct call *c, const struct user_record *me, const char *user_id,
                           struct json_object *data, struct admin_change *ch)
 {
     if (json_object_object_length(data) == 0) {
@@ -502,7 +502,7 @@ static bool update_checks(struct call *c, const struct admin_user *me, const cha
 void handle_admin_update_user(struct call *c)
 {
     struct admin_change ch = {.ban_expires_in_s = -1};
-    struct admin_user me, u;
+    struct user_record me, u;
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
     struct json_object *data;
     enum db_status st;

@@ -59,13 +59,13 @@ void handle_admin_ban_user(struct call *c)
     const struct value *reason = &c->in.body[FIELD_BAN_REASON];
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
     struct admin_change ch = {.ban = ADMIN_BAN_SET};
-    struct admin_user me, u;
+    struct user_record me, u;
 
     if (!admin_caller(c, &me) ||
         !admin_require(c, &me, "user", "ban", HTTP_ERROR_NOT_ALLOWED_BAN) ||
         !admin_find_user(c, user_id, &u))
         return;
-    if (strcmp(user_id, me.user.id) == 0) {
+    if (strcmp(user_id, me.id) == 0) {
         response_http_error(c->resp, HTTP_ERROR_CANNOT_BAN_YOURSELF);
         return;
     }
@@ -81,7 +81,7 @@ void handle_admin_unban_user(struct call *c)
 {
     const struct admin_change ch = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_user me;
+    struct user_record me;
 
     if (!admin_caller(c, &me) || !admin_require(c, &me, "user", "ban", HTTP_ERROR_NOT_ALLOWED_BAN))
         return;
@@ -93,7 +93,7 @@ void handle_admin_list_user_sessions(struct call *c)
 {
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
     struct session_record *list = NULL;
-    struct admin_user me;
+    struct user_record me;
     size_t count = 0;
     struct json_object *obj, *arr;
     enum db_status st;
@@ -106,17 +106,8 @@ void handle_admin_list_user_sessions(struct call *c)
         return;
     }
     arr = json_object_new_array();
-    for (size_t i = 0; i < count; i++) {
-        const char *by = NULL;
-
-        st = call_store_admin_session_impersonator(c, list[i].token, &by);
-        if (st != DB_OK && st != DB_NOTFOUND) {
-            json_object_put(arr);
-            router_store_error(c, st);
-            return;
-        }
-        json_object_array_add(arr, admin_view_session(&list[i], by));
-    }
+    for (size_t i = 0; i < count; i++)
+        json_object_array_add(arr, json_view_session(&c->app->user_view, &list[i]));
     obj = json_object_new_object();
     json_object_object_add(obj, "sessions", arr);
     response_json(c->resp, 200, obj);
@@ -126,7 +117,7 @@ void handle_admin_list_user_sessions(struct call *c)
  * it, i.e. as stored), whoever's; {"success":true} also when there is none. */
 void handle_admin_revoke_user_session(struct call *c)
 {
-    struct admin_user me;
+    struct user_record me;
     enum db_status st;
 
     if (!admin_caller(c, &me) ||
@@ -144,7 +135,7 @@ void handle_admin_revoke_user_session(struct call *c)
 void handle_admin_revoke_user_sessions(struct call *c)
 {
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_user me;
+    struct user_record me;
     enum db_status st;
 
     if (!admin_caller(c, &me) ||
@@ -179,9 +170,8 @@ static const char *admin_cookie_line(struct call *c)
 
 /* impersonate_answer - Better Auth's cookies: the caller's deleted, the admin cookie, the
  * target's session (not remembered); then {"session","user"}. */
-static void impersonate_answer(struct call *c, const struct admin_user *target,
-                               const struct session_record *s, const char *raw,
-                               const char *admin_id)
+static void impersonate_answer(struct call *c, const struct user_record *target,
+                               const struct session_record *s, const char *raw)
 {
     const char *line = admin_cookie_line(c);
     struct json_object *obj;
@@ -199,8 +189,8 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
     struct session_record shown = *s;
     shown.token = raw;
     obj = json_object_new_object();
-    json_object_object_add(obj, "session", admin_view_session(&shown, admin_id));
-    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, target));
+    json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &shown));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, target));
     response_json(c->resp, 200, obj);
 }
 
@@ -211,7 +201,7 @@ static void impersonate_answer(struct call *c, const struct admin_user *target,
 void handle_admin_impersonate_user(struct call *c)
 {
     const char *user_id = admin_string(c, &c->in.body[FIELD_USER_ID]);
-    struct admin_user me, target, as_read;
+    struct user_record me, target;
     struct new_session ns;
     struct session_record s;
     const char *raw;
@@ -224,19 +214,19 @@ void handle_admin_impersonate_user(struct call *c)
     if (admin_role_is_admin(target.role) &&
         !admin_require(c, &me, "user", "impersonate-admins", HTTP_ERROR_CANNOT_IMPERSONATE_ADMINS))
         return;
-    if (!admin_sign_in_allowed(c, &target.user, &as_read))
+    if (!admin_sign_in_allowed(c, &target))
         return;
-    if (!steps_new_session(c, target.user.id, false, &ns, &raw)) {
+    if (!steps_new_session(c, target.id, false, &ns, &raw)) {
         steps_fail(c, FAIL_SESSION_TOKEN);
         return;
     }
     ns.expires_in_s = IMPERSONATION_S;
-    st = call_store_admin_session_impersonate(c, &ns, me.user.id, &s);
+    st = call_store_admin_session_impersonate(c, &ns, me.id, &s);
     if (st != DB_OK) {
         router_store_error(c, st);
         return;
     }
-    impersonate_answer(c, &target, &s, raw, me.user.id);
+    impersonate_answer(c, &target, &s, raw);
 }
 
 /* admin_session_back - the admin's session named by the admin cookie: its raw token in *raw
@@ -274,7 +264,7 @@ static bool admin_session_back(struct call *c, const char *admin_id, const char 
 /* stop_answer - the admin's session cookie back (remembered as before), the admin cookie
  * expired, {"session","user"}. */
 static void stop_answer(struct call *c, const char *raw, bool remember, struct session_record *s,
-                        const struct admin_user *admin)
+                        const struct user_record *admin)
 {
     struct json_object *obj;
 
@@ -287,8 +277,8 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
     response_header(c->resp, "Set-Cookie", cookie_admin_session_deletion(&c->app->cookies));
     s->token = raw;
     obj = json_object_new_object();
-    json_object_object_add(obj, "session", admin_view_session(s, NULL));
-    json_object_object_add(obj, "user", json_view_admin_user(&c->app->user_view, admin));
+    json_object_object_add(obj, "session", json_view_session(&c->app->user_view, s));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, admin));
     response_json(c->resp, 200, obj);
 }
 
@@ -296,10 +286,9 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
  * back. Needs no permission: only an impersonation session can stop. */
 void handle_admin_stop_impersonating(struct call *c)
 {
-    const char *raw = NULL, *by = NULL, *stored;
-    struct admin_user admin;
+    const char *raw = NULL, *by, *stored;
     struct session_record s;
-    struct user_record u;
+    struct user_record admin;
     bool remember = true;
     enum db_status st;
 
@@ -311,16 +300,11 @@ void handle_admin_stop_impersonating(struct call *c)
         steps_fail(c, FAIL_TOKEN_DIGEST);
         return;
     }
-    st = call_store_admin_session_impersonator(c, stored, &by);
-    if (st != DB_OK && st != DB_NOTFOUND) {
-        router_store_error(c, st);
-        return;
-    }
-    if (by == NULL) {
+    if ((by = c->session.session.impersonated_by) == NULL) { /* read with the session */
         response_http_error(c->resp, HTTP_ERROR_NOT_IMPERSONATING);
         return;
     }
-    if (!admin_session_back(c, by, &raw, &remember, &s, &u) || !admin_find_user(c, by, &admin))
+    if (!admin_session_back(c, by, &raw, &remember, &s, &admin)) /* admin: its user */
         return;
     st = call_store_session_delete_token(c, stored);
     if (st != DB_OK && st != DB_NOTFOUND) {

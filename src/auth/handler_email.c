@@ -15,7 +15,6 @@
 
 #include <json-c/json.h>
 
-#include "auth/admin.h"
 #include "auth/app.h"
 #include "auth/call_store.h"
 #include "util/arena.h"
@@ -408,7 +407,8 @@ static void verify_done(struct call *c, const struct user_record *user)
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "status", json_object_new_boolean(1));
-    json_object_object_add(obj, "user", user != NULL ? admin_view_user(c, user) : NULL);
+    json_object_object_add(obj, "user",
+                           user != NULL ? json_view_user(&c->app->user_view, user) : NULL);
     response_json(c->resp, 200, obj);
 }
 

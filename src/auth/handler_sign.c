@@ -66,6 +66,7 @@ static void answer_unverified_sign_up(struct call *c, const struct user_record *
             .email = email,
             .image = image->kind == VALUE_STRING ? image->str : NULL,
             .created_at = iso_now(c->resp->arena),
+            .role = c->app->admin ? ADMIN_DEFAULT_ROLE : NULL, /* as a new user's */
         };
         synthetic.updated_at = synthetic.created_at;
         user = &synthetic;
@@ -169,6 +170,7 @@ static bool prepare_sign_up(struct call *c, const char *email, struct sign_up *s
         .name = name,
         .email = email,
         .image = image->kind == VALUE_STRING ? image->str : NULL,
+        .role = c->app->admin ? ADMIN_DEFAULT_ROLE : NULL,
         .account_id = account_id,
         .password_hash = hash,
         .mail = su->send_mail ? &su->mail : NULL,
@@ -243,8 +245,6 @@ void handle_sign_up(struct call *c)
         router_store_error(c, st);
         return;
     }
-    if (c->app->admin)
-        admin_after_sign_up(c, user.id); /* the default role (admin.h) */
     answer_signed_up(c, &su, settled ? NULL : &session, &user);
 }
 
@@ -340,8 +340,7 @@ static bool check_password(struct call *c, const char *email, struct user_record
 
 /* answer_signed_in - 200 with the new session's token and the user; with a non-empty
  * callbackURL also "redirect":true, its "url" and a Location. */
-static void answer_signed_in(struct call *c, const struct user_record *user,
-                             const struct admin_user *admin, const char *token)
+static void answer_signed_in(struct call *c, const struct user_record *user, const char *token)
 {
     const struct value *callback = &c->in.body[FIELD_CALLBACK_URL];
     struct json_object *obj = json_object_new_object();
@@ -362,9 +361,7 @@ static void answer_signed_in(struct call *c, const struct user_record *user,
         if (callback->kind == VALUE_STRING)
             json_object_object_add(obj, "url", json_object_new_string(""));
     }
-    json_object_object_add(obj, "user",
-                           admin != NULL ? json_view_admin_user(&c->app->user_view, admin)
-                                         : json_view_user(&c->app->user_view, user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, user));
     response_json(c->resp, 200, obj);
 }
 
@@ -375,7 +372,6 @@ void handle_sign_in(struct call *c)
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
     const struct value *email_value = &c->in.body[FIELD_EMAIL];
     struct user_record user;
-    struct admin_user admin; /* the admin plugin's view of the user, when it is on */
     const char *token;
     bool needs_upgrade = false;
     char *email;
@@ -398,14 +394,14 @@ void handle_sign_in(struct call *c)
         refuse_unverified(c, &user);
         return;
     }
-    if (c->app->admin && !admin_sign_in_allowed(c, &user, &admin)) /* bans (admin.h) */
+    if (c->app->admin && !admin_sign_in_allowed(c, &user)) /* bans (admin.h) */
         return;
     /* after the ban check, as Better Auth's session hook: a banned user never gets a challenge */
     if (two_factor_sign_in(c, &user))
         return;
     if (!steps_start_session(c, &user, remember_me(c), &token))
         return;
-    answer_signed_in(c, &user, c->app->admin ? &admin : NULL, token);
+    answer_signed_in(c, &user, token);
 }
 
 /* handle_sign_out - POST /sign-out: always 200 and the deletion cookies; the presented

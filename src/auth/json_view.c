@@ -11,10 +11,7 @@ static struct json_object *string_or_null(const char *s)
     return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-/* user_object - the core fields, then the plugins' (admin's when admin is non-NULL, then
- * those v shows), "id" last. u is admin->user when admin is non-NULL. */
-static struct json_object *user_object(const struct user_view *v, const struct user_record *u,
-                                       const struct admin_user *admin)
+struct json_object *json_view_user(const struct user_view *v, const struct user_record *u)
 {
     struct json_object *o = json_object_new_object();
 
@@ -24,11 +21,11 @@ static struct json_object *user_object(const struct user_view *v, const struct u
     json_object_object_add(o, "image", string_or_null(u->image));
     json_object_object_add(o, "createdAt", string_or_null(u->created_at));
     json_object_object_add(o, "updatedAt", string_or_null(u->updated_at));
-    if (admin != NULL) {
-        json_object_object_add(o, "role", string_or_null(admin->role));
-        json_object_object_add(o, "banned", json_object_new_boolean(admin->banned));
-        json_object_object_add(o, "banReason", string_or_null(admin->ban_reason));
-        json_object_object_add(o, "banExpires", string_or_null(admin->ban_expires));
+    if (v->admin) {
+        json_object_object_add(o, "role", string_or_null(u->role));
+        json_object_object_add(o, "banned", json_object_new_boolean(u->banned));
+        json_object_object_add(o, "banReason", string_or_null(u->ban_reason));
+        json_object_object_add(o, "banExpires", string_or_null(u->ban_expires));
     }
     if (v->two_factor)
         json_object_object_add(o, "twoFactorEnabled",
@@ -37,17 +34,7 @@ static struct json_object *user_object(const struct user_view *v, const struct u
     return o;
 }
 
-struct json_object *json_view_user(const struct user_view *v, const struct user_record *u)
-{
-    return user_object(v, u, NULL);
-}
-
-struct json_object *json_view_admin_user(const struct user_view *v, const struct admin_user *u)
-{
-    return user_object(v, &u->user, u);
-}
-
-struct json_object *json_view_session(const struct session_record *s)
+struct json_object *json_view_session(const struct user_view *v, const struct session_record *s)
 {
     struct json_object *o = json_object_new_object();
 
@@ -58,6 +45,8 @@ struct json_object *json_view_session(const struct session_record *s)
     json_object_object_add(o, "ipAddress", string_or_null(s->ip_address));
     json_object_object_add(o, "userAgent", string_or_null(s->user_agent));
     json_object_object_add(o, "userId", string_or_null(s->user_id));
+    if (v->admin)
+        json_object_object_add(o, "impersonatedBy", string_or_null(s->impersonated_by));
     json_object_object_add(o, "id", string_or_null(s->id));
     return o;
 }

@@ -10,23 +10,23 @@
 
 struct json_object;
 
-/* Which plugins' fields a user object shows besides the admin plugin's (those come with its
- * record, json_view_admin_user). Decided once from the settings (app_init fills
- * app->user_view), so that every answer carrying a user, the cookie cache's included, shows
- * the same ones; all false is Better Auth's core user. */
+/* Which plugins' fields the user and session objects show. Decided once from the settings
+ * (app_init fills app->user_view), so that every answer carrying a user or a session, the
+ * cookie cache's included, shows the same ones; all false is Better Auth's core objects. The
+ * records carry every plugin's columns whatever the view. */
 struct user_view {
-    bool two_factor; /* "twoFactorEnabled": AUTHFCGI_TWO_FACTOR */
+    bool admin;      /* user "role","banned","banReason","banExpires"; session
+                        "impersonatedBy": AUTHFCGI_ADMIN */
+    bool two_factor; /* user "twoFactorEnabled": AUTHFCGI_TWO_FACTOR */
 };
 
-/* {"name","email","emailVerified","image","createdAt","updatedAt"[,"twoFactorEnabled"],"id"}:
- * Better Auth lists "id" after the fields plugins add. */
+/* {"name","email","emailVerified","image","createdAt","updatedAt"[,"role","banned","banReason",
+ * "banExpires"][,"twoFactorEnabled"],"id"}: the plugins' fields in the order of the recorded
+ * server's plugins, and "id" after them, as Better Auth lists it. */
 struct json_object *json_view_user(const struct user_view *v, const struct user_record *u);
-/* The same with the admin plugin's fields, which come before the twoFactor plugin's (the
- * plugins' order in the recorded server): {...,"updatedAt","role","banned","banReason",
- * "banExpires"[,"twoFactorEnabled"],"id"} */
-struct json_object *json_view_admin_user(const struct user_view *v, const struct admin_user *u);
-/* {"expiresAt","token","createdAt","updatedAt","ipAddress","userAgent","userId","id"} */
-struct json_object *json_view_session(const struct session_record *s);
+/* {"expiresAt","token","createdAt","updatedAt","ipAddress","userAgent","userId"
+ * [,"impersonatedBy"],"id"} */
+struct json_object *json_view_session(const struct user_view *v, const struct session_record *s);
 /* {"accountId","providerId","userId","createdAt","updatedAt","id","scopes":[]} */
 struct json_object *json_view_account(const struct account_record *a);
 

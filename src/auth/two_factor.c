@@ -367,7 +367,6 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
 {
     const struct value *trust = &c->in.body[FIELD_TRUST_DEVICE];
     const char *owner = NULL, *token;
-    struct admin_user admin;
     char flag[8];
     int64_t left;
     struct json_object *obj;
@@ -384,7 +383,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
         }
         /* the admin plugin's ban check, as Better Auth's session-creation hook runs it here too
          * (a user banned since the challenge) */
-        if (c->app->admin && !admin_sign_in_allowed(c, &s->user, &admin))
+        if (c->app->admin && !admin_sign_in_allowed(c, &s->user))
             return;
         if (!steps_start_session(c, &s->user,
                                  cookie_read_signed(&c->app->cookies, c->req->cookie,
@@ -401,7 +400,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
     }
     obj = json_object_new_object();
     json_object_object_add(obj, "token", token != NULL ? json_object_new_string(token) : NULL);
-    json_object_object_add(obj, "user", admin_view_user(c, &s->user));
+    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &s->user));
     response_json(c->resp, 200, obj);
 }
 

@@ -279,7 +279,9 @@ static int normalise_since(const char *in, char out[SINCE_SIZE])
 
 /* The user object of --json: Better Auth's with the admin plugin's columns, whatever the
  * settings say (an operator's look at the row); the API's other plugin fields are left out. */
-static const struct user_view json_user = {.two_factor = false};
+static const struct user_view json_user = {.admin = true};
+/* Its sessions: Better Auth's core session object. */
+static const struct user_view json_session = {.admin = false};
 
 /* put_json - o on stdout, one line; o is released. */
 static int put_json(struct json_object *o)
@@ -299,25 +301,23 @@ static void put_padded(const char *s, int width)
     printf("%*s", width > (int)strlen(s) ? width - (int)strlen(s) : 0, "");
 }
 
-static void put_user_row(const struct admin_user *au)
+static void put_user_row(const struct user_record *u)
 {
-    const struct user_record *u = &au->user;
-
     printf("%-32s  %-3s  ", u->id, u->email_verified ? "yes" : "no");
-    put_padded(au->role, 10);
-    printf("  %-3s  %.19s  ", au->banned ? "yes" : "no", u->created_at);
+    put_padded(u->role, 10);
+    printf("  %-3s  %.19s  ", u->banned ? "yes" : "no", u->created_at);
     cli_put_clean(stdout, u->email);
     fputs("  ", stdout);
     cli_put_clean(stdout, u->name);
     fputc('\n', stdout);
 }
 
-static int put_user_list(const struct admin_user *users, size_t count, bool json)
+static int put_user_list(const struct user_record *users, size_t count, bool json)
 {
     if (json) {
         struct json_object *arr = json_object_new_array();
         for (size_t i = 0; arr != NULL && i < count; i++)
-            json_object_array_add(arr, json_view_admin_user(&json_user, &users[i]));
+            json_object_array_add(arr, json_view_user(&json_user, &users[i]));
         return put_json(arr);
     }
     printf("%-32s  %-3s  %-10s  %-3s  %-19s  %s  %s\n", "ID", "VER", "ROLE", "BAN", "CREATED (UTC)",
@@ -350,7 +350,7 @@ static int cmd_list(struct user_ctx *c)
 {
     struct user_filter f = {.verified = c->o->verified};
     char since[SINCE_SIZE];
-    struct admin_user *users = NULL;
+    struct user_record *users = NULL;
     size_t count = 0;
 
     if (c->o->since != NULL) {
@@ -370,7 +370,7 @@ static int cmd_list(struct user_ctx *c)
 }
 
 /* show_json - {"user","accounts","sessions"}; sessions without their tokens. */
-static int show_json(const struct admin_user *u, const struct account_record *acc, size_t nacc,
+static int show_json(const struct user_record *u, const struct account_record *acc, size_t nacc,
                      const struct session_record *ses, size_t nses)
 {
     struct json_object *o = json_object_new_object(), *accounts = json_object_new_array(),
@@ -379,18 +379,18 @@ static int show_json(const struct admin_user *u, const struct account_record *ac
     for (size_t i = 0; i < nacc; i++)
         json_object_array_add(accounts, json_view_account(&acc[i]));
     for (size_t i = 0; i < nses; i++) {
-        struct json_object *s = json_view_session(&ses[i]);
+        struct json_object *s = json_view_session(&json_session, &ses[i]);
         json_object_object_del(s, "token");
         json_object_array_add(sessions, s);
     }
-    json_object_object_add(o, "user", json_view_admin_user(&json_user, u));
+    json_object_object_add(o, "user", json_view_user(&json_user, u));
     json_object_object_add(o, "accounts", accounts);
     json_object_object_add(o, "sessions", sessions);
     return put_json(o);
 }
 
 /* show_admin_text - the admin plugin's columns: role and ban. */
-static void show_admin_text(const struct admin_user *au)
+static void show_admin_text(const struct user_record *au)
 {
     printf("role:           ");
     put_padded(au->role, 0);
@@ -402,18 +402,16 @@ static void show_admin_text(const struct admin_user *au)
     fputc('\n', stdout);
 }
 
-static void show_text(const struct admin_user *au, const struct account_record *acc, size_t nacc,
+static void show_text(const struct user_record *u, const struct account_record *acc, size_t nacc,
                       const struct session_record *ses, size_t nses)
 {
-    const struct user_record *u = &au->user;
-
     printf("id:             %s\nemail:          ", u->id);
     cli_put_clean(stdout, u->email);
     printf("\nname:           ");
     cli_put_clean(stdout, u->name);
     printf("\nemail verified: %s\ncreated:        %s\nupdated:        %s\n",
            u->email_verified ? "yes" : "no", u->created_at, u->updated_at);
-    show_admin_text(au);
+    show_admin_text(u);
     printf("accounts:       %zu\n", nacc);
     for (size_t i = 0; i < nacc; i++) {
         printf("  %s  ", acc[i].id);
@@ -433,7 +431,6 @@ static void show_text(const struct admin_user *au, const struct account_record *
 static int cmd_show(struct user_ctx *c)
 {
     struct user_record u;
-    struct admin_user au;
     struct account_record *acc = NULL;
     struct session_record *ses = NULL;
     size_t nacc = 0, nses = 0;
@@ -442,16 +439,14 @@ static int cmd_show(struct user_ctx *c)
 
     if (rc != 0)
         return rc;
-    st = c->store.ops->admin_user_get(c->store.impl, c->a, u.id, &au);
-    if (st == DB_OK)
-        st = c->store.ops->account_list(c->store.impl, c->a, u.id, &acc, &nacc);
+    st = c->store.ops->account_list(c->store.impl, c->a, u.id, &acc, &nacc);
     if (st == DB_OK)
         st = c->store.ops->session_list(c->store.impl, c->a, u.id, &ses, &nses);
     if (st != DB_OK)
         return cli_store_fail(st, c->o->target);
     if (c->o->json)
-        return show_json(&au, acc, nacc, ses, nses);
-    show_text(&au, acc, nacc, ses, nses);
+        return show_json(&u, acc, nacc, ses, nses);
+    show_text(&u, acc, nacc, ses, nses);
     return 0;
 }
 
@@ -576,7 +571,7 @@ static int cmd_delete(struct user_ctx *c)
 
 /* change_user - find the target user and apply ch with the admin endpoints' store operation
  * (a ban also deletes its sessions, in the same transaction); *out is the user after it. */
-static int change_user(struct user_ctx *c, const struct admin_change *ch, struct admin_user *out)
+static int change_user(struct user_ctx *c, const struct admin_change *ch, struct user_record *out)
 {
     struct user_record u;
     int rc = find_user(c, &u);
@@ -621,13 +616,13 @@ static void admin_off_note(const struct user_ctx *c, const char *ignores)
 static int cmd_set_role(struct user_ctx *c)
 {
     const struct admin_change ch = {.role = c->o->arg, .ban_expires_in_s = -1};
-    struct admin_user u;
+    struct user_record u;
 
     if (!role_is_valid(c->o->arg))
         return cli_fail(EX_DATAERR, "%s: not a role or a comma list of roles", c->o->arg);
     int rc = change_user(c, &ch, &u);
     if (rc == 0) {
-        printf("role of %s set to %s\n", u.user.email, u.role);
+        printf("role of %s set to %s\n", u.email, u.role);
         admin_off_note(c, "ignores roles (rules role:NAME, AUTH_USER_ROLE)");
     }
     return rc;
@@ -679,11 +674,11 @@ static int cmd_ban(struct user_ctx *c)
     struct admin_change ch = {.ban = ADMIN_BAN_SET,
                               .ban_reason =
                                   reason != NULL && reason[0] != '\0' ? reason : "No reason"};
-    struct admin_user u;
+    struct user_record u;
     int rc = ban_seconds(c->o, &ch.ban_expires_in_s);
 
     if (rc == 0 && (rc = change_user(c, &ch, &u)) == 0) {
-        printf("%s banned until %s; its sessions were revoked\n", u.user.email,
+        printf("%s banned until %s; its sessions were revoked\n", u.email,
                u.ban_expires != NULL ? u.ban_expires : "further notice");
         admin_off_note(c, "lets a banned user sign in again");
     }
@@ -693,11 +688,11 @@ static int cmd_ban(struct user_ctx *c)
 static int cmd_unban(struct user_ctx *c)
 {
     const struct admin_change ch = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
-    struct admin_user u;
+    struct user_record u;
     int rc = change_user(c, &ch, &u);
 
     if (rc == 0)
-        printf("%s unbanned\n", u.user.email);
+        printf("%s unbanned\n", u.email);
     return rc;
 }
 

@@ -24,21 +24,18 @@
 #define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* The column layouts of stmt.h (enum user_col, session_col, account_col); t is "alias." or "".
- * A user carries the twoFactor plugin's column whether or not the plugin is on (008 adds it
- * either way): get-session's one statement serves both, and only the view (json_view.h)
- * decides whether it is shown. */
+ * A user carries the twoFactor and admin plugins' columns, and a session the admin plugin's,
+ * whether or not the plugins are on (007 and 008 add them either way): get-session's one
+ * statement serves every setting, and only the view (json_view.h) decides what is shown. */
 #define USER_COLUMNS(t)                                                                      \
     t "id, " t "name, " t "email, " t "\"emailVerified\", " t "image, "                      \
-    t "\"createdAt\", " t "\"updatedAt\", " t "\"twoFactorEnabled\""
+    t "\"createdAt\", " t "\"updatedAt\", " t "\"twoFactorEnabled\", " t "role, "           \
+    t "banned, " t "\"banReason\", " t "\"banExpires\""
 #define SESSION_COLUMNS(t)                                                                   \
     t "id, " t "token, " t "\"userId\", " t "\"ipAddress\", " t "\"userAgent\", "            \
-    t "\"expiresAt\", " t "\"createdAt\", " t "\"updatedAt\""
+    t "\"expiresAt\", " t "\"createdAt\", " t "\"updatedAt\", " t "\"impersonatedBy\""
 #define ACCOUNT_COLUMNS                                                                      \
     "id, \"accountId\", \"providerId\", \"userId\", \"createdAt\", \"updatedAt\""
-
-/* The admin plugin's user row (enum admin_user_col). */
-#define ADMIN_USER_COLUMNS                                                                   \
-    USER_COLUMNS("") ", role, banned, \"banReason\", \"banExpires\""
 
 /* list-users' search ($1 field, $2 operator, $3 value) and filter ($4 field, $5 operator, $6
  * value), as Better Auth's adapter words them for PostgreSQL: LIKE-like operators are
@@ -98,13 +95,6 @@
     "(1000 * power(2, least(" k " - $4::integer - 1, 40)))::bigint) END"
 
 const struct stmt_def stmt_table[STMT__MAX] = {
-    [STMT_ADMIN_USER_GET] = {
-        .name = "authfcgi_admin_user_get",
-        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" WHERE id = $1",
-        .nparams = 1,
-        .read_only = true,
-        .binary = true,
-    },
     /* Better Auth's updateUser: the changed columns and updatedAt. A taken e-mail is a unique
      * violation (DB_CONFLICT). */
     [STMT_ADMIN_USER_CHANGE] = {
@@ -119,14 +109,14 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "image = CASE WHEN $7::boolean THEN $8::text ELSE image END, "
                "email = coalesce($9::text, email), "
                "\"emailVerified\" = coalesce($10::boolean, \"emailVerified\"), "
-               "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " ADMIN_USER_COLUMNS,
+               "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " USER_COLUMNS(""),
         .nparams = 10,
         .read_only = false,
         .binary = true,
     },
     [STMT_ADMIN_USER_LIST] = {
         .name = "authfcgi_admin_user_list",
-        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" " ADMIN_WHERE
+        .sql = "SELECT " USER_COLUMNS("") " FROM \"user\" " ADMIN_WHERE
                " ORDER BY " ADMIN_ORDER("asc") ", " ADMIN_ORDER("desc")
                ", \"createdAt\", id LIMIT $9::bigint OFFSET $10::bigint",
         .nparams = 10,
@@ -144,12 +134,6 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .sql = "UPDATE session SET \"impersonatedBy\" = $2 WHERE id = $1",
         .nparams = 2,
         .read_only = false,
-    },
-    [STMT_ADMIN_SESSION_IMPERSONATOR] = {
-        .name = "authfcgi_admin_session_impersonator",
-        .sql = "SELECT \"impersonatedBy\" FROM session WHERE token = $1",
-        .nparams = 1,
-        .read_only = true,
     },
     [STMT_PING] = {
         .name = "authfcgi_ping",
@@ -181,15 +165,16 @@ const struct stmt_def stmt_table[STMT__MAX] = {
     },
 
     /* ---- users and accounts ---- */
-    /* emailVerified is false and image NULL unless given, as Better Auth's sign-up writes. A
+    /* emailVerified is false and image NULL unless given, as Better Auth's sign-up writes; role
+     * is the admin plugin's default role when it is on (its user-creation hook), else NULL. A
      * taken e-mail fails on user_email_key (23505): concurrent sign-ups of one address wait
      * for each other on that index, and all but the first end as DB_CONFLICT. */
     [STMT_USER_INSERT] = {
         .name = "authfcgi_user_insert",
-        .sql = "INSERT INTO \"user\" (id, name, email, \"emailVerified\", image, \"createdAt\", "
-               "\"updatedAt\") VALUES ($1, $2, $3, false, $4, " NOW_MS ", " NOW_MS ") "
-               "RETURNING " USER_COLUMNS(""),
-        .nparams = 4,
+        .sql = "INSERT INTO \"user\" (id, name, email, \"emailVerified\", image, role, "
+               "\"createdAt\", \"updatedAt\") VALUES ($1, $2, $3, false, $4, $5, " NOW_MS ", "
+               NOW_MS ") RETURNING " USER_COLUMNS(""),
+        .nparams = 5,
         .read_only = false,
         .binary = true,
     },
@@ -584,7 +569,9 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .sql = "SELECT u.id, u.name, u.email, u.\"emailVerified\", u.image, " ISO_UTC("u.\"createdAt\"")
                ", " ISO_UTC("u.\"updatedAt\"") ", coalesce(u.\"twoFactorEnabled\", false), tf.id, "
                "tf.secret, tf.\"backupCodes\", coalesce(tf.verified, true), "
-               "coalesce(tf.\"lockedUntil\" > now(), false) FROM \"user\" u "
+               "coalesce(tf.\"lockedUntil\" > now(), false), u.role, coalesce(u.banned, false), "
+               "u.\"banReason\", " ISO_UTC("u.\"banExpires\"") ", " EPOCH_MS("u.\"banExpires\"")
+               " FROM \"user\" u "
                "LEFT JOIN \"twoFactor\" tf ON tf.\"userId\" = u.id WHERE u.id = $1 "
                "ORDER BY tf.id LIMIT 1",
         .nparams = 1,
@@ -668,7 +655,7 @@ const struct stmt_def stmt_table[STMT__MAX] = {
      * lower-cased address ('\\' escapes a literal % or _); the time is UTC. */
     [STMT_USER_LIST] = {
         .name = "authfcgi_user_list",
-        .sql = "SELECT " ADMIN_USER_COLUMNS " FROM \"user\" "
+        .sql = "SELECT " USER_COLUMNS("") " FROM \"user\" "
                "WHERE ($1::text IS NULL OR lower(email) LIKE $1::text ESCAPE '\\') "
                "AND ($2::boolean IS NULL OR \"emailVerified\" = $2::boolean) "
                "AND ($3::timestamp IS NULL OR \"createdAt\" >= $3::timestamp AT TIME ZONE 'UTC') "

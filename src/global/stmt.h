@@ -12,7 +12,7 @@ enum stmt {
     STMT_MIGRATION_LIST,
     STMT_MIGRATION_RECORD,
     /* The store (store_pg.c). Rows come back in the column layouts below. */
-    STMT_USER_INSERT,               /* id, name, email, image -> user */
+    STMT_USER_INSERT,               /* id, name, email, image, role or NULL -> user */
     STMT_ACCOUNT_INSERT_CREDENTIAL, /* id, userId, password -> (none) */
     STMT_USER_BY_EMAIL,             /* email -> user, credential password */
     STMT_CREDENTIAL_OF_USER,        /* userId -> password */
@@ -51,18 +51,17 @@ enum stmt {
     STMT_OUTBOX_FAIL,   /* id, attempts (the claim's), error -> (none) */
     STMT_OUTBOX_PURGE,  /* days -> (none) */
     STMT_OUTBOX_COUNTS, /* -> pending (or sending), failed */
-    /* The admin plugin (AUTHFCGI_ADMIN): rows of enum admin_user_col. */
-    STMT_ADMIN_USER_GET,    /* id -> admin user */
+    /* The admin plugin (AUTHFCGI_ADMIN). */
     STMT_ADMIN_USER_CHANGE, /* id, role or NULL, ban 'set'/'lift'/NULL, reason, expires s or
                                NULL, name or NULL, set image 't'/'f', image, email or NULL,
-                               emailVerified 't'/'f' or NULL -> admin user */
+                               emailVerified 't'/'f' or NULL -> user */
     STMT_ADMIN_USER_LIST,   /* search field, op, value, filter field, op, value, sort field,
-                               'asc'/'desc', limit or NULL, offset -> admin users */
+                               'asc'/'desc', limit or NULL, offset -> users */
     STMT_ADMIN_USER_COUNT,  /* the search and filter parameters of LIST -> count */
     STMT_ADMIN_SESSION_IMPERSONATED, /* session id, admin's user id -> (none) */
-    STMT_ADMIN_SESSION_IMPERSONATOR, /* stored token -> impersonatedBy (may be NULL) */
     /* The two-factor plugin (store_pg_two_factor.c, schema/008_two_factor.sql); text results. */
-    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), twoFactor row or NULLs */
+    STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), twoFactor row or NULLs, the
+                                   user's admin columns (banExpires also as Unix ms) */
     STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
     STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
     STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
@@ -74,7 +73,7 @@ enum stmt {
     /* `authfcgi user` (store_admin.c). */
     STMT_USER_BY_ID, /* id -> user */
     STMT_USER_LIST,  /* lower-case LIKE pattern or NULL, verified 't'/'f' or NULL, created since
-                        (UTC timestamp text) or NULL -> admin users, oldest first */
+                        (UTC timestamp text) or NULL -> users, oldest first */
     STMT__MAX
 };
 
@@ -92,6 +91,10 @@ enum user_col {
     USER_COL_CREATED_AT,
     USER_COL_UPDATED_AT,
     USER_COL_TWO_FACTOR_ENABLED, /* may be NULL (= false); the column schema/008 adds */
+    USER_COL_ROLE,               /* may be NULL; the admin plugin's columns (schema/007) */
+    USER_COL_BANNED,             /* may be NULL (= false) */
+    USER_COL_BAN_REASON,         /* may be NULL */
+    USER_COL_BAN_EXPIRES,        /* may be NULL */
     USER_COL__COUNT
 };
 
@@ -104,16 +107,8 @@ enum session_col {
     SESSION_COL_EXPIRES_AT,
     SESSION_COL_CREATED_AT,
     SESSION_COL_UPDATED_AT,
+    SESSION_COL_IMPERSONATED_BY, /* may be NULL; the admin plugin's column (schema/007) */
     SESSION_COL__COUNT
-};
-
-/* The admin plugin's user row: the user layout, then its columns. */
-enum admin_user_col {
-    ADMIN_USER_COL_ROLE = USER_COL__COUNT, /* may be NULL */
-    ADMIN_USER_COL_BANNED,                 /* may be NULL (= false) */
-    ADMIN_USER_COL_BAN_REASON,             /* may be NULL */
-    ADMIN_USER_COL_BAN_EXPIRES,            /* may be NULL */
-    ADMIN_USER_COL__COUNT
 };
 
 enum account_col {

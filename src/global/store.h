@@ -33,6 +33,12 @@ struct user_record {
     const char *created_at;
     const char *updated_at;
     bool two_factor_enabled; /* the twoFactor plugin's column (schema/008; NULL reads false) */
+    /* The admin plugin's columns (schema/007), read whether or not it is on. */
+    const char *role;        /* NULL = SQL NULL (the default role) */
+    bool banned;             /* SQL NULL reads as false */
+    const char *ban_reason;  /* NULL = SQL NULL */
+    const char *ban_expires; /* ISO text; NULL = the ban does not end (or no ban) */
+    int64_t ban_expires_ms;  /* when ban_expires is non-NULL */
 };
 
 struct session_record {
@@ -46,6 +52,7 @@ struct session_record {
     const char *updated_at;
     int64_t expires_at_ms;
     int64_t created_at_ms;
+    const char *impersonated_by; /* the admin plugin's column (schema/007); NULL = none */
 };
 
 struct account_record {
@@ -84,6 +91,7 @@ struct new_user {
     const char *name;
     const char *email;      /* already lower-cased */
     const char *image;      /* NULL = none */
+    const char *role;       /* the admin plugin's default role; NULL = none (plugin off) */
     const char *account_id; /* id of the credential account row */
     const char *password_hash;
     const struct new_mail *mail; /* NULL, or the verification mail queued with the user */
@@ -100,15 +108,6 @@ struct user_update {
 };
 
 /* ---- the admin plugin (AUTHFCGI_ADMIN) ---- */
-/* A user with the columns the admin plugin adds. */
-struct admin_user {
-    struct user_record user;
-    const char *role;        /* NULL = SQL NULL (the default role) */
-    bool banned;             /* SQL NULL reads as false */
-    const char *ban_reason;  /* NULL = SQL NULL */
-    const char *ban_expires; /* ISO text; NULL = the ban does not end (or no ban) */
-    int64_t ban_expires_ms;  /* when ban_expires is non-NULL */
-};
 enum admin_ban { ADMIN_BAN_KEEP, ADMIN_BAN_SET, ADMIN_BAN_LIFT };
 /* What an admin endpoint changes; strings borrowed for the call. */
 struct admin_change {
@@ -156,9 +155,9 @@ struct store_ops {
     /* retry_after - seconds to advertise with a 503. */
     int (*retry_after)(void *impl);
 
-    /* sign_up - one transaction: user + credential account (+ session when s is non-NULL,
-     * + u->mail's verification row and outbox row when it is non-NULL). DB_CONFLICT when the
-     * e-mail exists (also under concurrent sign-ups). */
+    /* sign_up - one transaction: user (its role u->role, in the same INSERT) + credential
+     * account (+ session when s is non-NULL, + u->mail's verification row and outbox row when
+     * it is non-NULL). DB_CONFLICT when the e-mail exists (also under concurrent sign-ups). */
     enum db_status (*sign_up)(void *impl, struct arena *a, const struct new_user *u,
                               const struct new_session *s, struct user_record *user_out,
                               struct session_record *session_out);
@@ -268,20 +267,21 @@ struct store_ops {
      * starts over (DB_OK also when key has no row). */
     enum db_status (*account_guard_success)(void *impl, const char *key);
     /* ---- the admin plugin (admin.h) ---- */
-    /* admin_user_get - the user with its admin columns; DB_NOTFOUND when there is none. */
+    /* admin_user_get - the user by id (every user statement reads the admin columns);
+     * DB_NOTFOUND when there is none. For a user other than the session's. */
     enum db_status (*admin_user_get)(void *impl, struct arena *a, const char *user_id,
-                                     struct admin_user *out);
+                                     struct user_record *out);
     /* admin_user_change - one transaction: apply ch (and updatedAt = now); with ADMIN_BAN_SET
      * every session of the user is deleted too. Returns the user as it is now; DB_NOTFOUND,
      * nothing changed, when there is no such user; DB_CONFLICT when ch->email is another
      * user's. */
     enum db_status (*admin_user_change)(void *impl, struct arena *a, const char *user_id,
-                                        const struct admin_change *ch, struct admin_user *out);
+                                        const struct admin_change *ch, struct user_record *out);
     /* admin_user_create - one transaction: the user u, its credential account when
      * u->password_hash is non-NULL (u->mail is ignored), then ch applied (its role, image,
      * emailVerified). DB_CONFLICT when the e-mail is taken. */
     enum db_status (*admin_user_create)(void *impl, struct arena *a, const struct new_user *u,
-                                        const struct admin_change *ch, struct admin_user *out);
+                                        const struct admin_change *ch, struct user_record *out);
     /* admin_password_set - one transaction: the user's credential password, or a new
      * credential account (id account_id) holding it when the user has none, as set-user-password
      * does. Sessions are kept. DB_NOTFOUND when there is no such user. */
@@ -290,16 +290,12 @@ struct store_ops {
     /* admin_user_list - the users q selects, in its order and page, and *total, how many it
      * selects without paging. */
     enum db_status (*admin_user_list)(void *impl, struct arena *a, const struct admin_user_query *q,
-                                      struct admin_user **out, size_t *count, int64_t *total);
+                                      struct user_record **out, size_t *count, int64_t *total);
     /* admin_session_impersonate - one transaction: insert s and mark it impersonated by
      * admin_id. */
     enum db_status (*admin_session_impersonate)(void *impl, struct arena *a,
                                                 const struct new_session *s, const char *admin_id,
                                                 struct session_record *out);
-    /* admin_session_impersonator - the impersonatedBy of the session with this stored token
-     * (*admin_id NULL when not impersonated); DB_NOTFOUND when there is no such session. */
-    enum db_status (*admin_session_impersonator)(void *impl, struct arena *a, const char *token,
-                                                 const char **admin_id);
 
     /* ---- the two-factor plugin (store_pg_two_factor.c) ---- */
 

@@ -10,13 +10,13 @@
 #include "util/arena.h"
 
 enum db_status store_admin_user_list(struct db *db, struct arena *a, const struct user_filter *f,
-                                     struct admin_user **out, size_t *count)
+                                     struct user_record **out, size_t *count)
 {
     const char *verified = f->verified < 0 ? NULL : f->verified ? "t" : "f";
     const char *params[] = {f->like, verified, f->since};
     void *list;
     enum db_status st = store_pg_list(db, a, STMT_USER_LIST, params, sizeof **out,
-                                      store_pg_read_admin_user, &list, count);
+                                      store_pg_read_user, &list, count);
 
     *out = list;
     return st;

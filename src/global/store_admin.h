@@ -18,11 +18,11 @@ struct user_filter {
     const char *since; /* "YYYY-MM-DD HH:MM:SS" UTC: created at or after */
 };
 
-/* store_admin_user_list - the matching users with their admin columns, oldest first, in an arena
+/* store_admin_user_list - the matching users, oldest first, in an arena
  * array (*count 0 and DB_OK when none). DB_INVALID when PostgreSQL refuses a filter value (a day 31
  * of April). */
 enum db_status store_admin_user_list(struct db *db, struct arena *a, const struct user_filter *f,
-                                     struct admin_user **out, size_t *count);
+                                     struct user_record **out, size_t *count);
 
 /* store_admin_user_by_id - DB_NOTFOUND when there is none. */
 enum db_status store_admin_user_by_id(struct db *db, struct arena *a, const char *id,
@@ -51,11 +51,6 @@ typedef enum db_status (*store_pg_row_reader)(struct arena *a, const struct db_r
  * into out (a struct user_record), shared with store_admin.c. */
 enum db_status store_pg_read_user(struct arena *a, const struct db_result *r, int row, enum stmt id,
                                   void *out);
-
-/* store_pg_read_admin_user - store_pg.c's reader of the admin_user_col layout (stmt.h) of row
- * into out (a struct admin_user), shared with store_admin.c. */
-enum db_status store_pg_read_admin_user(struct arena *a, const struct db_result *r, int row,
-                                        enum stmt id, void *out);
 
 /* store_pg_list - run id with params and read every row with read into an arena array of
  * records of size bytes: *out (NULL when none) and *count. No rows is DB_OK with *count 0. */

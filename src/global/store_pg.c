@@ -88,6 +88,24 @@ static int read_time(struct arena *a, const struct db_result *r, int row, int co
     return 0;
 }
 
+/* read_user_admin - the admin plugin's columns of the user_col layout starting at base. */
+static enum db_status read_user_admin(struct arena *a, const struct db_result *r, int row, int base,
+                                      enum stmt id, struct user_record *u)
+{
+    u->role = arena_strdup(a, db_result_value(r, row, base + USER_COL_ROLE));
+    u->ban_reason = arena_strdup(a, db_result_value(r, row, base + USER_COL_BAN_REASON));
+    u->banned = false;
+    if (db_result_value(r, row, base + USER_COL_BANNED) != NULL &&
+        read_bool(r, row, base + USER_COL_BANNED, &u->banned) != 0)
+        return bad_row(id, "user.banned");
+    u->ban_expires = NULL;
+    u->ban_expires_ms = 0;
+    if (db_result_value(r, row, base + USER_COL_BAN_EXPIRES) != NULL &&
+        read_time(a, r, row, base + USER_COL_BAN_EXPIRES, &u->ban_expires_ms, &u->ban_expires) != 0)
+        return bad_row(id, "user.banExpires");
+    return DB_OK;
+}
+
 /* read_user - the user_col layout starting at column base. */
 static enum db_status read_user(struct arena *a, const struct db_result *r, int row, int base,
                                 enum stmt id, struct user_record *u)
@@ -107,7 +125,7 @@ static enum db_status read_user(struct arena *a, const struct db_result *r, int 
     if (db_result_value(r, row, base + USER_COL_TWO_FACTOR_ENABLED) != NULL &&
         read_bool(r, row, base + USER_COL_TWO_FACTOR_ENABLED, &u->two_factor_enabled) != 0)
         return bad_row(id, "user.twoFactorEnabled");
-    return DB_OK;
+    return read_user_admin(a, r, row, base, id, u);
 }
 
 /* read_session - the session_col layout starting at column base. ipAddress and userAgent may
@@ -120,6 +138,8 @@ static enum db_status read_session(struct arena *a, const struct db_result *r, i
     s->user_id = copy_required(a, r, row, base + SESSION_COL_USER_ID);
     s->ip_address = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_IP_ADDRESS));
     s->user_agent = arena_strdup(a, db_result_value(r, row, base + SESSION_COL_USER_AGENT));
+    s->impersonated_by =
+        arena_strdup(a, db_result_value(r, row, base + SESSION_COL_IMPERSONATED_BY));
     if (s->id == NULL || s->token == NULL || s->user_id == NULL)
         return bad_row(id, "session");
     if (read_time(a, r, row, base + SESSION_COL_EXPIRES_AT, &s->expires_at_ms, &s->expires_at) !=
@@ -266,7 +286,7 @@ struct sign_up_unit {
 static enum db_status sign_up_run(struct db *db, void *ctx)
 {
     struct sign_up_unit *t = ctx;
-    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
+    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image, t->u->role};
     enum db_status st = inserted(
         store_pg_row(db, t->a, STMT_USER_INSERT, user_params, store_pg_read_user, t->user_out));
 
@@ -721,48 +741,19 @@ static enum db_status pg_account_guard_success(void *impl, const char *key)
 
 /* ---- the admin plugin ---- */
 
-/* read_admin_user - the admin_user_col layout. */
-static enum db_status read_admin_user(struct arena *a, const struct db_result *r, int row,
-                                      enum stmt id, struct admin_user *u)
-{
-    enum db_status st = read_user(a, r, row, 0, id, &u->user);
-
-    if (st != DB_OK)
-        return st;
-    u->role = arena_strdup(a, db_result_value(r, row, ADMIN_USER_COL_ROLE));
-    u->ban_reason = arena_strdup(a, db_result_value(r, row, ADMIN_USER_COL_BAN_REASON));
-    u->banned = false;
-    if (db_result_value(r, row, ADMIN_USER_COL_BANNED) != NULL &&
-        read_bool(r, row, ADMIN_USER_COL_BANNED, &u->banned) != 0)
-        return bad_row(id, "user.banned");
-    u->ban_expires = NULL;
-    u->ban_expires_ms = 0;
-    if (db_result_value(r, row, ADMIN_USER_COL_BAN_EXPIRES) != NULL &&
-        read_time(a, r, row, ADMIN_USER_COL_BAN_EXPIRES, &u->ban_expires_ms, &u->ban_expires) != 0)
-        return bad_row(id, "user.banExpires");
-    return DB_OK;
-}
-
-/* store_pg_read_admin_user - see store_admin.h. */
-enum db_status store_pg_read_admin_user(struct arena *a, const struct db_result *r, int row,
-                                        enum stmt id, void *out)
-{
-    return read_admin_user(a, r, row, id, out);
-}
-
 static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char *user_id,
-                                        struct admin_user *out)
+                                        struct user_record *out)
 {
     const char *params[] = {user_id};
 
-    return store_pg_row(impl, a, STMT_ADMIN_USER_GET, params, store_pg_read_admin_user, out);
+    return store_pg_row(impl, a, STMT_USER_BY_ID, params, store_pg_read_user, out);
 }
 
 struct admin_change_unit {
     struct arena *a;
     const char *user_id;
     const struct admin_change *ch;
-    struct admin_user *out;
+    struct user_record *out;
 };
 
 static enum db_status admin_change_run(struct db *db, void *ctx)
@@ -784,7 +775,7 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
                             t->ch->email,
                             t->ch->email_verified};
-    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, store_pg_read_admin_user, t->out);
+    st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, store_pg_read_user, t->out);
     if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
         const char *uid[] = {t->user_id};
 
@@ -795,7 +786,7 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
 }
 
 static enum db_status pg_admin_user_change(void *impl, struct arena *a, const char *user_id,
-                                           const struct admin_change *ch, struct admin_user *out)
+                                           const struct admin_change *ch, struct user_record *out)
 {
     struct admin_change_unit t = {a, user_id, ch, out};
 
@@ -806,14 +797,14 @@ struct admin_create_unit {
     struct arena *a;
     const struct new_user *u;
     const struct admin_change *ch;
-    struct admin_user *out;
+    struct user_record *out;
 };
 
 static enum db_status admin_create_run(struct db *db, void *ctx)
 {
     struct admin_create_unit *t = ctx;
     struct admin_change_unit change = {t->a, t->u->id, t->ch, t->out};
-    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image};
+    const char *user_params[] = {t->u->id, t->u->name, t->u->email, t->u->image, t->u->role};
     const char *account_params[] = {t->u->account_id, t->u->id, t->u->password_hash};
     enum db_status st = inserted(db_exec(db, STMT_USER_INSERT, user_params, NULL));
 
@@ -823,7 +814,7 @@ static enum db_status admin_create_run(struct db *db, void *ctx)
 }
 
 static enum db_status pg_admin_user_create(void *impl, struct arena *a, const struct new_user *u,
-                                           const struct admin_change *ch, struct admin_user *out)
+                                           const struct admin_change *ch, struct user_record *out)
 {
     struct admin_create_unit t = {a, u, ch, out};
 
@@ -866,7 +857,7 @@ static enum db_status admin_user_count(struct db *db, const char *const *where, 
 }
 
 static enum db_status pg_admin_user_list(void *impl, struct arena *a,
-                                         const struct admin_user_query *q, struct admin_user **out,
+                                         const struct admin_user_query *q, struct user_record **out,
                                          size_t *count, int64_t *total)
 {
     char limit[INT_TEXT_SIZE], offset[INT_TEXT_SIZE];
@@ -885,8 +876,8 @@ static enum db_status pg_admin_user_list(void *impl, struct arena *a,
                             q->sort_desc ? "desc" : "asc",
                             q->limit > 0 ? limit : NULL,
                             offset};
-    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out,
-                       store_pg_read_admin_user, &list, count);
+    st = store_pg_list(impl, a, STMT_ADMIN_USER_LIST, params, sizeof **out, store_pg_read_user,
+                       &list, count);
     *out = list;
     return st == DB_OK ? admin_user_count(impl, params, total) : st;
 }
@@ -907,6 +898,8 @@ static enum db_status impersonate_run(struct db *db, void *ctx)
     if (st != DB_OK)
         return st;
     st = db_exec(db, STMT_ADMIN_SESSION_IMPERSONATED, params, NULL);
+    if (st == DB_OK)
+        t->out->impersonated_by = arena_strdup(t->a, t->admin_id);
     return st == DB_NOTFOUND ? DB_FAIL : st;
 }
 
@@ -917,18 +910,6 @@ static enum db_status pg_admin_session_impersonate(void *impl, struct arena *a,
     struct impersonate_unit t = {a, s, admin_id, out};
 
     return db_transaction(impl, impersonate_run, &t);
-}
-
-static enum db_status pg_admin_session_impersonator(void *impl, struct arena *a, const char *token,
-                                                    const char **admin_id)
-{
-    const char *params[] = {token};
-    struct db_result *r = NULL;
-    enum db_status st = db_exec(impl, STMT_ADMIN_SESSION_IMPERSONATOR, params, &r);
-
-    *admin_id = st == DB_OK ? arena_strdup(a, db_result_value(r, 0, 0)) : NULL;
-    db_result_free(r);
-    return st;
 }
 
 static const struct store_ops pg_ops = {
@@ -963,7 +944,6 @@ static const struct store_ops pg_ops = {
     .admin_password_set = pg_admin_password_set,
     .admin_user_list = pg_admin_user_list,
     .admin_session_impersonate = pg_admin_session_impersonate,
-    .admin_session_impersonator = pg_admin_session_impersonator,
     STORE_PG_TWO_FACTOR_OPS,
 };
 

@@ -12,6 +12,7 @@
 #include "global/stmt.h"
 #include "util/arena.h"
 #include "util/log.h"
+#include "util/text.h"
 
 static const char *copy(struct arena *a, const struct db_result *r, int col)
 {
@@ -33,10 +34,24 @@ enum db_status pg_two_factor_get(void *impl, struct arena *a, const char *user_i
     enum db_status st = db_exec(impl, STMT_TWO_FACTOR_GET, params, &r);
 
     if (st == DB_OK) {
-        *user = (struct user_record){copy(a, r, 0), copy(a, r, 1), copy(a, r, 2), is_true(r, 3),
-                                     copy(a, r, 4), copy(a, r, 5), copy(a, r, 6), is_true(r, 7)};
+        *user = (struct user_record){copy(a, r, 0),
+                                     copy(a, r, 1),
+                                     copy(a, r, 2),
+                                     is_true(r, 3),
+                                     copy(a, r, 4),
+                                     copy(a, r, 5),
+                                     copy(a, r, 6),
+                                     is_true(r, 7),
+                                     copy(a, r, 13),
+                                     is_true(r, 14),
+                                     copy(a, r, 15),
+                                     copy(a, r, 16),
+                                     0};
         *tf = (struct two_factor_record){copy(a, r, 8), copy(a, r, 9), copy(a, r, 10),
                                          is_true(r, 11), is_true(r, 12)};
+        if (user->ban_expires != NULL &&
+            text_parse_int64(db_result_value(r, 0, 17), &user->ban_expires_ms) != 0)
+            user->id = NULL; /* a bad row */
         if (user->id == NULL || user->created_at == NULL ||
             (tf->id != NULL && (tf->secret == NULL || tf->backup_codes == NULL))) {
             log_event(LOG_LEVEL_ERROR, "store_bad_row", "stmt=%s",

@@ -44,8 +44,14 @@ await runSteps("admin plugin flow (adminClient)", [
             name: "Flow User" });
         assertOk(r, "sign-up");
         userId = r.data.user.id;
+        // sign-up's own answer shows the plugin's fields, the role written with the user
+        assertEq(r.data.user.role, "user", "sign-up user.role");
+        assertEq(r.data.user.banned, false, "sign-up user.banned");
+        assertEq(r.data.user.banReason, null, "sign-up user.banReason");
+        assertEq(r.data.user.banExpires, null, "sign-up user.banExpires");
         const s = await user.client.getSession();
         assertEq(s.data.user.role, "user", "user.role");
+        assertEq(s.data.session.impersonatedBy, null, "session.impersonatedBy");
     }],
     ["a user may not list users", async () => {
         assertError(await user.client.admin.listUsers({ query: {} }), 403,
@@ -115,6 +121,7 @@ await runSteps("admin plugin flow (adminClient)", [
         assert(admin.jar.has("better-auth.admin_session"), "admin_session cookie kept");
         let s = await admin.client.getSession();
         assertEq(s.data.user.id, userId, "get-session while impersonating: user");
+        assertEq(s.data.user.role, "user", "get-session while impersonating: user.role");
         assertEq(s.data.session.impersonatedBy, adminId, "get-session: impersonatedBy");
         const stop = await admin.client.admin.stopImpersonating();
         assertOk(stop, "stopImpersonating");

@@ -620,7 +620,7 @@ START_TEST(test_two_factor_column)
     struct user_record user, again;
     struct session_record rec, looked;
     struct two_factor_record tf;
-    struct admin_user au;
+    struct user_record au;
     const char *hash = NULL;
     struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
     struct new_session ns = new_session_for(f.a, nu.id, true, WEEK_S);
@@ -644,10 +644,99 @@ START_TEST(test_two_factor_column)
         ck_assert_int_eq(OPS(&f)->user_update(IMPL(&f), f.a, nu.id, &renamed, &again), DB_OK);
         ck_assert_int_eq(again.two_factor_enabled, on);
         ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, nu.id, &au), DB_OK);
-        ck_assert_int_eq(au.user.two_factor_enabled, on);
+        ck_assert_int_eq(au.two_factor_enabled, on);
         ck_assert_int_eq(OPS(&f)->two_factor_get(IMPL(&f), f.a, nu.id, &again, &tf), DB_OK);
         ck_assert_int_eq(again.two_factor_enabled, on);
     }
+    fixture_close(&f);
+}
+END_TEST
+
+/* admin_reads - the user id (with a session whose stored token is token) as every statement
+ * that reads a user or a session sees its admin columns: role (NULL: none), banned, banReason,
+ * banExpires ms (0: none), and the session's impersonatedBy (NULL: none). */
+static void admin_reads(struct fixture *f, const char *id, const char *email, const char *token,
+                        const char *role, bool banned, const char *reason, int64_t expires_ms,
+                        const char *by)
+{
+    const struct user_update same = {.name_op = FIELD_KEEP, .image_op = FIELD_KEEP};
+    struct user_record u[5];
+    struct session_record s[3], *list = NULL;
+    struct two_factor_record tf;
+    size_t n = 0;
+    const char *hash;
+
+    ck_assert_int_eq(OPS(f)->user_by_email(IMPL(f), f->a, email, &u[0], &hash), DB_OK);
+    ck_assert_int_eq(OPS(f)->session_lookup(IMPL(f), f->a, token, &s[0], &u[1]), DB_OK);
+    ck_assert_int_eq(OPS(f)->user_update(IMPL(f), f->a, id, &same, &u[2]), DB_OK);
+    ck_assert_int_eq(OPS(f)->admin_user_get(IMPL(f), f->a, id, &u[3]), DB_OK);
+    ck_assert_int_eq(OPS(f)->two_factor_get(IMPL(f), f->a, id, &u[4], &tf), DB_OK);
+    for (int i = 0; i < 5; i++) {
+        if (role == NULL)
+            ck_assert_ptr_null(u[i].role);
+        else
+            ck_assert_str_eq(u[i].role, role);
+        ck_assert_int_eq(u[i].banned, banned);
+        if (reason == NULL)
+            ck_assert_ptr_null(u[i].ban_reason);
+        else
+            ck_assert_str_eq(u[i].ban_reason, reason);
+        ck_assert_int_eq(u[i].ban_expires_ms, expires_ms);
+        ck_assert_int_eq(u[i].ban_expires == NULL, expires_ms == 0);
+        if (expires_ms != 0)
+            ck_assert_int_eq(iso_ms(u[i].ban_expires), expires_ms);
+    }
+    ck_assert_int_eq(OPS(f)->session_refresh(IMPL(f), f->a, s[0].id, WEEK_S, &s[1]), DB_OK);
+    ck_assert_int_eq(OPS(f)->session_list(IMPL(f), f->a, id, &list, &n), DB_OK);
+    ck_assert_uint_eq(n, 1);
+    s[2] = list[0];
+    for (int i = 0; i < 3; i++)
+        if (by == NULL)
+            ck_assert_ptr_null(s[i].impersonated_by);
+        else
+            ck_assert_str_eq(s[i].impersonated_by, by);
+}
+
+/* The admin plugin's columns (schema/007) come with every statement that reads a user or a
+ * session: NULL role and NULL banned (a user Better Auth made without the plugin) read as
+ * none and false; sign-up writes the role it is given in its INSERT; set columns read back. */
+START_TEST(test_admin_columns)
+{
+    struct fixture f;
+    fixture_open(&f, _i);
+    struct user_record user;
+    struct session_record rec;
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+    struct new_session ns = new_session_for(f.a, nu.id, true, WEEK_S);
+    const char *by = testdb_fresh(f.a);
+
+    sign_up(&f, &nu, &ns, &user, &rec);
+    ck_assert_ptr_null(user.role);
+    ck_assert(!user.banned);
+    ck_assert_ptr_null(rec.impersonated_by);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT role IS NULL AND banned IS NULL FROM \"user\" "
+                                   "WHERE id = '%s')",
+                                   nu.id));
+    admin_reads(&f, nu.id, nu.email, ns.token, NULL, false, NULL, 0, NULL);
+    ck_assert_int_eq(
+        db_exec_script(f.db, arena_printf(f.a,
+                                          "UPDATE \"user\" SET role = 'admin,ops', "
+                                          "banned = true, \"banReason\" = 'spam', "
+                                          "\"banExpires\" = '2031-01-02 03:04:05.678+00' "
+                                          "WHERE id = '%s'; UPDATE session SET "
+                                          "\"impersonatedBy\" = '%s' WHERE id = '%s'",
+                                          nu.id, by, ns.id)),
+        DB_OK);
+    admin_reads(&f, nu.id, nu.email, ns.token, "admin,ops", true, "spam", INT64_C(1925089445678),
+                by);
+    /* sign-up's role travels in its INSERT */
+    nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+    nu.role = "user";
+    sign_up(&f, &nu, NULL, &user, NULL);
+    ck_assert_str_eq(user.role, "user");
+    testdb_true(f.db,
+                arena_printf(f.a, "(SELECT role = 'user' FROM \"user\" WHERE id = '%s')", nu.id));
     fixture_close(&f);
 }
 END_TEST
@@ -1069,6 +1158,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_password_kinds, 0, 2);
     tcase_add_loop_test(tc, test_user_update_and_delete, 0, 2);
     tcase_add_loop_test(tc, test_two_factor_column, 0, 2);
+    tcase_add_loop_test(tc, test_admin_columns, 0, 2);
     tcase_add_loop_test(tc, test_foreign_rows, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_duplicate_sign_ups, 0, 2);
     tcase_add_loop_test(tc, test_rate_limit_burst, 0, 2);

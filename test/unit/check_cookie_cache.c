@@ -1,6 +1,6 @@
 /* check_cookie_cache - the session_data cookie (cookie_cache.c) against the ones Better Auth
  * 1.7.25 wrote (test/fixtures/cookie_cache/cookies.tsv, made by record.sh beside it, and
- * two_factor.tsv, with its twoFactor plugin on): each
+ * two_factor.tsv and admin.tsv, with its twoFactor or admin plugin on): each
  * decodes with the reference peer's secret until its expiresAt and not a millisecond later,
  * comes out byte for byte when encoded again from what it holds, and every tampered, expired,
  * foreign or malformed variant is refused. */
@@ -35,11 +35,14 @@ struct fixture {
  * the twoFactor plugin on. */
 static const struct user_view core = {.two_factor = false};
 static const struct user_view with_two_factor = {.two_factor = true};
+static const struct user_view with_admin = {.admin = true};
 
 static struct fixture fixtures[MAX_FIXTURES];
 static int nfixtures;
 static struct fixture two_factor_fixtures[MAX_FIXTURES];
 static int ntwo_factor_fixtures;
+static struct fixture admin_fixtures[MAX_FIXTURES];
+static int nadmin_fixtures;
 static struct arena *arena;
 
 /* times_of - updatedAt and expiresAt inside a value, read without checking anything. */
@@ -166,6 +169,33 @@ START_TEST(test_recorded_two_factor)
     ck_assert_int_eq(u.two_factor_enabled, strcmp(f->label, "enrolled") == 0);
     again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &with_two_factor,
                                 f->updated_at_ms, f->expires_at_ms);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again, f->value);
+}
+END_TEST
+
+/* With the admin plugin on, Better Auth's cached session carries impersonatedBy and its user
+ * role, banned, banReason, banExpires (sign-up's: role "user", not impersonated; get-session's
+ * while an admin impersonates the user): they read back, and the admin view writes Better
+ * Auth's bytes again. */
+START_TEST(test_recorded_admin)
+{
+    const struct fixture *f = &admin_fixtures[_i];
+    bool impersonated = strcmp(f->label, "impersonated") == 0;
+    struct session_record s;
+    struct user_record u;
+    char *again;
+
+    ck_assert_int_eq(decode_at(f, f->value, SECRET, f->updated_at_ms, &s, &u), CACHE_HIT);
+    ck_assert_str_eq(u.role, "user");
+    ck_assert(!u.banned);
+    ck_assert_ptr_null(u.ban_reason);
+    ck_assert_ptr_null(u.ban_expires);
+    ck_assert_int_eq(s.impersonated_by != NULL, impersonated);
+    if (impersonated)
+        ck_assert_int_eq(strlen(s.impersonated_by), 32);
+    again = cookie_cache_encode(arena, SECRET, SECRET_LEN, &s, &u, &with_admin, f->updated_at_ms,
+                                f->expires_at_ms);
     ck_assert_ptr_nonnull(again);
     ck_assert_str_eq(again, f->value);
 }
@@ -443,6 +473,44 @@ START_TEST(test_line_two_factor)
 }
 END_TEST
 
+/* A banned, impersonated user's cookie with the admin view: the ban (its end as text and ms)
+ * and impersonatedBy read back as written; a banExpires that is not Better Auth's ISO text is
+ * no cookie of ours. */
+START_TEST(test_line_admin)
+{
+    struct cookie_config c;
+    struct session_record s, imp = a_session;
+    struct user_record banned = a_user, u;
+    char *line, *value;
+
+    banned.role = "user,ops";
+    banned.banned = true;
+    banned.ban_reason = "spam";
+    banned.ban_expires = "2031-01-02T03:04:05.678Z";
+    imp.impersonated_by = "admin1";
+    cookie_config_init(&c, SECRET, false);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &imp, &banned, &with_admin, NOW, 300, true, &line), 0);
+    value = arena_strndup(arena, line + 25, (size_t)(strchr(line, ';') - line - 25));
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_HIT);
+    ck_assert_str_eq(u.role, "user,ops");
+    ck_assert(u.banned);
+    ck_assert_str_eq(u.ban_reason, "spam");
+    ck_assert_str_eq(u.ban_expires, "2031-01-02T03:04:05.678Z");
+    ck_assert_int_eq(u.ban_expires_ms, INT64_C(1925089445678));
+    ck_assert_str_eq(s.impersonated_by, "admin1");
+    value =
+        signed_value("{\"session\":" LIVE ",\"user\":{\"name\":\"N\",\"email\":\"n@example.com\","
+                     "\"emailVerified\":true,\"image\":null,\"createdAt\":"
+                     "\"2026-12-07T03:00:00.000Z\",\"updatedAt\":\"2026-12-07T03:00:00.000Z\","
+                     "\"banExpires\":\"tomorrow\",\"id\":\"u1\"},\"updatedAt\":1}",
+                     NOW + 1000);
+    ck_assert_int_eq(cookie_cache_decode(arena, SECRET, SECRET_LEN, value, TOKEN, NOW, &s, &u),
+                     CACHE_STALE);
+}
+END_TEST
+
 /* A user agent too long for one cookie: nothing is sent (Better Auth would chunk it). */
 START_TEST(test_line_too_long)
 {
@@ -529,10 +597,12 @@ int main(void)
 
     load_fixtures("cookies.tsv", fixtures, &nfixtures, 4);
     load_fixtures("two_factor.tsv", two_factor_fixtures, &ntwo_factor_fixtures, 2);
+    load_fixtures("admin.tsv", admin_fixtures, &nadmin_fixtures, 2);
     tcase_add_checked_fixture(rec, setup, teardown);
     LOOP(rec, test_recorded_decode, nfixtures);
     LOOP(rec, test_recorded_reencode, nfixtures);
     LOOP(rec, test_recorded_two_factor, ntwo_factor_fixtures);
+    LOOP(rec, test_recorded_admin, nadmin_fixtures);
     tcase_add_test(rec, test_recorded_lifetimes);
     tcase_add_test(rec, test_wrong_secret_or_token);
     LOOP(rec, test_tampered, nfixtures);
@@ -543,6 +613,7 @@ int main(void)
     tcase_add_test(own, test_too_long);
     tcase_add_test(own, test_line);
     tcase_add_test(own, test_line_two_factor);
+    tcase_add_test(own, test_line_admin);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
     tcase_add_test(own, test_read_remembered);

@@ -391,13 +391,24 @@ START_TEST(test_ban_expiry_out_of_range)
 }
 END_TEST
 
-/* A store failure in the ban check answers 503 and creates no session. */
+/* The ban check reads the ban with the sign-in's user (no second read); a store failure
+ * lifting an ended ban answers 503 and creates no session. */
 START_TEST(test_ban_check_store_failure)
 {
-    fake_store_fail(fs, FAKE_OP_ADMIN_USER_GET, DB_RETRY, 0);
-    struct response r = POST_JSON("/sign-in/email", .origin = FRONT, .body = BOB_SIGN_IN);
+    struct fake_user *bob = fake_store_user(fs, BOB_ID);
+    struct response r;
+
+    fake_store_reset_calls(fs);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = BOB_SIGN_IN);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ADMIN_USER_GET), 0);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_USER_BY_EMAIL), 1);
+    bob->banned = true;
+    bob->ban_expires_ms = fake_store_now_ms() - 1000;
+    fake_store_fail(fs, FAKE_OP_ADMIN_USER_CHANGE, DB_RETRY, 0);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = BOB_SIGN_IN);
     ck_assert_int_eq(r.status, 503);
-    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 1);
+    ck_assert_uint_eq(fake_store_session_count(fs, BOB_ID), 2);
 }
 END_TEST
 
@@ -405,10 +416,23 @@ END_TEST
 
 START_TEST(test_user_sessions)
 {
-    struct response r = admin_post("list-user-sessions", H_COOKIE, BOB_JSON(""));
-    struct json_object *o = body_json(&r);
+    struct fake_session *b = fake_store_session(fs, B_ID);
+    struct response r;
+    struct json_object *o;
 
+    fake_store_reset_calls(fs);
+    r = admin_post("list-user-sessions", H_COOKIE, BOB_JSON(""));
     ck_assert_int_eq(r.status, 200);
+    /* the caller's session (its role with it) and the list (impersonatedBy with each row) */
+    ck_assert_uint_eq(fake_store_total_calls(fs), 2);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LIST), 1);
+    b->impersonated_by = strdup(ALICE_ID);
+    r = admin_post("list-user-sessions", H_COOKIE, BOB_JSON(""));
+    ck_assert_str_eq(jstr(body_json(&r), "sessions.0.impersonatedBy"), ALICE_ID);
+    free(b->impersonated_by);
+    b->impersonated_by = NULL;
+    r = admin_post("list-user-sessions", H_COOKIE, BOB_JSON(""));
+    o = body_json(&r);
     ck_assert_str_eq(jstr(o, "sessions.0.token"), B_TOKEN);
     ck_assert_ptr_null(json_object_object_get(jget(o, "sessions.0"), "impersonatedBy"));
     ck_assert(json_object_object_get_ex(jget(o, "sessions.0"), "impersonatedBy", NULL));
@@ -429,10 +453,14 @@ END_TEST
 /* [get-session-admin] the plugin's fields, "id" last. */
 START_TEST(test_get_session_fields)
 {
-    struct response r = GET("/get-session", .cookie = H_COOKIE);
-    const char *body = r.body;
+    struct response r;
+    const char *body;
 
+    fake_store_reset_calls(fs);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    body = r.body;
     ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 1); /* the session lookup, as without it */
     ck_assert_ptr_nonnull(
         strstr(body, "\"userId\":\"" ALICE_ID "\",\"impersonatedBy\":null,\"id\""));
     ck_assert_ptr_nonnull(strstr(body, "\"role\":\"admin\",\"banned\":false,\"banReason\":null,"
@@ -482,14 +510,22 @@ START_TEST(test_impersonate_and_stop)
     const char *admin_cookie = handler_harness_header_nth(&r, "Set-Cookie", 3);
     cookie = arena_printf(arena, "%s; %.*s", session_cookie(token), (int)strcspn(admin_cookie, ";"),
                           admin_cookie);
+    fake_store_reset_calls(fs);
     r = GET("/get-session", .cookie = cookie);
     ck_assert_str_eq(jstr(body_json(&r), "session.impersonatedBy"), ALICE_ID);
+    ck_assert_str_eq(jstr(body_json(&r), "user.role"), "user");
+    /* the lookup, and the refresh a one-hour session gets: nothing read besides */
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LOOKUP), 1);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_REFRESH), 1);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 2);
 
     /* [list-sessions-impersonating] the impersonation session is not listed */
     r = GET("/list-sessions", .cookie = cookie);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_null(strstr(r.body, token));
+    fake_store_reset_calls(fs);
     r = GET("/list-sessions", .cookie = bob_cookie);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 2); /* lookup and list, no read per session */
     ck_assert_ptr_nonnull(strstr(r.body, "\"impersonatedBy\":null,\"id\":\"" B_ID "\""));
     ck_assert_ptr_null(strstr(r.body, token));
 

@@ -233,7 +233,6 @@ static const char *unknown_answer(enum fake_op op)
     case FAKE_OP_PASSWORD_KINDS:
     case FAKE_OP_ADMIN_USER_GET:
     case FAKE_OP_ADMIN_USER_LIST:
-    case FAKE_OP_ADMIN_SESSION_IMPERSONATOR:
     case FAKE_OP_TWO_FACTOR_GET:
     case FAKE_OP__MAX:
         return NULL;

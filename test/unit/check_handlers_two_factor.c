@@ -315,6 +315,28 @@ START_TEST(test_banned_at_second_step)
 }
 END_TEST
 
+/* The second step's answer shows the admin plugin's fields, read with the two-factor state
+ * (the ban check reads nothing more). */
+START_TEST(test_second_step_admin_fields)
+{
+    const char *cookie;
+    struct response r;
+
+    settings.admin = true;
+    enrolled(true);
+    fake_store_user(fs, ALICE_ID)->role = strdup("user,ops");
+    cookie = challenge();
+    fake_store_reset_calls(fs);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(jstr(body_json(&r), "user.role"), "user,ops");
+    ck_assert(!json_object_get_boolean(jget(body_json(&r), "user.banned")));
+    ck_assert(json_object_get_boolean(jget(body_json(&r), "user.twoFactorEnabled")));
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ADMIN_USER_GET), 0);
+}
+END_TEST
+
 /* With AUTHFCGI_COOKIE_CACHE on, the session the second step creates carries the cookie cache
  * line, as a plain sign-in's does. */
 START_TEST(test_cookie_cache_after_second_step)
@@ -363,9 +385,9 @@ static void assert_user(const struct response *r, const char *want, bool on, int
 }
 
 /* user_objects - sign-up, sign-in and get-session with the twoFactor plugin (plugin) and the
- * admin plugin (admin) on or off: twoFactorEnabled, where Better Auth has it, only with the
- * plugin, read from the statement that reads the user (no two-factor lookup). Sign-up's user
- * has no admin fields (README "Admin plugin"). */
+ * admin plugin (admin) on or off: twoFactorEnabled and the admin fields, where Better Auth has
+ * them, only with their plugin, read by the statement that reads the user (no two-factor or
+ * admin lookup): get-session is one store call whatever the plugins. */
 static void user_objects(bool plugin, bool admin)
 {
     const char *tf = plugin ? ",twoFactorEnabled" : "";
@@ -376,10 +398,14 @@ static void user_objects(bool plugin, bool admin)
     settings.admin = admin;
     harness_app_rebuild(&settings);
     seed_alice();
+    fake_store_reset_calls(fs);
     r = POST_JSON("/sign-up/email", .origin = FRONT,
                   .body = "{\"email\":\"carol@example.com\",\"password\":\"" PASSWORD
                           "\",\"name\":\"Carol\"}");
-    assert_user(&r, arena_printf(arena, CORE_KEYS "%s,id", tf), false, __LINE__);
+    assert_user(&r, want, false, __LINE__);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_ADMIN_USER_CHANGE), 0); /* no second write */
+    if (admin) /* the default role, written with the row */
+        ck_assert_str_eq(jstr(body_json(&r), "user.role"), "user");
     r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
     assert_user(&r, want, false, __LINE__);
     /* The column set (by Better Auth, say): get-session shows it. */
@@ -389,8 +415,7 @@ static void user_objects(bool plugin, bool admin)
     r = GET("/get-session", .cookie = K_COOKIE);
     assert_user(&r, want, true, __LINE__);
     ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_TWO_FACTOR_GET), 0);
-    if (!admin)
-        ck_assert_uint_eq(fake_store_total_calls(fs), 1); /* the session lookup, nothing else */
+    ck_assert_uint_eq(fake_store_total_calls(fs), 1); /* the session lookup, nothing else */
 }
 
 START_TEST(test_user_objects_plugin_on)
@@ -536,6 +561,7 @@ int main(void)
     tcase_add_test(tc, test_lockout);
     tcase_add_test(tc, test_banned_before_challenge);
     tcase_add_test(tc, test_banned_at_second_step);
+    tcase_add_test(tc, test_second_step_admin_fields);
     tcase_add_test(tc, test_cookie_cache_after_second_step);
     tcase_add_test(tc, test_user_objects_plugin_on);
     tcase_add_test(tc, test_user_objects_plugin_off);

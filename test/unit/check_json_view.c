@@ -13,9 +13,11 @@
 /* JSON.stringify's text, as http.c serialises responses. */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* Better Auth's core user, and with the twoFactor plugin on. */
-static const struct user_view core = {.two_factor = false};
+/* Better Auth's core objects, and with the twoFactor plugin, the admin plugin, or both on. */
+static const struct user_view core = {.admin = false, .two_factor = false};
 static const struct user_view with_two_factor = {.two_factor = true};
+static const struct user_view with_admin = {.admin = true};
+static const struct user_view with_both = {.admin = true, .two_factor = true};
 
 #define T1 "2026-11-25T18:43:11.675Z"
 #define T2 "2026-11-26T09:00:00.001Z"
@@ -87,28 +89,68 @@ START_TEST(test_user_two_factor)
 END_TEST
 
 /* The admin plugin's fields come before the twoFactor plugin's (the recorded server lists its
- * plugins in that order), "id" after both. */
+ * plugins in that order), "id" after both; banned false for a NULL column; with the plugin off
+ * the core user, whatever the columns hold. */
 START_TEST(test_admin_user)
 {
-    struct admin_user a = {.user = {.id = "u4",
-                                    .name = "D",
-                                    .email = "d@example.com",
-                                    .created_at = T1,
-                                    .updated_at = T1,
-                                    .two_factor_enabled = true},
-                           .role = "user",
-                           .ban_expires = NULL};
+    struct user_record u = {.id = "u4",
+                            .name = "D",
+                            .email = "d@example.com",
+                            .created_at = T1,
+                            .updated_at = T1,
+                            .two_factor_enabled = true,
+                            .role = "user",
+                            .ban_expires = NULL};
 
-    assert_text(json_view_admin_user(&core, &a),
+    assert_text(json_view_user(&with_admin, &u),
                 "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
                 "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1
                 "\",\"role\":\"user\",\"banned\":false,\"banReason\":null,"
                 "\"banExpires\":null,\"id\":\"u4\"}");
-    assert_text(json_view_admin_user(&with_two_factor, &a),
+    assert_text(json_view_user(&with_both, &u),
                 "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
                 "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1
                 "\",\"role\":\"user\",\"banned\":false,\"banReason\":null,"
                 "\"banExpires\":null,\"twoFactorEnabled\":true,\"id\":\"u4\"}");
+    u.role = NULL;
+    u.banned = true;
+    u.ban_reason = "spam";
+    u.ban_expires = T2;
+    assert_text(json_view_user(&with_admin, &u),
+                "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1
+                "\",\"role\":null,\"banned\":true,\"banReason\":\"spam\","
+                "\"banExpires\":\"" T2 "\",\"id\":\"u4\"}");
+    assert_text(json_view_user(&core, &u),
+                "{\"name\":\"D\",\"email\":\"d@example.com\",\"emailVerified\":false,"
+                "\"image\":null,\"createdAt\":\"" T1 "\",\"updatedAt\":\"" T1 "\",\"id\":\"u4\"}");
+}
+END_TEST
+
+/* With the admin plugin on a session shows impersonatedBy (null when not impersonated) before
+ * "id"; with it off the core session, whatever the column holds. */
+START_TEST(test_admin_session)
+{
+    struct session_record s = {.id = "s3",
+                               .token = "t",
+                               .user_id = "u",
+                               .expires_at = T2,
+                               .created_at = T1,
+                               .updated_at = T1};
+
+    assert_text(json_view_session(&with_admin, &s),
+                "{\"expiresAt\":\"" T2 "\",\"token\":\"t\",\"createdAt\":\"" T1
+                "\",\"updatedAt\":\"" T1 "\",\"ipAddress\":null,\"userAgent\":null,"
+                "\"userId\":\"u\",\"impersonatedBy\":null,\"id\":\"s3\"}");
+    s.impersonated_by = "admin1";
+    assert_text(json_view_session(&with_both, &s),
+                "{\"expiresAt\":\"" T2 "\",\"token\":\"t\",\"createdAt\":\"" T1
+                "\",\"updatedAt\":\"" T1 "\",\"ipAddress\":null,\"userAgent\":null,"
+                "\"userId\":\"u\",\"impersonatedBy\":\"admin1\",\"id\":\"s3\"}");
+    assert_text(json_view_session(&with_two_factor, &s),
+                "{\"expiresAt\":\"" T2 "\",\"token\":\"t\",\"createdAt\":\"" T1
+                "\",\"updatedAt\":\"" T1 "\",\"ipAddress\":null,\"userAgent\":null,"
+                "\"userId\":\"u\",\"id\":\"s3\"}");
 }
 END_TEST
 
@@ -127,7 +169,7 @@ START_TEST(test_session)
                                .expires_at_ms = 42,
                                .created_at_ms = 7};
 
-    assert_text(json_view_session(&s),
+    assert_text(json_view_session(&core, &s),
                 "{\"expiresAt\":\"" T2 "\",\"token\":\"tok\",\"createdAt\":\"" T1
                 "\",\"updatedAt\":\"" T1 "\",\"ipAddress\":\"192.0.2.10\","
                 "\"userAgent\":\"Mozilla/5.0\",\"userId\":\"u1\",\"id\":\"s1\"}");
@@ -145,7 +187,7 @@ START_TEST(test_session_empty_strings)
                                .created_at = T1,
                                .updated_at = T2};
 
-    assert_text(json_view_session(&s),
+    assert_text(json_view_session(&core, &s),
                 "{\"expiresAt\":\"" T2 "\",\"token\":\"t\",\"createdAt\":\"" T1
                 "\",\"updatedAt\":\"" T2 "\",\"ipAddress\":\"\",\"userAgent\":\"\","
                 "\"userId\":\"u\",\"id\":\"s2\"}");
@@ -194,6 +236,7 @@ int main(void)
     tcase_add_test(tc, test_user_null_image);
     tcase_add_test(tc, test_user_two_factor);
     tcase_add_test(tc, test_admin_user);
+    tcase_add_test(tc, test_admin_session);
     tcase_add_test(tc, test_session);
     tcase_add_test(tc, test_session_empty_strings);
     tcase_add_test(tc, test_account);

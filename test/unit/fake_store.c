@@ -82,7 +82,6 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_ADMIN_PASSWORD_SET] = "admin_password_set",
     [FAKE_OP_ADMIN_USER_LIST] = "admin_user_list",
     [FAKE_OP_ADMIN_SESSION_IMPERSONATE] = "admin_session_impersonate",
-    [FAKE_OP_ADMIN_SESSION_IMPERSONATOR] = "admin_session_impersonator",
     [FAKE_OP_TWO_FACTOR_GET] = "two_factor_get",
     [FAKE_OP_TWO_FACTOR_SAVE] = "two_factor_save",
     [FAKE_OP_TWO_FACTOR_SET] = "two_factor_set",
@@ -210,6 +209,11 @@ static void user_out(struct arena *a, const struct fake_user *u, struct user_rec
         .created_at = iso_in(a, u->created_ms),
         .updated_at = iso_in(a, u->updated_ms),
         .two_factor_enabled = u->two_factor_enabled,
+        .role = arena_strdup(a, u->role),
+        .banned = u->banned,
+        .ban_reason = arena_strdup(a, u->ban_reason),
+        .ban_expires = u->ban_expires_ms != 0 ? iso_in(a, u->ban_expires_ms) : NULL,
+        .ban_expires_ms = u->ban_expires_ms,
     };
 }
 
@@ -226,6 +230,7 @@ static void session_out(struct arena *a, const struct fake_session *s, struct se
         .updated_at = iso_in(a, s->updated_ms),
         .expires_at_ms = s->expires_ms,
         .created_at_ms = s->created_ms,
+        .impersonated_by = arena_strdup(a, s->impersonated_by),
     };
 }
 
@@ -527,6 +532,8 @@ static enum db_status op_sign_up(void *impl, struct arena *a, const struct new_u
         (ns != NULL && session_taken(fs, ns, NULL)))
         return DB_CONFLICT;
     u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
+    if (nu->role != NULL)
+        u->role = xstrdup(nu->role);
     user_out(a, u, user_rec);
     insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
     if (nu->mail != NULL)
@@ -1106,18 +1113,8 @@ static enum db_status op_account_guard_success(void *impl, const char *key)
 
 /* ---- the admin plugin -------------------------------------------------------------------- */
 
-static void admin_out(struct arena *a, const struct fake_user *u, struct admin_user *out)
-{
-    user_out(a, u, &out->user);
-    out->role = arena_strdup(a, u->role);
-    out->banned = u->banned;
-    out->ban_reason = arena_strdup(a, u->ban_reason);
-    out->ban_expires_ms = u->ban_expires_ms;
-    out->ban_expires = u->ban_expires_ms != 0 ? iso_in(a, u->ban_expires_ms) : NULL;
-}
-
 static enum db_status op_admin_user_get(void *impl, struct arena *a, const char *user_id,
-                                        struct admin_user *out)
+                                        struct user_record *out)
 {
     struct fake_store *fs = impl;
     struct fake_user *u;
@@ -1125,7 +1122,7 @@ static enum db_status op_admin_user_get(void *impl, struct arena *a, const char 
     FAKE_ENTER(fs, FAKE_OP_ADMIN_USER_GET);
     if ((u = find_user(fs, user_id)) == NULL)
         return DB_NOTFOUND;
-    admin_out(a, u, out);
+    user_out(a, u, out);
     return DB_OK;
 }
 
@@ -1159,7 +1156,7 @@ static void admin_apply(struct fake_user *u, const struct admin_change *ch, int6
 }
 
 static enum db_status op_admin_user_change(void *impl, struct arena *a, const char *user_id,
-                                           const struct admin_change *ch, struct admin_user *out)
+                                           const struct admin_change *ch, struct user_record *out)
 {
     struct fake_store *fs = impl;
     struct fake_user *u;
@@ -1173,14 +1170,14 @@ static enum db_status op_admin_user_change(void *impl, struct arena *a, const ch
             return DB_CONFLICT;
     }
     admin_apply(u, ch, fake_store_now_ms());
-    admin_out(a, u, out);
+    user_out(a, u, out);
     if (ch->ban == ADMIN_BAN_SET)
         remove_sessions_where(fs, user_id, NULL);
     return leave(fs, FAKE_OP_ADMIN_USER_CHANGE, DB_OK);
 }
 
 static enum db_status op_admin_user_create(void *impl, struct arena *a, const struct new_user *nu,
-                                           const struct admin_change *ch, struct admin_user *out)
+                                           const struct admin_change *ch, struct user_record *out)
 {
     struct fake_store *fs = impl;
     int64_t now = fake_store_now_ms();
@@ -1192,7 +1189,7 @@ static enum db_status op_admin_user_create(void *impl, struct arena *a, const st
         return DB_CONFLICT;
     u = insert_user(fs, nu->id, nu->name, nu->email, nu->image, now);
     admin_apply(u, ch, now);
-    admin_out(a, u, out);
+    user_out(a, u, out);
     if (nu->password_hash != NULL)
         insert_account(fs, nu->account_id, nu->id, nu->password_hash, now);
     return leave(fs, FAKE_OP_ADMIN_USER_CREATE, DB_OK);
@@ -1267,7 +1264,7 @@ static int list_order(const void *x, const void *y)
 }
 
 static enum db_status op_admin_user_list(void *impl, struct arena *a,
-                                         const struct admin_user_query *q, struct admin_user **out,
+                                         const struct admin_user_query *q, struct user_record **out,
                                          size_t *count, int64_t *total)
 {
     struct fake_store *fs = impl;
@@ -1288,7 +1285,7 @@ static enum db_status op_admin_user_list(void *impl, struct arena *a,
     upto = q->limit > 0 && from + (size_t)q->limit < n ? from + (size_t)q->limit : n;
     *out = arena_alloc(a, (upto - from + 1) * sizeof **out);
     for (size_t i = from; i < upto; i++)
-        admin_out(a, picked[i], &(*out)[i - from]);
+        user_out(a, picked[i], &(*out)[i - from]);
     *count = upto - from;
     *total = (int64_t)n;
     return DB_OK;
@@ -1310,20 +1307,6 @@ static enum db_status op_admin_session_impersonate(void *impl, struct arena *a,
     s->impersonated_by = xstrdup(admin_id);
     session_out(a, s, out);
     return leave(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATE, DB_OK);
-}
-
-static enum db_status op_admin_session_impersonator(void *impl, struct arena *a, const char *token,
-                                                    const char **admin_id)
-{
-    struct fake_store *fs = impl;
-    struct fake_session *s;
-
-    FAKE_ENTER(fs, FAKE_OP_ADMIN_SESSION_IMPERSONATOR);
-    *admin_id = NULL;
-    if ((s = find_session_token(fs, token)) == NULL)
-        return DB_NOTFOUND;
-    *admin_id = arena_strdup(a, s->impersonated_by);
-    return DB_OK;
 }
 
 /* ---- the two-factor plugin --------------------------------------------------------------- */
@@ -1526,7 +1509,6 @@ static const struct store_ops fake_ops = {
     .admin_password_set = op_admin_password_set,
     .admin_user_list = op_admin_user_list,
     .admin_session_impersonate = op_admin_session_impersonate,
-    .admin_session_impersonator = op_admin_session_impersonator,
     .two_factor_get = op_two_factor_get,
     .two_factor_save = op_two_factor_save,
     .two_factor_set = op_two_factor_set,

@@ -1039,11 +1039,11 @@ END_TEST
 /* ---- the admin plugin ---- */
 
 /* admin_create - a user made by admin_user_create with role (password_hash NULL: none). */
-static struct admin_user admin_create(struct fx *f, const char *role, const char *password_hash)
+static struct user_record admin_create(struct fx *f, const char *role, const char *password_hash)
 {
     struct new_user nu = a_new_user(f);
     const struct admin_change ch = {.role = role, .ban_expires_in_s = -1};
-    struct admin_user u;
+    struct user_record u;
 
     nu.password_hash = password_hash;
     ck_assert_int_eq(OPS(f)->admin_user_create(IMPL(f), f->a, &nu, &ch, &u), DB_OK);
@@ -1053,22 +1053,22 @@ static struct admin_user admin_create(struct fx *f, const char *role, const char
 START_TEST(test_admin_user_create_get)
 {
     struct fx f = fx_open();
-    struct admin_user u = admin_create(&f, "admin,user", HASH_A), got;
+    struct user_record u = admin_create(&f, "admin,user", HASH_A), got;
     struct new_user again = a_new_user(&f);
 
     ck_assert_str_eq(u.role, "admin,user");
     ck_assert(!u.banned);
     ck_assert_ptr_null(u.ban_reason);
     ck_assert_ptr_null(u.ban_expires);
-    ck_assert_str_eq(credential(&f, u.user.id), HASH_A);
-    ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, u.user.id, &got), DB_OK);
-    ck_assert_str_eq(got.user.email, u.user.email);
+    ck_assert_str_eq(credential(&f, u.id), HASH_A);
+    ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, u.id, &got), DB_OK);
+    ck_assert_str_eq(got.email, u.email);
     ck_assert_str_eq(got.role, "admin,user");
     ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, fresh(&f), &got), DB_NOTFOUND);
     /* no credential without a password; a taken address is a conflict, nothing made */
     u = admin_create(&f, "user", NULL);
-    ck_assert_ptr_null(credential(&f, u.user.id));
-    again.email = u.user.email;
+    ck_assert_ptr_null(credential(&f, u.id));
+    again.email = u.email;
     const struct admin_change verified = {
         .role = "user", .email_verified = "t", .ban_expires_in_s = -1};
     ck_assert_int_eq(OPS(&f)->admin_user_create(IMPL(&f), f.a, &again, &verified, &got),
@@ -1076,7 +1076,7 @@ START_TEST(test_admin_user_create_get)
     ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, again.id, &got), DB_NOTFOUND);
     again = a_new_user(&f);
     ck_assert_int_eq(OPS(&f)->admin_user_create(IMPL(&f), f.a, &again, &verified, &got), DB_OK);
-    ck_assert(got.user.email_verified);
+    ck_assert(got.email_verified);
     /* a user made by sign-up has no role and banned reads false */
     struct user_record plain = a_user(&f);
     ck_assert_int_eq(OPS(&f)->admin_user_get(IMPL(&f), f.a, plain.id, &got), DB_OK);
@@ -1089,8 +1089,8 @@ END_TEST
 START_TEST(test_admin_user_change)
 {
     struct fx f = fx_open();
-    struct admin_user u = admin_create(&f, "user", HASH_A), out;
-    struct session_record s = a_session(&f, u.user.id, DAY_S);
+    struct user_record u = admin_create(&f, "user", HASH_A), out;
+    struct session_record s = a_session(&f, u.id, DAY_S);
     const struct admin_change ban = {
         .ban = ADMIN_BAN_SET, .ban_reason = "spam", .ban_expires_in_s = 3600};
     const struct admin_change lift = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
@@ -1101,7 +1101,7 @@ START_TEST(test_admin_user_change)
                                       .ban_expires_in_s = -1};
     int64_t before = wall_ms();
 
-    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &ban, &out), DB_OK);
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &ban, &out), DB_OK);
     ck_assert(out.banned);
     ck_assert_str_eq(out.ban_reason, "spam");
     ck_assert_ptr_nonnull(out.ban_expires);
@@ -1109,29 +1109,28 @@ START_TEST(test_admin_user_change)
     ck_assert_int_le(out.ban_expires_ms, wall_ms() + 3610 * 1000);
     same_time(out.ban_expires, out.ban_expires_ms);
     ck_assert(!session_exists(&f, s.token)); /* a ban ends the sessions */
-    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &lift, &out), DB_OK);
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &lift, &out), DB_OK);
     ck_assert(!out.banned);
     ck_assert_ptr_null(out.ban_reason);
     ck_assert_ptr_null(out.ban_expires);
-    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &role, &out), DB_OK);
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &role, &out), DB_OK);
     ck_assert_str_eq(out.role, "admin");
-    ck_assert_str_eq(out.user.name, "New Name");
-    ck_assert_str_eq(out.user.image, "https://img.example/x.png");
+    ck_assert_str_eq(out.name, "New Name");
+    ck_assert_str_eq(out.image, "https://img.example/x.png");
     ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, fresh(&f), &lift, &out),
                      DB_NOTFOUND);
     /* an address another user has is a conflict; a free one is taken, verified or not */
-    struct admin_user other = admin_create(&f, "user", HASH_A);
-    struct admin_change email = {.email = other.user.email, .ban_expires_in_s = -1};
-    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &email, &out),
-                     DB_CONFLICT);
+    struct user_record other = admin_create(&f, "user", HASH_A);
+    struct admin_change email = {.email = other.email, .ban_expires_in_s = -1};
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &email, &out), DB_CONFLICT);
     email.email = arena_printf(f.a, "%s@example.net", fresh(&f));
     for (char *p = (char *)email.email; *p != '\0'; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     email.email_verified = "t";
-    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.user.id, &email, &out), DB_OK);
-    ck_assert_str_eq(out.user.email, email.email);
-    ck_assert(out.user.email_verified);
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &email, &out), DB_OK);
+    ck_assert_str_eq(out.email, email.email);
+    ck_assert(out.email_verified);
     fx_close(&f);
 }
 END_TEST
@@ -1139,20 +1138,19 @@ END_TEST
 START_TEST(test_admin_user_list)
 {
     struct fx f = fx_open();
-    struct admin_user a = admin_create(&f, "user", HASH_A), b = admin_create(&f, "admin", HASH_A);
-    struct admin_user *list;
+    struct user_record a = admin_create(&f, "user", HASH_A), b = admin_create(&f, "admin", HASH_A);
+    struct user_record *list;
     size_t count;
     int64_t total;
     /* both addresses end in "@example.com", and other rows may exist: search by their ids */
-    struct admin_user_query q = {
-        .filter_field = "id", .filter_op = "eq", .filter_value = a.user.id};
+    struct admin_user_query q = {.filter_field = "id", .filter_op = "eq", .filter_value = a.id};
 
     ck_assert_int_eq(OPS(&f)->admin_user_list(IMPL(&f), f.a, &q, &list, &count, &total), DB_OK);
     ck_assert_uint_eq(count, 1);
     ck_assert_int_eq(total, 1);
-    ck_assert_str_eq(list[0].user.id, a.user.id);
+    ck_assert_str_eq(list[0].id, a.id);
     q = (struct admin_user_query){
-        .search_field = "email", .search_op = "starts_with", .search_value = b.user.email};
+        .search_field = "email", .search_op = "starts_with", .search_value = b.email};
     ck_assert_int_eq(OPS(&f)->admin_user_list(IMPL(&f), f.a, &q, &list, &count, &total), DB_OK);
     ck_assert_uint_eq(count, 1);
     ck_assert_str_eq(list[0].role, "admin");
@@ -1172,13 +1170,13 @@ END_TEST
 START_TEST(test_admin_password_set)
 {
     struct fx f = fx_open();
-    struct admin_user none = admin_create(&f, "user", NULL),
-                      some = admin_create(&f, "user", HASH_A);
+    struct user_record none = admin_create(&f, "user", NULL),
+                       some = admin_create(&f, "user", HASH_A);
 
-    ck_assert_int_eq(OPS(&f)->admin_password_set(IMPL(&f), none.user.id, fresh(&f), HASH_B), DB_OK);
-    ck_assert_str_eq(credential(&f, none.user.id), HASH_B);
-    ck_assert_int_eq(OPS(&f)->admin_password_set(IMPL(&f), some.user.id, fresh(&f), HASH_B), DB_OK);
-    ck_assert_str_eq(credential(&f, some.user.id), HASH_B);
+    ck_assert_int_eq(OPS(&f)->admin_password_set(IMPL(&f), none.id, fresh(&f), HASH_B), DB_OK);
+    ck_assert_str_eq(credential(&f, none.id), HASH_B);
+    ck_assert_int_eq(OPS(&f)->admin_password_set(IMPL(&f), some.id, fresh(&f), HASH_B), DB_OK);
+    ck_assert_str_eq(credential(&f, some.id), HASH_B);
     ck_assert_int_eq(OPS(&f)->admin_password_set(IMPL(&f), fresh(&f), fresh(&f), HASH_B),
                      DB_NOTFOUND);
     fx_close(&f);
@@ -1188,21 +1186,30 @@ END_TEST
 START_TEST(test_admin_impersonation)
 {
     struct fx f = fx_open();
-    struct admin_user admin = admin_create(&f, "admin", HASH_A),
-                      target = admin_create(&f, "user", HASH_A);
-    struct new_session ns = a_new_session(&f, target.user.id, 3600);
-    struct session_record s, plain = a_session(&f, target.user.id, DAY_S);
-    const char *by = "unset";
+    struct user_record admin = admin_create(&f, "admin", HASH_A),
+                       target = admin_create(&f, "user", HASH_A);
+    struct new_session ns = a_new_session(&f, target.id, 3600);
+    struct session_record s, plain = a_session(&f, target.id, DAY_S), looked, *list;
+    struct user_record owner;
+    size_t n = 0;
 
-    ck_assert_int_eq(OPS(&f)->admin_session_impersonate(IMPL(&f), f.a, &ns, admin.user.id, &s),
-                     DB_OK);
-    ck_assert_str_eq(s.user_id, target.user.id);
-    ck_assert_int_eq(OPS(&f)->admin_session_impersonator(IMPL(&f), f.a, ns.token, &by), DB_OK);
-    ck_assert_str_eq(by, admin.user.id);
-    ck_assert_int_eq(OPS(&f)->admin_session_impersonator(IMPL(&f), f.a, plain.token, &by), DB_OK);
-    ck_assert_ptr_null(by);
-    ck_assert_int_eq(OPS(&f)->admin_session_impersonator(IMPL(&f), f.a, fresh(&f), &by),
-                     DB_NOTFOUND);
+    ck_assert_int_eq(OPS(&f)->admin_session_impersonate(IMPL(&f), f.a, &ns, admin.id, &s), DB_OK);
+    ck_assert_str_eq(s.user_id, target.id);
+    ck_assert_str_eq(s.impersonated_by, admin.id);
+    /* impersonatedBy comes with every statement that reads a session */
+    ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &owner), DB_OK);
+    ck_assert_str_eq(looked.impersonated_by, admin.id);
+    ck_assert_str_eq(owner.role, "user");
+    ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, plain.token, &looked, &owner), DB_OK);
+    ck_assert_ptr_null(looked.impersonated_by);
+    ck_assert_ptr_null(plain.impersonated_by);
+    ck_assert_int_eq(OPS(&f)->session_list(IMPL(&f), f.a, target.id, &list, &n), DB_OK);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].id, s.id) == 0)
+            ck_assert_str_eq(list[i].impersonated_by, admin.id);
+        else
+            ck_assert_ptr_null(list[i].impersonated_by);
     fx_close(&f);
 }
 END_TEST
