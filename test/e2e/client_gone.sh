@@ -27,13 +27,14 @@ EMAIL=gone@example.com
 PASSWORD=password-of-gone
 
 # A FastCGI client straight on the pool's socket that holds the one worker: it sends a request
-# and half of its body, then the rest once the file $2 exists (a hang guard ends it after 60 s).
+# and half of its body, creates the file $3, then sends the rest once the file $2 exists (a hang
+# guard ends it after 60 s).
 cat >"$TEST_TMP/hold_fcgi.pl" <<'PERL'
 use strict;
 use warnings;
 use IO::Socket::UNIX;
 
-my ($path, $go_file) = @ARGV;
+my ($path, $go_file, $sent_file) = @ARGV;
 sub record { my ($type, $c) = @_; $c //= ''; return pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c; }
 sub pair { my ($n, $v) = @_; return pack('CC', length $n, length $v) . $n . $v; }
 my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
@@ -41,6 +42,8 @@ my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
 	['CONTENT_LENGTH', '10']);
 my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
 syswrite($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
+open(my $f, '>', $sent_file) or die "$sent_file: $!\n";
+close $f;
 my $guard = time + 60;
 select(undef, undef, undef, 0.02) until -e $go_file || time > $guard;
 syswrite($s, record(5, '56789') . record(5));
@@ -81,11 +84,16 @@ for kind in nginx; do
 	fi
 
 	before=$(grep -c 'event=client_gone' "$POOL_LOG" || true)
-	# The worker is held (it accepted the holder: nothing queued) while the burst queues up.
-	rm -f "$TEST_TMP/hold.go"
-	perl "$TEST_TMP/hold_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/hold.go" >"$TEST_TMP/hold.out" 2>&1 &
+	# The worker is held (the holder has sent its request and the worker has accepted it:
+	# nothing queued) while the burst queues up. Waiting only for an empty queue would race the
+	# holder's start: a slow start let a sign-in of the burst take the worker first.
+	rm -f "$TEST_TMP/hold.go" "$TEST_TMP/hold.sent"
+	perl "$TEST_TMP/hold_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/hold.go" "$TEST_TMP/hold.sent" \
+		>"$TEST_TMP/hold.out" 2>&1 &
 	hold_pid=$!
-	wait_queued 0 || true
+	rc=0
+	wait_file "$TEST_TMP/hold.sent" 20 && wait_queued 0 || rc=1
+	check "$rc" "$kind: the holder's request is sent and the worker has taken it"
 	idle=$(nginx_sockets)
 	pids=()
 	for ((i = 0; i < BURST; i++)); do

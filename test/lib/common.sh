@@ -84,6 +84,19 @@ wait_http() {
 	return 1
 }
 
+# wait_file PATH [SECS] - wait (default 20 s) until PATH exists: the mark a helper process
+# leaves once it has done what the test waits for. Returns 1 on timeout.
+wait_file() {
+	local path=$1 deadline=$((SECONDS + ${2:-20}))
+	until [[ -e $path ]]; do
+		if ((SECONDS >= deadline)); then
+			echo "wait_file: $path did not appear" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
 # as_unpriv CMD... - run CMD as the unprivileged user postgres when we are root (PostgreSQL
 # refuses to run as root), as ourselves otherwise.
 as_unpriv() {
