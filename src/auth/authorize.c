@@ -80,23 +80,43 @@ static const char *read_target(struct request *req, struct target *t)
     return t->path == NULL ? "path" : NULL;
 }
 
-/* media_q - the q of one Accept entry (1 when none is given). */
-static double media_q(const char *params, size_t len)
+/* qvalue - RFC 9110's weight: "0" or "1", then optionally "." and up to three digits, in
+ * thousandths; -1 for anything else (strtod would take "inf", "nan", hex and exponents, so a
+ * client's "text/html;q=inf" outweighed every honest entry). */
+static int qvalue(const char *p, size_t len)
+{
+    if (len == 0 || (p[0] != '0' && p[0] != '1') || (len > 1 && p[1] != '.') || len > 5)
+        return -1;
+    int q = (p[0] - '0') * 1000, scale = 100;
+    for (size_t i = 2; i < len; i++, scale /= 10) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        q += (p[i] - '0') * scale;
+    }
+    return q <= 1000 ? q : -1;
+}
+
+/* media_q - the q of one Accept entry in thousandths (1000 when none is given, 0 for a
+ * malformed one: an entry nobody can weigh counts for nothing). */
+static int media_q(const char *params, size_t len)
 {
     for (const char *p = params; p < params + len; p++) {
         p += strspn(p, " \t;");
-        if (strncasecmp(p, "q=", 2) == 0)
-            return strtod(p + 2, NULL);
+        if (strncasecmp(p, "q=", 2) == 0) {
+            size_t n = strcspn(p + 2, " \t;,");
+            int q = qvalue(p + 2, n);
+            return q < 0 ? 0 : q;
+        }
         p += strcspn(p, ";,");
     }
-    return 1.0;
+    return 1000;
 }
 
 /* wants_html - a page load: text/html (or XHTML) is wanted at least as much as every other
  * type the Accept header names, and it is no XMLHttpRequest. */
 static bool wants_html(const struct request *req)
 {
-    double html = 0, other = 0;
+    int html = 0, other = 0;
 
     if (req->accept == NULL ||
         (req->x_requested_with != NULL && strcasecmp(req->x_requested_with, "XMLHttpRequest") == 0))
@@ -106,7 +126,7 @@ static bool wants_html(const struct request *req)
         size_t len = strcspn(p, ","), type = strcspn(p, ";,");
         while (type > 0 && (p[type - 1] == ' ' || p[type - 1] == '\t'))
             type--;
-        double q = media_q(p + type, len - type);
+        int q = media_q(p + type, len - type);
         if ((type == 9 && strncasecmp(p, "text/html", 9) == 0) ||
             (type == 21 && strncasecmp(p, "application/xhtml+xml", 21) == 0))
             html = q > html ? q : html;

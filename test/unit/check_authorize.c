@@ -112,12 +112,13 @@ static void assert_headers(const struct response *r, const char *const *want, si
 
 START_TEST(test_no_cookie_api_client)
 {
-    static const char *const accepts[] = {NULL,
-                                          JSON_ACCEPT,
-                                          "*/*",
-                                          "application/json, text/html;q=0.5",
-                                          "image/avif,image/webp,*/*;q=0.8",
-                                          "text/html;q=0"};
+    static const char *const accepts[] = {
+        NULL, JSON_ACCEPT, "*/*", "application/json, text/html;q=0.5",
+        "image/avif,image/webp,*/*;q=0.8", "text/html;q=0",
+        /* weights RFC 9110 does not allow count for nothing */
+        "application/json;q=0.5, text/html;q=inf", "application/json;q=0.5, text/html;q=1e3",
+        "application/json;q=0.5, text/html;q=0x1p0", "application/json;q=0.5, text/html;q=1.5",
+        "application/json;q=0.5, text/html;q=0.6789", "application/json;q=0.001, text/html;q=nan"};
 
     for (size_t i = 0; i < sizeof accepts / sizeof accepts[0]; i++) {
         struct response r = authz("GET", "/private/a", NULL, accepts[i]);
@@ -138,9 +139,14 @@ START_TEST(test_no_cookie_browser_signs_in)
                      "/auth/sign-in?callbackURL=%2Fprivate%2Fa%3Fb%3D1%26c%3D%2520d");
     assert_no_identity(&r);
     assert_no_cookies(r);
-    static const char *const browsers[] = {
-        "text/html", "TEXT/HTML ; charset=utf-8", "application/xhtml+xml",
-        "text/html;q=0.9, , application/json;q=0.8, ", "image/png;q=0.5,text/html;q=0.6"};
+    static const char *const browsers[] = {"text/html",
+                                           "TEXT/HTML ; charset=utf-8",
+                                           "application/xhtml+xml",
+                                           "text/html;q=0.9, , application/json;q=0.8, ",
+                                           "image/png;q=0.5,text/html;q=0.6",
+                                           "application/json;q=0.499, text/html;q=0.5",
+                                           "application/json;q=1.000, text/html;q=1.",
+                                           "application/json;q=x, text/html;q=0.1"};
     for (size_t i = 0; i < sizeof browsers / sizeof browsers[0]; i++) {
         r = authz("GET", "/private/a", NULL, browsers[i]);
         ck_assert_msg(r.status == 302, "%s: %d", browsers[i], r.status);
