@@ -457,7 +457,8 @@ void two_factor_verify_totp(struct call *c)
     /* Completing enrolment, Better Auth caches the updated user but answers the one it read
      * (twoFactorEnabled still false). */
     if (!s.tf.verified || !s.user.two_factor_enabled) {
-        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false) ||
+        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, TWO_FACTOR_CONFIRM_TOTP),
+                    false) ||
             (!s.sign_in && !s.user.two_factor_enabled && !recache(c, &s.user, true)))
             return;
     }
@@ -572,7 +573,7 @@ static bool other_method(struct call *c, const struct step *s)
     else if (c->app->mail == NULL)
         response_http_error_text(c->resp, HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED,
                                  "OTP is not available");
-    else if (stored(c, OPS(c)->two_factor_set(IMPL(c), s->user.id, true), false) &&
+    else if (stored(c, OPS(c)->two_factor_set(IMPL(c), s->user.id, TWO_FACTOR_ENABLE), false) &&
              recache(c, &s->user, true)) {
         obj = json_object_new_object();
         json_object_object_add(obj, "method", json_object_new_string("otp"));
@@ -655,7 +656,7 @@ void two_factor_disable(struct call *c)
     enum trust t;
 
     if (!session_step(c, &s) ||
-        !stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, false), false) ||
+        !stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, TWO_FACTOR_DISABLE), false) ||
         !recache(c, &s.user, false))
         return;
     t = trusted(c, s.user.id, &st);
@@ -868,7 +869,7 @@ void two_factor_verify_otp(struct call *c)
         return;
     /* Here Better Auth answers (and caches) the updated user. */
     if (!s.user.two_factor_enabled) {
-        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, true), false) ||
+        if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, TWO_FACTOR_ENABLE), false) ||
             (!s.sign_in && !recache(c, &s.user, true)))
             return;
         s.user.two_factor_enabled = true;

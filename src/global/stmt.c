@@ -591,10 +591,10 @@ const struct stmt_def stmt_table[STMT__MAX] = {
     [STMT_TWO_FACTOR_SET] = {
         .name = "authfcgi_two_factor_set",
         .sql = "WITH v AS (UPDATE \"twoFactor\" SET verified = true WHERE \"userId\" = $1 AND "
-               "$2::boolean RETURNING id), d AS (DELETE FROM \"twoFactor\" WHERE \"userId\" = $1 "
+               "$3::boolean RETURNING id), d AS (DELETE FROM \"twoFactor\" WHERE \"userId\" = $1 "
                "AND NOT $2::boolean RETURNING id) UPDATE \"user\" SET \"twoFactorEnabled\" = "
                "$2::boolean, \"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING id",
-        .nparams = 2,
+        .nparams = 3,
         .read_only = false,
     },
     /* Compare-and-set: two sign-ins racing with one backup code, one wins. */

@@ -63,7 +63,7 @@ enum stmt {
     STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), twoFactor row or NULLs, the
                                    user's admin columns (banExpires also as Unix ms) */
     STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
-    STMT_TWO_FACTOR_SET,        /* userId, enabled -> id; on: row verified, off: row deleted */
+    STMT_TWO_FACTOR_SET,        /* userId, enabled, confirm TOTP -> id; off: row deleted */
     STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */
     STMT_VERIFICATION_TAKE,     /* identifier -> value, seconds left (unexpired; deleted) */
     STMT_TWO_FACTOR_COUNT,      /* userId, failed -> id: Better Auth's lockout counters */

@@ -148,6 +148,14 @@ struct two_factor_record {
     bool verified;            /* NULL reads as true, as Better Auth's `verified !== false` */
     bool locked;              /* lockedUntil is still ahead (Better Auth's account lockout) */
 };
+/* What two_factor_set makes of the flag and the row. Only an authenticator code proves the
+ * TOTP secret: a second factor turned on by e-mailed code leaves an unconfirmed secret
+ * unconfirmed, as Better Auth does, so it never becomes a way in. */
+enum two_factor_change {
+    TWO_FACTOR_DISABLE,      /* flag off, the row deleted */
+    TWO_FACTOR_ENABLE,       /* flag on, the row as it is */
+    TWO_FACTOR_CONFIRM_TOTP, /* flag on, the row verified */
+};
 
 struct store_ops {
     /* ping - one round trip to the database (readyz). */
@@ -306,9 +314,10 @@ struct store_ops {
     /* two_factor_save - the user's twoFactor row (created with id new_id when it has none). */
     enum db_status (*two_factor_save)(void *impl, const char *user_id, const char *new_id,
                                       const char *secret, const char *backup_codes, bool verified);
-    /* two_factor_set - user.twoFactorEnabled = enabled, one statement: on, the row is marked
-     * verified; off, the row is deleted. DB_NOTFOUND: no such user. */
-    enum db_status (*two_factor_set)(void *impl, const char *user_id, bool enabled);
+    /* two_factor_set - the user's twoFactorEnabled and twoFactor row as change says, in one
+     * statement. DB_NOTFOUND: no such user. */
+    enum db_status (*two_factor_set)(void *impl, const char *user_id,
+                                     enum two_factor_change change);
     /* two_factor_swap_codes - backupCodes = new_codes where it still is old_codes; DB_NOTFOUND
      * when another request changed it first. */
     enum db_status (*two_factor_swap_codes)(void *impl, const char *user_id, const char *old_codes,

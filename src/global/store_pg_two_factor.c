@@ -73,9 +73,10 @@ enum db_status pg_two_factor_save(void *impl, const char *user_id, const char *n
     return st == DB_NOTFOUND ? DB_OK : st;
 }
 
-enum db_status pg_two_factor_set(void *impl, const char *user_id, bool enabled)
+enum db_status pg_two_factor_set(void *impl, const char *user_id, enum two_factor_change change)
 {
-    const char *params[] = {user_id, enabled ? "t" : "f"};
+    const char *params[] = {user_id, change != TWO_FACTOR_DISABLE ? "t" : "f",
+                            change == TWO_FACTOR_CONFIRM_TOTP ? "t" : "f"};
 
     return db_exec(impl, STMT_TWO_FACTOR_SET, params, NULL);
 }

@@ -9,7 +9,7 @@ enum db_status pg_two_factor_get(void *impl, struct arena *a, const char *user_i
                                  struct user_record *user, struct two_factor_record *tf);
 enum db_status pg_two_factor_save(void *impl, const char *user_id, const char *new_id,
                                   const char *secret, const char *backup_codes, bool verified);
-enum db_status pg_two_factor_set(void *impl, const char *user_id, bool enabled);
+enum db_status pg_two_factor_set(void *impl, const char *user_id, enum two_factor_change change);
 enum db_status pg_two_factor_swap_codes(void *impl, const char *user_id, const char *old_codes,
                                         const char *new_codes);
 enum db_status pg_two_factor_count(void *impl, const char *user_id, bool failed);

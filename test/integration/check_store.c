@@ -636,7 +636,9 @@ START_TEST(test_two_factor_column)
     ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &again), DB_OK);
     ck_assert(!again.two_factor_enabled);
     for (int on = 1; on >= 0; on--) {
-        ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), nu.id, on == 1), DB_OK);
+        ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), nu.id,
+                                                 on == 1 ? TWO_FACTOR_ENABLE : TWO_FACTOR_DISABLE),
+                         DB_OK);
         ck_assert_int_eq(OPS(&f)->user_by_email(IMPL(&f), f.a, nu.email, &again, &hash), DB_OK);
         ck_assert_int_eq(again.two_factor_enabled, on);
         ck_assert_int_eq(OPS(&f)->session_lookup(IMPL(&f), f.a, ns.token, &looked, &again), DB_OK);

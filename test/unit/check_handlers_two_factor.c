@@ -511,6 +511,37 @@ START_TEST(test_enrolment_updates_cookie_cache)
 }
 END_TEST
 
+/* A second factor turned on with e-mailed codes (enable, method "otp") leaves a TOTP secret
+ * that no authenticator code ever confirmed unconfirmed, as Better Auth does: the sign-in
+ * offers "otp" only, and a code for that secret is refused. */
+START_TEST(test_otp_enable_keeps_totp_unconfirmed)
+{
+    const char *cookie;
+    struct response r;
+
+    settings.two_factor = true;
+    settings.mail_from = (char *)"Test <no-reply@example.com>";
+    harness_app_rebuild(&settings);
+    seed_alice();
+    fake_store_add_two_factor(fs, BA_TWO_FACTOR_ID, ALICE_ID, BA_SECRET_ROW, BA_CODES_ROW, false);
+    seed_live(K_ID, K_TOKEN, ALICE_ID);
+    r = verify("/two-factor/enable", K_COOKIE,
+               "{\"password\":\"" PASSWORD "\",\"method\":\"otp\"}");
+    handler_harness_check_answer(&r, 200, "{\"method\":\"otp\"}", __LINE__);
+    ck_assert(fake_store_user(fs, ALICE_ID)->two_factor_enabled);
+    r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+    handler_harness_check_answer(
+        &r, 200, "{\"twoFactorRedirect\":true,\"twoFactorMethods\":[\"otp\"]}", __LINE__);
+    cookie = cookie_pair(&r, "better-auth.two_factor");
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    handler_harness_check_answer(
+        &r, 400, "{\"message\":\"TOTP not enabled\",\"code\":\"TOTP_NOT_ENABLED\"}", __LINE__);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1); /* the enabling one only */
+    settings.mail_from = NULL;
+}
+END_TEST
+
 /* The TOTP URI's issuer: the enable request's, else AUTHFCGI_APP_NAME, else Better Auth's
  * default appName. */
 START_TEST(test_issuer)
@@ -558,6 +589,7 @@ int main(void)
     tcase_add_test(tc, test_plugin_off);
     tcase_add_test(tc, test_rate_limit_keys);
     tcase_add_test(tc, test_account_guard);
+    tcase_add_test(tc, test_otp_enable_keeps_totp_unconfirmed);
     tcase_add_test(tc, test_lockout);
     tcase_add_test(tc, test_banned_before_challenge);
     tcase_add_test(tc, test_banned_at_second_step);

@@ -1389,8 +1389,10 @@ static enum db_status op_two_factor_save(void *impl, const char *user_id, const 
     return DB_OK;
 }
 
-static enum db_status op_two_factor_set(void *impl, const char *user_id, bool enabled)
+static enum db_status op_two_factor_set(void *impl, const char *user_id,
+                                        enum two_factor_change change)
 {
+    bool enabled = change != TWO_FACTOR_DISABLE;
     struct fake_store *fs = impl;
     struct fake_user *u;
     struct fake_two_factor *t;
@@ -1400,7 +1402,7 @@ static enum db_status op_two_factor_set(void *impl, const char *user_id, bool en
         return DB_NOTFOUND;
     u->two_factor_enabled = enabled;
     u->updated_ms = fake_store_now_ms();
-    if ((t = two_factor_of(fs, user_id)) != NULL && enabled)
+    if ((t = two_factor_of(fs, user_id)) != NULL && change == TWO_FACTOR_CONFIRM_TOTP)
         t->verified = true;
     if (t != NULL && !enabled) {
         two_factor_release(t);

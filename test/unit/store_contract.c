@@ -1214,6 +1214,43 @@ START_TEST(test_admin_impersonation)
 }
 END_TEST
 
+/* tf_state - the user's flag and twoFactor row: 'n' no row, 'u' unverified, 'v' verified. */
+static char tf_state(struct fx *f, const char *user_id, bool *enabled)
+{
+    struct user_record u;
+    struct two_factor_record tf;
+
+    ck_assert_int_eq(OPS(f)->two_factor_get(IMPL(f), f->a, user_id, &u, &tf), DB_OK);
+    *enabled = u.two_factor_enabled;
+    return tf.id == NULL ? 'n' : tf.verified ? 'v' : 'u';
+}
+
+/* Only an authenticator code confirms the secret: turning the factor on leaves the row as it
+ * is; confirming marks it; turning it off deletes it. */
+START_TEST(test_two_factor_set)
+{
+    struct fx f = fx_open();
+    struct user_record u = admin_create(&f, "user", HASH_A);
+    bool on;
+
+    ck_assert_int_eq(OPS(&f)->two_factor_save(IMPL(&f), u.id, fresh(&f), "secret", "codes", false),
+                     DB_OK);
+    ck_assert_int_eq(tf_state(&f, u.id, &on), 'u');
+    ck_assert(!on);
+    ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), u.id, TWO_FACTOR_ENABLE), DB_OK);
+    ck_assert_int_eq(tf_state(&f, u.id, &on), 'u');
+    ck_assert(on);
+    ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), u.id, TWO_FACTOR_CONFIRM_TOTP), DB_OK);
+    ck_assert_int_eq(tf_state(&f, u.id, &on), 'v');
+    ck_assert(on);
+    ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), u.id, TWO_FACTOR_DISABLE), DB_OK);
+    ck_assert_int_eq(tf_state(&f, u.id, &on), 'n');
+    ck_assert(!on);
+    ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), fresh(&f), TWO_FACTOR_ENABLE), DB_NOTFOUND);
+    fx_close(&f);
+}
+END_TEST
+
 Suite *store_contract_suite(const struct contract_backend *b)
 {
     Suite *s = suite_create(b->name);
@@ -1245,6 +1282,7 @@ Suite *store_contract_suite(const struct contract_backend *b)
     tcase_add_test(tc, test_admin_user_list);
     tcase_add_test(tc, test_admin_password_set);
     tcase_add_test(tc, test_admin_impersonation);
+    tcase_add_test(tc, test_two_factor_set);
     tcase_add_test(tc, test_rate_limit);
     tcase_add_test(tc, test_account_guard);
     suite_add_tcase(s, tc);
