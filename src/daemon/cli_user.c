@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/admin.h"
 #include "auth/json_view.h"
 #include "daemon/cli.h"
 #include "daemon/cli_password.h"
@@ -486,7 +487,9 @@ static int cmd_create(struct user_ctx *c)
                                     .name = name,
                                     .email = email,
                                     .account_id = account_id,
-                                    .password_hash = hash};
+                                    .password_hash = hash,
+                                    /* as sign-up writes it with the plugin on */
+                                    .role = c->s->admin ? ADMIN_DEFAULT_ROLE : NULL};
         st = c->store.ops->sign_up(c->store.impl, c->a, &nu, NULL, &u, NULL);
         rc = st == DB_OK ? 0 : cli_store_fail(st, email);
     }

@@ -61,6 +61,11 @@ check $? "create: the address lower-cased, a 32-character id, said on stdout"
 check $? "create: sign-up's rows (credential account, accountId = user id, a yescrypt hash)"
 u 0 create bob@example.com <<<"$PW" && [[ $(sql "SELECT name FROM \"user\" WHERE email = 'bob@example.com'") == bob ]]
 check $? "create without --name: the address's local part is the name"
+[[ $(sql "SELECT role IS NULL FROM \"user\" WHERE email = 'bob@example.com'") == t ]] &&
+	AUTHFCGI_ADMIN=true u 0 create dora@example.com <<<"$PW" &&
+	[[ $(sql "SELECT role FROM \"user\" WHERE email = 'dora@example.com'") == user ]] &&
+	u 0 delete dora@example.com
+check $? "create: no role with AUTHFCGI_ADMIN off, the plugin's default role with it on (as sign-up)"
 BOB=$(sql "SELECT id FROM \"user\" WHERE email = 'bob@example.com'")
 
 users_before=$(sql 'SELECT count(*) FROM "user"')
