@@ -540,6 +540,7 @@ static void reload(struct master *m)
         log_event(LOG_LEVEL_ERROR, "reload_failed", "error=%s keeping=generation:%u", err,
                   m->generation);
         free_settings(next); /* settings_free is safe on what a failed load left */
+        readiness_reload_failed(&m->readiness);
         return;
     }
     warn_restart_only(m->s, next);
@@ -579,6 +580,7 @@ static void reload_roll_back(struct master *m)
     m->generation = m->prev_generation;
     set_targets(m);
     apply_log_settings(m->s);
+    readiness_reload_failed(&m->readiness);
 }
 
 /* Stop old-generation children of a rolling kind as new ones get ready, keeping old (still

@@ -30,7 +30,7 @@ void readiness_db_reached(struct readiness *r)
 /* readiness_update - see readiness.h. */
 void readiness_update(struct readiness *r, int ready, int wanted, unsigned generation)
 {
-    char text[160];
+    char text[200];
 
     if (r->state == READINESS_READY || r->state == READINESS_STOPPING || ready < wanted)
         return;
@@ -40,8 +40,10 @@ void readiness_update(struct readiness *r, int ready, int wanted, unsigned gener
         r->said_waiting = true;
         return;
     }
-    snprintf(text, sizeof text, "READY=1\nSTATUS=serving: %d workers, generation %u\n", ready,
-             generation);
+    snprintf(text, sizeof text, "READY=1\nSTATUS=serving: %d workers, generation %u%s\n", ready,
+             generation,
+             r->reload_failed ? "; the last reload failed, the configuration is kept (see the log)"
+                              : "");
     sd_notify_send(text);
     log_event(LOG_LEVEL_INFO, "ready", "workers=%d generation=%u", ready, generation);
     r->state = READINESS_READY;
@@ -53,11 +55,18 @@ void readiness_reloading(struct readiness *r, unsigned generation)
 {
     char status[80];
 
+    r->reload_failed = false;
     if (r->state != READINESS_READY)
         return;
     snprintf(status, sizeof status, "reloading the configuration (generation %u)", generation);
     sd_notify_reloading(status);
     r->state = READINESS_RELOADING;
+}
+
+/* readiness_reload_failed - see readiness.h. */
+void readiness_reload_failed(struct readiness *r)
+{
+    r->reload_failed = true;
 }
 
 /* readiness_stopping - see readiness.h. EXTEND_TIMEOUT_USEC only ever lengthens systemd's

@@ -3,8 +3,9 @@
 # $NOTIFY_SOCKET (test/lib/notify_listener.py, an abstract datagram socket): started while
 # PostgreSQL is down, the pool says its workers wait for the database and says READY=1 only
 # once the database is up; SIGHUP gives RELOADING=1 with MONOTONIC_USEC, then READY=1 once
-# the new generation serves; SIGTERM gives STOPPING=1 with EXTEND_TIMEOUT_USEC. Every step
-# waits for the message.
+# the new generation serves, and a reload whose configuration is refused gives READY=1 with a
+# STATUS saying so; SIGTERM gives STOPPING=1 with EXTEND_TIMEOUT_USEC. Every step waits for
+# the message.
 set -euo pipefail
 # shellcheck source=test/lib/common.sh
 source "$top_srcdir/test/lib/common.sh"
@@ -48,8 +49,10 @@ wait_note '^listening$' 0 20 >/dev/null || {
 	finish
 }
 export AUTHFCGI_WORKERS=2 AUTHFCGI_DB_TIMEOUT_MS=2000
-# shellcheck disable=SC2119 # no extra serve arguments
-NOTIFY_SOCKET=$name pool_start || {
+config=$TEST_TMP/authfcgi.conf
+echo "# settings come from the environment; a bad line is added for the failed reload" >"$config"
+chmod 0644 "$config"
+NOTIFY_SOCKET=$name pool_start --config "$config" || {
 	not_ok "authfcgi serve starts with the database down"
 	finish
 }
@@ -90,8 +93,18 @@ else
 	show_log "$notes"
 fi
 
+echo "AUTHFCGI_WORKERS = lots" >>"$config"
+kill -HUP "$POOL_PID"
+if failed=$(wait_note '^READY=1 STATUS=serving: 2 workers, generation 2; the last reload failed' \
+	"${again:-$ready}" 60); then
+	ok "a reload with a refused configuration: READY=1 again, STATUS says it failed"
+else
+	not_ok "no READY=1 with the failed reload in STATUS"
+	show_log "$notes"
+fi
+
 pool_stop 15
-if wait_note '^STOPPING=1' "${again:-$ready}" 10 >/dev/null; then
+if wait_note '^STOPPING=1' "${failed:-$ready}" 10 >/dev/null; then
 	ok "SIGTERM: STOPPING=1"
 else
 	not_ok "SIGTERM: no STOPPING=1"
