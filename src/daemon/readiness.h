@@ -37,9 +37,10 @@ void readiness_update(struct readiness *r, int ready, int wanted, unsigned gener
  * workers get drain_ms (AUTHFCGI_SHUTDOWN_TIMEOUT_MS) to finish: systemd is asked to wait
  * that long and a margin (EXTEND_TIMEOUT_USEC). */
 void readiness_reloading(struct readiness *r, unsigned generation);
+void readiness_stopping(struct readiness *r, int drain_ms);
+
 /* readiness_reload_failed - that reload's configuration was refused, or its workers could
  * not start: the running one stays, and STATUS= says so until a reload succeeds. */
 void readiness_reload_failed(struct readiness *r);
-void readiness_stopping(struct readiness *r, int drain_ms);
 
 #endif
