@@ -37,7 +37,8 @@ static void clear_stray_cache_cookie(struct call *c)
 }
 
 /* handle_get_session - GET /get-session: 200 null without a session (and the deletion cookies
- * when a well-signed one is stale), else {"session","user"} with the sliding refresh. */
+ * when a well-signed one is stale), else {"session","user"} with the sliding refresh; from the
+ * cookie cache with the keys in the order Better Auth answers it there. */
 void handle_get_session(struct call *c)
 {
     struct session_state st;
@@ -63,8 +64,14 @@ void handle_get_session(struct call *c)
         return;
     }
     obj = json_object_new_object();
-    json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &st.session));
-    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &st.user));
+    if (st.from_cache) {
+        json_object_object_add(obj, "session",
+                               json_view_session_cached(&c->app->user_view, &st.session));
+        json_object_object_add(obj, "user", json_view_user_cached(&c->app->user_view, &st.user));
+    } else {
+        json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &st.session));
+        json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &st.user));
+    }
     response_json(c->resp, 200, obj);
 }
 

@@ -201,6 +201,7 @@ static bool from_cookie_cache(const struct app *app, const struct request *req,
                               &st->session, &st->user)) {
     case CACHE_HIT:
         st->found = SESSION_VALID;
+        st->from_cache = true;
         st->dont_remember = has_dont_remember(app, req);
         *rc = DB_OK;
         return true;

@@ -38,6 +38,7 @@ struct session_state {
     const char *token; /* the raw token presented (VALID and STALE), else ""; in the request's
                           arena, which wipes it */
     bool via_bearer;
+    bool from_cache;          /* VALID, answered by the session_data cookie (no store call) */
     bool dont_remember;       /* a valid dont_remember cookie came with the request */
     enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was
                                  not the store (FAIL_NONE when it was) */

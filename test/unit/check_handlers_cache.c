@@ -45,8 +45,32 @@ static const char *data_pair(const struct response *r, const char *attrs)
     return arena_strndup(arena, found, (size_t)(strchr(found, ';') - found));
 }
 
+/* cached_get_session_json - get-session's body for raw's session as Better Auth 1.7.25
+ * answers it from the cookie cache (the differential run with --cookie-cache): its zod schemas
+ * put id, createdAt and updatedAt first, unlike the database's order. */
+static const char *cached_get_session_json(const char *raw)
+{
+    struct fake_session *s = session_of(raw);
+    struct fake_user *u;
+
+    ck_assert_ptr_nonnull(s);
+    u = fake_store_user(fs, s->user_id);
+    ck_assert_ptr_nonnull(u);
+    return arena_printf(
+        arena,
+        "{\"session\":{\"id\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\",\"userId\":\"%s\","
+        "\"expiresAt\":\"%s\",\"token\":\"%s\",\"ipAddress\":\"%s\",\"userAgent\":\"%s\"},"
+        "\"user\":{\"id\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\",\"email\":\"%s\","
+        "\"emailVerified\":%s,\"name\":\"%s\",\"image\":%s%s%s}}",
+        s->id, iso(s->created_ms), iso(s->updated_ms), s->user_id, iso(s->expires_ms), raw,
+        s->ip_address, s->user_agent, u->id, iso(u->created_ms), iso(u->updated_ms), u->email,
+        u->email_verified ? "true" : "false", u->name, u->image != NULL ? "\"" : "",
+        u->image != NULL ? u->image : "null", u->image != NULL ? "\"" : "");
+}
+
 /* A get-session answered by the database writes the cache; one that presents it is answered
- * without a single store call, with nothing set. */
+ * without a single store call, with nothing set, and with the keys in the order Better Auth
+ * answers from its cache. */
 START_TEST(test_get_session_from_cache)
 {
     struct response r;
@@ -64,7 +88,8 @@ START_TEST(test_get_session_from_cache)
     cookies = arena_printf(arena, "%s; %s", H_COOKIE, data);
     fake_store_reset_calls(fs);
     r = GET("/get-session", .cookie = cookies);
-    assert_answer(r, 200, body);
+    assert_answer(r, 200, cached_get_session_json(H_TOKEN));
+    ck_assert_str_ne(r.body, body);
     assert_no_store(&r);
     assert_no_cookies(r);
     ck_assert_uint_eq(fake_store_total_calls(fs), 0);
@@ -82,7 +107,7 @@ START_TEST(test_revoked_session_until_expiry)
     seed_alice();
     seed_live(H_ID, H_TOKEN, ALICE_ID);
     r = GET("/get-session", .cookie = H_COOKIE);
-    body = arena_strdup(arena, r.body);
+    body = cached_get_session_json(H_TOKEN);
     cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
     ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
 
@@ -191,7 +216,7 @@ START_TEST(test_sign_in_writes_cache)
                                i == 0 ? "" : "; " DONT_REMEMBER_PAIR);
         fake_store_reset_calls(fs);
         r = GET("/get-session", .cookie = cookies);
-        assert_answer(r, 200, get_session_json(token));
+        assert_answer(r, 200, cached_get_session_json(token));
         ck_assert_uint_eq(fake_store_total_calls(fs), 0);
     }
 }
