@@ -40,7 +40,7 @@ static const char reset_requested[] =
  * (no half-made cookie survives into the 5xx). */
 static bool resolve_session(struct call *c, bool refresh, struct session_state *st)
 {
-    enum db_status rc = session_resolve(c->app, c->req, c->resp, refresh, st);
+    enum db_status rc = session_resolve(c->app, c->req, c->resp, refresh ? SESSION_REFRESH : 0, st);
 
     if (rc != DB_OK) {
         c->resp->nheaders = 0;

@@ -46,7 +46,7 @@ void handle_get_session(struct call *c)
     enum db_status rc;
 
     no_store(c->resp);
-    rc = session_resolve(c->app, c->req, c->resp, true, &st);
+    rc = session_resolve(c->app, c->req, c->resp, SESSION_REFRESH, &st);
     if (rc != DB_OK) {
         c->resp->nheaders = 0; /* no half-made cookies on a 503 */
         router_failed(c, rc, st.failure);

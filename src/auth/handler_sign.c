@@ -413,7 +413,7 @@ void handle_sign_out(struct call *c)
     enum db_status rc;
     const char *stored;
 
-    rc = session_resolve(c->app, c->req, c->resp, false, &st);
+    rc = session_resolve(c->app, c->req, c->resp, 0, &st);
     if (rc != DB_OK) {
         router_failed(c, rc, st.failure);
         return;

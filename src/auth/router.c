@@ -68,10 +68,13 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/change-email", handle_change_email, "changeEmail", SCHEMA_CHANGE_EMAIL,
      ROUTE_SESSION},
 /* the admin plugin (AUTHFCGI_ADMIN): its handlers answer 401 themselves, with Better
- * Auth's empty body */
+ * Auth's empty body. Its middleware reads the session from the database whatever the cookie
+ * cache holds (getAuthoritativeSessionFromCtx), so the GET ones do too: a role taken away
+ * counts at once, and the answer writes session_data as Better Auth's does. */
 #define ADMIN_ROUTE(m, p, h, op, schema, flags)                                                    \
     {                                                                                              \
-        m, BASE_PATH "/admin/" p, h, op, schema, ROUTE_ADMIN | ROUTE_OPTIONAL_SESSION | (flags)    \
+        m, BASE_PATH "/admin/" p, h, op, schema,                                                   \
+            ROUTE_ADMIN | ROUTE_OPTIONAL_SESSION | ROUTE_STORE_SESSION | (flags)                   \
     }
     ADMIN_ROUTE("POST", "set-role", handle_admin_set_role, "setUserRole", SCHEMA_ADMIN_SET_ROLE, 0),
     ADMIN_ROUTE("GET", "get-user", handle_admin_get_user, "getUser", SCHEMA_ADMIN_GET_USER, 0),
@@ -332,7 +335,10 @@ static bool resolve_session(const struct route *route, struct call *c)
 
     if (!(route->flags & (ROUTE_SESSION | ROUTE_OPTIONAL_SESSION)))
         return true;
-    st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH), &c->session);
+    st = session_resolve(c->app, c->req, c->resp,
+                         ((route->flags & ROUTE_NO_REFRESH) ? 0 : SESSION_REFRESH) |
+                             ((route->flags & ROUTE_STORE_SESSION) ? SESSION_SKIP_CACHE : 0),
+                         &c->session);
     if (st != DB_OK) {
         router_failed(c, st, c->session.failure);
         return false;

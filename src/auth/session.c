@@ -238,8 +238,9 @@ static int write_cookie_cache(const struct app *app, const struct request *req,
 /* session_resolve - see session.h. The stored form of the token (the raw token itself under
  * plain storage) is held in the request's arena, which wipes it when the request ends. */
 enum db_status session_resolve(const struct app *app, const struct request *req,
-                               struct response *resp, bool refresh, struct session_state *st)
+                               struct response *resp, unsigned flags, struct session_state *st)
 {
+    bool refresh = (flags & SESSION_REFRESH) != 0;
     char *stored;
     enum cookie_status cs;
     enum db_status rc;
@@ -259,7 +260,7 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token = "";
         return DB_OK;
     }
-    if (from_cookie_cache(app, req, resp, st, &rc))
+    if (!(flags & SESSION_SKIP_CACHE) && from_cookie_cache(app, req, resp, st, &rc))
         return rc;
     stored = arena_alloc(resp->arena, SESSION_STORED_TOKEN_SIZE);
     if (session_stored_token(app, st->token, stored) != 0) {

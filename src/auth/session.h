@@ -48,14 +48,22 @@ struct session_state {
 int session_stored_token(const struct app *app, const char *raw,
                          char out[SESSION_STORED_TOKEN_SIZE]);
 
-/* session_resolve - find the request's session. With refresh, a session last extended over
- * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
+/* How session_resolve goes about it. */
+enum session_resolve_flags {
+    SESSION_REFRESH = 1 << 0,    /* Better Auth's sliding refresh (and the cookie cache written) */
+    SESSION_SKIP_CACHE = 1 << 1, /* ask the store even where the cookie cache would answer: the
+                                    routes Better Auth reads "authoritatively" (its admin
+                                    middleware) */
+};
+
+/* session_resolve - find the request's session. With SESSION_REFRESH, a session last extended
+ * over SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
  * request carries dont_remember or a truthy ?disableRefresh. An expired row is deleted.
  * Returns DB_OK (see st->found) or the store's RETRY/FAIL, never UNKNOWN (its writes are
  * housekeeping: db_housekeeping); DB_FAIL with st->failure set when
  * a cookie could not be checked or signed or a token digested (router_session_failed). */
 enum db_status session_resolve(const struct app *app, const struct request *req,
-                               struct response *resp, bool refresh, struct session_state *st);
+                               struct response *resp, unsigned flags, struct session_state *st);
 
 /* session_cache_cookie - with AUTHFCGI_COOKIE_CACHE, the session_data Set-Cookie line for
  * session s (its token field holding the RAW token) and user u, as Better Auth adds it wherever
@@ -63,9 +71,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
  * with the cache off or for a value too long for one cookie. Returns 0 or -1 (internal error).
  *
  * The cache itself is read by session_resolve: for GET and HEAD requests and authorizer
- * checks, unless ?disableCookieCache is truthy, a valid session_data cookie of the presented
- * token answers without the database (no sliding refresh then); a stale one is deleted and the
- * database asked. A session read from the database with refresh gets the cookie written. */
+ * checks, unless ?disableCookieCache is truthy or SESSION_SKIP_CACHE is given, a valid
+ * session_data cookie of the presented token answers without the database (no sliding refresh
+ * then); a stale one is deleted and the database asked. A session read from the database with
+ * refresh gets the cookie written. */
 int session_cache_cookie(const struct app *app, struct response *resp,
                          const struct session_record *s, const struct user_record *u,
                          bool remember);

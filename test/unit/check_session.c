@@ -82,7 +82,7 @@ static enum db_status resolve(struct request req, bool refresh, struct session_s
         req.remote_addr = PEER;
     req.client_ip = PEER;
     req.arena = arena;
-    return session_resolve(&app, &req, &resp, refresh, st);
+    return session_resolve(&app, &req, &resp, refresh ? SESSION_REFRESH : 0, st);
 }
 
 static size_t set_cookie_count(void)
