@@ -53,7 +53,7 @@ void handle_change_password(struct call *c)
     }
     obj = json_object_new_object();
     if (revoke_all) {
-        c->resp->nheaders = 0; /* a refresh cookie of the revoked session must not survive */
+        session_keep_last_cookie(c->resp);
         /* The row lives 7 days, but like Better Auth's setSessionCookie the cookie stays a
          * browser-session one when the client said "don't remember me". */
         created.token = raw;

@@ -370,6 +370,22 @@ void session_clear_cookies(const struct app *app, struct response *resp)
         response_header(resp, "Set-Cookie", lines[i]);
 }
 
+/* session_keep_last_cookie - see session.h. */
+void session_keep_last_cookie(struct response *resp)
+{
+    size_t last = resp->nheaders;
+
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, "Set-Cookie") == 0)
+            last = i;
+    if (last == resp->nheaders) {
+        resp->nheaders = 0;
+        return;
+    }
+    resp->headers[0] = resp->headers[last];
+    resp->nheaders = 1;
+}
+
 /* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt, and a
  * session exactly freshAge old is no longer fresh (`now - createdAt >= freshAge`). */
 bool session_is_fresh(const struct session_record *s, int64_t now_ms)

@@ -98,6 +98,13 @@ int session_set_cookies(const struct app *app, struct response *resp, const char
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
 
+/* session_keep_last_cookie - before a handler sends the cookies of a session anew (a rotation,
+ * a change to the cached user): of what resp holds (the lines resolving the session wrote),
+ * only the last Set-Cookie line stays, the cookie cache's when one was written. Better Auth's
+ * session middlewares hand on just that line (they copy their headers with Headers.set), and
+ * the handler's cookies follow it. */
+void session_keep_last_cookie(struct response *resp);
+
 /* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
  * already had for those cookies. */
 void session_clear_cookies(const struct app *app, struct response *resp);

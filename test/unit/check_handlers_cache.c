@@ -303,6 +303,41 @@ START_TEST(test_no_valid_cache_beside_deletion)
 }
 END_TEST
 
+/* change-password with revokeOtherSessions answers as Better Auth's does (the differential run
+ * with --cookie-cache): the cookie cache its session lookup wrote, for the session it then
+ * ends, goes first; the new session's cookie and cache follow, and the last line wins. */
+START_TEST(test_revoke_others_cache_order)
+{
+    struct response r;
+    const char *token, *lines[3];
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = POST_JSON("/change-password", .cookie = H_COOKIE, .origin = FRONT,
+                  .body = "{\"currentPassword\":\"" PASSWORD "\",\"newPassword\":"
+                          "\"another-horse-9\",\"revokeOtherSessions\":true}");
+    assert_status(r, 200);
+    token = arena_strdup(arena, jstr(body_json(&r), "token"));
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 3);
+    for (size_t i = 0; i < 3; i++)
+        lines[i] = arena_strdup(arena, handler_harness_header_nth(&r, "Set-Cookie", i));
+    ck_assert_str_eq(lines[1], session_line(token, true));
+    /* each cache line names its own session: the one ended, then the new one */
+    for (size_t i = 0; i < 3; i += 2) {
+        const char *raw = i == 0 ? H_TOKEN : token;
+
+        ck_assert_uint_eq(strncmp(lines[i], DATA, strlen(DATA)), 0);
+        ck_assert_str_eq(strchr(lines[i], ';'), CACHE_ATTRS);
+        fake_store_reset_calls(fs);
+        r = GET("/get-session", .cookie = arena_printf(arena, "%s; %.*s", session_cookie(raw),
+                                                       (int)strcspn(lines[i], ";"), lines[i]));
+        ck_assert_str_eq(jstr(body_json(&r), "session.token"), raw);
+        ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers");
@@ -318,6 +353,7 @@ int main(void)
     tcase_add_test(tc, test_update_user_rewrites_cache);
     tcase_add_test(tc, test_authorizer_from_cache);
     tcase_add_test(tc, test_no_valid_cache_beside_deletion);
+    tcase_add_test(tc, test_revoke_others_cache_order);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
