@@ -176,7 +176,7 @@ static void impersonate_answer(struct call *c, const struct user_record *target,
     const char *line = admin_cookie_line(c);
     struct json_object *obj;
 
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     if (line == NULL) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;

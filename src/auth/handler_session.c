@@ -24,18 +24,6 @@ static void no_store(struct response *resp)
     response_header(resp, "Pragma", "no-cache");
 }
 
-/* clear_stray_cache_cookie - the cookie cache is off, so a session_data cookie a client still
- * holds is deleted (one line), as Better Auth does. */
-static void clear_stray_cache_cookie(struct call *c)
-{
-    char value[COOKIE_SIGNED_SIZE];
-    enum cookie_status cs = cookie_get(
-        c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value, sizeof(value));
-
-    if (cs == COOKIE_OK || cs == COOKIE_INVALID)
-        response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[1]);
-}
-
 /* handle_get_session - GET /get-session: 200 null without a session (and the deletion cookies
  * when a well-signed one is stale), else {"session","user"} with the sliding refresh; from the
  * cookie cache with the keys in the order Better Auth answers it there. */
@@ -53,12 +41,13 @@ void handle_get_session(struct call *c)
         return;
     }
     if (st.found == SESSION_STALE) {
-        session_clear_cookies(c->app, c->resp);
+        session_clear_cookies(c->app, c->req, c->resp);
         response_json(c->resp, 200, NULL);
         return;
     }
+    /* The cookie cache is off: a session_data cookie a client still holds is deleted. */
     if (!c->app->cookie_cache)
-        clear_stray_cache_cookie(c);
+        session_clean_cache_lines(c->app, c->req, c->resp);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
         return;
@@ -138,7 +127,7 @@ void handle_revoke_session(struct call *c)
             return;
         }
         if (rc == DB_OK && strcmp(deleted_id, c->session.session.id) == 0)
-            session_clear_cookies(c->app, c->resp);
+            session_clear_cookies(c->app, c->req, c->resp);
     }
     steps_answer_status_true(c);
 }
@@ -152,7 +141,7 @@ void handle_revoke_sessions(struct call *c)
         router_store_error(c, rc);
         return;
     }
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     steps_answer_status_true(c);
 }
 

@@ -346,7 +346,7 @@ static bool resolve_session(const struct route *route, struct call *c)
     if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {
         /* A well-signed cookie of a session that is gone: tell the browser to forget it. */
         if (c->session.found == SESSION_STALE)
-            session_clear_cookies(c->app, c->resp);
+            session_clear_cookies(c->app, c->req, c->resp);
         response_http_error(c->resp, HTTP_ERROR_UNAUTHORIZED);
         return false;
     }

@@ -355,7 +355,7 @@ static bool is_session_cookie_line(const struct app *app, const char *value)
 /* session_clear_cookies - see session.h. Lines this answer already had for the same cookies
  * go first (Better Auth's expireCookie): a refreshed session cookie or cookie cache written
  * while resolving the session must not travel, still valid, beside its deletion. */
-void session_clear_cookies(const struct app *app, struct response *resp)
+void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp)
 {
     const char *const *lines = cookie_deletion_lines(&app->cookies);
     size_t kept = 0;
@@ -366,7 +366,22 @@ void session_clear_cookies(const struct app *app, struct response *resp)
             resp->headers[kept++] = resp->headers[i];
     resp->nheaders = kept;
 
-    for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
+    response_header(resp, "Set-Cookie", lines[0]);
+    response_header(resp, "Set-Cookie", lines[1]);
+    session_clean_cache_lines(app, req, resp);
+    response_header(resp, "Set-Cookie", lines[2]);
+}
+
+/* session_clean_cache_lines - see session.h. Better Auth's deleteSessionCookie expires
+ * session_data and then cleans it too, so a browser that held one sees its deletion twice. */
+void session_clean_cache_lines(const struct app *app, const struct request *req,
+                               struct response *resp)
+{
+    const char *lines[COOKIE_CHUNK_DELETIONS_MAX];
+    size_t n =
+        cookie_chunk_deletions(resp->arena, &app->cookies, COOKIE_SESSION_DATA, req->cookie, lines);
+
+    for (size_t i = 0; i < n; i++)
         response_header(resp, "Set-Cookie", lines[i]);
 }
 

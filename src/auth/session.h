@@ -106,8 +106,14 @@ int session_resend_cookies(const struct app *app, struct response *resp,
 void session_keep_last_cookie(struct response *resp);
 
 /* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
- * already had for those cookies. */
-void session_clear_cookies(const struct app *app, struct response *resp);
+ * already had for those cookies; before the last, what its session store adds to clean the
+ * session_data cookie req carries (session_clean_cache_lines). */
+void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp);
+
+/* session_clean_cache_lines - Better Auth's sessionStore.clean(): a deletion line for each
+ * session_data cookie (or chunk of one, session_data.N) the request carries. */
+void session_clean_cache_lines(const struct app *app, const struct request *req,
+                               struct response *resp);
 
 /* session_is_fresh - created within SESSION_FRESH_AGE_S. */
 bool session_is_fresh(const struct session_record *s, int64_t now_ms);
