@@ -220,6 +220,20 @@ static bool from_cookie_cache(const struct app *app, const struct request *req,
     return false;
 }
 
+/* cache_would_answer - whether the request carries a session_data cookie that Better Auth
+ * would take for the session presented (SESSION_QUIET_ON_CACHE). Its records are not used:
+ * the store answers. A libcrypto failure counts as no. */
+static bool cache_would_answer(const struct app *app, const struct request *req,
+                               struct response *resp, const struct session_state *st)
+{
+    struct session_record s;
+    struct user_record u;
+
+    return app->cookie_cache && !query_flag_truthy(req->query, "disableCookieCache") &&
+           cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
+                             &s, &u) == CACHE_HIT;
+}
+
 /* write_cookie_cache - Better Auth's get-session writes the cookie cache for a session it read
  * from the database (refreshed or not), but not with dont_remember or ?disableRefresh.
  * Returns 0, or -1 with st->failure set. */
@@ -262,6 +276,8 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
     }
     if (!(flags & SESSION_SKIP_CACHE) && from_cookie_cache(app, req, resp, st, &rc))
         return rc;
+    if ((flags & SESSION_QUIET_ON_CACHE) && cache_would_answer(app, req, resp, st))
+        refresh = false;
     stored = arena_alloc(resp->arena, SESSION_STORED_TOKEN_SIZE);
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;

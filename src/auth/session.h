@@ -54,6 +54,10 @@ enum session_resolve_flags {
     SESSION_SKIP_CACHE = 1 << 1, /* ask the store even where the cookie cache would answer: the
                                     routes Better Auth reads "authoritatively" (its admin
                                     middleware) */
+    SESSION_QUIET_ON_CACHE = 1 << 2, /* a state-changing route Better Auth would answer from a
+                                        valid session_data (its sessionMiddleware): the store
+                                        is asked all the same, but with such a cookie nothing
+                                        is refreshed or written, as there */
 };
 
 /* session_resolve - find the request's session. With SESSION_REFRESH, a session last extended

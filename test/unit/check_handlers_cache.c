@@ -341,6 +341,49 @@ START_TEST(test_revoke_others_cache_order)
 }
 END_TEST
 
+/* update-user and update-session are authorised from the cookie cache by Better Auth (its
+ * sessionMiddleware): with a valid session_data it writes nothing while looking the session
+ * up, so its 400 has no Set-Cookie (the differential run with --cookie-cache). authfcgi still
+ * asks the database (README "Deviations"), and writes the cookie only where Better Auth, with
+ * no usable session_data, would have asked it too. */
+START_TEST(test_quiet_on_valid_cache)
+{
+    static const char *const paths[] = {API "/update-user", API "/update-session"};
+    struct response r;
+    const char *cookies;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        fake_store_reset_calls(fs);
+        r = dispatch((struct request){.method = "POST",
+                                      .path = paths[i],
+                                      .content_type = JSON_CT,
+                                      .cookie = cookies,
+                                      .origin = FRONT,
+                                      .body = "{}"});
+        assert_answer(r, 400, "{\"message\":\"No fields to update\"}");
+        assert_no_cookies(r);
+        ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LOOKUP), 1);
+        r = dispatch((struct request){.method = "POST",
+                                      .path = paths[i],
+                                      .content_type = JSON_CT,
+                                      .cookie = H_COOKIE,
+                                      .origin = FRONT,
+                                      .body = "{}"});
+        assert_status(r, 400);
+        (void)data_pair(&r, CACHE_ATTRS);
+    }
+    /* the user changed in the database since: authfcgi acts on the database's answer */
+    ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
+    r = POST_JSON("/update-user", .cookie = cookies, .origin = FRONT, .body = "{}");
+    assert_answer(r, 401, E_UNAUTHORIZED);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers");
@@ -357,6 +400,7 @@ int main(void)
     tcase_add_test(tc, test_authorizer_from_cache);
     tcase_add_test(tc, test_no_valid_cache_beside_deletion);
     tcase_add_test(tc, test_revoke_others_cache_order);
+    tcase_add_test(tc, test_quiet_on_valid_cache);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }
