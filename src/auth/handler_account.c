@@ -53,7 +53,7 @@ void handle_change_password(struct call *c)
     }
     obj = json_object_new_object();
     if (revoke_all) {
-        session_keep_last_cookie(c->resp);
+        c->resp->nheaders = 0; /* a refresh cookie of the revoked session must not survive */
         /* The row lives 7 days, but like Better Auth's setSessionCookie the cookie stays a
          * browser-session one when the client said "don't remember me". */
         created.token = raw;

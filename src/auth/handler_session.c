@@ -47,7 +47,7 @@ void handle_get_session(struct call *c)
     }
     /* The cookie cache is off: a session_data cookie a client still holds is deleted. */
     if (!c->app->cookie_cache)
-        session_clean_cache_lines(c->app, c->req, c->resp);
+        session_clean_cache_lines(c->app, c->req, c->resp, false);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
         return;

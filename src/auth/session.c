@@ -384,37 +384,22 @@ void session_clear_cookies(const struct app *app, const struct request *req, str
 
     response_header(resp, "Set-Cookie", lines[0]);
     response_header(resp, "Set-Cookie", lines[1]);
-    session_clean_cache_lines(app, req, resp);
+    session_clean_cache_lines(app, req, resp, true);
     response_header(resp, "Set-Cookie", lines[2]);
 }
 
-/* session_clean_cache_lines - see session.h. Better Auth's deleteSessionCookie expires
- * session_data and then cleans it too, so a browser that held one sees its deletion twice. */
+/* session_clean_cache_lines - see session.h. */
 void session_clean_cache_lines(const struct app *app, const struct request *req,
-                               struct response *resp)
+                               struct response *resp, bool chunks_only)
 {
+    const char *base = cookie_deletion_lines(&app->cookies)[1];
     const char *lines[COOKIE_CHUNK_DELETIONS_MAX];
     size_t n =
         cookie_chunk_deletions(resp->arena, &app->cookies, COOKIE_SESSION_DATA, req->cookie, lines);
 
     for (size_t i = 0; i < n; i++)
-        response_header(resp, "Set-Cookie", lines[i]);
-}
-
-/* session_keep_last_cookie - see session.h. */
-void session_keep_last_cookie(struct response *resp)
-{
-    size_t last = resp->nheaders;
-
-    for (size_t i = 0; i < resp->nheaders; i++)
-        if (strcasecmp(resp->headers[i].name, "Set-Cookie") == 0)
-            last = i;
-    if (last == resp->nheaders) {
-        resp->nheaders = 0;
-        return;
-    }
-    resp->headers[0] = resp->headers[last];
-    resp->nheaders = 1;
+        if (!chunks_only || strcmp(lines[i], base) != 0)
+            response_header(resp, "Set-Cookie", lines[i]);
 }
 
 /* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt, and a

@@ -102,22 +102,18 @@ int session_set_cookies(const struct app *app, struct response *resp, const char
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
 
-/* session_keep_last_cookie - before a handler sends the cookies of a session anew (a rotation,
- * a change to the cached user): of what resp holds (the lines resolving the session wrote),
- * only the last Set-Cookie line stays, the cookie cache's when one was written. Better Auth's
- * session middlewares hand on just that line (they copy their headers with Headers.set), and
- * the handler's cookies follow it. */
-void session_keep_last_cookie(struct response *resp);
-
 /* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
- * already had for those cookies; before the last, what its session store adds to clean the
- * session_data cookie req carries (session_clean_cache_lines). */
+ * already had for those cookies; before the last, the deletion of any chunk session_data.N
+ * req carries (session_clean_cache_lines). */
 void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp);
 
-/* session_clean_cache_lines - Better Auth's sessionStore.clean(): a deletion line for each
- * session_data cookie (or chunk of one, session_data.N) the request carries. */
+/* session_clean_cache_lines - Better Auth's sessionStore.clean(): a deletion line for the
+ * session_data cookie and for each chunk of one (session_data.N) the request carries; with
+ * chunks_only for the chunks alone, where the caller deletes session_data itself. Better Auth
+ * then deletes session_data twice in one answer; a response here sets each cookie once
+ * (RFC 6265 4.1.1; README "Deviations"). */
 void session_clean_cache_lines(const struct app *app, const struct request *req,
-                               struct response *resp);
+                               struct response *resp, bool chunks_only);
 
 /* session_is_fresh - created within SESSION_FRESH_AGE_S. */
 bool session_is_fresh(const struct session_record *s, int64_t now_ms);

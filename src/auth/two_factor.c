@@ -209,7 +209,7 @@ static void challenge(struct call *c, const struct step *s)
         return;
     response_header(c->resp, "Set-Cookie", deletions[0]);
     response_header(c->resp, "Set-Cookie", deletions[1]);
-    session_clean_cache_lines(c->app, c->req, c->resp);
+    session_clean_cache_lines(c->app, c->req, c->resp, true);
     if (!add_cookie(c, COOKIE_TWO_FACTOR, identifier, CHALLENGE_MAX_AGE_S))
         return;
     obj = json_object_new_object();
@@ -344,15 +344,14 @@ static bool count(struct call *c, const struct step *s, bool failed)
 /* recache - the session's user (user, read before the change) has twoFactorEnabled = enabled
  * now: the session's cookies again, as Better Auth's setSessionCookie sends them with the
  * updated user (for the session it rotates, which authfcgi keeps), so that the cookie cache
- * (AUTHFCGI_COOKIE_CACHE) shows the change at once. Of the lines resolving the session wrote,
- * the user before in them, the last stays ahead, as in Better Auth's answer. False after
- * answering. */
+ * (AUTHFCGI_COOKIE_CACHE) shows the change at once. Lines a refresh wrote while resolving the
+ * session, with the user before, go. False after answering. */
 static bool recache(struct call *c, const struct user_record *user, bool enabled)
 {
     struct user_record now = *user;
 
     now.two_factor_enabled = enabled;
-    session_keep_last_cookie(c->resp);
+    c->resp->nheaders = 0;
     if (session_resend_cookies(c->app, c->resp, &c->session) != 0 ||
         session_cache_cookie(c->app, c->resp, &c->session.session, &now,
                              !c->session.dont_remember) != 0) {
