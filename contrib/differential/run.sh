@@ -17,8 +17,8 @@
 #            It uses fixed ports (3000, 5433) and /tmp paths, so the whole run holds
 #            `flock /tmp/ba.lock`.
 # --cookie-cache  the session cookie cache on both sides (BA_COOKIE_CACHE=1,
-#            AUTHFCGI_COOKIE_CACHE=on); off by default, as in Better Auth. Its differences
-#            (answers from the cache, the cookie's order) are not sorted into known.txt yet.
+#            AUTHFCGI_COOKIE_CACHE=on); off by default, as in Better Auth. Its differences are
+#            sorted like the others: known.txt names the deviations they follow from.
 # --verbose  also print the known differences of each step.
 # Environment: AUTHFCGI_BIN (default ./authfcgi, then ./var/build/authfcgi). Needs python3,
 # node, psql, PostgreSQL 15 and nginx.

@@ -269,7 +269,7 @@ static const char *decide_session(struct app *app, struct request *req, struct r
                                   struct session_state *st)
 {
     struct call c = {.app = app, .req = req, .resp = resp, .route = &authorize_route};
-    enum db_status rc = session_resolve(app, req, resp, false, st);
+    enum db_status rc = session_resolve(app, req, resp, 0, st);
     const char *role;
     bool on;
 

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "util/arena.h"
 #include "util/digest.h"
 #include "util/text.h"
 
@@ -280,6 +281,74 @@ static enum cookie_status store_value(const char *v, size_t len, char *out, size
     memcpy(out, v, len);
     out[len] = '\0';
     return len == 0 ? COOKIE_ABSENT : COOKIE_OK;
+}
+
+/* is_chunk_of - whether key (len bytes) is name, or name "." and a chunk index as Better Auth's
+ * session store reads one (String(Number(suffix)) === suffix for a safe non-negative integer:
+ * digits, no leading zero, no sign). */
+static bool is_chunk_of(const char *key, size_t len, const char *name)
+{
+    size_t n = strlen(name), digits = len - n - 1;
+
+    if (len < n || memcmp(key, name, n) != 0)
+        return false;
+    if (len == n)
+        return true;
+    if (key[n] != '.' || digits == 0 || digits > 15 || (key[n + 1] == '0' && digits > 1))
+        return false;
+    for (size_t i = n + 1; i < len; i++)
+        if (key[i] < '0' || key[i] > '9')
+            return false;
+    return true;
+}
+
+/* is_cookie_value - better-auth's cookieValueRegex, after one pair of quotes came off. */
+static bool is_cookie_value(const char *v, const char *end)
+{
+    if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+        v++;
+        end--;
+    }
+    for (; v < end; v++)
+        if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7E || *v == '"' || *v == '\\')
+            return false;
+    return true;
+}
+
+/* seen_before - whether out[0..n) already deletes the cookie named key (len bytes). */
+static bool seen_before(const char *const *out, size_t n, const char *key, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(out[i], key, len) == 0 && out[i][len] == '=')
+            return true;
+    return false;
+}
+
+/* cookie_chunk_deletions - see cookie.h. better-auth's parseCookies builds a Map, so a name
+ * that comes twice is one entry, at its first place. */
+size_t cookie_chunk_deletions(struct arena *a, const struct cookie_config *c, enum cookie_kind kind,
+                              const char *header, const char *out[COOKIE_CHUNK_DELETIONS_MAX])
+{
+    const char *name = cookie_name(c, kind);
+    size_t n = 0;
+
+    for (const char *p = header; p != NULL && n < COOKIE_CHUNK_DELETIONS_MAX;) {
+        const char *end = p + strcspn(p, ";");
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+
+        if (eq != NULL) {
+            const char *key = p, *key_end = eq, *v = eq + 1, *v_end = end;
+
+            trim(&key, &key_end);
+            trim(&v, &v_end);
+            if (is_chunk_of(key, (size_t)(key_end - key), name) && is_cookie_value(v, v_end) &&
+                !seen_before(out, n, key, (size_t)(key_end - key)))
+                out[n++] = arena_printf(a, "%.*s=; Max-Age=0; %s", (int)(key_end - key), key,
+                                        c->secure ? SECURE_ATTRIBUTES : ATTRIBUTES);
+        }
+        p = *end == '\0' ? NULL : end + 1;
+    }
+    return n;
 }
 
 /* cookie_get - better-call's parseCookies, stopping at the first pair with the name. */

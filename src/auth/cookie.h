@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct arena;
+
 /* Padded standard base64 of an HMAC-SHA256: 43 characters and one '='. */
 #define COOKIE_SIGNATURE_LEN 44
 /* The longest value this module signs or accepts as signed, without its signature. Better
@@ -108,6 +110,20 @@ int cookie_expire_line(const struct cookie_config *c, enum cookie_kind kind, cha
  * (session_token, session_data, dont_remember, each `=; Max-Age=0; ...`), in the order Better
  * Auth sends them. Static. */
 const char *const *cookie_deletion_lines(const struct cookie_config *c);
+
+/* Most lines cookie_chunk_deletions returns: the cookie and chunks enough for any value
+ * Better Auth writes (its cap is 100 chunks; a request carrying more keeps the rest). */
+#define COOKIE_CHUNK_DELETIONS_MAX 101
+
+/* cookie_chunk_deletions - the lines Better Auth's session store sends when it cleans a cookie
+ * that may come in chunks (session_data, session_data.0, .1, ...): one deletion line
+ * (cookie_expire_line's form) for every distinct cookie of the Cookie header (may be NULL)
+ * called kind's name, or that name, a dot and a chunk index (digits without a leading zero),
+ * in the order they first come. Pairs better-auth's parseCookies skips (no '=', a value with
+ * a quote, backslash, ';' or a byte outside printable ASCII) count for nothing. Lines are
+ * arena strings in out (room for COOKIE_CHUNK_DELETIONS_MAX); returns how many. */
+size_t cookie_chunk_deletions(struct arena *a, const struct cookie_config *c, enum cookie_kind kind,
+                              const char *header, const char *out[COOKIE_CHUNK_DELETIONS_MAX]);
 
 /* cookie_get - the value of the first cookie called name in a Cookie header (may be NULL),
  * read as Better Auth reads it: pairs split on ';' (a pair without '=' is skipped), name and

@@ -146,7 +146,7 @@ void handle_delete_user(struct call *c)
         return;
     }
     c->resp->nheaders = 0;
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     obj = json_object_new_object();
     json_object_object_add(obj, "success", json_object_new_boolean(1));
     json_object_object_add(obj, "message", json_object_new_string("User deleted"));
@@ -160,7 +160,7 @@ void handle_delete_user_callback(struct call *c)
 {
     if (c->session.found != SESSION_VALID) {
         if (c->session.found == SESSION_STALE)
-            session_clear_cookies(c->app, c->resp);
+            session_clear_cookies(c->app, c->req, c->resp);
         response_http_error(c->resp, HTTP_ERROR_FAILED_TO_GET_USER_INFO);
         return;
     }

@@ -169,25 +169,26 @@ static const char *admin_cookie_line(struct call *c)
 }
 
 /* impersonate_answer - Better Auth's cookies: the caller's deleted, the admin cookie, the
- * target's session (not remembered); then {"session","user"}. */
+ * target's session (not remembered, its cookie cache too); then {"session","user"}. */
 static void impersonate_answer(struct call *c, const struct user_record *target,
                                const struct session_record *s, const char *raw)
 {
     const char *line = admin_cookie_line(c);
     struct json_object *obj;
 
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     if (line == NULL) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
     response_header(c->resp, "Set-Cookie", line);
-    if (session_set_cookies(c->app, c->resp, raw, false) != 0) {
+    struct session_record shown = *s;
+    shown.token = raw;
+    if (session_set_cookies(c->app, c->resp, raw, false) != 0 ||
+        session_cache_cookie(c->app, c->resp, &shown, target, false) != 0) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
-    struct session_record shown = *s;
-    shown.token = raw;
     obj = json_object_new_object();
     json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &shown));
     json_object_object_add(obj, "user", json_view_user(&c->app->user_view, target));
@@ -261,8 +262,8 @@ static bool admin_session_back(struct call *c, const char *admin_id, const char 
     return false;
 }
 
-/* stop_answer - the admin's session cookie back (remembered as before), the admin cookie
- * expired, {"session","user"}. */
+/* stop_answer - the admin's session cookie back (remembered as before) with its cookie cache,
+ * the admin cookie expired, {"session","user"}. */
 static void stop_answer(struct call *c, const char *raw, bool remember, struct session_record *s,
                         const struct user_record *admin)
 {
@@ -274,8 +275,12 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
     }
     if (remember) /* setSessionCookie expires dont_remember for a remembered session */
         response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[2]);
-    response_header(c->resp, "Set-Cookie", cookie_admin_session_deletion(&c->app->cookies));
     s->token = raw;
+    if (session_cache_cookie(c->app, c->resp, s, admin, remember) != 0) {
+        steps_fail(c, FAIL_COOKIE_SIGN);
+        return;
+    }
+    response_header(c->resp, "Set-Cookie", cookie_admin_session_deletion(&c->app->cookies));
     obj = json_object_new_object();
     json_object_object_add(obj, "session", json_view_session(&c->app->user_view, s));
     json_object_object_add(obj, "user", json_view_user(&c->app->user_view, admin));

@@ -36,11 +36,11 @@
 static const char reset_requested[] =
     "If this email exists in our system, check your email for the reset link";
 
-/* resolve_session - session_resolve, with refresh or not; false after answering its failure
- * (no half-made cookie survives into the 5xx). */
-static bool resolve_session(struct call *c, bool refresh, struct session_state *st)
+/* resolve_session - session_resolve with flags; false after answering its failure (no
+ * half-made cookie survives into the 5xx). */
+static bool resolve_session(struct call *c, unsigned flags, struct session_state *st)
 {
-    enum db_status rc = session_resolve(c->app, c->req, c->resp, refresh, st);
+    enum db_status rc = session_resolve(c->app, c->req, c->resp, flags, st);
 
     if (rc != DB_OK) {
         c->resp->nheaders = 0;
@@ -357,7 +357,8 @@ void handle_send_verification_email(struct call *c)
         answer_verification_disabled(c);
         return;
     }
-    if (!resolve_session(c, true, &st))
+    /* Better Auth takes the session from the cookie cache here (getSessionFromCtx). */
+    if (!resolve_session(c, SESSION_REFRESH | SESSION_QUIET_ON_CACHE, &st))
         return;
     if (st.found != SESSION_VALID) {
         send_anonymously(c);
@@ -537,7 +538,7 @@ void handle_verify_email(struct call *c)
         return;
     }
     /* A change link re-sends the session cookie, so its session gets the sliding refresh. */
-    if (!resolve_session(c, claims.update_to != NULL, &session))
+    if (!resolve_session(c, claims.update_to != NULL ? SESSION_REFRESH : 0, &session))
         return;
     if (claims.update_to != NULL)
         verify_change(c, &claims, &user, &session);

@@ -24,20 +24,9 @@ static void no_store(struct response *resp)
     response_header(resp, "Pragma", "no-cache");
 }
 
-/* clear_stray_cache_cookie - the cookie cache is off, so a session_data cookie a client still
- * holds is deleted (one line), as Better Auth does. */
-static void clear_stray_cache_cookie(struct call *c)
-{
-    char value[COOKIE_SIGNED_SIZE];
-    enum cookie_status cs = cookie_get(
-        c->req->cookie, cookie_name(&c->app->cookies, COOKIE_SESSION_DATA), value, sizeof(value));
-
-    if (cs == COOKIE_OK || cs == COOKIE_INVALID)
-        response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[1]);
-}
-
 /* handle_get_session - GET /get-session: 200 null without a session (and the deletion cookies
- * when a well-signed one is stale), else {"session","user"} with the sliding refresh. */
+ * when a well-signed one is stale), else {"session","user"} with the sliding refresh; from the
+ * cookie cache with the keys in the order Better Auth answers it there. */
 void handle_get_session(struct call *c)
 {
     struct session_state st;
@@ -45,26 +34,33 @@ void handle_get_session(struct call *c)
     enum db_status rc;
 
     no_store(c->resp);
-    rc = session_resolve(c->app, c->req, c->resp, true, &st);
+    rc = session_resolve(c->app, c->req, c->resp, SESSION_REFRESH, &st);
     if (rc != DB_OK) {
         c->resp->nheaders = 0; /* no half-made cookies on a 503 */
         router_failed(c, rc, st.failure);
         return;
     }
     if (st.found == SESSION_STALE) {
-        session_clear_cookies(c->app, c->resp);
+        session_clear_cookies(c->app, c->req, c->resp);
         response_json(c->resp, 200, NULL);
         return;
     }
+    /* The cookie cache is off: a session_data cookie a client still holds is deleted. */
     if (!c->app->cookie_cache)
-        clear_stray_cache_cookie(c);
+        session_clean_cache_lines(c->app, c->req, c->resp, false);
     if (st.found == SESSION_NONE) {
         response_json(c->resp, 200, NULL);
         return;
     }
     obj = json_object_new_object();
-    json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &st.session));
-    json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &st.user));
+    if (st.from_cache) {
+        json_object_object_add(obj, "session",
+                               json_view_session_cached(&c->app->user_view, &st.session));
+        json_object_object_add(obj, "user", json_view_user_cached(&c->app->user_view, &st.user));
+    } else {
+        json_object_object_add(obj, "session", json_view_session(&c->app->user_view, &st.session));
+        json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &st.user));
+    }
     response_json(c->resp, 200, obj);
 }
 
@@ -131,7 +127,7 @@ void handle_revoke_session(struct call *c)
             return;
         }
         if (rc == DB_OK && strcmp(deleted_id, c->session.session.id) == 0)
-            session_clear_cookies(c->app, c->resp);
+            session_clear_cookies(c->app, c->req, c->resp);
     }
     steps_answer_status_true(c);
 }
@@ -145,7 +141,7 @@ void handle_revoke_sessions(struct call *c)
         router_store_error(c, rc);
         return;
     }
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     steps_answer_status_true(c);
 }
 

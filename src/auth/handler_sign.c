@@ -413,7 +413,7 @@ void handle_sign_out(struct call *c)
     enum db_status rc;
     const char *stored;
 
-    rc = session_resolve(c->app, c->req, c->resp, false, &st);
+    rc = session_resolve(c->app, c->req, c->resp, 0, &st);
     if (rc != DB_OK) {
         router_failed(c, rc, st.failure);
         return;
@@ -429,7 +429,7 @@ void handle_sign_out(struct call *c)
             return;
         }
     }
-    session_clear_cookies(c->app, c->resp);
+    session_clear_cookies(c->app, c->req, c->resp);
     obj = json_object_new_object();
     json_object_object_add(obj, "success", json_object_new_boolean(1));
     response_json(c->resp, 200, obj);

@@ -27,6 +27,15 @@ struct json_object *json_view_user(const struct user_view *v, const struct user_
 /* {"expiresAt","token","createdAt","updatedAt","ipAddress","userAgent","userId"
  * [,"impersonatedBy"],"id"} */
 struct json_object *json_view_session(const struct user_view *v, const struct session_record *s);
+/* The same objects as get-session answers them from the cookie cache: Better Auth passes the
+ * cached ones through its zod schemas, which put the schema's keys first in the schema's order
+ * and the plugins' after them:
+ * {"id","createdAt","updatedAt","email","emailVerified","name","image"[,plugins as above]} and
+ * {"id","createdAt","updatedAt","userId","expiresAt","token","ipAddress","userAgent"
+ * [,"impersonatedBy"]}. */
+struct json_object *json_view_user_cached(const struct user_view *v, const struct user_record *u);
+struct json_object *json_view_session_cached(const struct user_view *v,
+                                             const struct session_record *s);
 /* {"accountId","providerId","userId","createdAt","updatedAt","id","scopes":[]} */
 struct json_object *json_view_account(const struct account_record *a);
 

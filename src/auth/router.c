@@ -44,13 +44,13 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/change-password", handle_change_password, "changePassword",
      SCHEMA_CHANGE_PASSWORD, ROUTE_SESSION | ROUTE_HASHES},
     {"POST", BASE_PATH "/update-user", handle_update_user, "updateUser", SCHEMA_UPDATE_USER,
-     ROUTE_SESSION},
+     ROUTE_SESSION | ROUTE_QUIET_ON_CACHE},
     {"POST", BASE_PATH "/delete-user", handle_delete_user, "deleteUser", SCHEMA_DELETE_USER,
      ROUTE_SESSION | ROUTE_HASHES},
     {"GET", BASE_PATH "/delete-user/callback", handle_delete_user_callback, "deleteUserCallback",
      SCHEMA_DELETE_USER_CALLBACK, ROUTE_OPTIONAL_SESSION | ROUTE_CALLBACK_QUERY},
     {"POST", BASE_PATH "/update-session", handle_update_session, "updateSession", SCHEMA_NONE,
-     ROUTE_SESSION},
+     ROUTE_SESSION | ROUTE_QUIET_ON_CACHE},
     {"GET", BASE_PATH "/list-accounts", handle_list_accounts, "listUserAccounts", SCHEMA_NONE,
      ROUTE_SESSION},
     {"POST", BASE_PATH "/verify-password", handle_verify_password, "verifyPassword",
@@ -68,10 +68,13 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/change-email", handle_change_email, "changeEmail", SCHEMA_CHANGE_EMAIL,
      ROUTE_SESSION},
 /* the admin plugin (AUTHFCGI_ADMIN): its handlers answer 401 themselves, with Better
- * Auth's empty body */
+ * Auth's empty body. Its middleware reads the session from the database whatever the cookie
+ * cache holds (getAuthoritativeSessionFromCtx), so the GET ones do too: a role taken away
+ * counts at once, and the answer writes session_data as Better Auth's does. */
 #define ADMIN_ROUTE(m, p, h, op, schema, flags)                                                    \
     {                                                                                              \
-        m, BASE_PATH "/admin/" p, h, op, schema, ROUTE_ADMIN | ROUTE_OPTIONAL_SESSION | (flags)    \
+        m, BASE_PATH "/admin/" p, h, op, schema,                                                   \
+            ROUTE_ADMIN | ROUTE_OPTIONAL_SESSION | ROUTE_STORE_SESSION | (flags)                   \
     }
     ADMIN_ROUTE("POST", "set-role", handle_admin_set_role, "setUserRole", SCHEMA_ADMIN_SET_ROLE, 0),
     ADMIN_ROUTE("GET", "get-user", handle_admin_get_user, "getUser", SCHEMA_ADMIN_GET_USER, 0),
@@ -106,12 +109,13 @@ const struct route route_table[] = {
     {"POST", BASE_PATH "/two-factor/disable", two_factor_disable, "disableTwoFactor",
      SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
     {"POST", BASE_PATH "/two-factor/get-totp-uri", two_factor_get_totp_uri, "getTOTPURI",
-     SCHEMA_TWO_FACTOR_PASSWORD, ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+     SCHEMA_TWO_FACTOR_PASSWORD,
+     ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES | ROUTE_QUIET_ON_CACHE},
     {"POST", BASE_PATH "/two-factor/verify-totp", two_factor_verify_totp, "verifyTOTP",
      SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
     {"POST", BASE_PATH "/two-factor/generate-backup-codes", two_factor_generate_backup_codes,
      "generateBackupCodes", SCHEMA_TWO_FACTOR_PASSWORD,
-     ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES},
+     ROUTE_TWO_FACTOR | ROUTE_SESSION | ROUTE_HASHES | ROUTE_QUIET_ON_CACHE},
     {"POST", BASE_PATH "/two-factor/verify-backup-code", two_factor_verify_backup_code,
      "verifyBackupCode", SCHEMA_TWO_FACTOR_CODE, ROUTE_TWO_FACTOR | ROUTE_OPTIONAL_SESSION},
     {"POST", BASE_PATH "/two-factor/send-otp", two_factor_send_otp, "sendTwoFactorOTP",
@@ -328,11 +332,16 @@ refused:
 /* resolve_session - for routes that need one: 401 without a live session. */
 static bool resolve_session(const struct route *route, struct call *c)
 {
+    unsigned flags = (route->flags & ROUTE_NO_REFRESH) ? 0 : SESSION_REFRESH;
     enum db_status st;
 
     if (!(route->flags & (ROUTE_SESSION | ROUTE_OPTIONAL_SESSION)))
         return true;
-    st = session_resolve(c->app, c->req, c->resp, !(route->flags & ROUTE_NO_REFRESH), &c->session);
+    if (route->flags & ROUTE_STORE_SESSION)
+        flags |= SESSION_SKIP_CACHE;
+    if (route->flags & ROUTE_QUIET_ON_CACHE)
+        flags |= SESSION_QUIET_ON_CACHE;
+    st = session_resolve(c->app, c->req, c->resp, flags, &c->session);
     if (st != DB_OK) {
         router_failed(c, st, c->session.failure);
         return false;
@@ -340,7 +349,7 @@ static bool resolve_session(const struct route *route, struct call *c)
     if (c->session.found != SESSION_VALID && (route->flags & ROUTE_SESSION)) {
         /* A well-signed cookie of a session that is gone: tell the browser to forget it. */
         if (c->session.found == SESSION_STALE)
-            session_clear_cookies(c->app, c->resp);
+            session_clear_cookies(c->app, c->req, c->resp);
         response_http_error(c->resp, HTTP_ERROR_UNAUTHORIZED);
         return false;
     }

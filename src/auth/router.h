@@ -42,6 +42,9 @@ enum route_flags {
     ROUTE_HASHES = 1 << 5,     /* computes a password hash: skipped (499) for a client that left */
     ROUTE_ADMIN = 1 << 6,      /* the admin plugin's: 404 unless AUTHFCGI_ADMIN is on */
     ROUTE_TWO_FACTOR = 1 << 7, /* the twoFactor plugin's: 404 unless AUTHFCGI_TWO_FACTOR */
+    ROUTE_STORE_SESSION = 1 << 8,  /* the session from the store, never the cookie cache */
+    ROUTE_QUIET_ON_CACHE = 1 << 9, /* SESSION_QUIET_ON_CACHE: Better Auth's sessionMiddleware
+                                      would answer from a valid session_data */
 };
 
 struct route {

@@ -201,6 +201,7 @@ static bool from_cookie_cache(const struct app *app, const struct request *req,
                               &st->session, &st->user)) {
     case CACHE_HIT:
         st->found = SESSION_VALID;
+        st->from_cache = true;
         st->dont_remember = has_dont_remember(app, req);
         *rc = DB_OK;
         return true;
@@ -217,6 +218,20 @@ static bool from_cookie_cache(const struct app *app, const struct request *req,
     memset(&st->session, 0, sizeof(st->session));
     memset(&st->user, 0, sizeof(st->user));
     return false;
+}
+
+/* cache_would_answer - whether the request carries a session_data cookie that Better Auth
+ * would take for the session presented (SESSION_QUIET_ON_CACHE). Its records are not used:
+ * the store answers. A libcrypto failure counts as no. */
+static bool cache_would_answer(const struct app *app, const struct request *req,
+                               struct response *resp, const struct session_state *st)
+{
+    struct session_record s;
+    struct user_record u;
+
+    return app->cookie_cache && !query_flag_truthy(req->query, "disableCookieCache") &&
+           cookie_cache_read(resp->arena, &app->cookies, req->cookie, st->token, session_now_ms(),
+                             &s, &u) == CACHE_HIT;
 }
 
 /* write_cookie_cache - Better Auth's get-session writes the cookie cache for a session it read
@@ -237,8 +252,9 @@ static int write_cookie_cache(const struct app *app, const struct request *req,
 /* session_resolve - see session.h. The stored form of the token (the raw token itself under
  * plain storage) is held in the request's arena, which wipes it when the request ends. */
 enum db_status session_resolve(const struct app *app, const struct request *req,
-                               struct response *resp, bool refresh, struct session_state *st)
+                               struct response *resp, unsigned flags, struct session_state *st)
 {
+    bool refresh = (flags & SESSION_REFRESH) != 0;
     char *stored;
     enum cookie_status cs;
     enum db_status rc;
@@ -258,8 +274,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
         st->token = "";
         return DB_OK;
     }
-    if (from_cookie_cache(app, req, resp, st, &rc))
+    if (!(flags & SESSION_SKIP_CACHE) && from_cookie_cache(app, req, resp, st, &rc))
         return rc;
+    if ((flags & SESSION_QUIET_ON_CACHE) && cache_would_answer(app, req, resp, st))
+        refresh = false;
     stored = arena_alloc(resp->arena, SESSION_STORED_TOKEN_SIZE);
     if (session_stored_token(app, st->token, stored) != 0) {
         st->failure = FAIL_TOKEN_DIGEST;
@@ -353,7 +371,7 @@ static bool is_session_cookie_line(const struct app *app, const char *value)
 /* session_clear_cookies - see session.h. Lines this answer already had for the same cookies
  * go first (Better Auth's expireCookie): a refreshed session cookie or cookie cache written
  * while resolving the session must not travel, still valid, beside its deletion. */
-void session_clear_cookies(const struct app *app, struct response *resp)
+void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp)
 {
     const char *const *lines = cookie_deletion_lines(&app->cookies);
     size_t kept = 0;
@@ -364,8 +382,24 @@ void session_clear_cookies(const struct app *app, struct response *resp)
             resp->headers[kept++] = resp->headers[i];
     resp->nheaders = kept;
 
-    for (size_t i = 0; i < COOKIE_DELETION_COUNT; i++)
-        response_header(resp, "Set-Cookie", lines[i]);
+    response_header(resp, "Set-Cookie", lines[0]);
+    response_header(resp, "Set-Cookie", lines[1]);
+    session_clean_cache_lines(app, req, resp, true);
+    response_header(resp, "Set-Cookie", lines[2]);
+}
+
+/* session_clean_cache_lines - see session.h. */
+void session_clean_cache_lines(const struct app *app, const struct request *req,
+                               struct response *resp, bool chunks_only)
+{
+    const char *base = cookie_deletion_lines(&app->cookies)[1];
+    const char *lines[COOKIE_CHUNK_DELETIONS_MAX];
+    size_t n =
+        cookie_chunk_deletions(resp->arena, &app->cookies, COOKIE_SESSION_DATA, req->cookie, lines);
+
+    for (size_t i = 0; i < n; i++)
+        if (!chunks_only || strcmp(lines[i], base) != 0)
+            response_header(resp, "Set-Cookie", lines[i]);
 }
 
 /* session_is_fresh - Better Auth measures freshness from createdAt, not updatedAt, and a

@@ -38,6 +38,7 @@ struct session_state {
     const char *token; /* the raw token presented (VALID and STALE), else ""; in the request's
                           arena, which wipes it */
     bool via_bearer;
+    bool from_cache;          /* VALID, answered by the session_data cookie (no store call) */
     bool dont_remember;       /* a valid dont_remember cookie came with the request */
     enum fail_reason failure; /* with DB_FAIL from session_resolve: what failed, when it was
                                  not the store (FAIL_NONE when it was) */
@@ -47,14 +48,26 @@ struct session_state {
 int session_stored_token(const struct app *app, const char *raw,
                          char out[SESSION_STORED_TOKEN_SIZE]);
 
-/* session_resolve - find the request's session. With refresh, a session last extended over
- * SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
+/* How session_resolve goes about it. */
+enum session_resolve_flags {
+    SESSION_REFRESH = 1 << 0,    /* Better Auth's sliding refresh (and the cookie cache written) */
+    SESSION_SKIP_CACHE = 1 << 1, /* ask the store even where the cookie cache would answer: the
+                                    routes Better Auth reads "authoritatively" (its admin
+                                    middleware) */
+    SESSION_QUIET_ON_CACHE = 1 << 2, /* a state-changing route Better Auth would answer from a
+                                        valid session_data (its sessionMiddleware): the store
+                                        is asked all the same, but with such a cookie nothing
+                                        is refreshed or written, as there */
+};
+
+/* session_resolve - find the request's session. With SESSION_REFRESH, a session last extended
+ * over SESSION_UPDATE_AGE_S ago is extended (database write + Set-Cookie on resp), unless the
  * request carries dont_remember or a truthy ?disableRefresh. An expired row is deleted.
  * Returns DB_OK (see st->found) or the store's RETRY/FAIL, never UNKNOWN (its writes are
  * housekeeping: db_housekeeping); DB_FAIL with st->failure set when
  * a cookie could not be checked or signed or a token digested (router_session_failed). */
 enum db_status session_resolve(const struct app *app, const struct request *req,
-                               struct response *resp, bool refresh, struct session_state *st);
+                               struct response *resp, unsigned flags, struct session_state *st);
 
 /* session_cache_cookie - with AUTHFCGI_COOKIE_CACHE, the session_data Set-Cookie line for
  * session s (its token field holding the RAW token) and user u, as Better Auth adds it wherever
@@ -62,9 +75,10 @@ enum db_status session_resolve(const struct app *app, const struct request *req,
  * with the cache off or for a value too long for one cookie. Returns 0 or -1 (internal error).
  *
  * The cache itself is read by session_resolve: for GET and HEAD requests and authorizer
- * checks, unless ?disableCookieCache is truthy, a valid session_data cookie of the presented
- * token answers without the database (no sliding refresh then); a stale one is deleted and the
- * database asked. A session read from the database with refresh gets the cookie written. */
+ * checks, unless ?disableCookieCache is truthy or SESSION_SKIP_CACHE is given, a valid
+ * session_data cookie of the presented token answers without the database (no sliding refresh
+ * then); a stale one is deleted and the database asked. A session read from the database with
+ * refresh gets the cookie written. */
 int session_cache_cookie(const struct app *app, struct response *resp,
                          const struct session_record *s, const struct user_record *u,
                          bool remember);
@@ -89,8 +103,17 @@ int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
 
 /* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
- * already had for those cookies. */
-void session_clear_cookies(const struct app *app, struct response *resp);
+ * already had for those cookies; before the last, the deletion of any chunk session_data.N
+ * req carries (session_clean_cache_lines). */
+void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp);
+
+/* session_clean_cache_lines - Better Auth's sessionStore.clean(): a deletion line for the
+ * session_data cookie and for each chunk of one (session_data.N) the request carries; with
+ * chunks_only for the chunks alone, where the caller deletes session_data itself. Better Auth
+ * then deletes session_data twice in one answer; a response here sets each cookie once
+ * (RFC 6265 4.1.1; README "Deviations"). */
+void session_clean_cache_lines(const struct app *app, const struct request *req,
+                               struct response *resp, bool chunks_only);
 
 /* session_is_fresh - created within SESSION_FRESH_AGE_S. */
 bool session_is_fresh(const struct session_record *s, int64_t now_ms);

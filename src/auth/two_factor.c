@@ -209,6 +209,7 @@ static void challenge(struct call *c, const struct step *s)
         return;
     response_header(c->resp, "Set-Cookie", deletions[0]);
     response_header(c->resp, "Set-Cookie", deletions[1]);
+    session_clean_cache_lines(c->app, c->req, c->resp, true);
     if (!add_cookie(c, COOKIE_TWO_FACTOR, identifier, CHALLENGE_MAX_AGE_S))
         return;
     obj = json_object_new_object();

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/cookie_cache.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
@@ -543,6 +544,86 @@ START_TEST(test_impersonate_and_stop)
 }
 END_TEST
 
+/* cache_cookies - H_COOKIE with the session_data cookie get-session writes for it, the cookie
+ * cache on (AUTHFCGI_COOKIE_CACHE). */
+static const char *cache_cookies(void)
+{
+    struct response r;
+    const char *line;
+
+    settings.cookie_cache = true;
+    settings.cookie_cache_max_age = COOKIE_CACHE_MAX_AGE_DEFAULT;
+    harness_app_rebuild(&settings);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 1);
+    line = handler_harness_header_nth(&r, "Set-Cookie", 0);
+    return arena_printf(arena, "%s; %.*s", H_COOKIE, (int)strcspn(line, ";"), line);
+}
+
+/* Better Auth's admin middleware reads the session from the database whatever session_data
+ * holds (the differential run with --cookie-cache: list-users and get-user write the cache):
+ * an admin demoted since the cookie was written is refused at once, on GET routes too. */
+START_TEST(test_cache_not_trusted)
+{
+    const char *cookies = cache_cookies();
+    struct response r;
+
+    fake_store_reset_calls(fs);
+    r = admin_get("list-users", NULL, cookies);
+    assert_status(r, 200);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LOOKUP), 1);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 1);
+    ck_assert_ptr_nonnull(
+        strstr(handler_harness_header_nth(&r, "Set-Cookie", 0), "better-auth.session_data="));
+    free(fake_store_user(fs, ALICE_ID)->role);
+    fake_store_user(fs, ALICE_ID)->role = strdup("user");
+    r = admin_get("get-user", "id=" BOB_ID, cookies);
+    ck_assert_int_eq(r.status, 403);
+    /* get-session still believes the cookie, as Better Auth's does */
+    r = GET("/get-session", .cookie = cookies);
+    ck_assert_str_eq(jstr(body_json(&r), "user.role"), "admin");
+}
+END_TEST
+
+/* With the cookie cache on, impersonate-user and stop-impersonating send session_data for the
+ * session they hand out, after its other cookies, as Better Auth's setSessionCookie does (the
+ * differential run with --cookie-cache): the impersonation's without Max-Age, as it is not
+ * remembered; the admin's with it, before the admin cookie's deletion. */
+START_TEST(test_impersonation_writes_cache)
+{
+    struct response r;
+    const char *token, *cookie, *admin_cookie, *line;
+
+    (void)cache_cookies();
+    r = admin_post("impersonate-user", H_COOKIE, BOB_JSON(""));
+    ck_assert_int_eq(r.status, 200);
+    token = arena_strdup(arena, jstr(body_json(&r), "session.token"));
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 7);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 5), DONT_REMEMBER_LINE);
+    line = handler_harness_header_nth(&r, "Set-Cookie", 6);
+    ck_assert_str_eq(strchr(line, ';'), ATTRS);
+    ck_assert_ptr_nonnull(strstr(line, "better-auth.session_data="));
+    admin_cookie = handler_harness_header_nth(&r, "Set-Cookie", 3);
+    cookie = arena_printf(arena, "%s; %.*s; %.*s; %s", session_cookie(token),
+                          (int)strcspn(admin_cookie, ";"), admin_cookie, (int)strcspn(line, ";"),
+                          line, DONT_REMEMBER_PAIR);
+    fake_store_reset_calls(fs);
+    r = GET("/get-session", .cookie = cookie);
+    ck_assert_str_eq(jstr(body_json(&r), "session.impersonatedBy"), ALICE_ID);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+
+    r = admin_post("stop-impersonating", cookie, NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 4);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 1), deletion[2]);
+    line = handler_harness_header_nth(&r, "Set-Cookie", 2);
+    ck_assert_ptr_nonnull(strstr(line, "better-auth.session_data="));
+    ck_assert_str_eq(strchr(line, ';'), "; Max-Age=300" ATTRS);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 3),
+                     "better-auth.admin_session=; Max-Age=0" ATTRS);
+}
+END_TEST
+
 /* [impersonate-admin, impersonate-notfound, impersonate-notadmin, stop-impersonating-not,
  * stop-impersonating-nosession] */
 START_TEST(test_impersonate_refused)
@@ -647,6 +728,8 @@ int main(void)
     tcase_add_test(tc, test_change_password_fields);
     tcase_add_test(tc, test_impersonate_and_stop);
     tcase_add_test(tc, test_impersonate_refused);
+    tcase_add_test(tc, test_cache_not_trusted);
+    tcase_add_test(tc, test_impersonation_writes_cache);
     tcase_add_test(tc, test_impersonate_banned);
     LOOP(tc, test_has_permission, permission_cases);
     suite_add_tcase(s, tc);

@@ -45,8 +45,32 @@ static const char *data_pair(const struct response *r, const char *attrs)
     return arena_strndup(arena, found, (size_t)(strchr(found, ';') - found));
 }
 
+/* cached_get_session_json - get-session's body for raw's session as Better Auth 1.7.25
+ * answers it from the cookie cache (the differential run with --cookie-cache): its zod schemas
+ * put id, createdAt and updatedAt first, unlike the database's order. */
+static const char *cached_get_session_json(const char *raw)
+{
+    struct fake_session *s = session_of(raw);
+    struct fake_user *u;
+
+    ck_assert_ptr_nonnull(s);
+    u = fake_store_user(fs, s->user_id);
+    ck_assert_ptr_nonnull(u);
+    return arena_printf(
+        arena,
+        "{\"session\":{\"id\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\",\"userId\":\"%s\","
+        "\"expiresAt\":\"%s\",\"token\":\"%s\",\"ipAddress\":\"%s\",\"userAgent\":\"%s\"},"
+        "\"user\":{\"id\":\"%s\",\"createdAt\":\"%s\",\"updatedAt\":\"%s\",\"email\":\"%s\","
+        "\"emailVerified\":%s,\"name\":\"%s\",\"image\":%s%s%s}}",
+        s->id, iso(s->created_ms), iso(s->updated_ms), s->user_id, iso(s->expires_ms), raw,
+        s->ip_address, s->user_agent, u->id, iso(u->created_ms), iso(u->updated_ms), u->email,
+        u->email_verified ? "true" : "false", u->name, u->image != NULL ? "\"" : "",
+        u->image != NULL ? u->image : "null", u->image != NULL ? "\"" : "");
+}
+
 /* A get-session answered by the database writes the cache; one that presents it is answered
- * without a single store call, with nothing set. */
+ * without a single store call, with nothing set, and with the keys in the order Better Auth
+ * answers from its cache. */
 START_TEST(test_get_session_from_cache)
 {
     struct response r;
@@ -64,7 +88,8 @@ START_TEST(test_get_session_from_cache)
     cookies = arena_printf(arena, "%s; %s", H_COOKIE, data);
     fake_store_reset_calls(fs);
     r = GET("/get-session", .cookie = cookies);
-    assert_answer(r, 200, body);
+    assert_answer(r, 200, cached_get_session_json(H_TOKEN));
+    ck_assert_str_ne(r.body, body);
     assert_no_store(&r);
     assert_no_cookies(r);
     ck_assert_uint_eq(fake_store_total_calls(fs), 0);
@@ -72,7 +97,8 @@ START_TEST(test_get_session_from_cache)
 END_TEST
 
 /* [cookiecache revoked] the session revoked elsewhere: the cache answers until it expires;
- * ?disableCookieCache=true (any truthy value) asks the database, which says null. */
+ * ?disableCookieCache=true (any truthy value) asks the database, which says null and deletes
+ * the cookies, each once (Better Auth repeats session_data's deletion: README "Deviations"). */
 START_TEST(test_revoked_session_until_expiry)
 {
     struct response r;
@@ -82,7 +108,7 @@ START_TEST(test_revoked_session_until_expiry)
     seed_alice();
     seed_live(H_ID, H_TOKEN, ALICE_ID);
     r = GET("/get-session", .cookie = H_COOKIE);
-    body = arena_strdup(arena, r.body);
+    body = cached_get_session_json(H_TOKEN);
     cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
     ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
 
@@ -191,7 +217,7 @@ START_TEST(test_sign_in_writes_cache)
                                i == 0 ? "" : "; " DONT_REMEMBER_PAIR);
         fake_store_reset_calls(fs);
         r = GET("/get-session", .cookie = cookies);
-        assert_answer(r, 200, get_session_json(token));
+        assert_answer(r, 200, cached_get_session_json(token));
         ck_assert_uint_eq(fake_store_total_calls(fs), 0);
     }
 }
@@ -278,6 +304,76 @@ START_TEST(test_no_valid_cache_beside_deletion)
 }
 END_TEST
 
+/* change-password with revokeOtherSessions sets each cookie once (RFC 6265 4.1.1; README
+ * "Deviations"): the new session's cookie and cache, and not first the cache its session lookup
+ * wrote for the session it ends, which Better Auth sends ahead of them (the differential run
+ * with --cookie-cache). */
+START_TEST(test_revoke_others_cache_order)
+{
+    struct response r;
+    const char *token, *line;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = POST_JSON("/change-password", .cookie = H_COOKIE, .origin = FRONT,
+                  .body = "{\"currentPassword\":\"" PASSWORD "\",\"newPassword\":"
+                          "\"another-horse-9\",\"revokeOtherSessions\":true}");
+    assert_status(r, 200);
+    token = arena_strdup(arena, jstr(body_json(&r), "token"));
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 2);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), session_line(token, true));
+    line = arena_strdup(arena, data_pair(&r, CACHE_ATTRS));
+    fake_store_reset_calls(fs);
+    r = GET("/get-session", .cookie = arena_printf(arena, "%s; %s", session_cookie(token), line));
+    ck_assert_str_eq(jstr(body_json(&r), "session.token"), token);
+    ck_assert_uint_eq(fake_store_total_calls(fs), 0);
+}
+END_TEST
+
+/* update-user and update-session are authorised from the cookie cache by Better Auth (its
+ * sessionMiddleware): with a valid session_data it writes nothing while looking the session
+ * up, so its 400 has no Set-Cookie (the differential run with --cookie-cache). authfcgi still
+ * asks the database (README "Deviations"), and writes the cookie only where Better Auth, with
+ * no usable session_data, would have asked it too. */
+START_TEST(test_quiet_on_valid_cache)
+{
+    static const char *const paths[] = {API "/update-user", API "/update-session"};
+    struct response r;
+    const char *cookies;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        fake_store_reset_calls(fs);
+        r = dispatch((struct request){.method = "POST",
+                                      .path = paths[i],
+                                      .content_type = JSON_CT,
+                                      .cookie = cookies,
+                                      .origin = FRONT,
+                                      .body = "{}"});
+        assert_answer(r, 400, "{\"message\":\"No fields to update\"}");
+        assert_no_cookies(r);
+        ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_SESSION_LOOKUP), 1);
+        r = dispatch((struct request){.method = "POST",
+                                      .path = paths[i],
+                                      .content_type = JSON_CT,
+                                      .cookie = H_COOKIE,
+                                      .origin = FRONT,
+                                      .body = "{}"});
+        assert_status(r, 400);
+        (void)data_pair(&r, CACHE_ATTRS);
+    }
+    /* the user changed in the database since: authfcgi acts on the database's answer */
+    ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
+    r = POST_JSON("/update-user", .cookie = cookies, .origin = FRONT, .body = "{}");
+    assert_answer(r, 401, E_UNAUTHORIZED);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("handlers");
@@ -293,6 +389,8 @@ int main(void)
     tcase_add_test(tc, test_update_user_rewrites_cache);
     tcase_add_test(tc, test_authorizer_from_cache);
     tcase_add_test(tc, test_no_valid_cache_beside_deletion);
+    tcase_add_test(tc, test_revoke_others_cache_order);
+    tcase_add_test(tc, test_quiet_on_valid_cache);
     suite_add_tcase(s, tc);
     return handler_world_main(s);
 }

@@ -82,7 +82,7 @@ static enum db_status resolve(struct request req, bool refresh, struct session_s
         req.remote_addr = PEER;
     req.client_ip = PEER;
     req.arena = arena;
-    return session_resolve(&app, &req, &resp, refresh, st);
+    return session_resolve(&app, &req, &resp, refresh ? SESSION_REFRESH : 0, st);
 }
 
 static size_t set_cookie_count(void)
@@ -438,7 +438,9 @@ END_TEST
 
 START_TEST(test_clear_cookies)
 {
-    session_clear_cookies(&app, &resp);
+    struct request req = {.method = "POST"};
+
+    session_clear_cookies(&app, &req, &resp);
     ck_assert_uint_eq(set_cookie_count(), 3);
     ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 0),
                      "better-auth.session_token=; Max-Age=0" ATTRS);
@@ -446,6 +448,43 @@ START_TEST(test_clear_cookies)
                      "better-auth.session_data=; Max-Age=0" ATTRS);
     ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 2),
                      "better-auth.dont_remember=; Max-Age=0" ATTRS);
+}
+END_TEST
+
+/* Better Auth's deleteSessionCookie expires session_data, then its session store cleans every
+ * session_data cookie and chunk the request carries (each name once, in the request's order):
+ * the chunks are deleted too, session_data itself once (RFC 6265 4.1.1: Better Auth deletes it
+ * twice, README "Deviations"). */
+START_TEST(test_clear_cookies_cleans_cache)
+{
+    static const char *const cases[][5] = {
+        {"better-auth.session_data=abc"},
+        {"a=1; better-auth.session_data.1=x; better-auth.session_data=q; "
+         "better-auth.session_data.0=y; better-auth.session_data.1=z",
+         "better-auth.session_data.1", "better-auth.session_data.0"},
+        /* not chunks, or values better-auth's parseCookies skips */
+        {"better-auth.session_data.01=x; better-auth.session_data.=x; better-auth.session_datax=1;"
+         " better-auth.session_data.2a=x; better-auth.session_data.3=a\\b; "
+         "x.better-auth.session_data=1"},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct request req = {.method = "POST", .cookie = cases[i][0]};
+        size_t n = 0;
+
+        response_init(&resp, arena);
+        session_clear_cookies(&app, &req, &resp);
+        while (n + 1 < 5 && cases[i][n + 1] != NULL)
+            n++;
+        ck_assert_uint_eq(set_cookie_count(), 3 + n);
+        ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 1),
+                         "better-auth.session_data=; Max-Age=0" ATTRS);
+        for (size_t k = 0; k < n; k++)
+            ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 2 + k),
+                             arena_printf(arena, "%s=; Max-Age=0%s", cases[i][k + 1], ATTRS));
+        ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 2 + n),
+                         "better-auth.dont_remember=; Max-Age=0" ATTRS);
+    }
 }
 END_TEST
 
@@ -502,6 +541,7 @@ int main(void)
     tcase_add_test(tc, test_set_cookies_bearer);
     tcase_add_test(tc, test_resend_cookies);
     tcase_add_test(tc, test_clear_cookies);
+    tcase_add_test(tc, test_clear_cookies_cleans_cache);
     tcase_add_test(tc, test_is_fresh);
     tcase_add_test(tc, test_now_ms);
     suite_add_tcase(s, tc);
