@@ -577,6 +577,16 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 1,
         .read_only = true,
     },
+    /* Before STMT_TWO_FACTOR_SAVE, in its transaction: two enables of one user (a double
+     * submit) take turns, and the second's SAVE, with a new snapshot, sees the first's row and
+     * rewrites it instead of adding a second (the table has no unique userId: Better Auth's
+     * schema). NO KEY UPDATE leaves sign-ins, whose sessions take FOR KEY SHARE, unblocked. */
+    [STMT_TWO_FACTOR_LOCK_USER] = {
+        .name = "authfcgi_two_factor_lock_user",
+        .sql = "SELECT id FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE",
+        .nparams = 1,
+        .read_only = false,
+    },
     /* One row per user, as Better Auth keeps it: enable again rewrites it. */
     [STMT_TWO_FACTOR_SAVE] = {
         .name = "authfcgi_two_factor_save",

@@ -62,6 +62,7 @@ enum stmt {
     /* The two-factor plugin (store_pg_two_factor.c, schema/008_two_factor.sql); text results. */
     STMT_TWO_FACTOR_GET,        /* userId -> user (ISO times), twoFactor row or NULLs, the
                                    user's admin columns (banExpires also as Unix ms) */
+    STMT_TWO_FACTOR_LOCK_USER,  /* userId -> id; the user row locked for two_factor_save */
     STMT_TWO_FACTOR_SAVE,       /* userId, new id, secret, backupCodes, verified -> (none) */
     STMT_TWO_FACTOR_SET,        /* userId, enabled, confirm TOTP -> id; off: row deleted */
     STMT_TWO_FACTOR_SWAP_CODES, /* userId, old backupCodes, new -> id (none when changed) */

@@ -311,7 +311,8 @@ struct store_ops {
      * its twoFactor row; DB_NOTFOUND: no such user. */
     enum db_status (*two_factor_get)(void *impl, struct arena *a, const char *user_id,
                                      struct user_record *user, struct two_factor_record *tf);
-    /* two_factor_save - the user's twoFactor row (created with id new_id when it has none). */
+    /* two_factor_save - the user's twoFactor row (created with id new_id when it has none);
+     * two saves for one user at once leave one row, the later one's. */
     enum db_status (*two_factor_save)(void *impl, const char *user_id, const char *new_id,
                                       const char *secret, const char *backup_codes, bool verified);
     /* two_factor_set - the user's twoFactorEnabled and twoFactor row as change says, in one

@@ -63,14 +63,25 @@ enum db_status pg_two_factor_get(void *impl, struct arena *a, const char *user_i
     return st;
 }
 
+/* save_run - the user's row locked (STMT_TWO_FACTOR_LOCK_USER says why), then the row. */
+static enum db_status save_run(struct db *db, void *ctx)
+{
+    const char *const *params = ctx;
+    enum db_status st = db_exec(db, STMT_TWO_FACTOR_LOCK_USER, params, NULL);
+
+    if (st != DB_OK)
+        return st;
+    st = db_exec(db, STMT_TWO_FACTOR_SAVE, params, NULL);
+    /* An update answers no row from the INSERT: that is success too. */
+    return st == DB_NOTFOUND ? DB_OK : st;
+}
+
 enum db_status pg_two_factor_save(void *impl, const char *user_id, const char *new_id,
                                   const char *secret, const char *backup_codes, bool verified)
 {
     const char *params[] = {user_id, new_id, secret, backup_codes, verified ? "t" : "f"};
-    enum db_status st = db_exec(impl, STMT_TWO_FACTOR_SAVE, params, NULL);
 
-    /* An update answers no row from the INSERT: that is success too. */
-    return st == DB_NOTFOUND ? DB_OK : st;
+    return db_transaction(impl, save_run, params);
 }
 
 enum db_status pg_two_factor_set(void *impl, const char *user_id, enum two_factor_change change)

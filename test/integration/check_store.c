@@ -654,6 +654,61 @@ START_TEST(test_two_factor_column)
 }
 END_TEST
 
+/* Two enables of one user at once (a double submit): the second waits for the first and
+ * rewrites its row; without the wait both inserted one, and the user's authenticator code
+ * was checked against whichever row came first. The first enable is played by hand: its
+ * transaction holds the user's lock and has inserted its row, uncommitted. */
+START_TEST(test_two_factor_save_takes_turns)
+{
+    struct fixture f;
+    struct db *first;
+    pid_t pid;
+
+    fixture_open(&f, _i);
+    struct new_user nu = new_user_with(f.a, testdb_fresh_email(f.a), NULL);
+    struct new_session ns = new_session_for(f.a, nu.id, true, WEEK_S);
+    struct user_record user;
+    struct session_record rec;
+    sign_up(&f, &nu, &ns, &user, &rec);
+
+    first = testdb_connect(f.unnamed, "authfcgi_check_store");
+    ck_assert_int_eq(
+        db_exec_script(first, arena_printf(f.a,
+                                           "BEGIN; SELECT id FROM \"user\" WHERE id = '%s' FOR NO "
+                                           "KEY UPDATE; INSERT INTO \"twoFactor\" (id, secret, "
+                                           "\"backupCodes\", \"userId\", verified) VALUES ('%s', "
+                                           "'first', 'first', '%s', false)",
+                                           nu.id, testdb_fresh(f.a), nu.id)),
+        DB_OK);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct db *db = testdb_connect(f.unnamed, "authfcgi_check_store");
+        struct store store;
+
+        store_pg_init(&store, db);
+        _exit(store.ops->two_factor_save(store.impl, nu.id, testdb_fresh(f.a), "second", "second",
+                                         false) == DB_OK
+                  ? 10
+                  : 11);
+    }
+    /* Until the second save waits for the lock (a bounded wait for that event). */
+    ck_assert_int_eq(db_exec_script(f.db, "DO $$ BEGIN FOR i IN 1..3000 LOOP EXIT WHEN EXISTS "
+                                          "(SELECT 1 FROM pg_locks WHERE NOT granted); PERFORM "
+                                          "pg_sleep(0.01); END LOOP; END $$"),
+                     DB_OK);
+    testdb_true(f.db, "EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)");
+    ck_assert_int_eq(db_exec_script(first, "COMMIT"), DB_OK);
+    ck_assert_int_eq(testdb_reap(pid), 10);
+    testdb_true(f.db, arena_printf(f.a,
+                                   "(SELECT count(*) = 1 AND min(secret) = 'second' FROM "
+                                   "\"twoFactor\" WHERE \"userId\" = '%s')",
+                                   nu.id));
+    db_close(first);
+    fixture_close(&f);
+}
+END_TEST
+
 /* admin_reads - the user id (with a session whose stored token is token) as every statement
  * that reads a user or a session sees its admin columns: role (NULL: none), banned, banReason,
  * banExpires ms (0: none), and the session's impersonatedBy (NULL: none). */
@@ -1161,6 +1216,7 @@ static Suite *store_suite(void)
     tcase_add_loop_test(tc, test_user_update_and_delete, 0, 2);
     tcase_add_loop_test(tc, test_two_factor_column, 0, 2);
     tcase_add_loop_test(tc, test_admin_columns, 0, 2);
+    tcase_add_loop_test(tc, test_two_factor_save_takes_turns, 0, 2);
     tcase_add_loop_test(tc, test_foreign_rows, 0, 2);
     tcase_add_loop_test(tc, test_concurrent_duplicate_sign_ups, 0, 2);
     tcase_add_loop_test(tc, test_rate_limit_burst, 0, 2);
