@@ -15,6 +15,8 @@
 #                         to call twice.
 #   pool_worker_pids      the pids of the master's live workers, one per line
 #   pool_wait_workers N [SECS]   wait until the master has N live workers
+#   pool_wait_replaced N PID...  after killing the workers PID...: wait until the master has
+#                         reaped each of them and N workers run again
 #   pool_count_events EVENT      how many log lines carry event=EVENT
 #
 # Needs common.sh sourced and tmpdir_new called first.
@@ -93,6 +95,25 @@ pool_wait_workers() {
 	done
 	echo "pool_wait_workers: $count workers, wanted $n, after ${secs}s" >&2
 	return 1
+}
+
+# pool_wait_replaced N PID... - after the workers PID... were killed, until the master has
+# reaped every one of them and N workers run (false after 15 s). A killed worker stays the
+# master's child, a zombie, until it is reaped, and one SIGKILLed a moment ago may not even be
+# a zombie yet: counting workers alone would find N at once, before anything was replaced.
+pool_wait_replaced() {
+	local n=$1 pid deadline=$((SECONDS + 15))
+	shift
+	for pid; do
+		while pool_worker_pids | grep -qx "$pid"; do
+			if ((SECONDS >= deadline)); then
+				echo "pool_wait_replaced: worker $pid not reaped after 15 s" >&2
+				return 1
+			fi
+			sleep 0.05
+		done
+	done
+	pool_wait_workers "$n" 15
 }
 
 pool_count_events() {
