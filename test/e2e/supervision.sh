@@ -158,13 +158,7 @@ wait_generation() {
 before=$(pool_worker_pids | sort)
 victim=$(head -n 1 <<<"$before")
 kill -KILL "$victim"
-# Until the master reaps it the victim is still its child (a zombie), so wait for it to go
-# before counting: otherwise the count can be complete before anything was replaced.
-replaced_deadline=$((SECONDS + 15))
-while pool_worker_pids | grep -qx "$victim" && ((SECONDS < replaced_deadline)); do
-	sleep 0.05
-done
-if pool_wait_workers "$WORKERS" 15 && ! pool_worker_pids | grep -qx "$victim"; then
+if pool_wait_replaced "$WORKERS" "$victim"; then
 	ok "kill -9 of worker $victim: replaced ($(pool_worker_pids | grep -c .) workers)"
 else
 	not_ok "kill -9 of worker $victim: not replaced"
