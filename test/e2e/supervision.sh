@@ -346,6 +346,7 @@ done
 exited_before=$(pool_count_events worker_exited)
 term_start=$SECONDS
 term_pid=$POOL_PID
+term_workers=$(pool_worker_pids)
 kill -TERM "$POOL_PID"
 # The master signals every worker at once; once the idle ones have exited, the busy one has
 # its SIGTERM too: only then does the rest of the body go.
@@ -372,10 +373,16 @@ if [[ ! -e $POOL_SOCKET && ! -e $POOL_PID_FILE ]]; then
 else
 	not_ok "SIGTERM: left behind: socket $([[ -e $POOL_SOCKET ]] && echo yes || echo no), pid file $([[ -e $POOL_PID_FILE ]] && echo yes || echo no)"
 fi
-if pgrep -P "$term_pid" >/dev/null; then
-	not_ok "SIGTERM: workers of $term_pid still running"
+# By the workers' own pids: once the master is gone, a worker it left behind is init's child,
+# so asking for the master's children would find none whatever happened.
+left=
+for w in $term_workers; do
+	_pool_alive "$w" && left+=" $w"
+done
+if [[ -n $term_workers && -z $left ]]; then
+	ok "SIGTERM: no worker left (of $(wc -w <<<"$term_workers"))"
 else
-	ok "SIGTERM: no worker left"
+	not_ok "SIGTERM: workers of $term_pid still running:${left:- (none seen before the signal)}"
 fi
 front_stop "$FRONT_PID"
 sanitizer_log=$POOL_LOG
