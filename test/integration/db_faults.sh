@@ -27,6 +27,9 @@ export AUTHFCGI_DB_TIMEOUT_MS=$TIMEOUT_MS AUTHFCGI_WORKERS=2
 pool_start
 front_start lighttpd "$(free_port)"
 wait_http "$FRONT_URL/readyz" 20 || true
+# Both workers with their connection (pool_start waits for the first only): step 1 freezes one
+# backend per worker.
+pool_wait_ready 2 || true
 
 # readyz - one GET /readyz; sets CODE, MS (wall time), RETRY_AFTER and BODY.
 readyz() {

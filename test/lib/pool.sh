@@ -14,6 +14,8 @@
 #                         and its workers. Sets POOL_STATUS to the master's exit status. Safe
 #                         to call twice.
 #   pool_worker_pids      the pids of the master's live workers, one per line
+#   pool_wait_ready [N] [SECS]   wait until N workers of this pool (default AUTHFCGI_WORKERS)
+#                         have logged worker_ready; pool_start waits for the first one only
 #   pool_wait_workers N [SECS]   wait until the master has N live workers
 #   pool_wait_replaced N PID...  after killing the workers PID...: wait until the master has
 #                         reaped each of them and N workers run again
@@ -59,7 +61,8 @@ pool_start() {
 		AUTHFCGI_WORKERS=${AUTHFCGI_WORKERS:-2} \
 		"$AUTHFCGI_BIN" serve "$@" >>"$POOL_LOG" 2>&1 </dev/null &
 	POOL_PID=$!
-	export POOL_PID POOL_SOCKET POOL_LOG POOL_PID_FILE
+	POOL_LOG_START=$((skip - 1))
+	export POOL_PID POOL_SOCKET POOL_LOG POOL_PID_FILE POOL_LOG_START
 	on_exit "pool_stop 5"
 
 	deadline=$((SECONDS + 20))
@@ -79,6 +82,23 @@ pool_start() {
 	echo "pool_start: no worker ready after 20 s" >&2
 	show_log "$POOL_LOG" >&2
 	return 1
+}
+
+# pool_wait_ready [N] [SECS] - until N workers (default AUTHFCGI_WORKERS, else 2) of the pool
+# pool_start started have logged worker_ready (false after SECS, default 20). A worker is ready
+# once its database connection is open (or known to be down): a check of every worker's
+# connection made when pool_start returns, after the first worker only, may find one missing.
+pool_wait_ready() {
+	local n=${1:-${AUTHFCGI_WORKERS:-2}} deadline=$((SECONDS + ${2:-20})) count
+	while :; do
+		count=$(log_since "$POOL_LOG" "${POOL_LOG_START:-0}" | grep -c 'event=worker_ready' || true)
+		((count >= n)) && return 0
+		if ((SECONDS >= deadline)); then
+			echo "pool_wait_ready: $count workers ready, wanted $n" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 pool_worker_pids() {
