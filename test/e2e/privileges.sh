@@ -67,6 +67,8 @@ if ((EUID == 0)); then
 	user_uid=$(id -u "$AUTHFCGI_USER")
 	user_gid=$(id -g "$AUTHFCGI_USER")
 	AUTHFCGI_MAIL_FROM=auth@example.com pool_start
+	# Every worker below, not those spawned by the time the first was ready.
+	pool_wait_ready || true
 	mailer=$(grep -o 'event=mailer_spawned mailer=[0-9]*' "$POOL_LOG" | head -n 1 | cut -d= -f3)
 	ids="$user_uid $user_uid $user_gid $user_gid"
 	expect "the master runs as $AUTHFCGI_USER ($(uid_of "$POOL_PID"))" test "$(uid_of "$POOL_PID")" = "$ids"
@@ -75,7 +77,8 @@ if ((EUID == 0)); then
 		[[ $(uid_of "$w") == "$ids" ]] || bad=$((bad + 1))
 	done
 	expect "every worker and the mailer ($mailer) run as $AUTHFCGI_USER ($bad do not)" \
-		test "$bad" = 0 -a -n "$mailer" -a "$(pool_worker_pids | grep -c "^${mailer:-x}\$")" = 1
+		test "$bad" = 0 -a -n "$mailer" -a "$(pool_worker_pids | grep -c "^${mailer:-x}\$")" = 1 \
+		-a "$(pool_worker_pids | grep -c .)" = $((AUTHFCGI_WORKERS + 1))
 	expect "groups are the user's, root's are gone ($(grep ^Groups: "/proc/$POOL_PID/status"))" \
 		bash -c "! grep -Eq '^Groups:.*\\b0\\b' /proc/$POOL_PID/status"
 	expect "the socket belongs to $AUTHFCGI_USER:www-data ($(stat -c %U:%G "$POOL_SOCKET"))" \
