@@ -16,7 +16,8 @@
 #   pool_worker_pids      the pids of the master's live workers, one per line
 #   pool_wait_ready [N] [SECS]   wait until N workers of this pool (default AUTHFCGI_WORKERS)
 #                         have logged worker_ready; pool_start waits for the first one only
-#   pool_wait_workers N [SECS]   wait until the master has N live workers
+#   pool_wait_workers N [SECS]   wait until the master has N children (its mailer and
+#                         unreaped workers included: after a kill, see pool_wait_replaced)
 #   pool_wait_replaced N PID...  after killing the workers PID...: wait until the master has
 #                         reaped each of them and N workers run again
 #   pool_count_events EVENT      how many log lines carry event=EVENT
@@ -106,7 +107,9 @@ pool_worker_pids() {
 	ps -o pid= --ppid "$POOL_PID" 2>/dev/null | tr -d ' ' || true
 }
 
-# pool_wait_workers N [SECS] - until exactly N workers run (after a kill, a reload, ...).
+# pool_wait_workers N [SECS] - until exactly N workers run (after a reload, a retirement, ...).
+# Counted as the master's children: a killed worker still counts until the master reaps it
+# (pool_wait_replaced waits for that), and so does the mailer when one runs.
 pool_wait_workers() {
 	local n=$1 secs=${2:-10} deadline count
 	deadline=$((SECONDS + secs))
