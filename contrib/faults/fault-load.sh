@@ -177,7 +177,7 @@ inject_latency() {
 # the verdict.
 FAILED_FAULTS=()
 run_fault() {
-	local name=$1 title=$2 url=$3 pooler=$4 deadline=${5:-$DEADLINE_MS} stop ready lg rc=0
+	local name=$1 title=$2 url=$3 pooler=$4 deadline=${5:-$DEADLINE_MS} stop ready lg rc=0 settled
 	MARKS=$OUT/$name.marks
 	: >"$MARKS"
 	stop=$TEST_TMP/$name.stop ready=$TEST_TMP/$name.ready
@@ -197,7 +197,14 @@ run_fault() {
 	touch "$stop"
 	wait "$lg" || log "loadgen exited $?: $(tail -n 3 "$OUT/$name.loadgen.err")"
 	mark load_end
-	sleep 0.5 # let the last rollbacks land before looking for idle transactions
+	# The rollbacks of the requests cut short when the load stopped land just after it: wait
+	# for them (analyze.py's own query) rather than a fixed time, which a slow machine may
+	# outlast. A transaction left open stays open: after 10 s analyze.py fails it.
+	settled=$((SECONDS + 10))
+	until [[ $(pg_psql -At -c "SELECT count(*) FROM pg_stat_activity
+		WHERE state LIKE 'idle in transaction%'") == 0 ]] || ((SECONDS >= settled)); do
+		sleep 0.05
+	done
 	python3 "$here/analyze.py" --responses "$OUT/$name.responses" --marks "$MARKS" \
 		--fault "$name" --title "$title" --deadline-ms "$deadline" --run-id "$RUN-$name" \
 		--json "$SUMMARY" "${P99_ARGS[@]}" || rc=$?

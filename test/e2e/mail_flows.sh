@@ -129,15 +129,17 @@ sql() {
 # deliver NAME COUNT - run `authfcgi mail --once` (it must exit 0) and expect exactly COUNT
 # new messages; MAIL_TO, MAIL_SUBJECT and MAIL_LINK describe the newest.
 deliver() {
-	local name=$1 want=$2 before after newest fields deadline
+	local name=$1 want=$2 before after newest fields
 	# A mail that only a known address gets (request-password-reset, change-email,
 	# send-verification-email without a session) is queued just after the answer, so that
-	# the answer does not tell: wait for its row instead of racing it.
-	deadline=$((SECONDS + 20))
-	while (($(sql "SELECT count(*) FROM authfcgi_outbox WHERE status = 'pending'") < want &&
-		SECONDS < deadline)); do
-		sleep 0.05
-	done
+	# the answer does not tell: wait until the workers are past that work instead of racing
+	# it. Waiting for WANT pending rows would not do: with WANT 0 (no mail for an unknown
+	# address) it holds before a wrong mail could have been queued, and with WANT 1 before a
+	# second one.
+	if ! pool_quiesce 20; then
+		not_ok "$name: the workers finish the work after their answers"
+		return 0
+	fi
 	before=$(find "$MAILDIR" -name '*.eml' | wc -l)
 	if ! "$AUTHFCGI_BIN" mail --once >>"$TEST_TMP/mail.log" 2>&1; then
 		not_ok "$name: authfcgi mail --once exits 0"

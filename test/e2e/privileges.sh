@@ -67,6 +67,8 @@ if ((EUID == 0)); then
 	user_uid=$(id -u "$AUTHFCGI_USER")
 	user_gid=$(id -g "$AUTHFCGI_USER")
 	AUTHFCGI_MAIL_FROM=auth@example.com pool_start
+	# Every worker below, not those spawned by the time the first was ready.
+	pool_wait_ready || true
 	mailer=$(grep -o 'event=mailer_spawned mailer=[0-9]*' "$POOL_LOG" | head -n 1 | cut -d= -f3)
 	ids="$user_uid $user_uid $user_gid $user_gid"
 	expect "the master runs as $AUTHFCGI_USER ($(uid_of "$POOL_PID"))" test "$(uid_of "$POOL_PID")" = "$ids"
@@ -75,7 +77,8 @@ if ((EUID == 0)); then
 		[[ $(uid_of "$w") == "$ids" ]] || bad=$((bad + 1))
 	done
 	expect "every worker and the mailer ($mailer) run as $AUTHFCGI_USER ($bad do not)" \
-		test "$bad" = 0 -a -n "$mailer" -a "$(pool_worker_pids | grep -c "^${mailer:-x}\$")" = 1
+		test "$bad" = 0 -a -n "$mailer" -a "$(pool_worker_pids | grep -c "^${mailer:-x}\$")" = 1 \
+		-a "$(pool_worker_pids | grep -c .)" = $((AUTHFCGI_WORKERS + 1))
 	expect "groups are the user's, root's are gone ($(grep ^Groups: "/proc/$POOL_PID/status"))" \
 		bash -c "! grep -Eq '^Groups:.*\\b0\\b' /proc/$POOL_PID/status"
 	expect "the socket belongs to $AUTHFCGI_USER:www-data ($(stat -c %U:%G "$POOL_SOCKET"))" \
@@ -128,10 +131,13 @@ rm -f "$TEST_TMP/pid/authfcgi.pid"
 run_cmd pid-tmp-link env AUTHFCGI_SOCKET="$TEST_TMP/pid/a.sock" \
 	AUTHFCGI_PID_FILE="$TEST_TMP/pid/authfcgi.pid" AUTHFCGI_SHUTDOWN_TIMEOUT_MS=100 \
 	bash -c '"$0" serve & pid=$!
-		for ((i = 0; i < 200; i++)); do [[ -s $1 ]] && break; sleep 0.05; done
+		for ((i = 0; i < 200; i++)); do [[ -s $1 ]] && break; kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+		[[ $(cat "$1" 2>/dev/null) == "$pid" ]] && echo "pid file written"
 		kill -TERM $pid; wait $pid' "$AUTHFCGI_BIN" "$TEST_TMP/pid/authfcgi.pid"
+# Only once the pid file is written has the server been past the planted link: a target left
+# alone by a server that never got that far would prove nothing.
 expect "a link planted at the temporary name is not written through (target: $(cat "$TEST_TMP/target.tmp"))" \
-	test "$(cat "$TEST_TMP/target.tmp")" = precious
+	test "$(cat "$TEST_TMP/target.tmp")" = precious -a "$(grep -cx 'pid file written' "$OUT")" = 1
 mkdir -p "$TEST_TMP/pid/dir.pid"
 run_cmd pid-dir env AUTHFCGI_SOCKET="$TEST_TMP/pid/a.sock" AUTHFCGI_PID_FILE="$TEST_TMP/pid/dir.pid" \
 	"$AUTHFCGI_BIN" serve
@@ -190,8 +196,10 @@ for mode in nothing header params body; do
 	wait "${!pid_var}" || true
 	expect "a peer that stalls ($mode) is disconnected" test "$(cat "$TEST_TMP/stall.$mode")" = closed
 done
-expect "...each drop is logged as a timeout ($(pool_count_events fcgi_connection_dropped) lines)" \
-	wait_events fcgi_connection_dropped 4 5
+rc=0
+wait_events fcgi_connection_dropped 4 5 || rc=1
+# The count in the message once the lines are there, not before the wait.
+check "$rc" "...each drop is logged as a timeout ($(pool_count_events fcgi_connection_dropped) lines)"
 expect "...with its phase" bash -c "grep -q 'event=fcgi_connection_dropped reason=timeout phase=body' '$POOL_LOG' &&
 	grep -q 'event=fcgi_connection_dropped reason=timeout phase=params' '$POOL_LOG'"
 good=0

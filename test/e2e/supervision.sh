@@ -158,13 +158,7 @@ wait_generation() {
 before=$(pool_worker_pids | sort)
 victim=$(head -n 1 <<<"$before")
 kill -KILL "$victim"
-# Until the master reaps it the victim is still its child (a zombie), so wait for it to go
-# before counting: otherwise the count can be complete before anything was replaced.
-replaced_deadline=$((SECONDS + 15))
-while pool_worker_pids | grep -qx "$victim" && ((SECONDS < replaced_deadline)); do
-	sleep 0.05
-done
-if pool_wait_workers "$WORKERS" 15 && ! pool_worker_pids | grep -qx "$victim"; then
+if pool_wait_replaced "$WORKERS" "$victim"; then
 	ok "kill -9 of worker $victim: replaced ($(pool_worker_pids | grep -c .) workers)"
 else
 	not_ok "kill -9 of worker $victim: not replaced"
@@ -352,6 +346,7 @@ done
 exited_before=$(pool_count_events worker_exited)
 term_start=$SECONDS
 term_pid=$POOL_PID
+term_workers=$(pool_worker_pids)
 kill -TERM "$POOL_PID"
 # The master signals every worker at once; once the idle ones have exited, the busy one has
 # its SIGTERM too: only then does the rest of the body go.
@@ -378,10 +373,16 @@ if [[ ! -e $POOL_SOCKET && ! -e $POOL_PID_FILE ]]; then
 else
 	not_ok "SIGTERM: left behind: socket $([[ -e $POOL_SOCKET ]] && echo yes || echo no), pid file $([[ -e $POOL_PID_FILE ]] && echo yes || echo no)"
 fi
-if pgrep -P "$term_pid" >/dev/null; then
-	not_ok "SIGTERM: workers of $term_pid still running"
+# By the workers' own pids: once the master is gone, a worker it left behind is init's child,
+# so asking for the master's children would find none whatever happened.
+left=
+for w in $term_workers; do
+	_pool_alive "$w" && left+=" $w"
+done
+if [[ -n $term_workers && -z $left ]]; then
+	ok "SIGTERM: no worker left (of $(wc -w <<<"$term_workers"))"
 else
-	ok "SIGTERM: no worker left"
+	not_ok "SIGTERM: workers of $term_pid still running:${left:- (none seen before the signal)}"
 fi
 front_stop "$FRONT_PID"
 sanitizer_log=$POOL_LOG

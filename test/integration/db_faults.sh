@@ -27,6 +27,9 @@ export AUTHFCGI_DB_TIMEOUT_MS=$TIMEOUT_MS AUTHFCGI_WORKERS=2
 pool_start
 front_start lighttpd "$(free_port)"
 wait_http "$FRONT_URL/readyz" 20 || true
+# Both workers with their connection (pool_start waits for the first only): step 1 freezes one
+# backend per worker.
+pool_wait_ready 2 || true
 
 # readyz - one GET /readyz; sets CODE, MS (wall time), RETRY_AFTER and BODY.
 readyz() {
@@ -129,7 +132,7 @@ expect "...each within the deadline (slowest ${SLOWEST} ms)" test "$SLOWEST" -le
 expect "the loss is logged with its class" grep -q 'event=db_lost class=admin_shutdown' "$POOL_LOG"
 
 # 3. The database stopped: 503 + Retry-After at once, never a hang, never a 200.
-log_mark=$(wc -l <"$POOL_LOG")
+outage_mark=$(log_mark "$POOL_LOG")
 pg_stop
 all_ok=0
 for ((i = 0; i < 20; i++)); do
@@ -138,7 +141,7 @@ for ((i = 0; i < 20; i++)); do
 done
 expect "database stopped: 20 /readyz all 503 + Retry-After within deadline + 1 s" test $all_ok = 0
 # Per worker: the connection lost (shutdown), then unavailable (refused) - not one per request.
-lines=$(tail -n +"$((log_mark + 1))" "$POOL_LOG" | grep -Ec 'event=db_(lost|unavailable)' || true)
+lines=$(log_since "$POOL_LOG" "$outage_mark" | grep -Ec 'event=db_(lost|unavailable)' || true)
 expect "...logged per state change, not per request ($lines lines for 20 requests)" \
 	test "$lines" -ge 1 -a "$lines" -le 6
 
@@ -149,7 +152,8 @@ expect "...every worker back (20 answers 200 in a row) within 15 s" wait_steady 
 many_readyz 20
 expect "...and stays 200 (20 requests, failed $FAILED:${FAILED_CODES:- none})" test "$FAILED" = 0
 expect "...with the same pool and workers (no restart)" test "$(workers)" = "$WORKERS_BEFORE"
-expect "reconnection logged" grep -q 'event=db_connected.*down_ms=' "$POOL_LOG"
+# Only this outage's lines: step 1's reconnection after the frozen backends already wrote one.
+expect "reconnection logged" grep -q 'event=db_connected.*down_ms=' <(log_since "$POOL_LOG" "$outage_mark")
 
 # Never the password, anywhere we log.
 leaks=$(cat "$POOL_LOG" "${FRONT_ERROR_LOG:-/dev/null}" | grep -c "$PASSWORD" || true)

@@ -66,6 +66,9 @@ expect "...and with everything in the URL instead of the environment (exit $RC)"
 pool_start
 front_start lighttpd "$(free_port)"
 expect "the pool over verify-full answers /readyz 200" wait_http "$FRONT_URL/readyz" 15
+# One answer says one worker is up (pool_start waits for the first only): the count below needs
+# both connections.
+pool_wait_ready 2 || true
 tls=$(pg_psql -At -c "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_activity a
 	JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'authfcgi'")
 expect "every worker connection is encrypted (encrypted|all: $tls)" test "$tls" = "2|2"

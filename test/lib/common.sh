@@ -97,6 +97,18 @@ wait_file() {
 	done
 }
 
+# log_mark FILE - the number of lines FILE holds now (0 while it does not exist). Take it
+# before a step and judge the step by log_since: the whole file may already hold a matching
+# line that an earlier step, an earlier worker or an earlier pool wrote.
+log_mark() {
+	if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi
+}
+
+# log_since FILE MARK - the lines of FILE after the first MARK (from log_mark).
+log_since() {
+	tail -n "+$(($2 + 1))" "$1" 2>/dev/null || true
+}
+
 # as_unpriv CMD... - run CMD as the unprivileged user postgres when we are root (PostgreSQL
 # refuses to run as root), as ourselves otherwise.
 as_unpriv() {

@@ -17,8 +17,10 @@
 #                authfcgi): same host and port (the password is percent-encoded); under
 #                PG_TLS=1 the TLS parameters come from the exported PG* variables, so a test
 #                that wants other ones appends them as a query string (URL parameters win)
+#   pg_reload    reload the configuration files and wait until the server has: connections
+#                made after it returns are made under the new configuration
 #   pg_tls_resign ca|other-ca   (PG_TLS=1) a new server certificate signed by that CA, loaded
-#                with a reload: new connections meet it, established ones keep theirs
+#                with pg_reload: new connections meet it, established ones keep theirs
 #
 # Options, read by the first pg_start (export them to run a whole suite that way):
 #   PG_TLS=1     ssl=on with a throwaway CA and a server certificate for the host name
@@ -110,7 +112,24 @@ pg_tls_resign() {
 		echo "pg_tls_resign: the cluster runs without TLS" >&2
 		return 1
 	}
-	_pg_tls_server_cert "$PG_TLS_DIR" "$PG_TLS_HOST" "$1" && _pg_ctl reload
+	_pg_tls_server_cert "$PG_TLS_DIR" "$PG_TLS_HOST" "$1" && pg_reload
+}
+
+# pg_ctl reload only signals the postmaster and returns at once: a connection made right after
+# it may still meet the old configuration (the old certificate). The postmaster forks a
+# session only between reloads, and a new session's pg_conf_load_time() is the postmaster's
+# last load: once that moves, the reload is done.
+pg_reload() {
+	local before now deadline=$((SECONDS + 30))
+	before=$(pg_psql -At -c 'SELECT pg_conf_load_time()') || return 1
+	_pg_ctl reload || return 1
+	until now=$(pg_psql -At -c 'SELECT pg_conf_load_time()' 2>/dev/null) && [[ $now != "$before" ]]; do
+		if ((SECONDS >= deadline)); then
+			echo "pg_reload: the server has not reloaded after 30 s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 # _pg_host - the host part of those URLs.

@@ -14,8 +14,15 @@
 #                         and its workers. Sets POOL_STATUS to the master's exit status. Safe
 #                         to call twice.
 #   pool_worker_pids      the pids of the master's live workers, one per line
-#   pool_wait_workers N [SECS]   wait until the master has N live workers
+#   pool_wait_ready [N] [SECS]   wait until N workers of this pool (default AUTHFCGI_WORKERS)
+#                         have logged worker_ready; pool_start waits for the first one only
+#   pool_wait_workers N [SECS]   wait until the master has N children (its mailer and
+#                         unreaped workers included: after a kill, see pool_wait_replaced)
+#   pool_wait_replaced N PID...  after killing the workers PID...: wait until the master has
+#                         reaped each of them and N workers run again
 #   pool_count_events EVENT      how many log lines carry event=EVENT
+#   pool_quiesce [SECS]   wait until every worker has finished the work it does after its
+#                         last answer (a mail a handler queues once its answer is out)
 #
 # Needs common.sh sourced and tmpdir_new called first.
 # shellcheck shell=bash
@@ -55,7 +62,8 @@ pool_start() {
 		AUTHFCGI_WORKERS=${AUTHFCGI_WORKERS:-2} \
 		"$AUTHFCGI_BIN" serve "$@" >>"$POOL_LOG" 2>&1 </dev/null &
 	POOL_PID=$!
-	export POOL_PID POOL_SOCKET POOL_LOG POOL_PID_FILE
+	POOL_LOG_START=$((skip - 1))
+	export POOL_PID POOL_SOCKET POOL_LOG POOL_PID_FILE POOL_LOG_START
 	on_exit "pool_stop 5"
 
 	deadline=$((SECONDS + 20))
@@ -77,12 +85,31 @@ pool_start() {
 	return 1
 }
 
+# pool_wait_ready [N] [SECS] - until N workers (default AUTHFCGI_WORKERS, else 2) of the pool
+# pool_start started have logged worker_ready (false after SECS, default 20). A worker is ready
+# once its database connection is open (or known to be down): a check of every worker's
+# connection made when pool_start returns, after the first worker only, may find one missing.
+pool_wait_ready() {
+	local n=${1:-${AUTHFCGI_WORKERS:-2}} deadline=$((SECONDS + ${2:-20})) count
+	while :; do
+		count=$(log_since "$POOL_LOG" "${POOL_LOG_START:-0}" | grep -c 'event=worker_ready' || true)
+		((count >= n)) && return 0
+		if ((SECONDS >= deadline)); then
+			echo "pool_wait_ready: $count workers ready, wanted $n" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 pool_worker_pids() {
 	[[ -n ${POOL_PID:-} ]] || return 0
 	ps -o pid= --ppid "$POOL_PID" 2>/dev/null | tr -d ' ' || true
 }
 
-# pool_wait_workers N [SECS] - until exactly N workers run (after a kill, a reload, ...).
+# pool_wait_workers N [SECS] - until exactly N workers run (after a reload, a retirement, ...).
+# Counted as the master's children: a killed worker still counts until the master reaps it
+# (pool_wait_replaced waits for that), and so does the mailer when one runs.
 pool_wait_workers() {
 	local n=$1 secs=${2:-10} deadline count
 	deadline=$((SECONDS + secs))
@@ -93,6 +120,80 @@ pool_wait_workers() {
 	done
 	echo "pool_wait_workers: $count workers, wanted $n, after ${secs}s" >&2
 	return 1
+}
+
+# pool_wait_replaced N PID... - after the workers PID... were killed, until the master has
+# reaped every one of them and N workers run (false after 15 s). A killed worker stays the
+# master's child, a zombie, until it is reaped, and one SIGKILLed a moment ago may not even be
+# a zombie yet: counting workers alone would find N at once, before anything was replaced.
+pool_wait_replaced() {
+	local n=$1 pid deadline=$((SECONDS + 15))
+	shift
+	for pid; do
+		while pool_worker_pids | grep -qx "$pid"; do
+			if ((SECONDS >= deadline)); then
+				echo "pool_wait_replaced: worker $pid not reaped after 15 s" >&2
+				return 1
+			fi
+			sleep 0.05
+		done
+	done
+	pool_wait_workers "$n" 15
+}
+
+# pool_quiesce [SECS] - until every worker (AUTHFCGI_WORKERS of them) has finished what it
+# does after its last answer: work a handler defers until the answer is out (the mail of a
+# password reset is queued then, and the branch without a mail spends the same work), so a
+# client has its answer before that work is done. A worker takes its next connection only
+# after it: one raw FastCGI client per worker sends half a request and holds it, and once
+# every holder's request is sent and none waits in the socket's queue, each worker has taken
+# one, past its deferred work. Then the holders finish their requests (a 404 each). For a pool
+# on a unix socket that no other client uses meanwhile. False after SECS (default 20).
+pool_quiesce() {
+	local secs=${1:-20} n=${AUTHFCGI_WORKERS:-2} dir=$TEST_TMP/quiesce i deadline pids=() rc=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cat >"$dir/hold.pl" <<-'PERL'
+		use strict;
+		use warnings;
+		use IO::Socket::UNIX;
+
+		my ($path, $go_file, $sent_file) = @ARGV;
+		sub record { my ($type, $c) = @_; $c //= ''; return pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c; }
+		sub pair { my ($n, $v) = @_; return pack('CC', length $n, length $v) . $n . $v; }
+		my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
+			['REQUEST_URI', '/api/auth/not-a-route'], ['CONTENT_TYPE', 'application/json'],
+			['CONTENT_LENGTH', '10']);
+		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
+		syswrite($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
+		open(my $f, '>', $sent_file) or die "$sent_file: $!\n";
+		close $f;
+		my $guard = time + 60;
+		select(undef, undef, undef, 0.02) until -e $go_file || time > $guard;
+		syswrite($s, record(5, '56789') . record(5));
+		my $buf;
+		1 while sysread($s, $buf, 4096);
+	PERL
+	for ((i = 0; i < n; i++)); do
+		perl "$dir/hold.pl" "$POOL_SOCKET" "$dir/go" "$dir/sent.$i" >"$dir/hold.$i.out" 2>&1 &
+		pids+=($!)
+	done
+	deadline=$((SECONDS + secs))
+	for ((i = 0; i < n; i++)); do
+		wait_file "$dir/sent.$i" "$secs" || rc=1
+	done
+	# Taken: no connection waits in the listening socket's queue (state 02, "connecting", in
+	# /proc/net/unix).
+	until ((rc)) || [[ $(awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c .) == 0 ]]; do
+		if ((SECONDS >= deadline)); then
+			echo "pool_quiesce: holders still queued after ${secs}s" >&2
+			rc=1
+		fi
+		sleep 0.02
+	done
+	touch "$dir/go"
+	wait "${pids[@]}" || true
+	return "$rc"
 }
 
 pool_count_events() {
