@@ -26,30 +26,6 @@ BURST=8
 EMAIL=gone@example.com
 PASSWORD=password-of-gone
 
-# A FastCGI client straight on the pool's socket that holds the one worker: it sends a request
-# and half of its body, creates the file $3, then sends the rest once the file $2 exists (a hang
-# guard ends it after 60 s).
-cat >"$TEST_TMP/hold_fcgi.pl" <<'PERL'
-use strict;
-use warnings;
-use IO::Socket::UNIX;
-
-my ($path, $go_file, $sent_file) = @ARGV;
-sub record { my ($type, $c) = @_; $c //= ''; return pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c; }
-sub pair { my ($n, $v) = @_; return pack('CC', length $n, length $v) . $n . $v; }
-my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
-	['REQUEST_URI', '/api/auth/not-a-route'], ['CONTENT_TYPE', 'application/json'],
-	['CONTENT_LENGTH', '10']);
-my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
-syswrite($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
-open(my $f, '>', $sent_file) or die "$sent_file: $!\n";
-close $f;
-my $guard = time + 60;
-select(undef, undef, undef, 0.02) until -e $go_file || time > $guard;
-syswrite($s, record(5, '56789') . record(5));
-my $buf;
-1 while sysread($s, $buf, 4096);
-PERL
 # nginx_sockets - the sockets nginx holds: its own, and per request the client's and the one to
 # the pool (both closed once the request's client has left).
 nginx_sockets() {
@@ -59,13 +35,10 @@ nginx_sockets() {
 	done
 	echo "$n"
 }
-# queued - connections waiting in the pool's listen queue (state 02, "connecting", in
-# /proc/net/unix: not accepted yet).
-queued() { awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c . || true; }
 # wait_queued N - until N connections wait (false after 20 s).
 wait_queued() {
 	local deadline=$((SECONDS + 20))
-	until [[ $(queued) == "$1" ]]; do
+	until [[ $(pool_queued) == "$1" ]]; do
 		((SECONDS < deadline)) || return 1
 		sleep 0.02
 	done
@@ -88,7 +61,8 @@ for kind in nginx; do
 	# nothing queued) while the burst queues up. Waiting only for an empty queue would race the
 	# holder's start: a slow start let a sign-in of the burst take the worker first.
 	rm -f "$TEST_TMP/hold.go" "$TEST_TMP/hold.sent"
-	perl "$TEST_TMP/hold_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/hold.go" "$TEST_TMP/hold.sent" \
+	# test/lib/hold_fcgi.pl holds the one worker: half a request, the rest once hold.go exists.
+	perl "$top_srcdir/test/lib/hold_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/hold.go" "$TEST_TMP/hold.sent" \
 		>"$TEST_TMP/hold.out" 2>&1 &
 	hold_pid=$!
 	rc=0
@@ -105,7 +79,7 @@ for kind in nginx; do
 	wait_queued "$BURST" || rc=$?
 	busy=$(nginx_sockets)
 	((busy >= idle + 2 * BURST)) || rc=1
-	check "$rc" "$kind: $(queued) sign-ins queued behind the held worker, nginx holds $((busy - idle)) sockets for them (want $BURST, $((2 * BURST)))"
+	check "$rc" "$kind: $(pool_queued) sign-ins queued behind the held worker, nginx holds $((busy - idle)) sockets for them (want $BURST, $((2 * BURST)))"
 	# Every client gives up; once nginx has closed their requests' connections to the pool,
 	# the worker is let go.
 	kill "${pids[@]}" 2>/dev/null || true

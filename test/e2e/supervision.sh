@@ -336,11 +336,9 @@ perl "$TEST_TMP/slow_fcgi.pl" "$POOL_SOCKET" "$TEST_TMP/slow.go" "$TEST_TMP/slow
 	>"$TEST_TMP/slow.out" 2>&1 &
 slow_pid=$!
 # The request is in flight once it is sent and a worker accepted it: no connection to the
-# socket waits in its queue (state 02, "connecting", in /proc/net/unix) any more.
+# socket waits in its queue any more.
 deadline=$((SECONDS + 10))
-until [[ -e $TEST_TMP/slow.sent &&
-	$(awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c .) == 0 ]] ||
-	((SECONDS > deadline)); do
+until [[ -e $TEST_TMP/slow.sent && $(pool_queued) == 0 ]] || ((SECONDS > deadline)); do
 	sleep 0.02
 done
 exited_before=$(pool_count_events worker_exited)

@@ -218,11 +218,11 @@ pg_start() {
 		fi
 		export PG_BIN PG_DATADIR PG_LOG PGPORT
 		export PGUSER=postgres PGDATABASE=authfcgi
+		on_exit pg_stop
+		_pg_first_start || return 1
 		DATABASE_URL=$(pg_url postgres)
 		PG_DIRECT_URL=$DATABASE_URL
 		export DATABASE_URL PG_DIRECT_URL
-		on_exit pg_stop
-		_pg_ctl start || return 1
 		# Over the unix socket, which PGHOSTADDR would override.
 		as_unpriv env -u PGHOSTADDR "$PG_BIN/createdb" -h "$dir" -p "$PGPORT" -U postgres \
 			authfcgi || return 1
@@ -237,6 +237,26 @@ pg_start() {
 	else
 		_pg_ctl start || return 1
 	fi
+}
+
+# _pg_first_start - the new cluster's first start. free_port's port can be taken by another
+# test (or another suite on the machine) before the server binds it: then the start is tried
+# again on another port, a few times.
+_pg_first_start() {
+	local try
+	for ((try = 1; ; try++)); do
+		rm -f "$PG_LOG" # pg_ctl makes it anew, as the server's user
+		if as_unpriv "$PG_BIN/pg_ctl" -D "$PG_DATADIR" -l "$PG_LOG" -w -t 30 start >/dev/null 2>&1; then
+			return 0
+		fi
+		if ((try >= 5)) || ! grep -q 'could not bind .*Address already in use' "$PG_LOG"; then
+			echo "pg_ctl start failed; server log:" >&2
+			tail -n 20 "$PG_LOG" >&2
+			return 1
+		fi
+		PGPORT=$(free_port) || return 1
+		echo "port = $PGPORT" >>"$PG_DATADIR/postgresql.conf" # the last line wins
+	done
 }
 
 _pg_ctl() {

@@ -21,6 +21,7 @@
 #   pool_wait_replaced N PID...  after killing the workers PID...: wait until the master has
 #                         reaped each of them and N workers run again
 #   pool_count_events EVENT      how many log lines carry event=EVENT
+#   pool_queued           connections waiting in the socket's listen queue (not accepted)
 #   pool_quiesce [SECS]   wait until every worker has finished the work it does after its
 #                         last answer (a mail a handler queues once its answer is out)
 #
@@ -141,6 +142,10 @@ pool_wait_replaced() {
 	pool_wait_workers "$n" 15
 }
 
+# pool_queued - connections waiting in the pool's listen queue (state 02, "connecting", in
+# /proc/net/unix: not accepted yet).
+pool_queued() { awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c . || true; }
+
 # pool_quiesce [SECS] - until every worker (AUTHFCGI_WORKERS of them) has finished what it
 # does after its last answer: work a handler defers until the answer is out (the mail of a
 # password reset is queued then, and the branch without a mail spends the same work), so a
@@ -153,38 +158,17 @@ pool_quiesce() {
 	local secs=${1:-20} n=${AUTHFCGI_WORKERS:-2} dir=$TEST_TMP/quiesce i deadline pids=() rc=0
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cat >"$dir/hold.pl" <<-'PERL'
-		use strict;
-		use warnings;
-		use IO::Socket::UNIX;
-
-		my ($path, $go_file, $sent_file) = @ARGV;
-		sub record { my ($type, $c) = @_; $c //= ''; return pack('CCnnCC', 1, $type, 1, length $c, 0, 0) . $c; }
-		sub pair { my ($n, $v) = @_; return pack('CC', length $n, length $v) . $n . $v; }
-		my $params = join '', map { pair(@$_) } (['REQUEST_METHOD', 'POST'],
-			['REQUEST_URI', '/api/auth/not-a-route'], ['CONTENT_TYPE', 'application/json'],
-			['CONTENT_LENGTH', '10']);
-		my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path) or die "connect $path: $!\n";
-		syswrite($s, record(1, pack('nCx5', 1, 0)) . record(4, $params) . record(4) . record(5, '01234'));
-		open(my $f, '>', $sent_file) or die "$sent_file: $!\n";
-		close $f;
-		my $guard = time + 60;
-		select(undef, undef, undef, 0.02) until -e $go_file || time > $guard;
-		syswrite($s, record(5, '56789') . record(5));
-		my $buf;
-		1 while sysread($s, $buf, 4096);
-	PERL
 	for ((i = 0; i < n; i++)); do
-		perl "$dir/hold.pl" "$POOL_SOCKET" "$dir/go" "$dir/sent.$i" >"$dir/hold.$i.out" 2>&1 &
+		perl "$top_srcdir/test/lib/hold_fcgi.pl" "$POOL_SOCKET" "$dir/go" "$dir/sent.$i" \
+			>"$dir/hold.$i.out" 2>&1 &
 		pids+=($!)
 	done
 	deadline=$((SECONDS + secs))
 	for ((i = 0; i < n; i++)); do
 		wait_file "$dir/sent.$i" "$secs" || rc=1
 	done
-	# Taken: no connection waits in the listening socket's queue (state 02, "connecting", in
-	# /proc/net/unix).
-	until ((rc)) || [[ $(awk -v p="$POOL_SOCKET" '$8 == p && $6 == "02"' /proc/net/unix | grep -c .) == 0 ]]; do
+	# Taken: no connection waits in the listening socket's queue.
+	until ((rc)) || [[ $(pool_queued) == 0 ]]; do
 		if ((SECONDS >= deadline)); then
 			echo "pool_quiesce: holders still queued after ${secs}s" >&2
 			rc=1
