@@ -278,9 +278,9 @@ static int normalise_since(const char *in, char out[SINCE_SIZE])
 
 /* ---- output ---- */
 
-/* The user object of --json: Better Auth's with the admin plugin's columns, whatever the
- * settings say (an operator's look at the row); the API's other plugin fields are left out. */
-static const struct user_view json_user = {.admin = true};
+/* The user object of --json: Better Auth's with both plugins' columns, whatever the settings
+ * say (an operator's look at the row). */
+static const struct user_view json_user = {.admin = true, .two_factor = true};
 /* Its sessions: Better Auth's core session object. */
 static const struct user_view json_session = {.admin = false};
 
@@ -390,8 +390,8 @@ static int show_json(const struct user_record *u, const struct account_record *a
     return put_json(o);
 }
 
-/* show_admin_text - the admin plugin's columns: role and ban. */
-static void show_admin_text(const struct user_record *au)
+/* show_plugin_text - the plugins' columns: role, ban and second factor. */
+static void show_plugin_text(const struct user_record *au)
 {
     printf("role:           ");
     put_padded(au->role, 0);
@@ -400,7 +400,7 @@ static void show_admin_text(const struct user_record *au)
         printf(", until %s, reason: ", au->ban_expires != NULL ? au->ban_expires : "never");
         cli_put_clean(stdout, au->ban_reason != NULL ? au->ban_reason : "-");
     }
-    fputc('\n', stdout);
+    printf("\ntwo-factor:     %s\n", au->two_factor_enabled ? "on" : "off");
 }
 
 static void show_text(const struct user_record *u, const struct account_record *acc, size_t nacc,
@@ -412,7 +412,7 @@ static void show_text(const struct user_record *u, const struct account_record *
     cli_put_clean(stdout, u->name);
     printf("\nemail verified: %s\ncreated:        %s\nupdated:        %s\n",
            u->email_verified ? "yes" : "no", u->created_at, u->updated_at);
-    show_admin_text(u);
+    show_plugin_text(u);
     printf("accounts:       %zu\n", nacc);
     for (size_t i = 0; i < nacc; i++) {
         printf("  %s  ", acc[i].id);

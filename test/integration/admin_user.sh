@@ -209,7 +209,7 @@ u 0 delete tty3@example.com
 # ---- list
 u 0 list --json && [[ $(json '",".join(x["email"] for x in d)') == "alice@example.com,bob@example.com" ]]
 check $? "list --json: every user, oldest first"
-[[ $(json 'sorted(d[0].keys())') == "['banExpires', 'banReason', 'banned', 'createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'role', 'updatedAt']" ]]
+[[ $(json 'sorted(d[0].keys())') == "['banExpires', 'banReason', 'banned', 'createdAt', 'email', 'emailVerified', 'id', 'image', 'name', 'role', 'twoFactorEnabled', 'updatedAt']" ]]
 check $? "list --json: Better Auth's user shape, with the admin plugin's fields"
 u 0 list --email '*ALICE@*' --json && [[ $(json '[x["id"] for x in d]') == "['$ALICE']" ]]
 check $? "list --email PATTERN: any case, * as any run"
@@ -287,8 +287,14 @@ check $? "show --json: role and banned of a user that has none"
 u 0 set-role carol@example.com admin,editor && u 0 show "$CAROL" --json &&
 	[[ $(json 'd["user"]["role"]') == admin,editor ]]
 check $? "set-role: the role list appears in show --json"
-u 0 show carol@example.com && [[ $OUT == *"role:           admin,editor"* && $OUT == *"banned:         no"* ]]
-check $? "show: role and ban state as text"
+u 0 show carol@example.com && [[ $OUT == *"role:           admin,editor"* && $OUT == *"banned:         no"* &&
+	$OUT == *"two-factor:     off"* ]]
+check $? "show: role, ban and second-factor state as text"
+sql "UPDATE \"user\" SET \"twoFactorEnabled\" = true WHERE id = '$CAROL'" >/dev/null &&
+	u 0 show "$CAROL" --json && [[ $(json 'd["user"]["twoFactorEnabled"]') == True ]] &&
+	u 0 show "$CAROL" && [[ $OUT == *"two-factor:     on"* ]] &&
+	sql "UPDATE \"user\" SET \"twoFactorEnabled\" = NULL WHERE id = '$CAROL'" >/dev/null
+check $? "show: a second factor turned on (Better Auth's twoFactorEnabled), in --json and as text"
 u 0 list --email carol@example.com && [[ $(tail -n1 <<<"$OUT") == "$CAROL  no   admin,editor  no   "* ]]
 check $? "list: ROLE and BAN columns"
 u 65 set-role carol@example.com 'admin,' && u 65 set-role carol@example.com '' &&
