@@ -62,9 +62,9 @@ EOF
 LOAD_PID=$!
 on_exit "touch '$TEST_TMP/stop'; wait $LOAD_PID 2>/dev/null"
 
-# mark - the number of log lines so far; since MARK - the lines after it.
-mark() { wc -l <"$POOL_LOG"; }
-since() { tail -n "+$(($1 + 1))" "$POOL_LOG"; }
+# mark - the number of pool log lines so far; since MARK - the lines after it (common.sh).
+mark() { log_mark "$POOL_LOG"; }
+since() { log_since "$POOL_LOG" "$1"; }
 # state_lines FROM - the state-change lines (not debug) after FROM.
 state_lines() { since "$1" | grep -E 'level=(info|warn) .*event=db_(lost|unavailable|connected) ' || true; }
 backends() { pg_psql -At -c "SELECT pid FROM pg_stat_activity WHERE usename = 'app'"; }
