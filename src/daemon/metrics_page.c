@@ -34,7 +34,7 @@ bool metrics_page_wanted(const struct request *req)
 }
 
 /* metrics_page_route - see metrics_page.h. */
-int metrics_page_route(const struct request *req)
+int metrics_page_route(const struct app *app, const struct request *req)
 {
     if (route_count + EXTRA__COUNT > METRICS_ROUTES)
         return -1; /* a test keeps the table within METRICS_ROUTES */
@@ -42,7 +42,7 @@ int metrics_page_route(const struct request *req)
         return (int)route_count + EXTRA_AUTHORIZE;
     if (metrics_page_wanted(req))
         return (int)route_count + EXTRA_METRICS;
-    const struct route *r = router_find(req->method, req->path);
+    const struct route *r = router_route(app, req->method, req->path);
     return r != NULL ? (int)(r - route_table) : (int)route_count + EXTRA_UNMATCHED;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+struct app;
 struct client_ip_proxies;
 struct db;
 struct request;
@@ -21,8 +22,9 @@ bool metrics_page_wanted(const struct request *req);
 void metrics_page_answer(const struct client_ip_proxies *allow, struct db *db,
                          const struct request *req, struct response *resp);
 
-/* metrics_page_route - the route label index of req for metrics_request: its route in
- * route_table, or one of the extra labels (authorize, metrics, unmatched). */
-int metrics_page_route(const struct request *req);
+/* metrics_page_route - the route label index of req for metrics_request: the route app
+ * answers it with in route_table (a route a setting turns off is unmatched, as the router
+ * has it), or one of the extra labels (authorize, metrics, unmatched). */
+int metrics_page_route(const struct app *app, const struct request *req);
 
 #endif

@@ -176,7 +176,7 @@ static void serve_one(struct worker *w, struct request *req)
     clock_gettime(CLOCK_MONOTONIC, &start);
     request_id_begin(req->request_id);
     response_init(&resp, w->arena);
-    int route = metrics_page_route(req);
+    int route = metrics_page_route(&w->app, req);
     if (metrics_page_wanted(req))
         metrics_page_answer(&w->metrics_allow, w->db, req, &resp);
     else

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "auth/app.h"
 #include "auth/http.h"
 #include "auth/router.h"
 #include "daemon/metrics_page.h"
@@ -70,6 +71,22 @@ START_TEST(test_routes_fit)
 {
     /* route_table plus the extra labels of daemon/metrics_page.c (3). */
     ck_assert_uint_le(route_count + 3, METRICS_ROUTES);
+}
+END_TEST
+
+/* A request is counted under the route the app answers it with: a route of a plugin that is
+ * off is unmatched (as its 404 is), not counted under the plugin's operationId. */
+START_TEST(test_route_label_follows_the_app)
+{
+    struct app off = {.admin = false}, on = {.admin = true};
+    struct request req = {.method = "GET", .path = "/api/auth/admin/list-users"};
+    const struct route *r = router_find(req.method, req.path);
+    int unmatched = metrics_page_route(&off, &(struct request){.method = "GET", .path = "/x"});
+
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(metrics_page_route(&on, &req), (int)(r - route_table));
+    ck_assert_int_eq(metrics_page_route(&off, &req), unmatched);
+    ck_assert_int_ge(unmatched, (int)route_count);
 }
 END_TEST
 
@@ -182,6 +199,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_family_help_escaped);
     tcase_add_test(tc, test_histogram_cumulative);
     tcase_add_test(tc, test_routes_fit);
+    tcase_add_test(tc, test_route_label_follows_the_app);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("shared");
