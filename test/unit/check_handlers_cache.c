@@ -68,6 +68,20 @@ static const char *cached_get_session_json(const char *raw)
         u->image != NULL ? u->image : "null", u->image != NULL ? "\"" : "");
 }
 
+/* cached_session_cookies - the cache on, alice's session H live, and the Cookie header of a
+ * browser that has been answered once: her session cookie and the session_data get-session
+ * wrote with it. */
+static const char *cached_session_cookies(void)
+{
+    struct response r;
+
+    cache_on();
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = H_COOKIE);
+    return arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+}
+
 /* A get-session answered by the database writes the cache; one that presents it is answered
  * without a single store call, with nothing set, and with the keys in the order Better Auth
  * answers from its cache. */
@@ -104,12 +118,8 @@ START_TEST(test_revoked_session_until_expiry)
     struct response r;
     const char *cookies, *body;
 
-    cache_on();
-    seed_alice();
-    seed_live(H_ID, H_TOKEN, ALICE_ID);
-    r = GET("/get-session", .cookie = H_COOKIE);
+    cookies = cached_session_cookies();
     body = cached_get_session_json(H_TOKEN);
-    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
     ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
 
     r = GET("/get-session", .cookie = cookies);
@@ -179,11 +189,7 @@ START_TEST(test_cache_off_by_default)
     struct response r;
     const char *cookies;
 
-    cache_on();
-    seed_alice();
-    seed_live(H_ID, H_TOKEN, ALICE_ID);
-    r = GET("/get-session", .cookie = H_COOKIE);
-    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    cookies = cached_session_cookies();
     configure((struct config){0});
     ck_assert(!app.cookie_cache);
     fake_store_reset_calls(fs);
@@ -251,11 +257,7 @@ START_TEST(test_authorizer_from_cache)
     struct response r;
     const char *cookies;
 
-    cache_on();
-    seed_alice();
-    seed_live(H_ID, H_TOKEN, ALICE_ID);
-    r = GET("/get-session", .cookie = H_COOKIE);
-    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    cookies = cached_session_cookies();
     ck_assert_int_eq(app.store->ops->session_delete_all(app.store->impl, ALICE_ID), DB_OK);
     fake_store_reset_calls(fs);
     r = dispatch((struct request){.role = ROLE_AUTHORIZER,
@@ -342,11 +344,7 @@ START_TEST(test_quiet_on_valid_cache)
     struct response r;
     const char *cookies;
 
-    cache_on();
-    seed_alice();
-    seed_live(H_ID, H_TOKEN, ALICE_ID);
-    r = GET("/get-session", .cookie = H_COOKIE);
-    cookies = arena_printf(arena, "%s; %s", H_COOKIE, data_pair(&r, CACHE_ATTRS));
+    cookies = cached_session_cookies();
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         fake_store_reset_calls(fs);
         r = dispatch((struct request){.method = "POST",
