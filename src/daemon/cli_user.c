@@ -631,8 +631,8 @@ static int cmd_set_role(struct user_ctx *c)
     return rc;
 }
 
-/* until_seconds - DATE (UTC, a real day of the calendar, in the future) as seconds from now.
- * 0, or the exit status. */
+/* until_seconds - DATE (UTC, a real day of the calendar, in the future) as seconds since the
+ * epoch. 0, or the exit status. */
 static int until_seconds(const char *date, int64_t *out)
 {
     char when[SINCE_SIZE];
@@ -647,26 +647,26 @@ static int until_seconds(const char *date, int64_t *out)
         return cli_fail(EX_DATAERR, "--until: \"%s\" is not a date", date);
     if (t <= now)
         return cli_fail(EX_DATAERR, "--until: %s is not in the future", date);
-    *out = (int64_t)(t - now);
+    *out = (int64_t)t;
     return 0;
 }
 
-/* ban_seconds - --expires-in SECONDS (> 0) or --until DATE as seconds from now into *out, -1
- * without either (the ban does not end). 0, or the exit status. */
-static int ban_seconds(const struct user_opts *o, int64_t *out)
+/* ban_end - --expires-in SECONDS (> 0) into ch->ban_expires_in_s or --until DATE into
+ * ch->ban_expires_at_s; without either the ban does not end. 0, or the exit status. */
+static int ban_end(const struct user_opts *o, struct admin_change *ch)
 {
     char *end = NULL;
 
-    *out = -1;
+    ch->ban_expires_in_s = -1;
     if (o->until != NULL)
-        return until_seconds(o->until, out);
+        return until_seconds(o->until, &ch->ban_expires_at_s);
     if (o->expires_in == NULL)
         return 0;
     long long n = strtoll(o->expires_in, &end, 10);
     if (end == o->expires_in || *end != '\0' || n <= 0 || n > INT32_MAX)
         return cli_fail(EX_DATAERR, "--expires-in: \"%s\" is not a number of seconds",
                         o->expires_in);
-    *out = n;
+    ch->ban_expires_in_s = n;
     return 0;
 }
 
@@ -678,7 +678,7 @@ static int cmd_ban(struct user_ctx *c)
                               .ban_reason =
                                   reason != NULL && reason[0] != '\0' ? reason : "No reason"};
     struct user_record u;
-    int rc = ban_seconds(c->o, &ch.ban_expires_in_s);
+    int rc = ban_end(c->o, &ch);
 
     if (rc == 0 && (rc = change_user(c, &ch, &u)) == 0) {
         printf("%s banned until %s; its sessions were revoked\n", u.email,

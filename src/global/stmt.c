@@ -103,14 +103,15 @@ const struct stmt_def stmt_table[STMT__MAX] = {
                "banned = CASE $3::text WHEN 'set' THEN true WHEN 'lift' THEN false ELSE banned END, "
                "\"banReason\" = CASE $3::text WHEN 'set' THEN $4::text WHEN 'lift' THEN NULL "
                "ELSE \"banReason\" END, "
-               "\"banExpires\" = CASE $3::text WHEN 'set' THEN " NOW_MS
-               " + $5::bigint * interval '1 second' WHEN 'lift' THEN NULL ELSE \"banExpires\" END, "
+               "\"banExpires\" = CASE $3::text WHEN 'set' THEN "
+               "coalesce(to_timestamp($11::bigint), " NOW_MS " + $5::bigint * interval '1 second') "
+               "WHEN 'lift' THEN NULL ELSE \"banExpires\" END, "
                "name = coalesce($6::text, name), "
                "image = CASE WHEN $7::boolean THEN $8::text ELSE image END, "
                "email = coalesce($9::text, email), "
                "\"emailVerified\" = coalesce($10::boolean, \"emailVerified\"), "
                "\"updatedAt\" = " NOW_MS " WHERE id = $1 RETURNING " USER_COLUMNS(""),
-        .nparams = 10,
+        .nparams = 11,
         .read_only = false,
         .binary = true,
     },

@@ -115,7 +115,10 @@ struct admin_change {
     enum admin_ban ban;
     const char *ban_reason;   /* ADMIN_BAN_SET */
     int64_t ban_expires_in_s; /* ADMIN_BAN_SET: from now; < 0 = never */
-    const char *name;         /* NULL = keep */
+    /* ADMIN_BAN_SET: > 0 = at this time (seconds since the epoch) instead; a date given by an
+     * operator is kept to the second, not moved by the time the command took to connect. */
+    int64_t ban_expires_at_s;
+    const char *name; /* NULL = keep */
     enum field_update image_op;
     const char *image;
     const char *email;          /* NULL = keep; lower-cased */

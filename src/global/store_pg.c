@@ -761,10 +761,11 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
     struct admin_change_unit *t = ctx;
     static const char *const bans[] = {
         [ADMIN_BAN_KEEP] = NULL, [ADMIN_BAN_SET] = "set", [ADMIN_BAN_LIFT] = "lift"};
-    char expires[INT_TEXT_SIZE];
+    char expires[INT_TEXT_SIZE], expires_at[INT_TEXT_SIZE];
     enum db_status st;
 
     snprintf(expires, sizeof expires, "%" PRId64, t->ch->ban_expires_in_s);
+    snprintf(expires_at, sizeof expires_at, "%" PRId64, t->ch->ban_expires_at_s);
     const char *params[] = {t->user_id,
                             t->ch->role,
                             bans[t->ch->ban],
@@ -774,7 +775,8 @@ static enum db_status admin_change_run(struct db *db, void *ctx)
                             t->ch->image_op != FIELD_KEEP ? "t" : "f",
                             t->ch->image_op == FIELD_SET ? t->ch->image : NULL,
                             t->ch->email,
-                            t->ch->email_verified};
+                            t->ch->email_verified,
+                            t->ch->ban_expires_at_s > 0 ? expires_at : NULL};
     st = store_pg_row(db, t->a, STMT_ADMIN_USER_CHANGE, params, store_pg_read_user, t->out);
     if (st == DB_OK && t->ch->ban == ADMIN_BAN_SET) {
         const char *uid[] = {t->user_id};

@@ -1148,9 +1148,10 @@ static void admin_apply(struct fake_user *u, const struct admin_change *ch, int6
     if (ch->ban != ADMIN_BAN_KEEP) {
         u->banned = ch->ban == ADMIN_BAN_SET;
         set_string(&u->ban_reason, ch->ban == ADMIN_BAN_SET ? ch->ban_reason : NULL);
-        u->ban_expires_ms = ch->ban == ADMIN_BAN_SET && ch->ban_expires_in_s >= 0
-                                ? now + ch->ban_expires_in_s * 1000
-                                : 0;
+        u->ban_expires_ms = ch->ban != ADMIN_BAN_SET    ? 0
+                            : ch->ban_expires_at_s > 0  ? ch->ban_expires_at_s * 1000
+                            : ch->ban_expires_in_s >= 0 ? now + ch->ban_expires_in_s * 1000
+                                                        : 0;
     }
     u->updated_ms = now;
 }

@@ -1093,6 +1093,10 @@ START_TEST(test_admin_user_change)
     struct session_record s = a_session(&f, u.id, DAY_S);
     const struct admin_change ban = {
         .ban = ADMIN_BAN_SET, .ban_reason = "spam", .ban_expires_in_s = 3600};
+    const struct admin_change ban_until = {.ban = ADMIN_BAN_SET,
+                                           .ban_reason = "spam",
+                                           .ban_expires_in_s = -1,
+                                           .ban_expires_at_s = INT64_C(32472241445)};
     const struct admin_change lift = {.ban = ADMIN_BAN_LIFT, .ban_expires_in_s = -1};
     const struct admin_change role = {.role = "admin",
                                       .name = "New Name",
@@ -1109,6 +1113,10 @@ START_TEST(test_admin_user_change)
     ck_assert_int_le(out.ban_expires_ms, wall_ms() + 3610 * 1000);
     same_time(out.ban_expires, out.ban_expires_ms);
     ck_assert(!session_exists(&f, s.token)); /* a ban ends the sessions */
+    /* An end given as a date is that date to the second, however long the call takes. */
+    ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &ban_until, &out), DB_OK);
+    ck_assert_str_eq(out.ban_expires, "2999-01-02T03:04:05.000Z");
+    ck_assert_int_eq(out.ban_expires_ms, INT64_C(32472241445) * 1000);
     ck_assert_int_eq(OPS(&f)->admin_user_change(IMPL(&f), f.a, u.id, &lift, &out), DB_OK);
     ck_assert(!out.banned);
     ck_assert_ptr_null(out.ban_reason);
