@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# contrib/bench/authz-callgrind.sh - worker instructions per authorizer check (issue 11), with
-# the cookie cache on and off: figures that a busy machine does not move, unlike req/s. One
+# contrib/bench/authz-callgrind.sh - worker instructions per authorizer check (issue 11) and
+# per get-session, with the cookie cache on and off: figures that a busy machine does not
+# move, unlike req/s (api-bench's get-session ratio swings by 0.1 between runs). One
 # pool of one worker runs under valgrind --tool=callgrind (a throwaway PostgreSQL, a user
 # signed up through it); contrib/bench/authz-fcgi.py sends it nginx's auth_request params
-# with the user's cookies (session_token, and session_data when the cache is on). The
-# worker's total with N2 checks minus that with N1, divided by N2 - N1, leaves out start-up.
+# with the user's cookies (session_token, and session_data when the cache is on), or
+# get-session as nginx's fastcgi_params pass it. The worker's total with N2 requests minus
+# that with N1, divided by N2 - N1, leaves out start-up.
 # Prints one line per mode; the callgrind files stay in OUTDIR (callgrind_annotate them).
 #
 #   contrib/bench/authz-callgrind.sh OUTDIR
 # Environment: AUTHFCGI_BIN (default ./var/build/authfcgi; an optimised build without
-# sanitizers), N1 (100), N2 (600), AUTHFCGI_LOG_LEVEL (info). Takes about a minute.
+# sanitizers), N1 (100), N2 (600), AUTHFCGI_LOG_LEVEL (info). Takes about two minutes.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -53,7 +55,8 @@ export AUTHFCGI_LOG_LEVEL=${AUTHFCGI_LOG_LEVEL:-info}
 CLIENT="python3 $SRC/contrib/bench/authz-fcgi.py"
 TOKEN=""
 
-# profile CACHE N - one pool, N checks; prints the worker's instruction total.
+# profile CACHE KIND N - one pool, N requests of KIND (checks or get-sessions); prints the
+# worker's instruction total.
 profile() {
 	local wpid data cookie
 	# shellcheck disable=SC2119 # no extra arguments for serve
@@ -70,16 +73,18 @@ profile() {
 	data=$($CLIENT "$POOL_SOCKET" get-session "$TOKEN" |
 		sed -n 's/^[Ss]et-[Cc]ookie: \(better-auth\.session_data=[^;]*\).*/\1/p' | head -n 1)
 	cookie=$TOKEN${data:+; $data}
-	$CLIENT "$POOL_SOCKET" checks "$2" "$cookie"
+	$CLIENT "$POOL_SOCKET" "$2" "$3" "$cookie"
 	pool_stop 60
-	mv "$OUT/callgrind.$wpid.out" "$OUT/cache-$1-$2.out"
-	sed -n 's/^summary: //p' "$OUT/cache-$1-$2.out" | head -n 1
+	mv "$OUT/callgrind.$wpid.out" "$OUT/cache-$1-$2-$3.out"
+	sed -n 's/^summary: //p' "$OUT/cache-$1-$2-$3.out" | head -n 1
 }
 
-profile false 1 >/dev/null # the sign-up (a password hash) in a run of its own
+profile false checks 1 >/dev/null # the sign-up (a password hash) in a run of its own
 for cache in true false; do
-	a=$(profile "$cache" "$N1")
-	b=$(profile "$cache" "$N2")
-	echo "cookie cache $cache: $(((b - a) / (N2 - N1))) worker instructions per check"
+	for kind in checks get-sessions; do
+		a=$(profile "$cache" "$kind" "$N1")
+		b=$(profile "$cache" "$kind" "$N2")
+		echo "cookie cache $cache: $(((b - a) / (N2 - N1))) worker instructions per ${kind%s}"
+	done
 done
 rm -f "$OUT"/callgrind.*.out

@@ -6,6 +6,8 @@ auth_request location of authz-bench.sh), so that callgrind sees only the worker
     authz-fcgi.py SOCKET sign-up EMAIL        the answer's headers (Set-Cookie: the token)
     authz-fcgi.py SOCKET get-session COOKIE   the answer's headers (session_data when on)
     authz-fcgi.py SOCKET checks N COOKIE      N authorizer checks; fails unless each is 200
+    authz-fcgi.py SOCKET get-sessions N COOKIE
+                                              N get-session requests; fails unless each is 200
 """
 import json
 import os
@@ -60,6 +62,12 @@ def main():
             out = send(sock, env)
             if not out.startswith(b"Status: 200"):
                 sys.exit("authz-fcgi: a check answered %r" % out[:120])
+    elif what == "get-sessions":
+        env = env_of("GET", "/api/auth/get-session", sys.argv[4])
+        for _ in range(int(sys.argv[3])):
+            out = send(sock, env)
+            if not out.startswith(b"Status: 200") or b'"session"' not in out:
+                sys.exit("authz-fcgi: a get-session answered %r" % out[:120])
     else:
         sys.exit(__doc__)
 
