@@ -23,6 +23,13 @@ const double metrics_bucket_bounds[METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05,
 
 typedef _Atomic uint64_t counter;
 
+/* Several processes write the mapping: only atomics that are always lock-free work across
+ * processes (a fallback with a lock would take a lock of its own process), so a platform
+ * without them is refused here rather than miscounting in silence. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LONG_LOCK_FREE == 2 &&
+                   ATOMIC_LLONG_LOCK_FREE == 2,
+               "metrics: the shared counters need always lock-free int and 64-bit atomics");
+
 /* A slot's counters are one array, so folding and summing are one loop: the requests by
  * route and class, the latency buckets, the latency sum, then the enum metrics_counter ones. */
 #define AT_REQUEST(route, cls) ((size_t)(route)*METRICS_CLASSES + (size_t)(cls))
