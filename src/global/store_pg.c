@@ -744,9 +744,7 @@ static enum db_status pg_account_guard_success(void *impl, const char *key)
 static enum db_status pg_admin_user_get(void *impl, struct arena *a, const char *user_id,
                                         struct user_record *out)
 {
-    const char *params[] = {user_id};
-
-    return store_pg_row(impl, a, STMT_USER_BY_ID, params, store_pg_read_user, out);
+    return store_admin_user_by_id(impl, a, user_id, out);
 }
 
 struct admin_change_unit {
