@@ -46,12 +46,19 @@ void response_run_deferred(struct response *resp)
         fn(resp->deferred_ctx);
 }
 
-/* response_header - append one header line. Running out of slots is a programming error: the
- * largest response we build (sign-in with cookies) uses well under RESPONSE_MAX_HEADERS. */
+/* response_header - append one header line; the list doubles in the arena when full (the
+ * old array stays there, unused, until the request ends). */
 void response_header(struct response *resp, const char *name, const char *value)
 {
-    if (resp->nheaders >= RESPONSE_MAX_HEADERS)
-        abort();
+    if (resp->nheaders == resp->headers_cap) {
+        size_t cap = resp->headers_cap == 0 ? 16 : resp->headers_cap * 2;
+        struct http_header *grown = arena_alloc(resp->arena, cap * sizeof(*grown));
+
+        if (resp->nheaders > 0)
+            memcpy(grown, resp->headers, resp->nheaders * sizeof(*grown));
+        resp->headers = grown;
+        resp->headers_cap = cap;
+    }
     resp->headers[resp->nheaders].name = arena_strdup(resp->arena, name);
     resp->headers[resp->nheaders].value = arena_strdup(resp->arena, value);
     resp->nheaders++;

@@ -13,7 +13,6 @@ struct arena;
 struct json_object;
 
 #define REQUEST_MAX_BODY (64 * 1024)
-#define RESPONSE_MAX_HEADERS 16
 
 /* FCGI_ROLE. ROLE_OTHER (FILTER, or a name we do not know) is never served: 500. */
 enum request_role { ROLE_RESPONDER, ROLE_AUTHORIZER, ROLE_OTHER };
@@ -71,8 +70,10 @@ struct http_header {
 
 struct response {
     int status;
-    struct http_header headers[RESPONSE_MAX_HEADERS];
-    size_t nheaders;
+    /* In the arena, grown by response_header: how many lines an answer has can depend on the
+     * client (one deletion for each session_data chunk its Cookie header carries). */
+    struct http_header *headers;
+    size_t nheaders, headers_cap;
     const char *body; /* NULL = no body and no Content-Type */
     size_t body_len;
     struct arena *arena;

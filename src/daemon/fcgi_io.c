@@ -621,7 +621,7 @@ static void write_headers(FCGX_Stream *out, const struct response *resp)
 
     snprintf(buf, sizeof buf, "%d %s", status, http_status_reason(status));
     put_header(out, "Status", buf);
-    for (size_t i = 0; i < resp->nheaders && i < RESPONSE_MAX_HEADERS; i++) {
+    for (size_t i = 0; i < resp->nheaders; i++) {
         const struct http_header *h = &resp->headers[i];
         if (!header_is_safe(h)) {
             /* A CR or LF would let a value start a header of its own. */

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "auth/account_guard.h"
+#include "auth/cookie.h"
 #include "fake_store.h"
 #include "handler_harness.h"
 #include "handler_world.h"
@@ -262,6 +263,43 @@ START_TEST(test_get_session_stray_session_data)
     r = GET("/get-session", .cookie = H_COOKIE "; better-auth.session_data=eyJzZXNzaW9uIjp7fX0");
     assert_answer(r, 200, get_session_json(H_TOKEN));
     assert_one_cookie(r, deletion[1]);
+}
+END_TEST
+
+/* many_chunks - a Cookie header with the session cookie (when cookie is non-NULL) and n
+ * session_data chunks, in the arena. */
+static const char *many_chunks(const char *cookie, int n)
+{
+    const char *h = cookie != NULL ? cookie : "a=1";
+
+    for (int i = 0; i < n; i++)
+        h = arena_printf(arena, "%s; better-auth.session_data.%d=x", h, i);
+    return h;
+}
+
+/* One deletion line per session_data chunk the client sends (up to Better Auth's 100 and the
+ * cookie itself): more lines than a response first has room for. That used to abort the
+ * worker (16 headers at most), from get-session and sign-out without any session. */
+START_TEST(test_many_session_data_chunks)
+{
+    struct response r;
+
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    r = GET("/get-session", .cookie = many_chunks(NULL, 20));
+    assert_answer(r, 200, "null");
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), 20);
+
+    r = GET("/get-session", .cookie = many_chunks(H_COOKIE, 150));
+    assert_answer(r, 200, get_session_json(H_TOKEN));
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"), COOKIE_CHUNK_DELETIONS_MAX);
+
+    r = POST("/sign-out", .cookie = many_chunks(H_COOKIE, 150), .origin = FRONT);
+    assert_answer(r, 200, "{\"success\":true}");
+    ck_assert_ptr_null(session_of(H_TOKEN));
+    /* session_token, session_data, dont_remember and a chunk line up to the cap */
+    ck_assert_uint_eq(handler_harness_header_count(&r, "Set-Cookie"),
+                      COOKIE_CHUNK_DELETIONS_MAX + 3);
 }
 END_TEST
 
@@ -555,6 +593,7 @@ int main(void)
     tcase_add_test(tc, test_get_session_stale);
     tcase_add_test(tc, test_get_session_dont_remember);
     tcase_add_test(tc, test_get_session_stray_session_data);
+    tcase_add_test(tc, test_many_session_data_chunks);
     tcase_add_test(tc, test_get_session_user_gone);
     tcase_add_test(tc, test_list_sessions);
     tcase_add_test(tc, test_list_sessions_hashed);
