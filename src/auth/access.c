@@ -547,7 +547,10 @@ char *access_normalize_path(struct arena *a, const char *raw, size_t len)
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (raw[i] != '%') {
-            if (raw[i] == '\0')
+            /* nginx and lighttpd serve the path up to a raw '#' but pass it on whole
+             * ($request_uri, REQUEST_URI): "/closed/x#/../../open/" would be judged as /open/.
+             * No client sends a fragment, so refusing it costs nobody anything. */
+            if (raw[i] == '\0' || raw[i] == '#')
                 return NULL;
             out[n++] = raw[i];
             continue;

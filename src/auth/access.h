@@ -85,7 +85,8 @@ const char *access_decision_name(enum access_decision d);
 /* access_normalize_path - the path a web server serves for the len bytes of raw (the part of
  * a request URI before '?'): percent-decoded, "." and ".." segments resolved (never above the
  * root), runs of '/' merged. NULL when it cannot be (not starting with '/', a bad or NUL
- * percent-escape): such a request is refused. The result lives in a. */
+ * percent-escape, a raw '#', which the web servers cut the path at): such a request is
+ * refused. "%23" is a '#' in a name, as the servers read it. The result lives in a. */
 char *access_normalize_path(struct arena *a, const char *raw, size_t len);
 
 #endif

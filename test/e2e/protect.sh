@@ -210,6 +210,15 @@ protect_suite() {
 		fi
 	done
 	ok "$KIND: no cookie: other spellings of /private/whoami not served ($codes)"
+	# A raw '#': nginx and lighttpd serve the path before it (the closed area here) but pass the
+	# whole target on, which would read as the open area after its dot segments. authfcgi
+	# refuses it (403); Apache refuses a fragment itself (400).
+	req --request-target '/private/closed/index.html#/../../open/' "$FRONT_URL/"
+	if [[ $CODE =~ ^40[03]$ && $BODY != *"closed area"* ]]; then
+		ok "$KIND: a raw '#' in the path cannot borrow another rule ($CODE)"
+	else
+		not_ok "$KIND: /private/closed/index.html#/../../open/ answered $CODE: ${BODY:0:100}"
+	fi
 
 	if ! sign_up "$jar" "$email"; then
 		not_ok "$KIND: sign-up through the JSON API: $CODE $BODY"

@@ -356,6 +356,11 @@ static const struct {
     {"/a/.", "/a/"},
     {"/a%20b", "/a b"},
     {"/%00", NULL},
+    /* the servers serve "/closed/x" for this one: never judge it as "/open/" */
+    {"/closed/x#/../../open/", NULL},
+    {"/a#b", NULL},
+    {"/a%23b/../c", "/c"},
+    {"/a%23b", "/a#b"},
     {"/%zz", NULL},
     {"/%4", NULL},
     {"a/b", NULL},

@@ -559,6 +559,25 @@ START_TEST(test_fastcgi_without_uri)
 }
 END_TEST
 
+/* A raw '#' in the path: nginx and lighttpd serve the part before it but pass the whole
+ * target, so a rule for what follows (after dot segments) must never decide. Refused on both
+ * roads, signed in or not; an escaped one is an ordinary character. */
+START_TEST(test_fragment_refused)
+{
+    rules(RULES);
+    seed_alice();
+    seed_live(H_ID, H_TOKEN, ALICE_ID);
+    struct response r = authz("GET", "/closed/x#/../../public/", NULL, HTML_ACCEPT);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = nginx("GET", "/closed/x#/../../public/?a=1", H_COOKIE, HTML_ACCEPT);
+    assert_answer(r, 403, E_FORBIDDEN);
+    r = nginx("GET", "/closed/x%23/../../public/", NULL, HTML_ACCEPT);
+    assert_status(r, 200);
+    r = nginx("GET", "/public/x?q=#/../../closed/", NULL, HTML_ACCEPT);
+    assert_status(r, 200); /* after '?': the query's, not the path's */
+}
+END_TEST
+
 /* ==== failing closed ====================================================================== */
 
 START_TEST(test_store_failure_never_200)
@@ -677,6 +696,7 @@ static Suite *authorize_suite(void)
     tcase_add_test(t, test_nginx_answers);
     tcase_add_test(t, test_nginx_misconfigured);
     tcase_add_test(t, test_fastcgi_without_uri);
+    tcase_add_test(t, test_fragment_refused);
     suite_add_tcase(s, t);
     t = tcase_create("fail closed");
     tcase_add_checked_fixture(t, setup, teardown);
