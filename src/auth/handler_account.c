@@ -57,7 +57,7 @@ void handle_change_password(struct call *c)
         /* The row lives 7 days, but like Better Auth's setSessionCookie the cookie stays a
          * browser-session one when the client said "don't remember me". */
         created.token = raw;
-        if (session_set_cookies(c->app, c->resp, raw, !c->session.dont_remember) != 0 ||
+        if (session_set_cookies(c->app, c->req, c->resp, raw, !c->session.dont_remember) != 0 ||
             session_cache_cookie(c->app, c->resp, &created, &c->session.user,
                                  !c->session.dont_remember) != 0) {
             json_object_put(obj);

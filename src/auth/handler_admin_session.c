@@ -184,7 +184,7 @@ static void impersonate_answer(struct call *c, const struct user_record *target,
     response_header(c->resp, "Set-Cookie", line);
     struct session_record shown = *s;
     shown.token = raw;
-    if (session_set_cookies(c->app, c->resp, raw, false) != 0 ||
+    if (session_set_cookies(c->app, c->req, c->resp, raw, false) != 0 ||
         session_cache_cookie(c->app, c->resp, &shown, target, false) != 0) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
@@ -269,12 +269,10 @@ static void stop_answer(struct call *c, const char *raw, bool remember, struct s
 {
     struct json_object *obj;
 
-    if (session_set_cookies(c->app, c->resp, raw, remember) != 0) {
+    if (session_set_cookies(c->app, c->req, c->resp, raw, remember) != 0) {
         steps_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
-    if (remember) /* setSessionCookie expires dont_remember for a remembered session */
-        response_header(c->resp, "Set-Cookie", cookie_deletion_lines(&c->app->cookies)[2]);
     s->token = raw;
     if (session_cache_cookie(c->app, c->resp, s, admin, remember) != 0) {
         steps_fail(c, FAIL_COOKIE_SIGN);

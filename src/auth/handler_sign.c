@@ -192,7 +192,7 @@ static void answer_signed_up(struct call *c, const struct sign_up *su,
         answer_unverified_sign_up(c, user, su->user.email);
         return;
     }
-    if (session_set_cookies(c->app, c->resp, su->raw_token, su->remember) != 0) {
+    if (session_set_cookies(c->app, c->req, c->resp, su->raw_token, su->remember) != 0) {
         router_fail(c, FAIL_COOKIE_SIGN);
         return;
     }
@@ -397,7 +397,7 @@ void handle_sign_in(struct call *c)
     if (c->app->admin && !admin_sign_in_allowed(c, &user)) /* bans (admin.h) */
         return;
     /* after the ban check, as Better Auth's session hook: a banned user never gets a challenge */
-    if (two_factor_sign_in(c, &user))
+    if (two_factor_sign_in(c, &user, remember_me(c)))
         return;
     if (!steps_start_session(c, &user, remember_me(c), &token))
         return;

@@ -203,6 +203,9 @@ const struct http_error_def http_errors[HTTP_ERROR__MAX] = {
     /* Worded per answer: "OTP is not available" (enable), "otp isn't configured" (send-otp). */
     [HTTP_ERROR_TWO_FACTOR_OTP_NOT_CONFIGURED] = {400, "OTP_NOT_CONFIGURED", NULL},
     [HTTP_ERROR_TWO_FACTOR_OTP_EXPIRED] = {400, "OTP_HAS_EXPIRED", "OTP has expired"},
+    /* verify-otp finishing a sign-in of a user who turned two-factor off meanwhile */
+    [HTTP_ERROR_TWO_FACTOR_SESSION_NOT_CREATED] = {400, "FAILED_TO_CREATE_SESSION",
+                                                   "Failed to create session"},
     [HTTP_ERROR_TWO_FACTOR_LOCKED] = {429, "ACCOUNT_TEMPORARILY_LOCKED",
                                       "Too many failed verification attempts. Your account is "
                                       "temporarily locked. Please try again later."},

@@ -314,9 +314,28 @@ int session_new(const struct app *app, const struct request *req, const char *us
     return 0;
 }
 
+/* session_remember_line - see session.h. Any validly signed value counts, as Better Auth's
+ * truthiness test of getSignedCookie does. */
+int session_remember_line(const struct app *app, const struct request *req, struct response *resp,
+                          bool remember)
+{
+    char line[COOKIE_LINE_SIZE];
+    char value[COOKIE_VALUE_MAX + 1];
+
+    if (!remember) {
+        if (cookie_dont_remember_line(&app->cookies, line, sizeof(line)) != 0)
+            return -1;
+        response_header(resp, "Set-Cookie", line);
+    } else if (req != NULL && cookie_read_signed(&app->cookies, req->cookie, COOKIE_DONT_REMEMBER,
+                                                 value, sizeof(value)) == COOKIE_OK) {
+        response_header(resp, "Set-Cookie", cookie_deletion_lines(&app->cookies)[2]);
+    }
+    return 0;
+}
+
 /* set_cookies - session_set_cookies, with set-auth-token only when auth_token. */
-static int set_cookies(const struct app *app, struct response *resp, const char *raw_token,
-                       bool remember, bool auth_token)
+static int set_cookies(const struct app *app, const struct request *req, struct response *resp,
+                       const char *raw_token, bool remember, bool auth_token)
 {
     char line[COOKIE_LINE_SIZE];
     char signed_token[COOKIE_SIGNED_SIZE];
@@ -324,11 +343,8 @@ static int set_cookies(const struct app *app, struct response *resp, const char 
     if (cookie_session_line(&app->cookies, raw_token, remember, line, sizeof(line)) != 0)
         return -1;
     response_header(resp, "Set-Cookie", line);
-    if (!remember) {
-        if (cookie_dont_remember_line(&app->cookies, line, sizeof(line)) != 0)
-            return -1;
-        response_header(resp, "Set-Cookie", line);
-    }
+    if (session_remember_line(app, req, resp, remember) != 0)
+        return -1;
     if (auth_token) {
         if (cookie_sign(&app->cookies, raw_token, signed_token, sizeof(signed_token)) != 0)
             return -1;
@@ -339,17 +355,19 @@ static int set_cookies(const struct app *app, struct response *resp, const char 
 }
 
 /* session_set_cookies - see session.h. */
-int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
-                        bool remember)
+int session_set_cookies(const struct app *app, const struct request *req, struct response *resp,
+                        const char *raw_token, bool remember)
 {
-    return set_cookies(app, resp, raw_token, remember, app->bearer);
+    return set_cookies(app, req, resp, raw_token, remember, app->bearer);
 }
 
 /* session_resend_cookies - see session.h. */
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st)
 {
-    return set_cookies(app, resp, st->token, !st->dont_remember, app->bearer && st->via_bearer);
+    /* no request: a remembered session came without a dont_remember cookie to delete */
+    return set_cookies(app, NULL, resp, st->token, !st->dont_remember,
+                       app->bearer && st->via_bearer);
 }
 
 /* is_session_cookie_line - whether a Set-Cookie value sets one of the three cookies. */

@@ -89,11 +89,18 @@ int session_new(const struct app *app, const struct request *req, const char *us
                 bool remember, struct new_session *ns, char raw_token[RANDOM_TOKEN_LEN + 1],
                 char stored[SESSION_STORED_TOKEN_SIZE], char id[RANDOM_TOKEN_LEN + 1]);
 
-/* session_set_cookies - the Set-Cookie lines for a session just created (plus dont_remember
- * when !remember, and set-auth-token when bearer tokens are on). Returns 0 or -1 (internal
- * error). */
-int session_set_cookies(const struct app *app, struct response *resp, const char *raw_token,
-                        bool remember);
+/* session_set_cookies - the Set-Cookie lines for a session just created for req (the
+ * session_remember_line after the token's, and set-auth-token when bearer tokens are on).
+ * Returns 0 or -1 (internal error). */
+int session_set_cookies(const struct app *app, const struct request *req, struct response *resp,
+                        const char *raw_token, bool remember);
+
+/* session_remember_line - Better Auth's dont_remember step of setSessionCookie: the signed
+ * dont_remember cookie when !remember; when remember, its deletion if req (may be NULL)
+ * carried a valid one, so that an earlier "don't remember me" does not outlive this sign-in.
+ * Returns 0 or -1 (internal error). */
+int session_remember_line(const struct app *app, const struct request *req, struct response *resp,
+                          bool remember);
 
 /* session_resend_cookies - the same lines again for the session the request presented (a
  * refresh, update-user, a change-email link), with set-auth-token only when it came as a Bearer

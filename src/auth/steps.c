@@ -92,7 +92,7 @@ bool steps_start_session(struct call *c, const struct user_record *user, bool re
         router_store_error(c, st);
         return false;
     }
-    if (session_set_cookies(c->app, c->resp, *token, remember) != 0) {
+    if (session_set_cookies(c->app, c->req, c->resp, *token, remember) != 0) {
         router_fail(c, FAIL_COOKIE_SIGN);
         return false;
     }

@@ -191,8 +191,10 @@ static enum trust trusted(struct call *c, const char *user_id, enum db_status *s
     return owner != NULL && strcmp(owner, user_id) == 0 ? TRUST_YES : TRUST_INVALID;
 }
 
-/* challenge - the pending sign-in: its rows, the cookies, the redirect answer. */
-static void challenge(struct call *c, const struct step *s)
+/* challenge - the pending sign-in: its rows, the cookies, the redirect answer. The
+ * dont_remember line is the one Better Auth's sign-in set before its two-factor hook deleted
+ * the other session cookies. */
+static void challenge(struct call *c, const struct step *s, bool remember)
 {
     char *rnd = random_text(c, url_alphabet, CHALLENGE_RANDOM_LEN);
     char *identifier = rnd != NULL ? arena_printf(c->req->arena, "2fa-%s", rnd) : NULL;
@@ -207,6 +209,10 @@ static void challenge(struct call *c, const struct step *s)
         !put_row(c, arena_printf(c->req->arena, "2fa-attempts-%s", identifier), "0",
                  CHALLENGE_MAX_AGE_S))
         return;
+    if (session_remember_line(c->app, c->req, c->resp, remember) != 0) {
+        steps_fail(c, FAIL_COOKIE_SIGN);
+        return;
+    }
     response_header(c->resp, "Set-Cookie", deletions[0]);
     response_header(c->resp, "Set-Cookie", deletions[1]);
     session_clean_cache_lines(c->app, c->req, c->resp, true);
@@ -224,7 +230,7 @@ static void challenge(struct call *c, const struct step *s)
 }
 
 /* two_factor_sign_in - see two_factor.h. */
-bool two_factor_sign_in(struct call *c, const struct user_record *user)
+bool two_factor_sign_in(struct call *c, const struct user_record *user, bool remember)
 {
     struct step s = {0};
     enum db_status st;
@@ -243,7 +249,7 @@ bool two_factor_sign_in(struct call *c, const struct user_record *user)
         return !trust_device(c, user->id);
     if (t == TRUST_INVALID && !add_cookie(c, COOKIE_TRUST_DEVICE, NULL, 0))
         return true;
-    challenge(c, &s);
+    challenge(c, &s, remember);
     return true;
 }
 
@@ -400,7 +406,8 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
         token = s->sign_in ? NULL : c->session.token;
     }
     obj = json_object_new_object();
-    json_object_object_add(obj, "token", token != NULL ? json_object_new_string(token) : NULL);
+    if (token != NULL) /* `session.session?.token`: a pending sign-in's is undefined, left out */
+        json_object_object_add(obj, "token", json_object_new_string(token));
     json_object_object_add(obj, "user", json_view_user(&c->app->user_view, &s->user));
     response_json(c->resp, 200, obj);
 }
@@ -677,6 +684,11 @@ void two_factor_generate_backup_codes(struct call *c)
     const char *sealed;
     enum db_status st;
 
+    /* Better Auth asks whether two-factor is on before it checks the password */
+    if (!c->session.user.two_factor_enabled) {
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_NOT_ENABLED);
+        return;
+    }
     if (!session_step(c, &s))
         return;
     if (!s.user.two_factor_enabled || s.tf.id == NULL) {
@@ -868,10 +880,15 @@ void two_factor_verify_otp(struct call *c)
     }
     if (!guard(c, &s, true) || !count(c, &s, false))
         return;
-    /* Here Better Auth answers (and caches) the updated user. */
+    /* Here Better Auth answers (and caches) the updated user. A pending sign-in of a user who
+     * turned two-factor off meanwhile is refused, as there: it must not turn it back on. */
     if (!s.user.two_factor_enabled) {
+        if (s.sign_in) {
+            response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_SESSION_NOT_CREATED);
+            return;
+        }
         if (!stored(c, OPS(c)->two_factor_set(IMPL(c), s.user.id, TWO_FACTOR_ENABLE), false) ||
-            (!s.sign_in && !recache(c, &s.user, true)))
+            !recache(c, &s.user, true))
             return;
         s.user.two_factor_enabled = true;
     }

@@ -14,8 +14,9 @@ struct call;
 /* two_factor_sign_in - after sign-in checked the password of user: true when the plugin has
  * answered (the {"twoFactorRedirect":true,...} challenge, or an error), false when the sign-in
  * goes on to its session (plugin off, user not enrolled, or a trusted device, whose cookie is
- * then renewed). */
-bool two_factor_sign_in(struct call *c, const struct user_record *user);
+ * then renewed). remember is the sign-in's rememberMe: the challenge keeps it in the
+ * dont_remember cookie, where the second step reads it as Better Auth's does. */
+bool two_factor_sign_in(struct call *c, const struct user_record *user, bool remember);
 
 void two_factor_enable(struct call *c);
 void two_factor_disable(struct call *c);

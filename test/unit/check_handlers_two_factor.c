@@ -22,6 +22,7 @@
 #include "two_factor_fixture.h"
 #include "util/totp.h"
 
+#define K_ID "ksession000000000000000000000000" /* a second session of alice's */
 #define REDIRECT "{\"twoFactorRedirect\":true,\"twoFactorMethods\":[\"totp\"]}"
 
 /* enrolled - the plugin on, alice enrolled with Better Auth's row. */
@@ -60,6 +61,16 @@ static const char *challenge(void)
     pair = cookie_pair(&r, "better-auth.two_factor");
     ck_assert_ptr_nonnull(pair);
     return pair;
+}
+
+/* challenge_otp - the challenge of a user who can get codes by mail (the plugin's sender on). */
+static const char *challenge_otp(void)
+{
+    struct response r = POST_JSON("/sign-in/email", .origin = FRONT, .body = ALICE_SIGN_IN);
+
+    handler_harness_check_answer(
+        &r, 200, "{\"twoFactorRedirect\":true,\"twoFactorMethods\":[\"totp\",\"otp\"]}", __LINE__);
+    return cookie_pair(&r, "better-auth.two_factor");
 }
 
 /* The recorded challenge: session cookies expired, a two_factor cookie for 600 s, no session. */
@@ -167,6 +178,119 @@ START_TEST(test_backup_code_once)
     r = verify("/two-factor/verify-backup-code", challenge(), body);
     handler_harness_check_answer(
         &r, 401, "{\"message\":\"Invalid backup code\",\"code\":\"INVALID_BACKUP_CODE\"}",
+        __LINE__);
+}
+END_TEST
+
+/* rememberMe:false holds across the second step, as in Better Auth: the challenge sets the
+ * dont_remember cookie its sign-in set, and the step reads it back into a browser-session
+ * cookie (it was lost: the step made a 7-day cookie). */
+START_TEST(test_remember_me_false_across_the_step)
+{
+    const char *cookie, *dont;
+    struct response r;
+
+    enrolled(true);
+    r = POST_JSON("/sign-in/email", .origin = FRONT,
+                  .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD
+                          "\",\"rememberMe\":false}");
+    handler_harness_check_answer(&r, 200, REDIRECT, __LINE__);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), DONT_REMEMBER_LINE);
+    dont = cookie_pair(&r, "better-auth.dont_remember");
+    cookie = arena_printf(arena, "%s; %s", cookie_pair(&r, "better-auth.two_factor"), dont);
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    const char *token = jstr(body_json(&r), "token");
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0),
+                     arena_printf(arena, "%s%s", session_cookie(token), ATTRS));
+    ck_assert_str_eq(cookie_pair(&r, "better-auth.dont_remember"), dont);
+}
+END_TEST
+
+/* A dont_remember cookie left from an earlier sign-in does not make a remembered one short:
+ * the challenge deletes it, as Better Auth's sign-in does. */
+START_TEST(test_remember_me_deletes_old_dont_remember)
+{
+    const char *dont =
+        arena_printf(arena, "%.*s", (int)strcspn(DONT_REMEMBER_LINE, ";"), DONT_REMEMBER_LINE);
+    struct response r;
+
+    enrolled(true);
+    r = POST_JSON("/sign-in/email", .cookie = dont, .origin = FRONT, .body = ALICE_SIGN_IN);
+    handler_harness_check_answer(&r, 200, REDIRECT, __LINE__);
+    ck_assert_str_eq(handler_harness_header_nth(&r, "Set-Cookie", 0), deletion[2]);
+    r = verify("/two-factor/verify-totp", cookie_pair(&r, "better-auth.two_factor"),
+               arena_printf(arena, "{\"code\":\"%s\"}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(
+        handler_harness_header_nth(&r, "Set-Cookie", 0),
+        arena_printf(arena, "%s%s", session_cookie(jstr(body_json(&r), "token")), LIVE));
+}
+END_TEST
+
+/* A pending sign-in finished with an e-mailed code after the user turned two-factor off on
+ * another device: Better Auth's FAILED_TO_CREATE_SESSION, and two-factor stays off (it was
+ * turned back on and the sign-in let through). */
+START_TEST(test_otp_sign_in_after_disable)
+{
+    const char *cookie, *eq, *dot;
+    char *code;
+    struct response r;
+
+    settings.mail_from = (char *)"Test <no-reply@example.com>";
+    enrolled(true);
+    cookie = challenge_otp();
+    seed_live(K_ID, K_TOKEN, ALICE_ID);
+    r = verify("/two-factor/disable", K_COOKIE, "{\"password\":\"" PASSWORD "\"}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert(!fake_store_user(fs, ALICE_ID)->two_factor_enabled);
+    r = verify("/two-factor/send-otp", cookie, "{}");
+    ck_assert_int_eq(r.status, 200);
+    eq = strchr(cookie, '=') + 1;
+    dot = strchr(eq, '.');
+    const struct fake_verification *v =
+        fake_store_verification(fs, arena_printf(arena, "2fa-otp-%.*s", (int)(dot - eq), eq));
+    ck_assert_ptr_nonnull(v);
+    code = arena_strdup(arena, v->value);
+    *strchr(code, ':') = '\0';
+    r = verify("/two-factor/verify-otp", cookie, arena_printf(arena, "{\"code\":\"%s\"}", code));
+    handler_harness_check_answer(
+        &r, 400, "{\"message\":\"Failed to create session\",\"code\":\"FAILED_TO_CREATE_SESSION\"}",
+        __LINE__);
+    ck_assert(!fake_store_user(fs, ALICE_ID)->two_factor_enabled);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 1); /* K's only */
+    settings.mail_from = NULL;
+}
+END_TEST
+
+/* disableSession on a pending sign-in: no session, and no "token" key at all (Better Auth's
+ * `session.session?.token` is undefined there, not null). */
+START_TEST(test_backup_code_disable_session)
+{
+    struct response r;
+
+    enrolled(true);
+    r = verify("/two-factor/verify-backup-code", challenge(),
+               "{\"code\":\"" BACKUP_CODE "\",\"disableSession\":true}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_null(strstr(r.body, "\"token\""));
+    ck_assert_str_eq(jstr(body_json(&r), "user.id"), ALICE_ID);
+    ck_assert_uint_eq(fake_store_session_count(fs, ALICE_ID), 0);
+}
+END_TEST
+
+/* generate-backup-codes asks whether two-factor is on before it checks the password. */
+START_TEST(test_generate_codes_not_enabled_first)
+{
+    struct response r;
+
+    enrolled(true);
+    fake_store_user(fs, ALICE_ID)->two_factor_enabled = false;
+    seed_live(K_ID, K_TOKEN, ALICE_ID);
+    r = verify("/two-factor/generate-backup-codes", K_COOKIE, "{\"password\":\"wrong-password\"}");
+    handler_harness_check_answer(
+        &r, 400, "{\"message\":\"Two factor isn't enabled\",\"code\":\"TWO_FACTOR_NOT_ENABLED\"}",
         __LINE__);
 }
 END_TEST
@@ -368,7 +492,6 @@ static const char *keys(struct json_object *o)
 
 #define CORE_KEYS "name,email,emailVerified,image,createdAt,updatedAt"
 #define ADMIN_KEYS ",role,banned,banReason,banExpires"
-#define K_ID "ksession000000000000000000000000"
 
 /* assert_user - a 200 whose user object has the keys want, in order, and twoFactorEnabled
  * (when want has it) equal to on. */
@@ -586,6 +709,11 @@ int main(void)
     tcase_add_test(tc, test_attempt_limit);
     tcase_add_test(tc, test_trusted_device);
     tcase_add_test(tc, test_backup_code_once);
+    tcase_add_test(tc, test_remember_me_false_across_the_step);
+    tcase_add_test(tc, test_remember_me_deletes_old_dont_remember);
+    tcase_add_test(tc, test_otp_sign_in_after_disable);
+    tcase_add_test(tc, test_backup_code_disable_session);
+    tcase_add_test(tc, test_generate_codes_not_enabled_first);
     tcase_add_test(tc, test_plugin_off);
     tcase_add_test(tc, test_rate_limit_keys);
     tcase_add_test(tc, test_account_guard);

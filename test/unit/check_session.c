@@ -388,7 +388,7 @@ END_TEST
 
 START_TEST(test_set_cookies)
 {
-    ck_assert_int_eq(session_set_cookies(&app, &resp, H_TOKEN, true), 0);
+    ck_assert_int_eq(session_set_cookies(&app, NULL, &resp, H_TOKEN, true), 0);
     ck_assert_uint_eq(resp.nheaders, 1);
     ck_assert_str_eq(handler_harness_header(&resp, "Set-Cookie"),
                      H_COOKIE "; Max-Age=604800" ATTRS);
@@ -398,7 +398,7 @@ END_TEST
 /* rememberMe:false: a browser-session cookie plus the signed dont_remember. */
 START_TEST(test_set_cookies_dont_remember)
 {
-    ck_assert_int_eq(session_set_cookies(&app, &resp, H_TOKEN, false), 0);
+    ck_assert_int_eq(session_set_cookies(&app, NULL, &resp, H_TOKEN, false), 0);
     ck_assert_uint_eq(set_cookie_count(), 2);
     ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 0), H_COOKIE ATTRS);
     ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 1), DONT_REMEMBER_PAIR ATTRS);
@@ -406,11 +406,38 @@ START_TEST(test_set_cookies_dont_remember)
 }
 END_TEST
 
+/* A remembered session deletes a dont_remember cookie the request carried (Better Auth's
+ * setSessionCookie), so an earlier "don't remember me" does not make this one short; one
+ * that is not validly signed is not ours to delete. */
+START_TEST(test_set_cookies_remember_deletes_dont_remember)
+{
+    struct request req = {.method = "POST", .cookie = "a=1; " DONT_REMEMBER_PAIR};
+
+    ck_assert_int_eq(session_set_cookies(&app, &req, &resp, H_TOKEN, true), 0);
+    ck_assert_uint_eq(set_cookie_count(), 2);
+    ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 0),
+                     H_COOKIE "; Max-Age=604800" ATTRS);
+    ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 1),
+                     "better-auth.dont_remember=; Max-Age=0" ATTRS);
+
+    response_init(&resp, arena);
+    req.cookie = "better-auth.dont_remember=true.forged";
+    ck_assert_int_eq(session_set_cookies(&app, &req, &resp, H_TOKEN, true), 0);
+    ck_assert_uint_eq(set_cookie_count(), 1);
+
+    response_init(&resp, arena); /* not remembered: set again, never deleted */
+    req.cookie = DONT_REMEMBER_PAIR;
+    ck_assert_int_eq(session_set_cookies(&app, &req, &resp, H_TOKEN, false), 0);
+    ck_assert_uint_eq(set_cookie_count(), 2);
+    ck_assert_str_eq(handler_harness_header_nth(&resp, "Set-Cookie", 1), DONT_REMEMBER_PAIR ATTRS);
+}
+END_TEST
+
 /* The bearer plugin adds the signed token, readable by scripts through the expose header. */
 START_TEST(test_set_cookies_bearer)
 {
     configure(false, true);
-    ck_assert_int_eq(session_set_cookies(&app, &resp, H_TOKEN, true), 0);
+    ck_assert_int_eq(session_set_cookies(&app, NULL, &resp, H_TOKEN, true), 0);
     ck_assert_str_eq(handler_harness_header(&resp, "set-auth-token"), H_SIGNED);
     ck_assert_str_eq(handler_harness_header(&resp, "Access-Control-Expose-Headers"),
                      "set-auth-token");
@@ -538,6 +565,7 @@ int main(void)
     tcase_add_test(tc, test_new_short);
     tcase_add_test(tc, test_set_cookies);
     tcase_add_test(tc, test_set_cookies_dont_remember);
+    tcase_add_test(tc, test_set_cookies_remember_deletes_dont_remember);
     tcase_add_test(tc, test_set_cookies_bearer);
     tcase_add_test(tc, test_resend_cookies);
     tcase_add_test(tc, test_clear_cookies);
