@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -189,6 +190,23 @@ static enum trust trusted(struct call *c, const char *user_id, enum db_status *s
     if (*st == DB_NOTFOUND)
         *st = DB_OK;
     return owner != NULL && strcmp(owner, user_id) == 0 ? TRUST_YES : TRUST_INVALID;
+}
+
+/* expire_cookie - Better Auth's expireCookie: a line the answer already has for the cookie
+ * goes (a cookie is set once per answer), then its deletion. */
+static bool expire_cookie(struct call *c, enum cookie_kind kind)
+{
+    const char *name = cookie_name(&c->app->cookies, kind);
+    size_t n = strlen(name), kept = 0;
+
+    for (size_t i = 0; i < c->resp->nheaders; i++) {
+        const struct http_header *h = &c->resp->headers[i];
+        if (strcasecmp(h->name, "Set-Cookie") != 0 || strncmp(h->value, name, n) != 0 ||
+            h->value[n] != '=')
+            c->resp->headers[kept++] = *h;
+    }
+    c->resp->nheaders = kept;
+    return add_cookie(c, kind, NULL, 0);
 }
 
 /* challenge - the pending sign-in: its rows, the cookies, the redirect answer. The
@@ -400,7 +418,7 @@ static void finish_step(struct call *c, const struct step *s, bool new_session)
             !add_cookie(c, COOKIE_TWO_FACTOR, NULL, 0))
             return;
         if (trust->kind == VALUE_BOOLEAN && trust->boolean &&
-            (!trust_device(c, s->user.id) || !add_cookie(c, COOKIE_DONT_REMEMBER, NULL, 0)))
+            (!trust_device(c, s->user.id) || !expire_cookie(c, COOKIE_DONT_REMEMBER)))
             return;
     } else {
         token = s->sign_in ? NULL : c->session.token;

@@ -208,6 +208,32 @@ START_TEST(test_remember_me_false_across_the_step)
 }
 END_TEST
 
+/* trustDevice ends "don't remember me" (Better Auth expires dont_remember there): one line
+ * for the cookie, its deletion, not the step's dont_remember=true followed by it. */
+START_TEST(test_trust_device_ends_dont_remember)
+{
+    const char *cookie;
+    struct response r;
+
+    enrolled(true);
+    r = POST_JSON("/sign-in/email", .origin = FRONT,
+                  .body = "{\"email\":\"" ALICE_EMAIL "\",\"password\":\"" PASSWORD
+                          "\",\"rememberMe\":false}");
+    cookie = arena_printf(arena, "%s; %s", cookie_pair(&r, "better-auth.two_factor"),
+                          cookie_pair(&r, "better-auth.dont_remember"));
+    r = verify("/two-factor/verify-totp", cookie,
+               arena_printf(arena, "{\"code\":\"%s\",\"trustDevice\":true}", code_now(0)));
+    ck_assert_int_eq(r.status, 200);
+    size_t lines = 0;
+    for (size_t i = 0; i < handler_harness_header_count(&r, "Set-Cookie"); i++)
+        if (strncmp(handler_harness_header_nth(&r, "Set-Cookie", i),
+                    "better-auth.dont_remember=", 26) == 0)
+            lines++;
+    ck_assert_uint_eq(lines, 1);
+    ck_assert_str_eq(cookie_pair(&r, "better-auth.dont_remember"), "better-auth.dont_remember=");
+}
+END_TEST
+
 /* A dont_remember cookie left from an earlier sign-in does not make a remembered one short:
  * the challenge deletes it, as Better Auth's sign-in does. */
 START_TEST(test_remember_me_deletes_old_dont_remember)
@@ -710,6 +736,7 @@ int main(void)
     tcase_add_test(tc, test_trusted_device);
     tcase_add_test(tc, test_backup_code_once);
     tcase_add_test(tc, test_remember_me_false_across_the_step);
+    tcase_add_test(tc, test_trust_device_ends_dont_remember);
     tcase_add_test(tc, test_remember_me_deletes_old_dont_remember);
     tcase_add_test(tc, test_otp_sign_in_after_disable);
     tcase_add_test(tc, test_backup_code_disable_session);
