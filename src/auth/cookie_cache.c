@@ -268,11 +268,16 @@ static struct {
     int64_t expires_at_ms;
 } memo;
 
-/* memo_hit - whether value under c's secret is the one remembered. */
+/* memo_hit - whether value under c's secret is the one remembered. The remembered value is
+ * another client's cookie (its session token inside): compared in constant time, as
+ * cookie.c's memo is. */
 static bool memo_hit(const struct cookie_config *c, const char *value)
 {
-    return memo.value != NULL && strcmp(memo.value, value) == 0 &&
-           memo.secret_len == c->secret_len && memcmp(memo.secret, c->secret, c->secret_len) == 0;
+    size_t len = strlen(value);
+
+    return memo.value != NULL && strlen(memo.value) == len &&
+           CRYPTO_memcmp(memo.value, value, len) == 0 && memo.secret_len == c->secret_len &&
+           CRYPTO_memcmp(memo.secret, c->secret, c->secret_len) == 0;
 }
 
 /* memo_store - verify value into the memo (remembered only when it verifies). */
@@ -293,7 +298,8 @@ static enum cookie_cache_status memo_store(const struct cookie_config *c, const 
     return st;
 }
 
-/* copy_records - the memo's records, their strings copied into a. */
+/* copy_records - the memo's records, their strings copied into a: every string member of
+ * both records (store.h), since the memo's arena is reset by the next cookie verified. */
 static void copy_records(struct arena *a, struct session_record *s, struct user_record *u)
 {
     *s = memo.s;
@@ -306,12 +312,16 @@ static void copy_records(struct arena *a, struct session_record *s, struct user_
     s->expires_at = arena_strdup(a, s->expires_at);
     s->created_at = arena_strdup(a, s->created_at);
     s->updated_at = arena_strdup(a, s->updated_at);
+    s->impersonated_by = arena_strdup(a, s->impersonated_by);
     u->id = arena_strdup(a, u->id);
     u->name = arena_strdup(a, u->name);
     u->email = arena_strdup(a, u->email);
     u->image = arena_strdup(a, u->image);
     u->created_at = arena_strdup(a, u->created_at);
     u->updated_at = arena_strdup(a, u->updated_at);
+    u->role = arena_strdup(a, u->role);
+    u->ban_reason = arena_strdup(a, u->ban_reason);
+    u->ban_expires = arena_strdup(a, u->ban_expires);
 }
 
 /* cookie_cache_read - see cookie_cache.h. */

@@ -473,6 +473,40 @@ START_TEST(test_line_two_factor)
 }
 END_TEST
 
+/* The records cookie_cache_read answers live in the caller's arena, every string of them:
+ * the admin plugin's role, ban and impersonatedBy were left pointing into the memo, which the
+ * next cookie read rewrites. */
+START_TEST(test_read_copies_admin_fields)
+{
+    struct cookie_config c;
+    struct session_record imp = a_session, s1, s2;
+    struct user_record banned = a_user, other = a_user, u1, u2;
+    char *line1, *line2;
+
+    banned.role = "user,ops";
+    banned.banned = true;
+    banned.ban_reason = "spam";
+    banned.ban_expires = "2031-01-02T03:04:05.678Z";
+    imp.impersonated_by = "admin1";
+    other.role = "admin";
+    cookie_config_init(&c, SECRET, false);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &imp, &banned, &with_admin, NOW, 300, true, &line1), 0);
+    ck_assert_int_eq(
+        cookie_cache_line(arena, &c, &a_session, &other, &with_admin, NOW, 300, true, &line2), 0);
+    line1 = arena_strndup(arena, line1, strcspn(line1, ";"));
+    line2 = arena_strndup(arena, line2, strcspn(line2, ";"));
+    ck_assert_int_eq(cookie_cache_read(arena, &c, line1, TOKEN, NOW, &s1, &u1), CACHE_HIT);
+    ck_assert_int_eq(cookie_cache_read(arena, &c, line2, TOKEN, NOW, &s2, &u2), CACHE_HIT);
+    ck_assert_str_eq(u2.role, "admin");
+    ck_assert_str_eq(u1.role, "user,ops");
+    ck_assert_str_eq(u1.ban_reason, "spam");
+    ck_assert_str_eq(u1.ban_expires, "2031-01-02T03:04:05.678Z");
+    ck_assert_str_eq(s1.impersonated_by, "admin1");
+    ck_assert(arena_holds(arena, u1.role, 1) && arena_holds(arena, s1.impersonated_by, 1));
+}
+END_TEST
+
 /* A banned, impersonated user's cookie with the admin view: the ban (its end as text and ms)
  * and impersonatedBy read back as written; a banExpires that is not Better Auth's ISO text is
  * no cookie of ours. */
@@ -614,6 +648,7 @@ int main(void)
     tcase_add_test(own, test_line);
     tcase_add_test(own, test_line_two_factor);
     tcase_add_test(own, test_line_admin);
+    tcase_add_test(own, test_read_copies_admin_fields);
     tcase_add_test(own, test_line_too_long);
     tcase_add_test(own, test_read_header);
     tcase_add_test(own, test_read_remembered);
