@@ -192,13 +192,15 @@ static void query_member(void *ctx, const char *name, size_t name_len, const cha
         *slot = value;
 }
 
-/* read_target - the return target: callbackURL, else Apache's original URL (with its query)
- * unless it is a page itself, checked as the JSON API checks a callbackURL. */
+/* read_target - the return target: callbackURL (an empty one is none, as Better Auth's
+ * falsy test has it), else Apache's original URL (with its query) unless it is a page
+ * itself, checked as the JSON API checks a callbackURL. One with a NUL byte is refused: the
+ * links and the redirect carry it as a C string, which is not the value judged. */
 static void read_target(struct page_call *pc, const struct query_read *q)
 {
     const struct request *req = pc->req;
-    const char *t = q->callback;
-    size_t len = q->callback_len;
+    const char *t = q->callback_len > 0 ? q->callback : NULL;
+    size_t len = t != NULL ? q->callback_len : 0;
 
     if (t == NULL && req->redirect_url != NULL && *req->redirect_url != '\0' &&
         strncmp(req->redirect_url, PAGES_PREFIX, strlen(PAGES_PREFIX)) != 0) {
@@ -210,7 +212,8 @@ static void read_target(struct page_call *pc, const struct query_read *q)
     pc->target = t;
     pc->target_len = len;
     pc->target_refused =
-        t != NULL && !origin_redirect_allowed(&pc->app->origins, req->arena, t, len);
+        t != NULL && (memchr(t, '\0', len) != NULL ||
+                      !origin_redirect_allowed(&pc->app->origins, req->arena, t, len));
 }
 
 /* form_member - the form's fields; the last of a name wins. */

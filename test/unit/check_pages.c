@@ -174,6 +174,12 @@ START_TEST(test_page_refuses_foreign_target)
     /* The whole value is judged, not what a C string of it would say. */
     r = PAGE("/sign-in", .query = "callbackURL=%2Fprivate%00%2F%2Fevil.example");
     assert_html(&r, 403);
+    /* Allowed whole (userinfo before a trusted host), but the links would carry only what
+     * comes before the NUL: refused, not linked to evil.example. */
+    r = PAGE("/sign-in",
+             .query = "callbackURL=http%3A%2F%2Fevil.example%00%40localhost%3A8080%2Fapp");
+    assert_html(&r, 403);
+    lacks(r, "evil");
     seed_alice();
     r = SEND("/sign-in", .query = "callbackURL=%2Fprivate%00%2F%2Fevil.example",
              .body = ALICE_FORM);
@@ -241,6 +247,12 @@ START_TEST(test_sign_in_redirects_with_session)
     assert_see_other(&r, "/private/a?b=1");
     ck_assert(session_cookie_set(&r));
     r = SEND("/sign-in", .body = ALICE_FORM);
+    assert_see_other(&r, "/");
+    /* An empty callbackURL is none (it was refused on the page, then sent to the error page
+     * after signing in). */
+    r = PAGE("/sign-in", .query = "callbackURL=");
+    assert_html(&r, 200);
+    r = SEND("/sign-in", .query = "callbackURL=", .body = ALICE_FORM);
     assert_see_other(&r, "/");
     /* A trusted origin of another host is a return target too. */
     r = SEND("/sign-in", .query = "callbackURL=http%3A%2F%2Flocalhost%3A8080%2Fapp",
