@@ -673,6 +673,24 @@ static void dispatch(struct page_call *pc, struct response *inner)
         response_defer(pc->resp, inner->deferred, inner->deferred_ctx);
 }
 
+/* form_from_elsewhere - whether the browser says the form came from another site: an Origin
+ * (else a Referer) that is "null" or not trusted, or with neither, Sec-Fetch-Site cross-site.
+ * The pages send Referrer-Policy same-origin, so their own forms carry their origin. Stricter
+ * than the JSON API, which takes forgot-password without a cookie from anywhere (as Better
+ * Auth does): a form, unlike a JSON POST, needs no preflight, so any site could have its
+ * visitors' browsers send one (reset mails for many addresses, from as many IP addresses).
+ * A client that sends none of the three (not a browser) goes on to the route's own checks. */
+static bool form_from_elsewhere(const struct page_call *pc)
+{
+    const struct request *req = pc->req;
+    const char *from = req->origin != NULL && *req->origin != '\0' ? req->origin : req->referer;
+
+    if (from == NULL || *from == '\0')
+        return req->sec_fetch_site != NULL && strcmp(req->sec_fetch_site, "cross-site") == 0;
+    return strcmp(from, "null") == 0 ||
+           !origin_is_trusted(&pc->app->origins, req->arena, from, strlen(from));
+}
+
 /* post_form - a page's form sent: through the route, then a redirect or the form again. */
 static void post_form(struct page_call *pc)
 {
@@ -685,6 +703,10 @@ static void post_form(struct page_call *pc)
     }
     if (req->body_too_large) {
         answer_form(pc, 413, "The form is too large.");
+        return;
+    }
+    if (form_from_elsewhere(pc)) {
+        answer_form(pc, 403, "This form was sent from another site and was refused.");
         return;
     }
     if (req->body != NULL)

@@ -453,6 +453,45 @@ START_TEST(test_sign_out)
 }
 END_TEST
 
+/* A form another site made its visitors' browsers send is refused before the route: an
+ * untrusted or "null" Origin, else Referer, else Sec-Fetch-Site cross-site. forgot-password
+ * took them (the JSON API has no Origin rule without a cookie, as Better Auth): any site could
+ * have reset mails sent from its visitors' addresses. Our own forms and non-browsers pass. */
+START_TEST(test_form_from_another_site)
+{
+    static const struct request from_elsewhere[] = {
+        {.origin = EVIL},
+        {.origin = "null"},
+        {.referer = EVIL "/page"},
+        {.sec_fetch_site = "cross-site"},
+        {.origin = EVIL, .referer = BASE_URL "/auth/forgot-password"},
+    };
+    struct response r;
+
+    seed_alice();
+    for (size_t i = 0; i < sizeof from_elsewhere / sizeof from_elsewhere[0]; i++) {
+        struct request req = from_elsewhere[i];
+        req.method = "POST";
+        req.path = "/auth/forgot-password";
+        req.content_type = FORM;
+        req.body = "email=alice.632735%40example.com";
+        r = dispatch(req);
+        assert_html(&r, 403);
+        has(r, "This form was sent from another site and was refused.");
+        ck_assert_uint_eq(fake_store_mail_count(fs), 0);
+    }
+    r = SEND("/forgot-password", .origin = BASE_URL, .sec_fetch_site = "same-origin",
+             .body = "email=alice.632735%40example.com");
+    assert_html(&r, 200);
+    r = SEND("/forgot-password", .referer = FRONT "/login",
+             .body = "email=alice.632735%40example.com");
+    assert_html(&r, 200);
+    r = SEND("/forgot-password", .body = "email=alice.632735%40example.com");
+    assert_html(&r, 200);
+    ck_assert_uint_eq(fake_store_mail_count(fs), 3);
+}
+END_TEST
+
 /* ---- forgot and reset -------------------------------------------------------------------- */
 
 /* The whole way: the form queues a mail whose link (the API's, which checks the token first)
@@ -846,6 +885,7 @@ static Suite *pages_suite(void)
     tcase_add_test(tc, test_form_values_reach_route_intact);
     tcase_add_test(tc, test_sign_up_requires_verification);
     tcase_add_test(tc, test_sign_out);
+    tcase_add_test(tc, test_form_from_another_site);
     tcase_add_test(tc, test_forgot_and_reset);
     tcase_add_test(tc, test_reset_page_errors);
     tcase_add_test(tc, test_redirect_url_is_return_target);
