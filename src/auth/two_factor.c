@@ -634,10 +634,13 @@ void two_factor_enable(struct call *c)
     }
     sealed_secret = seal(c, secret);
     sealed_codes = sealed_secret != NULL ? seal(c, codes_text(codes)) : NULL;
-    if (sealed_codes == NULL ||
-        !stored(c,
-                OPS(c)->two_factor_save(IMPL(c), s.user.id, id, sealed_secret, sealed_codes, false),
-                false)) {
+    enum db_status st =
+        sealed_codes != NULL
+            ? OPS(c)->two_factor_save(IMPL(c), s.user.id, id, sealed_secret, sealed_codes, false)
+            : DB_FAIL;
+    if (st == DB_CONFLICT) /* a verify-totp confirmed the row since it was read */
+        response_http_error(c->resp, HTTP_ERROR_TWO_FACTOR_TOTP_ALREADY_ENABLED);
+    if (sealed_codes == NULL || st == DB_CONFLICT || !stored(c, st, false)) {
         json_object_put(codes);
         return;
     }

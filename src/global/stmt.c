@@ -592,10 +592,11 @@ const struct stmt_def stmt_table[STMT__MAX] = {
     [STMT_TWO_FACTOR_SAVE] = {
         .name = "authfcgi_two_factor_save",
         .sql = "WITH up AS (UPDATE \"twoFactor\" SET secret = $3, \"backupCodes\" = $4, "
-               "verified = $5::boolean WHERE \"userId\" = $1 RETURNING id) "
-               "INSERT INTO \"twoFactor\" (id, secret, \"backupCodes\", \"userId\", verified, "
-               "\"failedVerificationCount\") SELECT $2, $3, $4, $1, $5::boolean, 0 "
-               "WHERE NOT EXISTS (SELECT 1 FROM up)",
+               "verified = $5::boolean WHERE \"userId\" = $1 AND verified IS NOT TRUE RETURNING "
+               "id), ins AS (INSERT INTO \"twoFactor\" (id, secret, \"backupCodes\", \"userId\", "
+               "verified, \"failedVerificationCount\") SELECT $2, $3, $4, $1, $5::boolean, 0 "
+               "WHERE NOT EXISTS (SELECT 1 FROM \"twoFactor\" WHERE \"userId\" = $1) RETURNING "
+               "id) SELECT id FROM up UNION ALL SELECT id FROM ins",
         .nparams = 5,
         .read_only = false,
     },

@@ -315,7 +315,10 @@ struct store_ops {
     enum db_status (*two_factor_get)(void *impl, struct arena *a, const char *user_id,
                                      struct user_record *user, struct two_factor_record *tf);
     /* two_factor_save - the user's twoFactor row (created with id new_id when it has none);
-     * two saves for one user at once leave one row, the later one's. */
+     * two saves for one user at once leave one row, the later one's. DB_CONFLICT, nothing
+     * written, when the row is verified: a confirmed TOTP secret is never replaced (an enable
+     * that read the row before a verify-totp confirmed it would leave the user's app with a
+     * secret nobody checks). */
     enum db_status (*two_factor_save)(void *impl, const char *user_id, const char *new_id,
                                       const char *secret, const char *backup_codes, bool verified);
     /* two_factor_set - the user's twoFactorEnabled and twoFactor row as change says, in one

@@ -72,8 +72,8 @@ static enum db_status save_run(struct db *db, void *ctx)
     if (st != DB_OK)
         return st;
     st = db_exec(db, STMT_TWO_FACTOR_SAVE, params, NULL);
-    /* An update answers no row from the INSERT: that is success too. */
-    return st == DB_NOTFOUND ? DB_OK : st;
+    /* Neither updated nor inserted: the row is there, verified (read after the lock). */
+    return st == DB_NOTFOUND ? DB_CONFLICT : st;
 }
 
 enum db_status pg_two_factor_save(void *impl, const char *user_id, const char *new_id,

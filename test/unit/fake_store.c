@@ -1386,6 +1386,8 @@ static enum db_status op_two_factor_save(void *impl, const char *user_id, const 
     FAKE_ENTER(fs, FAKE_OP_TWO_FACTOR_SAVE);
     if (fake_store_user(fs, user_id) == NULL)
         return DB_FAIL; /* the foreign key */
+    if (two_factor_of(fs, user_id) != NULL && two_factor_of(fs, user_id)->verified)
+        return DB_CONFLICT;
     fake_store_add_two_factor(fs, new_id, user_id, secret, backup_codes, verified);
     return DB_OK;
 }

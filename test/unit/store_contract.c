@@ -1251,6 +1251,10 @@ START_TEST(test_two_factor_set)
     ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), u.id, TWO_FACTOR_CONFIRM_TOTP), DB_OK);
     ck_assert_int_eq(tf_state(&f, u.id, &on), 'v');
     ck_assert(on);
+    /* a confirmed secret is not replaced by an enable that read the row before it was */
+    ck_assert_int_eq(OPS(&f)->two_factor_save(IMPL(&f), u.id, fresh(&f), "other", "codes", false),
+                     DB_CONFLICT);
+    ck_assert_int_eq(tf_state(&f, u.id, &on), 'v');
     ck_assert_int_eq(OPS(&f)->two_factor_set(IMPL(&f), u.id, TWO_FACTOR_DISABLE), DB_OK);
     ck_assert_int_eq(tf_state(&f, u.id, &on), 'n');
     ck_assert(!on);
