@@ -38,6 +38,9 @@ void handle_admin_get_user(struct call *c)
 
 /* ---- list-users ---- */
 
+/* Users list-users answers at most without a limit (the adapter's defaultFindManyLimit). */
+#define ADMIN_LIST_DEFAULT_LIMIT 100
+
 static bool name_in(const char *name, const char *const *list)
 {
     for (size_t i = 0; list[i] != NULL; i++)
@@ -117,6 +120,10 @@ void handle_admin_list_users(struct call *c)
         !admin_require(c, &me, "user", "list", HTTP_ERROR_NOT_ALLOWED_LIST_USERS))
         return;
     bool usable = list_query(c, &q);
+    int64_t given_limit = q.limit;
+    /* Better Auth's adapter reads at most defaultFindManyLimit (100) users without a limit */
+    if (q.limit == 0)
+        q.limit = ADMIN_LIST_DEFAULT_LIMIT;
     if (usable && (st = call_store_admin_user_list(c, &q, &users, &count, &total)) != DB_OK) {
         router_store_error(c, st);
         return;
@@ -127,8 +134,8 @@ void handle_admin_list_users(struct call *c)
         json_object_array_add(arr, json_view_user(&c->app->user_view, &users[i]));
     json_object_object_add(obj, "users", arr);
     json_object_object_add(obj, "total", json_object_new_int64(usable ? total : 0));
-    if (usable && q.limit > 0)
-        json_object_object_add(obj, "limit", json_object_new_int64(q.limit));
+    if (usable && given_limit > 0)
+        json_object_object_add(obj, "limit", json_object_new_int64(given_limit));
     if (usable && q.offset > 0)
         json_object_object_add(obj, "offset", json_object_new_int64(q.offset));
     response_json(c->resp, 200, obj);

@@ -110,6 +110,29 @@ END_TEST
 
 /* ==== users =============================================================================== */
 
+/* Without a limit (or with 0, or one that is no number) Better Auth's adapter reads 100 users
+ * (defaultFindManyLimit), total counting them all; authfcgi answered every row. */
+START_TEST(test_list_users_default_limit)
+{
+    static const char *const queries[] = {NULL, "limit=0", "limit=abc", "offset=0"};
+
+    for (int i = 0; i < 103; i++)
+        handler_harness_seed_user(fs, &app, arena_printf(arena, "many%028d", i), "Many",
+                                  arena_printf(arena, "many%d@example.com", i), NULL, NULL);
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        struct response r = admin_get("list-users", queries[i], H_COOKIE);
+        struct json_object *o = body_json(&r);
+
+        ck_assert_int_eq(r.status, 200);
+        ck_assert_int_eq(json_object_array_length(jget(o, "users")), 100);
+        ck_assert_int_eq(json_object_get_int(jget(o, "total")), 105);
+        ck_assert(!json_object_object_get_ex(o, "limit", NULL));
+    }
+    struct response r = admin_get("list-users", "limit=150", H_COOKIE);
+    ck_assert_int_eq(json_object_array_length(jget(body_json(&r), "users")), 105);
+}
+END_TEST
+
 START_TEST(test_list_users)
 {
     struct response r = admin_get("list-users", NULL, H_COOKIE);
@@ -715,6 +738,7 @@ int main(void)
     tcase_add_test(tc, test_off_every_route_is_404);
     tcase_add_test(tc, test_caller_checked);
     tcase_add_test(tc, test_list_users);
+    tcase_add_test(tc, test_list_users_default_limit);
     tcase_add_test(tc, test_get_user);
     tcase_add_test(tc, test_set_role);
     tcase_add_test(tc, test_create_user);
