@@ -93,16 +93,21 @@ enum fcgi_peek fcgi_peek_scan(const unsigned char *buf, size_t len, const char *
         if (end > len)
             break;
         const unsigned char *content = h + FCGI_HEADER_LEN;
+        /* A management record (FCGI_GET_VALUES and kin) is read by libfcgi's own
+         * ProcessManagementRecord, unbounded: huge pair lengths abort it, repeated names
+         * overflow its 64-byte answer on the stack. No web server we serve sends one. */
+        if (rid == 0)
+            return bad(why, "management_record");
         if (!begun) {
             if (type == FCGI_BEGIN_REQUEST) {
-                if (rid == 0 || clen != 8)
+                if (clen != 8)
                     return bad(why, "begin_record");
                 unsigned role = (unsigned)content[0] << 8 | content[1];
                 if (role < ROLE_RESPONDER || role > ROLE_FILTER)
                     return bad(why, "begin_record");
                 begun = true;
                 id = rid;
-            } else if (rid != 0) {
+            } else {
                 return bad(why, "record_before_begin");
             }
         } else if (rid == id && type == FCGI_PARAMS) {

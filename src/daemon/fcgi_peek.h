@@ -25,8 +25,9 @@ enum fcgi_peek {
     FCGI_PEEK_BAD,  /* refuse the connection (*why says why) */
 };
 
-/* fcgi_peek_scan - judge the first len bytes received on a connection. Records before the
- * begin record may only be management records (request id 0); afterwards the params records
+/* fcgi_peek_scan - judge the first len bytes received on a connection. A management record
+ * (request id 0) is refused wherever it comes, as is any other record before the begin
+ * record (libfcgi would read a management record's pairs unbounded); afterwards the params records
  * of the request are read as name-value pairs until the empty one that ends them; records of
  * other requests are skipped as libfcgi skips them, other record types of the request are
  * refused. A name or value longer than FCGI_PEEK_MAX is refused, as is len reaching

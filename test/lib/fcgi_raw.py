@@ -141,9 +141,26 @@ CASES = {
 }
 
 
+# Management records (request id 0, FCGI_GET_VALUES), sent before or among the request's own
+# records: libfcgi reads their pairs itself in ProcessManagementRecord, without our bounds.
+FCGI_GET_VALUES = 9
+MANAGEMENT = {
+    # the malloc of the sum aborts libfcgi (assert)
+    "mgmt_lengths": (True, length(0x7FFFFFFE) + length(0x7FFFFFFE) + FILL),
+    # eight names: libfcgi's 64-byte answer on the stack overflows ("stack smashing")
+    "mgmt_mpxs_repeated": (False, pair(b"FCGI_MPXS_CONNS", b"") * 8),
+}
+
+
 def hostile(where, case):
     s = connect(where)
-    payload = begin() + stream(FCGI_PARAMS, CASES[case]) + stream(FCGI_STDIN, b"")
+    if case in MANAGEMENT:
+        first, content = MANAGEMENT[case]
+        mgmt = record(FCGI_GET_VALUES, content, request_id=0)
+        payload = (mgmt + begin() if first else begin() + mgmt) + stream(FCGI_PARAMS, b"") + \
+            stream(FCGI_STDIN, b"")
+    else:
+        payload = begin() + stream(FCGI_PARAMS, CASES[case]) + stream(FCGI_STDIN, b"")
     try:
         s.sendall(payload)
     except (BrokenPipeError, ConnectionResetError):
@@ -167,7 +184,7 @@ def main(argv):
     elif cmd == "hostile":
         hostile(where, argv[3])
     elif cmd == "cases":
-        print("\n".join(CASES))
+        print("\n".join(list(CASES) + list(MANAGEMENT)))
     else:
         sys.exit(__doc__)
 

@@ -137,8 +137,7 @@ START_TEST(test_other_requests_skipped)
     size_t hostile_n = pair(p, 0x7ffffff0, 0x7ffffff0, 0);
 
     c.len = 0;
-    record(&c, 9, 0, "\x00\x00", 2, 0); /* FCGI_GET_VALUES before the request: fine */
-    begin(&c, 7, 2);                    /* an authorizer */
+    begin(&c, 7, 2); /* an authorizer */
     /* Another request's params are not ours: libfcgi skips them too. */
     record(&c, 4, 8, p, hostile_n, 0);
     record(&c, 4, 7, NULL, 0, 0);
@@ -167,6 +166,33 @@ START_TEST(test_refused_shapes)
     begin(&c, 1, 1);
     c.buf[c.len] = 2; /* another protocol version */
     c.len += 8;
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
+}
+END_TEST
+
+/* Management records (request id 0: FCGI_GET_VALUES and kin) anywhere before the params end:
+ * libfcgi reads their pairs in ProcessManagementRecord without our bounds (huge lengths abort
+ * it; repeated names overflow its 64-byte answer on the stack). They used to pass. */
+START_TEST(test_management_records_refused)
+{
+    static struct conn c;
+    unsigned char p[16];
+    size_t hostile_n = pair(p, 0x7ffffffe, 0x7ffffffe, 0);
+    static const char mpxs[] = "\x0e\x00FCGI_MPXS_CONNS";
+
+    c.len = 0;
+    record(&c, 9, 0, p, hostile_n, 0);
+    begin(&c, 1, 1);
+    record(&c, 4, 1, NULL, 0, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
+    c.len = 0;
+    record(&c, 9, 0, "\x00\x00", 2, 0); /* even a harmless one */
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
+    c.len = 0;
+    begin(&c, 1, 1);
+    for (int i = 0; i < 8; i++)
+        record(&c, 9, 0, mpxs, sizeof mpxs - 1, 0);
+    record(&c, 4, 1, NULL, 0, 0);
     ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
 }
 END_TEST
@@ -200,6 +226,7 @@ static Suite *fcgi_peek_suite(void)
     tcase_add_test(tc, test_length_split_across_records);
     tcase_add_test(tc, test_other_requests_skipped);
     tcase_add_test(tc, test_refused_shapes);
+    tcase_add_test(tc, test_management_records_refused);
     tcase_add_test(tc, test_params_too_large);
     suite_add_tcase(s, tc);
     return s;
