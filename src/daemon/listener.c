@@ -256,7 +256,10 @@ static int lookup_owner(const char *spec, uid_t *uid, gid_t *gid, char *err, siz
 }
 
 /* Ownership first, permissions second: between bind and listen nobody can connect yet, and the
- * umask around bind means the file never exists with looser bits than asked for. */
+ * umask around bind means the file never exists with looser bits than asked for. Neither
+ * follows a symbolic link: the directory may belong to AUTHFCGI_USER, who could swap the
+ * socket for a link to any file between bind and here, and root would chown and chmod the
+ * link's target (a way to root). A link there now is refused. */
 static int set_socket_file_access(const char *path, const struct settings *s, char *err,
                                   size_t errlen)
 {
@@ -266,11 +269,11 @@ static int set_socket_file_access(const char *path, const struct settings *s, ch
         gid_t gid = (gid_t)-1;
         if (lookup_owner(s->socket_owner, &uid, &gid, err, errlen) != 0)
             return -1;
-        if (chown(path, uid, gid) != 0)
+        if (lchown(path, uid, gid) != 0)
             return text_fail(err, errlen, "AUTHFCGI_SOCKET_OWNER: cannot chown %s: %s", path,
                              strerror(errno));
     }
-    if (chmod(path, (mode_t)s->socket_mode) != 0)
+    if (fchmodat(AT_FDCWD, path, (mode_t)s->socket_mode, AT_SYMLINK_NOFOLLOW) != 0)
         return text_fail(err, errlen, "AUTHFCGI_SOCKET_MODE: cannot chmod %s: %s", path,
                          strerror(errno));
     return 0;

@@ -111,6 +111,22 @@ os.execv(sys.argv[2], sys.argv[2:])'
 	run_cmd managed-root env -u AUTHFCGI_USER python3 -c "$managed" "$TEST_TMP/managed.sock" "$AUTHFCGI_BIN"
 	expect "a managed worker as root without AUTHFCGI_USER: exit 78 (got $RC)" test "$RC" = 78
 	expect "...one line naming AUTHFCGI_USER" one_line '^authfcgi: AUTHFCGI_USER: '
+	# The socket swapped for a symbolic link between bind and chown/chmod (the directory may
+	# be AUTHFCGI_USER's): root must not chown or chmod the link's target. A shim around
+	# bind(2) makes the swap every time; an ASan build will not take a preloaded library.
+	if ldd "$AUTHFCGI_BIN" | grep -q libasan; then
+		ok "# SKIP socket swapped for a link: the sanitizer build refuses LD_PRELOAD"
+	else
+		cc -shared -fPIC -o "$TEST_TMP/swap_socket.so" "$top_srcdir/test/lib/swap_socket.c" -ldl
+		printf 'secret\n' >"$TEST_TMP/victim" && chmod 0600 "$TEST_TMP/victim"
+		run_cmd serve-swapped env LD_PRELOAD="$TEST_TMP/swap_socket.so" \
+			SWAP_SOCKET_PATH="$TEST_TMP/swapped.sock" SWAP_SOCKET_TARGET="$TEST_TMP/victim" \
+			AUTHFCGI_SOCKET="$TEST_TMP/swapped.sock" AUTHFCGI_SOCKET_OWNER=nobody:nogroup \
+			AUTHFCGI_SOCKET_MODE=0666 "$AUTHFCGI_BIN" serve
+		expect "socket swapped for a link after bind: refused to start (got $RC)" test "$RC" != 0 -a "$RC" != 124
+		expect "...the link's target keeps root's owner and mode 0600 ($(stat -c '%U %a' "$TEST_TMP/victim"))" \
+			test "$(stat -c '%U %a' "$TEST_TMP/victim")" = "root 600"
+	fi
 else
 	ok "# SKIP privilege drop: not root"
 fi
