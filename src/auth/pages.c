@@ -651,24 +651,26 @@ static bool error_is(struct page_call *pc, const struct response *inner, const c
 
 /* dispatch - the form as the JSON body of the page's route, through the router as any client's
  * request: the outcome is in *inner. Work the route deferred (a reset mail) goes with the
- * page's answer. */
+ * page's answer and runs after this returns: the request it keeps a pointer to lives in the
+ * arena, not on this stack (it was read there after the frame was gone). */
 static void dispatch(struct page_call *pc, struct response *inner)
 {
-    struct request r = *pc->req;
+    struct request *r = arena_alloc(pc->req->arena, sizeof(*r));
     struct json_body b = {.a = pc->req->arena, .text = "{"};
 
+    *r = *pc->req;
     pc->api_path = pc->page->api_path;
     pc->page->body(pc, &b);
-    r.path = pc->api_path;
-    r.query = "";
-    r.content_type = "application/json";
-    r.body = arena_printf(b.a, "%s}", b.text);
-    r.body_len = strlen(r.body);
-    r.redirect_url = NULL;
-    r.redirect_query = NULL;
-    r.redirect_status = NULL;
+    r->path = pc->api_path;
+    r->query = "";
+    r->content_type = "application/json";
+    r->body = arena_printf(b.a, "%s}", b.text);
+    r->body_len = strlen(r->body);
+    r->redirect_url = NULL;
+    r->redirect_query = NULL;
+    r->redirect_status = NULL;
     response_init(inner, pc->resp->arena);
-    router_dispatch(pc->app, &r, inner);
+    router_dispatch(pc->app, r, inner);
     if (inner->deferred != NULL)
         response_defer(pc->resp, inner->deferred, inner->deferred_ctx);
 }

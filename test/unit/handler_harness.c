@@ -39,6 +39,18 @@ void handler_harness_seed_bob(struct fake_store *fs, const struct app *app)
     handler_harness_seed_user(fs, app, BOB_ID, "Bob", BOB_EMAIL, PASSWORD, NULL);
 }
 
+/* scribble_stack - overwrite the stack below the caller, where the frames of the dispatch
+ * just finished were: deferred work that kept a pointer into one of them (the pages' inner
+ * request did) then reads garbage and fails its test, as it would once serve_one's answer
+ * had reused that stack. */
+__attribute__((noinline)) static void scribble_stack(void)
+{
+    volatile unsigned char junk[64 * 1024];
+
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = 0xa5;
+}
+
 struct response handler_harness_dispatch(struct app *app, struct arena *arena, struct request req)
 {
     struct response resp;
@@ -57,6 +69,7 @@ struct response handler_harness_dispatch(struct app *app, struct arena *arena, s
     /* As serve_one: the answer is complete, then the deferred work runs (the suites' stores
      * are fake ones, told so that they can say which calls came after the answer). */
     fake_store_set_answered(app->store->impl, true);
+    scribble_stack();
     response_run_deferred(&resp);
     fake_store_set_answered(app->store->impl, false);
     return resp;
