@@ -140,7 +140,6 @@ enum cgi_var {
     VAR_SEC_FETCH_SITE,
     VAR_SEC_FETCH_MODE,
     VAR_SEC_FETCH_DEST,
-    VAR_X_FORWARDED_FOR,
     VAR_ACCEPT,
     VAR_X_REQUESTED_WITH,
     VAR_HOST,
@@ -178,7 +177,6 @@ static const struct {
     [VAR_SEC_FETCH_SITE] = CGI_NAME("HTTP_SEC_FETCH_SITE"),
     [VAR_SEC_FETCH_MODE] = CGI_NAME("HTTP_SEC_FETCH_MODE"),
     [VAR_SEC_FETCH_DEST] = CGI_NAME("HTTP_SEC_FETCH_DEST"),
-    [VAR_X_FORWARDED_FOR] = CGI_NAME("HTTP_X_FORWARDED_FOR"),
     [VAR_ACCEPT] = CGI_NAME("HTTP_ACCEPT"),
     [VAR_X_REQUESTED_WITH] = CGI_NAME("HTTP_X_REQUESTED_WITH"),
     [VAR_HOST] = CGI_NAME("HTTP_HOST"),
@@ -215,6 +213,25 @@ static void read_vars(char **envp, const char *vars[VAR__COUNT])
             }
         }
     }
+}
+
+/* fcgi_io_param_list - see fcgi_io.h. */
+const char *fcgi_io_param_list(char **envp, const char *name, struct arena *arena)
+{
+    size_t len = strlen(name);
+    struct arena_buf b;
+    bool any = false;
+
+    arena_buf_init(&b, arena);
+    for (char **e = envp; e != NULL && *e != NULL; e++) {
+        if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
+            continue;
+        if (any)
+            arena_buf_add(&b, ", ", 2);
+        arena_buf_add(&b, *e + len + 1, strlen(*e + len + 1));
+        any = true;
+    }
+    return any ? b.s : NULL;
 }
 
 /* CONTENT_LENGTH as a size, or -1 when absent or not a plain decimal number. */
@@ -352,7 +369,7 @@ static bool fill_request(struct fcgi_io *io, struct request *req, struct arena *
     req->sec_fetch_site = arena_strdup(arena, vars[VAR_SEC_FETCH_SITE]);
     req->sec_fetch_mode = arena_strdup(arena, vars[VAR_SEC_FETCH_MODE]);
     req->sec_fetch_dest = arena_strdup(arena, vars[VAR_SEC_FETCH_DEST]);
-    req->x_forwarded_for = arena_strdup(arena, vars[VAR_X_FORWARDED_FOR]);
+    req->x_forwarded_for = fcgi_io_param_list(io->req.envp, "HTTP_X_FORWARDED_FOR", arena);
     req->accept = arena_strdup(arena, vars[VAR_ACCEPT]);
     req->x_requested_with = arena_strdup(arena, vars[VAR_X_REQUESTED_WITH]);
     req->host = arena_strdup(arena, vars[VAR_HOST]);

@@ -54,4 +54,11 @@ int fcgi_io_respond(struct fcgi_io *io, const struct response *resp);
  * detection). */
 int fcgi_io_fd_is_listening_socket(int fd);
 
+/* fcgi_io_param_list - every value of the param name in envp ("NAME=value" strings), in
+ * order, joined with ", " in arena; NULL when there is none. How X-Forwarded-For is read:
+ * nginx before 1.23 passes each header line as a param of its own, the client's first, and a
+ * proxy that adds a line of its own puts the address it saw last (RFC 9110 5.3: the lines
+ * are one list), so taking the first let a client behind such a proxy choose its address. */
+const char *fcgi_io_param_list(char **envp, const char *name, struct arena *arena);
+
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/fcgi_io.h"
+#include "util/arena.h"
 
 static int tcp_socket(bool listening)
 {
@@ -78,6 +79,25 @@ START_TEST(test_not_listening)
 }
 END_TEST
 
+/* Duplicate X-Forwarded-For params (nginx before 1.23 passes one per header line, the
+ * client's first) are one list, in order: the address a proxy appended is last, where
+ * client_ip looks. The first alone let a client pick its address. */
+START_TEST(test_param_list)
+{
+    struct arena *a = arena_create(1024);
+    char *envp[] = {"HTTP_X_FORWARDED_FOR=6.6.6.6", "HTTP_X_FORWARDED_FORX=1.1.1.1",
+                    "REMOTE_ADDR=127.0.0.1",        "HTTP_X_FORWARDED_FOR=203.0.113.7, 10.0.0.2",
+                    "HTTP_X_FORWARDED_FOR",         NULL};
+    char *none[] = {"REMOTE_ADDR=127.0.0.1", NULL};
+
+    ck_assert_str_eq(fcgi_io_param_list(envp, "HTTP_X_FORWARDED_FOR", a),
+                     "6.6.6.6, 203.0.113.7, 10.0.0.2");
+    ck_assert_str_eq(fcgi_io_param_list(envp, "REMOTE_ADDR", a), "127.0.0.1");
+    ck_assert_ptr_null(fcgi_io_param_list(none, "HTTP_X_FORWARDED_FOR", a));
+    arena_destroy(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fcgi_io");
@@ -88,6 +108,7 @@ int main(void)
     tcase_add_test(tc, test_listening_tcp);
     tcase_add_test(tc, test_listening_unix);
     tcase_add_test(tc, test_not_listening);
+    tcase_add_test(tc, test_param_list);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
