@@ -127,8 +127,9 @@ void handle_delete_user(struct call *c)
     struct json_object *obj;
     enum db_status st;
 
-    if (has_password) {
-        if (!steps_password_length(c, pw, false) || !steps_current_password(c, pw, false))
+    if (has_password) { /* without a credential account: Better Auth's CREDENTIAL_ACCOUNT_NOT_FOUND
+                         */
+        if (!steps_password_length(c, pw, false) || !steps_current_password(c, pw, true))
             return;
     }
     if (body_value_truthy(&c->in.body[FIELD_TOKEN])) {

@@ -86,8 +86,8 @@ bool steps_prepare_mail(struct call *c, enum mail_kind kind, const char *recipie
 
 /* steps_current_password - verify pw against the session user's credential: false after
  * answering INVALID_PASSWORD or a store error. A user without a credential account gets
- * CREDENTIAL_ACCOUNT_NOT_FOUND with say_missing (change-password), else INVALID_PASSWORD, as
- * in Better Auth. */
+ * CREDENTIAL_ACCOUNT_NOT_FOUND with say_missing (change-password, delete-user), else
+ * INVALID_PASSWORD (verify-password, the plugins), as in Better Auth. */
 bool steps_current_password(struct call *c, const struct value *pw, bool say_missing);
 
 /* steps_answer_status_true - 200 {"status":true}. */

@@ -179,6 +179,26 @@ START_TEST(test_change_password_no_credential)
 }
 END_TEST
 
+/* delete-user with a password for a user without a credential account: Better Auth's
+ * CREDENTIAL_ACCOUNT_NOT_FOUND, as change-password (it answered INVALID_PASSWORD), and the
+ * user stays. */
+START_TEST(test_delete_user_no_credential)
+{
+    struct response r;
+
+    settings.delete_user = true;
+    harness_app_rebuild(&settings);
+    handler_harness_seed_user(fs, &app, ALICE_ID, "Alice", ALICE_EMAIL, NULL, NULL);
+    seed_live("vsession000000000000000000000000", V_TOKEN, ALICE_ID);
+    r = POST_JSON("/delete-user", .cookie = V_COOKIE, .origin = FRONT,
+                  .body = "{\"password\":\"password123\"}");
+    assert_answer(r, 400,
+                  "{\"message\":\"Credential account not found\",\"code\":"
+                  "\"CREDENTIAL_ACCOUNT_NOT_FOUND\"}");
+    ck_assert_ptr_nonnull(fake_store_user(fs, ALICE_ID));
+}
+END_TEST
+
 /* ==== POST /update-user =================================================================== */
 
 /* [main-36] accepted updates: {"status":true} and the session cookie re-sent as recorded. */
@@ -478,6 +498,7 @@ int main(void)
     tcase_add_test(tc, test_change_password_revoke_others);
     tcase_add_test(tc, test_change_password_revoke_keeps_dont_remember);
     tcase_add_test(tc, test_change_password_no_credential);
+    tcase_add_test(tc, test_delete_user_no_credential);
     LOOP(tc, test_update_user, update_accepted);
     LOOP(tc, test_update_user_refused, update_refused);
     tcase_add_test(tc, test_update_user_keeps_dont_remember);
