@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <utf8proc.h>
 
+#include "util/digest.h"
 #include "util/metrics.h"
 #include "util/random.h"
 #include "util/text.h"
@@ -166,27 +167,49 @@ static enum password_status verify_betterauth(const struct normalised *pw, const
     return st;
 }
 
-/* crypt_compute - crypt(3) of pw with setting (a stored hash or a fresh setting) into out.
- * The phrase is a C string of at most CRYPT_MAX_PASSPHRASE_SIZE - 1 bytes, so a NUL inside or
- * a longer normalised password cannot be hashed: PASSWORD_BAD_INPUT. A setting libxcrypt
- * refuses is PASSWORD_BAD_HASH. The state (32 KiB, holding password-derived data) is
- * allocated per call and wiped. */
+/* What crypt(3) is given for a password it cannot take as it is. */
+#define PREHASH_PREFIX "authfcgi-sha256:"
+#define PREHASH_SIZE (sizeof PREHASH_PREFIX + 2 * DIGEST_SHA256_LEN)
+
+/* crypt_phrase - the phrase crypt(3) hashes for pw: its NFKC form, a C string of at most
+ * CRYPT_MAX_PASSPHRASE_SIZE - 1 bytes; or, for one with a NUL byte or longer (16 characters
+ * of 128 can expand that far under NFKC, and Better Auth's scrypt takes them all: they used
+ * to fail with a 500), PREHASH_PREFIX and the hex SHA-256 of the NFKC form, in buf. No such
+ * password could be stored before, so no stored hash changes meaning. NULL on failure. */
+static const char *crypt_phrase(const struct normalised *pw, char buf[PREHASH_SIZE])
+{
+    unsigned char d[DIGEST_SHA256_LEN];
+
+    if (memchr(pw->bytes, '\0', pw->len) == NULL && pw->len < CRYPT_MAX_PASSPHRASE_SIZE)
+        return pw->bytes;
+    if (digest_sha256(pw->bytes, pw->len, d) != 0)
+        return NULL;
+    memcpy(buf, PREHASH_PREFIX, sizeof PREHASH_PREFIX - 1);
+    text_hex_encode(d, sizeof d, buf + sizeof PREHASH_PREFIX - 1);
+    explicit_bzero(d, sizeof d);
+    return buf;
+}
+
+/* crypt_compute - crypt(3) of pw (crypt_phrase) with setting (a stored hash or a fresh
+ * setting) into out. A setting libxcrypt refuses is PASSWORD_BAD_HASH. The state (32 KiB,
+ * holding password-derived data) is allocated per call and wiped. */
 static enum password_status crypt_compute(const struct normalised *pw, const char *setting,
                                           char *out, size_t outlen)
 {
     struct crypt_data *data;
     const char *h;
     enum password_status st;
+    char prehashed[PREHASH_SIZE];
+    const char *phrase = crypt_phrase(pw, prehashed);
 
-    if (memchr(pw->bytes, '\0', pw->len) != NULL || pw->len >= CRYPT_MAX_PASSPHRASE_SIZE)
-        return PASSWORD_BAD_INPUT;
-    data = calloc(1, sizeof(*data));
-    if (data == NULL)
+    if (phrase == NULL || (data = calloc(1, sizeof(*data))) == NULL) {
+        explicit_bzero(prehashed, sizeof prehashed);
         return PASSWORD_FAIL;
+    }
     traced(setting);
     metrics_count(METRIC_PASSWORD_HASHES);
     errno = 0;
-    h = crypt_rn(pw->bytes, setting, data, (int)sizeof(*data));
+    h = crypt_rn(phrase, setting, data, (int)sizeof(*data));
     if (h == NULL || h[0] == '*')
         st = errno == EINVAL ? PASSWORD_BAD_HASH : PASSWORD_FAIL;
     else if (strlen(h) >= outlen)
@@ -197,6 +220,7 @@ static enum password_status crypt_compute(const struct normalised *pw, const cha
     }
     explicit_bzero(data, sizeof(*data));
     free(data);
+    explicit_bzero(prehashed, sizeof prehashed);
     return st;
 }
 

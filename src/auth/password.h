@@ -46,8 +46,7 @@ struct password_config {
 enum password_status {
     PASSWORD_OK,        /* hashed; or verified: the password matches */
     PASSWORD_MISMATCH,  /* verify: a wrong password */
-    PASSWORD_BAD_INPUT, /* the password is not UTF-8; or, for yescrypt, its NFKC form holds a
-                         * NUL byte or is over 511 bytes (crypt(3) limits) */
+    PASSWORD_BAD_INPUT, /* the password is not UTF-8 */
     PASSWORD_BAD_HASH,  /* verify: the stored hash is in no known format, or damaged */
     PASSWORD_FAIL,      /* an internal error: CSPRNG, memory, libcrypto or libxcrypt */
 };

@@ -98,6 +98,36 @@ START_TEST(test_sign_up_remember_false)
 }
 END_TEST
 
+/* 16 x U+FDFA is 16 characters (within 8..128, as Better Auth counts) but 528 bytes after
+ * NFKC, past crypt(3)'s phrase limit: sign-up answered 500 (password_hash). Now 200, and the
+ * password signs in again. */
+START_TEST(test_sign_up_password_long_after_nfkc)
+{
+#define FDFA "\xEF\xB7\xBA" /* U+FDFA, 18 characters under NFKC */
+    static const char *const passwords[] = {
+        FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA FDFA,
+    };
+#undef FDFA
+
+    for (size_t i = 0; i < sizeof passwords / sizeof passwords[0]; i++) {
+        const char *email = arena_printf(arena, "long%zu@example.com", i);
+        struct response r = POST_JSON(
+            "/sign-up/email", .origin = FRONT,
+            .body = arena_printf(arena, "{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"L\"}",
+                                 email, passwords[i]));
+        assert_status(r, 200);
+        r = POST_JSON("/sign-in/email", .origin = FRONT,
+                      .body = arena_printf(arena, "{\"email\":\"%s\",\"password\":\"%s\"}", email,
+                                           passwords[i]));
+        assert_status(r, 200);
+        r = POST_JSON("/sign-in/email", .origin = FRONT,
+                      .body = arena_printf(arena, "{\"email\":\"%s\",\"password\":\"x%s\"}", email,
+                                           passwords[i]));
+        assert_status(r, 401);
+    }
+}
+END_TEST
+
 /* [main-06] duplicate e-mail in any case: 422 before any hashing or insert. */
 START_TEST(test_sign_up_duplicate)
 {
@@ -931,6 +961,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_sign_up_success);
     tcase_add_test(tc, test_sign_up_remember_false);
+    tcase_add_test(tc, test_sign_up_password_long_after_nfkc);
     tcase_add_test(tc, test_sign_up_duplicate);
     tcase_add_test(tc, test_sign_up_duplicate_race);
     LOOP(tc, test_sign_up_refused, sign_up_refused);

@@ -357,14 +357,18 @@ START_TEST(test_invalid_utf8)
 }
 END_TEST
 
-/* U+0000 is a character JSON can carry. Better Auth's scrypt takes it; crypt(3) cannot. */
+/* U+0000 is a character JSON can carry. Better Auth's scrypt takes it; crypt(3) cannot take
+ * it as it is, so yescrypt hashes the SHA-256 of the whole (it was refused: sign-up answered
+ * 500), never the part before the NUL. */
 START_TEST(test_embedded_nul)
 {
     const char pw[] = "pass\0word";
     char h[PASSWORD_HASH_SIZE];
 
-    ck_assert_int_eq(password_hash(&yescrypt_fast, pw, sizeof(pw) - 1, h, sizeof(h)),
-                     PASSWORD_BAD_INPUT);
+    ck_assert_int_eq(password_hash(&yescrypt_fast, pw, sizeof(pw) - 1, h, sizeof(h)), PASSWORD_OK);
+    ck_assert_int_eq(password_verify(&yescrypt_fast, pw, sizeof(pw) - 1, h, NULL), PASSWORD_OK);
+    ck_assert_int_eq(password_verify(&yescrypt_fast, "pass", 4, h, NULL), PASSWORD_MISMATCH);
+    ck_assert_int_eq(password_verify(&yescrypt_fast, "pass\0wore", 9, h, NULL), PASSWORD_MISMATCH);
     ck_assert_int_eq(password_hash(&betterauth, pw, sizeof(pw) - 1, h, sizeof(h)), PASSWORD_OK);
     ck_assert_int_eq(password_verify(&betterauth, pw, sizeof(pw) - 1, h, NULL), PASSWORD_OK);
     /* The length is honoured: the bytes after the NUL count. */
@@ -374,8 +378,9 @@ START_TEST(test_embedded_nul)
 END_TEST
 
 /* 128 x U+337B "㍻" is 128 UTF-16 units but 768 bytes after NFKC ("平成" each): over crypt(3)'s
- * 511-byte phrase limit, so yescrypt refuses it rather than truncate; Better Auth's format
- * takes it. */
+ * 511-byte phrase limit, so yescrypt hashes the SHA-256 of the whole NFKC form (it was refused,
+ * and sign-up answered 500; 16 x U+FDFA, 528 bytes, too), never a truncation: one character
+ * changed at the end is another password. Better Auth's format takes it as it is. */
 START_TEST(test_long_after_nfkc)
 {
     char pw[128 * 3 + 1], h[PASSWORD_HASH_SIZE];
@@ -383,8 +388,10 @@ START_TEST(test_long_after_nfkc)
     for (int i = 0; i < 128; i++)
         memcpy(pw + 3 * i, "\xE3\x8D\xBB", 3);
     pw[sizeof(pw) - 1] = '\0';
-    ck_assert_int_eq(password_hash(&yescrypt_fast, pw, strlen(pw), h, sizeof(h)),
-                     PASSWORD_BAD_INPUT);
+    ck_assert_int_eq(password_hash(&yescrypt_fast, pw, strlen(pw), h, sizeof(h)), PASSWORD_OK);
+    ck_assert_int_eq(verify(&yescrypt_fast, pw, h, NULL), PASSWORD_OK);
+    memcpy(pw + sizeof(pw) - 4, "abc", 3); /* the last character, changed */
+    ck_assert_int_eq(verify(&yescrypt_fast, pw, h, NULL), PASSWORD_MISMATCH);
     ck_assert_int_eq(password_hash(&betterauth, pw, strlen(pw), h, sizeof(h)), PASSWORD_OK);
     ck_assert_int_eq(verify(&betterauth, pw, h, NULL), PASSWORD_OK);
 }
