@@ -242,6 +242,9 @@ static long long content_length(const char *v)
     return strtoll(v, NULL, 10);
 }
 
+_Static_assert(FCGI_PEEK_BODY_MAX == REQUEST_MAX_BODY + 1,
+               "params_ready waits for the body read_body reads, and no more");
+
 /* Read at most REQUEST_MAX_BODY bytes; a larger body is flagged and never read. When the
  * length is unknown, read one byte past the limit to tell "exactly the limit" from "more".
  * Returns false when the stream broke before the body's end (the peer stalled past the
@@ -426,7 +429,9 @@ static void drop_connection(struct fcgi_io *io, const char *phase)
 
 /* params_ready - peek at the connection (MSG_PEEK: nothing is consumed) until fcgi_peek_scan
  * vouches for the begin record and params libfcgi will read first (CVE-2025-23016, see
- * fcgi_peek.h), for at most the connection's deadline. poll(2) cannot wait for more bytes than
+ * fcgi_peek.h) and a responder's body, for at most the connection's deadline: read_body then
+ * finds the body there (a body trickled a byte at a time held the worker for as long as each
+ * byte came within the socket's timeout). poll(2) cannot wait for more bytes than
  * are already queued (peeked bytes stay queued, so the socket stays readable): while a partial
  * record is queued, look again after a pause that doubles up to 64 ms. Web servers write the
  * params in one go, so the first look normally decides. False after the connection was
@@ -434,7 +439,7 @@ static void drop_connection(struct fcgi_io *io, const char *phase)
 static bool params_ready(struct fcgi_io *io)
 {
     int fd = io->req.ipcFd;
-    const char *why = "incomplete";
+    const char *why = "params";
     long pause_ms = 1;
 
     for (;;) {
@@ -455,7 +460,7 @@ static bool params_ready(struct fcgi_io *io)
         }
         int64_t left = io->conn_start_ms + io->limits.timeout_ms - clock_monotonic_ms();
         if (left <= 0) {
-            drop_connection(io, "params");
+            drop_connection(io, why); /* the part that did not come in time */
             return false;
         }
         if (n < 0) {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* FastCGI 1.0 record types and the header layout (the specification, section 8). */
-enum { FCGI_HEADER_LEN = 8, FCGI_BEGIN_REQUEST = 1, FCGI_PARAMS = 4 };
+enum { FCGI_HEADER_LEN = 8, FCGI_BEGIN_REQUEST = 1, FCGI_PARAMS = 4, FCGI_STDIN = 5 };
 enum { ROLE_RESPONDER = 1, ROLE_FILTER = 3 };
 
 /* Where the reader is in the name-value pairs: a length being read (its first byte says
@@ -73,11 +73,29 @@ static enum fcgi_peek bad(const char **why, const char *reason)
     return FCGI_PEEK_BAD;
 }
 
+/* The request as far as it has been read: the begin record (its id and role), the params,
+ * then the body. */
+struct scan {
+    bool begun, params_done;
+    unsigned id, role;
+    size_t body;
+    struct pairs pairs;
+};
+
+/* after_params - a record of the request once its params have ended: a responder's body is
+ * read to its end (or past FCGI_PEEK_BODY_MAX, which libfcgi may then read as it comes);
+ * anything else of the request is libfcgi's to handle. */
+static enum fcgi_peek after_params(struct scan *s, unsigned type, size_t clen)
+{
+    if (type != FCGI_STDIN || clen == 0)
+        return FCGI_PEEK_OK;
+    s->body += clen;
+    return s->body > FCGI_PEEK_BODY_MAX ? FCGI_PEEK_OK : FCGI_PEEK_MORE;
+}
+
 enum fcgi_peek fcgi_peek_scan(const unsigned char *buf, size_t len, const char **why)
 {
-    struct pairs pairs = {0};
-    bool begun = false;
-    unsigned id = 0;
+    struct scan s = {0};
     size_t at = 0;
 
     while (len - at >= FCGI_HEADER_LEN) {
@@ -98,29 +116,34 @@ enum fcgi_peek fcgi_peek_scan(const unsigned char *buf, size_t len, const char *
          * overflow its 64-byte answer on the stack. No web server we serve sends one. */
         if (rid == 0)
             return bad(why, "management_record");
-        if (!begun) {
-            if (type == FCGI_BEGIN_REQUEST) {
-                if (clen != 8)
-                    return bad(why, "begin_record");
-                unsigned role = (unsigned)content[0] << 8 | content[1];
-                if (role < ROLE_RESPONDER || role > ROLE_FILTER)
-                    return bad(why, "begin_record");
-                begun = true;
-                id = rid;
-            } else {
+        if (!s.begun) {
+            if (type != FCGI_BEGIN_REQUEST)
                 return bad(why, "record_before_begin");
-            }
-        } else if (rid == id && type == FCGI_PARAMS) {
-            if (clen == 0)
+            if (clen != 8)
+                return bad(why, "begin_record");
+            s.role = (unsigned)content[0] << 8 | content[1];
+            if (s.role < ROLE_RESPONDER || s.role > ROLE_FILTER)
+                return bad(why, "begin_record");
+            s.begun = true;
+            s.id = rid;
+        } else if (rid == s.id && s.params_done) {
+            if (after_params(&s, type, clen) == FCGI_PEEK_OK)
                 return FCGI_PEEK_OK;
-            if (!feed(&pairs, content, clen))
+        } else if (rid == s.id && type == FCGI_PARAMS) {
+            if (clen == 0 && s.role != ROLE_RESPONDER)
+                return FCGI_PEEK_OK; /* an authorizer has no body */
+            if (clen == 0)
+                s.params_done = true;
+            else if (!feed(&s.pairs, content, clen))
                 return bad(why, "param_length");
-        } else if (rid == id && type != FCGI_BEGIN_REQUEST) {
+        } else if (rid == s.id && type != FCGI_BEGIN_REQUEST) {
             return bad(why, "record_order");
         }
         at = end;
     }
-    if (len >= FCGI_PEEK_MAX)
-        return bad(why, "params_too_large");
+    if (len >= FCGI_PEEK_MAX) /* more than one look can hold: the rest is libfcgi's */
+        return s.params_done ? FCGI_PEEK_OK : bad(why, "params_too_large");
+    if (why != NULL)
+        *why = s.params_done ? "body" : "params"; /* what is still to come */
     return FCGI_PEEK_MORE;
 }

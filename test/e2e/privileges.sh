@@ -201,19 +201,21 @@ run_cmd bad-addrs env FCGI_WEB_SERVER_ADDRS=10.0.0.300 AUTHFCGI_SOCKET="$TEST_TM
 expect "a bad FCGI_WEB_SERVER_ADDRS: exit 78 (got $RC)" test "$RC" = 78
 
 # 4. Stalled peers. -------------------------------------------------------------------------
-# Two workers, four peers that stall: without a deadline the pool would be stuck for good.
+# Two workers, five peers that stall (the last one a byte at a time, each within the
+# socket's timeout: only a deadline for the whole request ends it): without a deadline the
+# pool would be stuck for good.
 POOL_LOG=$TEST_TMP/stall.log POOL_SOCKET="127.0.0.1:$(free_port)" AUTHFCGI_FCGI_TIMEOUT_MS=400 pool_start
-for mode in nothing header params body; do
+for mode in nothing header params body trickle; do
 	python3 "$PEER" "$POOL_SOCKET" stall "$mode" >"$TEST_TMP/stall.$mode" 2>&1 &
 	eval "stall_$mode=\$!"
 done
-for mode in nothing header params body; do
+for mode in nothing header params body trickle; do
 	pid_var=stall_$mode
 	wait "${!pid_var}" || true
 	expect "a peer that stalls ($mode) is disconnected" test "$(cat "$TEST_TMP/stall.$mode")" = closed
 done
 rc=0
-wait_events fcgi_connection_dropped 4 5 || rc=1
+wait_events fcgi_connection_dropped 5 5 || rc=1
 # The count in the message once the lines are there, not before the wait.
 check "$rc" "...each drop is logged as a timeout ($(pool_count_events fcgi_connection_dropped) lines)"
 expect "...with its phase" bash -c "grep -q 'event=fcgi_connection_dropped reason=timeout phase=body' '$POOL_LOG' &&

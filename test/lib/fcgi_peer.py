@@ -7,7 +7,11 @@
                                     connection; prints "closed" then, or "open" after 30 s.
                                     MODE: nothing | header (half a record header) | params
                                     (BEGIN_REQUEST and half the params) | body (params done,
-                                    half of a declared 10-byte body)
+                                    half of a declared 10-byte body) | trickle (params done,
+                                    then a 1000-byte body one byte a record every 50 ms: never
+                                    a stall, but far slower than any deadline; "late" when the
+                                    connection ended only after 500 bytes, when the body was
+                                    nearly all there)
 ADDR: /unix/socket/path, 127.0.0.1:PORT or [::1]:PORT. SRC: a local address to connect from.
 """
 import socket
@@ -88,6 +92,19 @@ def main():
         s.sendall(BEGIN + p[: len(p) // 2])
     elif mode == "body":
         s.sendall(BEGIN + record(4, params(10)) + record(4, b"") + record(5, b'{"a":')[:13])
+    elif mode == "trickle":
+        s.sendall(BEGIN + record(4, params(1000)) + record(4, b""))
+        for i in range(1000):
+            try:
+                s.sendall(record(5, b" "))
+                closed, _ = wait_closed(s, 0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+            if closed:
+                print("closed" if i < 500 else "late")
+                return
+        print("open")
+        return
     closed, _ = wait_closed(s, 30)
     print("closed" if closed else "open")
 

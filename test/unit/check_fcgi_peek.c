@@ -86,6 +86,10 @@ START_TEST(test_plain_request)
     record(&c, 4, 1, p, n, 5);
     ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE);
     record(&c, 4, 1, NULL, 0, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE); /* a responder: its body next */
+    record(&c, 5, 1, "a=1", 3, 5);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE);
+    record(&c, 5, 1, NULL, 0, 0);
     ck_assert_int_eq(scan(&c), FCGI_PEEK_OK);
     /* Every prefix but the whole is incomplete, never refused. */
     size_t whole = c.len;
@@ -141,7 +145,7 @@ START_TEST(test_other_requests_skipped)
     /* Another request's params are not ours: libfcgi skips them too. */
     record(&c, 4, 8, p, hostile_n, 0);
     record(&c, 4, 7, NULL, 0, 0);
-    ck_assert_int_eq(scan(&c), FCGI_PEEK_OK);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_OK); /* an authorizer has no body to wait for */
 }
 END_TEST
 
@@ -197,6 +201,46 @@ START_TEST(test_management_records_refused)
 }
 END_TEST
 
+/* A responder's body is awaited to its end (a trickled body then cannot hold the worker past
+ * the connection's deadline), up to FCGI_PEEK_BODY_MAX bytes, past which libfcgi reads it as
+ * it comes; a management record inside it is refused; a look that fills up after the params
+ * leaves the rest to libfcgi. */
+START_TEST(test_body_awaited)
+{
+    static struct conn c;
+    static unsigned char chunk[60000];
+    static const char mpxs[] = "\x0e\x00FCGI_MPXS_CONNS";
+
+    c.len = 0;
+    begin(&c, 1, 1);
+    record(&c, 4, 1, NULL, 0, 0);
+    for (int i = 0; i < 10; i++) {
+        record(&c, 5, 1, "x", 1, 0); /* one byte at a time */
+        ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE);
+    }
+    record(&c, 5, 2, NULL, 0, 0); /* another request's end is not ours */
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE);
+    record(&c, 9, 0, mpxs, sizeof mpxs - 1, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_BAD);
+
+    c.len = 0;
+    begin(&c, 1, 1);
+    record(&c, 4, 1, NULL, 0, 0);
+    record(&c, 5, 1, chunk, sizeof chunk, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE);
+    record(&c, 5, 1, chunk, FCGI_PEEK_BODY_MAX - sizeof chunk, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_MORE); /* exactly the limit: one more could come */
+    record(&c, 5, 1, "y", 1, 0);
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_OK);
+
+    c.len = 0;
+    begin(&c, 1, 1);
+    record(&c, 4, 1, NULL, 0, 0);
+    record(&c, 2, 1, NULL, 0, 0); /* FCGI_ABORT_REQUEST: libfcgi's to handle */
+    ck_assert_int_eq(scan(&c), FCGI_PEEK_OK);
+}
+END_TEST
+
 START_TEST(test_params_too_large)
 {
     static struct conn c;
@@ -227,6 +271,7 @@ static Suite *fcgi_peek_suite(void)
     tcase_add_test(tc, test_other_requests_skipped);
     tcase_add_test(tc, test_refused_shapes);
     tcase_add_test(tc, test_management_records_refused);
+    tcase_add_test(tc, test_body_awaited);
     tcase_add_test(tc, test_params_too_large);
     suite_add_tcase(s, tc);
     return s;
