@@ -550,9 +550,15 @@ static void reload(struct master *m)
         if (child_kinds[c->kind].on_reload == RELOAD_REPLACE && !c->retiring)
             retire_child(c);
     }
-    free_settings(m->prev);
-    m->prev = m->s;
-    m->prev_generation = m->generation;
+    if (m->prev != NULL) {
+        /* The running configuration has not proven itself yet (no worker of it got ready):
+         * the one before it stays what a failure rolls back to. Dropping that one instead
+         * left a second quick SIGHUP of a bad configuration with nothing to go back to. */
+        free_settings(m->s);
+    } else {
+        m->prev = m->s;
+        m->prev_generation = m->generation;
+    }
     m->s = next;
     m->generation = ++m->generations_made;
     set_targets(m);

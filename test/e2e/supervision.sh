@@ -255,6 +255,39 @@ bad=$(get_ok 30)
 check "$((bad != 0))" "after the rollback: 30 requests, $bad not 200"
 sed -i '$d' "$CONFIG"
 
+# Two SIGHUPs of a configuration whose workers cannot start, the second before the first's
+# workers have failed: the rollback still goes to generation 3, the last one that worked (the
+# second reload used to drop it, keeping the unproven generation 5 as the way back, and then
+# nothing). A wrong password for a role that must log in with one; the postmaster is stopped
+# meanwhile, so that no new worker can fail its login before the second signal.
+pg_add_role sup_role right-password-1
+# It holds a password now: the master refuses a file others can read, and reads it as the
+# user it runs as.
+chown "$(stat -c %u:%g "/proc/$POOL_PID")" "$CONFIG"
+chmod 0600 "$CONFIG"
+echo "DATABASE_URL = $(pg_url sup_role:wrong-password-1)" >>"$CONFIG"
+postmaster=$(head -n 1 "$PG_DATADIR/postmaster.pid")
+kill -STOP "$postmaster"
+kill -HUP "$POOL_PID"
+deadline=$((SECONDS + 10))
+until grep -q 'event=reload generation=5 ' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.02; done
+kill -HUP "$POOL_PID"
+until grep -q 'event=reload generation=6 ' "$POOL_LOG" || ((SECONDS > deadline)); do sleep 0.02; done
+kill -CONT "$postmaster"
+deadline=$((SECONDS + 15))
+until grep -q 'event=reload_rolled_back failed_generation=6' "$POOL_LOG" || ((SECONDS > deadline)); do
+	sleep 0.05
+done
+if grep -q 'event=reload_rolled_back failed_generation=6 generation=3' "$POOL_LOG" &&
+	wait_generation 3; then
+	ok "two quick reloads whose workers cannot start: rolled back to generation 3"
+else
+	not_ok "two quick reloads: $(grep 'event=reload' "$POOL_LOG" | tail -n 3 | tr '\n' ' ')"
+fi
+bad=$(get_ok 30)
+check "$((bad != 0))" "after that rollback: 30 requests, $bad not 200"
+sed -i '$d' "$CONFIG"
+
 # --- SIGTERM with a request in flight -------------------------------------------------------
 # A FastCGI client straight on the pool's socket: it sends the request head and half of the
 # body, waits until told to go on, then sends the rest. SIGTERM arrives in between; the answer
