@@ -78,8 +78,12 @@ static _Noreturn void child_exec(const char *command, int in_fd, int out_fd)
     _exit(127);
 }
 
-/* summarize - the kept output as one printable line, control characters turned to spaces,
- * runs of spaces folded. */
+/* summarize - the kept output as one printable ASCII line: control characters turned to
+ * spaces, runs of spaces folded, any other byte over 0x7e turned to '?'. The line goes to the
+ * outbox's last_error, a text column: a localised or Latin-1 message from the mail command, or
+ * a UTF-8 character cut at the end of what was kept (or of the detail line), made PostgreSQL
+ * refuse the update, so the message was never marked failed and was sent again every lease,
+ * without end. */
 static void summarize(char *out, size_t n)
 {
     size_t w = 0;
@@ -87,6 +91,8 @@ static void summarize(char *out, size_t n)
         char c = out[r];
         if ((unsigned char)c < 0x20 || c == 0x7f)
             c = ' ';
+        else if ((unsigned char)c > 0x7f)
+            c = '?';
         if (c == ' ' && (w == 0 || out[w - 1] == ' '))
             continue;
         out[w++] = c;

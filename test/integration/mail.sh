@@ -159,6 +159,25 @@ else
 	not_ok "MTA back: row $(q "SELECT status, attempts, last_error $row"), delivered: $(delivered_ids | tr '\n' ' ')"
 fi
 
+# ---- a failing command that says something not UTF-8 --------------------------------------
+# Latin-1, and a UTF-8 character cut by the 512 bytes kept of the output: last_error is a
+# text column, and PostgreSQL refused the update, so the row stayed 'sending' and was sent
+# again after every lease, never failed.
+reset_outbox
+insert_rows 250 250
+{
+	printf 'x%.0s' $(seq 511)
+	printf '\303\251 d\351j\340 vu\n'
+} >"$MAILDIR/fail-text"
+row="FROM authfcgi_outbox WHERE message_id = '<mail-test-250@authfcgi.test>'"
+AUTHFCGI_MAIL_MAX_ATTEMPTS=1 once
+if [[ $(q "SELECT status = 'failed' AND attempts = 1 AND last_error LIKE 'exit 75: xxx%' $row") == t ]]; then
+	ok "a command saying bytes that are not UTF-8: the row is failed as any other"
+else
+	not_ok "output not UTF-8: row $(q "SELECT status, attempts, left(last_error, 40) $row")"
+fi
+rm -f "$MAILDIR/fail-text"
+
 # ---- the attempt limit -------------------------------------------------------------------
 reset_outbox
 insert_rows 300 300
