@@ -675,8 +675,10 @@ static int prepare_results(struct db *db, int64_t deadline, enum db_status *st)
     for (int i = 0; i < STMT__MAX; i++) {
         if (link_next_result(conn, deadline, &r) == 0)
             return 0;
-        if (r == NULL || PQstatus(conn) != CONNECTION_OK)
+        if (r == NULL || PQstatus(conn) != CONNECTION_OK) {
+            PQclear(r); /* the error result of a connection that broke (NULL-safe) */
             return -1;
+        }
         ExecStatusType rs = PQresultStatus(r);
         if (rs != PGRES_COMMAND_OK && rs != PGRES_PIPELINE_ABORTED && *st == DB_OK) {
             char reason[REASON_MAX];
