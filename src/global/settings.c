@@ -619,8 +619,16 @@ static int load_line(struct settings *s, char *line, const char *where, const ch
     if (d == NULL) {
         char shown[SHOWN_VALUE_MAX + 8];
         struct setting_def plain = {.type = SETTING_STRING};
-        show_value(shown, sizeof shown, &plain, kstart);
-        snprintf(err, errlen, "%s: unknown setting %s", where, shown);
+        /* Named only when it looks like a name: a secret wrapped onto a line of its own, or a
+         * URL split at its password's '=', would be printed (and logged on a reload). */
+        if (*kstart != '\0' &&
+            strspn(kstart, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(kstart)) {
+            show_value(shown, sizeof shown, &plain, kstart);
+            snprintf(err, errlen, "%s: unknown setting %s", where, shown);
+        } else {
+            snprintf(err, errlen,
+                     "%s: not a setting (a name is A-Z, 0-9 and _; the line is not shown)", where);
+        }
         return -1;
     }
     char source[WHERE_MAX + 8];

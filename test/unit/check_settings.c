@@ -175,6 +175,11 @@ struct file_error_case {
 
 static const struct file_error_case file_errors[] = {
     {"AUTHFCGI_WORKERZ = 3\n", "line 1: unknown setting \"AUTHFCGI_WORKERZ\""},
+    /* a secret wrapped onto a line of its own, a URL broken at its password's '=': never shown */
+    {"Zm9vYmFyYmF6cXV4c2VjcmV0c2VjcmV0Zm9vYmFy==\n",
+     "line 1: not a setting (a name is A-Z, 0-9 and _; the line is not shown)"},
+    {"postgresql://u:s3cr=t@h/db\n",
+     "line 1: not a setting (a name is A-Z, 0-9 and _; the line is not shown)"},
     {"# ok\nAUTHFCGI_WORKERS 3\n", "line 2: expected `key = value`"},
     {"AUTHFCGI_WORKERS = many\n", "AUTHFCGI_WORKERS: must be an integer from 0 to 1024"},
 };
