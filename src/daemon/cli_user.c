@@ -363,8 +363,13 @@ static int cmd_list(struct user_ctx *c)
     if (c->o->email_pattern != NULL)
         f.like = like_pattern(c->a, c->o->email_pattern);
     enum db_status st = store_admin_user_list(c->db, c->a, &f, &users, &count);
-    if (st == DB_INVALID)
+    /* PostgreSQL refused a filter value: a day that does not exist, or a pattern that is not
+     * UTF-8 (then there may be no --since at all) */
+    if (st == DB_INVALID && c->o->since != NULL && c->o->email_pattern == NULL)
         return cli_fail(EX_DATAERR, "--since: \"%s\" is not a date", c->o->since);
+    if (st == DB_INVALID)
+        return cli_fail(EX_DATAERR, "list: the database refused a filter (--email not UTF-8, or "
+                                    "--since not a date)");
     if (st != DB_OK)
         return cli_store_fail(st, "list");
     return put_user_list(users, count, c->o->json);

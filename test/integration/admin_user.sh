@@ -222,6 +222,9 @@ u 0 list --since 2000-01-01 --json && [[ $(json 'len(d)') == 2 ]] &&
 check $? "list --since DATE"
 u 65 list --since yesterday && u 65 list --since 2026-02-31
 check $? "list --since a non-date (also 31 February): 65"
+# An --email pattern that is not UTF-8: PostgreSQL refuses it; the line said '--since: "(null)"'.
+u 65 list --email $'\xff' && [[ $ERR == "authfcgi: list: the database refused a filter"* && $ERR != *null* ]]
+check $? "list --email not UTF-8: 65, one line naming the filter, no (null)"
 u 0 list && [[ $(head -n1 <<<"$OUT") == ID*EMAIL*NAME && $(wc -l <<<"$OUT") == 3 && $OUT == *"alice@example.com  Alice A"* ]]
 check $? "list: a table for people"
 
