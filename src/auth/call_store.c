@@ -49,6 +49,12 @@ enum db_status call_store_password_set(struct call *c, const char *user_id,
     return OPS(c)->password_set(IMPL(c), c->req->arena, user_id, password_hash, s, session_out);
 }
 
+enum db_status call_store_password_upgrade(struct call *c, const char *user_id,
+                                           const char *old_hash, const char *new_hash)
+{
+    return OPS(c)->password_upgrade(IMPL(c), user_id, old_hash, new_hash);
+}
+
 enum db_status call_store_user_update(struct call *c, const char *user_id,
                                       const struct user_update *u, struct user_record *out)
 {

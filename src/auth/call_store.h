@@ -29,6 +29,8 @@ enum db_status call_store_password_kinds(struct call *c, const char **hashes, si
 enum db_status call_store_password_set(struct call *c, const char *user_id,
                                        const char *password_hash, const struct new_session *s,
                                        struct session_record *session_out);
+enum db_status call_store_password_upgrade(struct call *c, const char *user_id,
+                                           const char *old_hash, const char *new_hash);
 enum db_status call_store_user_update(struct call *c, const char *user_id,
                                       const struct user_update *u, struct user_record *out);
 enum db_status call_store_user_delete(struct call *c, const char *user_id);

@@ -248,9 +248,12 @@ void handle_sign_up(struct call *c)
     answer_signed_up(c, &su, settled ? NULL : &session, &user);
 }
 
-/* upgrade_hash - after a successful sign-in with an old-format hash, store the configured
- * format. A failure here must not fail the sign-in: it is logged and retried next time. */
-static void upgrade_hash(struct call *c, const char *user_id, const struct value *pw)
+/* upgrade_hash - after a successful sign-in with the old-format hash old, store the configured
+ * format, unless the password changed meanwhile (a reset must not be undone by a sign-in with
+ * the password it replaced). A failure here must not fail the sign-in: it is logged and
+ * retried next time. */
+static void upgrade_hash(struct call *c, const char *user_id, const char *old,
+                         const struct value *pw)
 {
     const char *hash = steps_hash_password(c, pw);
     enum db_status st;
@@ -259,8 +262,10 @@ static void upgrade_hash(struct call *c, const char *user_id, const struct value
         log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=hash");
         return;
     }
-    st = call_store_password_set(c, user_id, hash, NULL, NULL);
-    if (st != DB_OK)
+    st = call_store_password_upgrade(c, user_id, old, hash);
+    if (st == DB_NOTFOUND)
+        log_event(LOG_LEVEL_INFO, "password_upgrade_skipped", "reason=changed_meanwhile");
+    else if (st != DB_OK)
         log_event(LOG_LEVEL_WARN, "password_upgrade_failed", "reason=%s", db_status_name(st));
 }
 
@@ -313,14 +318,14 @@ static struct password_kinds *hash_kinds(struct call *c)
 /* check_password - the user behind email and whether the password is theirs. Unknown e-mail,
  * missing credential, unreadable hash and wrong password give the same 401 after the same
  * hash work, whatever kinds of hash the database holds (password_verify_equally). Returns true
- * for the right password (*needs_upgrade when its hash is of an old format); otherwise c's
- * response holds the answer. */
+ * for the right password (*needs_upgrade when its hash is of an old format, *checked that
+ * hash); otherwise c's response holds the answer. */
 static bool check_password(struct call *c, const char *email, struct user_record *user,
-                           bool *needs_upgrade)
+                           bool *needs_upgrade, const char **checked)
 {
     const struct value *pw = &c->in.body[FIELD_PASSWORD];
     struct password_kinds *kinds = hash_kinds(c);
-    const char *hash;
+    const char *hash = NULL;
     bool found;
     enum password_status ps;
 
@@ -335,6 +340,7 @@ static bool check_password(struct call *c, const char *email, struct user_record
         response_http_error(c->resp, HTTP_ERROR_INVALID_EMAIL_OR_PASSWORD);
         return false;
     }
+    *checked = hash;
     return true;
 }
 
@@ -373,6 +379,7 @@ void handle_sign_in(struct call *c)
     const struct value *email_value = &c->in.body[FIELD_EMAIL];
     struct user_record user;
     const char *token;
+    const char *checked = NULL;
     bool needs_upgrade = false;
     char *email;
 
@@ -385,11 +392,12 @@ void handle_sign_in(struct call *c)
     email = steps_lowered_email(c, email_value->str);
     /* The per-account limit is claimed for every address alike, with or without an account,
      * before anything is looked up; the right password then starts its delay over. */
-    if (!steps_account_guard(c, email, false) || !check_password(c, email, &user, &needs_upgrade) ||
+    if (!steps_account_guard(c, email, false) ||
+        !check_password(c, email, &user, &needs_upgrade, &checked) ||
         !steps_account_guard(c, email, true))
         return;
     if (needs_upgrade)
-        upgrade_hash(c, user.id, pw);
+        upgrade_hash(c, user.id, checked, pw);
     if (c->app->require_email_verification && !user.email_verified) {
         refuse_unverified(c, &user);
         return;

@@ -227,6 +227,15 @@ const struct stmt_def stmt_table[STMT__MAX] = {
         .nparams = 2,
         .read_only = false,
     },
+    /* Sign-in's rehash of an old-format hash: only while the hash is still the one it checked
+     * (a password change committed meanwhile stays). */
+    [STMT_PASSWORD_UPGRADE] = {
+        .name = "authfcgi_password_upgrade",
+        .sql = "UPDATE account SET password = $2, \"updatedAt\" = " NOW_MS " "
+               "WHERE \"userId\" = $1 AND \"providerId\" = 'credential' AND password = $3",
+        .nparams = 3,
+        .read_only = false,
+    },
     /* $2 NULL keeps the name (it cannot be NULL); $3 says whether image is written, $4 being
      * its value, NULL included. */
     [STMT_USER_UPDATE] = {

@@ -26,6 +26,7 @@ enum stmt {
     STMT_SESSION_DELETE_ALL,     /* userId -> (none) */
     STMT_SESSION_DELETE_OTHERS,  /* userId, id to keep -> (none) */
     STMT_PASSWORD_SET,           /* userId, password -> (none) */
+    STMT_PASSWORD_UPGRADE,       /* userId, new password, the password read -> (none) */
     STMT_USER_UPDATE,            /* id, name or NULL, set image 't'/'f', image or NULL -> user */
     STMT_USER_DELETE,            /* id -> (none) */
     STMT_ACCOUNT_LIST,           /* userId -> accounts */

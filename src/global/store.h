@@ -221,6 +221,10 @@ struct store_ops {
     enum db_status (*password_set)(void *impl, struct arena *a, const char *user_id,
                                    const char *password_hash, const struct new_session *s,
                                    struct session_record *session_out);
+    /* password_upgrade - the credential password of the user set to new_hash while it still is
+     * old_hash; DB_NOTFOUND, nothing written, when it no longer is (changed meanwhile). */
+    enum db_status (*password_upgrade)(void *impl, const char *user_id, const char *old_hash,
+                                       const char *new_hash);
     /* user_update - apply u and return the updated user. */
     enum db_status (*user_update)(void *impl, struct arena *a, const char *user_id,
                                   const struct user_update *u, struct user_record *out);

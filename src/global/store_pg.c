@@ -399,6 +399,14 @@ static enum db_status pg_password_set(void *impl, struct arena *a, const char *u
     return db_transaction(impl, password_run, &t);
 }
 
+static enum db_status pg_password_upgrade(void *impl, const char *user_id, const char *old_hash,
+                                          const char *new_hash)
+{
+    const char *params[] = {user_id, new_hash, old_hash};
+
+    return db_exec(impl, STMT_PASSWORD_UPGRADE, params, NULL);
+}
+
 static enum db_status pg_user_update(void *impl, struct arena *a, const char *user_id,
                                      const struct user_update *u, struct user_record *out)
 {
@@ -928,6 +936,7 @@ static const struct store_ops pg_ops = {
     .session_delete_all = pg_session_delete_all,
     .session_delete_others = pg_session_delete_others,
     .password_set = pg_password_set,
+    .password_upgrade = pg_password_upgrade,
     .user_update = pg_user_update,
     .user_delete = pg_user_delete,
     .account_list = pg_account_list,

@@ -757,13 +757,13 @@ START_TEST(test_sign_in_upgrades_better_auth_hash)
 
     r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
     assert_status(r, 200);
-    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_PASSWORD_SET), 1);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_PASSWORD_UPGRADE), 1);
     ck_assert_msg(strncmp(fake_store_credential(fs, ALICE_ID)->password, "$y$", 3) == 0, "%s",
                   fake_store_credential(fs, ALICE_ID)->password);
 
     r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
     assert_status(r, 200);
-    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_PASSWORD_SET), 1);
+    ck_assert_uint_eq(fake_store_calls(fs, FAKE_OP_PASSWORD_UPGRADE), 1);
 }
 END_TEST
 
@@ -774,11 +774,15 @@ START_TEST(test_sign_in_upgrade_failure_is_not_fatal)
 
     fake_store_add_user(fs, ALICE_ID, "Alice", ALICE_EMAIL, BA_HASH, ALICE_ACCOUNT,
                         fake_store_now_ms() - DAY_MS);
-    fake_store_fail(fs, FAKE_OP_PASSWORD_SET, DB_RETRY, 0);
+    fake_store_fail(fs, FAKE_OP_PASSWORD_UPGRADE, DB_RETRY, 0);
     r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
     assert_status(r, 200);
     assert_one_cookie(r, session_line(jstr(body_json(&r), "token"), true));
     ck_assert_str_eq(fake_store_credential(fs, ALICE_ID)->password, BA_HASH);
+    /* nor a password changed since the sign-in read it: the upgrade finds another hash */
+    fake_store_fail(fs, FAKE_OP_PASSWORD_UPGRADE, DB_NOTFOUND, 0);
+    r = POST_JSON("/sign-in/email", .body = ALICE_SIGN_IN);
+    assert_status(r, 200);
 }
 END_TEST
 

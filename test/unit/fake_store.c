@@ -65,6 +65,7 @@ static const char *const op_names[FAKE_OP__MAX] = {
     [FAKE_OP_SESSION_DELETE_ALL] = "session_delete_all",
     [FAKE_OP_SESSION_DELETE_OTHERS] = "session_delete_others",
     [FAKE_OP_PASSWORD_SET] = "password_set",
+    [FAKE_OP_PASSWORD_UPGRADE] = "password_upgrade",
     [FAKE_OP_USER_UPDATE] = "user_update",
     [FAKE_OP_USER_DELETE] = "user_delete",
     [FAKE_OP_ACCOUNT_LIST] = "account_list",
@@ -736,6 +737,20 @@ static void set_password(struct fake_store *fs, const char *user_id, const char 
         acc->password = xstrdup(password_hash);
         acc->updated_ms = now;
     }
+}
+
+static enum db_status op_password_upgrade(void *impl, const char *user_id, const char *old_hash,
+                                          const char *new_hash)
+{
+    struct fake_store *fs = impl;
+    struct fake_account *acc;
+
+    FAKE_ENTER(fs, FAKE_OP_PASSWORD_UPGRADE);
+    acc = find_credential(fs, user_id);
+    if (acc == NULL || acc->password == NULL || strcmp(acc->password, old_hash) != 0)
+        return DB_NOTFOUND;
+    set_password(fs, user_id, new_hash, fake_store_now_ms());
+    return DB_OK;
 }
 
 static enum db_status op_password_set(void *impl, struct arena *a, const char *user_id,
@@ -1497,6 +1512,7 @@ static const struct store_ops fake_ops = {
     .session_delete_all = op_session_delete_all,
     .session_delete_others = op_session_delete_others,
     .password_set = op_password_set,
+    .password_upgrade = op_password_upgrade,
     .user_update = op_user_update,
     .user_delete = op_user_delete,
     .account_list = op_account_list,

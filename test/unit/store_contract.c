@@ -368,6 +368,23 @@ static const char *kind_of(struct arena *a, const char *hash)
 }
 
 /* One hash per kind (a scan of the whole table: other tests' rows may be there too). */
+/* Sign-in's rehash writes only over the hash it checked: a password set since stays. */
+START_TEST(test_password_upgrade)
+{
+    struct fx f = fx_open();
+    struct user_record u = a_user(&f);
+
+    ck_assert_int_eq(OPS(&f)->password_upgrade(IMPL(&f), u.id, HASH_A, HASH_B), DB_OK);
+    ck_assert_str_eq(credential(&f, u.id), HASH_B);
+    /* a reset committed between the sign-in's read and its rehash */
+    ck_assert_int_eq(OPS(&f)->password_set(IMPL(&f), f.a, u.id, HASH_A, NULL, NULL), DB_OK);
+    ck_assert_int_eq(OPS(&f)->password_upgrade(IMPL(&f), u.id, HASH_B, "$y$j9T$new$new"),
+                     DB_NOTFOUND);
+    ck_assert_str_eq(credential(&f, u.id), HASH_A);
+    fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_password_kinds)
 {
     static const char *const hashes[] = {
@@ -1275,6 +1292,7 @@ Suite *store_contract_suite(const struct contract_backend *b)
     tcase_add_test(tc, test_sign_up_conflicts);
     tcase_add_test(tc, test_sign_up_taken_keys);
     tcase_add_test(tc, test_user_by_email_and_credential);
+    tcase_add_test(tc, test_password_upgrade);
     tcase_add_test(tc, test_password_kinds);
     tcase_add_test(tc, test_user_update);
     tcase_add_test(tc, test_user_delete_cascades);
