@@ -473,21 +473,30 @@ START_TEST(test_line_two_factor)
 }
 END_TEST
 
+/* banned_impersonated - a_user banned (with reason and end) and of two roles, and a_session
+ * impersonated by admin1: every string the admin plugin adds to the records. */
+static void banned_impersonated(struct user_record *u, struct session_record *s)
+{
+    *u = a_user;
+    u->role = "user,ops";
+    u->banned = true;
+    u->ban_reason = "spam";
+    u->ban_expires = "2031-01-02T03:04:05.678Z";
+    *s = a_session;
+    s->impersonated_by = "admin1";
+}
+
 /* The records cookie_cache_read answers live in the caller's arena, every string of them:
  * the admin plugin's role, ban and impersonatedBy were left pointing into the memo, which the
  * next cookie read rewrites. */
 START_TEST(test_read_copies_admin_fields)
 {
     struct cookie_config c;
-    struct session_record imp = a_session, s1, s2;
-    struct user_record banned = a_user, other = a_user, u1, u2;
+    struct session_record imp, s1, s2;
+    struct user_record banned, other = a_user, u1, u2;
     char *line1, *line2;
 
-    banned.role = "user,ops";
-    banned.banned = true;
-    banned.ban_reason = "spam";
-    banned.ban_expires = "2031-01-02T03:04:05.678Z";
-    imp.impersonated_by = "admin1";
+    banned_impersonated(&banned, &imp);
     other.role = "admin";
     cookie_config_init(&c, SECRET, false);
     ck_assert_int_eq(
@@ -513,15 +522,11 @@ END_TEST
 START_TEST(test_line_admin)
 {
     struct cookie_config c;
-    struct session_record s, imp = a_session;
-    struct user_record banned = a_user, u;
+    struct session_record s, imp;
+    struct user_record banned, u;
     char *line, *value;
 
-    banned.role = "user,ops";
-    banned.banned = true;
-    banned.ban_reason = "spam";
-    banned.ban_expires = "2031-01-02T03:04:05.678Z";
-    imp.impersonated_by = "admin1";
+    banned_impersonated(&banned, &imp);
     cookie_config_init(&c, SECRET, false);
     ck_assert_int_eq(
         cookie_cache_line(arena, &c, &imp, &banned, &with_admin, NOW, 300, true, &line), 0);
