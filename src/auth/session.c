@@ -370,20 +370,31 @@ int session_resend_cookies(const struct app *app, struct response *resp,
                        app->bearer && st->via_bearer);
 }
 
-/* is_session_cookie_line - whether a Set-Cookie value sets one of the three cookies. */
-static bool is_session_cookie_line(const struct app *app, const char *value)
+/* sets_one_of - whether a Set-Cookie value sets one of the n cookies of kinds. */
+static bool sets_one_of(const struct app *app, const char *value, const enum cookie_kind *kinds,
+                        size_t n)
 {
-    static const enum cookie_kind kinds[] = {COOKIE_SESSION_TOKEN, COOKIE_SESSION_DATA,
-                                             COOKIE_DONT_REMEMBER};
-
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *name = cookie_name(&app->cookies, kinds[i]);
-        size_t n = strlen(name);
+        size_t len = strlen(name);
 
-        if (strncmp(value, name, n) == 0 && value[n] == '=')
+        if (strncmp(value, name, len) == 0 && value[len] == '=')
             return true;
     }
     return false;
+}
+
+/* session_drop_cookie_lines - see session.h. */
+void session_drop_cookie_lines(const struct app *app, struct response *resp,
+                               const enum cookie_kind *kinds, size_t n)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < resp->nheaders; i++)
+        if (strcasecmp(resp->headers[i].name, "Set-Cookie") != 0 ||
+            !sets_one_of(app, resp->headers[i].value, kinds, n))
+            resp->headers[kept++] = resp->headers[i];
+    resp->nheaders = kept;
 }
 
 /* session_clear_cookies - see session.h. Lines this answer already had for the same cookies
@@ -391,15 +402,12 @@ static bool is_session_cookie_line(const struct app *app, const char *value)
  * while resolving the session must not travel, still valid, beside its deletion. */
 void session_clear_cookies(const struct app *app, const struct request *req, struct response *resp)
 {
+    static const enum cookie_kind session_cookies[] = {COOKIE_SESSION_TOKEN, COOKIE_SESSION_DATA,
+                                                       COOKIE_DONT_REMEMBER};
     const char *const *lines = cookie_deletion_lines(&app->cookies);
-    size_t kept = 0;
 
-    for (size_t i = 0; i < resp->nheaders; i++)
-        if (strcasecmp(resp->headers[i].name, "Set-Cookie") != 0 ||
-            !is_session_cookie_line(app, resp->headers[i].value))
-            resp->headers[kept++] = resp->headers[i];
-    resp->nheaders = kept;
-
+    session_drop_cookie_lines(app, resp, session_cookies,
+                              sizeof session_cookies / sizeof session_cookies[0]);
     response_header(resp, "Set-Cookie", lines[0]);
     response_header(resp, "Set-Cookie", lines[1]);
     session_clean_cache_lines(app, req, resp, true);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/cookie.h"
 #include "auth/http.h"
 #include "util/random.h"
 #include "global/store.h"
@@ -108,6 +109,12 @@ int session_remember_line(const struct app *app, const struct request *req, stru
  * header that page scripts can read would hand them what HttpOnly hides. Returns 0 or -1. */
 int session_resend_cookies(const struct app *app, struct response *resp,
                            const struct session_state *st);
+
+/* session_drop_cookie_lines - remove the Set-Cookie lines resp has for any of the n cookies
+ * of kinds (Better Auth's expireCookie does so before it adds the deletion): a cookie is set
+ * once per answer. */
+void session_drop_cookie_lines(const struct app *app, struct response *resp,
+                               const enum cookie_kind *kinds, size_t n);
 
 /* session_clear_cookies - Better Auth's three deletion lines, in place of any line resp
  * already had for those cookies; before the last, the deletion of any chunk session_data.N

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -196,16 +195,7 @@ static enum trust trusted(struct call *c, const char *user_id, enum db_status *s
  * goes (a cookie is set once per answer), then its deletion. */
 static bool expire_cookie(struct call *c, enum cookie_kind kind)
 {
-    const char *name = cookie_name(&c->app->cookies, kind);
-    size_t n = strlen(name), kept = 0;
-
-    for (size_t i = 0; i < c->resp->nheaders; i++) {
-        const struct http_header *h = &c->resp->headers[i];
-        if (strcasecmp(h->name, "Set-Cookie") != 0 || strncmp(h->value, name, n) != 0 ||
-            h->value[n] != '=')
-            c->resp->headers[kept++] = *h;
-    }
-    c->resp->nheaders = kept;
+    session_drop_cookie_lines(c->app, c->resp, &kind, 1);
     return add_cookie(c, kind, NULL, 0);
 }
 
